@@ -1,0 +1,26 @@
+"""schemalint: a PostgreSQL schema and migration linter."""
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "lint", "LintConfig", "Diagnostic", "Severity", "Migration"]
+
+
+def __getattr__(name: str):
+    # Lazy public API: `import schemalint` stays cheap for the CLI's start-up time.
+    if name == "lint":
+        from .engine import lint
+
+        return lint
+    if name == "LintConfig":
+        from .config import LintConfig
+
+        return LintConfig
+    if name in ("Diagnostic", "Severity"):
+        from . import diagnostics
+
+        return getattr(diagnostics, name)
+    if name == "Migration":
+        from .source import Migration
+
+        return Migration
+    raise AttributeError(name)

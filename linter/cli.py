@@ -1,0 +1,76 @@
+"""Command line: argument parsing and exit codes. The I/O edge of the static linter.
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
+2 usage or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from . import __version__
+from .errors import UsageError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+# Subcommand -> module with `add_arguments(parser)` and `run(args) -> int`. Modules are
+# imported lazily so `schemalint check` never pays for replay's imports.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("schemalint.commands.check", "lint migrations (the default)"),
+    "rules": ("schemalint.commands.rules", "list the rules and their metadata"),
+}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="schemalint",
+        description="PostgreSQL schema and migration linter.",
+    )
+    parser.add_argument("--version", action="version", version=f"schemalint {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if only is None or only == name:
+            importlib.import_module(module_name).add_arguments(p)
+        p.set_defaults(_module=module_name)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        argv.insert(0, "check")  # `schemalint migrations/` means `schemalint check migrations/`
+    command = argv[0] if argv and argv[0] in COMMANDS else None
+    parser = build_parser(only=command)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: usage error (2) or --help/--version (0)
+        return int(exc.code or 0)
+    if not args.command:
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        return importlib.import_module(args._module).run(args)
+    except UsageError as exc:
+        print(f"schemalint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("schemalint: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - never show a traceback to a user
+        if os.environ.get("SCHEMALINT_DEBUG"):
+            raise
+        print(f"schemalint: internal error: {type(exc).__name__}: {exc}\n"
+              "Set SCHEMALINT_DEBUG=1 for the traceback and please report it.", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

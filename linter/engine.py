@@ -1,0 +1,131 @@
+"""lint(migrations, config) -> diagnostics. Pure: no disk, clock, environment or database."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterable, Sequence
+
+from .config import LintConfig
+from .diagnostics import Diagnostic
+from .engine_rules import INTERNAL_ERROR, INVALID_ENCODING
+from .model import Model
+from .parse import parse_migration
+from .rule import Context, Rule, make_diagnostic
+from .source import Migration
+
+
+class RuleSet:
+    """The enabled rules, indexed once so each statement only meets the rules for its kind."""
+
+    def __init__(self, rules: Iterable[Rule], config: LintConfig) -> None:
+        major = config.pg_version[0]
+        self.rules = [r for r in config.enabled_rules(rules) if r.applies_to(major)]
+        self.by_kind: dict[str, list[Rule]] = {}
+        self.every_statement: list[Rule] = []
+        for rule in self.rules:
+            if rule.check is None:
+                continue
+            if rule.node_types:
+                for kind in rule.node_types:
+                    self.by_kind.setdefault(kind, []).append(rule)
+            else:
+                self.every_statement.append(rule)
+        self.end_of_migration = [r for r in self.rules if r.end_of_migration is not None]
+        self.schema = [r for r in self.rules if r.check_schema is not None]
+        self.options = {r.name: config.rule_options(r) for r in self.rules}
+
+    def for_kind(self, kind: str) -> list[Rule]:
+        specific = self.by_kind.get(kind)
+        if specific is None:
+            return self.every_statement
+        return specific + self.every_statement if self.every_statement else specific
+
+
+def _internal_error(rule_name: str, migration: Migration, start: int, end: int, exc: BaseException) -> Diagnostic:
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    origin = f" ({where.filename.rsplit('/', 1)[-1]}:{where.lineno})" if where else ""
+    return make_diagnostic(
+        INTERNAL_ERROR, migration, start, end,
+        f"internal error in {rule_name}: {type(exc).__name__}: {exc}{origin}",
+        help="This is a bug in schemalint; the run continued. Please report it with this statement.",
+    )
+
+
+def _run(rule: Rule, fn, ctx: Context, args: tuple, out: list[Diagnostic], migration, start, end) -> None:
+    ctx.rule = rule
+    ctx.options = ctx.config_options[rule.name]
+    try:
+        result = fn(*args)
+        if result:
+            out.extend(result)
+    except Exception as exc:  # noqa: BLE001 - one broken rule must not stop the run
+        out.append(_internal_error(rule.name, migration, start, end, exc))
+
+
+class _Ctx(Context):
+    __slots__ = ("config_options",)
+
+
+def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Rule] | None = None,
+         parsed: dict | None = None, stats: dict | None = None) -> list[Diagnostic]:
+    """Fold `migrations` in order into a schema model and run the enabled rules.
+
+    Up migrations are folded into one model; a down migration is checked against a
+    scratch model so that it never changes the schema the later migrations see.
+    `parsed` may map a migration to an already parsed result (the cache); `stats`, if
+    given, receives counts (statements parsed).
+    """
+    if rules is None:
+        from schemalint.rules import RULES
+
+        rules = RULES
+    ruleset = RuleSet(rules, config)
+    model = Model(config.pg_version)
+    ctx = _Ctx(model, config)
+    ctx.config_options = ruleset.options
+    out: list[Diagnostic] = []
+    statement_count = 0
+
+    for migration in migrations:
+        out.extend(migration.notes)
+        if migration.invalid_utf8_at is not None:
+            at = migration.invalid_utf8_at
+            out.append(make_diagnostic(
+                INVALID_ENCODING, migration, at, at + 1,
+                "this file is not valid UTF-8; invalid bytes were replaced with U+FFFD "
+                "and the rest of the file was checked",
+            ))
+        result = parsed.get(migration) if parsed else None
+        if result is None:
+            result = parse_migration(migration)
+        out.extend(result.errors)
+        statement_count += len(result.statements)
+
+        target = model if migration.folds_into_model else Model(config.pg_version)
+        target.begin_migration(migration, config.assume_in_transaction)
+        ctx.model = target
+        for stmt in result.statements:
+            ctx.stmt = stmt
+            for rule in ruleset.for_kind(stmt.kind):
+                _run(rule, rule.check, ctx, (stmt, ctx), out, migration, stmt.start, stmt.end)
+            try:
+                target.fold(stmt)
+            except Exception as exc:  # noqa: BLE001
+                out.append(_internal_error("the schema model", migration, stmt.start, stmt.end, exc))
+        ctx.stmt = None
+        for rule in ruleset.end_of_migration:
+            _run(rule, rule.end_of_migration, ctx, (result.statements, ctx), out, migration, 0, 0)
+
+    ctx.model = model
+    for rule in ruleset.schema:
+        _run(rule, rule.check_schema, ctx, (model, ctx), out, migrations[0] if migrations else None, 0, 0)
+
+    if stats is not None:
+        stats["statements"] = statement_count
+    if config.severity:
+        for d in out:
+            d.severity = config.severity_for(d.rule, d.severity)
+    # Report in migration order (the order they apply), then by position.
+    order = {m.path: i for i, m in enumerate(migrations)}
+    out.sort(key=lambda d: (order.get(d.path, len(order)), d.path, d.line, d.column, d.code))
+    return out

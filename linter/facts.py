@@ -1,0 +1,76 @@
+"""Facts about SQL expressions and statements that several rules need, computed one way."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .names import strings
+
+# Functions whose result can change within a statement. A volatile default on
+# ADD COLUMN forces PostgreSQL to evaluate it per row and rewrite the table, on
+# every version (docs: "ALTER TABLE ... ADD COLUMN", notes on defaults, PG 11+).
+VOLATILE_FUNCTIONS = frozenset({
+    "random", "random_normal", "gen_random_uuid", "uuidv4", "uuidv7", "uuid_generate_v1",
+    "uuid_generate_v1mc", "uuid_generate_v4", "clock_timestamp", "timeofday", "nextval",
+    "setval", "currval", "lastval", "txid_current", "pg_current_xact_id", "gen_random_bytes",
+    "random_string", "floor_random", "ulid", "gen_ulid", "generate_ulid", "uuid_generate_v7",
+})
+# Known non-volatile built-ins (immutable or stable): evaluated once at ALTER time.
+NON_VOLATILE_FUNCTIONS = frozenset({
+    "now", "transaction_timestamp", "statement_timestamp", "current_timestamp", "current_date",
+    "localtimestamp", "lower", "upper", "coalesce", "nullif", "greatest", "least", "concat",
+    "to_timestamp", "to_date", "to_char", "make_interval", "jsonb_build_object",
+    "json_build_object", "jsonb_build_array", "json_build_array", "array", "abs", "round",
+    "length", "md5", "substr", "substring", "trim", "btrim", "timezone", "date_trunc",
+    "current_setting", "current_user", "session_user", "current_schema", "array_fill",
+    "uuid_nil", "uuid_ns_url", "int4", "int8", "text", "jsonb", "to_jsonb", "format",
+})
+
+
+def volatile_call(expr) -> dict | None:
+    """The first FuncCall in `expr` that is volatile (or unknown: PostgreSQL's default for
+    user functions is VOLATILE), else None."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            call = node.get("FuncCall")
+            if call is not None:
+                name = strings(call.get("funcname"))[-1:] or [""]
+                if name[0] in VOLATILE_FUNCTIONS or name[0] not in NON_VOLATILE_FUNCTIONS:
+                    return call
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend(node)
+    return None
+
+
+def function_name(call: dict) -> str:
+    return ".".join(strings(call.get("funcname")))
+
+
+def alter_commands(node: dict) -> Iterator[dict]:
+    """The AlterTableCmd dicts of an AlterTableStmt."""
+    for item in node.get("cmds") or ():
+        cmd = item.get("AlterTableCmd")
+        if cmd is not None:
+            yield cmd
+
+
+def column_constraints(coldef: dict, contype: str) -> list[dict]:
+    return [
+        c["Constraint"] for c in coldef.get("constraints") or ()
+        if c.get("Constraint", {}).get("contype") == contype
+    ]
+
+
+def column_default(coldef: dict) -> dict | None:
+    if coldef.get("raw_default"):
+        return coldef["raw_default"]
+    for con in column_constraints(coldef, "CONSTR_DEFAULT"):
+        return con.get("raw_expr")
+    return None
+
+
+def is_table_alter(node: dict) -> bool:
+    return node.get("objtype", "OBJECT_TABLE") == "OBJECT_TABLE"

@@ -1,0 +1,588 @@
+"""The schema model, folded statement by statement.
+
+`Model.fold(stmt)` applies one parsed statement. Rules never mutate the model;
+the engine runs a statement's rules against the model as it was *before* that
+statement, then folds it. Statements the model does not understand are ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .names import (
+    SERIAL_TYPES,
+    is_array,
+    qualified_key,
+    relation_key,
+    strings,
+    type_mods,
+    type_name,
+)
+from .source import Migration
+
+Key = tuple[str, str]  # (schema, name)
+
+
+@dataclass(slots=True)
+class Site:
+    """Where an object was defined: enough to report a finding there later.
+
+    `start`/`end` is the span to underline (e.g. the constraint), `sql` the whole
+    statement (for the baseline fingerprint)."""
+
+    migration: Migration
+    start: int
+    end: int
+    sql: str
+
+    @property
+    def path(self) -> str:
+        return self.migration.path
+
+    @property
+    def fingerprint(self) -> str:
+        from .parse import fingerprint
+
+        return fingerprint(self.sql)
+
+
+@dataclass(slots=True)
+class Column:
+    name: str
+    type: str
+    mods: tuple = ()
+    array: bool = False
+    not_null: bool = False
+    default: dict | None = None
+    identity: str | None = None  # "always" / "by default"
+    serial: str | None = None  # the serial pseudo-type written, e.g. "bigserial"
+    generated: bool = False  # GENERATED ALWAYS AS (expr) STORED
+
+
+@dataclass(slots=True)
+class Constraint:
+    name: str
+    kind: str  # "primary", "unique", "foreign", "check", "exclusion", "not_null"
+    columns: tuple[str, ...] = ()
+    validated: bool = True
+    ref_table: Key | None = None
+    ref_columns: tuple[str, ...] = ()
+    on_delete: str | None = None  # libpg_query action letter: a,r,c,n,d
+    expr: dict | None = None
+    site: Site | None = None
+    # For CHECK: the column it proves NOT NULL, when it is exactly `col IS NOT NULL`.
+    not_null_column: str | None = None
+
+
+@dataclass(slots=True)
+class Index:
+    name: str
+    table: Key
+    columns: tuple[str | None, ...]  # None for an expression element
+    unique: bool = False
+    partial: bool = False
+    valid: bool = True
+    method: str = "btree"
+    constraint: str | None = None  # set when the index backs a PK/UNIQUE/EXCLUDE constraint
+    site: Site | None = None
+
+
+@dataclass(slots=True)
+class Table:
+    key: Key
+    columns: dict[str, Column] = field(default_factory=dict)
+    constraints: dict[str, Constraint] = field(default_factory=dict)
+    persistence: str = "p"  # p permanent, u unlogged, t temporary
+    partitioned: bool = False
+    partition_of: Key | None = None
+    inherits: tuple[Key, ...] = ()
+    site: Site | None = None
+    created_in: Migration | None = None
+    kind: str = "table"  # "table", "view", "materialized view", "foreign table"
+
+    @property
+    def name(self) -> str:
+        return self.key[1]
+
+    def primary_key(self) -> Constraint | None:
+        for c in self.constraints.values():
+            if c.kind == "primary":
+                return c
+        return None
+
+
+@dataclass(slots=True)
+class Session:
+    """Per-migration-file state: transactions and settings in effect."""
+
+    migration: Migration | None = None
+    explicit_depth: int = 0  # open BEGIN blocks (PostgreSQL warns on a nested BEGIN)
+    implicit: bool = False  # the framework runs the file inside a transaction
+    lock_timeout: bool = False
+    statement_timeout: bool = False
+    created: set = field(default_factory=set)  # keys of relations created in this file
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.implicit or self.explicit_depth > 0
+
+
+# libpg_query constraint types -> ours
+_CONTYPE = {
+    "CONSTR_PRIMARY": "primary",
+    "CONSTR_UNIQUE": "unique",
+    "CONSTR_FOREIGN": "foreign",
+    "CONSTR_CHECK": "check",
+    "CONSTR_EXCLUSION": "exclusion",
+}
+_SUFFIX = {"primary": "pkey", "unique": "key", "foreign": "fkey", "check": "check", "exclusion": "excl"}
+
+
+def _truncate(name: str) -> str:
+    # NAMEDATALEN is 64: identifiers are truncated to 63 bytes.
+    raw = name.encode("utf-8")
+    if len(raw) <= 63:
+        return name
+    return raw[:63].decode("utf-8", errors="ignore")
+
+
+def check_not_null_column(expr: dict | None) -> str | None:
+    """`col IS NOT NULL` -> 'col'."""
+    test = (expr or {}).get("NullTest")
+    if not test or test.get("nulltesttype") != "IS_NOT_NULL":
+        return None
+    fields = strings((test.get("arg") or {}).get("ColumnRef", {}).get("fields"))
+    return fields[-1] if len(fields) == 1 else None
+
+
+class Model:
+    def __init__(self, pg_version: tuple[int, int] = (15, 0)) -> None:
+        self.pg_version = pg_version
+        self.tables: dict[Key, Table] = {}
+        self.indexes: dict[Key, Index] = {}
+        self.sequences: dict[Key, Site | None] = {}
+        self.types: dict[Key, str] = {}  # enum/domain/composite -> kind
+        self.schemas: set[str] = {"public"}
+        self.search_schema = "public"
+        self.session = Session()
+
+    # --- lookups -------------------------------------------------------------------
+    def key(self, rangevar: dict) -> Key:
+        return relation_key(rangevar, self.search_schema)
+
+    def table(self, rangevar_or_key) -> Table | None:
+        key = rangevar_or_key if isinstance(rangevar_or_key, tuple) else self.key(rangevar_or_key)
+        return self.tables.get(key)
+
+    def created_in_this_migration(self, key: Key) -> bool:
+        return key in self.session.created
+
+    def indexes_of(self, key: Key) -> list[Index]:
+        return [i for i in self.indexes.values() if i.table == key]
+
+    # --- migration boundaries -----------------------------------------------------
+    def begin_migration(self, migration: Migration, assume_in_transaction: bool) -> None:
+        implicit = migration.in_transaction
+        if implicit is None:
+            implicit = assume_in_transaction
+        self.session = Session(migration=migration, implicit=bool(implicit))
+        self.search_schema = "public"
+
+    # --- folding ------------------------------------------------------------------
+    def fold(self, stmt) -> None:
+        handler = _FOLDERS.get(stmt.kind)
+        if handler is not None:
+            handler(self, stmt, stmt.node)
+
+    def _site(self, stmt, location: int | None = None) -> Site:
+        if location is None:
+            return Site(stmt.migration, stmt.start, stmt.end, stmt.sql)
+        start, end = stmt.span_at(location)
+        return Site(stmt.migration, start, end, stmt.sql)
+
+    def _mark_created(self, key: Key) -> None:
+        self.session.created.add(key)
+
+    # CREATE TABLE
+    def _create_table(self, stmt, node: dict) -> None:
+        key = self.key(node["relation"])
+        if key in self.tables:
+            return  # IF NOT EXISTS on an existing table (or a duplicate): no change
+        table = Table(key=key, site=self._site(stmt, node["relation"].get("location")),
+                      created_in=stmt.migration)
+        table.persistence = node["relation"].get("relpersistence", "p")
+        table.partitioned = "partspec" in node
+        parents = tuple(self.key(r["RangeVar"]) for r in node.get("inhRelations") or () if "RangeVar" in r)
+        if node.get("partbound") and parents:
+            table.partition_of = parents[0]
+        else:
+            table.inherits = parents
+        for parent_key in parents:
+            parent = self.tables.get(parent_key)
+            if parent:
+                for name, col in parent.columns.items():
+                    table.columns.setdefault(name, Column(col.name, col.type, col.mods, col.array, col.not_null, col.default))
+        self.tables[key] = table
+        self._mark_created(key)
+        for elt in node.get("tableElts") or ():
+            if "ColumnDef" in elt:
+                self._add_column(stmt, table, elt["ColumnDef"])
+            elif "Constraint" in elt:
+                self._add_constraint(stmt, table, elt["Constraint"])
+            elif "TableLikeClause" in elt:
+                src = self.tables.get(self.key(elt["TableLikeClause"]["relation"]))
+                if src:
+                    for name, col in src.columns.items():
+                        table.columns[name] = Column(col.name, col.type, col.mods, col.array, col.not_null)
+
+    def _create_table_as(self, stmt, node: dict) -> None:
+        into = node.get("into") or {}
+        rel = into.get("rel")
+        if not rel:
+            return
+        key = self.key(rel)
+        kind = "materialized view" if node.get("objtype") == "OBJECT_MATVIEW" else "table"
+        self.tables.setdefault(key, Table(key=key, site=self._site(stmt), created_in=stmt.migration, kind=kind))
+        self._mark_created(key)
+
+    def _create_view(self, stmt, node: dict) -> None:
+        key = self.key(node["view"])
+        self.tables[key] = Table(key=key, site=self._site(stmt), created_in=stmt.migration, kind="view")
+        self._mark_created(key)
+
+    def _add_column(self, stmt, table: Table, coldef: dict) -> None:
+        tnode = coldef.get("typeName") or {}
+        tname = type_name(tnode)
+        col = Column(name=coldef.get("colname", ""), type=tname, mods=type_mods(tnode), array=is_array(tnode))
+        if tname in SERIAL_TYPES:
+            col.serial, col.type, col.not_null = tname, SERIAL_TYPES[tname], True
+        if coldef.get("raw_default"):
+            col.default = coldef["raw_default"]
+        table.columns[col.name] = col
+        for c in coldef.get("constraints") or ():
+            con = c.get("Constraint", {})
+            contype = con.get("contype")
+            if contype == "CONSTR_NOTNULL":
+                col.not_null = True
+            elif contype == "CONSTR_NULL":
+                col.not_null = False
+            elif contype == "CONSTR_DEFAULT":
+                col.default = con.get("raw_expr")
+            elif contype == "CONSTR_IDENTITY":
+                col.identity = "always" if con.get("generated_when") == "a" else "by default"
+                col.not_null = True
+            elif contype == "CONSTR_GENERATED":
+                col.generated = True
+            elif contype in _CONTYPE:
+                if contype == "CONSTR_PRIMARY":
+                    col.not_null = True
+                self._add_constraint(stmt, table, con, column=col.name, location=coldef.get("location"))
+
+    def _add_constraint(self, stmt, table: Table, con: dict, column: str | None = None,
+                        location: int | None = None) -> None:
+        kind = _CONTYPE.get(con.get("contype", ""))
+        if kind is None:
+            if con.get("contype") == "CONSTR_NOTNULL" and con.get("keys"):
+                for col in strings(con["keys"]):
+                    if col in table.columns:
+                        table.columns[col].not_null = True
+            return
+        if kind == "foreign":
+            cols = tuple(strings(con.get("fk_attrs"))) or ((column,) if column else ())
+        elif kind == "exclusion":
+            cols = tuple(
+                e["IndexElem"].get("name") for item in con.get("exclusions") or ()
+                for e in item.get("List", {}).get("items", [])[:1] if "IndexElem" in e
+            )
+        else:
+            cols = tuple(strings(con.get("keys"))) or ((column,) if column else ())
+        if kind == "check":
+            cols = (column,) if column else ()
+        name = con.get("conname") or self._default_constraint_name(table, kind, cols, con)
+        constraint = Constraint(
+            name=name,
+            kind=kind,
+            columns=cols,
+            # NOT VALID sets skip_validation; constraints on a new table are always valid.
+            validated=not con.get("skip_validation") or table.key in self.session.created,
+            site=self._site(stmt, con.get("location") if location is None else location),
+        )
+        if kind == "foreign":
+            constraint.ref_table = self.key(con["pktable"])
+            constraint.ref_columns = tuple(strings(con.get("pk_attrs")))
+            constraint.on_delete = con.get("fk_del_action")
+        elif kind == "check":
+            constraint.expr = con.get("raw_expr")
+            constraint.not_null_column = check_not_null_column(constraint.expr)
+        table.constraints[name] = constraint
+        if kind == "primary":
+            for c in cols:
+                if c in table.columns:
+                    table.columns[c].not_null = True
+        if kind in ("primary", "unique", "exclusion"):
+            index_name = con.get("indexname")
+            existing = self.indexes.get((table.key[0], index_name)) if index_name else None
+            if existing is not None:
+                # ADD CONSTRAINT ... USING INDEX renames the index to the constraint name.
+                del self.indexes[(table.key[0], index_name)]
+                existing.name, existing.constraint = name, name
+                self.indexes[(table.key[0], name)] = existing
+            else:
+                self.indexes[(table.key[0], name)] = Index(
+                    name=name,
+                    table=table.key,
+                    columns=cols,
+                    unique=kind != "exclusion",
+                    partial=bool(con.get("where_clause")),
+                    method=con.get("access_method") or "btree",
+                    constraint=name,
+                    site=self._site(stmt),
+                )
+
+    @staticmethod
+    def _default_constraint_name(table: Table, kind: str, cols: tuple, con: dict) -> str:
+        # PostgreSQL's ChooseConstraintName: <table>_<cols>_<suffix>; pkey has no columns.
+        if kind == "primary":
+            return _truncate(f"{table.name}_pkey")
+        if kind == "check":
+            expr_cols = cols or ("",)
+            return _truncate(f"{table.name}_{expr_cols[0]}_check" if expr_cols[0] else f"{table.name}_check")
+        return _truncate(f"{table.name}_{'_'.join(c or 'expr' for c in cols)}_{_SUFFIX[kind]}")
+
+    # ALTER TABLE
+    def _alter_table(self, stmt, node: dict) -> None:
+        if node.get("objtype") not in ("OBJECT_TABLE", "OBJECT_FOREIGN_TABLE", None):
+            return
+        table = self.table(node["relation"])
+        if table is None:
+            return
+        for item in node.get("cmds") or ():
+            cmd = item.get("AlterTableCmd", {})
+            sub = cmd.get("subtype")
+            name = cmd.get("name")
+            col = table.columns.get(name) if name else None
+            if sub == "AT_AddColumn":
+                coldef = cmd["def"]["ColumnDef"]
+                if not (cmd.get("missing_ok") and coldef.get("colname") in table.columns):
+                    self._add_column(stmt, table, coldef)
+            elif sub == "AT_DropColumn":
+                table.columns.pop(name, None)
+                for cname, con in list(table.constraints.items()):
+                    if name in con.columns:
+                        del table.constraints[cname]
+                for ikey, idx in list(self.indexes.items()):
+                    if idx.table == table.key and name in idx.columns:
+                        del self.indexes[ikey]
+            elif sub == "AT_AlterColumnType" and col:
+                tnode = cmd["def"]["ColumnDef"]["typeName"]
+                col.type, col.mods, col.array = type_name(tnode), type_mods(tnode), is_array(tnode)
+            elif sub == "AT_SetNotNull" and col:
+                col.not_null = True
+            elif sub == "AT_DropNotNull" and col:
+                col.not_null = False
+            elif sub == "AT_ColumnDefault" and col:
+                col.default = cmd.get("def")
+            elif sub == "AT_AddIdentity" and col:
+                con = cmd["def"]["Constraint"]
+                col.identity = "always" if con.get("generated_when") == "a" else "by default"
+                col.not_null = True
+            elif sub == "AT_DropIdentity" and col:
+                col.identity = None
+            elif sub == "AT_AddConstraint":
+                self._add_constraint(stmt, table, cmd["def"]["Constraint"])
+            elif sub == "AT_ValidateConstraint" and name in table.constraints:
+                table.constraints[name].validated = True
+            elif sub == "AT_DropConstraint":
+                table.constraints.pop(name, None)
+                self.indexes.pop((table.key[0], name), None)
+            elif sub == "AT_SetLogged":
+                table.persistence = "p"
+            elif sub == "AT_SetUnLogged":
+                table.persistence = "u"
+            elif sub == "AT_AttachPartition":
+                part = self.table(cmd["def"]["PartitionCmd"]["name"])
+                if part:
+                    part.partition_of = table.key
+            elif sub == "AT_DetachPartition":
+                part = self.table(cmd["def"]["PartitionCmd"]["name"])
+                if part:
+                    part.partition_of = None
+
+    # CREATE INDEX
+    def _create_index(self, stmt, node: dict) -> None:
+        table_key = self.key(node["relation"])
+        name = node.get("idxname")
+        if not name:
+            cols = [p["IndexElem"].get("name") or "expr" for p in node.get("indexParams") or ()]
+            name = _truncate(f"{table_key[1]}_{'_'.join(cols)}_idx")
+        key = (table_key[0], name)
+        if key in self.indexes and node.get("if_not_exists"):
+            return
+        self.indexes[key] = Index(
+            name=name,
+            table=table_key,
+            columns=tuple(p["IndexElem"].get("name") for p in node.get("indexParams") or ()),
+            unique=bool(node.get("unique")),
+            partial=bool(node.get("whereClause")),
+            method=node.get("accessMethod", "btree"),
+            site=self._site(stmt),
+        )
+        if table_key in self.session.created:
+            self._mark_created(key)
+
+    # DROP ...
+    def _drop(self, stmt, node: dict) -> None:
+        kind = node.get("removeType")
+        for obj in node.get("objects") or ():
+            names = strings(obj.get("List", {}).get("items")) if "List" in obj else strings([obj])
+            if not names:
+                continue
+            key = qualified_key(names, self.search_schema)
+            if kind in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
+                self.tables.pop(key, None)
+                for ikey, idx in list(self.indexes.items()):
+                    if idx.table == key:
+                        del self.indexes[ikey]
+            elif kind == "OBJECT_INDEX":
+                self.indexes.pop(key, None)
+            elif kind == "OBJECT_SEQUENCE":
+                self.sequences.pop(key, None)
+            elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+                self.types.pop(key, None)
+            elif kind == "OBJECT_SCHEMA":
+                self.schemas.discard(names[-1])
+
+    # ALTER ... RENAME
+    def _rename(self, stmt, node: dict) -> None:
+        rtype = node.get("renameType")
+        new = node.get("newname", "")
+        if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
+            key = self.key(node["relation"])
+            table = self.tables.pop(key, None)
+            if table:
+                new_key = (key[0], new)
+                table.key = new_key
+                self.tables[new_key] = table
+                for idx in self.indexes.values():
+                    if idx.table == key:
+                        idx.table = new_key
+                for other in self.tables.values():
+                    for con in other.constraints.values():
+                        if con.ref_table == key:
+                            con.ref_table = new_key
+                if key in self.session.created:
+                    self._mark_created(new_key)
+        elif rtype == "OBJECT_COLUMN":
+            table = self.table(node["relation"])
+            old = node.get("subname")
+            if table and old in table.columns:
+                col = table.columns.pop(old)
+                col.name = new
+                table.columns[new] = col
+                for con in table.constraints.values():
+                    con.columns = tuple(new if c == old else c for c in con.columns)
+                for idx in self.indexes.values():
+                    if idx.table == table.key:
+                        idx.columns = tuple(new if c == old else c for c in idx.columns)
+                for other in self.tables.values():
+                    for con in other.constraints.values():
+                        if con.ref_table == table.key:
+                            con.ref_columns = tuple(new if c == old else c for c in con.ref_columns)
+        elif rtype == "OBJECT_INDEX":
+            key = self.key(node["relation"])
+            idx = self.indexes.pop(key, None)
+            if idx:
+                idx.name = new
+                self.indexes[(key[0], new)] = idx
+        elif rtype == "OBJECT_TABCONSTRAINT":
+            table = self.table(node["relation"])
+            old = node.get("subname")
+            if table and old in table.constraints:
+                con = table.constraints.pop(old)
+                con.name = new
+                table.constraints[new] = con
+        elif rtype == "OBJECT_SEQUENCE":
+            key = self.key(node["relation"])
+            if key in self.sequences:
+                self.sequences[(key[0], new)] = self.sequences.pop(key)
+
+    def _set_schema(self, stmt, node: dict) -> None:
+        if node.get("objectType") in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and node.get("relation"):
+            key = self.key(node["relation"])
+            table = self.tables.pop(key, None)
+            if table:
+                table.key = (node.get("newschema", key[0]), key[1])
+                self.tables[table.key] = table
+
+    def _create_sequence(self, stmt, node: dict) -> None:
+        key = self.key(node["sequence"])
+        self.sequences[key] = self._site(stmt)
+        self._mark_created(key)
+
+    def _create_type(self, stmt, node: dict, kind: str) -> None:
+        names = strings(node.get("typeName") or node.get("domainname"))
+        if names:
+            self.types[qualified_key(names, self.search_schema)] = kind
+
+    def _create_schema(self, stmt, node: dict) -> None:
+        if node.get("schemaname"):
+            self.schemas.add(node["schemaname"])
+
+    def _transaction(self, stmt, node: dict) -> None:
+        kind = node.get("kind")
+        s = self.session
+        if kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
+            s.explicit_depth += 1
+        elif kind in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_COMMIT_PREPARED",
+                      "TRANS_STMT_ROLLBACK_PREPARED", "TRANS_STMT_PREPARE"):
+            # COMMIT ends every open level: PostgreSQL has no nested BEGIN.
+            # and also the framework's implicit transaction, if there was one.
+            s.explicit_depth = 0
+            s.implicit = False
+
+    def _variable_set(self, stmt, node: dict) -> None:
+        name = node.get("name")
+        reset = node.get("kind") in ("VAR_RESET", "VAR_SET_DEFAULT")
+        value = None if reset else _setting_value(node)
+        enabled = value not in (None, "0", 0)
+        if name == "lock_timeout":
+            self.session.lock_timeout = enabled
+        elif name == "statement_timeout":
+            self.session.statement_timeout = enabled
+        elif name == "search_path" and not reset:
+            first = strings(node.get("args") and [
+                {"String": {"sval": (a.get("A_Const", {}).get("sval") or {}).get("sval", "")}}
+                for a in node["args"][:1]
+            ])
+            if first and first[0]:
+                self.search_schema = first[0].split(",")[0].strip().strip('"')
+
+
+def _setting_value(node: dict):
+    args = node.get("args") or ()
+    if not args:
+        return None
+    const = args[0].get("A_Const", {})
+    if "ival" in const:
+        return const["ival"].get("ival", 0)
+    if "sval" in const:
+        return const["sval"].get("sval", "")
+    return "?"
+
+
+_FOLDERS = {
+    "CreateStmt": Model._create_table,
+    "CreateTableAsStmt": Model._create_table_as,
+    "ViewStmt": Model._create_view,
+    "AlterTableStmt": Model._alter_table,
+    "IndexStmt": Model._create_index,
+    "DropStmt": Model._drop,
+    "RenameStmt": Model._rename,
+    "AlterObjectSchemaStmt": Model._set_schema,
+    "CreateSeqStmt": Model._create_sequence,
+    "CreateEnumStmt": lambda m, s, n: m._create_type(s, n, "enum"),
+    "CreateDomainStmt": lambda m, s, n: m._create_type(s, n, "domain"),
+    "CreateSchemaStmt": Model._create_schema,
+    "TransactionStmt": Model._transaction,
+    "VariableSetStmt": Model._variable_set,
+}

@@ -1,0 +1,350 @@
+"""pglast -> statements with exact spans.
+
+This is the only module that converts libpg_query's UTF-8 *byte* offsets into
+character offsets of the original file. Everything downstream works with
+character offsets into `Migration.text`.
+
+We call `pglast.parser.parse_sql_json` and `json.loads` rather than
+`pglast.parse_sql`: building pglast's Python node objects and its offset
+mapping costs 3-5x more, and the mapping is quadratic on non-ASCII text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from pglast import parser as _pg
+
+from .diagnostics import Diagnostic, Severity
+from .source import Migration
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# A token that a node `location` can point at, used to give a finding a useful end.
+_TOKEN = re.compile(r'"(?:[^"]|"")*"|[A-Za-z_\x80-\uffff][\w$\x80-\uffff]*(?:\.[\w$"]+)*|\S', re.S)
+
+
+class OffsetMap:
+    """Byte offsets of the parsed text -> character offsets of the original file."""
+
+    __slots__ = ("_ends", "_extra", "_to_original", "text")
+
+    def __init__(self, text: str, to_original=None) -> None:
+        self.text = text
+        self._to_original = to_original
+        ends: list[int] = []
+        extra: list[int] = []
+        if not text.isascii():
+            shift = 0
+            for m in _NON_ASCII.finditer(text):
+                width = len(m.group().encode("utf-8"))
+                shift += width - 1
+                # byte offset just past this character
+                ends.append(m.start() + shift + 1)
+                extra.append(shift)
+        self._ends = ends
+        self._extra = extra
+
+    def char_of_byte(self, byte_offset: int) -> int:
+        if self._ends:
+            k = bisect_right(self._ends, byte_offset)
+            if k:
+                byte_offset -= self._extra[k - 1]
+        return byte_offset
+
+    def original(self, char_offset: int) -> int:
+        if self._to_original is None:
+            return char_offset
+        return self._to_original(char_offset)
+
+    def byte_to_original(self, byte_offset: int) -> int:
+        return self.original(self.char_of_byte(byte_offset))
+
+
+@dataclass(slots=True, eq=False)
+class Statement:
+    migration: Migration
+    index: int
+    kind: str
+    node: dict
+    start: int  # character offsets into migration.text; `end` excludes the ';'
+    end: int
+    _offsets: OffsetMap
+    _fingerprint: str | None = None
+
+    @property
+    def path(self) -> str:
+        return self.migration.path
+
+    @property
+    def text(self) -> str:
+        return self.migration.text[self.start : self.end]
+
+    @property
+    def sql(self) -> str:
+        """The statement as the parser saw it (templates rendered)."""
+        return self._offsets.text[self._sql_start : self._sql_end]
+
+    @property
+    def fingerprint(self) -> str:
+        """pglast fingerprint: the same for reformatted or re-cased statements."""
+        if self._fingerprint is None:
+            self._fingerprint = fingerprint(self.sql)
+        return self._fingerprint
+
+    # The parser-side character range, kept so `sql` can be recovered under templating.
+    _sql_start: int = 0
+    _sql_end: int = 0
+
+    def span_at(self, location: int | None) -> tuple[int, int]:
+        """Character span of the token at a node's byte `location` (the statement if None)."""
+        if location is None or location < 0:
+            return self.start, self.end
+        char = self._offsets.char_of_byte(location)
+        m = _TOKEN.match(self._offsets.text, char)
+        end = m.end() if m else char + 1
+        return self._offsets.original(char), self._offsets.original(end)
+
+    def offset_of(self, location: int) -> int:
+        return self._offsets.byte_to_original(location)
+
+
+def fingerprint(sql: str) -> str:
+    """libpg_query's fingerprint (ignores whitespace, case and constants); falls back to
+    whitespace-normalised text for SQL it cannot fingerprint."""
+    try:
+        return _pg.fingerprint(sql)
+    except Exception:  # noqa: BLE001 - best effort for unparsable input
+        return re.sub(r"\s+", " ", sql.strip().lower())
+
+
+@dataclass(slots=True)
+class ParseResult:
+    statements: list[Statement]
+    errors: list[Diagnostic]
+
+
+PARSE_ERROR_CODE = "SL901"
+
+
+def _skip_space_and_comments(text: str, pos: int, end: int) -> int:
+    while pos < end:
+        c = text[pos]
+        if c.isspace():
+            pos += 1
+        elif text.startswith("--", pos):
+            nl = text.find("\n", pos)
+            pos = end if nl == -1 else nl + 1
+        elif text.startswith("/*", pos):
+            depth, pos = 1, pos + 2
+            while pos < end and depth:
+                if text.startswith("/*", pos):
+                    depth, pos = depth + 1, pos + 2
+                elif text.startswith("*/", pos):
+                    depth, pos = depth - 1, pos + 2
+                else:
+                    pos += 1
+        else:
+            break
+    return min(pos, end)
+
+
+def _rstrip_end(text: str, start: int, end: int) -> int:
+    while end > start and (text[end - 1].isspace() or text[end - 1] == ";"):
+        end -= 1
+    return end
+
+
+_SPLIT_TOKEN = re.compile(
+    r"""
+      (?P<dollar>\$(?:[A-Za-z_\x80-\uffff][\w\x80-\uffff]*)?\$)
+    | '(?:[^']|'')*'?
+    | "(?:[^"]|"")*"?
+    | --[^\n]*
+    | /\*
+    | (?P<semi>;)
+    | [^'"$;/-]+
+    | .
+    """,
+    re.S | re.X,
+)
+
+
+def split_statements(text: str) -> list[tuple[int, int]]:
+    """Split SQL at top-level semicolons with a lexer that knows strings, quoted
+    identifiers, dollar quotes and (nested) comments. Used only to recover after
+    a syntax error, so the rest of a broken file is still checked."""
+    pieces: list[tuple[int, int]] = []
+    start = pos = 0
+    n = len(text)
+    while pos < n:
+        m = _SPLIT_TOKEN.match(text, pos)
+        tok_end = m.end()
+        if m.group("dollar"):
+            close = text.find(m.group("dollar"), tok_end)
+            tok_end = n if close == -1 else close + len(m.group("dollar"))
+        elif text.startswith("/*", pos):
+            depth, p = 1, pos + 2
+            while p < n and depth:
+                if text.startswith("/*", p):
+                    depth, p = depth + 1, p + 2
+                elif text.startswith("*/", p):
+                    depth, p = depth - 1, p + 2
+                else:
+                    p += 1
+            tok_end = p
+        elif m.group("semi"):
+            pieces.append((start, pos))
+            start = tok_end
+        pos = tok_end
+    if start < n:
+        pieces.append((start, n))
+    return pieces
+
+
+def _error_diag(migration: Migration, offsets: OffsetMap, char_pos: int, message: str) -> Diagnostic:
+    pos = offsets.original(char_pos)
+    line, col = migration.lines.position(pos)
+    end = min(pos + 1, len(migration.text))
+    end_line, end_col = migration.lines.position(end)
+    return Diagnostic(
+        code=PARSE_ERROR_CODE,
+        rule="parse-error",
+        severity=Severity.ERROR,
+        path=migration.path,
+        line=line,
+        column=col,
+        end_line=end_line,
+        end_column=end_col,
+        message=f"PostgreSQL cannot parse this: {message}",
+        help="Fix the syntax; the other statements of this file were still checked.",
+        start=pos,
+        end=end,
+    )
+
+
+def _statements_from_json(
+    migration: Migration,
+    offsets: OffsetMap,
+    payload: str,
+    byte_base: int,
+    byte_limit: int,
+    out: list[Statement],
+) -> None:
+    text = offsets.text
+    for raw in json.loads(payload).get("stmts", ()):
+        loc = raw.get("stmt_location", 0) + byte_base
+        length = raw.get("stmt_len")
+        end_b = byte_limit if not length else loc + length
+        c_start = offsets.char_of_byte(loc)
+        c_end = offsets.char_of_byte(end_b)
+        c_start = _skip_space_and_comments(text, c_start, c_end)
+        c_end = _rstrip_end(text, c_start, c_end)
+        ((kind, node),) = raw["stmt"].items() if raw.get("stmt") else (("EmptyStmt", {}),)
+        if byte_base:
+            _shift_locations(node, byte_base)
+        out.append(
+            Statement(
+                migration=migration,
+                index=len(out),
+                kind=kind,
+                node=node,
+                start=offsets.original(c_start),
+                end=offsets.original(c_end),
+                _offsets=offsets,
+                _sql_start=c_start,
+                _sql_end=c_end,
+            )
+        )
+
+
+def _shift_locations(node, base: int) -> None:
+    """Make node locations relative to the whole text after parsing a piece of it."""
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            for key, value in cur.items():
+                if key == "location" and isinstance(value, int) and value >= 0:
+                    cur[key] = value + base
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(cur, list):
+            stack.extend(v for v in cur if isinstance(v, (dict, list)))
+
+
+# How many following pieces a failing piece may absorb: a function body with
+# `BEGIN ATOMIC ... END` contains semicolons our lexer splits at.
+_MAX_MERGE = 64
+
+
+def parse_migration(migration: Migration) -> ParseResult:
+    text = migration.parse_text
+    offsets = OffsetMap(text, migration.to_original)
+    statements: list[Statement] = []
+    errors: list[Diagnostic] = []
+    try:
+        payload = _pg.parse_sql_json(text)
+    except _pg.ParseError:
+        pass
+    else:
+        _statements_from_json(migration, offsets, payload, 0, len(text.encode("utf-8")), statements)
+        return ParseResult(statements, errors)
+
+    # Recovery: parse statement by statement so one typo does not hide the rest.
+    pieces = split_statements(text)
+    byte_of = _ByteCounter(text)
+    i = 0
+    while i < len(pieces):
+        start = pieces[i][0]
+        j = i
+        while True:
+            end = pieces[j][1]
+            chunk = text[start:end]
+            try:
+                payload = _pg.parse_sql_json(chunk)
+            except _pg.ParseError as exc:
+                message, at = exc.args[0], exc.args[1] if len(exc.args) > 1 else None
+                at_end = at is None or at >= len(chunk.rstrip())
+                if at_end and j + 1 < len(pieces) and j - i < _MAX_MERGE:
+                    j += 1
+                    continue
+                if j != i:  # merging did not help: report the first piece alone
+                    j = i
+                    end = pieces[i][1]
+                    chunk = text[start:end]
+                    try:
+                        _pg.parse_sql_json(chunk)
+                    except _pg.ParseError as exc2:
+                        message = exc2.args[0]
+                        at = exc2.args[1] if len(exc2.args) > 1 else None
+                pos = start + (len(chunk.rstrip()) if at is None else at)
+                errors.append(_error_diag(migration, offsets, pos, message))
+                break
+            else:
+                base = byte_of(start)
+                _statements_from_json(migration, offsets, payload, base, byte_of(end), statements)
+                break
+        i = j + 1
+    return ParseResult(statements, errors)
+
+
+class _ByteCounter:
+    """Incremental char -> byte offset for increasing positions."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.ascii = text.isascii()
+        self.char = 0
+        self.byte = 0
+
+    def __call__(self, char: int) -> int:
+        if self.ascii:
+            return char
+        if char < self.char:
+            self.char, self.byte = 0, 0
+        self.byte += len(self.text[self.char : char].encode("utf-8"))
+        self.char = char
+        return self.byte

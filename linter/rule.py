@@ -1,0 +1,174 @@
+"""The shape every rule module shares: metadata as data plus a check function."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from .diagnostics import Diagnostic, Fix, Severity
+
+DOCS_URL = "https://github.com/schemalint/schemalint/blob/main/docs/rules/{name}.md"
+
+CATEGORIES = ("locking", "breaking", "schema", "types", "transactions", "timeouts", "engine")
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    category: str
+    severity: Severity
+    summary: str
+    why: str
+    instead: str
+    bad: tuple[str, ...]
+    good: tuple[str, ...]
+    ok_when: str = ""
+    # Statement kinds (libpg_query node names) the check wants; () means every statement.
+    node_types: tuple[str, ...] = ()
+    # "statement": check(stmt, ctx) per statement; "schema": check_schema(model, ctx) once
+    # after all migrations; both may define end_of_migration(ctx) too.
+    scope: str = "statement"
+    # Inclusive PostgreSQL major versions the hazard exists on (None: no bound).
+    min_pg: int | None = None
+    max_pg: int | None = None
+    default_enabled: bool = True
+    options: Mapping[str, object] = field(default_factory=dict)
+    fix: str | None = None  # None, "safe" or "unsafe"
+    equivalents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Bound from the rule's module by `bind`.
+    check: Callable | None = None
+    check_schema: Callable | None = None
+    end_of_migration: Callable | None = None
+
+    @property
+    def url(self) -> str:
+        return DOCS_URL.format(name=self.name)
+
+    def applies_to(self, pg_major: int) -> bool:
+        return (self.min_pg is None or pg_major >= self.min_pg) and (
+            self.max_pg is None or pg_major <= self.max_pg
+        )
+
+    def bind(self, module: ModuleType) -> Rule:
+        return dataclasses.replace(
+            self,
+            check=getattr(module, "check", None),
+            check_schema=getattr(module, "check_schema", None),
+            end_of_migration=getattr(module, "end_of_migration", None),
+        )
+
+    def metadata(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "category": self.category,
+            "severity": str(self.severity),
+            "default_enabled": self.default_enabled,
+            "scope": self.scope,
+            "summary": self.summary,
+            "why": self.why,
+            "instead": self.instead,
+            "ok_when": self.ok_when,
+            "pg_versions": {"min": self.min_pg, "max": self.max_pg},
+            "options": dict(self.options),
+            "fix": self.fix,
+            "bad": list(self.bad),
+            "good": list(self.good),
+            "equivalents": {k: list(v) for k, v in self.equivalents.items()},
+            "url": self.url,
+        }
+
+
+class Context:
+    """What a rule may read while checking one statement. Rules never mutate it."""
+
+    __slots__ = ("model", "stmt", "rule", "options", "config")
+
+    def __init__(self, model, config) -> None:
+        self.model = model
+        self.config = config
+        self.stmt = None
+        self.rule: Rule | None = None
+        self.options: Mapping[str, object] = {}
+
+    # --- facts ------------------------------------------------------------------------
+    @property
+    def pg_version(self) -> tuple[int, int]:
+        return self.model.pg_version
+
+    @property
+    def pg_major(self) -> int:
+        return self.model.pg_version[0]
+
+    @property
+    def session(self):
+        return self.model.session
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.model.session.in_transaction
+
+    def key(self, rangevar: dict) -> tuple[str, str]:
+        return self.model.key(rangevar)
+
+    def table(self, rangevar_or_key):
+        return self.model.table(rangevar_or_key)
+
+    def created_here(self, rangevar_or_key) -> bool:
+        """The relation was created earlier in this same migration file, so nothing
+        reads or writes it yet, whatever the transaction state."""
+        key = rangevar_or_key if isinstance(rangevar_or_key, tuple) else self.model.key(rangevar_or_key)
+        return self.model.created_in_this_migration(key)
+
+    # --- reporting --------------------------------------------------------------------
+    def report(
+        self,
+        message: str,
+        *,
+        location: int | None = None,
+        span: tuple[int, int] | None = None,
+        help: str | None = None,
+        fix: Fix | None = None,
+        site=None,
+    ) -> Diagnostic:
+        """A finding of the running rule: at `site` (a model Site, for schema rules), else
+        in the current statement at `span`, at the token at node `location`, or over the
+        whole statement."""
+        if site is not None:
+            return make_diagnostic(self.rule, site.migration, site.start, site.end, message,
+                                   help, fix, fingerprint_of=site)
+        stmt = self.stmt
+        start, end = span if span is not None else stmt.span_at(location)
+        return make_diagnostic(self.rule, stmt.migration, start, end, message, help, fix,
+                               fingerprint_of=stmt)
+
+
+def make_diagnostic(rule: Rule, migration, start: int, end: int, message: str,
+                    help: str | None = None, fix: Fix | None = None, fingerprint_of=None) -> Diagnostic:
+    lines = migration.lines
+    line, col = lines.position(start)
+    end_line, end_col = lines.position(max(end, start))
+    diag = Diagnostic(
+        code=rule.code,
+        rule=rule.name,
+        severity=rule.severity,
+        path=migration.path,
+        line=line,
+        column=col,
+        end_line=end_line,
+        end_column=end_col,
+        message=message,
+        help=rule.instead if help is None else help,
+        fix=fix,
+        start=start,
+        end=end,
+    )
+    if fingerprint_of is not None:
+        diag.extra["statement"] = fingerprint_of
+    return diag
+
+
+Check = Callable[..., Iterable[Diagnostic]]

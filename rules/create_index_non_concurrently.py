@@ -1,0 +1,51 @@
+from schemalint.diagnostics import Edit, Fix, Severity
+from schemalint.names import display_name
+from schemalint.rule import Rule
+
+RULE = Rule(
+    code="SL101",
+    name="create-index-non-concurrently",
+    category="locking",
+    severity=Severity.ERROR,
+    summary="CREATE INDEX without CONCURRENTLY blocks writes to the table for the whole build.",
+    why="A plain CREATE INDEX takes a SHARE lock on the table: reads go on, but every INSERT, "
+        "UPDATE and DELETE waits until the index is built, which on a large table takes minutes.",
+    instead="CREATE INDEX CONCURRENTLY, in a migration that does not run inside a transaction "
+            "block. It takes SHARE UPDATE EXCLUSIVE, which does not block reads or writes.",
+    ok_when="The table was created in the same migration file: nothing reads or writes it yet.",
+    bad=("CREATE INDEX orders_customer_id_idx ON orders (customer_id);",),
+    good=(
+        "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);",
+        "CREATE TABLE orders (id bigint, customer_id bigint);\n"
+        "CREATE INDEX orders_customer_id_idx ON orders (customer_id);",
+    ),
+    node_types=("IndexStmt",),
+    fix="safe",
+    equivalents={"squawk": ("require-concurrent-index-creation",),
+                 "eugene": ("E6",), "strong_migrations": ("add_index",),
+                 "pgfence": ("create-index-not-concurrent",)},
+)
+
+
+def check(stmt, ctx):
+    node = stmt.node
+    if node.get("concurrent") or ctx.created_here(node["relation"]):
+        return
+    table = display_name(ctx.key(node["relation"]))
+    # Insert CONCURRENTLY right after INDEX (after UNIQUE INDEX as well).
+    text = stmt.text
+    upper = text.upper()
+    at = upper.find("INDEX")
+    fix = None
+    if at != -1:
+        pos = stmt.start + at + len("INDEX")
+        fix = Fix("add CONCURRENTLY", (Edit(pos, pos, " CONCURRENTLY"),), safe=True)
+    sql = text.replace(text[at:at + 5], "INDEX CONCURRENTLY", 1) if at != -1 else text
+    yield ctx.report(
+        f"building this index takes a SHARE lock on `{table}`: writes to it are blocked "
+        "until the build finishes",
+        location=node["relation"].get("location"),
+        help=f"Build it without blocking writes, in a migration outside a transaction block:\n"
+             f"    {sql};",
+        fix=fix,
+    )

@@ -1,0 +1,46 @@
+from schemalint.diagnostics import Edit, Fix, Severity
+from schemalint.names import display_name, qualified_key, strings
+from schemalint.rule import Rule
+
+RULE = Rule(
+    code="SL102",
+    name="drop-index-non-concurrently",
+    category="locking",
+    severity=Severity.WARNING,
+    summary="DROP INDEX without CONCURRENTLY blocks reads and writes on the table.",
+    why="A plain DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table; while it waits "
+        "for running queries, every new query on the table queues behind it.",
+    instead="DROP INDEX CONCURRENTLY, in a migration that does not run inside a transaction block.",
+    ok_when="The index's table was created in the same migration file.",
+    bad=("DROP INDEX orders_customer_id_idx;",),
+    good=("DROP INDEX CONCURRENTLY orders_customer_id_idx;",),
+    node_types=("DropStmt",),
+    fix="safe",
+    equivalents={"squawk": ("require-concurrent-index-deletion",),
+                 "pgfence": ("drop-index-not-concurrent",)},
+)
+
+
+def check(stmt, ctx):
+    node = stmt.node
+    if node.get("removeType") != "OBJECT_INDEX" or node.get("concurrent"):
+        return
+    for obj in node.get("objects") or ():
+        names = strings(obj.get("List", {}).get("items"))
+        key = qualified_key(names, ctx.model.search_schema)
+        index = ctx.model.indexes.get(key)
+        if index is not None and ctx.created_here(index.table):
+            continue
+        on = f" on `{display_name(index.table)}`" if index else ""
+        text = stmt.text
+        at = text.upper().find("INDEX")
+        pos = stmt.start + at + len("INDEX")
+        yield ctx.report(
+            f"dropping index `{display_name(key)}` takes an ACCESS EXCLUSIVE lock{on}: "
+            "reads and writes queue behind it",
+            help="Drop it without blocking, in a migration outside a transaction block:\n"
+                 f"    DROP INDEX CONCURRENTLY {'IF EXISTS ' if node.get('missing_ok') else ''}"
+                 f"{display_name(key)};",
+            fix=Fix("add CONCURRENTLY", (Edit(pos, pos, " CONCURRENTLY"),)) if at != -1 else None,
+        )
+        return

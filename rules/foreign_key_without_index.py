@@ -1,0 +1,78 @@
+from schemalint.diagnostics import Severity
+from schemalint.names import display_name, quote_ident
+from schemalint.rule import Rule
+
+RULE = Rule(
+    code="SL301",
+    name="foreign-key-without-index",
+    category="schema",
+    severity=Severity.WARNING,
+    summary="A foreign key whose columns lead no index makes deletes and joins scan the table.",
+    why="PostgreSQL indexes the referenced side of a foreign key (it must be unique) but not the "
+        "referencing side. Every DELETE or key UPDATE on the parent then scans the child table "
+        "under a lock to check for references, and joins from parent to child cannot use an "
+        "index. The check runs on the final schema, so an index added in a later migration counts.",
+    instead="Create an index whose leading columns are the foreign key's columns (in any order), "
+            "concurrently on an existing table.",
+    ok_when="A valid, non-partial index (a primary key or unique constraint counts) has the "
+            "foreign key's columns as its leading columns.",
+    bad=(
+        "CREATE TABLE customers (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id));",
+    ),
+    good=(
+        "CREATE TABLE customers (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id));\n"
+        "CREATE INDEX orders_customer_id_idx ON orders (customer_id);",
+        "CREATE TABLE a (id bigint PRIMARY KEY);\nCREATE TABLE b (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE a_b (a_id bigint REFERENCES a, b_id bigint REFERENCES b,\n"
+        "                  PRIMARY KEY (b_id, a_id));\nCREATE INDEX a_b_a_id_idx ON a_b (a_id);",
+    ),
+    scope="schema",
+    equivalents={"eugene": ("W14",)},
+)
+
+
+def covered(fk_columns: tuple, indexes) -> bool:
+    """The FK columns, as a set, are the leading columns of some valid, non-partial index:
+    an index on (b, a) serves lookups on a = ? AND b = ?."""
+    want = set(fk_columns)
+    n = len(want)
+    for index in indexes:
+        if not index.valid or index.partial or index.method not in ("btree", "hash", "gist", "brin", "gin"):
+            continue
+        if index.method == "hash" and n != 1:
+            continue
+        lead = index.columns[:n]
+        if len(lead) == n and None not in lead and set(lead) == want:
+            return True
+    return False
+
+
+def check_schema(model, ctx):
+    by_table: dict = {}
+    for index in model.indexes.values():
+        by_table.setdefault(index.table, []).append(index)
+    for table in model.tables.values():
+        if table.kind != "table" or table.persistence == "t":
+            continue
+        for con in table.constraints.values():
+            if con.kind != "foreign" or not con.columns or con.site is None:
+                continue
+            if covered(con.columns, by_table.get(table.key, ())):
+                continue
+            # A partition's FK is served by an index on its partitioned parent.
+            if table.partition_of and covered(con.columns, by_table.get(table.partition_of, ())):
+                continue
+            name = display_name(table.key)
+            cols = ", ".join(quote_ident(c) for c in con.columns)
+            idx = quote_ident(f"{table.key[1]}_{'_'.join(con.columns)}_idx")
+            ref = display_name(con.ref_table) if con.ref_table else "its parent"
+            yield ctx.report(
+                f"foreign key `{con.name}` on `{name}` ({cols}) has no index leading with its "
+                f"columns: deletes from `{ref}` scan `{name}`",
+                site=con.site,
+                help=f"Add an index (CONCURRENTLY, outside a transaction block):\n"
+                     f"    CREATE INDEX CONCURRENTLY {idx} ON {name} ({cols});",
+            )
+

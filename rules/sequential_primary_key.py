@@ -1,0 +1,103 @@
+from schemalint.diagnostics import Severity
+from schemalint.names import display_name, quote_ident
+from schemalint.rule import Rule
+
+RULE = Rule(
+    code="SL303",
+    name="sequential-primary-key",
+    category="schema",
+    severity=Severity.WARNING,
+    summary="A primary key on a serial or identity column.",
+    why="Sequential IDs leak row counts and creation order to anyone who sees them, invite "
+        "enumeration, and collide when data from several databases or shards is merged. With "
+        "`id_policy: identity` only the legacy serial pseudo-types are flagged: serial creates a "
+        "separately owned sequence with loose permissions, while GENERATED ... AS IDENTITY is "
+        "the SQL-standard form (PostgreSQL 10+).",
+    instead="A uuid key: `id uuid PRIMARY KEY DEFAULT uuidv7()` on PostgreSQL 18+ (time-ordered, "
+            "index friendly), else `DEFAULT gen_random_uuid()` (PostgreSQL 13+).",
+    ok_when="The key is not serial/identity, or id_policy is identity and the key is an identity column.",
+    bad=("CREATE TABLE orders (id bigserial PRIMARY KEY);",),
+    good=("CREATE TABLE orders (id uuid PRIMARY KEY DEFAULT gen_random_uuid());",),
+    node_types=("CreateStmt", "AlterTableStmt"),
+    options={"id_policy": "uuid"},
+    equivalents={"squawk": ("prefer-identity",)},
+)
+
+
+def _pk_columns(stmt, ctx):
+    """(column name, location) of primary key columns defined by this statement."""
+    node = stmt.node
+    if stmt.kind == "CreateStmt":
+        for elt in node.get("tableElts") or ():
+            coldef = elt.get("ColumnDef")
+            if coldef and any(c.get("Constraint", {}).get("contype") == "CONSTR_PRIMARY"
+                              for c in coldef.get("constraints") or ()):
+                yield coldef.get("colname"), coldef.get("location")
+            con = elt.get("Constraint")
+            if con and con.get("contype") == "CONSTR_PRIMARY":
+                for key in con.get("keys") or ():
+                    yield key["String"]["sval"], con.get("location")
+    else:
+        for item in node.get("cmds") or ():
+            cmd = item.get("AlterTableCmd", {})
+            con = (cmd.get("def") or {}).get("Constraint")
+            if cmd.get("subtype") == "AT_AddConstraint" and con and con.get("contype") == "CONSTR_PRIMARY":
+                for key in con.get("keys") or ():
+                    yield key["String"]["sval"], con.get("location")
+            coldef = (cmd.get("def") or {}).get("ColumnDef")
+            if cmd.get("subtype") == "AT_AddColumn" and coldef and any(
+                c.get("Constraint", {}).get("contype") == "CONSTR_PRIMARY"
+                for c in coldef.get("constraints") or ()
+            ):
+                yield coldef.get("colname"), coldef.get("location")
+
+
+def check(stmt, ctx):
+    policy = str(ctx.options["id_policy"])
+    rel = stmt.node["relation"]
+    table = ctx.table(rel)
+    pending = {}
+    if stmt.kind == "CreateStmt":
+        for elt in stmt.node.get("tableElts") or ():
+            coldef = elt.get("ColumnDef")
+            if coldef:
+                pending[coldef.get("colname")] = coldef
+    else:
+        for item in stmt.node.get("cmds") or ():
+            coldef = (item.get("AlterTableCmd", {}).get("def") or {}).get("ColumnDef")
+            if coldef and item["AlterTableCmd"].get("subtype") == "AT_AddColumn":
+                pending[coldef.get("colname")] = coldef
+    for column, location in _pk_columns(stmt, ctx):
+        kind = _sequence_kind(pending.get(column), table, column)
+        if kind is None or (policy == "identity" and kind == "identity"):
+            continue
+        name = display_name(ctx.key(rel))
+        col = quote_ident(column)
+        if policy == "identity":
+            msg = (f"primary key `{name}.{col}` uses {kind}: prefer an identity column, the "
+                   "SQL-standard form whose sequence is tied to the column")
+            help_sql = f"    {col} bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
+        else:
+            fn = "uuidv7()" if ctx.pg_major >= 18 else "gen_random_uuid()"
+            msg = (f"primary key `{name}.{col}` is sequential ({kind}): it leaks row counts and "
+                   "order and complicates merging or sharding data")
+            help_sql = f"    {col} uuid PRIMARY KEY DEFAULT {fn}"
+        yield ctx.report(msg, location=location, help="Use instead:\n" + help_sql)
+
+
+def _sequence_kind(coldef, table, column):
+    if coldef is not None:
+        names = [n["String"]["sval"] for n in (coldef.get("typeName") or {}).get("names", ())
+                 if "String" in n]
+        if names and names[-1] in ("serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"):
+            return names[-1]
+        if any(c.get("Constraint", {}).get("contype") == "CONSTR_IDENTITY"
+               for c in coldef.get("constraints") or ()):
+            return "identity"
+        return None
+    col = table.columns.get(column) if table else None
+    if col is None:
+        return None
+    if col.serial:
+        return col.serial
+    return "identity" if col.identity else None

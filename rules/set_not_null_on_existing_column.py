@@ -1,0 +1,76 @@
+from schemalint.diagnostics import Severity
+from schemalint.facts import alter_commands
+from schemalint.names import display_name, quote_ident
+from schemalint.rule import Rule
+
+RULE = Rule(
+    code="SL105",
+    name="set-not-null-on-existing-column",
+    category="locking",
+    severity=Severity.ERROR,
+    summary="SET NOT NULL scans the whole table while holding ACCESS EXCLUSIVE.",
+    why="ALTER COLUMN ... SET NOT NULL takes an ACCESS EXCLUSIVE lock (no reads, no writes) and "
+        "scans every row to prove there is no NULL. Since PostgreSQL 12 the scan is skipped when "
+        "a validated CHECK (col IS NOT NULL) constraint already proves it.",
+    instead="Three migrations: add CHECK (col IS NOT NULL) NOT VALID (instant); VALIDATE it "
+            "(SHARE UPDATE EXCLUSIVE: reads and writes continue); then SET NOT NULL (no scan on "
+            "PostgreSQL 12+) and drop the CHECK.",
+    ok_when="The table was created in the same migration file, or a validated CHECK "
+            "(col IS NOT NULL) exists and the target is PostgreSQL 12 or later.",
+    bad=("ALTER TABLE orders ALTER COLUMN region SET NOT NULL;",),
+    good=(
+        "ALTER TABLE orders ADD CONSTRAINT orders_region_not_null CHECK (region IS NOT NULL) NOT VALID;\n"
+        "COMMIT;\n"
+        "ALTER TABLE orders VALIDATE CONSTRAINT orders_region_not_null;\n"
+        "ALTER TABLE orders ALTER COLUMN region SET NOT NULL;",
+        "CREATE TABLE orders (region text);\nALTER TABLE orders ALTER COLUMN region SET NOT NULL;",
+    ),
+    node_types=("AlterTableStmt",),
+    equivalents={"squawk": ("adding-not-nullable-field",),
+                 "eugene": ("E2",),
+                 "strong_migrations": ("change_column_null",),
+                 "pgfence": ("set-not-null",)},
+)
+
+
+def _proven_not_null(table, column: str, pg_major: int) -> bool:
+    # PG 12+: SET NOT NULL skips the full scan when a valid CHECK constraint implies it
+    # (release notes 12, "Allow ALTER TABLE ... SET NOT NULL to avoid unnecessary table scans").
+    if table is None or pg_major < 12:
+        return False
+    return any(
+        c.kind == "check" and c.validated and c.not_null_column == column
+        for c in table.constraints.values()
+    )
+
+
+def check(stmt, ctx):
+    node = stmt.node
+    if ctx.created_here(node["relation"]):
+        return
+    table = ctx.table(node["relation"])
+    table_name = display_name(ctx.key(node["relation"]))
+    for cmd in alter_commands(node):
+        if cmd.get("subtype") != "AT_SetNotNull":
+            continue
+        column = cmd.get("name", "")
+        if _proven_not_null(table, column, ctx.pg_major):
+            continue
+        col = quote_ident(column)
+        check_name = quote_ident(f"{ctx.key(node['relation'])[1]}_{column}_not_null")
+        tail = ("" if ctx.pg_major >= 12 else
+                "\n    -- before PostgreSQL 12 SET NOT NULL still scans; upgrade or keep the CHECK")
+        yield ctx.report(
+            f"SET NOT NULL on `{table_name}.{col}` scans the whole table under an ACCESS "
+            "EXCLUSIVE lock: reads and writes are blocked until it finishes",
+            location=node["relation"].get("location"),
+            help=(
+                "Prove the column non-null first, in three migrations:\n"
+                f"    ALTER TABLE {table_name} ADD CONSTRAINT {check_name} CHECK ({col} IS NOT NULL) NOT VALID;\n"
+                "    -- next migration (reads and writes continue while it validates):\n"
+                f"    ALTER TABLE {table_name} VALIDATE CONSTRAINT {check_name};\n"
+                "    -- next migration (PostgreSQL 12+ skips the scan):\n"
+                f"    ALTER TABLE {table_name} ALTER COLUMN {col} SET NOT NULL;\n"
+                f"    ALTER TABLE {table_name} DROP CONSTRAINT {check_name};" + tail
+            ),
+        )
