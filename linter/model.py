@@ -99,6 +99,9 @@ class Table:
     site: Site | None = None
     created_in: Migration | None = None
     kind: str = "table"  # "table", "view", "materialized view", "foreign table"
+    # Created before the migration history we were given (first seen in an ALTER): we
+    # know only what the history did to it, not its full definition.
+    external: bool = False
 
     @property
     def name(self) -> str:
@@ -353,9 +356,12 @@ class Model:
     def _alter_table(self, stmt, node: dict) -> None:
         if node.get("objtype") not in ("OBJECT_TABLE", "OBJECT_FOREIGN_TABLE", None):
             return
-        table = self.table(node["relation"])
+        key = self.key(node["relation"])
+        table = self.tables.get(key)
         if table is None:
-            return
+            if node["relation"].get("relpersistence") == "t" or node.get("missing_ok"):
+                return
+            table = self.tables[key] = Table(key=key, external=True)
         for item in node.get("cmds") or ():
             cmd = item.get("AlterTableCmd", {})
             sub = cmd.get("subtype")

@@ -20,8 +20,9 @@ RULE = Rule(
     bad=("ALTER TABLE orders ALTER COLUMN region SET NOT NULL;",),
     good=(
         "ALTER TABLE orders ADD CONSTRAINT orders_region_not_null CHECK (region IS NOT NULL) NOT VALID;\n"
-        "COMMIT;\n"
+        "-- next migration\n"
         "ALTER TABLE orders VALIDATE CONSTRAINT orders_region_not_null;\n"
+        "-- next migration\n"
         "ALTER TABLE orders ALTER COLUMN region SET NOT NULL;",
         "CREATE TABLE orders (region text);\nALTER TABLE orders ALTER COLUMN region SET NOT NULL;",
     ),

@@ -1,0 +1,74 @@
+"""Test helpers: lint SQL strings and read inline expectations from fixtures."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from schemalint.config import LintConfig, parse_pg_version
+from schemalint.engine import lint
+from schemalint.rules import RULES
+from schemalint.source import Migration
+
+_FILE_MARK = re.compile(r"^-- file: (?P<name>\S+)(?P<opts>.*)$", re.M)
+_EXPECT = re.compile(r"-- expect: (?P<items>[^\n]*)")
+_CONFIG = re.compile(r"^-- config: (?P<items>.*)$", re.M)
+
+
+def lint_sql(*sqls: str, pg_version: str = "15", select=("ALL",), **config) -> list:
+    """Lint each string as one migration file (001.sql, 002.sql, ...) in order."""
+    migrations = [Migration(path=f"{i + 1:03d}.sql", text=sql) for i, sql in enumerate(sqls)]
+    cfg = LintConfig(pg_version=parse_pg_version(pg_version), select=tuple(select), **config)
+    return lint(migrations, cfg, RULES)
+
+
+@dataclass
+class Fixture:
+    migrations: list
+    config: LintConfig
+    # (path, line, column, rule) expected
+    expected: set = field(default_factory=set)
+
+
+def load_fixture(text: str, name: str) -> Fixture:
+    """A fixture is SQL where `-- expect: rule@COL[, rule@COL]` at the end of a line says a
+    finding of `rule` starts on that line at column COL. `-- file: NAME [in_transaction]`
+    starts another migration file; `-- config: key=value ...` sets options."""
+    config = LintConfig(select=("ALL",))
+    m = _CONFIG.search(text)
+    if m:
+        for item in m.group("items").split():
+            key, _, value = item.partition("=")
+            if key == "pg_version":
+                config.pg_version = parse_pg_version(value)
+            elif key == "assume_in_transaction":
+                config.assume_in_transaction = value == "true"
+            elif key == "select":
+                config.select = tuple(value.split(","))
+            elif "." in key:  # rule.option=value
+                rule, _, opt = key.partition(".")
+                config.options = {**config.options, rule: {**config.options.get(rule, {}), opt: value}}
+            else:
+                raise ValueError(f"{name}: unknown fixture config key {key!r}")
+    marks = list(_FILE_MARK.finditer(text))
+    chunks = []
+    if not marks:
+        chunks.append((name, "", text))
+    else:
+        for i, mk in enumerate(marks):
+            end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+            # keep the marker line blanked so line numbers inside each file start at 1
+            chunks.append((mk.group("name"), mk.group("opts"), text[mk.end() + 1 : end]))
+    migrations, expected = [], set()
+    for path, opts, body in chunks:
+        in_tx = True if "in_transaction" in opts else None
+        migrations.append(Migration(path=path, text=body, in_transaction=in_tx))
+        for lineno, line in enumerate(body.splitlines(), 1):
+            em = _EXPECT.search(line)
+            if not em:
+                continue
+            for item in em.group("items").split(","):
+                item = item.strip()
+                rule, _, col = item.partition("@")
+                expected.add((path, lineno, int(col) if col else None, rule.strip()))
+    return Fixture(migrations, config, expected)

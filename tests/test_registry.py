@@ -1,0 +1,29 @@
+"""The registry lists exactly the rule modules in rules/, and each module is named after its rule."""
+
+import importlib
+from pathlib import Path
+
+import schemalint.rules as rules_pkg
+from schemalint.rules import RULES
+
+RULES_DIR = Path(rules_pkg.__file__).parent
+
+
+def test_registry_matches_folder():
+    modules = {p.stem for p in RULES_DIR.glob("*.py") if not p.stem.startswith("_")}
+    registered = {r.name.replace("-", "_") for r in RULES}
+    assert modules == registered
+
+
+def test_module_name_is_rule_name():
+    for rule in RULES:
+        module = importlib.import_module(f"schemalint.rules.{rule.name.replace('-', '_')}")
+        assert module.RULE.code == rule.code
+
+
+def test_codes_follow_categories():
+    hundreds = {"locking": "1", "transactions": ("1", "5"), "breaking": "2", "schema": "3",
+                "types": "4", "timeouts": "5"}
+    for rule in RULES:
+        assert rule.code.startswith("SL") and len(rule.code) == 5
+        assert rule.code[2] in hundreds[rule.category], (rule.name, rule.code, rule.category)
