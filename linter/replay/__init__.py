@@ -1,0 +1,1 @@
+"""Replay: apply migrations to an ephemeral PostgreSQL and measure what each statement does."""
