@@ -1,4 +1,8 @@
-"""`schemalint check PATHS...`"""
+"""`schemalint check PATHS...`: discover -> lint -> (replay) -> gate -> report.
+
+Each stage is one function so that configuration, layouts, caching, replay, the gate
+(suppression, baseline, changed-only), fixes and reporters plug in at one place each.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +46,7 @@ def _split(value: str | None) -> tuple[str, ...]:
 
 
 def build_config(args):
+    """The effective LintConfig: defaults, then the configuration file, then CLI flags."""
     from ..config import LintConfig, parse_pg_version
     from ..rules_catalog import validate_selectors
 
@@ -63,32 +68,14 @@ def build_config(args):
     return config
 
 
-def use_color(args) -> bool:
-    if args.color is not None:
-        return args.color
-    if os.environ.get("NO_COLOR"):
-        return False
-    return sys.stdout.isatty()
-
-
-def run(args) -> int:
+def collect(args, config):
+    """Discover the migrations to check, in apply order. Returns (migrations, unreadable)."""
     from ..discover import discover, read_stdin
-    from ..engine import lint
-    from ..engine_rules import UNREADABLE_FILE
-    from ..report import FORMATS, LintResult, failed, render
-    from ..rule import make_diagnostic
-    from ..rules_catalog import all_rules
-    from ..source import Migration
 
-    if args.format not in FORMATS:
-        raise UsageError(f"--format: unknown format {args.format!r} (choose from {', '.join(FORMATS)})")
-    config = build_config(args)
     paths = args.paths
     if not paths:
         raise UsageError("no paths given: `schemalint check migrations/` (or - for standard input)")
-
-    migrations: list[Migration] = []
-    unreadable: list[tuple[str, str]] = []
+    migrations, unreadable = [], []
     file_paths = [p for p in paths if p != "-"]
     if file_paths:
         found = discover(file_paths)
@@ -98,12 +85,55 @@ def run(args) -> int:
         unreadable.extend(found.unreadable)
     if "-" in paths:
         migrations.append(read_stdin(args.stdin_filename or "<stdin>"))
+    return migrations, unreadable
+
+
+def unreadable_diagnostics(unreadable):
+    from ..engine_rules import UNREADABLE_FILE
+    from ..rule import make_diagnostic
+    from ..source import Migration
+
+    return [
+        make_diagnostic(UNREADABLE_FILE, Migration(path=path, text=""), 0, 0,
+                        f"cannot read this file: {reason}")
+        for path, reason in unreadable
+    ]
+
+
+def gate(diagnostics, migrations, config, args):
+    """Suppression comments, the baseline and changed-only filtering."""
+    return diagnostics
+
+
+def emit(result, args) -> None:
+    """Write the report(s)."""
+    from ..report import render
+
+    sys.stdout.write(render(args.format, result))
+
+
+def use_color(args) -> bool:
+    if args.color is not None:
+        return args.color
+    if os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def run(args) -> int:
+    from ..engine import lint
+    from ..report import FORMATS, LintResult, failed
+    from ..rules_catalog import all_rules
+
+    if args.format not in FORMATS:
+        raise UsageError(f"--format: unknown format {args.format!r} (choose from {', '.join(FORMATS)})")
+    config = build_config(args)
+    migrations, unreadable = collect(args, config)
 
     stats: dict = {}
     diagnostics = lint(migrations, config, all_rules(), stats=stats)
-    for path, reason in unreadable:
-        stub = Migration(path=path, text="")
-        diagnostics.append(make_diagnostic(UNREADABLE_FILE, stub, 0, 0, f"cannot read this file: {reason}"))
+    diagnostics += unreadable_diagnostics(unreadable)
+    diagnostics = gate(diagnostics, migrations, config, args)
 
     result = LintResult(
         diagnostics=diagnostics,
@@ -113,6 +143,5 @@ def run(args) -> int:
         fail_on=config.fail_on,
         color=use_color(args),
     )
-    sys.stdout.write(render(args.format, result))
+    emit(result, args)
     return EXIT_FINDINGS if failed(diagnostics, config.fail_on) else EXIT_OK
-
