@@ -35,6 +35,14 @@ class LintConfig:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     fail_on: str = "error"
+    # Discovery: the framework layout ("auto" detects it), Flyway/psql placeholder values,
+    # and include/exclude globs.
+    layout: str = "auto"
+    placeholders: Mapping[str, str] = field(default_factory=dict)
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    # Replay settings from the configuration file (the replay command reads them).
+    replay: Mapping[str, object] = field(default_factory=dict)
 
     def enabled_rules(self, rules: Iterable) -> list:
         rules = list(rules)
