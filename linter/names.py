@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 # Type names as the parser spells them (pg_catalog internal names) -> what users write.
 _TYPE_DISPLAY = {
     "int2": "smallint",
@@ -42,16 +45,31 @@ def qualified_key(names: list[str], default_schema: str = "public") -> tuple[str
     return default_schema, names[0] if names else ""
 
 
+# Rules build names for every statement they look at; the same few thousand names recur,
+# so both are memoised (bounded) rather than re-scanned character by character.
 def display_name(key: tuple[str, str]) -> str:
+    return _display_name(tuple(key))
+
+
+@lru_cache(maxsize=8192)
+def _display_name(key: tuple[str, str]) -> str:
     schema, name = key
     shown = quote_ident(name)
     return shown if schema == "public" else f"{quote_ident(schema)}.{shown}"
 
 
+_PLAIN_ASCII = re.compile(r"[a-z_][a-z0-9_$]*")
+
+
+@lru_cache(maxsize=8192)
 def quote_ident(name: str) -> str:
-    if name and (name[0].isalpha() or name[0] == "_") and all(
-        c.islower() or c.isdigit() or c in "_$" for c in name
-    ) and name not in _RESERVED_FOR_QUOTING:
+    if name.isascii():
+        plain = _PLAIN_ASCII.fullmatch(name) is not None
+    else:
+        plain = (name[0].isalpha() or name[0] == "_") and all(
+            c.islower() or c.isdigit() or c in "_$" for c in name
+        )
+    if plain and name not in _RESERVED_FOR_QUOTING:
         return name
     return '"' + name.replace('"', '""') + '"'
 

@@ -167,8 +167,31 @@ def make_diagnostic(rule: Rule, migration, start: int, end: int, message: str,
         end=end,
     )
     if fingerprint_of is not None:
-        diag.extra["statement"] = fingerprint_of
+        diag.extra["statement"] = StatementRef(fingerprint_of.sql)
     return diag
+
+
+class StatementRef:
+    """The statement a finding is in, as reporters need it (`sql`, `fingerprint`).
+
+    A finding keeps this rather than the parsed Statement so that it does not keep the
+    statement's whole JSON tree alive until the report is written (17,000 findings on a
+    50,000-statement history held ~150 MB of trees), and so that cached findings carry
+    the same thing. The libpg_query fingerprint is computed only when a reporter asks."""
+
+    __slots__ = ("_fingerprint", "sql")
+
+    def __init__(self, sql: str, fingerprint: str | None = None) -> None:
+        self.sql = sql
+        self._fingerprint = fingerprint
+
+    @property
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            from .parse import fingerprint
+
+            self._fingerprint = fingerprint(self.sql)
+        return self._fingerprint
 
 
 Check = Callable[..., Iterable[Diagnostic]]
