@@ -42,6 +42,13 @@ class OffsetMap:
     def __init__(self, text: str, to_original=None) -> None:
         self.text = text
         self._to_original = to_original
+        # Built on first use: a statement loaded from the cache needs it only when a
+        # finding asks for a span.
+        self._ends: list[int] | None = None
+        self._extra: list[int] = []
+
+    def _build(self) -> list[int]:
+        text = self.text
         ends: list[int] = []
         extra: list[int] = []
         if not text.isascii():
@@ -54,10 +61,14 @@ class OffsetMap:
                 extra.append(shift)
         self._ends = ends
         self._extra = extra
+        return ends
 
     def char_of_byte(self, byte_offset: int) -> int:
-        if self._ends:
-            k = bisect_right(self._ends, byte_offset)
+        ends = self._ends
+        if ends is None:
+            ends = self._build()
+        if ends:
+            k = bisect_right(ends, byte_offset)
             if k:
                 byte_offset -= self._extra[k - 1]
         return byte_offset
@@ -234,12 +245,11 @@ def _error_diag(migration: Migration, offsets: OffsetMap, char_pos: int, message
 
 
 def _statements_from_json(
-    migration: Migration,
     offsets: OffsetMap,
     payload: str,
     byte_base: int,
     byte_limit: int,
-    out: list[Statement],
+    out: list[tuple[str, dict, int, int]],
 ) -> None:
     text = offsets.text
     for raw in json.loads(payload).get("stmts", ()):
@@ -253,19 +263,7 @@ def _statements_from_json(
         ((kind, node),) = raw["stmt"].items() if raw.get("stmt") else (("EmptyStmt", {}),)
         if byte_base:
             _shift_locations(node, byte_base)
-        out.append(
-            Statement(
-                migration=migration,
-                index=len(out),
-                kind=kind,
-                node=node,
-                start=offsets.original(c_start),
-                end=offsets.original(c_end),
-                _offsets=offsets,
-                _sql_start=c_start,
-                _sql_end=c_end,
-            )
-        )
+        out.append((kind, node, c_start, c_end))
 
 
 def _shift_locations(node, base: int) -> None:
@@ -288,18 +286,41 @@ def _shift_locations(node, base: int) -> None:
 _MAX_MERGE = 64
 
 
+# A file's parse as plain data: (statements, errors), statements as (kind, node, start,
+# end) with character offsets into the parsed text, errors as (character offset,
+# message). It depends on the parsed text alone, so it can be cached on disk by content
+# hash and computed in a worker process (`cache.py`, `parallel.py`); `build_result`
+# turns it into Statements of a particular Migration.
+RawParse = tuple[list[tuple[str, dict, int, int]], list[tuple[int, str]]]
+
+
 def parse_migration(migration: Migration) -> ParseResult:
-    text = migration.parse_text
-    offsets = OffsetMap(text, migration.to_original)
-    statements: list[Statement] = []
-    errors: list[Diagnostic] = []
+    return build_result(migration, parse_sql(migration.parse_text))
+
+
+def build_result(migration: Migration, raw: RawParse) -> ParseResult:
+    offsets = OffsetMap(migration.parse_text, migration.to_original)
+    original = offsets.original
+    statements = [
+        Statement(migration, i, kind, node, original(start), original(end), offsets,
+                  _sql_start=start, _sql_end=end)
+        for i, (kind, node, start, end) in enumerate(raw[0])
+    ]
+    errors = [_error_diag(migration, offsets, pos, message) for pos, message in raw[1]]
+    return ParseResult(statements, errors)
+
+
+def parse_sql(text: str) -> RawParse:
+    offsets = OffsetMap(text)
+    statements: list[tuple[str, dict, int, int]] = []
+    errors: list[tuple[int, str]] = []
     try:
         payload = _pg.parse_sql_json(text)
     except _pg.ParseError:
         pass
     else:
-        _statements_from_json(migration, offsets, payload, 0, len(text.encode("utf-8")), statements)
-        return ParseResult(statements, errors)
+        _statements_from_json(offsets, payload, 0, len(text.encode("utf-8")), statements)
+        return statements, errors
 
     # Recovery: parse statement by statement so one typo does not hide the rest.
     pieces = split_statements(text)
@@ -329,14 +350,14 @@ def parse_migration(migration: Migration) -> ParseResult:
                         message = exc2.args[0]
                         at = exc2.args[1] if len(exc2.args) > 1 else None
                 pos = start + (len(chunk.rstrip()) if at is None else at)
-                errors.append(_error_diag(migration, offsets, pos, message))
+                errors.append((pos, message))
                 break
             else:
                 base = byte_of(start)
-                _statements_from_json(migration, offsets, payload, base, byte_of(end), statements)
+                _statements_from_json(offsets, payload, base, byte_of(end), statements)
                 break
         i = j + 1
-    return ParseResult(statements, errors)
+    return statements, errors
 
 
 class _ByteCounter:

@@ -34,6 +34,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--extend-select", metavar="RULES", default=None,
                    help="enable these rules in addition to the selection")
     p.add_argument("--ignore", metavar="RULES", default=None, help="disable these rules")
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the cache (also SCHEMALINT_NO_CACHE=1)")
+    p.add_argument("--cache-dir", metavar="DIR", default=None,
+                   help="where to keep the cache (default: .schemalint_cache/ at the project root)")
     color = p.add_mutually_exclusive_group()
     color.add_argument("--color", dest="color", action="store_const", const=True, default=None,
                        help="always colour the text output")
@@ -121,9 +125,8 @@ def use_color(args) -> bool:
 
 
 def run(args) -> int:
-    from ..engine import lint
+    from ..cache import lint_migrations, resolve_dir
     from ..report import FORMATS, LintResult, failed
-    from ..rules_catalog import all_rules
 
     if args.format not in FORMATS:
         raise UsageError(f"--format: unknown format {args.format!r} (choose from {', '.join(FORMATS)})")
@@ -131,7 +134,9 @@ def run(args) -> int:
     migrations, unreadable = collect(args, config)
 
     stats: dict = {}
-    diagnostics = lint(migrations, config, all_rules(), stats=stats)
+    # engine.lint, with parse results and unchanged runs taken from the cache (cache.py).
+    cache_dir = resolve_dir(args.no_cache, args.cache_dir)
+    diagnostics = lint_migrations(migrations, config, stats, cache_dir)
     diagnostics += unreadable_diagnostics(unreadable)
     diagnostics = gate(diagnostics, migrations, config, args)
 

@@ -1,0 +1,485 @@
+"""The on-disk cache of `schemalint check`, and the check command's lint stage built on it.
+
+Two levels, each keyed so that a hit gives exactly what a fresh run would have given:
+
+* **Parse results, per file** (`parse/`). A file's `RawParse` (statements as kind, JSON
+  tree and span; syntax errors as position and message) depends on the text handed to
+  the parser and nothing else, so it is keyed by that text's hash, the schemalint
+  version and a fingerprint of schemalint's own code. When one migration is added or
+  edited, every other file's parse comes from here.
+* **Findings of a whole run** (`runs/`). `engine.lint` is pure: its findings are a
+  function of the migrations in order (path, direction, transaction mode, text) and the
+  configuration. The key hashes all of those, so a re-run over unchanged files with the
+  same configuration loads its findings without importing the parser or the rules.
+
+Findings are **not** cached per file, unlike ruff's per-file cache: a migration's
+findings depend on the schema model folded from every earlier migration (was the table
+created in this file? does an index cover that foreign key?), and schema rules look at
+the final model, so a per-file entry goes stale as soon as an earlier file changes.
+
+The cache lives in `--cache-dir`, else `$SCHEMALINT_CACHE_DIR`, else `.schemalint_cache/`
+at the project root (the nearest directory up from the current one holding
+`.schemalint.yaml`, `pyproject.toml` or `.git`), else `$XDG_CACHE_HOME/schemalint`.
+`--no-cache` or `SCHEMALINT_NO_CACHE=1` turns it off. Entries are written to a temporary
+file and renamed into place (atomic on POSIX and Windows), so concurrent runs never see
+half an entry; an entry that cannot be read or decoded is ignored and recomputed; a cache
+directory that cannot be written is skipped silently. Deleting the directory is always
+safe.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import gc
+import hashlib
+import marshal
+import os
+import shutil
+import sys
+import tempfile
+from collections import Counter
+
+from . import __version__
+
+CACHE_DIR_NAME = ".schemalint_cache"
+# Bump when the layout of entries changes.
+FORMAT = 1
+# Whole-run entries kept (newest first): one per distinct set of inputs and settings.
+MAX_RUN_ENTRIES = 16
+# Parse results kept: those of the last run, then recently used ones up to this size.
+MAX_PACK_BYTES = 512 * 1024 * 1024
+MAX_AGE_SECONDS = 30 * 86_400
+_PROJECT_MARKERS = (".schemalint.yaml", ".schemalint.yml", "pyproject.toml", ".git")
+
+
+def _truthy(value: str | None) -> bool:
+    return bool(value) and value.strip().lower() not in ("0", "false", "no", "off", "")
+
+
+def resolve_dir(no_cache: bool = False, cache_dir: str | None = None, cwd: str | None = None) -> str | None:
+    """The cache directory to use, or None when caching is off."""
+    if no_cache or _truthy(os.environ.get("SCHEMALINT_NO_CACHE")):
+        return None
+    if cache_dir:
+        return cache_dir
+    env = os.environ.get("SCHEMALINT_CACHE_DIR")
+    if env:
+        return env
+    here = os.path.abspath(cwd or os.getcwd())
+    probe = here
+    while True:
+        if any(os.path.exists(os.path.join(probe, m)) for m in _PROJECT_MARKERS):
+            return os.path.join(probe, CACHE_DIR_NAME)
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(xdg, "schemalint")
+
+
+def _hash(*parts: str) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    for p in parts:
+        h.update(p.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def text_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+
+def code_fingerprint() -> str:
+    """schemalint's version, its code (file sizes and mtimes of every module, so an edited
+    rule in a development checkout invalidates the cache) and the Python version
+    (marshal's format)."""
+    import schemalint
+    import schemalint.rules
+
+    parts = [__version__, str(FORMAT), sys.version]
+    for pkg in (schemalint, schemalint.rules):
+        root = os.path.dirname(os.path.abspath(pkg.__file__))
+        stack = [root]
+        while stack:
+            d = stack.pop()
+            try:
+                entries = sorted(os.scandir(d), key=lambda e: e.name)
+            except OSError:
+                continue
+            for e in entries:
+                if e.is_dir(follow_symlinks=False):
+                    if e.name != "__pycache__":
+                        stack.append(e.path)
+                elif e.name.endswith(".py"):
+                    st = e.stat()
+                    parts.append(f"{os.path.relpath(e.path, root)}:{st.st_size}:{st.st_mtime_ns}")
+    return _hash(*parts)
+
+
+def canonical(obj) -> str:
+    """A deterministic text for a configuration value (sets and dicts sorted), so equal
+    configurations give equal keys across processes."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        inner = ",".join(f"{f.name}={canonical(getattr(obj, f.name))}" for f in dataclasses.fields(obj))
+        return f"{type(obj).__name__}({inner})"
+    if isinstance(obj, enum.Enum):
+        return f"{type(obj).__name__}.{obj.name}"
+    if isinstance(obj, dict) or hasattr(obj, "items") and callable(obj.items):
+        return "{" + ",".join(sorted(f"{canonical(k)}:{canonical(v)}" for k, v in obj.items())) + "}"
+    if isinstance(obj, (set, frozenset)):
+        return "set(" + ",".join(sorted(canonical(v) for v in obj)) + ")"
+    if isinstance(obj, (list, tuple)):
+        return "[" + ",".join(canonical(v) for v in obj) + "]"
+    return repr(obj)
+
+
+class Cache:
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.tag = code_fingerprint()
+        self.base = os.path.join(root, self.tag[:20])
+        self._prepared = False
+
+    # --- files --------------------------------------------------------------------
+    def _read(self, path: str) -> bytes | None:
+        try:
+            with open(path, "rb") as fh:
+                return fh.read()
+        except OSError:
+            return None
+
+    def _write(self, path: str, data: bytes) -> None:
+        try:
+            if not self._prepared:
+                self._prepare()
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.replace(tmp, path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except OSError:
+            pass  # a read-only or full disk: run without caching
+
+    def _prepare(self) -> None:
+        """Create the cache directory (marked as a cache for git and backup tools) and
+        drop entries written by other versions of schemalint."""
+        self._prepared = True
+        fresh = not os.path.isdir(self.base)
+        os.makedirs(self.base, exist_ok=True)
+        gitignore = os.path.join(self.root, ".gitignore")
+        if not os.path.exists(gitignore):
+            with open(gitignore, "w", encoding="utf-8") as fh:
+                fh.write("# Created by schemalint.\n*\n")
+            with open(os.path.join(self.root, "CACHEDIR.TAG"), "w", encoding="utf-8") as fh:
+                fh.write("Signature: 8a477f597d28d172789f06886806bc55\n"
+                         "# This is a cache directory created by schemalint.\n")
+        if fresh:
+            for entry in os.scandir(self.root):
+                if entry.is_dir() and entry.path != self.base and len(entry.name) == 20:
+                    shutil.rmtree(entry.path, ignore_errors=True)
+
+    # An entry is a header naming its own key, then marshal data: a file that is
+    # truncated, foreign or was written for another key is recognised and ignored.
+    @staticmethod
+    def _header(key: str) -> bytes:
+        return b"SLC%d:" % FORMAT + key.encode("ascii") + b"\n"
+
+    def _load(self, path: str, key: str):
+        data = self._read(path)
+        if data is None:
+            return None
+        header = self._header(key)
+        if not data.startswith(header):
+            return None
+        try:
+            return marshal.loads(memoryview(data)[len(header):])
+        except Exception:  # noqa: BLE001 - truncated or damaged: a miss
+            return None
+
+    def _store(self, path: str, key: str, blob: bytes) -> None:
+        self._write(path, self._header(key) + blob)
+
+    # --- parse results ----------------------------------------------------------------
+    # One pack file, {digest: (last used, marshal bytes of the RawParse)}: a few large
+    # reads and writes instead of one small file per migration (0.5 ms each here).
+    def _pack_path(self) -> str:
+        return os.path.join(self.base, "parse.pack")
+
+    def load_pack(self) -> None:
+        self._pack: dict[str, tuple[int, bytes]] = {}
+        self._pack_new: dict[str, bytes] = {}
+        self._pack_used: set[str] = set()
+        data = self._load(self._pack_path(), "parse")
+        if isinstance(data, dict):
+            self._pack = data
+
+    def has_parse(self, digest: str) -> bool:
+        entry = self._pack.get(digest)
+        return isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], bytes)
+
+    def load_parse(self, digest: str):
+        """The cached RawParse of this text, or None."""
+        if not self.has_parse(digest):
+            return None
+        try:
+            raw = marshal.loads(self._pack[digest][1])
+        except Exception:  # noqa: BLE001 - a damaged entry: a miss
+            return None
+        if (isinstance(raw, tuple) and len(raw) == 2 and isinstance(raw[0], list)
+                and isinstance(raw[1], list)):
+            self._pack_used.add(digest)
+            return raw
+        return None
+
+    def store_parse(self, digest: str, blob: bytes) -> None:
+        """Remember a RawParse already encoded with marshal; written by `save_pack`."""
+        self._pack_new[digest] = blob
+
+    def save_pack(self, now: int | None = None) -> None:
+        """Write the pack when there are new entries (or used ones not refreshed for a
+        day): entries of this run first, then older ones while under the size cap."""
+        import time
+
+        now = int(time.time()) if now is None else now
+        stale = any(now - self._pack[d][0] > 86_400 for d in self._pack_used)
+        if not self._pack_new and not stale:
+            return
+        merged: dict[str, tuple[int, bytes]] = {}
+        size = 0
+        for d, blob in self._pack_new.items():
+            merged[d] = (now, blob)
+            size += len(blob)
+        for d in self._pack_used:
+            merged[d] = (now, self._pack[d][1])
+            size += len(self._pack[d][1])
+        others = sorted(((e[0], d) for d, e in self._pack.items() if d not in merged),
+                        reverse=True)
+        for used_at, d in others:
+            blob = self._pack[d][1]
+            if size + len(blob) > MAX_PACK_BYTES or now - used_at > MAX_AGE_SECONDS:
+                break
+            merged[d] = self._pack[d]
+            size += len(blob)
+        self._store(self._pack_path(), "parse", marshal.dumps(merged))
+
+    # --- whole runs -------------------------------------------------------------------
+    def run_path(self, key: str) -> str:
+        return os.path.join(self.base, "runs", key)
+
+    def load_run(self, key: str):
+        return self._load(self.run_path(key), key)
+
+    def store_run(self, key: str, payload) -> None:
+        self._store(self.run_path(key), key, marshal.dumps(payload))
+        runs = os.path.join(self.base, "runs")
+        try:
+            entries = sorted(os.scandir(runs), key=lambda e: e.stat().st_mtime, reverse=True)
+            for old in entries[MAX_RUN_ENTRIES:]:
+                os.unlink(old.path)
+        except OSError:
+            pass
+
+
+def run_key(cache: Cache, migrations, hashes: list[str], config) -> str:
+    parts = [cache.tag, canonical(config)]
+    for m, digest in zip(migrations, hashes):
+        text_digest = digest if m.sql is None else text_hash(m.text)
+        notes = ";".join(f"{d.code}:{d.start}:{d.message}" for d in m.notes)
+        parts.append(f"{m.path}\0{m.direction}\0{m.in_transaction}\0{m.invalid_utf8_at}\0"
+                     f"{text_digest}\0{digest}\0{notes}")
+    return _hash(*parts)
+
+
+# --- findings <-> marshal-able data ---------------------------------------------------
+class _Unstorable(Exception):
+    pass
+
+
+def _encode_value(value):
+    from .diagnostics import Fix, Severity
+    from .rule import StatementRef
+
+    if value is None or isinstance(value, (str, int, float, bool)) and not isinstance(value, enum.Enum):
+        return value
+    if isinstance(value, Severity):
+        return ("severity", int(value))
+    if isinstance(value, Fix):
+        return ("fix", value.description, value.safe, [(e.start, e.end, e.text) for e in value.edits])
+    if isinstance(value, StatementRef):
+        return ("statement", value.sql, value._fingerprint)
+    if isinstance(value, dict):
+        return ("dict", [(k, _encode_value(v)) for k, v in value.items()])
+    if isinstance(value, (list, tuple)):
+        return ("list" if isinstance(value, list) else "tuple", [_encode_value(v) for v in value])
+    raise _Unstorable(type(value).__name__)
+
+
+def _decode_value(value):
+    if not isinstance(value, tuple):
+        return value
+    from .diagnostics import Edit, Fix, Severity
+    from .rule import StatementRef
+
+    kind = value[0]
+    if kind == "severity":
+        return Severity(value[1])
+    if kind == "fix":
+        return Fix(value[1], tuple(Edit(s, e, t) for s, e, t in value[3]), value[2])
+    if kind == "statement":
+        return StatementRef(value[1], value[2])
+    if kind == "dict":
+        return {k: _decode_value(v) for k, v in value[1]}
+    items = [_decode_value(v) for v in value[1]]
+    return items if kind == "list" else tuple(items)
+
+
+def encode_diagnostics(diagnostics) -> tuple | None:
+    """Findings as marshal-able data, or None when one holds something we cannot store
+    faithfully (then the run is simply not cached)."""
+    from .diagnostics import Diagnostic
+
+    names = tuple(f.name for f in dataclasses.fields(Diagnostic))
+    try:
+        rows = [tuple(_encode_value(getattr(d, n)) for n in names) for d in diagnostics
+                if type(d) is Diagnostic]
+    except _Unstorable:
+        return None
+    if len(rows) != len(diagnostics):
+        return None
+    return names, rows
+
+
+def decode_diagnostics(data) -> list | None:
+    from .diagnostics import Diagnostic
+
+    names, rows = data
+    if tuple(names) != tuple(f.name for f in dataclasses.fields(Diagnostic)):
+        return None
+    return [Diagnostic(**{n: _decode_value(v) for n, v in zip(names, row)}) for row in rows]
+
+
+# --- the check command's lint stage ------------------------------------------------------
+class _Parsed:
+    """What `engine.lint(parsed=...)` reads: migration -> ParseResult, produced on demand
+    from the cache, the worker processes, or the parser, in that order."""
+
+    def __init__(self, migrations, hashes, cache: Cache | None) -> None:
+        from .parallel import ParallelParser, workers_wanted
+
+        self.cache = cache
+        self.index = {id(m): i for i, m in enumerate(migrations)}
+        self.hashes = hashes
+        self.migrations = migrations
+        self.done: dict[str, object] = {}  # digest -> RawParse, for identical files
+        self.repeated = {d for d, n in Counter(hashes).items() if n > 1}
+        # First migration of each distinct text that the cache does not have.
+        todo: dict[str, int] = {}
+        for i, digest in enumerate(hashes):
+            if digest not in todo and not (cache and cache.has_parse(digest)):
+                todo[digest] = i
+        self.todo_slot = {digest: slot for slot, digest in enumerate(todo)}
+        texts = [migrations[i].parse_text for i in todo.values()]
+        workers = workers_wanted(sum(map(len, texts)))
+        self.parser = ParallelParser(texts, workers) if workers else None
+
+    def __bool__(self) -> bool:
+        return True
+
+    def get(self, migration, default=None):
+        from .parse import build_result
+
+        i = self.index.get(id(migration))
+        if i is None:
+            return default
+        return build_result(migration, self._raw(i))
+
+    def _raw(self, i: int):
+        from .parse import parse_sql
+
+        digest = self.hashes[i]
+        raw = self.done.get(digest)
+        if raw is not None:
+            return raw
+        cache = self.cache
+        if cache is not None and digest not in self.todo_slot:
+            raw = cache.load_parse(digest)
+        if raw is None:
+            slot = self.todo_slot.get(digest)
+            blob = self.parser.blob(slot) if self.parser is not None and slot is not None else None
+            if blob is not None:
+                raw = marshal.loads(blob)
+            else:
+                raw = parse_sql(self.migrations[i].parse_text)
+                if cache is not None:
+                    blob = marshal.dumps(raw)
+            if cache is not None:
+                cache.store_parse(digest, blob)
+        if digest in self.repeated:
+            self.done[digest] = raw
+        return raw
+
+    def close(self) -> None:
+        if self.parser is not None:
+            self.parser.close()
+
+
+def lint_migrations(migrations, config, stats: dict, cache_dir: str | None) -> list:
+    """`engine.lint` with the cache and parallel parsing: same findings, less time."""
+    enabled = gc.isenabled()
+    # A run allocates millions of small acyclic objects (every statement's JSON tree);
+    # the cyclic collector would rescan them again and again (2-3x the run time on
+    # 50,000 statements) and would find nothing to free: nothing here forms cycles.
+    gc.disable()
+    try:
+        return _lint(migrations, config, stats, cache_dir)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _lint(migrations, config, stats: dict, cache_dir: str | None) -> list:
+    cache = Cache(cache_dir) if cache_dir else None
+    hashes = [text_hash(m.parse_text) for m in migrations] if cache else []
+    key = None
+    if cache is not None:
+        key = run_key(cache, migrations, hashes, config)
+        hit = cache.load_run(key)
+        if hit is not None:
+            try:
+                statements, encoded = hit
+                diagnostics = decode_diagnostics(encoded)
+            except Exception:  # noqa: BLE001 - a stale or damaged entry: recompute
+                diagnostics = None
+            if diagnostics is not None:
+                stats["statements"] = statements
+                stats["cache"] = "hit"
+                return diagnostics
+
+    from .engine import lint
+    from .rules_catalog import all_rules
+
+    if cache is None:
+        hashes = [m.parse_text for m in migrations]  # only to spot identical files
+    if cache is not None:
+        cache.load_pack()
+    parsed = _Parsed(migrations, hashes, cache)
+    try:
+        diagnostics = lint(migrations, config, all_rules(), parsed=parsed, stats=stats)
+    finally:
+        parsed.close()
+    if cache is not None:
+        cache.save_pack()
+        encoded = encode_diagnostics(diagnostics)
+        if encoded is not None:
+            cache.store_run(key, (stats.get("statements", 0), encoded))
+    stats["cache"] = "miss" if cache is not None else "off"
+    return diagnostics
