@@ -252,7 +252,6 @@ class Gen:
                       f"FOR EACH ROW EXECUTE FUNCTION {name}()"]
 
     def sql_function(self) -> list[str]:
-        r = self.r
         t = self.pick_table()
         name = f"count_{t}_{self.uid()}"
         return [f"CREATE FUNCTION {name}(since timestamptz) RETURNS bigint\n"

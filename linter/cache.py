@@ -291,7 +291,7 @@ class Cache:
 
 def run_key(cache: Cache, migrations, hashes: list[str], config) -> str:
     parts = [cache.tag, canonical(config)]
-    for m, digest in zip(migrations, hashes):
+    for m, digest in zip(migrations, hashes, strict=True):
         text_digest = digest if m.sql is None else text_hash(m.text)
         notes = ";".join(f"{d.code}:{d.start}:{d.message}" for d in m.notes)
         parts.append(f"{m.path}\0{m.direction}\0{m.in_transaction}\0{m.invalid_utf8_at}\0"
@@ -300,15 +300,19 @@ def run_key(cache: Cache, migrations, hashes: list[str], config) -> str:
 
 
 # --- findings <-> marshal-able data ---------------------------------------------------
+# A finding is stored as a row of its fields in `Diagnostic` order. Plain values are
+# stored as they are; the few typed ones (severity, fix, the statement reference in
+# `extra`) as tagged tuples. A finding holding anything else is not stored: the run is
+# then simply not cached, never cached wrongly.
 class _Unstorable(Exception):
     pass
 
 
-def _encode_value(value):
-    from .diagnostics import Fix, Severity
-    from .rule import StatementRef
+_PLAIN = (str, int, float, bool, type(None))
 
-    if value is None or isinstance(value, (str, int, float, bool)) and not isinstance(value, enum.Enum):
+
+def _encode_value(value, Severity, Fix, StatementRef):
+    if type(value) in _PLAIN:
         return value
     if isinstance(value, Severity):
         return ("severity", int(value))
@@ -316,15 +320,15 @@ def _encode_value(value):
         return ("fix", value.description, value.safe, [(e.start, e.end, e.text) for e in value.edits])
     if isinstance(value, StatementRef):
         return ("statement", value.sql, value._fingerprint)
-    if isinstance(value, dict):
-        return ("dict", [(k, _encode_value(v)) for k, v in value.items()])
-    if isinstance(value, (list, tuple)):
-        return ("list" if isinstance(value, list) else "tuple", [_encode_value(v) for v in value])
+    if type(value) is dict:
+        return ("dict", [(k, _encode_value(v, Severity, Fix, StatementRef)) for k, v in value.items()])
+    if type(value) in (list, tuple):
+        return (type(value).__name__, [_encode_value(v, Severity, Fix, StatementRef) for v in value])
     raise _Unstorable(type(value).__name__)
 
 
 def _decode_value(value):
-    if not isinstance(value, tuple):
+    if type(value) is not tuple:
         return value
     from .diagnostics import Edit, Fix, Severity
     from .rule import StatementRef
@@ -343,17 +347,19 @@ def _decode_value(value):
 
 
 def encode_diagnostics(diagnostics) -> tuple | None:
-    """Findings as marshal-able data, or None when one holds something we cannot store
-    faithfully (then the run is simply not cached)."""
-    from .diagnostics import Diagnostic
+    """Findings as marshal-able data, or None when one cannot be stored faithfully."""
+    from .diagnostics import Diagnostic, Fix, Severity
+    from .rule import StatementRef
 
     names = tuple(f.name for f in dataclasses.fields(Diagnostic))
+    rows = []
     try:
-        rows = [tuple(_encode_value(getattr(d, n)) for n in names) for d in diagnostics
-                if type(d) is Diagnostic]
+        for d in diagnostics:
+            if type(d) is not Diagnostic:
+                return None
+            rows.append(tuple(_encode_value(getattr(d, n), Severity, Fix, StatementRef)
+                              for n in names))
     except _Unstorable:
-        return None
-    if len(rows) != len(diagnostics):
         return None
     return names, rows
 
@@ -364,7 +370,12 @@ def decode_diagnostics(data) -> list | None:
     names, rows = data
     if tuple(names) != tuple(f.name for f in dataclasses.fields(Diagnostic)):
         return None
-    return [Diagnostic(**{n: _decode_value(v) for n, v in zip(names, row)}) for row in rows]
+    out = []
+    append = out.append
+    for row in rows:
+        values = [v if type(v) is not tuple else _decode_value(v) for v in row]
+        append(Diagnostic(*values))
+    return out
 
 
 # --- the check command's lint stage ------------------------------------------------------

@@ -112,7 +112,7 @@ class ParallelParser:
             self._broken = True
             return None
         # Keep the other files of this batch until they are asked for.
-        for j, blob in zip(batch, blobs):
+        for j, blob in zip(batch, blobs, strict=True):
             del self._batch_of[j]
             self._blobs[j] = blob
         return self._blobs.pop(i)
