@@ -166,6 +166,8 @@ class Model:
         self.sequences: dict[Key, Site | None] = {}
         self.types: dict[Key, str] = {}  # enum/domain/composite -> kind
         self.schemas: set[str] = {"public"}
+        # User functions by unqualified name -> "immutable" | "stable" | "volatile".
+        self.function_volatility: dict[str, str] = {}
         self.search_schema = "public"
         self.session = Session()
 
@@ -530,6 +532,17 @@ class Model:
         if names:
             self.types[qualified_key(names, self.search_schema)] = kind
 
+    def _create_function(self, stmt, node: dict) -> None:
+        names = strings(node.get("funcname"))
+        if not names:
+            return
+        volatility = "volatile"  # CREATE FUNCTION's default
+        for opt in node.get("options") or ():
+            d = opt.get("DefElem", {})
+            if d.get("defname") == "volatility":
+                volatility = (d.get("arg") or {}).get("String", {}).get("sval", volatility)
+        self.function_volatility[names[-1]] = volatility
+
     def _create_schema(self, stmt, node: dict) -> None:
         if node.get("schemaname"):
             self.schemas.add(node["schemaname"])
@@ -589,6 +602,7 @@ _FOLDERS = {
     "CreateEnumStmt": lambda m, s, n: m._create_type(s, n, "enum"),
     "CreateDomainStmt": lambda m, s, n: m._create_type(s, n, "domain"),
     "CreateSchemaStmt": Model._create_schema,
+    "CreateFunctionStmt": Model._create_function,
     "TransactionStmt": Model._transaction,
     "VariableSetStmt": Model._variable_set,
 }
