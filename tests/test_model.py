@@ -50,7 +50,7 @@ def test_alter_table_actions_and_not_valid():
     assert list(t.columns) == ["a", "c"]
     assert t.columns["a"].type == "int8" and t.columns["a"].not_null
     con = t.constraints["t_c_nn"]
-    assert not con.validated and con.not_null_column == "c"
+    assert not con.validated and con.not_null_columns == {"c"}
     m2 = fold("CREATE TABLE t (c text);", "ALTER TABLE t ADD CONSTRAINT k CHECK (c IS NOT NULL) NOT VALID;",
               "ALTER TABLE t VALIDATE CONSTRAINT k;")
     assert m2.tables[("public", "t")].constraints["k"].validated
