@@ -1,0 +1,256 @@
+"""The cache and parallel parsing give exactly the findings of a plain run."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from schemalint import cache as cache_mod
+from schemalint import parallel
+from schemalint.cache import Cache, lint_migrations, resolve_dir
+from schemalint.cli import main
+from schemalint.config import LintConfig
+from schemalint.diagnostics import Diagnostic, Edit, Fix, Severity
+from schemalint.engine import lint
+from schemalint.parse import parse_sql
+from schemalint.rule import StatementRef
+from schemalint.rules_catalog import all_rules
+from schemalint.source import Migration
+
+MIGRATIONS = {
+    "001_init.sql": (
+        "-- Données: création\n"
+        "CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL);\n"
+        "CREATE TABLE orders (id bigserial PRIMARY KEY,\n"
+        "  customer_id bigint REFERENCES customers (id), note text DEFAULT 'café');\n"
+        "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END; $$;\n"
+    ),
+    "002_change.sql": (
+        "ALTER TABLE orders ADD COLUMN region text NOT NULL;\n"
+        "CREATE INDEX orders_region_idx ON orders (region);\n"
+        "ALTER TABLE customers ALTER COLUMN email SET NOT NULL;\n"
+    ),
+    "003_broken.sql": "CREATE TABLE x (a int;\nDROP INDEX orders_region_idx;\n",
+    "004_same.sql": "SELECT 1;\n",
+    "005_same.sql": "SELECT 1;\n",
+}
+
+
+def migrations(files: dict[str, str]) -> list[Migration]:
+    return [Migration(path=name, text=text) for name, text in files.items()]
+
+
+def as_dicts(diagnostics) -> list[dict]:
+    out = []
+    for d in diagnostics:
+        item = d.to_dict()
+        item["start"], item["end"] = d.start, d.end
+        stmt = d.extra.get("statement")
+        item["statement"] = stmt.fingerprint if stmt is not None else None
+        out.append(item)
+    return out
+
+
+def reference(files=MIGRATIONS, config=None):
+    stats: dict = {}
+    diags = lint(migrations(files), config or LintConfig(), all_rules(), stats=stats)
+    return as_dicts(diags), stats["statements"]
+
+
+@pytest.fixture
+def cached_env(monkeypatch):
+    monkeypatch.delenv("SCHEMALINT_NO_CACHE", raising=False)
+    monkeypatch.delenv("SCHEMALINT_CACHE_DIR", raising=False)
+    monkeypatch.delenv("SCHEMALINT_JOBS", raising=False)
+
+
+def run(files, cache_dir, config=None):
+    stats: dict = {}
+    diags = lint_migrations(migrations(files), config or LintConfig(), stats, cache_dir)
+    return as_dicts(diags), stats
+
+
+def test_cold_warm_and_uncached_runs_agree(tmp_path, cached_env):
+    expected, count = reference()
+    assert any(d["rule"] == "parse-error" for d in expected)  # recovery data is cached too
+    cold, stats = run(MIGRATIONS, str(tmp_path))
+    assert stats["cache"] == "miss"
+    warm, stats2 = run(MIGRATIONS, str(tmp_path))
+    assert stats2["cache"] == "hit"
+    off, stats3 = run(MIGRATIONS, None)
+    assert stats3["cache"] == "off"
+    assert cold == warm == off == expected
+    assert stats["statements"] == stats2["statements"] == count
+
+
+def test_parse_results_reused_when_only_findings_must_be_recomputed(tmp_path, cached_env):
+    run(MIGRATIONS, str(tmp_path))
+    # A different configuration misses the run entry but reuses every parse result.
+    config = LintConfig(pg_version=(11, 0))
+    cache = Cache(str(tmp_path))
+    cache.load_pack()
+    calls = []
+    real = cache_mod.Cache.load_parse
+
+    def spy(self, digest):
+        raw = real(self, digest)
+        calls.append(raw is not None)
+        return raw
+
+    cache_mod.Cache.load_parse = spy
+    try:
+        got, stats = run(MIGRATIONS, str(tmp_path), config)
+    finally:
+        cache_mod.Cache.load_parse = real
+    assert stats["cache"] == "miss"
+    assert calls and all(calls)
+    assert got == reference(config=config)[0]
+
+
+def test_a_changed_file_invalidates(tmp_path, cached_env):
+    run(MIGRATIONS, str(tmp_path))
+    changed = dict(MIGRATIONS)
+    changed["001_init.sql"] = changed["001_init.sql"].replace("bigserial", "uuid")
+    got, stats = run(changed, str(tmp_path))
+    assert stats["cache"] == "miss"
+    assert got == reference(changed)[0]
+    assert got != reference()[0]
+
+
+def test_an_earlier_file_changes_later_findings(tmp_path, cached_env):
+    # Why findings are cached per run, not per file: 002 is unchanged, but a validated
+    # CHECK (a IS NOT NULL) added to 001 makes its SET NOT NULL safe.
+    later = "ALTER TABLE t ALTER COLUMN a SET NOT NULL;\n"
+    files = {"001.sql": "CREATE TABLE t (a int);\n", "002.sql": later}
+    first, _ = run(files, str(tmp_path))
+    assert [d["path"] for d in first if d["rule"] == "set-not-null-on-existing-column"] == ["002.sql"]
+    files2 = {"001.sql": "CREATE TABLE t (a int, CONSTRAINT t_a_nn CHECK (a IS NOT NULL));\n",
+              "002.sql": later}
+    second, stats = run(files2, str(tmp_path))
+    assert stats["cache"] == "miss"
+    assert not any(d["rule"] == "set-not-null-on-existing-column" for d in second)
+    assert second == reference(files2)[0]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncate", "empty", "other-key"])
+def test_damaged_cache_entries_are_ignored(tmp_path, cached_env, damage):
+    expected, _ = reference()
+    run(MIGRATIONS, str(tmp_path))
+    entries = [os.path.join(d, f) for d, _, fs in os.walk(tmp_path) for f in fs
+               if f == "parse.pack" or os.path.basename(d) == "runs"]
+    assert len(entries) == 2
+    for path in entries:
+        data = open(path, "rb").read()
+        if damage == "garbage":
+            data = os.urandom(len(data))
+        elif damage == "truncate":
+            data = data[: len(data) // 2]
+        elif damage == "empty":
+            data = b""
+        else:
+            data = data.replace(data[4:20], b"0" * 16, 1)
+        with open(path, "wb") as fh:
+            fh.write(data)
+    got, stats = run(MIGRATIONS, str(tmp_path))
+    assert stats["cache"] == "miss"
+    assert got == expected
+    # ... and the entries were rewritten: the next run hits again.
+    assert run(MIGRATIONS, str(tmp_path)) == (expected, {**stats, "cache": "hit"})
+
+
+def test_unwritable_cache_dir_is_skipped(tmp_path, cached_env):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    got, stats = run(MIGRATIONS, str(blocker / "cache"))
+    assert got == reference()[0]
+
+
+def test_parallel_parse_equals_serial(monkeypatch):
+    texts = [MIGRATIONS[k] for k in MIGRATIONS] * 7 + ["", "SELECT 'ü';", "CREATE TABLE (;"]
+    monkeypatch.setattr(parallel, "BATCH_CHARS", 300)
+    parser = parallel.ParallelParser(texts, 2)
+    try:
+        got = [parser.get(i) for i in range(len(texts))]
+    finally:
+        parser.close()
+    assert got == [parse_sql(t) for t in texts]
+
+
+def test_parallel_falls_back_when_a_worker_fails(monkeypatch):
+    def boom(texts):
+        raise RuntimeError("worker died")
+
+    monkeypatch.setattr(parallel, "parse_batch", boom)
+    texts = list(MIGRATIONS.values())
+    parser = parallel.ParallelParser(texts, 2)
+    try:
+        got = [parser.get(i) for i in range(len(texts))]
+    finally:
+        parser.close()
+    assert got == [parse_sql(t) for t in texts]
+
+
+def test_parallel_lint_equals_serial(tmp_path, cached_env, monkeypatch):
+    expected, _ = reference()
+    monkeypatch.setenv("SCHEMALINT_JOBS", "2")
+    assert parallel.workers_wanted(10) in (0, 2)
+    got, _ = run(MIGRATIONS, str(tmp_path))
+    assert got == expected
+    got_nocache, _ = run(MIGRATIONS, None)
+    assert got_nocache == expected
+
+
+def test_workers_only_for_large_inputs(monkeypatch):
+    monkeypatch.delenv("SCHEMALINT_JOBS", raising=False)
+    assert parallel.workers_wanted(1000) == 0
+    monkeypatch.setenv("SCHEMALINT_JOBS", "1")
+    assert parallel.workers_wanted(10**9) == 0
+
+
+def test_findings_round_trip():
+    d = Diagnostic(code="SL101", rule="r", severity=Severity.WARNING, path="a.sql", line=1, column=2,
+                   end_line=1, end_column=5, message="m é", help="h",
+                   fix=Fix("add it", (Edit(1, 2, "x"),), safe=False), start=1, end=4,
+                   extra={"statement": StatementRef("SELECT 1"), "n": [1, (2, "x")]})
+    encoded = cache_mod.encode_diagnostics([d])
+    import marshal
+
+    (back,) = cache_mod.decode_diagnostics(marshal.loads(marshal.dumps(encoded)))
+    assert back.to_dict() == d.to_dict()
+    assert back.fix == d.fix and back.severity is Severity.WARNING
+    assert back.extra["n"] == [1, (2, "x")]
+    assert back.extra["statement"].fingerprint == StatementRef("SELECT 1").fingerprint
+    # Something the cache cannot store faithfully: the run is not cached.
+    d.extra["odd"] = object()
+    assert cache_mod.encode_diagnostics([d]) is None
+
+
+def test_resolve_dir(tmp_path, cached_env, monkeypatch):
+    (tmp_path / "proj" / "sub").mkdir(parents=True)
+    (tmp_path / "proj" / "pyproject.toml").write_text("")
+    assert resolve_dir(cwd=str(tmp_path / "proj" / "sub")) == str(tmp_path / "proj" / ".schemalint_cache")
+    assert resolve_dir(cache_dir="x") == "x"
+    assert resolve_dir(no_cache=True, cache_dir="x") is None
+    monkeypatch.setenv("SCHEMALINT_CACHE_DIR", "envdir")
+    assert resolve_dir() == "envdir"
+    monkeypatch.setenv("SCHEMALINT_NO_CACHE", "1")
+    assert resolve_dir(cache_dir="x") is None
+
+
+def test_cli_flags(tmp_path, cached_env, capsys, monkeypatch):
+    mig = tmp_path / "migrations"
+    mig.mkdir()
+    for name, text in MIGRATIONS.items():
+        (mig / name).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    cache_dir = tmp_path / "c"
+    outputs = []
+    for extra in (["--cache-dir", str(cache_dir)], ["--cache-dir", str(cache_dir)], ["--no-cache"]):
+        assert main(["check", str(mig), "--format", "json", *extra]) == 1
+        outputs.append(json.loads(capsys.readouterr().out))
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert (cache_dir / ".gitignore").exists()
+    # --no-cache wrote nothing at the project root (tmp_path has no marker: XDG is used).
+    assert not (tmp_path / ".schemalint_cache").exists()
