@@ -35,9 +35,7 @@ import gc
 import hashlib
 import marshal
 import os
-import shutil
 import sys
-import tempfile
 from collections import Counter
 
 from . import __version__
@@ -155,7 +153,9 @@ class Cache:
             if not self._prepared:
                 self._prepare()
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+            # A name no other process uses (pid) and no earlier crash left behind (O_EXCL).
+            tmp = f"{path}.{os.getpid()}.{id(data)}.tmp"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
             try:
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(data)
@@ -183,6 +183,8 @@ class Cache:
                 fh.write("Signature: 8a477f597d28d172789f06886806bc55\n"
                          "# This is a cache directory created by schemalint.\n")
         if fresh:
+            import shutil
+
             for entry in os.scandir(self.root):
                 if entry.is_dir() and entry.path != self.base and len(entry.name) == 20:
                     shutil.rmtree(entry.path, ignore_errors=True)

@@ -10,8 +10,7 @@ Schema version 1:
 
 from __future__ import annotations
 
-import json
-
+from ..jsonfast import dumps_indent2
 from ..rule import DOCS_URL
 
 VERSION = 1
@@ -33,4 +32,4 @@ def document(result) -> dict:
 
 
 def render(result) -> str:
-    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
+    return dumps_indent2(document(result)) + "\n"  # == json.dumps(indent=2, ensure_ascii=False)

@@ -1,0 +1,30 @@
+"""The fast indented JSON writer prints exactly what json.dumps prints."""
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemalint.diagnostics import Severity
+from schemalint.jsonfast import dumps_indent2
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
+                    st.text(), st.sampled_from([Severity.ERROR, "é\n\"\\\u2028\x00"]))
+keys = st.one_of(st.text(), st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False))
+docs = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.tuples(inner, inner), st.dictionaries(keys, inner, max_size=4)),
+    max_leaves=30)
+
+
+@settings(max_examples=150, deadline=None)
+@given(docs)
+def test_same_as_json_dumps(doc):
+    assert dumps_indent2(doc) == json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def test_report_shaped_document():
+    doc = {"version": 1, "diagnostics": [
+        {"code": "SL101", "line": 3, "message": "`t` — bloqué", "help": "a\nb", "fix": None,
+         "edits": [{"start": 1, "end": 2, "text": ""}], "empty": [], "obj": {}}],
+        "summary": {"failed": True, "ratio": 0.5}}
+    assert dumps_indent2(doc) == json.dumps(doc, indent=2, ensure_ascii=False)
