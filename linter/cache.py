@@ -186,7 +186,7 @@ class Cache:
             import shutil
 
             for entry in os.scandir(self.root):
-                if entry.is_dir() and entry.path != self.base and len(entry.name) == 20:
+                if entry.path != self.base and _is_ours(entry):
                     shutil.rmtree(entry.path, ignore_errors=True)
 
     # An entry is a header naming its own key, then marshal data: a file that is
@@ -289,6 +289,21 @@ class Cache:
                 os.unlink(old.path)
         except OSError:
             pass
+
+
+def _is_ours(entry) -> bool:
+    """A directory of entries from another schemalint version (never anything else that
+    happens to live where --cache-dir points)."""
+    name = entry.name
+    if len(name) != 20 or not entry.is_dir(follow_symlinks=False):
+        return False
+    if any(c not in "0123456789abcdef" for c in name):
+        return False
+    try:
+        return all(e.name in ("parse.pack", "runs") or e.name.endswith(".tmp")
+                   for e in os.scandir(entry.path))
+    except OSError:
+        return False
 
 
 def run_key(cache: Cache, migrations, hashes: list[str], config) -> str:

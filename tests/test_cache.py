@@ -254,3 +254,15 @@ def test_cli_flags(tmp_path, cached_env, capsys, monkeypatch):
     assert (cache_dir / ".gitignore").exists()
     # --no-cache wrote nothing at the project root (tmp_path has no marker: XDG is used).
     assert not (tmp_path / ".schemalint_cache").exists()
+
+
+def test_entries_of_other_versions_are_dropped_but_nothing_else(tmp_path, cached_env):
+    old = tmp_path / ("0" * 20)
+    (old / "runs").mkdir(parents=True)
+    (old / "parse.pack").write_bytes(b"x")
+    mine = tmp_path / ("1" * 20)
+    mine.mkdir()
+    (mine / "notes.txt").write_text("user data")
+    run(MIGRATIONS, str(tmp_path))
+    assert not old.exists()
+    assert (mine / "notes.txt").exists()
