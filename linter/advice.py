@@ -39,7 +39,8 @@ def lock_sentence(claim: LockClaim | None, table: str) -> str:
     """'an ACCESS EXCLUSIVE lock on `orders` (reads and writes blocked)'."""
     if claim is None:
         return f"a lock on `{table}`"
-    return f"a {claim.mode.sql_name} lock on `{table}` ({blocked_phrase(claim.mode)} blocked)"
+    article = "an" if claim.mode.sql_name[0] in "AEIOU" else "a"
+    return f"{article} {claim.mode.sql_name} lock on `{table}` ({blocked_phrase(claim.mode)} blocked)"
 
 
 def claim_on(ctx, stmt, key) -> LockClaim | None:

@@ -1,6 +1,7 @@
 from schemalint.advice import line_of, statement_site
 from schemalint.diagnostics import Severity
 from schemalint.facts import alter_commands
+from schemalint.locks import LockMode, alter_subcommand_locks
 from schemalint.names import display_name
 from schemalint.rule import Rule
 
@@ -14,9 +15,10 @@ RULE = Rule(
         "or rewrite the table on its own. One ALTER TABLE with several comma-separated actions "
         "takes the lock once and does at most one rewrite and one validation pass.",
     instead="Combine the actions: ALTER TABLE t ADD COLUMN a int, ADD COLUMN b text;",
-    ok_when="The table was created in the same migration file, or the statements cannot be "
-            "combined (VALIDATE CONSTRAINT and DETACH PARTITION CONCURRENTLY are meant to run on "
-            "their own).",
+    ok_when="The table was created in the same migration file; statements that do not need "
+            "ACCESS EXCLUSIVE (ADD FOREIGN KEY, VALIDATE CONSTRAINT, ENABLE TRIGGER, SET "
+            "STATISTICS, DETACH PARTITION CONCURRENTLY) are left alone: combining them with an "
+            "ACCESS EXCLUSIVE action would make their lock stronger.",
     bad=("ALTER TABLE orders ADD COLUMN note text;\nALTER TABLE orders ADD COLUMN tag text;",),
     good=("ALTER TABLE orders ADD COLUMN note text, ADD COLUMN tag text;",
           "CREATE TABLE orders (id bigint);\nALTER TABLE orders ADD COLUMN note text;\n"
@@ -38,6 +40,12 @@ def end_of_migration(statements, ctx):
         if not cmds or any(c.get("subtype") in _ALONE for c in cmds):
             continue
         key = ctx.key(stmt.node["relation"])
+        # Only statements that need ACCESS EXCLUSIVE anyway: folding a SHARE ROW EXCLUSIVE
+        # one (ADD FOREIGN KEY, ENABLE TRIGGER) into them would make it stronger.
+        pg = ctx.model.pg_version
+        if not all(any(c.mode == LockMode.ACCESS_EXCLUSIVE and c.relation == key
+                       for c in alter_subcommand_locks(cmd, key, ctx.model, pg)) for cmd in cmds):
+            continue
         groups.setdefault(key, []).append(stmt)
     for key, stmts in groups.items():
         if len(stmts) < 2 or ctx.created_here(key):
