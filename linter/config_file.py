@@ -9,7 +9,6 @@ where each effective value came from. Precedence: defaults < file < command line
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -270,6 +269,8 @@ class _Errors:
 
 
 def _did_you_mean(word: str, options) -> str:
+    import difflib
+
     close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
