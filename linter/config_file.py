@@ -552,11 +552,11 @@ def find_config(start: str | None = None) -> str | None:
 
 
 def _display(path: str) -> str:
+    """Relative to the working directory (`../../.schemalint.yaml` from a subdirectory)."""
     try:
-        rel = os.path.relpath(path)
-    except ValueError:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
         return path
-    return path if rel.startswith("..") else rel
 
 
 # --- effective configuration -------------------------------------------------------------------
@@ -825,6 +825,44 @@ def _key_table(keys: tuple[Key, ...]) -> list[str]:
     return rows
 
 
+EXAMPLE = """\
+paths: [db/migrations]
+exclude: ["db/migrations/seeds/**"]
+pg_version: "14"
+assume_in_transaction: true
+extend_select: [SL3]
+ignore: [sequential-primary-key]
+severity:
+  drop-index-non-concurrently: error
+rules:
+  table-without-timestamps: {created_column: inserted_at, updated_column: updated_at}
+overrides:
+  - paths: ["db/migrations/2019*", "db/migrations/legacy"]
+    ignore: [schema]
+    severity: {locking: warning}
+fail_on: warning
+require_reason: true
+replay:
+  rows: 10000
+  lock_threshold_ms: 200
+"""
+
+EXAMPLE_TOML = """\
+[tool.schemalint]
+paths = ["db/migrations"]
+pg_version = "14"
+ignore = ["sequential-primary-key"]
+fail_on = "warning"
+
+[tool.schemalint.rules.table-without-timestamps]
+created_column = "inserted_at"
+
+[[tool.schemalint.overrides]]
+paths = ["db/migrations/legacy"]
+ignore = ["schema"]
+"""
+
+
 def reference_page() -> str:
     from .rules_catalog import catalog
 
@@ -859,6 +897,9 @@ def reference_page() -> str:
     for key in KEYS:
         if key.keys:
             lines += [f"## `{key.name}`", "", key.help, "", *_key_table(key.keys), ""]
+    lines += ["## Example", "", "```yaml title=.schemalint.yaml", EXAMPLE.rstrip(), "```", "",
+              "The same in `pyproject.toml`:", "", "```toml title=pyproject.toml",
+              EXAMPLE_TOML.rstrip(), "```", ""]
     lines += ["## Rule options", "", "Set under `rules:`; the type of each option is that of its default.", "",
               "| rule | option | default |", "|---|---|---|"]
     for r in catalog():

@@ -16,7 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from ..config_file import KEYS, effective_values
+    from ..config_file import KEYS, _display, effective_values
     from ..errors import UsageError
     from .check import build_config
 
@@ -38,14 +38,7 @@ def run(args) -> int:
         return 0
     lines = [f"{k.name}: {json.dumps(values[k.name], ensure_ascii=False)}" for k in KEYS]
     width = max(len(line) for line in lines) + 2
-    out = [f"# configuration file: {_shown(resolved.file) if resolved.file else 'none'}"]
+    out = [f"# configuration file: {_display(resolved.file) if resolved.file else 'none'}"]
     out += [line.ljust(width) + f"# {resolved.sources[k.name]}" for line, k in zip(lines, KEYS, strict=True)]
     sys.stdout.write("\n".join(out) + "\n")
     return 0
-
-
-def _shown(path: str) -> str:
-    import os
-
-    rel = os.path.relpath(path)
-    return path if rel.startswith("..") else rel
