@@ -3,7 +3,8 @@
 In these pages a fenced block with `title=PATH` (```yaml title=.schemalint.yaml) writes that
 file into a fresh temporary directory, and a ```console block runs its `$ ` commands there in
 order and compares their output (standard error, then standard output) with the lines that
-follow each command. `schemalint` commands run in-process; others (git, cat) in a shell.
+follow each command. A configuration file shown is also validated, unless marked `invalid`.
+`schemalint` commands run in-process; others (git, cat) in a shell.
 `SCHEMALINT_UPDATE_DOCS=1 python -m pytest tests/config/test_doc_examples.py` rewrites the
 expected outputs after a deliberate change.
 """
@@ -51,7 +52,7 @@ def run_page(text: str, workdir: Path, capsys, monkeypatch) -> tuple[str, list[s
             target = workdir / attrs["title"]
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(body, encoding="utf-8")
-            if target.name in (".schemalint.yaml", "pyproject.toml"):
+            if target.name in (".schemalint.yaml", "pyproject.toml") and "invalid" not in m.group("attrs"):
                 try:
                     load_file(str(target))  # every configuration shown is valid
                 except UsageError as exc:
