@@ -1,6 +1,7 @@
 import textwrap
 
 import pytest
+
 from schemalint.cli import main
 
 BAD_INDEX = "CREATE INDEX orders_region_idx ON orders (region);\n"

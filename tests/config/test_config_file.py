@@ -5,6 +5,7 @@ import json
 import jsonschema
 import pytest
 import yaml
+
 from schemalint.config_file import json_schema, load_file, starter_file
 from schemalint.errors import UsageError
 

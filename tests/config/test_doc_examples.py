@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from schemalint.cli import main
 from schemalint.config_file import load_file
 from schemalint.errors import UsageError

@@ -5,6 +5,7 @@ import sys
 
 import pytest
 import yaml
+
 from schemalint.config_file import load_file
 
 
