@@ -295,6 +295,13 @@ def _scalar_text(value) -> str:
     return value.text if isinstance(value, _RawNumber) else str(value)
 
 
+def _got(value) -> str:
+    """A wrong value for a message: `'warn'`, or `a list` for a container."""
+    if isinstance(value, (list, dict)) or value is None:
+        return _type_name(value)
+    return repr(_scalar_text(value))
+
+
 class _Validator:
     def __init__(self, errors: _Errors) -> None:
         self.errors = errors
@@ -345,18 +352,18 @@ class _Validator:
             if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
                 result = v
             else:
-                self.errors.add(val, where, f"expected a whole number >= 0, got {_scalar_text(v)!r}")
+                self.errors.add(val, where, f"expected a whole number >= 0, got {_got(v)}")
         elif kind == "number":
             if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0:
                 result = float(v)
             else:
-                self.errors.add(val, where, f"expected a number >= 0, got {_scalar_text(v)!r}")
+                self.errors.add(val, where, f"expected a number >= 0, got {_got(v)}")
         elif kind == "enum":
             if isinstance(v, str) and v in key.choices:
                 result = v
             else:
                 self.errors.add(val, where, f"expected one of {', '.join(key.choices)}, got "
-                                f"{_scalar_text(v)!r}" + _did_you_mean(_scalar_text(v), key.choices))
+                                f"{_got(v)}" + _did_you_mean(_scalar_text(v), key.choices))
         elif kind == "version":
             from .config import parse_pg_version
 
@@ -374,7 +381,7 @@ class _Validator:
             if isinstance(v, str) and v in known:
                 result = v
             else:
-                self.errors.add(val, where, f"unknown layout {_scalar_text(v)!r} (known: "
+                self.errors.add(val, where, f"unknown layout {_got(v)} (known: "
                                 f"{', '.join(known)})" + _did_you_mean(_scalar_text(v), known))
         elif kind in ("paths", "globs", "selectors"):
             result = self.strings(val, where, split=kind == "selectors")
@@ -446,7 +453,7 @@ class _Validator:
                 continue
             if not isinstance(item.value, str) or item.value not in SEVERITIES:
                 text = _scalar_text(item.value)
-                self.errors.add(item, full, f"expected error, warning or info, got {text!r}"
+                self.errors.add(item, full, f"expected error, warning or info, got {_got(item.value)}"
                                 + _did_you_mean(text, SEVERITIES))
                 continue
             for rule in matched:  # later entries win

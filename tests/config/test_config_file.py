@@ -86,6 +86,7 @@ def test_pyproject_without_table_is_skipped(project):
     ("overrides:\n  - ignore: [SL101]\n", ".schemalint.yaml:2: overrides[0]: missing required key 'paths'"),
     ("overrides:\n  - paths: [a]\n    ignroe: [SL101]\n",
      ".schemalint.yaml:3: overrides[0].ignroe: unknown key (did you mean 'ignore'?)"),
+    ("fail_on: [x]\n", ".schemalint.yaml:1: fail_on: expected one of error, warning, info, never, got a list"),
     ("replay:\n  rows: many\n", ".schemalint.yaml:2: replay.rows: expected a whole number >= 0, got 'many'"),
     ("paths: [a\n", ".schemalint.yaml:2:1: invalid YAML"),
     ("paths: a\npaths: b\n", ".schemalint.yaml:2: paths: duplicate key"),
