@@ -559,11 +559,14 @@ def find_config(start: str | None = None) -> str | None:
 
 
 def _display(path: str) -> str:
-    """Relative to the working directory (`../../.schemalint.yaml` from a subdirectory)."""
+    """Relative to the working directory when the file is in it, below it or in one of its
+    parents (`../../.schemalint.yaml` from a subdirectory); absolute otherwise."""
     try:
-        return os.path.relpath(path)
+        rel = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return path
+    parts = rel.replace(os.sep, "/").split("/")
+    return rel if all(p == ".." for p in parts[:-1]) or ".." not in parts else os.path.abspath(path)
 
 
 # --- effective configuration -------------------------------------------------------------------
