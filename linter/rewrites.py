@@ -193,5 +193,5 @@ def proven_not_null(table, column: str, pg_major: int) -> bool:
     (release notes 12)."""
     if table is None or pg_major < 12:
         return False
-    return any(c.kind == "check" and c.validated and c.not_null_column == column
+    return any(c.kind == "check" and c.validated and column in c.not_null_columns
                for c in table.constraints.values())
