@@ -7,6 +7,8 @@ statement, then folds it. Statements the model does not understand are ignored.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 
 from .names import (
@@ -21,6 +23,16 @@ from .names import (
 from .source import Migration
 
 Key = tuple[str, str]  # (schema, name)
+
+# The text of a type name as written, from its first token: a possibly quoted and
+# qualified name, a second word (`character varying`, `double precision`), modifiers,
+# `with[out] time zone` and array bounds.
+_IDENT = r'(?:"(?:[^"]|"")*"|[A-Za-z_\x80-\uffff][\w$\x80-\uffff]*)'
+TYPE_TEXT = re.compile(
+    rf"{_IDENT}(?:\s*\.\s*{_IDENT})*(?:\s+(?:varying|precision)\b)?(?:\s*\([^()]*\))?"
+    r"(?:\s+with(?:out)?\s+time\s+zone\b)?(?:\s*\[\s*\d*\s*\])*",
+    re.I,
+)
 
 
 @dataclass(slots=True)
@@ -57,6 +69,10 @@ class Column:
     identity: str | None = None  # "always" / "by default"
     serial: str | None = None  # the serial pseudo-type written, e.g. "bigserial"
     generated: bool = False  # GENERATED ALWAYS AS (expr) STORED
+    # Where the column's current type was written (CREATE TABLE, ADD COLUMN or the last
+    # ALTER COLUMN TYPE): the span covers the whole type text, e.g. `timestamp(3) without
+    # time zone`, so a finding can underline it and a fix can replace it.
+    type_site: Site | None = None
 
 
 @dataclass(slots=True)
@@ -85,6 +101,12 @@ class Index:
     method: str = "btree"
     constraint: str | None = None  # set when the index backs a PK/UNIQUE/EXCLUDE constraint
     site: Site | None = None
+    # Comparable forms of what the index stores, to tell duplicate and redundant indexes:
+    # one key per element (column or expression, with opclass, collation and ordering),
+    # the INCLUDE columns and the WHERE predicate, all with parser locations stripped.
+    elements: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    predicate: str | None = None
 
 
 @dataclass(slots=True)
@@ -203,8 +225,13 @@ class Model:
         start, end = stmt.span_at(location)
         return Site(stmt.migration, start, end, stmt.sql)
 
-    def _mark_created(self, key: Key) -> None:
+    def _mark_created(self, key: tuple) -> None:
         self.session.created.add(key)
+
+    @staticmethod
+    def _type_site(stmt, location: int) -> Site:
+        start, end = stmt.span_matching(location, TYPE_TEXT)
+        return Site(stmt.migration, start, end, stmt.sql)
 
     # CREATE TABLE
     def _create_table(self, stmt, node: dict) -> None:
@@ -261,7 +288,11 @@ class Model:
             col.serial, col.type, col.not_null = tname, SERIAL_TYPES[tname], True
         if coldef.get("raw_default"):
             col.default = coldef["raw_default"]
+        tloc = tnode.get("location")
+        if tloc is not None and tloc >= 0:
+            col.type_site = self._type_site(stmt, tloc)
         table.columns[col.name] = col
+        self._mark_created((*table.key, col.name))
         for c in coldef.get("constraints") or ():
             con = c.get("Constraint", {})
             contype = con.get("contype")
@@ -339,7 +370,10 @@ class Model:
                     partial=bool(con.get("where_clause")),
                     method=con.get("access_method") or "btree",
                     constraint=name,
-                    site=self._site(stmt),
+                    site=self._site(stmt, con.get("location") if location is None else location),
+                    elements=tuple(_element_shape({"name": c}) for c in cols) if kind != "exclusion" else (),
+                    include=tuple(strings(con.get("including"))),
+                    predicate=_shape(con["where_clause"]) if con.get("where_clause") else None,
                 )
 
     @staticmethod
@@ -379,15 +413,20 @@ class Model:
                 for ikey, idx in list(self.indexes.items()):
                     if idx.table == table.key and name in idx.columns:
                         del self.indexes[ikey]
-            elif sub == "AT_AlterColumnType" and col:
+            elif sub == "AT_AlterColumnType" and (col or table.external):
+                if col is None:  # a column of a table older than the history: now we know its type
+                    col = table.columns[name] = Column(name=name, type="")
                 tnode = cmd["def"]["ColumnDef"]["typeName"]
                 col.type, col.mods, col.array = type_name(tnode), type_mods(tnode), is_array(tnode)
+                if tnode.get("location", -1) >= 0:
+                    col.type_site = self._type_site(stmt, tnode["location"])
             elif sub == "AT_SetNotNull" and col:
                 col.not_null = True
             elif sub == "AT_DropNotNull" and col:
                 col.not_null = False
             elif sub == "AT_ColumnDefault" and col:
                 col.default = cmd.get("def")
+                col.serial = None  # its nextval() default is replaced or gone: no longer a serial
             elif sub == "AT_AddIdentity" and col:
                 con = cmd["def"]["Constraint"]
                 col.identity = "always" if con.get("generated_when") == "a" else "by default"
@@ -432,15 +471,25 @@ class Model:
             partial=bool(node.get("whereClause")),
             method=node.get("accessMethod", "btree"),
             site=self._site(stmt),
+            elements=tuple(_element_shape(p["IndexElem"]) for p in node.get("indexParams") or ()),
+            include=tuple(p["IndexElem"].get("name") or _shape(p["IndexElem"])
+                          for p in node.get("indexIncludingParams") or ()),
+            predicate=_shape(node["whereClause"]) if node.get("whereClause") else None,
         )
-        if table_key in self.session.created:
-            self._mark_created(key)
+        # An index is new in this migration whatever its table: dropping it again in the
+        # same file breaks nobody.
+        self._mark_created(key)
 
     # DROP ...
     def _drop(self, stmt, node: dict) -> None:
         kind = node.get("removeType")
         for obj in node.get("objects") or ():
-            names = strings(obj.get("List", {}).get("items")) if "List" in obj else strings([obj])
+            if "List" in obj:
+                names = strings(obj["List"].get("items"))
+            elif "TypeName" in obj:
+                names = strings(obj["TypeName"].get("names"))
+            else:
+                names = strings([obj])
             if not names:
                 continue
             key = qualified_key(names, self.search_schema)
@@ -526,13 +575,29 @@ class Model:
         self._mark_created(key)
 
     def _create_type(self, stmt, node: dict, kind: str) -> None:
-        names = strings(node.get("typeName") or node.get("domainname"))
+        # CREATE DOMAIN: `domainname` is the new type, `typeName` its base type.
+        names = strings(node["domainname"] if "domainname" in node else node.get("typeName"))
         if names:
-            self.types[qualified_key(names, self.search_schema)] = kind
+            key = qualified_key(names, self.search_schema)
+            self.types[key] = kind
+            self._mark_created(("type", *key))
+
+    def _create_composite(self, stmt, node: dict) -> None:
+        rel = node.get("typevar") or {}
+        if rel.get("relname"):
+            key = self.key(rel)
+            self.types[key] = "composite"
+            self._mark_created(("type", *key))
 
     def _create_schema(self, stmt, node: dict) -> None:
         if node.get("schemaname"):
             self.schemas.add(node["schemaname"])
+            self._mark_created(("schema", node["schemaname"]))
+
+    def _create_function(self, stmt, node: dict) -> None:
+        names = strings(node.get("funcname"))
+        if names:
+            self._mark_created(("function", *qualified_key(names, self.search_schema)))
 
     def _transaction(self, stmt, node: dict) -> None:
         kind = node.get("kind")
@@ -564,6 +629,30 @@ class Model:
                 self.search_schema = first[0].split(",")[0].strip().strip('"')
 
 
+def _strip_locations(node):
+    if isinstance(node, dict):
+        return {k: _strip_locations(v) for k, v in node.items() if k != "location"}
+    if isinstance(node, list):
+        return [_strip_locations(v) for v in node]
+    return node
+
+
+def _shape(node: dict) -> str:
+    """A location-free canonical form of a node, to compare index elements and predicates."""
+    return json.dumps(_strip_locations(node), sort_keys=True, separators=(",", ":"))
+
+
+def _element_shape(elem: dict) -> str:
+    """An index element without the parser's defaults: `(a)` from CREATE INDEX equals the
+    `(a)` of a UNIQUE constraint; ASC is btree's default order."""
+    kept = {k: elem[k] for k in ("name", "expr", "collation", "opclass", "opclassopts") if elem.get(k)}
+    if elem.get("ordering") not in (None, "SORTBY_DEFAULT", "SORTBY_ASC"):
+        kept["ordering"] = elem["ordering"]
+    if elem.get("nulls_ordering") not in (None, "SORTBY_NULLS_DEFAULT"):
+        kept["nulls_ordering"] = elem["nulls_ordering"]
+    return _shape(kept)
+
+
 def _setting_value(node: dict):
     args = node.get("args") or ()
     if not args:
@@ -589,6 +678,8 @@ _FOLDERS = {
     "CreateEnumStmt": lambda m, s, n: m._create_type(s, n, "enum"),
     "CreateDomainStmt": lambda m, s, n: m._create_type(s, n, "domain"),
     "CreateSchemaStmt": Model._create_schema,
+    "CompositeTypeStmt": Model._create_composite,
+    "CreateFunctionStmt": Model._create_function,
     "TransactionStmt": Model._transaction,
     "VariableSetStmt": Model._variable_set,
 }
