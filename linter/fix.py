@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from .diagnostics import Diagnostic, Edit
 from .source import UTF8_BOM, decode_bytes
 
-
 UNSAFE = "unsafe fix: pass --unsafe-fixes to apply it"
 
 

@@ -146,6 +146,13 @@ class Session:
     lock_timeout: bool = False
     statement_timeout: bool = False
     created: set = field(default_factory=set)  # keys of relations created in this file
+    # Key -> index of the last statement of this file that gave an object that name (by
+    # creating it or renaming something to it), and renamed key -> its name before this file's
+    # rename. Together they show a swap (`RENAME t TO t_old; RENAME t_new TO t`) or a
+    # drop-and-recreate, which leave the name in place for readers. Keys: (schema, relation),
+    # (schema, table, column), ("type"|"function", schema, name), ("schema", name).
+    named_at: dict = field(default_factory=dict)
+    renamed_from: dict = field(default_factory=dict)
 
     @property
     def in_transaction(self) -> bool:
@@ -200,6 +207,7 @@ class Model:
         self.function_volatility: dict[str, str] = {}
         self.search_schema = "public"
         self.session = Session()
+        self._index = -1  # index of the statement being folded (for Session.named_at)
 
     # --- lookups -------------------------------------------------------------------
     def key(self, rangevar: dict) -> Key:
@@ -227,6 +235,7 @@ class Model:
     def fold(self, stmt) -> None:
         handler = _FOLDERS.get(stmt.kind)
         if handler is not None:
+            self._index = stmt.index
             handler(self, stmt, stmt.node)
 
     def _site(self, stmt, location: int | None = None) -> Site:
@@ -237,6 +246,33 @@ class Model:
 
     def _mark_created(self, key: tuple) -> None:
         self.session.created.add(key)
+        self.session.named_at[key] = self._index
+
+    def rename_keys(self, node: dict) -> tuple[tuple, tuple] | None:
+        """(old key, new key) of a RenameStmt, in the key forms of `Session.named_at`."""
+        rtype = node.get("renameType")
+        new = node.get("newname", "")
+        rel = node.get("relation")
+        if rtype in _RELATION_KINDS and rel:
+            key = self.key(rel)
+            return key, (key[0], new)
+        if rtype == "OBJECT_COLUMN" and rel:
+            key = self.key(rel)
+            return (*key, node.get("subname", "")), (*key, new)
+        if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+            obj = node.get("object") or {}
+            names = strings(obj.get("List", {}).get("items")) or strings(obj.get("TypeName", {}).get("names"))
+            if names:
+                key = qualified_key(names, self.search_schema)
+                return ("type", *key), ("type", key[0], new)
+        if rtype in ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE", "OBJECT_AGGREGATE"):
+            names = strings((node.get("object") or {}).get("ObjectWithArgs", {}).get("objname"))
+            if names:
+                key = qualified_key(names, self.search_schema)
+                return ("function", *key), ("function", key[0], new)
+        if rtype == "OBJECT_SCHEMA":
+            return ("schema", node.get("subname", "")), ("schema", new)
+        return None
 
     @staticmethod
     def _type_site(stmt, location: int) -> Site:
@@ -359,6 +395,7 @@ class Model:
             constraint.expr = con.get("raw_expr")
             constraint.not_null_columns = proven_not_null(constraint.expr)
         table.constraints[name] = constraint
+        self._mark_created(("constraint", *table.key, name))
         if kind == "primary":
             for c in cols:
                 if c in table.columns:
@@ -521,6 +558,16 @@ class Model:
     def _rename(self, stmt, node: dict) -> None:
         rtype = node.get("renameType")
         new = node.get("newname", "")
+        keys = self.rename_keys(node)
+        if keys is not None:
+            old_key, new_key = keys
+            s = self.session
+            s.renamed_from[new_key] = s.renamed_from.pop(old_key, old_key)
+            s.named_at[new_key] = self._index
+            if old_key in s.created:
+                self._mark_created(new_key)
+            if old_key[0] == "type" and old_key[1:] in self.types:
+                self.types[new_key[1:]] = self.types.pop(old_key[1:])
         if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
             key = self.key(node["relation"])
             table = self.tables.pop(key, None)
@@ -682,6 +729,9 @@ def _setting_value(node: dict):
         return const["sval"].get("sval", "")
     return "?"
 
+
+_RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE",
+                   "OBJECT_SEQUENCE", "OBJECT_INDEX")
 
 _FOLDERS = {
     "CreateStmt": Model._create_table,
