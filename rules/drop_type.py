@@ -14,7 +14,7 @@ RULE = Rule(
     ok_when='It was created earlier in the same migration file, the same migration creates one with the same name again (a redefinition), it is the old half of a rename swap, or the migration is a down migration. The enum swap `RENAME TO x_old; RENAME x_new TO x; DROP TYPE x_old` is a swap.',
     bad=('DROP TYPE order_status;',),
     good=("ALTER TYPE order_status RENAME TO order_status_old;\nCREATE TYPE order_status AS ENUM ('paid', 'shipped');\nDROP TYPE order_status_old;",),
-    equivalents={'squawk': ('ban-drop-type',)},
+    equivalents={'squawk': ('ban-drop-type', 'ban-drop-domain')},
 )
 
 _KINDS = ('OBJECT_TYPE', 'OBJECT_DOMAIN')
