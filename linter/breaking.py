@@ -113,11 +113,11 @@ def swapped_in(session, key: tuple, index: int) -> bool:
                for new, old in session.renamed_from.items())
 
 
-def clause_span(stmt, prefix: str, name: str) -> tuple[int, int]:
+def clause_span(stmt, prefix: str, name: str, suffix: str = "") -> tuple[int, int]:
     """Span of identifier `name` right after the regex `prefix` (e.g. `DROP\\s+(?:COLUMN\\s+)?`)
-    in the statement text; the statement if not found."""
+    and before the regex `suffix` in the statement text; the statement if not found."""
     quoted = re.escape('"' + name.replace('"', '""') + '"')
-    m = re.search(rf"{prefix}(?:IF\s+EXISTS\s+)?({quoted}|{re.escape(name)}(?![\w$]))", stmt.text, re.I)
+    m = re.search(rf"{prefix}(?:IF\s+EXISTS\s+)?({quoted}|{re.escape(name)}(?![\w$])){suffix}", stmt.text, re.I)
     if m is None:
         return stmt.start, stmt.end
     return stmt.start + m.start(1), stmt.start + m.end(1)

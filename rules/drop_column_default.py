@@ -53,7 +53,7 @@ def end_of_migration(statements, ctx):
             yield ctx.report(
                 f"dropping the default of `{table}.{col}` changes what running application "
                 "versions insert when they omit the column (NULL, or a not-null error)",
-                site=stmt_site(stmt, clause_span(stmt, r"ALTER\s+(?:COLUMN\s+)?", column)),
+                site=stmt_site(stmt, clause_span(stmt, r"ALTER\s+(?:COLUMN\s+)?", column, r"\s+DROP\s+DEFAULT")),
                 help="Ship code that always sets the column, then in a later migration:\n"
                      f"    ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT;",
             )

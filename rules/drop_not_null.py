@@ -40,7 +40,7 @@ def check(stmt, ctx):
         yield ctx.report(
             f"dropping NOT NULL on `{name}` lets NULLs reach readers that were written for a "
             "column that always has a value",
-            span=clause_span(stmt, r"ALTER\s+(?:COLUMN\s+)?", column),
+            span=clause_span(stmt, r"ALTER\s+(?:COLUMN\s+)?", column, r"\s+DROP\s+NOT\s+NULL"),
             help="Make every reader handle NULL first (deploy), then in a later migration:\n"
                  f"    ALTER TABLE {display_name(key)} ALTER COLUMN {quote_ident(column)} DROP NOT NULL;",
         )

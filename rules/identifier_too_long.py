@@ -28,7 +28,7 @@ def check(stmt, ctx):
     for kind, name, _ in defined_identifiers(stmt):
         if len(name.encode("utf-8")) < 60:
             continue
-        m = re.search(r'"?' + re.escape(name) + r'(?:[^"]|"")+"|' + re.escape(name) + r"[\w$]+",
+        m = re.search(r'"' + re.escape(name) + r'(?:[^"]|"")+"|(?<![\w$"])' + re.escape(name) + r"[\w$]+",
                       stmt.text, re.I)
         if m is None:
             continue

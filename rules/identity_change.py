@@ -29,6 +29,10 @@ RULE = Rule(
 )
 
 
+_SUFFIX = {"AT_DropIdentity": r"\s+DROP\s+IDENTITY", "AT_SetIdentity": r"\s+SET\s+GENERATED",
+           "AT_AddIdentity": r"\s+ADD\s+GENERATED"}
+
+
 def _generated(cmd) -> str | None:
     for item in (cmd.get("def") or {}).get("List", {}).get("items", ()):
         d = item.get("DefElem", {})
@@ -71,4 +75,4 @@ def check(stmt, ctx):
                         f"                  (SELECT coalesce(max({col}), 0) + 1 FROM {table}), false);")
         else:
             continue
-        yield ctx.report(msg, span=clause_span(stmt, r"ALTER\s+(?:COLUMN\s+)?", column), help=help_sql)
+        yield ctx.report(msg, span=clause_span(stmt, r"ALTER\s+(?:COLUMN\s+)?", column, _SUFFIX[sub]), help=help_sql)
