@@ -20,6 +20,7 @@ the final model, so a per-file entry goes stale as soon as an earlier file chang
 The cache lives in `--cache-dir`, else `$SCHEMALINT_CACHE_DIR`, else `.schemalint_cache/`
 at the project root (the nearest directory up from the current one holding
 `.schemalint.yaml`, `pyproject.toml` or `.git`), else `$XDG_CACHE_HOME/schemalint`.
+(The directory of the configuration file, when there is one, is the project root.)
 `--no-cache` or `SCHEMALINT_NO_CACHE=1` turns it off. Entries are written to a temporary
 file and renamed into place (atomic on POSIX and Windows), so concurrent runs never see
 half an entry; an entry that cannot be read or decoded is ignored and recomputed; a cache
@@ -55,8 +56,10 @@ def _truthy(value: str | None) -> bool:
     return bool(value) and value.strip().lower() not in ("0", "false", "no", "off", "")
 
 
-def resolve_dir(no_cache: bool = False, cache_dir: str | None = None, cwd: str | None = None) -> str | None:
-    """The cache directory to use, or None when caching is off."""
+def resolve_dir(no_cache: bool = False, cache_dir: str | None = None, cwd: str | None = None,
+                root: str | None = None) -> str | None:
+    """The cache directory to use, or None when caching is off. `root`: the directory of
+    the configuration file, when there is one."""
     if no_cache or _truthy(os.environ.get("SCHEMALINT_NO_CACHE")):
         return None
     if cache_dir:
@@ -64,6 +67,8 @@ def resolve_dir(no_cache: bool = False, cache_dir: str | None = None, cwd: str |
     env = os.environ.get("SCHEMALINT_CACHE_DIR")
     if env:
         return env
+    if root:
+        return os.path.join(root, CACHE_DIR_NAME)
     here = os.path.abspath(cwd or os.getcwd())
     probe = here
     while True:
