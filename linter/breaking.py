@@ -77,12 +77,43 @@ def swapped_out(session, key: tuple) -> bool:
 def name_span(stmt, name: str, start: int = 0) -> tuple[int, int]:
     """Span of the identifier `name` (quoted or not) in the statement text after `start`
     characters, else the whole statement."""
-    quoted = '"' + name.replace('"', '""') + '"'
-    pattern = re.escape(quoted) + "|" + r"(?<![\w$\"])" + re.escape(name) + r"(?![\w$])"
-    m = re.compile(pattern, re.I).search(stmt.text, start)
-    if m is None:
+    text = stmt.text
+    found = _find_name(text, name, start)
+    if found is None:
         return stmt.start, stmt.end
-    return stmt.start + m.start(), stmt.start + m.end()
+    return stmt.start + found[0], stmt.start + found[1]
+
+
+def _word(ch: str) -> bool:
+    return ch.isalnum() or ch in "_$"
+
+
+def _find_name(text: str, name: str, start: int) -> tuple[int, int] | None:
+    """The first `"name"` or bare `name` (not inside a longer word), case-insensitively.
+
+    Plain string searches on the lower-cased text: compiling a regex per name cost more
+    than everything else on long histories (hundreds of thousands of distinct names)."""
+    low = text.lower()
+    if len(low) != len(text) or not name:
+        # Lower-casing changed lengths (e.g. U+0130): offsets would not line up.
+        quoted = '"' + name.replace('"', '""') + '"'
+        pattern = re.escape(quoted) + "|" + r"(?<![\w$\"])" + re.escape(name) + r"(?![\w$])"
+        m = re.compile(pattern, re.I).search(text, start)
+        return None if m is None else (m.start(), m.end())
+    lname = name.lower()
+    quoted = '"' + lname.replace('"', '""') + '"'
+    q = low.find(quoted, start)
+    best = (q, q + len(quoted)) if q != -1 else None
+    limit = len(low) if best is None else best[0]
+    pos = low.find(lname, start, limit + len(lname))
+    n = len(lname)
+    while pos != -1 and pos < limit:
+        before = low[pos - 1] if pos > 0 else ""
+        after = low[pos + n] if pos + n < len(low) else ""
+        if not (before and (_word(before) or before == '"')) and not (after and _word(after)):
+            return pos, pos + n
+        pos = low.find(lname, pos + 1, limit + n)
+    return best
 
 
 def stmt_site(stmt, span: tuple[int, int] | None = None) -> Site:

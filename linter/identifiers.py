@@ -36,8 +36,16 @@ def _column(stmt, coldef: dict):
             yield from _constraint(stmt, c["Constraint"])
 
 
-def defined_identifiers(stmt) -> Iterator[tuple[str, str, tuple[int, int]]]:
-    """(kind, name, span) for each name the statement creates or renames an object to."""
+def defined_identifiers(stmt) -> tuple[tuple[str, str, tuple[int, int]], ...]:
+    """(kind, name, span) for each name the statement creates or renames an object to.
+    Computed once per statement and shared by the identifier rules."""
+    memo = getattr(stmt, "memo", None)
+    if memo is None:
+        return tuple(_defined_identifiers(stmt))
+    return memo("defined_identifiers", lambda s: tuple(_defined_identifiers(s)))
+
+
+def _defined_identifiers(stmt) -> Iterator[tuple[str, str, tuple[int, int]]]:
     node, kind = stmt.node, stmt.kind
     if kind == "CreateStmt":
         rel = node["relation"]

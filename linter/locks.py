@@ -436,8 +436,7 @@ def _drop(node: dict, model, pg) -> list[LockClaim]:
 
 
 def _referencing(model, key: Key) -> list[Key]:
-    return [t.key for t in model.tables.values() if t.key != key and any(
-        c.kind == "foreign" and c.ref_table == key for c in t.constraints.values())]
+    return model.referencing(key)  # indexed by the model: no scan of every table per DROP
 
 
 def _reindex(node: dict, model, pg) -> list[LockClaim]:

@@ -283,7 +283,7 @@ class Model:
         self.indexes: IndexMap = IndexMap()
         # Foreign keys by the table they reference, so a rename updates only those.
         # Entries of dropped constraints may remain: updating them is harmless.
-        self._fk_refs: dict[Key, list[Constraint]] = {}
+        self._fk_refs: dict[Key, list[tuple[Table, Constraint]]] = {}
         self.sequences: dict[Key, Site | None] = {}
         self.types: dict[Key, str] = {}  # enum/domain/composite -> kind
         self.schemas: set[str] = {"public"}
@@ -305,6 +305,14 @@ class Model:
 
     def created_in_this_migration(self, key: Key) -> bool:
         return key in self.session.created
+
+    def referencing(self, key: Key) -> list[Key]:
+        """Other tables with a foreign key to `key`, in table order."""
+        owners = {id(t) for t, con in self._fk_refs.get(key, ())
+                  if con.ref_table == key and t.key != key and t.constraints.get(con.name) is con}
+        if not owners:
+            return []
+        return [t.key for t in self.tables.values() if id(t) in owners]
 
     def indexes_of(self, key: Key) -> list[Index]:
         return [i for _, i in self.indexes.of_table(key)]
@@ -533,7 +541,7 @@ class Model:
         )
         if kind == "foreign":
             constraint.ref_table = self.key(con["pktable"])
-            self._fk_refs.setdefault(constraint.ref_table, []).append(constraint)
+            self._fk_refs.setdefault(constraint.ref_table, []).append((table, constraint))
             constraint.ref_columns = tuple(strings(con.get("pk_attrs")))
             constraint.on_delete = con.get("fk_del_action")
         elif kind == "check":
@@ -723,7 +731,7 @@ class Model:
                 self.tables[new_key] = table
                 self.indexes.retable(key, new_key)
                 moved = self._fk_refs.pop(key, ())
-                for con in moved:
+                for _, con in moved:
                     if con.ref_table == key:
                         con.ref_table = new_key
                 if moved:
@@ -741,7 +749,7 @@ class Model:
                     con.columns = tuple(new if c == old else c for c in con.columns)
                 for _, idx in self.indexes.of_table(table.key):
                     idx.columns = tuple(new if c == old else c for c in idx.columns)
-                for con in self._fk_refs.get(table.key, ()):
+                for _, con in self._fk_refs.get(table.key, ()):
                     if con.ref_table == table.key:
                         con.ref_columns = tuple(new if c == old else c for c in con.ref_columns)
         elif rtype == "OBJECT_INDEX":

@@ -92,6 +92,7 @@ class Statement:
     end: int
     _offsets: OffsetMap
     _fingerprint: str | None = None
+    _memo: dict | None = None
 
     @property
     def path(self) -> str:
@@ -134,6 +135,18 @@ class Statement:
         if m is None or m.end() == char:
             return self.span_at(location)
         return self._offsets.original(char), self._offsets.original(m.end())
+
+    def memo(self, key: str, compute):
+        """`compute(self)`, once per statement: facts several rules need (the identifiers
+        it defines, ...) are derived once, not once per rule."""
+        memo = self._memo
+        if memo is None:
+            memo = self._memo = {}
+        try:
+            return memo[key]
+        except KeyError:
+            value = memo[key] = compute(self)
+            return value
 
     def offset_of(self, location: int) -> int:
         return self._offsets.byte_to_original(location)
