@@ -155,7 +155,7 @@ def bench_input(label: str, files: list[str], workdir: str, rounds: int, referen
         if os.path.exists(pgrubic):
             # pgrubic lints a copy (it may write a report; --fix is not used).
             tools.append(Tool("pgrubic", [pgrubic, "lint", *files], reference=True,
-                              runs=None if small else 1, timeout=300))
+                              runs=None if small else 1, timeout=120))
 
     # Warm-up: fill the OS page cache and the schemalint cache used by the warm variants.
     subprocess.run(base + ["--cache-dir", cache], stdout=subprocess.DEVNULL, env=env, cwd=workdir)
@@ -221,7 +221,7 @@ def render(results: list[dict], meta: dict) -> str:
         f"- Machine: {meta['machine']}",
         f"- Python {meta['python']}, schemalint {meta['schemalint']}, {meta['squawk']}",
         f"- Rounds: {meta['rounds']} per tool and input, tools alternating within each round "
-        "(reference tools on large inputs: one run, with a time limit)",
+        "(reference tools on large inputs: one run, pgfence limited to 600 s, pgrubic to 120 s)",
         f"- Date: {meta['date']}; load average before / after: {meta['load']}",
         "",
         "Wall time is from process start to exit; memory is the peak resident set size of the "
