@@ -123,6 +123,7 @@ def bench_input(label: str, files: list[str], workdir: str, rounds: int, referen
     extra_dir = os.path.join(workdir, "extra")
     os.makedirs(extra_dir, exist_ok=True)
     base = [*schemalint, "check", *files, "--format", "json"]
+    with_new = [*schemalint, "check", *files, os.path.join(extra_dir, "zz_new.sql"), "--format", "json"]
 
     def clear_cache():
         shutil.rmtree(cache, ignore_errors=True)
@@ -142,7 +143,7 @@ def bench_input(label: str, files: list[str], workdir: str, rounds: int, referen
     ]
     if not small:
         tools.append(Tool("schemalint one new file",
-                          base + [os.path.join(extra_dir, "zz_new.sql"), "--cache-dir", cache],
+                          with_new + ["--cache-dir", cache],
                           prepare=new_file))
     if squawk:
         tools.append(Tool("squawk", [squawk, "--reporter", "json", *files]))
@@ -160,8 +161,7 @@ def bench_input(label: str, files: list[str], workdir: str, rounds: int, referen
     # Warm-up: fill the OS page cache and the schemalint cache used by the warm variants.
     subprocess.run(base + ["--cache-dir", cache], stdout=subprocess.DEVNULL, env=env, cwd=workdir)
     new_file()
-    subprocess.run(base + [os.path.join(extra_dir, "zz_new.sql"), "--cache-dir", cache],
-                   stdout=subprocess.DEVNULL, env=env, cwd=workdir)
+    subprocess.run(with_new + ["--cache-dir", cache], stdout=subprocess.DEVNULL, env=env, cwd=workdir)
     subprocess.run(base + ["--cache-dir", cache], stdout=subprocess.DEVNULL, env=env, cwd=workdir)
     for r in range(rounds):
         order = tools if r % 2 == 0 else list(reversed(tools))

@@ -40,6 +40,8 @@ import sys
 from collections import Counter
 
 from . import __version__
+from .diagnostics import Edit, Fix, Severity
+from .rule import StatementRef
 
 CACHE_DIR_NAME = ".schemalint_cache"
 # Bump when the layout of entries changes.
@@ -98,12 +100,14 @@ def code_fingerprint() -> str:
     """schemalint's version, its code (file sizes and mtimes of every module, so an edited
     rule in a development checkout invalidates the cache) and the Python version
     (marshal's format)."""
-    import schemalint
-    import schemalint.rules
+    from importlib.util import find_spec
 
     parts = [__version__, str(FORMAT), sys.version]
-    for pkg in (schemalint, schemalint.rules):
-        root = os.path.dirname(os.path.abspath(pkg.__file__))
+    # find_spec locates schemalint.rules without importing it (and pglast with it).
+    roots = [os.path.dirname(os.path.abspath(__file__))]
+    spec = find_spec("schemalint.rules")
+    roots += list(spec.submodule_search_locations or ()) if spec else []
+    for root in roots:
         stack = [root]
         while stack:
             d = stack.pop()
@@ -342,6 +346,9 @@ def _encode_value(value, Severity, Fix, StatementRef):
         return ("fix", value.description, value.safe, [(e.start, e.end, e.text) for e in value.edits])
     if isinstance(value, StatementRef):
         return ("statement", value.sql, value._fingerprint)
+    if type(value) is dict and len(value) == 1 and type(value.get("statement")) is StatementRef:
+        ref = value["statement"]
+        return ("extra-statement", ref.sql, ref._fingerprint)  # nearly every finding's extra
     if type(value) is dict:
         return ("dict", [(k, _encode_value(v, Severity, Fix, StatementRef)) for k, v in value.items()])
     if type(value) in (list, tuple):
@@ -352,10 +359,10 @@ def _encode_value(value, Severity, Fix, StatementRef):
 def _decode_value(value):
     if type(value) is not tuple:
         return value
-    from .diagnostics import Edit, Fix, Severity
-    from .rule import StatementRef
 
     kind = value[0]
+    if kind == "extra-statement":
+        return {"statement": StatementRef(value[1], value[2])}
     if kind == "severity":
         return Severity(value[1])
     if kind == "fix":
@@ -370,8 +377,7 @@ def _decode_value(value):
 
 def encode_diagnostics(diagnostics) -> tuple | None:
     """Findings as marshal-able data, or None when one cannot be stored faithfully."""
-    from .diagnostics import Diagnostic, Fix, Severity
-    from .rule import StatementRef
+    from .diagnostics import Diagnostic
 
     names = tuple(f.name for f in dataclasses.fields(Diagnostic))
     rows = []

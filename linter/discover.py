@@ -44,7 +44,12 @@ class Candidate:
 
     @property
     def relative(self) -> str:
-        return os.path.relpath(self.abs_path, self.root) if self.root else os.path.basename(self.path)
+        if not self.root:
+            return os.path.basename(self.path)
+        root = self.root.rstrip(os.sep)
+        if self.abs_path.startswith(root + os.sep):  # both absolute and normalised
+            return self.abs_path[len(root) + 1:]
+        return os.path.relpath(self.abs_path, self.root)
 
 
 @dataclass
@@ -73,7 +78,14 @@ class PlainLayout:
 LAYOUTS: dict[str, object] = {"plain": PlainLayout()}
 
 
-def _display(path: str) -> str:
+def _display(path: str, full: str | None = None) -> str:
+    # Fast path for the usual case, a file under the working directory: os.path.relpath
+    # normalises both paths on every call (a third of discovery time on 2,000 files).
+    # `full`: os.path.abspath(path), when the caller has it.
+    cwd = os.getcwd()
+    full = os.path.abspath(path) if full is None else full
+    if full.startswith(cwd) and full[len(cwd):len(cwd) + 1] == os.sep and cwd != os.sep:
+        return full[len(cwd) + 1:]
     try:
         rel = os.path.relpath(path)
     except ValueError:  # another drive on Windows
@@ -86,14 +98,20 @@ def find_candidates(args: Iterable[str], exclude: Iterable[str] = ()) -> tuple[l
     missing: list[str] = []
     for arg in args:
         if os.path.isdir(arg):
+            root = os.path.abspath(arg)
             for dirpath, dirnames, filenames in os.walk(arg):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                abs_dir = os.path.abspath(dirpath)  # normalised once per directory
                 for name in filenames:
                     if name.lower().endswith(SQL_SUFFIXES):
                         full = os.path.join(dirpath, name)
-                        found.setdefault(os.path.abspath(full), Candidate(_display(full), os.path.abspath(full), os.path.abspath(arg)))
+                        abs_full = os.path.join(abs_dir, name)
+                        if abs_full not in found:
+                            found[abs_full] = Candidate(_display(full, abs_full), abs_full, root)
         elif os.path.exists(arg) or os.path.islink(arg):
-            found.setdefault(os.path.abspath(arg), Candidate(_display(arg), os.path.abspath(arg), ""))
+            abs_full = os.path.abspath(arg)
+            if abs_full not in found:
+                found[abs_full] = Candidate(_display(arg, abs_full), abs_full, "")
         elif glob.has_magic(arg):
             matches = sorted(glob.glob(arg, recursive=True))
             if not matches:
