@@ -168,6 +168,50 @@ class IndexMap(dict):
         self._by_table.setdefault(new, {}).update(keys)
 
 
+class TableMap(dict):
+    """Tables by key, remembering their position in the dict (which the order of findings
+    follows) so that a few tables can be put in that order without scanning them all."""
+
+    __slots__ = ("_seq", "_next")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seq: dict[Key, int] = {}
+        self._next = 0
+
+    def __setitem__(self, key: Key, table) -> None:
+        if key not in self:  # assigning an existing key keeps its place, as dicts do
+            self._seq[key] = self._next
+            self._next += 1
+        dict.__setitem__(self, key, table)
+
+    def __delitem__(self, key: Key) -> None:
+        dict.__delitem__(self, key)
+        del self._seq[key]
+
+    _MISSING = object()
+
+    def pop(self, key: Key, default=_MISSING):
+        if key in self:
+            del self._seq[key]
+            return dict.pop(self, key)
+        if default is TableMap._MISSING:
+            raise KeyError(key)
+        return default
+
+    def setdefault(self, key: Key, default=None):
+        if key not in self:
+            self[key] = default
+        return dict.__getitem__(self, key)
+
+    def update(self, *args, **kwargs) -> None:
+        for key, table in dict(*args, **kwargs).items():
+            self[key] = table
+
+    def position(self, key: Key) -> int:
+        return self._seq[key]
+
+
 @dataclass(slots=True)
 class Table:
     key: Key
@@ -279,7 +323,7 @@ def not_null_columns_of(expr: dict | None) -> frozenset:
 class Model:
     def __init__(self, pg_version: tuple[int, int] = (15, 0)) -> None:
         self.pg_version = pg_version
-        self.tables: dict[Key, Table] = {}
+        self.tables: TableMap = TableMap()
         self.indexes: IndexMap = IndexMap()
         # Foreign keys by the table they reference, so a rename updates only those.
         # Entries of dropped constraints may remain: updating them is harmless.
@@ -308,11 +352,11 @@ class Model:
 
     def referencing(self, key: Key) -> list[Key]:
         """Other tables with a foreign key to `key`, in table order."""
-        owners = {id(t) for t, con in self._fk_refs.get(key, ())
-                  if con.ref_table == key and t.key != key and t.constraints.get(con.name) is con}
-        if not owners:
-            return []
-        return [t.key for t in self.tables.values() if id(t) in owners]
+        tables = self.tables
+        owners = {t.key for t, con in self._fk_refs.get(key, ())
+                  if con.ref_table == key and t.key != key and t.constraints.get(con.name) is con
+                  and tables.get(t.key) is t}
+        return sorted(owners, key=tables.position)
 
     def indexes_of(self, key: Key) -> list[Index]:
         return [i for _, i in self.indexes.of_table(key)]

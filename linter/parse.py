@@ -93,6 +93,7 @@ class Statement:
     _offsets: OffsetMap
     _fingerprint: str | None = None
     _memo: dict | None = None
+    _sql: str | None = None
 
     @property
     def path(self) -> str:
@@ -105,7 +106,10 @@ class Statement:
     @property
     def sql(self) -> str:
         """The statement as the parser saw it (templates rendered)."""
-        return self._offsets.text[self._sql_start : self._sql_end]
+        # Kept once: every Site the model records for this statement shares the string.
+        if self._sql is None:
+            self._sql = self._offsets.text[self._sql_start : self._sql_end]
+        return self._sql
 
     @property
     def fingerprint(self) -> str:
