@@ -15,9 +15,12 @@ from json.encoder import encode_basestring as _enc_str  # the C version when ava
 _INF = float("inf")
 
 
-def dumps_indent2(obj) -> str:
+def dumps_indent2(obj, end: str = "") -> str:
+    """The JSON text, then `end` (appended here rather than by the caller, which would copy
+    a report of tens of megabytes once more)."""
     out: list[str] = []
     _write(obj, out, "\n")
+    out.append(end)
     return "".join(out)
 
 
@@ -78,7 +81,11 @@ def _write(obj, out: list[str], nl: str) -> None:
             out.append(sep)
             s = _scalar(v)
             if s is None:
-                _write(v, out, inner)
+                # Each element joined on its own: a report's 40,000 findings would otherwise
+                # leave half a million small strings alive until the very end.
+                part: list[str] = []
+                _write(v, part, inner)
+                out.append("".join(part))
             else:
                 out.append(s)
             sep = "," + inner

@@ -32,4 +32,4 @@ def document(result) -> dict:
 
 
 def render(result) -> str:
-    return dumps_indent2(document(result)) + "\n"  # == json.dumps(indent=2, ensure_ascii=False)
+    return dumps_indent2(document(result), end="\n")  # == json.dumps(indent=2, ensure_ascii=False) + "\n"
