@@ -51,6 +51,9 @@ MAX_RUN_ENTRIES = 16
 # Parse results kept: those of the last run, then recently used ones up to this size.
 MAX_PACK_BYTES = 512 * 1024 * 1024
 MAX_AGE_SECONDS = 30 * 86_400
+# Below this much SQL, parsing costs less than reading the parse pack (which holds the
+# whole project's parse results): a pre-commit run over one file skips it.
+PACK_MIN_CHARS = 256 * 1024
 _PROJECT_MARKERS = (".schemalint.yaml", ".schemalint.yml", "pyproject.toml", ".git")
 
 
@@ -508,15 +511,18 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None) -> list:
 
     if cache is None:
         hashes = [m.parse_text for m in migrations]  # only to spot identical files
-    if cache is not None:
-        cache.load_pack()
-    parsed = _Parsed(migrations, hashes, cache)
+    small = sum(len(m.parse_text) for m in migrations) < PACK_MIN_CHARS
+    pack = None if small else cache
+    if pack is not None:
+        pack.load_pack()
+    parsed = _Parsed(migrations, hashes, pack)
     try:
         diagnostics = lint(migrations, config, all_rules(), parsed=parsed, stats=stats)
     finally:
         parsed.close()
+    if pack is not None:
+        pack.save_pack()
     if cache is not None:
-        cache.save_pack()
         encoded = encode_diagnostics(diagnostics)
         if encoded is not None:
             cache.store_run(key, (stats.get("statements", 0), encoded))

@@ -64,6 +64,8 @@ def cached_env(monkeypatch):
     monkeypatch.delenv("SCHEMALINT_NO_CACHE", raising=False)
     monkeypatch.delenv("SCHEMALINT_CACHE_DIR", raising=False)
     monkeypatch.delenv("SCHEMALINT_JOBS", raising=False)
+    # These inputs are tiny: use the parse pack anyway, it is what is tested.
+    monkeypatch.setattr(cache_mod, "PACK_MIN_CHARS", 0)
 
 
 def run(files, cache_dir, config=None):
@@ -266,3 +268,12 @@ def test_entries_of_other_versions_are_dropped_but_nothing_else(tmp_path, cached
     run(MIGRATIONS, str(tmp_path))
     assert not old.exists()
     assert (mine / "notes.txt").exists()
+
+
+def test_small_runs_skip_the_parse_pack_but_cache_findings(tmp_path, cached_env, monkeypatch):
+    monkeypatch.setattr(cache_mod, "PACK_MIN_CHARS", 10**9)
+    expected, _ = reference()
+    assert run(MIGRATIONS, str(tmp_path))[0] == expected
+    got, stats = run(MIGRATIONS, str(tmp_path))
+    assert (got, stats["cache"]) == (expected, "hit")
+    assert not list(tmp_path.rglob("parse.pack"))
