@@ -34,6 +34,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--extend-select", metavar="RULES", default=None,
                    help="enable these rules in addition to the selection")
     p.add_argument("--ignore", metavar="RULES", default=None, help="disable these rules")
+    p.add_argument("--replay", action="store_true",
+                   help="also apply the migrations to a throwaway PostgreSQL and add the replay "
+                        "findings (docs/replay.md); the replay flags below tune it")
+    from .replay import add_replay_options
+
+    add_replay_options(p)
     color = p.add_mutually_exclusive_group()
     color.add_argument("--color", dest="color", action="store_const", const=True, default=None,
                        help="always colour the text output")
@@ -133,6 +139,10 @@ def run(args) -> int:
     stats: dict = {}
     diagnostics = lint(migrations, config, all_rules(), stats=stats)
     diagnostics += unreadable_diagnostics(unreadable)
+    if args.replay:
+        from .replay import check_diagnostics
+
+        diagnostics += check_diagnostics(migrations, config, args)
     diagnostics = gate(diagnostics, migrations, config, args)
 
     result = LintResult(
