@@ -120,7 +120,9 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
             if any(t.status == "failed" for t in traces):
                 failed = True
                 continue
-            _check_foreign_keys(tracer, traces, reported_fks, report)
+            if any(t.changes for t in traces):
+                # Only a change of structure can leave a foreign key without an index.
+                _check_foreign_keys(tracer, traces, reported_fks, report)
             if down is not None:
                 report.roundtrips.append(_roundtrip(tracer, m, down, before, framework_tx))
                 if report.roundtrips[-1].error:
@@ -156,7 +158,8 @@ def _check_foreign_keys(tracer: Tracer, traces: list[StatementTrace],
                         reported: set, report: ReplayReport) -> None:
     """A foreign key without an index after any migration, reported once, at the statement
     that added it when it was added in this migration."""
-    for table_oid, table, name, definition in tracer.unindexed_foreign_keys():
+    changed = sorted({c.oid for t in traces for c in t.changes if c.oid})
+    for table_oid, table, name, definition in tracer.unindexed_foreign_keys(changed):
         if (table_oid, name) in reported:
             continue
         reported.add((table_oid, name))

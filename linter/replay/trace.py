@@ -52,6 +52,7 @@ class Change:
     change: str  # "added", "dropped", "changed"
     definition: str = ""
     before: str = ""
+    oid: int = 0  # the table's
 
     def to_dict(self) -> dict:
         out = {"table": self.table, "object": self.object, "name": self.name,

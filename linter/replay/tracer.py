@@ -58,38 +58,47 @@ SELECT oid::int8, relfilenode::int8 FROM pg_class
 WHERE oid >= 16384 AND relfilenode <> 0 AND relnamespace <> 'pg_toast'::regnamespace
 """
 
-# Columns, constraints and the indexes that back no constraint, of the given tables.
-STRUCTURE_SQL = """
+# Columns, constraints and the indexes that back no constraint, of some tables.
+_STRUCTURE_TEMPLATE = """
+WITH t AS MATERIALIZED ({tables})
 SELECT a.attrelid::int8, 'column', a.attname::text,
        format_type(a.atttypid, a.atttypmod)
        || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END
        || COALESCE(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '')
 FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-WHERE a.attrelid = ANY(%(oids)s) AND a.attnum > 0 AND NOT a.attisdropped
+WHERE a.attrelid IN (SELECT oid FROM t) AND a.attnum > 0 AND NOT a.attisdropped
 UNION ALL
 SELECT k.conrelid::int8, 'constraint', k.conname::text,
        pg_get_constraintdef(k.oid) || CASE WHEN k.convalidated THEN '' ELSE ' NOT VALID' END
-FROM pg_constraint k WHERE k.conrelid = ANY(%(oids)s)
+FROM pg_constraint k WHERE k.conrelid IN (SELECT oid FROM t)
 UNION ALL
 SELECT i.indrelid::int8, 'index', c.relname::text,
        pg_get_indexdef(i.indexrelid) || CASE WHEN i.indisvalid THEN '' ELSE ' (INVALID)' END
 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-WHERE i.indrelid = ANY(%(oids)s) AND NOT EXISTS (
+WHERE i.indrelid IN (SELECT oid FROM t) AND NOT EXISTS (
   SELECT 1 FROM pg_constraint k
-  WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x'))
+  WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))
+UNION ALL
+SELECT oid::int8, 'table', '', '' FROM t
 """
-
-_TABLE_OIDS_SQL = """
-SELECT array_agg(oid::int8) FROM pg_class
-WHERE oid >= 16384 AND relkind IN ('r', 'p', 'm', 'f')
-  AND relnamespace <> 'pg_toast'::regnamespace
-"""
+# Every table, before the traced migrations.
+STRUCTURE_ALL_SQL = _STRUCTURE_TEMPLATE.format(tables="""
+  SELECT oid FROM pg_class WHERE oid >= 16384 AND relkind IN ('r', 'p', 'm', 'f')
+    AND relnamespace <> 'pg_toast'::regnamespace""")
+# The tables A holds a lock on that any change of structure needs (SHARE UPDATE
+# EXCLUSIVE or stronger): a statement can only have changed those.
+STRUCTURE_LOCKED_SQL = _STRUCTURE_TEMPLATE.format(tables="""
+  SELECT DISTINCT c.oid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+  WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+    AND l.relation >= 16384 AND c.relkind IN ('r', 'p', 'm', 'f')
+    AND l.mode IN ('ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock',
+                   'ExclusiveLock', 'AccessExclusiveLock')""")
 
 # int2vector casts to an int2[] indexed from 0.
 _UNINDEXED_FK_SQL = """
 SELECT k.conrelid::int8, k.conrelid::regclass::text, k.conname::text, pg_get_constraintdef(k.oid)
 FROM pg_constraint k
-WHERE k.contype = 'f' AND k.conrelid >= 16384 AND k.conparentid = 0 AND NOT EXISTS (
+WHERE k.contype = 'f' AND k.conrelid = ANY(%s) AND k.conparentid = 0 AND NOT EXISTS (
   SELECT 1 FROM pg_index i
   WHERE i.indrelid = k.conrelid
     AND (SELECT array_agg(x ORDER BY x)
@@ -112,9 +121,15 @@ _MAY_REWRITE_KINDS = frozenset({
 })
 # A table lock at SHARE UPDATE EXCLUSIVE or above is needed for any change to its
 # structure; plain DML (ROW EXCLUSIVE, ACCESS SHARE) cannot change it.
-_DDL_MODES = frozenset(m for m in Mode if m >= Mode.SHARE_UPDATE_EXCLUSIVE)
-_TABLE_KINDS = frozenset({"r", "p", "m", "f"})
-_PROBE_KINDS = frozenset({"r", "p", "m"})
+_DDL_MODE_NAMES = frozenset(m.sql_name for m in Mode if m >= Mode.SHARE_UPDATE_EXCLUSIVE)
+# Statements that cannot change a table's columns, constraints or indexes: no need to
+# re-read the structure of the tables locked in the transaction after them.
+_NO_STRUCTURE_KINDS = frozenset({
+    "InsertStmt", "UpdateStmt", "DeleteStmt", "CopyStmt", "CreateFunctionStmt", "CommentStmt",
+    "GrantStmt", "GrantRoleStmt", "ViewStmt", "CreateTrigStmt", "VariableSetStmt",
+    "CreateSeqStmt", "AlterSeqStmt", "CreateEnumStmt", "CompositeTypeStmt", "CreateSchemaStmt",
+    "AlterOwnerStmt", "CreatePolicyStmt", "RuleStmt", "AlterFunctionStmt", "CreateRoleStmt",
+})
 SQLSTATE_QUERY_CANCELED = "57014"
 SQLSTATE_ACTIVE_SQL_TRANSACTION = "25001"
 
@@ -129,6 +144,15 @@ def must_run_outside_transaction(kind: str, node: dict) -> bool:
         return any(p.get("DefElem", {}).get("defname") == "concurrently"
                    for p in node.get("params", ()))
     return False
+
+
+def _fold_structure(rows) -> dict[int, dict[tuple[str, str], str]]:
+    out: dict[int, dict[tuple[str, str], str]] = {}
+    for oid, obj, name, definition in rows:
+        table = out.setdefault(oid, {})
+        if obj != "table":
+            table[(obj, name)] = definition
+    return out
 
 
 def _display(name: str) -> str:
@@ -207,7 +231,7 @@ class Tracer:
         return self.a.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE
 
     def refresh_relations(self) -> None:
-        """At the start of each migration file: what exists now is 'pre-existing'."""
+        """Read the names of all relations (before the traced migrations)."""
         rows = self.a.execute(_RELATIONS_SQL).fetchall()
         self.names = {oid: Relation(oid, _display(name), KINDS.get(kind, kind))
                       for oid, name, kind in rows}
@@ -215,15 +239,7 @@ class Tracer:
 
     def snapshot_structure(self) -> None:
         """The structure of every table, before the traced migrations."""
-        oids = self.a.execute(_TABLE_OIDS_SQL).fetchone()[0] or []
-        self.structure = self._structure(oids)
-
-    def _structure(self, oids) -> dict[int, dict[tuple[str, str], str]]:
-        out: dict[int, dict[tuple[str, str], str]] = {oid: {} for oid in oids}
-        if oids:
-            for oid, obj, name, definition in self.a.execute(STRUCTURE_SQL, {"oids": list(oids)}):
-                out[oid][(obj, name)] = definition
-        return out
+        self.structure = _fold_structure(self.a.execute(STRUCTURE_ALL_SQL).fetchall())
 
     def _filenodes(self) -> dict[int, int]:
         return dict(self.a.execute(_FILENODES_SQL).fetchall())
@@ -234,7 +250,9 @@ class Tracer:
         """Apply one migration file. Returns a trace per statement (traced) or only the
         failing statement's trace (untraced). Stops at the first failure."""
         if traced:
-            self.refresh_relations()
+            # Relations known now (from the first catalog read, then from every lock
+            # observed) existed before this file: the ones it creates are not.
+            self.pre_existing = set(self.names)
         out: list[StatementTrace] = []
         failed = False
         if framework_tx:
@@ -327,9 +345,15 @@ class Tracer:
             return
         own_tx = not self._in_tx()
         trace.in_transaction = not own_tx
-        if own_tx:
-            self.a.execute("BEGIN")
-        before = self._filenodes() if stmt.kind in _MAY_REWRITE_KINDS else None
+        may_rewrite = stmt.kind in _MAY_REWRITE_KINDS
+        # Round trips dominate the cost of tracing: what goes before the statement is sent
+        # as one query, what goes after (locks, structure, relfilenodes, our COMMIT) as one.
+        before_parts = (["BEGIN"] if own_tx else []) + ([_FILENODES_SQL] if may_rewrite else [])
+        before = None
+        if before_parts:
+            results = self._run_parts(before_parts)
+            if may_rewrite:
+                before = dict(results[-1])
         started = time.monotonic()
         ok = self._execute(stmt.sql, trace)
         if not ok and own_tx and trace.sqlstate == SQLSTATE_ACTIVE_SQL_TRANSACTION:
@@ -340,16 +364,37 @@ class Tracer:
             return
         if not ok:
             return
-        self._observe_own_locks(trace, started)
+        structure = stmt.kind not in _NO_STRUCTURE_KINDS
+        commit_now = own_tx and not self.probe
+        after_parts = [_MY_LOCKS_SQL] + ([STRUCTURE_LOCKED_SQL] if structure else []) \
+            + ([_FILENODES_SQL] if may_rewrite else []) + (["COMMIT"] if commit_now else [])
+        results = self._run_parts(after_parts)
+        ended = time.monotonic()
+        self._observe_own_locks(trace, started, results[0])
         for held in self._held.values():
             held.lock.during.append(trace)
-        if before is not None:
-            self._record_rewrites(trace, before, self._filenodes())
-        self._record_changes(trace)
+        if structure:
+            self._record_changes(trace, _fold_structure(results[1]),
+                                 [held.lock for held in self._held.values()])
+        if may_rewrite:
+            self._record_rewrites(trace, before, dict(results[2 if structure else 1]))
         if self.probe:
             self._probe_locks(trace, lambda: True)
-        if own_tx:
+        if commit_now:
+            self._release_all(ended)
+        elif own_tx:
             self._end_transaction("COMMIT")
+
+    def _run_parts(self, parts: list[str]) -> list[list[tuple]]:
+        """Run several parameterless statements in one round trip; the rows of each one
+        that returns rows, in order."""
+        cur = self.a.execute(";\n".join(parts), prepare=False)
+        out = []
+        while True:
+            if cur.description is not None:
+                out.append(cur.fetchall())
+            if not cur.nextset():
+                return out
 
     def _lock(self, oid: int, mode_text: str, relkind: str | None, name: str | None,
               transient_ok: bool = False) -> LockTrace | None:
@@ -368,8 +413,8 @@ class Tracer:
         return LockTrace(relation=rel, mode=mode.sql_name, blocks=blocks(mode),
                          pre_existing=oid in self.pre_existing)
 
-    def _observe_own_locks(self, trace: StatementTrace, started: float) -> None:
-        for oid, mode_text, relkind, name, lock_timeout in self.a.execute(_MY_LOCKS_SQL):
+    def _observe_own_locks(self, trace: StatementTrace, started: float, rows) -> None:
+        for oid, mode_text, relkind, name, lock_timeout in rows:
             trace.lock_timeout = lock_timeout
             key = (oid, mode_text)
             if key in self._held:
@@ -386,37 +431,32 @@ class Tracer:
                 rel = self.names.get(oid) or Relation(oid, f"(oid {oid})", "relation")
                 trace.rewrites.append(rel)
 
-    def _record_changes(self, trace: StatementTrace) -> None:
-        """Diff the structure of every table the statement locked for DDL."""
-        oids = sorted({lk.relation.oid for lk in trace.locks
-                       if lk.relation.kind in ("table", "materialized view", "foreign table")
-                       and Mode[lk.mode.replace(" ", "_")] in _DDL_MODES})
-        if not oids:
-            return
-        now = self._structure(oids)
-        existing = set(self.a.execute(
-            "SELECT array_agg(oid::int8) FROM pg_class WHERE oid = ANY(%s)", (oids,)).fetchone()[0] or ())
-        for oid in oids:
-            table = self.names[oid].name if oid in self.names else f"(oid {oid})"
+    def _record_changes(self, trace: StatementTrace, now: dict[int, dict], locks) -> None:
+        """Diff the structure of the tables locked for DDL against what we last saw. A
+        table with such a lock that is missing from `now` was dropped."""
+        for lock in locks:
+            oid = lock.relation.oid
+            if oid in self.structure and oid not in now and _DDL_MODE_NAMES.issuperset((lock.mode,)):
+                trace.changes.append(Change(lock.relation.name, "table", lock.relation.name,
+                                            "dropped", oid=oid))
+                del self.structure[oid]
+        for oid, new in now.items():
             old = self.structure.get(oid)
-            if oid not in existing:
-                if old is not None:
-                    trace.changes.append(Change(table, "table", table, "dropped"))
-                    del self.structure[oid]
+            if old == new:
                 continue
-            new = now.get(oid, {})
+            table = self.names[oid].name if oid in self.names else f"(oid {oid})"
             if old is None:
-                trace.changes.append(Change(table, "table", table, "added"))
+                trace.changes.append(Change(table, "table", table, "added", oid=oid))
             else:
                 for (obj, name), definition in new.items():
                     if (obj, name) not in old:
-                        trace.changes.append(Change(table, obj, name, "added", definition))
+                        trace.changes.append(Change(table, obj, name, "added", definition, oid=oid))
                     elif old[(obj, name)] != definition:
                         trace.changes.append(Change(table, obj, name, "changed", definition,
-                                                    old[(obj, name)]))
+                                                    old[(obj, name)], oid=oid))
                 for (obj, name), definition in old.items():
                     if (obj, name) not in new:
-                        trace.changes.append(Change(table, obj, name, "dropped", definition))
+                        trace.changes.append(Change(table, obj, name, "dropped", definition, oid=oid))
             self.structure[oid] = new
 
     # --- probing -----------------------------------------------------------------------
@@ -497,12 +537,21 @@ class Tracer:
             return
         if before is not None:
             self._record_rewrites(trace, before, self._filenodes())
-        self._record_changes(trace)
+        self._record_changes(trace, self._structure_of(trace.locks),
+                             trace.locks)
 
-    def unindexed_foreign_keys(self) -> list[tuple[int, str, str, str]]:
-        """(table oid, table, constraint, definition) of every foreign key whose columns are
-        not the leading columns of some index on the referencing table."""
-        return self.a.execute(_UNINDEXED_FK_SQL).fetchall()
+    def _structure_of(self, locks) -> dict[int, dict]:
+        ddl = sorted({lk.relation.oid for lk in locks if lk.mode in _DDL_MODE_NAMES})
+        if not ddl:
+            return {}
+        tables = "SELECT oid FROM pg_class WHERE oid IN (%s) AND relkind IN ('r', 'p', 'm', 'f')" \
+            % ", ".join(str(int(o)) for o in ddl)
+        return _fold_structure(self.a.execute(_STRUCTURE_TEMPLATE.format(tables=tables)).fetchall())
+
+    def unindexed_foreign_keys(self, tables: list[int]) -> list[tuple[int, str, str, str]]:
+        """(table oid, table, constraint, definition) of every foreign key of `tables` whose
+        columns are not the leading columns of some index on the table."""
+        return self.a.execute(_UNINDEXED_FK_SQL, (tables,)).fetchall()
 
     def _rename(self, lock: LockTrace) -> None:
         """A relation B could not name while it ran (created by the statement itself)."""
