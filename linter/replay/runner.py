@@ -136,6 +136,8 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
         if rt.differences or rt.error:
             down = next(m for m in migrations if m.path == rt.down_path and m.direction == "down")
             diagnostics.append(roundtrip_finding(down, rt.differences, rt.error))
+    order = {m.path: i for i, m in enumerate(migrations)}
+    diagnostics.sort(key=lambda d: (order.get(d.path, len(order)), d.line, d.column, d.code))
     report.diagnostics = select_findings(diagnostics, config)
     report.cleanup_errors = cleanup.errors
     return report
