@@ -23,6 +23,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rules": ("schemalint.commands.rules", "list the rules and their metadata"),
     "replay": ("schemalint.commands.replay",
                "apply migrations to a throwaway PostgreSQL and report locks, rewrites and timings"),
+    "config": ("schemalint.commands.config", "show the effective configuration and where each value came from"),
+    "baseline": ("schemalint.commands.baseline", "record current findings so check reports only new ones"),
+    "init": ("schemalint.commands.init", "write a starter .schemalint.yaml and CI configuration"),
 }
 
 

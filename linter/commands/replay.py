@@ -81,7 +81,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     sel.add_argument("--from", metavar="FILE", default=None, dest="from_file",
                      help="trace from this migration on")
     add_replay_options(p)
-    p.set_defaults(select=None, extend_select=None, ignore=None)
+    from ..config_file import add_arguments as add_config_arguments
+
+    add_config_arguments(p)
 
 
 def replay_options(args, config):
