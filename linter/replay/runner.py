@@ -10,6 +10,7 @@ from ..parse import parse_migration
 from ..source import Migration
 from .backends import open_target
 from .cleanup import Cleanup, handle_signals
+from .compare import mismatches
 from .findings import findings, roundtrip_finding, unindexed_fk_finding
 from .options import ReplayOptions
 from .selection import first_traced
@@ -129,6 +130,10 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
                     failed = True
 
         _extrapolate(report, replay_rows, names_at_start, production)
+        report.mismatches = mismatches(ups, parsed, report.statements,
+                                       (config.pg_version if config is not None
+                                        else (tracer.server_version_num // 10000, 0)),
+                                       opts.assume_in_transaction)
         report.total_ms = (time.monotonic() - began) * 1000
 
     diagnostics = findings(report, opts.lock_threshold_ms) + report.diagnostics

@@ -21,6 +21,7 @@ class LockTrace:
     mode: str  # SQL spelling, e.g. "ACCESS EXCLUSIVE"
     blocks: tuple[str, ...]  # from the conflict matrix: "reads", "writes", "ddl"
     pre_existing: bool  # the relation existed before this migration file
+    created: bool = False  # the statement itself created the relation
     held_ms: float = 0.0
     # --probe: what a second session could actually do while the lock was held.
     observed: dict[str, bool] | None = None  # {"reads": blocked?, "writes": blocked?}

@@ -23,7 +23,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from .lockmodes import Mode, blocks
+from ..locks import LockMode as Mode
+from ..locks import blocks
 from .trace import KINDS, Change, LockTrace, Relation, StatementTrace
 
 # OIDs below FirstNormalObjectId (16384) are the system catalogs: the tracer's own catalog
@@ -397,11 +398,15 @@ class Tracer:
                 return out
 
     def _lock(self, oid: int, mode_text: str, relkind: str | None, name: str | None,
-              transient_ok: bool = False) -> LockTrace | None:
-        mode = Mode.from_pg_locks(mode_text)
-        if mode is None:
+              transient_ok: bool = False, known: set | None = None) -> LockTrace | None:
+        """A lock row -> LockTrace. `known`: the relations known before the statement (a
+        relation may have several lock rows: the first one teaches us its name)."""
+        try:
+            mode = Mode.from_pg_locks(mode_text)
+        except ValueError:  # not a table-level mode
             return None
         rel = self.names.get(oid)
+        created = oid not in (known if known is not None else self.names)
         if name is not None:
             rel = Relation(oid, _display(name), KINDS.get(relkind, relkind or "relation"))
             self.names[oid] = rel
@@ -410,16 +415,19 @@ class Tracer:
                 # Gone already and never known: the scratch heap or index of a rewrite.
                 return None
             rel = Relation(oid, f"(oid {oid})", "relation")
-        return LockTrace(relation=rel, mode=mode.sql_name, blocks=blocks(mode),
-                         pre_existing=oid in self.pre_existing)
+        blocked = blocks(mode)
+        return LockTrace(relation=rel, mode=mode.sql_name,
+                         blocks=tuple(b for b in ("reads", "writes", "ddl") if b in blocked),
+                         pre_existing=oid in self.pre_existing, created=created)
 
     def _observe_own_locks(self, trace: StatementTrace, started: float, rows) -> None:
+        known = set(self.names)
         for oid, mode_text, relkind, name, lock_timeout in rows:
             trace.lock_timeout = lock_timeout
             key = (oid, mode_text)
             if key in self._held:
                 continue  # taken by an earlier statement of this transaction
-            lock = self._lock(oid, mode_text, relkind, name)
+            lock = self._lock(oid, mode_text, relkind, name, known=known)
             if lock is not None:
                 trace.locks.append(lock)
                 self._held[key] = _Held(lock, started, trace)
@@ -509,6 +517,7 @@ class Tracer:
                 done.set()
 
         seen: dict[tuple[int, str], LockTrace] = {}
+        known = set(self.names)
         thread = threading.Thread(target=work, name="schemalint-replay-statement", daemon=True)
         began = time.monotonic()
         thread.start()
@@ -518,7 +527,8 @@ class Tracer:
                 key = (oid, mode_text)
                 if key not in seen:
                     # B cannot name what A created but has not committed yet.
-                    lock = self._lock(oid, mode_text, relkind, name, transient_ok=True)
+                    lock = self._lock(oid, mode_text, relkind, name, transient_ok=True,
+                                      known=known)
                     if lock is not None:
                         seen[key] = lock
                         trace.locks.append(lock)
@@ -544,8 +554,8 @@ class Tracer:
         ddl = sorted({lk.relation.oid for lk in locks if lk.mode in _DDL_MODE_NAMES})
         if not ddl:
             return {}
-        tables = "SELECT oid FROM pg_class WHERE oid IN (%s) AND relkind IN ('r', 'p', 'm', 'f')" \
-            % ", ".join(str(int(o)) for o in ddl)
+        oids = ", ".join(str(int(o)) for o in ddl)
+        tables = f"SELECT oid FROM pg_class WHERE oid IN ({oids}) AND relkind IN ('r', 'p', 'm', 'f')"
         return _fold_structure(self.a.execute(_STRUCTURE_TEMPLATE.format(tables=tables)).fetchall())
 
     def unindexed_foreign_keys(self, tables: list[int]) -> list[tuple[int, str, str, str]]:

@@ -138,3 +138,12 @@ def test_overall_timeout(run):
     report = run(SETUP, "SELECT pg_sleep(0.1);\nSELECT pg_sleep(5);", timeout_s=1.0)
     t = statement(report, "pg_sleep(5)")
     assert t.status == "failed" and "overall replay timeout" in t.error
+
+
+def test_static_lock_table_agrees_or_mismatches_are_listed(run):
+    report = run(SETUP, "CREATE INDEX items_name ON items (name);\n"
+                        "ALTER TABLE items ADD COLUMN note text;\n"
+                        "DO $$ BEGIN EXECUTE 'ALTER TABLE items ADD COLUMN hidden int'; END $$;")
+    # The lock table predicts the first two; a DO block's dynamic SQL is invisible to it.
+    assert [(m.line, m.relation, m.predicted, m.observed) for m in report.mismatches] == [
+        (3, "items", None, "ACCESS EXCLUSIVE")]
