@@ -54,6 +54,9 @@ FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation
 WHERE l.pid = %s AND l.locktype = 'relation' AND l.granted AND l.relation >= 16384
 """
 
+# Seconds since the epoch, microsecond resolution, read on the server.
+_CLOCK_SQL = "SELECT extract(epoch FROM clock_timestamp())::float8"
+
 _FILENODES_SQL = """
 SELECT oid::int8, relfilenode::int8 FROM pg_class
 WHERE oid >= 16384 AND relfilenode <> 0 AND relnamespace <> 'pg_toast'::regnamespace
@@ -347,16 +350,28 @@ class Tracer:
         own_tx = not self._in_tx()
         trace.in_transaction = not own_tx
         may_rewrite = stmt.kind in _MAY_REWRITE_KINDS
-        # Round trips dominate the cost of tracing: what goes before the statement is sent
-        # as one query, what goes after (locks, structure, relfilenodes, our COMMIT) as one.
-        before_parts = (["BEGIN"] if own_tx else []) + ([_FILENODES_SQL] if may_rewrite else [])
+        # Round trips dominate the cost of tracing, so the statement travels in one message
+        # with what must precede it (our BEGIN, the relfilenodes before) and between two
+        # server clock readings, which time it without the network; what must follow it
+        # (locks, structure, relfilenodes after, our COMMIT) is the second message.
+        parts = (["BEGIN"] if own_tx else []) + ([_FILENODES_SQL] if may_rewrite else []) \
+            + [_CLOCK_SQL, stmt.sql, _CLOCK_SQL]
         before = None
-        if before_parts:
-            results = self._run_parts(before_parts)
-            if may_rewrite:
-                before = dict(results[-1])
         started = time.monotonic()
-        ok = self._execute(stmt.sql, trace)
+        began = time.perf_counter()
+        try:
+            results = self._run_parts(parts)
+        except self._psycopg.Error as exc:
+            trace.duration_ms = (time.perf_counter() - began) * 1000
+            self._record_error(trace, exc)
+            ok = False
+        else:
+            ok = True
+            trace.status = "ok"
+            first = 1 if may_rewrite else 0
+            trace.duration_ms = (results[-1][0][0] - results[first][0][0]) * 1000
+            if may_rewrite:
+                before = dict(results[0])
         if not ok and own_tx and trace.sqlstate == SQLSTATE_ACTIVE_SQL_TRANSACTION:
             # Not in our list of statements that refuse a transaction block: run it bare.
             self.a.execute("ROLLBACK")
@@ -389,7 +404,8 @@ class Tracer:
     def _run_parts(self, parts: list[str]) -> list[list[tuple]]:
         """Run several parameterless statements in one round trip; the rows of each one
         that returns rows, in order."""
-        cur = self.a.execute(";\n".join(parts), prepare=False)
+        # The newline before each ';' ends a line comment the statement text may end with.
+        cur = self.a.execute("\n;\n".join(parts), prepare=False)
         out = []
         while True:
             if cur.description is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -46,8 +47,8 @@ def _wait_for(predicate, what: str, timeout: float = 60.0):
 def _sleeping(conninfo: str) -> bool:
     try:
         with psycopg.connect(conninfo, autocommit=True, connect_timeout=2) as conn:
-            return bool(conn.execute("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%' "
-                                     "AND state = 'active'").fetchone())
+            return bool(conn.execute("SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' "
+                                     "AND state = 'active' AND pid <> pg_backend_pid()").fetchone())
     except psycopg.Error:
         return False
 
@@ -82,7 +83,7 @@ def test_signal_during_local_replay_leaves_nothing(tmp_path, signum, code):
     finally:
         if proc.poll() is None:
             proc.kill()
-        os.rmdir(base)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_signal_during_dsn_replay_drops_the_database(server, tmp_path):
