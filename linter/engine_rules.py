@@ -37,4 +37,14 @@ UNREADABLE_FILE = Rule(
     bad=(), good=(),
 )
 
-ENGINE_RULES = (INTERNAL_ERROR, PARSE_ERROR, INVALID_ENCODING, UNREADABLE_FILE)
+LAYOUT_PROBLEM = Rule(
+    code="SL910", name="layout-problem", category="engine", severity=Severity.WARNING,
+    summary="The migration layout is inconsistent (order, duplicates, missing scripts).",
+    why="The framework would apply these files in another order than intended, apply one twice, "
+        "or fail to find a script: two Flyway files with one version, a sqitch change whose "
+        "dependency comes later in sqitch.plan or whose deploy script is missing.",
+    instead="Fix the file names or the plan so that every migration has one place in the order.",
+    bad=(), good=(),
+)
+
+ENGINE_RULES = (INTERNAL_ERROR, PARSE_ERROR, INVALID_ENCODING, UNREADABLE_FILE, LAYOUT_PROBLEM)

@@ -20,6 +20,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "glob patterns, or - for standard input")
     p.add_argument("--stdin-filename", metavar="NAME", default=None,
                    help="the path to report for input read from standard input")
+    p.add_argument("--layout", metavar="LAYOUT", default=None,
+                   help="migration framework layout: auto (default: detected), plain, flyway, "
+                        "golang-migrate, goose, dbmate, diesel, prisma, sqitch, dump, alembic, django")
     p.add_argument("--format", "-f", default="text", metavar="FORMAT",
                    help="output format: text (default) or json")
     p.add_argument("--fail-on", choices=("error", "warning", "info", "never"), default=None,
@@ -65,6 +68,13 @@ def build_config(args):
             setattr(config, flag, values)
     if args.fail_on:
         config.fail_on = args.fail_on
+    if getattr(args, "layout", None):
+        from ..layouts import layout_names
+
+        if args.layout not in layout_names():
+            raise UsageError(f"--layout: unknown layout {args.layout!r} "
+                             f"(choose from {', '.join(layout_names())})")
+        config.layout = args.layout
     return config
 
 
@@ -78,13 +88,14 @@ def collect(args, config):
     migrations, unreadable = [], []
     file_paths = [p for p in paths if p != "-"]
     if file_paths:
-        found = discover(file_paths)
+        found = discover(file_paths, layout=config.layout, exclude=config.exclude,
+                         placeholders=config.placeholders, include=config.include)
         if found.missing:
             raise UsageError("no such file or directory: " + ", ".join(found.missing))
         migrations.extend(found.migrations)
         unreadable.extend(found.unreadable)
     if "-" in paths:
-        migrations.append(read_stdin(args.stdin_filename or "<stdin>"))
+        migrations.extend(read_stdin(args.stdin_filename or "<stdin>", config.layout, config.placeholders))
     return migrations, unreadable
 
 
