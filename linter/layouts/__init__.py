@@ -16,7 +16,14 @@ from .base import Candidate, Layout, LoadEnv, is_down_path, natural_key, prepare
 from .files import DieselLayout, FlywayLayout, GolangMigrateLayout, PlainLayout, PrismaLayout
 from .sections import DbmateLayout, GooseLayout, dbmate_sections, goose_sections
 from .sqitch import SqitchLayout, find_plan
-from .streams import AlembicLayout, DjangoLayout, DumpLayout, alembic_sections, django_sections, is_dump
+from .streams import (
+    AlembicLayout,
+    DjangoLayout,
+    DumpLayout,
+    alembic_sections,
+    django_sections,
+    is_dump,
+)
 
 __all__ = ["LAYOUTS", "Candidate", "Layout", "LoadEnv", "assign", "layout_names", "load_stdin", "natural_key"]
 
