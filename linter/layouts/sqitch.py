@@ -38,28 +38,30 @@ def read_plan(path: str) -> tuple[list[Change], str]:
     with open(path, encoding="utf-8", errors="replace") as fh:
         text = fh.read()
     changes: list[Change] = []
-    pending_rework: dict[str, list[Change]] = {}  # earlier entries waiting for their tag
+    tag_after: dict[int, str] = {}  # change index -> the first tag that follows it
+    untagged: list[int] = []
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith(("#", "%")):
             continue
         tag = _TAG.match(line)
         if tag:
-            for waiting in pending_rework.values():
-                for change in waiting:
-                    change.script = f"{change.name}@{tag.group('tag')}"
-            pending_rework.clear()
+            for k in untagged:
+                tag_after[k] = tag.group("tag")
+            untagged.clear()
             continue
         m = _CHANGE.match(line)
         if not m or m.group("op") == "-":
             continue
-        name = m.group("name")
-        for earlier in changes:
-            if earlier.name == name and earlier.script == name:
-                # Reworked: the earlier entry's scripts carry the tag that follows it.
-                pending_rework.setdefault(name, []).append(earlier)
         deps = [d for d in (m.group("deps") or "").split() if not d.startswith("!")]
-        changes.append(Change(name, name, deps, lineno))
+        untagged.append(len(changes))
+        changes.append(Change(m.group("name"), m.group("name"), deps, lineno))
+    # A reworked change appears again later; its earlier entries' scripts carry the tag
+    # that follows them (deploy/users@v1.0.sql), the last entry's do not.
+    last = {c.name: k for k, c in enumerate(changes)}
+    for k, change in enumerate(changes):
+        if last[change.name] != k and k in tag_after:
+            change.script = f"{change.name}@{tag_after[k]}"
     return changes, text
 
 
