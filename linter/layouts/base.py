@@ -56,6 +56,7 @@ class LoadEnv:
     placeholders: Mapping[str, str] = field(default_factory=dict)
     # Files already being read, so `\i` cycles stop.
     including: tuple[str, ...] = ()
+    follow_includes: bool = True
 
 
 class Layout:
@@ -108,7 +109,7 @@ def prepare(path: str, text: str, env: LoadEnv, *, sql: str | None = None, base:
     if rendered is None:
         return [migration]
     migration.sql = rendered.sql
-    if base or len(env.including) >= MAX_INCLUDE_DEPTH:
+    if base or not env.follow_includes or len(env.including) >= MAX_INCLUDE_DEPTH:
         return [migration]
     includes = [inc for inc in rendered.includes if os.path.isfile(resolve_include(inc, path))]
     if not includes:
@@ -126,11 +127,12 @@ def _split_at_includes(migration: Migration, visible: str, includes: list, env: 
     out: list[Migration] = []
     path = migration.path
     lines = LineIndex(migration.text)
+    parts_env = LoadEnv(env.placeholders, env.including, follow_includes=False)
     start = 0
     for inc in includes + [None]:
         stop = len(visible) if inc is None else inc.offset
         part = blank(visible[:start]) + visible[start:stop] + blank(visible[stop:])
-        for m in prepare(path, migration.text, env, sql=part, direction=migration.direction,
+        for m in prepare(path, migration.text, parts_env, sql=part, direction=migration.direction,
                          in_transaction=migration.in_transaction):
             m._lines = lines
             out.append(m)
