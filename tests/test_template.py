@@ -81,8 +81,7 @@ def test_psql_meta_commands_and_copy_data_are_skipped():
     (mig,), diags = check(text)
     assert not at(diags, "parse-error"), mig.sql
     assert at(diags, "create-index-non-concurrently") == [(14, 19)]
-    assert "DROP" not in mig.sql
-    assert len(mig.sql) == len(text)
+    assert "DROP" not in mig.sql and "not sql either" not in mig.sql
 
 
 def test_psql_include_is_followed_in_order(tmp_path):

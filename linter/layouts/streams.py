@@ -102,7 +102,9 @@ class DjangoLayout(Layout):
 
     @staticmethod
     def sniff(text: str) -> bool:
-        return _DJANGO_MARK.search(text) is not None or _DJANGO_SNIFF.search(text) is not None
+        if "-- Applying " in text or "-- Unapplying " in text:
+            return _DJANGO_MARK.search(text) is not None
+        return "BEGIN;" in text and _DJANGO_SNIFF.search(text) is not None
 
     def load(self, cand: Candidate, data: bytes, env: LoadEnv) -> list[Migration]:
         decoded = decode_bytes(data)
