@@ -1,17 +1,18 @@
 """Render templated SQL before parsing, keeping a map back to the original text.
 
 Two passes, each run only when a cheap search finds something for it to do, so a
-file that needs no templating costs one regex search:
+file that needs no templating costs a few substring searches:
 
-1. Text templates, substituted anywhere in the file as their tools do (they know
+1. psql: backslash meta-commands (`\\set`, `\\echo`, `\\connect`, `\\i`, `\\copy`,
+   `\\gset`, ...) are blanked; `\\g`-style commands end the statement as psql does;
+   `COPY ... FROM stdin` / `\\copy ... from stdin` data (up to `\\.`) is dropped (it may
+   be most of a dump and is never linted); `:name`, `:'name'` and `:"name"` are
+   interpolated outside quotes, comments and dollar-quoted bodies (psql never
+   substitutes there).
+2. Text templates, substituted anywhere in the file as their tools do (they know
    nothing about SQL quoting): Flyway / goose ENVSUB `${name}`, Go templates and
    Jinja `{{ expr }}`, and Jinja / Go control tags (`{% ... %}`, `{# ... #}`,
    `{{ if }}`, `{{ end }}`), which are blanked so both branches are linted.
-2. psql: backslash meta-commands (`\\set`, `\\echo`, `\\connect`, `\\i`, `\\copy`,
-   `\\gset`, ...) are blanked; `\\g`-style commands end the statement as psql does;
-   `COPY ... FROM stdin` / `\\copy ... from stdin` data (up to `\\.`) is blanked;
-   `:name`, `:'name'` and `:"name"` are interpolated outside quotes, comments and
-   dollar-quoted bodies (psql never substitutes there).
 
 A placeholder without a value renders as an identifier made of its name (or a
 string literal after `IS`/`PASSWORD`, where the grammar needs one) so the rest of
@@ -357,14 +358,12 @@ def render(text: str, values: Mapping[str, str] | None = None) -> Rendered | Non
     values = values or {}
     to_original = None
     sql = text
-    if _text_hint(sql):
-        sql, to_original = _render_text_templates(sql, values).apply()
     includes: list[Include] = []
+    # psql first: it drops COPY data, which may be most of a dump and is never linted.
     if _psql_hint(sql):
-        sql, inner = _render_psql(sql, values, includes).apply()
-        if includes and to_original is not None:
-            for inc in includes:
-                inc.offset = to_original(inc.offset)
+        sql, to_original = _render_psql(sql, values, includes).apply()
+    if _text_hint(sql):
+        sql, inner = _render_text_templates(sql, values).apply()
         to_original = _compose(to_original, inner)
     if sql is text:
         return None
