@@ -122,7 +122,7 @@ def test_findings_after_a_longer_value_keep_their_original_column():
 def test_sqlfluff_is_never_imported_for_plain_files(tmp_path):
     f = tmp_path / "a.sql"
     f.write_text("CREATE TABLE t (a int);\n")
-    code = ("import sys; from schemalint.cli import main; main(['check', '--fail-on', 'never', %r]); "
-            "print('sqlfluff' in sys.modules)" % str(f))
+    code = (f"import sys; from schemalint.cli import main; main(['check', '--fail-on', 'never', {str(f)!r}]); "
+            "print('sqlfluff' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("False")
