@@ -412,3 +412,25 @@ def test_layout_flag_and_unknown_layout(tmp_path, capsys):
 def test_every_layout_reads_an_arbitrary_file_without_crashing(tmp_path, name):
     write(tmp_path, {"x/001_a.sql": "CREATE TABLE t (a int);\n-- +goose Down\n\\set x 1\nSELECT :x;"})
     assert main(["check", "--layout", name, "-q" if False else "--fail-on", "never", str(tmp_path)]) == 0
+
+
+# --- docs/layouts.md ---------------------------------------------------------------------
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "layouts.md"
+
+
+def test_docs_sql_examples_parse_and_every_layout_is_documented():
+    import re
+
+    from schemalint.layouts import LoadEnv, load_text
+
+    text = DOC.read_text(encoding="utf-8")
+    blocks = re.findall(r"```sql\n(.*?)```", text, re.S)
+    assert len(blocks) >= 3
+    for block in blocks:
+        migrations = load_text("example.sql", block, LoadEnv())
+        diags = findings(migrations)
+        assert not [d for d in diags if d.rule in ("parse-error", "internal-error")], block
+    for name in LAYOUTS:
+        if name != "auto":
+            assert f"| `{name}` |" in text, name
