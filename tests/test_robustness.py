@@ -170,8 +170,9 @@ def test_huge_inputs_bounded_memory(tmp_path):
     code, peak_mb, out = run_measured(line)
     assert code == 0  # --fail-on never; the CREATE INDEX at the end of the line is found:
     assert peak_mb < 800, f"peak RSS {peak_mb} MB for a 1 MB line"
-    assert [d["rule"] for d in out["diagnostics"]] == ["create-index-non-concurrently"]
-    assert out["diagnostics"][0]["line"] == 1 and out["diagnostics"][0]["column"] > 1_000_000
+    index = [d for d in out["diagnostics"] if d["rule"] == "create-index-non-concurrently"]
+    assert len(index) == 1 and index[0]["line"] == 1 and index[0]["column"] > 1_000_000
+    assert not [d for d in out["diagnostics"] if d["rule"] in ("parse-error", "internal-error")]
 
 
 def _broken_check(stmt, ctx):

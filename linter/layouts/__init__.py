@@ -54,8 +54,8 @@ def load_text(path: str, text: str, env: LoadEnv, invalid_at: int | None = None)
     return prepare(path, text, env, direction="down" if is_down_path(path) else "up", invalid_at=invalid_at)
 
 
+# The named layouts; "auto" (the default) is not one of them but detects them.
 LAYOUTS: dict[str, type[Layout]] = {
-    "auto": AutoLayout,
     "plain": PlainLayout,
     "golang-migrate": GolangMigrateLayout,
     "flyway": FlywayLayout,
@@ -73,7 +73,7 @@ _BY_NAME = (DieselLayout, PrismaLayout, FlywayLayout, GolangMigrateLayout)
 
 
 def layout_names() -> tuple[str, ...]:
-    return tuple(LAYOUTS)
+    return ("auto", *LAYOUTS)
 
 
 def _detect(cands: list[Candidate]) -> list[tuple[Layout, list[Candidate]]]:
@@ -125,7 +125,7 @@ def assign(candidates: list[Candidate], layout: str | Mapping[str, str]) -> list
         if name == "auto":
             groups.extend(_detect(cands))
         else:
-            groups.append((LAYOUTS[name](), cands))
+            groups.append((LAYOUTS[name](), cands))  # the config validated the name
     return groups
 
 
