@@ -16,7 +16,6 @@ import pytest
 from schemalint.cli import main
 from schemalint.discover import discover, find_candidates
 from schemalint.layouts import assign
-
 from tests.corpus import CORPUS as SHARED
 
 CORPUS = Path(os.environ.get("SCHEMALINT_CORPUS") or SHARED)
