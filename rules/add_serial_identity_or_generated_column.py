@@ -33,7 +33,7 @@ RULE = Rule(
           "CREATE TABLE orders (total numeric);\n"
           "ALTER TABLE orders ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY;"),
     node_types=("AlterTableStmt",),
-    equivalents={"squawk": ("adding-serial-primary-key-field",),
+    equivalents={"squawk": ("adding-field-with-default",),
                  "eugene": ("E11",),
                  "strong_migrations": ("add_column_auto_incrementing", "add_column_generated_stored")},
 )

@@ -18,7 +18,6 @@ RULE = Rule(
     bad=("VACUUM FULL orders;", "VACUUM (FULL, ANALYZE) orders;"),
     good=("VACUUM orders;", "VACUUM (ANALYZE) orders;"),
     node_types=("VacuumStmt",),
-    equivalents={"squawk": ("prefer-repack",)},
 )
 
 
