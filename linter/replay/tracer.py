@@ -46,6 +46,8 @@ WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
   AND l.relation >= 16384
   AND (c.oid IS NULL OR c.relnamespace <> 'pg_toast'::regnamespace)
 """
+# ... leaving out the locks earlier statements of the transaction took (oid:mode literals).
+_MY_NEW_LOCKS_SQL = _MY_LOCKS_SQL.rstrip() + "\n  AND l.relation::text || ':' || l.mode <> ALL(ARRAY[{held}])\n"
 
 _THEIR_LOCKS_SQL = """
 SELECT l.relation::int8, l.mode, c.relkind::text,
@@ -96,7 +98,8 @@ STRUCTURE_LOCKED_SQL = _STRUCTURE_TEMPLATE.format(tables="""
   WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
     AND l.relation >= 16384 AND c.relkind IN ('r', 'p', 'm', 'f')
     AND l.mode IN ('ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock',
-                   'ExclusiveLock', 'AccessExclusiveLock')""")
+                   'ExclusiveLock', 'AccessExclusiveLock')
+    AND {only}""")
 
 # int2vector casts to an int2[] indexed from 0.
 _UNINDEXED_FK_SQL = """
@@ -148,6 +151,27 @@ def must_run_outside_transaction(kind: str, node: dict) -> bool:
         return any(p.get("DefElem", {}).get("defname") == "concurrently"
                    for p in node.get("params", ()))
     return False
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _range_vars(node) -> set[str]:
+    """Qualified, quoted names of the relations a statement's AST names."""
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            rv = cur.get("RangeVar")
+            if isinstance(rv, dict) and rv.get("relname"):
+                schema = rv.get("schemaname")
+                out.add((_quote(schema) + "." if schema else "") + _quote(rv["relname"]))
+            stack.extend(v for v in cur.values() if isinstance(v, (dict, list)))
+        elif isinstance(cur, list):
+            stack.extend(v for v in cur if isinstance(v, (dict, list)))
+    return out
 
 
 def _fold_structure(rows) -> dict[int, dict[tuple[str, str], str]]:
@@ -382,7 +406,7 @@ class Tracer:
             return
         structure = stmt.kind not in _NO_STRUCTURE_KINDS
         commit_now = own_tx and not self.probe
-        after_parts = [_MY_LOCKS_SQL] + ([STRUCTURE_LOCKED_SQL] if structure else []) \
+        after_parts = [self._locks_query()] + ([self._structure_query(stmt)] if structure else []) \
             + ([_FILENODES_SQL] if may_rewrite else []) + (["COMMIT"] if commit_now else [])
         results = self._run_parts(after_parts)
         ended = time.monotonic()
@@ -400,6 +424,28 @@ class Tracer:
             self._release_all(ended)
         elif own_tx:
             self._end_transaction("COMMIT")
+
+    def _locks_query(self) -> str:
+        if not self._held:
+            return _MY_LOCKS_SQL
+        held = ", ".join(f"'{oid}:{mode}'" for oid, mode in self._held)
+        return _MY_NEW_LOCKS_SQL.replace("{held}", held)
+
+    def _structure_query(self, stmt) -> str:
+        """Re-read the tables this statement may have changed: those it newly locked for
+        DDL and those it names. In a long transaction (a framework's per-file one) the
+        tables locked by earlier statements need no re-reading unless named again; code
+        (DO, CALL, SELECT of a function) may touch any of them."""
+        if stmt.kind in ("DoStmt", "CallStmt", "SelectStmt"):
+            return STRUCTURE_LOCKED_SQL.replace("{only}", "true")
+        held = sorted({h.lock.relation.oid for h in self._held.values()
+                       if h.lock.mode in _DDL_MODE_NAMES})
+        named = sorted(_range_vars(stmt.node))
+        conditions = [f"l.relation NOT IN ({', '.join(map(str, held))})" if held else "true"]
+        if named:
+            literals = ", ".join("'" + n.replace("'", "''") + "'" for n in named)
+            conditions.append(f"c.oid IN (SELECT to_regclass(x) FROM unnest(ARRAY[{literals}]) x)")
+        return STRUCTURE_LOCKED_SQL.replace("{only}", "(" + " OR ".join(conditions) + ")")
 
     def _run_parts(self, parts: list[str]) -> list[list[tuple]]:
         """Run several parameterless statements in one round trip; the rows of each one
