@@ -29,8 +29,9 @@ RULE = Rule(
     node_types=("AlterTableStmt",),
     equivalents={"squawk": ("adding-not-nullable-field",),
                  "eugene": ("E2",),
-                 "strong_migrations": ("change_column_null",),
-                 "pgfence": ("set-not-null",)},
+                 "strong_migrations": ("change_column_null_postgresql",
+                                       "change_column_with_not_null"),
+                 "pgfence": ("alter-column-set-not-null",)},
 )
 
 
