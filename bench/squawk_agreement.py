@@ -33,6 +33,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -280,6 +281,22 @@ def index_project(project: Path) -> tuple[dict[str, FileIndex], list[str]]:
     return files, paths
 
 
+def check_inventory(squawk: str) -> list[str]:
+    """The squawk rule ids of linter/peers.py that this squawk binary does not know."""
+    bad = []
+    with tempfile.NamedTemporaryFile("w", suffix=".sql") as fh:
+        fh.write("SELECT 1;\n")
+        fh.flush()
+        for rule in PEERS["squawk"].rules:
+            if rule.id == "unused-ignore":  # a meta rule: squawk accepts no selector for it
+                continue
+            out = subprocess.run([squawk, f"--exclude={rule.id}", fh.name],
+                                 capture_output=True, text=True)
+            if "invalid rule name" in out.stderr:
+                bad.append(rule.id)
+    return bad
+
+
 def run_squawk(squawk: str, paths: list[str], in_tx: bool, include: list[str]) -> list[dict]:
     cmd = [squawk, "--reporter", "json", f"--pg-version={PG_VERSION}",
            "--no-error-on-unmatched-pattern"]
@@ -506,6 +523,11 @@ def main(argv: list[str] | None = None) -> int:
     if SQUAWK_VERSION not in version:
         print(f"warning: expected squawk {SQUAWK_VERSION}, found {version.strip()}",
               file=sys.stderr)
+    unknown = check_inventory(squawk)
+    if unknown:
+        print(f"linter/peers.py names squawk rules this squawk does not know: {unknown}",
+              file=sys.stderr)
+        return 1
     tallies, notes, meta = compare(corpus, squawk, Path(args.raw) if args.raw else None)
     text = report(corpus, tallies, notes, meta)
     Path(args.out).write_text(text + "\n", encoding="utf-8")
