@@ -95,6 +95,9 @@ def expected_files(root: Path) -> dict[Path, str]:
         + index_table(rules, "")
     )
     files[root / "docs" / "comparison.md"] = comparison_page(rules)
+    from .config_file import generated_files
+
+    files.update(generated_files(root))
     readme = root / "README.md"
     if readme.exists():
         text = readme.read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .locks import LockMode, statement_locks
 from .names import (
     SERIAL_TYPES,
     is_array,
@@ -18,6 +19,7 @@ from .names import (
     type_mods,
     type_name,
 )
+from .rewrites import slow_reason
 from .source import Migration
 
 Key = tuple[str, str]  # (schema, name)
@@ -123,7 +125,29 @@ class Session:
     implicit: bool = False  # the framework runs the file inside a transaction
     lock_timeout: bool = False
     statement_timeout: bool = False
+    timezone: str | None = None  # SET TIME ZONE / SET timezone in this file
     created: set = field(default_factory=set)  # keys of relations created in this file
+    # Transaction facts (read by the transaction, locking and timeout rules).
+    open_begin: object = None  # the BEGIN statement of the open explicit transaction
+    orphan_ends: list = field(default_factory=list)  # COMMIT/ROLLBACK with no transaction open
+    # A COMMIT/ROLLBACK ran with no explicit BEGIN open (ending the framework's transaction, or
+    # none): the `COMMIT; ...; BEGIN;` idiom for stepping out of the framework's transaction.
+    escaped_framework_tx: bool = False
+    # ACCESS EXCLUSIVE locks on pre-existing relations held by the open transaction:
+    # key -> the statement that took it. Held until COMMIT (13.3.1: "Once acquired, a lock is
+    # normally held until the end of the transaction").
+    access_exclusive: dict = field(default_factory=dict)
+    # A later statement in that transaction already extended the hold (waited on another
+    # relation's lock or did slow work).
+    access_exclusive_extended: bool = False
+    # Constraints added NOT VALID in the open transaction: (table key, name) -> statement.
+    not_valid_in_tx: dict = field(default_factory=dict)
+    # The first statement of this file that took a lock blocking reads or writes on a
+    # pre-existing relation with no lock_timeout set: (statement, LockClaim).
+    first_unguarded_lock: tuple | None = None
+    # The first slow statement (scan/rewrite/index build under a lock blocking reads or
+    # writes on a pre-existing relation) with no statement_timeout set: (statement, reason).
+    first_unbounded_slow: tuple | None = None
 
     @property
     def in_transaction(self) -> bool:
@@ -149,7 +173,7 @@ def _truncate(name: str) -> str:
     return raw[:63].decode("utf-8", errors="ignore")
 
 
-def proven_not_null(expr: dict | None) -> frozenset:
+def not_null_columns_of(expr: dict | None) -> frozenset:
     """Columns a CHECK expression proves non-null: `a IS NOT NULL AND b IS NOT NULL` -> {a, b}.
     PostgreSQL 12+ uses such a validated constraint to skip SET NOT NULL's scan."""
     expr = expr or {}
@@ -157,7 +181,7 @@ def proven_not_null(expr: dict | None) -> frozenset:
     if bool_expr and bool_expr.get("boolop") == "AND_EXPR":
         out: frozenset = frozenset()
         for arg in bool_expr.get("args") or ():
-            out |= proven_not_null(arg)
+            out |= not_null_columns_of(arg)
         return out
     test = expr.get("NullTest")
     if not test or test.get("nulltesttype") != "IS_NOT_NULL":
@@ -178,6 +202,8 @@ class Model:
         self.function_volatility: dict[str, str] = {}
         self.search_schema = "public"
         self.session = Session()
+        self._locks_for = None
+        self._locks: list = []
 
     # --- lookups -------------------------------------------------------------------
     def key(self, rangevar: dict) -> Key:
@@ -202,10 +228,68 @@ class Model:
         self.search_schema = "public"
 
     # --- folding ------------------------------------------------------------------
+    def statement_locks(self, stmt) -> list:
+        """`locks.statement_locks` for `stmt` against this model, computed once per statement
+        (rules and the fold share it). Call it before `stmt` is folded."""
+        if self._locks_for is not stmt:
+            self._locks_for = stmt
+            self._locks = statement_locks(stmt, self, self.pg_version)
+        return self._locks
+
     def fold(self, stmt) -> None:
+        claims = self.statement_locks(stmt)
+        self._note_locks(stmt, claims)
         handler = _FOLDERS.get(stmt.kind)
         if handler is not None:
             handler(self, stmt, stmt.node)
+        self._hold_locks(stmt, claims)
+
+    def _blocking_claim(self, claims):
+        """The first claim blocking reads or writes on a relation that existed before this file."""
+        for c in claims:
+            if ("reads" in c.blocks or "writes" in c.blocks) and c.relation not in self.session.created:
+                return c
+        return None
+
+    def _note_locks(self, stmt, claims) -> None:
+        s = self.session
+        blocking = self._blocking_claim(claims) if claims else None
+        if blocking is None:
+            return
+        if not s.lock_timeout and s.first_unguarded_lock is None:
+            s.first_unguarded_lock = (stmt, blocking)
+        if not s.statement_timeout and s.first_unbounded_slow is None:
+            why = slow_reason(stmt, self, self.pg_version[0], (s.timezone or "").upper() == "UTC")
+            if why:
+                s.first_unbounded_slow = (stmt, why)
+
+    def extends_exclusive_hold(self, stmt, claims) -> bool:
+        """Would `stmt` make the ACCESS EXCLUSIVE locks this transaction holds last longer in a
+        way that matters: it waits for a lock on another pre-existing relation, does slow work
+        (scan, rewrite, index build), or runs DML or procedural code."""
+        if stmt.kind in _NO_WORK:
+            return False
+        if stmt.kind in _WORK:
+            return True
+        s = self.session
+        if any(c.relation not in s.access_exclusive and c.relation not in s.created for c in claims):
+            return True
+        return slow_reason(stmt, self, self.pg_version[0]) is not None
+
+    def _hold_locks(self, stmt, claims) -> None:
+        s = self.session
+        if not s.in_transaction:
+            s.access_exclusive.clear()
+            s.access_exclusive_extended = False
+            s.not_valid_in_tx.clear()
+            return
+        if stmt.kind == "TransactionStmt":
+            return
+        if s.access_exclusive and not s.access_exclusive_extended:
+            s.access_exclusive_extended = self.extends_exclusive_hold(stmt, claims)
+        for c in claims:
+            if c.mode == LockMode.ACCESS_EXCLUSIVE and c.relation not in s.created:
+                s.access_exclusive.setdefault(c.relation, stmt)
 
     def _site(self, stmt, location: int | None = None) -> Site:
         if location is None:
@@ -326,8 +410,10 @@ class Model:
             constraint.on_delete = con.get("fk_del_action")
         elif kind == "check":
             constraint.expr = con.get("raw_expr")
-            constraint.not_null_columns = proven_not_null(constraint.expr)
+            constraint.not_null_columns = not_null_columns_of(constraint.expr)
         table.constraints[name] = constraint
+        if con.get("skip_validation") and table.key not in self.session.created and self.session.in_transaction:
+            self.session.not_valid_in_tx[(table.key, name)] = stmt
         if kind == "primary":
             for c in cols:
                 if c in table.columns:
@@ -538,7 +624,9 @@ class Model:
     def _create_type(self, stmt, node: dict, kind: str) -> None:
         names = strings(node.get("typeName") or node.get("domainname"))
         if names:
-            self.types[qualified_key(names, self.search_schema)] = kind
+            key = qualified_key(names, self.search_schema)
+            self.types[key] = kind
+            self._mark_created(key)
 
     def _create_function(self, stmt, node: dict) -> None:
         names = strings(node.get("funcname"))
@@ -559,13 +647,25 @@ class Model:
         kind = node.get("kind")
         s = self.session
         if kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
+            if not s.in_transaction:
+                s.open_begin = stmt
             s.explicit_depth += 1
         elif kind in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_COMMIT_PREPARED",
                       "TRANS_STMT_ROLLBACK_PREPARED", "TRANS_STMT_PREPARE"):
+            if not s.in_transaction and kind in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
+                # PostgreSQL: "WARNING: there is no transaction in progress".
+                s.orphan_ends.append(stmt)
+            if s.explicit_depth == 0:
+                s.escaped_framework_tx = True
             # COMMIT ends every open level: PostgreSQL has no nested BEGIN.
             # and also the framework's implicit transaction, if there was one.
             s.explicit_depth = 0
             s.implicit = False
+            s.open_begin = None
+            # Locks are released at the end of the transaction (13.3.1).
+            s.access_exclusive.clear()
+            s.access_exclusive_extended = False
+            s.not_valid_in_tx.clear()
 
     def _variable_set(self, stmt, node: dict) -> None:
         name = node.get("name")
@@ -576,6 +676,8 @@ class Model:
             self.session.lock_timeout = enabled
         elif name == "statement_timeout":
             self.session.statement_timeout = enabled
+        elif name == "timezone":
+            self.session.timezone = None if reset else str(value)
         elif name == "search_path" and not reset:
             first = strings(node.get("args") and [
                 {"String": {"sval": (a.get("A_Const", {}).get("sval") or {}).get("sval", "")}}
@@ -583,6 +685,24 @@ class Model:
             ])
             if first and first[0]:
                 self.search_schema = first[0].split(",")[0].strip().strip('"')
+
+
+    def _select(self, stmt, node: dict) -> None:
+        # SELECT set_config('lock_timeout', '5s', false) sets it as SET does.
+        for target in node.get("targetList") or ():
+            call = (target.get("ResTarget", {}).get("val") or {}).get("FuncCall")
+            if not call or strings(call.get("funcname"))[-1:] != ["set_config"]:
+                continue
+            args = [(a.get("A_Const", {}).get("sval") or {}).get("sval") for a in call.get("args") or ()]
+            if len(args) >= 2 and args[0] in ("lock_timeout", "statement_timeout"):
+                setattr(self.session, args[0], args[1] not in (None, "0", ""))
+
+
+# Statements that never lengthen a held lock in a way that matters / that always do work.
+_NO_WORK = frozenset({"TransactionStmt", "VariableSetStmt", "VariableShowStmt", "CommentStmt",
+                      "GrantStmt", "GrantRoleStmt", "AlterOwnerStmt"})
+_WORK = frozenset({"DoStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "CopyStmt",
+                   "CallStmt"})
 
 
 def _setting_value(node: dict):
@@ -613,4 +733,5 @@ _FOLDERS = {
     "CreateFunctionStmt": Model._create_function,
     "TransactionStmt": Model._transaction,
     "VariableSetStmt": Model._variable_set,
+    "SelectStmt": Model._select,
 }

@@ -1,3 +1,4 @@
+from schemalint.advice import claim_on, lock_sentence
 from schemalint.diagnostics import Edit, Fix, Severity
 from schemalint.names import display_name
 from schemalint.rule import Rule
@@ -22,7 +23,8 @@ RULE = Rule(
     node_types=("IndexStmt",),
     fix="safe",
     equivalents={"squawk": ("require-concurrent-index-creation",),
-                 "eugene": ("E6",), "strong_migrations": ("add_index",),
+                 "eugene": ("E6",),
+                 "strong_migrations": ("add_index", "add_reference"),
                  "pgfence": ("create-index-not-concurrent",)},
 )
 
@@ -31,7 +33,8 @@ def check(stmt, ctx):
     node = stmt.node
     if node.get("concurrent") or ctx.created_here(node["relation"]):
         return
-    table = display_name(ctx.key(node["relation"]))
+    key = ctx.key(node["relation"])
+    table = display_name(key)
     # Insert CONCURRENTLY right after INDEX (after UNIQUE INDEX as well).
     text = stmt.text
     upper = text.upper()
@@ -57,7 +60,7 @@ def check(stmt, ctx):
         )
         fix = None
     yield ctx.report(
-        f"building this index takes a SHARE lock on `{table}`: writes to it are blocked "
+        f"building this index takes {lock_sentence(claim_on(ctx, stmt, key), table)} "
         "until the build finishes",
         location=node["relation"].get("location"),
         help=help_text,

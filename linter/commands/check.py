@@ -34,6 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--extend-select", metavar="RULES", default=None,
                    help="enable these rules in addition to the selection")
     p.add_argument("--ignore", metavar="RULES", default=None, help="disable these rules")
+    add_gate_arguments(p)
     color = p.add_mutually_exclusive_group()
     color.add_argument("--color", dest="color", action="store_const", const=True, default=None,
                        help="always colour the text output")
@@ -41,40 +42,40 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                        help="never colour the text output")
 
 
-def _split(value: str | None) -> tuple[str, ...]:
-    return tuple(s.strip() for s in value.split(",") if s.strip()) if value else ()
+def add_gate_arguments(p: argparse.ArgumentParser) -> None:
+    """Configuration file, baseline and changed-only flags (see config_file.py and gate.py)."""
+    from ..config_file import add_arguments as add_config_arguments
+
+    add_config_arguments(p)
+    g = p.add_argument_group("baseline and changed-only")
+    g.add_argument("--baseline", metavar="PATH", default=None,
+                   help="report only findings not in this baseline file (default: "
+                        ".schemalint-baseline.json next to the configuration file, if it exists)")
+    g.add_argument("--no-baseline", action="store_true", help="report baselined findings too")
+    g.add_argument("--prune-baseline", action="store_true",
+                   help="remove baseline entries that no longer occur from the baseline file")
+    g.add_argument("--changed-since", metavar="GIT_REF", default=None,
+                   help="report only findings in files added or modified since the merge base "
+                        "with GIT_REF (the whole history is still checked for context)")
 
 
 def build_config(args):
     """The effective LintConfig: defaults, then the configuration file, then CLI flags."""
-    from ..config import LintConfig, parse_pg_version
-    from ..rules_catalog import validate_selectors
+    from ..config_file import resolve
 
-    config = LintConfig()
-    if args.pg_version is not None:
-        try:
-            config.pg_version = parse_pg_version(args.pg_version)
-        except ValueError as exc:
-            raise UsageError(f"--pg-version: {exc}") from None
-    if args.assume_in_transaction:
-        config.assume_in_transaction = True
-    for flag in ("select", "extend_select", "ignore"):
-        values = _split(getattr(args, flag))
-        if values:
-            validate_selectors(values, f"--{flag.replace('_', '-')}")
-            setattr(config, flag, values)
-    if args.fail_on:
-        config.fail_on = args.fail_on
-    return config
+    args.resolved = resolve(args)
+    return args.resolved.config
 
 
 def collect(args, config):
     """Discover the migrations to check, in apply order. Returns (migrations, unreadable)."""
     from ..discover import discover, read_stdin
+    from ..gate import included, plan_paths
 
-    paths = args.paths
+    paths, args.report_only = plan_paths(args.paths, config)
     if not paths:
-        raise UsageError("no paths given: `schemalint check migrations/` (or - for standard input)")
+        raise UsageError("no paths given: `schemalint check migrations/` (or - for standard input), "
+                         "or `paths:` in .schemalint.yaml")
     migrations, unreadable = [], []
     file_paths = [p for p in paths if p != "-"]
     if file_paths:
@@ -83,6 +84,7 @@ def collect(args, config):
             raise UsageError("no such file or directory: " + ", ".join(found.missing))
         migrations.extend(found.migrations)
         unreadable.extend(found.unreadable)
+    migrations, unreadable = included(migrations, unreadable, config)
     if "-" in paths:
         migrations.append(read_stdin(args.stdin_filename or "<stdin>"))
     return migrations, unreadable
@@ -101,8 +103,10 @@ def unreadable_diagnostics(unreadable):
 
 
 def gate(diagnostics, migrations, config, args):
-    """Suppression comments, the baseline and changed-only filtering."""
-    return diagnostics
+    """The baseline and changed-only filtering (suppression comments are the engine's)."""
+    from ..gate import apply
+
+    return apply(diagnostics, migrations, config, args)
 
 
 def emit(result, args) -> None:
