@@ -65,55 +65,126 @@ FILE_LEVEL = {"require-lock-timeout", "require-statement-timeout", "ban-uncommit
 
 # Who is right, per (squawk rule or "*", side, category). side: "squawk" = only squawk
 # flags it, "schemalint" = only we flag it. Looked up most specific first.
+# Who is right, per (squawk rule or "*", side, category); side "squawk" = only squawk flags
+# the statement, "schemalint" = only schemalint does. The first word is the verdict:
+# "schemalint" or "squawk" (that tool is right), "scope" (the two rules do not cover the same
+# hazard there), "assumption" (an artefact of giving both tools one transaction assumption).
 SAME_FILE = (
-    "schemalint is right: a table created earlier in the same migration file is empty and no "
-    "application code uses it yet, so the lock blocks no one and the scan or build is instant. "
-    "squawk exempts only tables created inside an explicit BEGIN ... COMMIT of the file (not "
-    "with `--assume-in-transaction`, not outside a transaction, and not `CREATE TABLE AS` / "
-    "`CREATE MATERIALIZED VIEW`)."
-)
-VERDICTS: dict[tuple[str, str, str], str] = {
+    "schemalint", "a table created earlier in the same migration file is empty and no "
+    "application code uses it yet, so the lock blocks no one and the scan or build is "
+    "instant. squawk exempts only tables created inside an explicit BEGIN ... COMMIT of the "
+    "file (not with `--assume-in-transaction`, not outside a transaction, and not `CREATE "
+    "TABLE AS` / `CREATE MATERIALIZED VIEW`).")
+DOWN_SCRATCH = (
+    "squawk", "schemalint checks a down migration against an empty scratch model, so a rule "
+    "that needs the current schema (the old column type, an existing constraint) stays "
+    "silent; here the down migration narrows a type or adds a NOT NULL / UNIQUE constraint, "
+    "which does take the lock and scan or rewrite. Fix in the engine (check a down migration "
+    "against the model as of its up migration), reported to the lead.")
+NO_TABLE_LOCK = (
+    "schemalint", "the statement takes no lock that blocks reads or writes of an existing "
+    "table (a function, type, role, schema, extension or view definition; an enum value), so "
+    "no lock queue can form behind it; schemalint asks for lock_timeout only before those "
+    "that do (the lock table in linter/locks.py).")
+CONCURRENT_LOCK = (
+    "schemalint", "CREATE/DROP INDEX CONCURRENTLY takes SHARE UPDATE EXCLUSIVE, which does not "
+    "conflict with reads (ACCESS SHARE) or writes (ROW EXCLUSIVE): queries do not queue behind "
+    "it while it waits.")
+VERDICTS: dict[tuple[str, str, str], tuple[str, str]] = {
     ("*", "squawk", "table created earlier in the same file"): SAME_FILE,
-    ("adding-field-with-default", "squawk", "GENERATED ... STORED column"):
-        "squawk is right that this rewrites the table: ADD COLUMN ... GENERATED ALWAYS AS ... "
-        "STORED computes every row under ACCESS EXCLUSIVE. schemalint reports it with the rule "
-        "for rewriting column additions (serial, identity, stored generated), not with "
-        "add-column-volatile-default; the pair counts as agreement once that rule claims "
-        "`adding-field-with-default` too.",
-    ("adding-field-with-default", "squawk", "identity column"):
-        "squawk is right that this rewrites the table: an identity column added to an "
-        "existing table is filled row by row under ACCESS EXCLUSIVE. Same as above: it "
-        "belongs to schemalint's rewriting-column-addition rule.",
-    ("adding-required-field", "squawk", "serial column"):
-        "squawk is wrong: a serial column has an implicit DEFAULT nextval(...), so ADD COLUMN "
-        "... serial NOT NULL does not fail on a table with rows. (It does rewrite the table "
-        "to fill the sequence values: schemalint reports that with the rule for rewriting "
-        "column additions.)",
-    ("ban-concurrent-index-creation-in-transaction", "schemalint", "DROP INDEX CONCURRENTLY"):
-        "schemalint's rule is right and squawk's narrower: DROP INDEX CONCURRENTLY cannot run "
-        "inside a transaction block either (PostgreSQL docs, DROP INDEX), and squawk only "
-        "looks at CREATE INDEX. In this corpus, though, these hatchet files say `-- +goose NO "
-        "TRANSACTION`, so neither finding is real: both tools were told every file runs in a "
-        "transaction. schemalint's goose layout reads the annotation; squawk cannot.",
-    ("ban-concurrent-index-creation-in-transaction", "schemalint", "only statement in the file"):
-        "squawk deliberately skips a file whose only statement is CREATE INDEX CONCURRENTLY, "
-        "guessing the tool will run it outside a transaction. Under the stated assumption "
-        "(the framework wraps each file in a transaction) that guess misses a migration that "
-        "fails; schemalint follows the assumption. Here the file says `-- +goose NO "
-        "TRANSACTION`, so the index is built outside a transaction and the finding is not "
-        "real: schemalint's goose layout reads that annotation.",
-    ("prefer-identity", "schemalint", "identity column"):
-        "different scope, not a disagreement on a hazard: sequential-primary-key (default "
-        "`id_policy: uuid`) flags identity primary keys, which squawk recommends. With "
-        "`id_policy: identity` these go away. The direct equivalent of prefer-identity is the "
-        "serial-type rule.",
-    ("prefer-identity", "squawk", "serial column"):
-        "different scope: squawk flags every serial column; sequential-primary-key only "
-        "primary keys (and reports a serial key on the statement that makes it the key). The "
-        "serial-type rule covers every serial column.",
-    ("prefer-identity", "schemalint", "table created earlier in the same file"):
-        "different scope: schemalint reports the sequential key where ADD PRIMARY KEY makes it "
-        "one; squawk reports the serial column on the CREATE TABLE.",
+    ("adding-field-with-default", "schemalint", "serial column"): (
+        "schemalint", "a serial column's default is nextval(), which is volatile: adding it "
+        "to an existing table fills every row and rewrites the table under ACCESS EXCLUSIVE "
+        "(squawk checks generated and identity columns, not serial)."),
+    ("adding-required-field", "squawk", "serial column"): (
+        "schemalint", "squawk is wrong: a serial column has an implicit DEFAULT nextval(...), "
+        "so ADD COLUMN ... serial NOT NULL does not fail on a table with rows (it rewrites the "
+        "table, which add-serial-identity-or-generated-column reports)."),
+    ("ban-concurrent-index-creation-in-transaction", "schemalint",
+     "file opts out of the framework's transaction"): (
+        "assumption", "both tools were told every file runs in a transaction, but these goose "
+        "files say `-- +goose NO TRANSACTION`: no error happens. schemalint flags every such "
+        "statement (it also checks DROP INDEX CONCURRENTLY, which cannot run in a transaction "
+        "block either); squawk flags none of them because it skips a file whose only statement "
+        "is the CREATE INDEX and does not check DROP INDEX at all. schemalint's goose layout "
+        "reads the annotation and then reports nothing."),
+    ("ban-concurrent-index-creation-in-transaction", "schemalint", "DROP INDEX CONCURRENTLY"): (
+        "schemalint", "DROP INDEX CONCURRENTLY cannot run inside a transaction block either "
+        "(PostgreSQL docs, DROP INDEX); squawk's rule only looks at CREATE INDEX."),
+    ("changing-column-type", "squawk",
+     "timestamp/timestamptz change after SET timezone = 'UTC'"): (
+        "schemalint", "PostgreSQL 12+ changes timestamp <-> timestamptz without a rewrite when "
+        "the session time zone is UTC (release notes 12), and the file sets it first; squawk "
+        "flags every type change."),
+    ("changing-column-type", "squawk", "type change to text or varchar"): (
+        "schemalint", "varchar(n) to a larger n, or to text, is binary coercible: no rewrite, "
+        "only a brief ACCESS EXCLUSIVE (schemalint's rewrite table in linter/rewrites.py knows "
+        "the old type from the history)."),
+    ("changing-column-type", "squawk", "down migration"): DOWN_SCRATCH,
+    ("changing-column-type", "squawk", "table created in an earlier migration of this project"): (
+        "schemalint", "timestamp(3) to timestamp raises the precision, which is binary "
+        "compatible: no rewrite."),
+    ("constraint-missing-not-valid", "squawk", "UNIQUE or PRIMARY KEY constraint"): (
+        "schemalint", "squawk's advice cannot be followed: PostgreSQL accepts NOT VALID only for "
+        "CHECK, FOREIGN KEY and (18+) NOT NULL constraints. The lock hazard of a UNIQUE or "
+        "PRIMARY KEY is real and schemalint reports it as add-unique-constraint-on-existing-"
+        "table, squawk as disallowed-unique-constraint / adding-serial-primary-key-field, "
+        "where both agree."),
+    ("constraint-missing-not-valid", "squawk", "down migration"): DOWN_SCRATCH,
+    ("disallowed-unique-constraint", "squawk",
+     "table created in an earlier migration of this project"): (
+        "squawk", "ADD COLUMN ... UNIQUE builds a unique index under ACCESS EXCLUSIVE; the "
+        "add-unique-constraint-on-existing-table on main only looks at ADD CONSTRAINT. Fixed "
+        "on the locks branch (65f9497), not yet merged."),
+    ("disallowed-unique-constraint", "squawk", "down migration"): (
+        "squawk", "the same ADD COLUMN ... UNIQUE case, in a down migration."),
+    ("adding-serial-primary-key-field", "squawk", "down migration"): (
+        "squawk", "ADD COLUMN id serial PRIMARY KEY builds the primary key index under ACCESS "
+        "EXCLUSIVE; same fix as ADD COLUMN ... UNIQUE (locks branch 65f9497)."),
+    ("prefer-identity", "schemalint", "identity column"): (
+        "scope", "sequential-primary-key (default `id_policy: uuid`) flags identity primary "
+        "keys, which squawk recommends; with `id_policy: identity` these go away. The direct "
+        "equivalent of prefer-identity is serial-column."),
+    ("prefer-identity", "squawk", "serial column"): (
+        "scope", "squawk flags every serial column; sequential-primary-key only primary keys. "
+        "serial-column covers every serial column."),
+    ("prefer-identity", "schemalint", "table created earlier in the same file"): (
+        "scope", "schemalint reports the sequential key where ADD PRIMARY KEY makes it one; "
+        "squawk reports the serial column on the CREATE TABLE."),
+    ("prefer-identity", "schemalint", "table created in an earlier migration of this project"): (
+        "scope", "schemalint reports the sequential key where ADD PRIMARY KEY makes it one."),
+    ("require-lock-timeout", "squawk",
+     "no lock that blocks reads or writes of an existing table"): NO_TABLE_LOCK,
+    ("require-lock-timeout", "squawk", "CONCURRENTLY index build or drop"): CONCURRENT_LOCK,
+    ("require-lock-timeout", "squawk", "references only tables created earlier in the same file"): (
+        "schemalint", "CREATE TABLE ... REFERENCES takes SHARE ROW EXCLUSIVE on the referenced "
+        "table, but that table was created earlier in the same file: nobody else uses it."),
+    ("require-lock-timeout", "squawk", "DropStmt"): (
+        "squawk", "DROP SCHEMA ... CASCADE drops whatever the schema holds, including triggers "
+        "and tables, under ACCESS EXCLUSIVE on their tables; schemalint's lock table does not "
+        "expand CASCADE. Reported to the lock table's owner."),
+    ("require-lock-timeout", "squawk", "down migration"): (
+        "squawk", "the same DROP SCHEMA ... CASCADE, in a down migration."),
+    ("require-statement-timeout", "squawk",
+     "metadata-only statement (no scan, rewrite or index build)"): (
+        "scope", "squawk wants statement_timeout before any DDL; schemalint only before a "
+        "statement that can run long (a full scan, a rewrite, an index build, a bulk UPDATE "
+        "or DELETE). A catalog-only change finishes in milliseconds once it holds its lock; "
+        "the wait for the lock is what lock_timeout bounds."),
+    ("require-statement-timeout", "squawk", "CONCURRENTLY index build or drop"): (
+        "scope", "a concurrent index build can run long, but it blocks neither reads nor writes "
+        "while it does, and a statement_timeout that cancels it leaves an INVALID index behind; "
+        "schemalint does not ask for one."),
+    ("require-statement-timeout", "squawk",
+     "table created in an earlier migration of this project"): (
+        "squawk", "mixed: most are fast (a STABLE default such as now(), a widening type "
+        "change), but ADD COLUMN ... REFERENCES (validates the new foreign key by scanning the "
+        "table) and ADD COLUMN ... UNIQUE (builds an index) are slow and missing-statement-"
+        "timeout misses them. Reported to the rule's owner."),
+    ("require-statement-timeout", "squawk", "down migration"): DOWN_SCRATCH,
+    ("require-statement-timeout", "squawk", "table not created in this project's migrations"): (
+        "squawk", "CREATE TABLE ... AS SELECT runs its query, which can take as long as a scan "
+        "of the source tables while the migration's transaction holds its other locks."),
 }
 
 
@@ -187,6 +258,81 @@ def _walk(node, key: str):
             yield from _walk(v, key)
 
 
+def _dropped_relations(node: dict) -> list[str]:
+    if node.get("removeType") not in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"):
+        return []
+    out = []
+    for obj in node.get("objects") or ():
+        items = obj.get("List", {}).get("items") or ()
+        if items:
+            out.append(items[-1].get("String", {}).get("sval"))
+    return out
+
+
+# Statements that take no lock blocking reads or writes of an existing table (their locks are
+# on catalog objects: a type, a function, a role, a schema being created).
+_NO_TABLE_LOCK_KINDS = {
+    "CreateFunctionStmt", "AlterEnumStmt", "CreateEnumStmt", "CreateSchemaStmt",
+    "CreateExtensionStmt", "AlterRoleSetStmt", "AlterRoleStmt", "AlterDefaultPrivilegesStmt",
+    "AlterOwnerStmt", "CreatePublicationStmt", "ViewStmt", "GrantStmt", "GrantRoleStmt",
+    "CommentStmt", "CreateSeqStmt", "CompositeTypeStmt", "CreateDomainStmt", "CreateRoleStmt",
+    "AlterFunctionStmt", "CreateEventTrigStmt", "DoStmt", "SelectStmt", "VariableSetStmt",
+    "CreateCastStmt", "DefineStmt", "AlterSeqStmt", "AlterExtensionStmt",
+}
+_NO_TABLE_LOCK_DROPS = {"OBJECT_FUNCTION", "OBJECT_TYPE", "OBJECT_EVENT_TRIGGER",
+                        "OBJECT_PROCEDURE", "OBJECT_ROUTINE", "OBJECT_DOMAIN", "OBJECT_SEQUENCE"}
+
+
+# ALTER TABLE actions that only change the catalog on PostgreSQL 11+ (no scan, rewrite or
+# index build) when they carry no volatile default and add no validated constraint.
+_METADATA_ACTIONS = {
+    "AT_DropColumn", "AT_ColumnDefault", "AT_DropNotNull", "AT_DropConstraint",
+    "AT_EnableTrig", "AT_DisableTrig", "AT_EnableTrigAll", "AT_DisableTrigAll",
+    "AT_ChangeOwner", "AT_SetStatistics", "AT_SetOptions", "AT_ResetOptions",
+    "AT_SetRelOptions", "AT_ResetRelOptions", "AT_ValidateConstraint", "AT_ReplicaIdentity",
+    "AT_EnableRowSecurity", "AT_DisableRowSecurity", "AT_ForceRowSecurity",
+}
+
+
+def _constant_default(coldef: dict) -> bool:
+    for con in coldef.get("constraints") or ():
+        c = con.get("Constraint", {})
+        if c.get("contype") in ("CONSTR_GENERATED", "CONSTR_IDENTITY", "CONSTR_FOREIGN",
+                                "CONSTR_UNIQUE", "CONSTR_PRIMARY", "CONSTR_CHECK"):
+            return False
+        if c.get("contype") == "CONSTR_DEFAULT":
+            expr = c.get("raw_expr", {})
+            if "TypeCast" in expr:
+                expr = expr["TypeCast"].get("arg", {})
+            if "A_Const" not in expr:
+                return False
+    names = [n.get("String", {}).get("sval") for n in coldef.get("typeName", {}).get("names", ())]
+    return not (names and names[-1] in _SERIAL)
+
+
+def _metadata_only(kind: str, node: dict) -> bool:
+    """Whether a statement finishes in milliseconds once it holds its locks (no scan, rewrite
+    or index build), judged from the statement alone."""
+    if kind in _NO_TABLE_LOCK_KINDS or kind in (
+            "CreateStmt", "DropStmt", "RenameStmt", "TruncateStmt", "LockStmt", "CreateTrigStmt",
+            "TransactionStmt", "AlterObjectSchemaStmt", "RuleStmt", "CreatePolicyStmt"):
+        return True
+    if kind != "AlterTableStmt":
+        return False
+    for item in node.get("cmds") or ():
+        cmd = item.get("AlterTableCmd", {})
+        sub = cmd.get("subtype")
+        if sub == "AT_AddColumn":
+            if not _constant_default(cmd.get("def", {}).get("ColumnDef", {})):
+                return False
+        elif sub == "AT_AddConstraint":
+            if not cmd.get("def", {}).get("Constraint", {}).get("skip_validation"):
+                return False
+        elif sub not in _METADATA_ACTIONS:
+            return False
+    return True
+
+
 def _dropped_indexes(node: dict) -> list[str]:
     if node.get("removeType") != "OBJECT_INDEX":
         return []
@@ -198,8 +344,30 @@ def _dropped_indexes(node: dict) -> list[str]:
     return out
 
 
+def _type_change_targets(node: dict) -> list[str]:
+    out = []
+    for cmd in _walk(node, "AlterTableCmd"):
+        if cmd.get("subtype") == "AT_AlterColumnType":
+            names = cmd.get("def", {}).get("ColumnDef", {}).get("typeName", {}).get("names", ())
+            if names:
+                out.append(names[-1].get("String", {}).get("sval"))
+    return out
+
+
+def _sets_utc(kind: str, node: dict) -> bool:
+    if kind != "VariableSetStmt" or node.get("name", "").lower() not in ("timezone", "time zone"):
+        return False
+    vals = [v.get("A_Const", {}).get("sval", {}).get("sval", "") for v in node.get("args") or ()]
+    return any(v.upper() in ("UTC", "ETC/UTC", "Z", "UTC0") for v in vals)
+
+
 def _statement_facts(kind: str, node: dict) -> set[str]:
     facts = set()
+    targets = _type_change_targets(node)
+    if targets and all(t in ("text", "varchar") for t in targets):
+        facts.add("type change to text or varchar")
+    if targets and all(t in ("timestamp", "timestamptz") for t in targets):
+        facts.add("type change between timestamp and timestamptz")
     for col in _walk(node, "ColumnDef"):
         names = [n.get("String", {}).get("sval") for n in col.get("typeName", {}).get("names", ())]
         if names and names[-1] in _SERIAL:
@@ -210,10 +378,20 @@ def _statement_facts(kind: str, node: dict) -> set[str]:
                 facts.add("GENERATED ... STORED column")
             elif contype == "CONSTR_IDENTITY":
                 facts.add("identity column")
+    if kind == "AlterTableStmt" and any(
+            c.get("contype") in ("CONSTR_UNIQUE", "CONSTR_PRIMARY") for c in _walk(node, "Constraint")):
+        facts.add("UNIQUE or PRIMARY KEY constraint")
     if kind == "DropStmt" and node.get("removeType") == "OBJECT_INDEX" and node.get("concurrent"):
         facts.add("DROP INDEX CONCURRENTLY")
     if kind == "CreateStmt":
         facts.add("CREATE TABLE")
+    if node.get("concurrent") and kind in ("IndexStmt", "DropStmt", "ReindexStmt"):
+        facts.add("CONCURRENTLY index build or drop")
+    if _metadata_only(kind, node):
+        facts.add("metadata-only statement (no scan, rewrite or index build)")
+    if kind in _NO_TABLE_LOCK_KINDS or (
+            kind == "DropStmt" and node.get("removeType") in _NO_TABLE_LOCK_DROPS):
+        facts.add("no lock that blocks reads or writes of an existing table")
     return facts
 
 
@@ -236,13 +414,18 @@ def index_project(project: Path) -> tuple[dict[str, FileIndex], list[str]]:
         depth = 0
         stmts = []
         only_one = len(result.statements) == 1
+        utc = False
         for st in result.statements:
             node = st.node
             names = [_relname(node)] if _relname(node) else [
-                index_table[i] for i in _dropped_indexes(node) if i in index_table]
+                index_table[i] for i in _dropped_indexes(node) if i in index_table
+            ] + _dropped_relations(node)
             facts = _statement_facts(st.kind, node)
             if only_one:
                 facts.add("only statement in the file")
+            utc = utc or _sets_utc(st.kind, node)
+            if utc and "type change between timestamp and timestamptz" in facts:
+                facts.add("timestamp/timestamptz change after SET timezone = 'UTC'")
             if opts_out:
                 facts.add("file opts out of the framework's transaction")
             if migration.direction == "down":
@@ -261,6 +444,10 @@ def index_project(project: Path) -> tuple[dict[str, FileIndex], list[str]]:
                     depth += 1
                 elif kind in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
                     depth = max(depth - 1, 0)
+            refs = {c.get("pktable", {}).get("relname") for c in _walk(node, "Constraint")
+                    if c.get("contype") == "CONSTR_FOREIGN"}
+            if st.kind == "CreateStmt" and refs and refs <= created_here:
+                facts.add("references only tables created earlier in the same file")
             if st.kind in ("CreateStmt", "CreateTableAsStmt", "ViewStmt") and names:
                 created_here.add(names[0])
             elif st.kind == "IndexStmt" and node.get("idxname") and names:
@@ -326,6 +513,7 @@ class Tally:
     both: int = 0
     only_squawk: int = 0
     only_ours: int = 0
+    sibling: int = 0  # only ours here, but squawk flags it under a sibling rule we also claim
     # (side, category) -> count, and one example statement per pair
     categories: Counter = field(default_factory=Counter)
     examples: dict = field(default_factory=dict)
@@ -338,13 +526,19 @@ class Tally:
 
 # Facts that explain a disagreement, most telling first; a squawk rule may put its own first.
 CATEGORY_ORDER = (
-    "file opts out of the framework's transaction",
     "table created earlier in the same file",
     "down migration",
     "inside an explicit transaction",
     "table created in an earlier migration of this project",
     "table not created in this project's migrations",
 )
+# Facts that decide a disagreement whatever else is true of the statement.
+RULE_FACTS_FIRST = {
+    "constraint-missing-not-valid": ("UNIQUE or PRIMARY KEY constraint",),
+    "ban-concurrent-index-creation-in-transaction": (
+        "file opts out of the framework's transaction",),
+    "transaction-nesting": ("file opts out of the framework's transaction",),
+}
 RULE_FACTS = {
     "adding-field-with-default": ("GENERATED ... STORED column", "identity column",
                                   "serial column"),
@@ -352,18 +546,28 @@ RULE_FACTS = {
     "ban-concurrent-index-creation-in-transaction": ("DROP INDEX CONCURRENTLY",
                                                      "only statement in the file"),
     "prefer-identity": ("serial column", "identity column"),
+    "require-lock-timeout": ("CONCURRENTLY index build or drop",
+                             "no lock that blocks reads or writes of an existing table",
+                             "references only tables created earlier in the same file"),
+    "require-statement-timeout": ("metadata-only statement (no scan, rewrite or index build)",
+                                  "CONCURRENTLY index build or drop"),
+    "changing-column-type": ("timestamp/timestamptz change after SET timezone = 'UTC'",
+                             "down migration", "type change to text or varchar"),
 }
 
 
 def category(stmt: Stmt, rule: str) -> str:
-    for fact in RULE_FACTS.get(rule, ()) + CATEGORY_ORDER:
+    first = CATEGORY_ORDER[:1]  # same-file creation explains most
+    for fact in (RULE_FACTS_FIRST.get(rule, ()) + first + RULE_FACTS.get(rule, ())
+                 + CATEGORY_ORDER[1:]):
         if fact in stmt.facts:
             return fact
     return stmt.kind
 
 
-def verdict(rule: str, side: str, cat: str) -> str:
-    return VERDICTS.get((rule, side, cat)) or VERDICTS.get(("*", side, cat)) or ""
+def verdict(rule: str, side: str, cat: str) -> tuple[str, str]:
+    return (VERDICTS.get((rule, side, cat)) or VERDICTS.get(("*", side, cat))
+            or ("unanalysed", "not analysed yet."))
 
 
 def compare(corpus: Path, squawk: str, raw_dir: Path | None) -> tuple[dict, list[str], dict]:
@@ -393,6 +597,8 @@ def compare(corpus: Path, squawk: str, raw_dir: Path | None) -> tuple[dict, list
         # statement key -> set of rules flagging it, per side
         flagged_sq: dict[str, set] = defaultdict(set)
         flagged_ours: dict[str, set] = defaultdict(set)
+        ours_at: dict[tuple, set] = defaultdict(set)  # statement -> our rules flagging it
+        where: dict[tuple, Stmt] = {}  # (side, squawk rule, key) -> statement it points at
         unplaced = 0
         for d in sq:
             rule = d.get("rule_name")
@@ -405,32 +611,44 @@ def compare(corpus: Path, squawk: str, raw_dir: Path | None) -> tuple[dict, list
                 continue
             key = st.path if rule in FILE_LEVEL else (st.path, st.index)
             flagged_sq[rule].add(key)
+            where.setdefault(("squawk", rule, key), st)
         for d in ours:
             fi = files.get(os.path.abspath(os.path.join(ROOT, d["path"])))
             st = fi.at(d["line"]) if fi else None
             if st is None:
                 continue
+            ours_at[(st.path, st.index)].add(d["rule"])
             for sq_rule, names in ours_for.items():
                 if d["rule"] in names:
                     key = st.path if sq_rule in FILE_LEVEL else (st.path, st.index)
                     flagged_ours[sq_rule].add(key)
+                    where.setdefault(("schemalint", sq_rule, key), st)
         if unplaced:
             notes.append(f"`{name}`: {unplaced} squawk findings outside any statement ignored")
         by_key = {(s.path, s.index): s for f in files.values() for s in f.statements}
-        first_stmt = {f.path: f.statements[0] for f in files.values() if f.statements}
         for rule, tally in tallies.items():
             a, b = flagged_sq[rule], flagged_ours[rule]
             tally.both += len(a & b)
             for side, keys in (("squawk", a - b), ("schemalint", b - a)):
                 for key in sorted(keys, key=str):
-                    stmt = by_key[key] if isinstance(key, tuple) else first_stmt[key]
+                    if side == "schemalint" and isinstance(key, tuple):
+                        # One of our rules may cover several squawk rules (a UNIQUE and a
+                        # PRIMARY KEY rule, say): when squawk flags this statement under
+                        # another rule our flagging rule also claims, it is agreement there.
+                        mine = ours_at[key] & ours_for[rule]
+                        siblings = {sq for sq, names in ours_for.items()
+                                    if sq != rule and names & mine}
+                        if any(key in flagged_sq[sq] for sq in siblings):
+                            tally.sibling += 1
+                            continue
+                    stmt = by_key[key] if isinstance(key, tuple) else where[(side, rule, key)]
                     if side == "squawk":
                         tally.only_squawk += 1
                     else:
                         tally.only_ours += 1
-                    cat = "whole file" if not isinstance(key, tuple) else category(stmt, rule)
+                    cat = category(stmt, rule)
                     tally.categories[(side, cat)] += 1
-                    tally.examples.setdefault((side, cat), (name, stmt))
+                    tally.examples.setdefault((side, cat), []).append((name, stmt))
     return tallies, notes, {"sizes": sizes, "ours_for": ours_for, "include": include}
 
 
@@ -443,7 +661,7 @@ def _short(text: str, limit: int = 160) -> str:
     return one if len(one) <= limit else one[: limit - 3] + "..."
 
 
-def report(corpus: Path, tallies: dict, notes: list[str], meta: dict) -> str:
+def report(corpus: Path, tallies: dict, notes: list[str], meta: dict, examples: int = 1) -> str:
     sizes, ours_for = meta["sizes"], meta["ours_for"]
     lines = [
         "# Agreement with squawk on real migrations",
@@ -471,6 +689,7 @@ def report(corpus: Path, tallies: dict, notes: list[str], meta: dict) -> str:
         total.both += t.both
         total.only_squawk += t.only_squawk
         total.only_ours += t.only_ours
+        total.sibling += t.sibling
     lines += [
         "## Agreement per rule",
         "",
@@ -483,6 +702,42 @@ def report(corpus: Path, tallies: dict, notes: list[str], meta: dict) -> str:
                      f"{_pct(t.agreement)} |")
     lines.append(f"| **all** | | **{total.both}** | **{total.only_squawk}** | "
                  f"**{total.only_ours}** | **{_pct(total.agreement)}** |")
+    verdicts: dict[str, Counter] = defaultdict(Counter)
+    for rule, t in tallies.items():
+        for (side, cat), n in t.categories.items():
+            verdicts[rule][verdict(rule, side, cat)[0]] += n
+    kinds = ("schemalint", "squawk", "scope", "assumption", "unanalysed")
+    grand = Counter()
+    for c in verdicts.values():
+        grand.update(c)
+    lines += [
+        "",
+        f"Not counted above: {total.sibling} statements only schemalint flags for one squawk "
+        "rule that squawk flags under another rule the same schemalint rule claims (a PRIMARY "
+        "KEY that squawk calls adding-serial-primary-key-field, say).",
+        "",
+        "## Who is right where they disagree",
+        "",
+        "Every disagreement falls in a category below with a verdict: *schemalint is right*, "
+        "*squawk is right* (a schemalint miss, reported to the rule's owner), *different "
+        "scope* (the rules do not cover the same hazard there), *assumption artefact* (of "
+        "giving both tools one transaction assumption).",
+        "",
+        "| squawk rule | schemalint right | squawk right | different scope | assumption | "
+        "not analysed |",
+        "|---|---|---|---|---|---|",
+    ]
+    for rule, c in verdicts.items():
+        if sum(c.values()):
+            lines.append(f"| `{rule}` | " + " | ".join(str(c[k]) for k in kinds) + " |")
+    lines.append("| **all** | " + " | ".join(f"**{grand[k]}**" for k in kinds) + " |")
+    settled = total.both + grand["squawk"] + grand["unanalysed"]
+    lines += [
+        "",
+        f"Setting aside the disagreements where schemalint is right, the scope differences and "
+        f"the assumption artefacts, the two tools agree on {_pct(total.both / settled if settled else None)} "
+        f"of the remaining statements ({total.both} of {settled}).",
+    ]
     lines += ["", "## Disagreements", "",
               "Per rule and category: how many statements, who is right, and one example "
               "(project, file:line, statement).", ""]
@@ -491,14 +746,17 @@ def report(corpus: Path, tallies: dict, notes: list[str], meta: dict) -> str:
             continue
         lines += [f"### `{rule}`", ""]
         for (side, cat), n in sorted(t.categories.items(), key=lambda kv: (-kv[1], kv[0])):
-            project, stmt = t.examples[(side, cat)]
-            rel = os.path.relpath(stmt.path, corpus)
             who = "only squawk" if side == "squawk" else "only schemalint"
-            why = verdict(rule, side, cat) or "not analysed yet."
-            facts = "; ".join(sorted(stmt.facts)) or "none"
-            lines.append(f"- **{who}, {cat}** ({n}): {why}")
-            lines.append(f"  Example: `{rel}:{stmt.start_line}`: `{_short(stmt.text)}` "
-                         f"(facts: {facts})")
+            right, why = verdict(rule, side, cat)
+            label = {"schemalint": "schemalint is right", "squawk": "squawk is right",
+                     "scope": "different scope", "assumption": "assumption artefact",
+                     "unanalysed": "not analysed"}[right]
+            lines.append(f"- **{who}, {cat}** ({n}). *{label}*: {why}")
+            for _project, stmt in t.examples[(side, cat)][:examples]:
+                rel = os.path.relpath(stmt.path, corpus)
+                facts = "; ".join(sorted(stmt.facts)) or "none"
+                lines.append(f"  Example: `{rel}:{stmt.start_line}`: `{_short(stmt.text)}` "
+                             f"(facts: {facts})")
         lines.append("")
     return "\n".join(lines)
 
@@ -507,6 +765,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", help="folder of projects (default: ../shared/corpus)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "squawk-agreement.md"))
+    ap.add_argument("--examples", type=int, default=1,
+                    help="examples shown per disagreement category (default 1)")
     ap.add_argument("--raw", default=str(ROOT / "bench" / "results" / "squawk-agreement"),
                     help="where to keep both tools' raw JSON ('' to skip)")
     args = ap.parse_args(argv)
@@ -529,7 +789,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     tallies, notes, meta = compare(corpus, squawk, Path(args.raw) if args.raw else None)
-    text = report(corpus, tallies, notes, meta)
+    text = report(corpus, tallies, notes, meta, args.examples)
     Path(args.out).write_text(text + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
