@@ -43,28 +43,44 @@ def check(stmt, ctx):
     key = ctx.key(rel)
     table = display_name(key)
     for cmd in alter_commands(node):
-        if cmd.get("subtype") != "AT_AddConstraint":
+        sub = cmd.get("subtype")
+        if sub == "AT_AddConstraint":
+            found = [((cmd.get("def") or {}).get("Constraint", {}), None)]
+        elif sub == "AT_AddColumn":
+            # ADD COLUMN c type UNIQUE / PRIMARY KEY builds the index in the same statement.
+            coldef = (cmd.get("def") or {}).get("ColumnDef", {})
+            found = [(c.get("Constraint", {}), coldef.get("colname")) for c in coldef.get("constraints") or ()]
+        else:
             continue
-        con = (cmd.get("def") or {}).get("Constraint", {})
-        contype = con.get("contype")
-        if contype not in ("CONSTR_UNIQUE", "CONSTR_PRIMARY") or con.get("indexname"):
-            continue
-        primary = contype == "CONSTR_PRIMARY"
-        kind = "primary" if primary else "unique"
-        name = quote_ident(constraint_name(con, key[1], kind))
-        cols = ", ".join(quote_ident(c) for c in strings(con.get("keys")))
-        word = "PRIMARY KEY" if primary else "UNIQUE"
-        nulls = ("" if not primary else
-                 "\n    -- PRIMARY KEY also needs the columns NOT NULL; set that first without a "
-                 "long lock (see set-not-null-on-existing-column)")
-        yield ctx.report(
-            f"adding {word} `{name}` builds a unique index on `{table}` under an ACCESS EXCLUSIVE "
-            "lock: reads and writes are blocked until the index is built",
-            location=con.get("location"),
-            help=(
-                "Build the index without blocking, then attach it:\n"
-                f"    CREATE UNIQUE INDEX CONCURRENTLY {name} ON {table} ({cols});\n"
-                "    -- next migration:\n"
-                f"    ALTER TABLE {table} ADD CONSTRAINT {name} {word} USING INDEX {name};" + nulls
-            ),
-        )
+        for con, column in found:
+            yield from _report(ctx, stmt, key, table, con, column)
+
+
+def _report(ctx, stmt, key, table, con, column):
+    contype = con.get("contype")
+    if contype not in ("CONSTR_UNIQUE", "CONSTR_PRIMARY") or con.get("indexname"):
+        return
+    primary = contype == "CONSTR_PRIMARY"
+    kind = "primary" if primary else "unique"
+    keys = strings(con.get("keys")) or ([column] if column else [])
+    if column and not con.get("conname"):
+        con = {**con, "keys": [{"String": {"sval": column}}]}
+    name = quote_ident(constraint_name(con, key[1], kind))
+    cols = ", ".join(quote_ident(c) for c in keys)
+    word = "PRIMARY KEY" if primary else "UNIQUE"
+    nulls = ("" if not primary else
+             "\n    -- PRIMARY KEY also needs the columns NOT NULL; set that first without a "
+             "long lock (see set-not-null-on-existing-column)")
+    yield ctx.report(
+        f"adding {word} `{name}` builds a unique index on `{table}` under an ACCESS EXCLUSIVE "
+        "lock: reads and writes are blocked until the index is built",
+        location=con.get("location"),
+        help=(
+            "Build the index without blocking, then attach it:\n"
+            + (f"    -- add the column without {word} first\n" if column else "")
+            +
+            f"    CREATE UNIQUE INDEX CONCURRENTLY {name} ON {table} ({cols});\n"
+            "    -- next migration:\n"
+            f"    ALTER TABLE {table} ADD CONSTRAINT {name} {word} USING INDEX {name};" + nulls
+        ),
+    )

@@ -42,7 +42,9 @@ def check(stmt, ctx):
     fix = None
     if at != -1:
         pos = stmt.start + at + len("INDEX")
-        fix = Fix("add CONCURRENTLY", (Edit(pos, pos, " CONCURRENTLY"),), safe=True)
+        # CREATE INDEX CONCURRENTLY fails inside a transaction block: safe only outside one.
+        fix = Fix("add CONCURRENTLY (safe only outside a transaction block)",
+                  (Edit(pos, pos, " CONCURRENTLY"),), safe=not ctx.in_transaction)
     sql = text.replace(text[at:at + 5], "INDEX CONCURRENTLY", 1) if at != -1 else text
     help_text = ("Build it without blocking writes, in a migration outside a transaction block:\n"
                  "    " + sql.replace("\n", "\n    ") + ";")

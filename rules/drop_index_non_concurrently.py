@@ -44,6 +44,11 @@ def check(stmt, ctx):
             help="Drop it without blocking, in a migration outside a transaction block:\n"
                  f"    DROP INDEX CONCURRENTLY {'IF EXISTS ' if node.get('missing_ok') else ''}"
                  f"{display_name(key)};",
-            fix=Fix("add CONCURRENTLY", (Edit(pos, pos, " CONCURRENTLY"),)) if at != -1 else None,
+            # DROP INDEX CONCURRENTLY fails inside a transaction block, and takes one index
+            # and no CASCADE.
+            fix=Fix("add CONCURRENTLY (safe only outside a transaction block)",
+                    (Edit(pos, pos, " CONCURRENTLY"),), safe=not ctx.in_transaction)
+            if at != -1 and len(node["objects"]) == 1 and node.get("behavior") != "DROP_CASCADE"
+            else None,
         )
         return

@@ -20,6 +20,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "glob patterns, or - for standard input")
     p.add_argument("--stdin-filename", metavar="NAME", default=None,
                    help="the path to report for input read from standard input")
+    p.add_argument("--layout", metavar="LAYOUT", default=None,
+                   help="migration framework layout: auto (default: detected), plain, flyway, "
+                        "golang-migrate, goose, dbmate, diesel, prisma, sqitch, dump, alembic, django")
     p.add_argument("--format", "-f", default="text", metavar="FORMAT",
                    help="output format: text (default) or json")
     p.add_argument("--fail-on", choices=("error", "warning", "info", "never"), default=None,
@@ -35,6 +38,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="enable these rules in addition to the selection")
     p.add_argument("--ignore", metavar="RULES", default=None, help="disable these rules")
     add_gate_arguments(p)
+    p.add_argument("--fix", action="store_true",
+                   help="apply safe fixes to the migration files and report what is left")
+    p.add_argument("--unsafe-fixes", action="store_true",
+                   help="with --fix or --diff, also apply fixes that change behaviour")
+    p.add_argument("--diff", action="store_true",
+                   help="print the fixes as a unified diff instead of writing them")
     color = p.add_mutually_exclusive_group()
     color.add_argument("--color", dest="color", action="store_const", const=True, default=None,
                        help="always colour the text output")
@@ -63,6 +72,12 @@ def build_config(args):
     """The effective LintConfig: defaults, then the configuration file, then CLI flags."""
     from ..config_file import resolve
 
+    if getattr(args, "layout", None):
+        from ..layouts import layout_names
+
+        if args.layout not in layout_names():
+            raise UsageError(f"--layout: unknown layout {args.layout!r} "
+                             f"(choose from {', '.join(layout_names())})")
     args.resolved = resolve(args)
     return args.resolved.config
 
@@ -79,15 +94,24 @@ def collect(args, config):
     migrations, unreadable = [], []
     file_paths = [p for p in paths if p != "-"]
     if file_paths:
-        found = discover(file_paths)
+        found = discover(file_paths, layout=_layout(config), placeholders=config.placeholders)
         if found.missing:
             raise UsageError("no such file or directory: " + ", ".join(found.missing))
         migrations.extend(found.migrations)
         unreadable.extend(found.unreadable)
     migrations, unreadable = included(migrations, unreadable, config)
     if "-" in paths:
-        migrations.append(read_stdin(args.stdin_filename or "<stdin>"))
+        migrations.extend(read_stdin(args.stdin_filename or "<stdin>", config.layout, config.placeholders))
     return migrations, unreadable
+
+
+def _layout(config):
+    """`layout:` is a name, or {directory: name} with directories relative to the config file."""
+    layout = config.layout
+    root = getattr(config, "root", None)
+    if isinstance(layout, str) or not root:
+        return layout
+    return {k if k in ("", ".", "*") else os.path.join(root, k): v for k, v in layout.items()}
 
 
 def unreadable_diagnostics(unreadable):
@@ -116,6 +140,39 @@ def emit(result, args) -> None:
     sys.stdout.write(render(args.format, result))
 
 
+def apply_fixes(diagnostics, migrations, args) -> int | None:
+    """--diff: print the fixes as a unified diff and return the exit code (1 when there are
+    any). --fix: write them and return None; the caller lints the fixed files again so the
+    report shows what is left, at its new position."""
+    from ..fix import UNSAFE, check_writable, plan_fixes, unified_diff, write_fixes
+
+    stdin_path = (args.stdin_filename or "<stdin>") if "-" in args.paths else None
+    if args.fix and not args.diff and stdin_path is not None:
+        raise UsageError("--fix cannot write to standard input; use --diff to see the fixes")
+    sources = {m.path: m.text for m in migrations}
+    fixable = {d.path for d in diagnostics if d.fix is not None}
+    refuse = {} if args.diff else check_writable(fixable - {stdin_path}, sources)
+    plan = plan_fixes(diagnostics, sources, unsafe=args.unsafe_fixes, refuse=refuse)
+    n = len(plan.applied)
+    if args.diff:
+        sys.stdout.write(unified_diff(plan))
+        print(f"{n} fix{'es' if n != 1 else ''} would be applied", file=sys.stderr)
+    else:
+        write_fixes(plan)
+        print(f"fixed {n} finding{'s' if n != 1 else ''} in {len(plan.files)} "
+              f"file{'s' if len(plan.files) != 1 else ''}", file=sys.stderr)
+    unsafe = [d for d, reason in plan.skipped if reason is UNSAFE]
+    for d, reason in plan.skipped:
+        if reason is not UNSAFE:
+            print(f"{d.path}:{d.line}:{d.column}: {d.rule}: not fixed: {reason}", file=sys.stderr)
+    if unsafe:
+        print(f"{len(unsafe)} more fix{'es' if len(unsafe) != 1 else ''} available with "
+              "--unsafe-fixes (they change behaviour: read each rule's fix note)", file=sys.stderr)
+    if args.diff:
+        return EXIT_FINDINGS if plan.files else EXIT_OK
+    return None
+
+
 def use_color(args) -> bool:
     if args.color is not None:
         return args.color
@@ -138,6 +195,14 @@ def run(args) -> int:
     diagnostics = lint(migrations, config, all_rules(), stats=stats)
     diagnostics += unreadable_diagnostics(unreadable)
     diagnostics = gate(diagnostics, migrations, config, args)
+    if args.fix or args.diff:
+        code = apply_fixes(diagnostics, migrations, args)
+        if code is not None:
+            return code
+        migrations, unreadable = collect(args, config)
+        diagnostics = lint(migrations, config, all_rules(), stats=stats)
+        diagnostics += unreadable_diagnostics(unreadable)
+        diagnostics = gate(diagnostics, migrations, config, args)
 
     result = LintResult(
         diagnostics=diagnostics,
