@@ -90,7 +90,50 @@ CONCURRENT_LOCK = (
     "schemalint", "CREATE/DROP INDEX CONCURRENTLY takes SHARE UPDATE EXCLUSIVE, which does not "
     "conflict with reads (ACCESS SHARE) or writes (ROW EXCLUSIVE): queries do not queue behind "
     "it while it waits.")
+FINAL_MODEL = (
+    "schemalint", "schemalint's type rules judge the final schema: a column that a later "
+    "migration changes (lemmy's 2023-08-02 fix-timezones turns every timestamp into "
+    "timestamptz) or drops is not reported, so the user is not told to fix what is already "
+    "fixed. squawk flags every statement that ever wrote the type.")
+BREAKING_VERDICTS = {
+    "down migration": (
+        "schemalint", "a down migration exists to undo its up migration: its drops and renames "
+        "are the point, and it runs after the application code that used the objects was "
+        "rolled back. schemalint's breaking-change rules skip down migrations."),
+    "name created again later in the same file": (
+        "schemalint", "the name is created again later in the same file (drop and recreate a "
+        "view or function, or swap a new table or type into place), so readers of the name "
+        "keep working after the migration."),
+    "table created earlier in the same file": (
+        "schemalint", "the object was created earlier in the same file; no client uses it yet."),
+}
 VERDICTS: dict[tuple[str, str, str], tuple[str, str]] = {
+    ("ban-concurrent-index-creation-in-transaction", "squawk",
+     "file opts out of the framework's transaction"): (
+        "schemalint", "these goose files say `-- +goose no transaction`; schemalint's goose "
+        "layout (detected automatically) reads that, so the index build runs outside a "
+        "transaction and does not fail. squawk has only the global `--assume-in-transaction`."),
+    ("prefer-timestamp-tz", "squawk", "*"): FINAL_MODEL,
+    ("prefer-bigint-over-int", "squawk", "*"): (
+        "scope", "integer-key-column flags int only on primary and foreign key columns, where "
+        "running out of values stops inserts; squawk flags every int column."),
+    ("prefer-bigint-over-smallint", "squawk", "*"): (
+        "scope", "integer-key-column flags smallint only on primary and foreign key columns."),
+    ("prefer-text-field", "squawk", "*"): FINAL_MODEL,
+    ("ban-char-field", "squawk", "*"): FINAL_MODEL,
+    ("require-table-schema", "schemalint", "*"): (
+        "scope", "squawk's require-table-schema checks table definitions; schemalint's opt-in "
+        "unqualified-table-name every table reference (INSERT, CREATE INDEX, views, "
+        "constraints)."),
+    ("renaming-object", "squawk", "table created in an earlier migration of this project"): (
+        "schemalint", "these are index and constraint renames (ALTER INDEX ... RENAME, RENAME "
+        "CONSTRAINT): no query names an index, and only `ON CONFLICT ON CONSTRAINT` names a "
+        "constraint, so schemalint's rename-object does not report them."),
+    ("renaming-object", "squawk", "table not created in this project's migrations"): (
+        "schemalint", "index renames (ALTER INDEX ... RENAME): no query names an index."),
+    ("renaming-object", "squawk", "inside an explicit transaction"): (
+        "schemalint", "an enum swap: the new type, created earlier in the same file, is "
+        "renamed into the old name, so the name keeps working."),
     ("*", "squawk", "table created earlier in the same file"): SAME_FILE,
     ("adding-field-with-default", "schemalint", "serial column"): (
         "schemalint", "a serial column's default is nextval(), which is volatile: adding it "
@@ -191,7 +234,7 @@ VERDICTS: dict[tuple[str, str, str], tuple[str, str]] = {
 @dataclass
 class Stmt:
     path: str
-    index: int
+    index: int  # character offset of the statement in its file
     start_line: int
     end_line: int
     text: str
@@ -232,7 +275,7 @@ def find_squawk() -> str | None:
 
 
 _SERIAL = {"serial", "bigserial", "smallserial", "serial4", "serial8", "serial2"}
-_NO_TX_MARKS = ("+goose NO TRANSACTION", "transaction:false")
+_NO_TX_MARKS = ("+goose no transaction", "transaction:false")
 
 
 def _relname(node: dict) -> str | None:
@@ -333,6 +376,74 @@ def _metadata_only(kind: str, node: dict) -> bool:
     return True
 
 
+def _last(names) -> str | None:
+    vals = [n.get("String", {}).get("sval") for n in names or ()]
+    return vals[-1] if vals else None
+
+
+def _names_made(kind: str, node: dict) -> set[str]:
+    """Object (and table.column) names a statement creates or renames something to."""
+    out = set()
+    if kind in ("CreateStmt", "CreateTableAsStmt", "ViewStmt") and _relname(node):
+        out.add(_relname(node))
+    elif kind == "IndexStmt" and node.get("idxname"):
+        out.add(node["idxname"])
+    elif kind == "CreateFunctionStmt":
+        out.add(_last(node.get("funcname")))
+    elif kind in ("CreateEnumStmt", "CompositeTypeStmt", "CreateDomainStmt"):
+        out.add(_last(node.get("typeName") if kind != "CompositeTypeStmt" else
+                      [{"String": {"sval": node.get("typevar", {}).get("relname")}}]))
+    elif kind == "RenameStmt" and node.get("newname"):
+        rel = _relname(node)
+        out.add(f"{rel}.{node['newname']}" if node.get("renameType") == "OBJECT_COLUMN"
+                else node["newname"])
+    elif kind == "CreateTrigStmt":
+        out.add(node.get("trigname"))
+    if kind == "AlterTableStmt":
+        for item in node.get("cmds") or ():
+            cmd = item.get("AlterTableCmd", {})
+            if cmd.get("subtype") == "AT_AddColumn":
+                out.add(f"{_relname(node)}.{cmd.get('def', {}).get('ColumnDef', {}).get('colname')}")
+            elif cmd.get("subtype") == "AT_AddConstraint":
+                out.add(cmd.get("def", {}).get("Constraint", {}).get("conname"))
+    out.discard(None)
+    return out
+
+
+def _names_removed(kind: str, node: dict) -> set[str]:
+    """Object (and table.column) names a statement drops or renames away."""
+    out = set()
+    if kind == "DropStmt":
+        for obj in node.get("objects") or ():
+            if "List" in obj:
+                out.add(_last(obj["List"].get("items")))
+            elif "ObjectWithArgs" in obj:
+                out.add(_last(obj["ObjectWithArgs"].get("objname")))
+            elif "TypeName" in obj:
+                out.add(_last(obj["TypeName"].get("names")))
+            elif "String" in obj:
+                out.add(obj["String"].get("sval"))
+    elif kind == "RenameStmt":
+        rel = _relname(node)
+        if node.get("renameType") == "OBJECT_COLUMN":
+            out.add(f"{rel}.{node.get('subname')}")
+        elif rel:
+            out.add(rel)
+        elif node.get("object"):
+            obj = node["object"]
+            out.add(_last(obj.get("List", {}).get("items")) or _last(
+                obj.get("ObjectWithArgs", {}).get("objname")) or _last(obj.get("TypeName", {}).get("names")))
+    elif kind == "AlterTableStmt":
+        for item in node.get("cmds") or ():
+            cmd = item.get("AlterTableCmd", {})
+            if cmd.get("subtype") == "AT_DropColumn":
+                out.add(f"{_relname(node)}.{cmd.get('name')}")
+            elif cmd.get("subtype") == "AT_DropConstraint":
+                out.add(cmd.get("name"))
+    out.discard(None)
+    return out
+
+
 def _dropped_indexes(node: dict) -> list[str]:
     if node.get("removeType") != "OBJECT_INDEX":
         return []
@@ -406,13 +517,16 @@ def index_project(project: Path) -> tuple[dict[str, FileIndex], list[str]]:
     index_table: dict[str, str] = {}  # index name -> table, over the project
     for migration in found.migrations:
         path = os.path.abspath(migration.path)
-        paths.append(path)
+        if path not in paths:
+            paths.append(path)
         result = parse_migration(migration)
         lines = migration.lines
-        opts_out = any(mark in migration.text for mark in _NO_TX_MARKS)
+        lowered = migration.text.lower()
+        opts_out = any(mark in lowered for mark in _NO_TX_MARKS)
         created_here: set[str] = set()
         depth = 0
         stmts = []
+        kinds_nodes = [(st.kind, st.node) for st in result.statements]
         only_one = len(result.statements) == 1
         utc = False
         for st in result.statements:
@@ -460,11 +574,20 @@ def index_project(project: Path) -> tuple[dict[str, FileIndex], list[str]]:
                     created_before.add(node["newname"])
             start_line = lines.position(st.start)[0]
             end_line = lines.position(max(st.end, st.start))[0]
-            stmts.append(Stmt(path, st.index, start_line, end_line,
+            stmts.append(Stmt(path, st.start, start_line, end_line,
                               migration.text[st.start:st.end], st.kind, frozenset(facts)))
         if migration.direction != "down":
             created_before |= created_here
-        files[path] = FileIndex(path, stmts)
+        # Drop-and-recreate or swap: a name removed here is made again later in the file.
+        made_later: set[str] = set()
+        for st_obj, (kind, node) in reversed(list(zip(stmts, kinds_nodes))):
+            if _names_removed(kind, node) & made_later:
+                st_obj.facts = st_obj.facts | {"name created again later in the same file"}
+            made_later |= _names_made(kind, node)
+        # A layout may split one file into several migrations (goose Up/Down sections):
+        # statements are identified by their offset in the file.
+        previous = files[path].statements if path in files else []
+        files[path] = FileIndex(path, sorted(previous + stmts, key=lambda x: x.index))
     return files, paths
 
 
@@ -532,8 +655,15 @@ CATEGORY_ORDER = (
     "table created in an earlier migration of this project",
     "table not created in this project's migrations",
 )
+BREAKING = ("ban-drop-column", "ban-drop-constraint", "ban-drop-database", "ban-drop-default",
+            "ban-drop-domain", "ban-drop-function", "ban-drop-not-null", "ban-drop-schema",
+            "ban-drop-sequence", "ban-drop-table", "ban-drop-type", "ban-drop-view",
+            "ban-drop-extension", "ban-drop-index", "ban-drop-trigger", "renaming-column",
+            "renaming-object", "renaming-table", "ban-set-schema", "ban-alter-identity",
+            "ban-truncate-cascade")
 # Facts that decide a disagreement whatever else is true of the statement.
 RULE_FACTS_FIRST = {
+    **{r: ("down migration", "name created again later in the same file") for r in BREAKING},
     "constraint-missing-not-valid": ("UNIQUE or PRIMARY KEY constraint",),
     "ban-concurrent-index-creation-in-transaction": (
         "file opts out of the framework's transaction",),
@@ -566,8 +696,10 @@ def category(stmt: Stmt, rule: str) -> str:
 
 
 def verdict(rule: str, side: str, cat: str) -> tuple[str, str]:
-    return (VERDICTS.get((rule, side, cat)) or VERDICTS.get(("*", side, cat))
-            or ("unanalysed", "not analysed yet."))
+    if rule in BREAKING and side == "squawk" and cat in BREAKING_VERDICTS:
+        return BREAKING_VERDICTS[cat]
+    return (VERDICTS.get((rule, side, cat)) or VERDICTS.get((rule, side, "*"))
+            or VERDICTS.get(("*", side, cat)) or ("unanalysed", "not analysed yet."))
 
 
 def compare(corpus: Path, squawk: str, raw_dir: Path | None) -> tuple[dict, list[str], dict]:

@@ -98,8 +98,11 @@ SQUAWK = Peer(
            "validated in the transaction that added it."),
         _r("disallowed-unique-constraint", "ADD UNIQUE constraint not USING INDEX."),
         _r("identifier-too-long", "Identifier longer than 63 bytes (silently truncated)."),
-        _r("prefer-bigint-over-int", "int / integer / serial columns."),
-        _r("prefer-bigint-over-smallint", "smallint / smallserial columns."),
+        _r("prefer-bigint-over-int", "int / integer / serial columns.",
+           note="schemalint flags int only on primary and foreign key columns, where running "
+                "out of values stops inserts; a count or a flag in an int is fine."),
+        _r("prefer-bigint-over-smallint", "smallint / smallserial columns.",
+           note="schemalint flags smallint only on primary and foreign key columns."),
         _r("prefer-identity", "serial / bigserial instead of GENERATED ... AS IDENTITY."),
         _r("prefer-repack", "VACUUM FULL / CLUSTER (fires on --pg-version 19+ only, where "
            "REPACK CONCURRENTLY exists)."),
@@ -125,9 +128,12 @@ SQUAWK = Peer(
         _r("unused-ignore", "A squawk-ignore comment that suppresses nothing."),
         # Opt-in rules (squawk's is_opt_in list).
         _r("require-table-schema", "Table name without a schema qualifier.", off=True),
-        _r("ban-drop-trigger", "DROP TRIGGER.", off=True),
-        _r("ban-alter-generated-expression", "ALTER COLUMN ... SET EXPRESSION.", off=True),
-        _r("ban-drop-index", "DROP INDEX (even CONCURRENTLY).", off=True),
+        _r("ban-drop-trigger", "DROP TRIGGER.", APP_ROLLBACK, off=True),
+        _r("ban-alter-generated-expression", "ALTER COLUMN ... SET EXPRESSION.", APP_ROLLBACK,
+           off=True),
+        _r("ban-drop-index", "DROP INDEX (even CONCURRENTLY).", "dropping an index breaks no "
+           "query, it can only make some slower; its lock is what drop-index-non-concurrently "
+           "checks", off=True),
         _r("ban-set-default", "ALTER COLUMN ... SET DEFAULT.", APP_ROLLBACK, off=True),
         _r("ban-disable-trigger", "ALTER TABLE ... DISABLE/ENABLE TRIGGER or RULE.",
            APP_ROLLBACK, off=True),
@@ -323,29 +329,14 @@ assert tuple(PEERS) == PEER_NAMES
 # `equivalents`; the entry then no longer counts as a gap and should be deleted here.
 GAPS: dict[str, frozenset[str]] = {
     "squawk": frozenset({
-        "ban-alter-domain-with-add-constraint", "ban-char-field",
-        "ban-create-domain-with-constraint", "ban-drop-column", "ban-drop-constraint",
-        "ban-drop-database", "ban-drop-default", "ban-drop-domain", "ban-drop-extension",
-        "ban-drop-function", "ban-drop-generated-expression", "ban-drop-not-null",
-        "ban-drop-schema", "ban-drop-sequence", "ban-drop-table", "ban-drop-type",
-        "ban-drop-view", "ban-set-schema", "ban-alter-identity", "ban-truncate-cascade",
-        "identifier-too-long", "prefer-bigint-over-int", "prefer-bigint-over-smallint",
-        "prefer-robust-stmts", "prefer-text-field", "prefer-timestamp-tz", "renaming-column",
-        "renaming-object", "renaming-table", "require-table-schema", "ban-drop-trigger",
-        "ban-alter-generated-expression", "ban-drop-index"
+        "ban-drop-extension", "ban-drop-generated-expression"
     }),
     "eugene": frozenset({
-        "E3", "W13", "W14"
+        "W14"
     }),
-    "strong_migrations": frozenset({
-        "remove_column", "add_column_json", "rename_column", "rename_table", "rename_schema",
-        "create_table", "add_index_columns"
-    }),
+    "strong_migrations": frozenset(),
     "pgfence": frozenset({
-        "add-column-json", "drop-column", "drop-table", "prefer-bigint-over-int",
-        "prefer-robust-create-index", "prefer-robust-create-table", "prefer-robust-drop-index",
-        "prefer-robust-drop-table", "prefer-text-field", "prefer-timestamptz", "rename-column",
-        "rename-table", "truncate", "truncate-cascade"
+        "truncate"
     }),
 }
 

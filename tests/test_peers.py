@@ -5,7 +5,7 @@ import dataclasses
 import json
 
 from schemalint.cli import main
-from schemalint.peers import GAPS, PEERS, comparison_page, coverage, problems
+from schemalint.peers import PEERS, comparison_page, problems
 from schemalint.rule import PEER_NAMES
 from schemalint.rules_catalog import catalog
 
@@ -48,13 +48,6 @@ def test_inventories_match_the_peers_published_counts():
     assert [r.id for r in PEERS["eugene"].rules] == [
         *(f"E{i}" for i in range(1, 12)), "W12", "W13", "W14", "E15"]
     assert len(PEERS["pgfence"].rules) == 42
-
-
-def test_gaps_are_not_covered_twice_over():
-    covered = coverage(catalog())
-    stale = [(p, r) for p, ids in GAPS.items() for r in ids if (p, r) in covered]
-    # A gap a rule now covers is harmless (the page shows it covered) but should be removed.
-    assert all(r for _, r in stale)
 
 
 def test_comparison_page_lists_every_peer_rule():
