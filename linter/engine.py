@@ -89,8 +89,9 @@ def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Ru
          parsed: dict | None = None, stats: dict | None = None) -> list[Diagnostic]:
     """Fold `migrations` in order into a schema model and run the enabled rules.
 
-    Up migrations are folded into one model; a down migration is checked against a
-    scratch model so that it never changes the schema the later migrations see.
+    Up migrations are folded into one model; a down migration is checked against the
+    schema as it stands at that point (right after its up migration, in layouts that
+    pair them) but its own changes are never folded (see `Model.begin_migration`).
     `parsed` may map a migration to an already parsed result (the cache); `stats`, if
     given, receives counts (statements parsed).
     """
@@ -123,9 +124,8 @@ def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Ru
         if "schemalint:" in migration.text:
             with_directives.append((migration, result.statements))
 
-        target = model if migration.folds_into_model else Model(config.pg_version)
+        target = model
         target.begin_migration(migration, config.assume_in_transaction)
-        ctx.model = target
         # A schema dump (direction "baseline") is the schema the migrations start from:
         # folded into the model, never reported on.
         baseline = migration.direction == "baseline"

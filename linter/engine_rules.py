@@ -49,6 +49,7 @@ UNUSED_IGNORE = Rule(
          "CREATE INDEX CONCURRENTLY orders_region_idx ON orders (region);",),
     good=("-- schemalint: ignore[create-index-non-concurrently] built before launch\n"
           "CREATE INDEX orders_region_idx ON orders (region);",),
+    equivalents={"squawk": ("unused-ignore",)},
 )
 UNKNOWN_IGNORE = Rule(
     code="SL905", name="unknown-ignore", category="engine", severity=Severity.WARNING,

@@ -14,6 +14,9 @@ DOCS_URL = "https://github.com/schemalint/schemalint/blob/main/docs/rules/{name}
 CATEGORIES = ("locking", "breaking", "schema", "types", "transactions", "timeouts", "replay",
               "engine")
 
+# The other linters whose rules `Rule.equivalents` may name (inventories: linter/peers.py).
+PEER_NAMES = ("squawk", "eugene", "strong_migrations", "pgfence")
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -78,7 +81,7 @@ class Rule:
             "fix": self.fix,
             "bad": list(self.bad),
             "good": list(self.good),
-            "equivalents": {k: list(v) for k, v in self.equivalents.items()},
+            "equivalents": {p: list(self.equivalents.get(p, ())) for p in PEER_NAMES},
             "url": self.url,
         }
 
