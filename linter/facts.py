@@ -27,17 +27,23 @@ NON_VOLATILE_FUNCTIONS = frozenset({
 })
 
 
-def volatile_call(expr) -> dict | None:
-    """The first FuncCall in `expr` that is volatile (or unknown: PostgreSQL's default for
-    user functions is VOLATILE), else None."""
+def volatile_call(expr, user_functions: dict[str, str] | None = None) -> dict | None:
+    """The first FuncCall in `expr` that is volatile, else None. `user_functions` maps
+    functions created in the migrations to their declared volatility; a function we know
+    nothing about counts as volatile, PostgreSQL's default for CREATE FUNCTION."""
+    user_functions = user_functions or {}
     stack = [expr]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
             call = node.get("FuncCall")
             if call is not None:
-                name = strings(call.get("funcname"))[-1:] or [""]
-                if name[0] in VOLATILE_FUNCTIONS or name[0] not in NON_VOLATILE_FUNCTIONS:
+                name = (strings(call.get("funcname"))[-1:] or [""])[0]
+                declared = user_functions.get(name)
+                if declared is not None:
+                    if declared == "volatile":
+                        return call
+                elif name in VOLATILE_FUNCTIONS or name not in NON_VOLATILE_FUNCTIONS:
                     return call
             stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
         elif isinstance(node, list):

@@ -70,8 +70,8 @@ class Constraint:
     on_delete: str | None = None  # libpg_query action letter: a,r,c,n,d
     expr: dict | None = None
     site: Site | None = None
-    # For CHECK: the column it proves NOT NULL, when it is exactly `col IS NOT NULL`.
-    not_null_column: str | None = None
+    # For CHECK: the columns it proves NOT NULL (`a IS NOT NULL [AND b IS NOT NULL ...]`).
+    not_null_columns: frozenset = frozenset()
 
 
 @dataclass(slots=True)
@@ -149,13 +149,21 @@ def _truncate(name: str) -> str:
     return raw[:63].decode("utf-8", errors="ignore")
 
 
-def check_not_null_column(expr: dict | None) -> str | None:
-    """`col IS NOT NULL` -> 'col'."""
-    test = (expr or {}).get("NullTest")
+def proven_not_null(expr: dict | None) -> frozenset:
+    """Columns a CHECK expression proves non-null: `a IS NOT NULL AND b IS NOT NULL` -> {a, b}.
+    PostgreSQL 12+ uses such a validated constraint to skip SET NOT NULL's scan."""
+    expr = expr or {}
+    bool_expr = expr.get("BoolExpr")
+    if bool_expr and bool_expr.get("boolop") == "AND_EXPR":
+        out: frozenset = frozenset()
+        for arg in bool_expr.get("args") or ():
+            out |= proven_not_null(arg)
+        return out
+    test = expr.get("NullTest")
     if not test or test.get("nulltesttype") != "IS_NOT_NULL":
-        return None
+        return frozenset()
     fields = strings((test.get("arg") or {}).get("ColumnRef", {}).get("fields"))
-    return fields[-1] if len(fields) == 1 else None
+    return frozenset(fields[-1:]) if len(fields) == 1 else frozenset()
 
 
 class Model:
@@ -166,6 +174,8 @@ class Model:
         self.sequences: dict[Key, Site | None] = {}
         self.types: dict[Key, str] = {}  # enum/domain/composite -> kind
         self.schemas: set[str] = {"public"}
+        # User functions by unqualified name -> "immutable" | "stable" | "volatile".
+        self.function_volatility: dict[str, str] = {}
         self.search_schema = "public"
         self.session = Session()
 
@@ -316,7 +326,7 @@ class Model:
             constraint.on_delete = con.get("fk_del_action")
         elif kind == "check":
             constraint.expr = con.get("raw_expr")
-            constraint.not_null_column = check_not_null_column(constraint.expr)
+            constraint.not_null_columns = proven_not_null(constraint.expr)
         table.constraints[name] = constraint
         if kind == "primary":
             for c in cols:
@@ -530,6 +540,17 @@ class Model:
         if names:
             self.types[qualified_key(names, self.search_schema)] = kind
 
+    def _create_function(self, stmt, node: dict) -> None:
+        names = strings(node.get("funcname"))
+        if not names:
+            return
+        volatility = "volatile"  # CREATE FUNCTION's default
+        for opt in node.get("options") or ():
+            d = opt.get("DefElem", {})
+            if d.get("defname") == "volatility":
+                volatility = (d.get("arg") or {}).get("String", {}).get("sval", volatility)
+        self.function_volatility[names[-1]] = volatility
+
     def _create_schema(self, stmt, node: dict) -> None:
         if node.get("schemaname"):
             self.schemas.add(node["schemaname"])
@@ -589,6 +610,7 @@ _FOLDERS = {
     "CreateEnumStmt": lambda m, s, n: m._create_type(s, n, "enum"),
     "CreateDomainStmt": lambda m, s, n: m._create_type(s, n, "domain"),
     "CreateSchemaStmt": Model._create_schema,
+    "CreateFunctionStmt": Model._create_function,
     "TransactionStmt": Model._transaction,
     "VariableSetStmt": Model._variable_set,
 }

@@ -5,9 +5,9 @@ from __future__ import annotations
 import difflib
 from functools import lru_cache
 
-from .errors import UsageError
 from .config import selector_matches
 from .engine_rules import ENGINE_RULES
+from .errors import UsageError
 
 # Renamed rules: old name -> current name. Codes are never reused.
 REDIRECTS: dict[str, str] = {}

@@ -44,7 +44,7 @@ def check(stmt, ctx):
         default = column_default(coldef)
         if default is None:
             continue
-        call = volatile_call(default)
+        call = volatile_call(default, ctx.model.function_volatility)
         if call is None and ctx.pg_major >= 11:
             continue
         col = quote_ident(coldef.get("colname", ""))

@@ -41,11 +41,25 @@ def check(stmt, ctx):
         pos = stmt.start + at + len("INDEX")
         fix = Fix("add CONCURRENTLY", (Edit(pos, pos, " CONCURRENTLY"),), safe=True)
     sql = text.replace(text[at:at + 5], "INDEX CONCURRENTLY", 1) if at != -1 else text
+    help_text = ("Build it without blocking writes, in a migration outside a transaction block:\n"
+                 "    " + sql.replace("\n", "\n    ") + ";")
+    model_table = ctx.table(node["relation"])
+    if model_table is not None and model_table.partitioned:
+        # CREATE INDEX CONCURRENTLY is not supported on a partitioned table (up to PG 18):
+        # build an invalid parent index ON ONLY, then each partition's concurrently, then attach.
+        name = node.get("idxname") or "<index>"
+        help_text = (
+            "CONCURRENTLY does not work on a partitioned table. Instead:\n"
+            f"    CREATE INDEX {name} ON ONLY {table} (...);  -- instant, the index starts invalid\n"
+            f"    -- for each partition, outside a transaction block:\n"
+            f"    CREATE INDEX CONCURRENTLY <partition>_idx ON <partition> (...);\n"
+            f"    ALTER INDEX {name} ATTACH PARTITION <partition>_idx;"
+        )
+        fix = None
     yield ctx.report(
         f"building this index takes a SHARE lock on `{table}`: writes to it are blocked "
         "until the build finishes",
         location=node["relation"].get("location"),
-        help=f"Build it without blocking writes, in a migration outside a transaction block:\n"
-             f"    {sql};",
+        help=help_text,
         fix=fix,
     )

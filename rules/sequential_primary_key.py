@@ -1,4 +1,5 @@
 from schemalint.diagnostics import Severity
+from schemalint.facts import column_default
 from schemalint.names import display_name, quote_ident
 from schemalint.rule import Rule
 
@@ -7,7 +8,7 @@ RULE = Rule(
     name="sequential-primary-key",
     category="schema",
     severity=Severity.WARNING,
-    summary="A primary key on a serial or identity column.",
+    summary="A primary key on a serial, identity or sequence-defaulted column.",
     why="Sequential IDs leak row counts and creation order to anyone who sees them, invite "
         "enumeration, and collide when data from several databases or shards is merged. With "
         "`id_policy: identity` only the legacy serial pseudo-types are flagged: serial creates a "
@@ -69,7 +70,7 @@ def check(stmt, ctx):
                 pending[coldef.get("colname")] = coldef
     for column, location in _pk_columns(stmt, ctx):
         kind = _sequence_kind(pending.get(column), table, column)
-        if kind is None or (policy == "identity" and kind == "identity"):
+        if kind is None or (policy == "identity" and kind in ("identity", "sequence")):
             continue
         name = display_name(ctx.key(rel))
         col = quote_ident(column)
@@ -85,7 +86,13 @@ def check(stmt, ctx):
         yield ctx.report(msg, location=location, help="Use instead:\n" + help_sql)
 
 
+def _nextval(default) -> bool:
+    call = (default or {}).get("FuncCall")
+    return bool(call) and [n.get("String", {}).get("sval") for n in call.get("funcname", ())][-1:] == ["nextval"]
+
+
 def _sequence_kind(coldef, table, column):
+    """'bigserial', 'identity', 'sequence' (a nextval() default, as pg_dump writes serials) or None."""
     if coldef is not None:
         names = [n["String"]["sval"] for n in (coldef.get("typeName") or {}).get("names", ())
                  if "String" in n]
@@ -94,10 +101,12 @@ def _sequence_kind(coldef, table, column):
         if any(c.get("Constraint", {}).get("contype") == "CONSTR_IDENTITY"
                for c in coldef.get("constraints") or ()):
             return "identity"
-        return None
+        return "sequence" if _nextval(column_default(coldef)) else None
     col = table.columns.get(column) if table else None
     if col is None:
         return None
     if col.serial:
         return col.serial
-    return "identity" if col.identity else None
+    if col.identity:
+        return "identity"
+    return "sequence" if _nextval(col.default) else None

@@ -40,7 +40,7 @@ def _proven_not_null(table, column: str, pg_major: int) -> bool:
     if table is None or pg_major < 12:
         return False
     return any(
-        c.kind == "check" and c.validated and c.not_null_column == column
+        c.kind == "check" and c.validated and column in c.not_null_columns
         for c in table.constraints.values()
     )
 
