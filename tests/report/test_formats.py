@@ -10,11 +10,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+
 from schemalint.diagnostics import Severity
 from schemalint.report import LintResult, render, stable_ids
 from schemalint.report.github_report import after_render, escape_data, escape_property
 from schemalint.rules_catalog import catalog
-
 from tests.report.test_snapshots import fixture_result
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +58,7 @@ def test_sarif_fields():
     assert driver["name"] == "schemalint"
     assert driver["informationUri"].startswith("https://")
     rules = driver["rules"]
-    assert [r["id"] for r in rules] == sorted(r.code for r in catalog())
+    assert [r["id"] for r in rules] == sorted({d.code for d in result.diagnostics})
     for r in rules:
         for key in ("name", "shortDescription", "fullDescription", "help", "helpUri", "properties"):
             assert r[key], (r["id"], key)
@@ -113,6 +113,14 @@ def test_identical_findings_get_distinct_fingerprints():
     assert ids[0] != ids[1]
 
 
+def test_sarif_describes_every_rule_by_default():
+    result = fixture_result()
+    result.rules = {}
+    rules = json.loads(render("sarif", result))["runs"][0]["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == sorted(r.code for r in catalog())
+    assert all(r["fullDescription"]["text"] for r in rules)
+
+
 def test_sarif_paths_relative_to_the_repository_root(tmp_path):
     result = fixture_result()
     result.root = str(tmp_path)
@@ -142,6 +150,7 @@ def test_junit_parses_back():
         assert name == d.path
         assert f.get("type") == str(d.severity)
         assert f.get("message") == f"{d.line}:{d.column} {d.code} [{d.rule}] {d.message}"
+        assert "SELECT 'a' || 'b';" in f.text  # the help, unescaped by the parser
         assert f.text.startswith(f"{d.path}:{d.line}:{d.column}: ")
     clean = [c for c in cases if c.get("name") == "db/005_clean.sql"][0]
     assert list(clean) == []
