@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import check_supports
+
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.slow
@@ -98,19 +100,7 @@ def test_hook_passes_on_a_good_migration_and_ignores_other_files(hook_repo, tmp_
     assert "Passed" in run.stdout
 
 
-def _supports_configured_paths() -> bool:
-    import argparse
-
-    from schemalint.cli import build_parser
-    from schemalint.commands import check
-
-    parser = argparse.ArgumentParser()
-    check.add_arguments(parser)
-    actions = parser._actions + build_parser(only="check")._actions
-    return any("--config" in a.option_strings for a in actions)
-
-
-@pytest.mark.skipif(not _supports_configured_paths(),
+@pytest.mark.skipif(not check_supports("--config"),
                     reason="needs configuration `paths` (the config work on issue 5)")
 def test_hook_folds_the_history_but_reports_only_staged_files(hook_repo, tmp_path):
     history = {

@@ -18,6 +18,7 @@ import yaml
 
 from schemalint.ci import github_action
 from schemalint.ci.github_action import MARKER, Inputs, base_ref
+from tests.helpers import check_supports
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = ROOT / "action.yml"
@@ -27,21 +28,8 @@ BASE = ("CREATE TABLE orders (id uuid PRIMARY KEY, region text, created_at times
         " updated_at timestamptz);\n")
 
 
-def supports(flag: str) -> bool:
-    import argparse
-
-    from schemalint.commands import check
-
-    parser = argparse.ArgumentParser()
-    check.add_arguments(parser)
-    for extra in ("add_gate_arguments",):  # the configuration work adds its flags here
-        if hasattr(check, extra):
-            getattr(check, extra)(parser)
-    return any(flag in a.option_strings for a in parser._actions)
-
-
 needs_changed_since = pytest.mark.skipif(
-    not supports("--changed-since"), reason="needs --changed-since (the config work on issue 5)")
+    not check_supports("--changed-since"), reason="needs --changed-since (the config work on issue 5)")
 
 
 # --- metadata ------------------------------------------------------------------------------
