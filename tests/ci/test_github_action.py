@@ -185,21 +185,27 @@ def test_a_usage_error_fails_the_step_with_exit_2(github, capsys):
 
 @needs_changed_since
 def test_only_what_the_pull_request_changed(github, capsys):
-    # The base commit's migration has a finding of its own (no index on the FK, say): make
-    # one, then check that only the pull request's file is annotated while the SARIF file
-    # still covers everything.
-    (github.workspace / "db" / "migrations" / "001_orders.sql").write_text(BASE + BAD.replace(
-        "orders_region_idx", "orders_region2_idx"))
-    _git(github.workspace, "commit", "-q", "-am", "base finding")  # pretend it was in base
-    github.set(changed_since=github.base_sha)
+    # Rebuild the pull request on a base that already has a finding of its own
+    # (001a, committed before): only the pull request's file is annotated, while the SARIF
+    # file still covers everything.
+    ws = github.workspace
+    head = _git(ws, "rev-parse", "HEAD")
+    _git(ws, "checkout", "-q", github.base_sha)
+    (ws / "db" / "migrations" / "001a_legacy.sql").write_text(BAD.replace("orders_region", "legacy"))
+    _git(ws, "add", "-A")
+    _git(ws, "commit", "-q", "-m", "legacy finding")
+    base = _git(ws, "rev-parse", "HEAD")
+    _git(ws, "cherry-pick", head)
+    github.set(changed_since=base)
     github_action.run(os.environ)
     out = capsys.readouterr().out
     assert "file=db/migrations/002_index.sql" in out
-    assert "file=db/migrations/001_orders.sql" not in out
-    sarif = json.loads((github.workspace / "schemalint.sarif").read_text())
+    assert "file=db/migrations/001a_legacy.sql" not in out
+    sarif = json.loads((ws / "schemalint.sarif").read_text())
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             for r in sarif["runs"][0]["results"]}
-    assert uris == {"db/migrations/001_orders.sql", "db/migrations/002_index.sql"}
+    assert uris == {"db/migrations/001a_legacy.sql", "db/migrations/002_index.sql"}
+    assert github.outputs()["errors"] == "1"  # the counts are what was reported
 
 
 @needs_changed_since
