@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .diagnostics import Severity
 
@@ -22,6 +25,32 @@ def parse_pg_version(value: str | int) -> tuple[int, int]:
     if len(parts) > 2 or not 9 <= major <= 30 or minor < 0:
         raise ValueError(f"invalid PostgreSQL version {text!r} (expected e.g. 15 or 14.4)")
     return major, minor
+
+
+@dataclass(frozen=True)
+class PathOverride:
+    """Settings for the files matching `paths` (globs relative to `LintConfig.root`).
+    Later overrides win over earlier ones; all of them over the top-level settings."""
+
+    paths: tuple[str, ...]
+    select: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+
+    def matches(self, rel_path: str) -> bool:
+        return any(glob_match(rel_path, pattern) for pattern in self.paths)
+
+
+@dataclass(frozen=True, slots=True)
+class PathPolicy:
+    """What the configuration says for one file: rules whose findings are dropped there and
+    severity overrides."""
+
+    drop: frozenset[str]
+    severity: Mapping[str, Severity]
+    # Names of the rules that run on this file (for `unused-ignore`).
+    enabled: frozenset[str]
 
 
 @dataclass
@@ -43,15 +72,81 @@ class LintConfig:
     exclude: tuple[str, ...] = ()
     # Replay settings from the configuration file (the replay command reads them).
     replay: Mapping[str, object] = field(default_factory=dict)
+    # Migration paths from the configuration file, and the directory that relative paths,
+    # globs and per-path overrides are resolved against (the configuration file's).
+    paths: tuple[str, ...] = ()
+    root: str | None = None
+    overrides: tuple[PathOverride, ...] = ()
+    # Suppression comments must give a reason (`ignore-without-reason` otherwise).
+    require_reason: bool = False
 
     def enabled_rules(self, rules: Iterable) -> list:
+        """The rules to run: those enabled at the top level plus any a per-path override
+        enables (their findings are then kept only where enabled, see `policy`)."""
         rules = list(rules)
-        if self.select:
-            chosen = [r for r in rules if _matches_any(r, self.select, explicit_all=True)]
-        else:
-            chosen = [r for r in rules if r.default_enabled]
-        chosen += [r for r in rules if r not in chosen and _matches_any(r, self.extend_select, True)]
-        return [r for r in chosen if not _matches_any(r, self.ignore, explicit_all=True)]
+        chosen = _choose(rules, self.select, self.extend_select, self.ignore)
+        for ov in self.overrides:
+            base = _choose(rules, ov.select, (), ()) if ov.select else chosen
+            extra = [r for r in rules if r not in chosen and (r in base or _matches_any(r, ov.extend_select))]
+            chosen += extra
+        return [r for r in rules if r in chosen]
+
+    def relative(self, path: str) -> str:
+        """`path` as the configuration's globs see it: relative to `root`, with `/`."""
+        if self.root is None or path.startswith("<"):
+            return path.replace(os.sep, "/")
+        return os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
+
+    def included(self, path: str) -> bool:
+        rel = self.relative(path)
+        if self.include and not any(glob_match(rel, p) for p in self.include):
+            return False
+        return not any(glob_match(rel, p) for p in self.exclude)
+
+    def policy(self, path: str, rules: Iterable, engine_rules: Iterable = ()) -> PathPolicy:
+        """Which findings to keep at `path` and with which severity."""
+        rules = list(rules)
+        enabled = _choose(rules, self.select, self.extend_select, self.ignore)
+        ignores = [self.ignore]
+        severity = dict(self.severity)
+        if self.overrides:
+            rel = self.relative(path)
+            for ov in self.overrides:
+                if not ov.matches(rel):
+                    continue
+                if ov.select:
+                    enabled = _choose(rules, ov.select, (), ())
+                enabled = enabled + [r for r in rules if r not in enabled and _matches_any(r, ov.extend_select)]
+                enabled = [r for r in enabled if not _matches_any(r, ov.ignore)]
+                ignores.append(ov.ignore)
+                severity.update(ov.severity)
+        names = frozenset(r.name for r in enabled)
+        drop = {r.name for r in rules if r.name not in names}
+        # The engine's own findings (9xx) are not chosen by `select`; only an explicit
+        # `ignore` turns them off.
+        drop.update(r.name for r in engine_rules if any(_matches_any(r, ig) for ig in ignores))
+        return PathPolicy(frozenset(drop), severity, names)
+
+    def apply(self, diagnostics: list, rules: Iterable, engine_rules: Iterable = ()) -> list:
+        """Drop findings of rules disabled for their file and apply severity overrides.
+        A no-op (no per-diagnostic work) without overrides, severities or ignores."""
+        if not (self.overrides or self.severity or self.ignore):
+            return diagnostics
+        rules = list(rules)
+        engine_rules = list(engine_rules)
+        cache: dict[str, PathPolicy] = {}
+        out = []
+        for d in diagnostics:
+            pol = cache.get(d.path)
+            if pol is None:
+                pol = cache[d.path] = self.policy(d.path, rules, engine_rules)
+            if d.rule in pol.drop:
+                continue
+            sev = pol.severity.get(d.rule)
+            if sev is not None:
+                d.severity = sev
+            out.append(d)
+        return out
 
     def rule_options(self, rule) -> dict:
         merged = dict(rule.options)
@@ -71,5 +166,57 @@ def selector_matches(rule, selector: str) -> bool:
     )
 
 
-def _matches_any(rule, selectors: Iterable[str], explicit_all: bool) -> bool:
+def _matches_any(rule, selectors: Iterable[str], explicit_all: bool = True) -> bool:
     return any(selector_matches(rule, s) for s in selectors)
+
+
+def _choose(rules: list, select, extend_select, ignore) -> list:
+    if select:
+        chosen = [r for r in rules if _matches_any(r, select)]
+    else:
+        chosen = [r for r in rules if r.default_enabled]
+    chosen += [r for r in rules if r not in chosen and _matches_any(r, extend_select)]
+    return [r for r in chosen if not _matches_any(r, ignore)]
+
+
+def glob_match(path: str, pattern: str) -> bool:
+    """Gitignore-like matching of a `/`-separated relative path: `*` and `?` stay within one
+    path component, `**` spans components; a pattern without `/` matches a file or directory
+    name at any depth; a pattern matching a directory matches everything under it."""
+    return _glob_regex(pattern).match(path) is not None
+
+
+@lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern:
+    pat = pattern.strip().replace(os.sep, "/")
+    if pat.startswith("./"):
+        pat = pat[2:]
+    anchored = "/" in pat.rstrip("/")
+    pat = pat.strip("/")
+    out, i = [], 0
+    while i < len(pat):
+        c = pat[i]
+        if pat.startswith("**/", i):
+            out.append("(?:[^/]*/)*")
+            i += 3
+        elif pat.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif c == "*":
+            out.append("[^/]*")
+            i += 1
+        elif c == "?":
+            out.append("[^/]")
+            i += 1
+        elif c == "[" and "]" in pat[i + 1:]:
+            j = pat.index("]", i + 1)
+            body = pat[i + 1 : j]
+            if body.startswith("!"):
+                body = "^" + body[1:]
+            out.append(f"[{body}]")
+            i = j + 1
+        else:
+            out.append(re.escape(c))
+            i += 1
+    prefix = "" if anchored else "(?:.*/)?"
+    return re.compile(f"{prefix}{''.join(out)}(?:/.*)?\\Z", re.S)

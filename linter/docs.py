@@ -93,6 +93,9 @@ def expected_files(root: Path) -> dict[Path, str]:
         "# Rules\n\nGenerated from rule metadata by `python -m schemalint.docs`.\n\n"
         + index_table(rules, "")
     )
+    from .config_file import generated_files
+
+    files.update(generated_files(root))
     readme = root / "README.md"
     if readme.exists():
         text = readme.read_text(encoding="utf-8")

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from .config import LintConfig
 from .diagnostics import Diagnostic
-from .engine_rules import INTERNAL_ERROR, INVALID_ENCODING
+from .engine_rules import ENGINE_RULES, INTERNAL_ERROR, INVALID_ENCODING
 from .model import Model
 from .parse import parse_migration
 from .rule import Context, Rule, make_diagnostic
@@ -19,6 +19,7 @@ class RuleSet:
 
     def __init__(self, rules: Iterable[Rule], config: LintConfig) -> None:
         major = config.pg_version[0]
+        self.all = rules = list(rules)
         self.rules = [r for r in config.enabled_rules(rules) if r.applies_to(major)]
         self.by_kind: dict[str, list[Rule]] = {}
         self.every_statement: list[Rule] = []
@@ -62,6 +63,24 @@ def _run(rule: Rule, fn, ctx: Context, args: tuple, out: list[Diagnostic], migra
         out.append(_internal_error(rule.name, migration, start, end, exc))
 
 
+def _suppress(out: list[Diagnostic], files: list, config: LintConfig, ruleset: RuleSet) -> list[Diagnostic]:
+    from . import suppress
+
+    known = {}
+    for rule in (*ruleset.all, *ENGINE_RULES):
+        known[rule.name] = known[rule.code] = rule.name
+    running = {r.name for r in ruleset.rules}
+    engine_names = {r.name for r in ENGINE_RULES}
+
+    def enabled_at(path: str) -> set[str]:
+        policy = config.policy(path, ruleset.all, ENGINE_RULES)
+        return ((policy.enabled & running) | engine_names) - policy.drop
+
+    kept, new = suppress.apply(out, files, known, enabled_at, config.require_reason)
+    # Findings about the comments obey the configuration too (`ignore: [unused-ignore]`).
+    return kept + config.apply(new, ruleset.all, ENGINE_RULES)
+
+
 class _Ctx(Context):
     __slots__ = ("config_options",)
 
@@ -85,6 +104,7 @@ def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Ru
     ctx.config_options = ruleset.options
     out: list[Diagnostic] = []
     statement_count = 0
+    with_directives: list = []  # (migration, statements) of files with suppression comments
 
     for migration in migrations:
         out.extend(migration.notes)
@@ -100,6 +120,8 @@ def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Ru
             result = parse_migration(migration)
         out.extend(result.errors)
         statement_count += len(result.statements)
+        if "schemalint:" in migration.text:
+            with_directives.append((migration, result.statements))
 
         target = model if migration.folds_into_model else Model(config.pg_version)
         target.begin_migration(migration, config.assume_in_transaction)
@@ -122,9 +144,10 @@ def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Ru
 
     if stats is not None:
         stats["statements"] = statement_count
-    if config.severity:
-        for d in out:
-            d.severity = config.severity_for(d.rule, d.severity)
+    # Per-path selection and severity overrides, then suppression comments.
+    out = config.apply(out, ruleset.all, ENGINE_RULES)
+    if with_directives:
+        out = _suppress(out, with_directives, config, ruleset)
     # Report in migration order (the order they apply), then by position.
     order = {m.path: i for i, m in enumerate(migrations)}
     out.sort(key=lambda d: (order.get(d.path, len(order)), d.path, d.line, d.column, d.code))

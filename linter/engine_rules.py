@@ -37,4 +37,40 @@ UNREADABLE_FILE = Rule(
     bad=(), good=(),
 )
 
-ENGINE_RULES = (INTERNAL_ERROR, PARSE_ERROR, INVALID_ENCODING, UNREADABLE_FILE)
+UNUSED_IGNORE = Rule(
+    code="SL904", name="unused-ignore", category="engine", severity=Severity.WARNING,
+    summary="A suppression comment suppresses nothing.",
+    why="The finding it was written for is gone (the statement changed or the rule no longer "
+        "fires), or it sits where no statement follows. A stale suppression would silently hide "
+        "a future finding of that rule on the statement. Rules the configuration turns off for "
+        "the file are not reported here.",
+    instead="Remove the comment, or the rule name from its list.",
+    bad=("-- schemalint: ignore[create-index-non-concurrently] built before launch\n"
+         "CREATE INDEX CONCURRENTLY orders_region_idx ON orders (region);",),
+    good=("-- schemalint: ignore[create-index-non-concurrently] built before launch\n"
+          "CREATE INDEX orders_region_idx ON orders (region);",),
+)
+UNKNOWN_IGNORE = Rule(
+    code="SL905", name="unknown-ignore", category="engine", severity=Severity.WARNING,
+    summary="A suppression comment names a rule that does not exist, or is malformed.",
+    why="A typo in a rule name suppresses nothing while looking as if it did.",
+    instead="Name rules by name or code, as `schemalint rules` lists them: "
+            "`-- schemalint: ignore[create-index-non-concurrently] reason`.",
+    bad=("-- schemalint: ignore[create-index-non-concurrent] built before launch\n"
+         "CREATE INDEX orders_region_idx ON orders (region);",),
+    good=("-- schemalint: ignore[SL101] built before launch\n"
+          "CREATE INDEX orders_region_idx ON orders (region);",),
+)
+IGNORE_WITHOUT_REASON = Rule(
+    code="SL906", name="ignore-without-reason", category="engine", severity=Severity.WARNING,
+    summary="A suppression comment gives no reason (only with `require_reason: true`).",
+    why="A reason tells reviewers and later readers why the hazard is acceptable here.",
+    instead="Write the reason after the rule list.",
+    bad=("-- schemalint: ignore[create-index-non-concurrently]\n"
+         "CREATE INDEX orders_region_idx ON orders (region);",),
+    good=("-- schemalint: ignore[create-index-non-concurrently] orders is empty until launch\n"
+          "CREATE INDEX orders_region_idx ON orders (region);",),
+)
+
+ENGINE_RULES = (INTERNAL_ERROR, PARSE_ERROR, INVALID_ENCODING, UNREADABLE_FILE, UNUSED_IGNORE,
+                UNKNOWN_IGNORE, IGNORE_WITHOUT_REASON)

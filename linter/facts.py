@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+from .diagnostics import Edit, Fix
 from .names import strings
 
 # Functions whose result can change within a statement. A volatile default on
@@ -80,3 +82,35 @@ def column_default(coldef: dict) -> dict | None:
 
 def is_table_alter(node: dict) -> bool:
     return node.get("objtype", "OBJECT_TABLE") == "OBJECT_TABLE"
+
+
+# --- column types on the final model (types rules) -----------------------------------
+
+def written_columns(model) -> Iterator[tuple]:
+    """(table, column) for every column of a permanent table whose type the history wrote
+    (CREATE TABLE, ADD COLUMN or ALTER COLUMN TYPE), so a finding has a place to point at.
+    Columns copied from a parent or a LIKE source have no site of their own and are skipped."""
+    for table in model.tables.values():
+        if table.kind not in ("table", "foreign table") or table.persistence == "t":
+            continue
+        for col in table.columns.values():
+            if col.type_site is not None:
+                yield table, col
+
+
+def site_text(site) -> str:
+    return site.migration.text[site.start:site.end]
+
+
+def replace_type_fix(site, pattern: re.Pattern, replacement: str, description: str, safe: bool):
+    """A Fix replacing the part of the type text at `site` matched by `pattern` (anchored at
+    its start) with `replacement`, in the case the user wrote (upper if their type was)."""
+    text = site_text(site)
+    m = pattern.match(text)
+    if m is None:
+        return None
+    new = m.expand(replacement)
+    letters = [c for c in m.group(0) if c.isalpha()]
+    if letters and all(c.isupper() for c in letters):
+        new = new.upper()
+    return Fix(description, (Edit(site.start + m.start(), site.start + m.end(), new),), safe=safe)

@@ -7,8 +7,11 @@ statement, then folds it. Statements the model does not understand are ignored.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 
+from .locks import LockMode, statement_locks
 from .names import (
     SERIAL_TYPES,
     is_array,
@@ -18,9 +21,20 @@ from .names import (
     type_mods,
     type_name,
 )
+from .rewrites import slow_reason
 from .source import Migration
 
 Key = tuple[str, str]  # (schema, name)
+
+# The text of a type name as written, from its first token: a possibly quoted and
+# qualified name, a second word (`character varying`, `double precision`), modifiers,
+# `with[out] time zone` and array bounds.
+_IDENT = r'(?:"(?:[^"]|"")*"|[A-Za-z_\x80-\uffff][\w$\x80-\uffff]*)'
+TYPE_TEXT = re.compile(
+    rf"{_IDENT}(?:\s*\.\s*{_IDENT})*(?:\s+(?:varying|precision)\b)?(?:\s*\([^()]*\))?"
+    r"(?:\s+with(?:out)?\s+time\s+zone\b)?(?:\s*\[\s*\d*\s*\])*",
+    re.I,
+)
 
 
 @dataclass(slots=True)
@@ -57,6 +71,10 @@ class Column:
     identity: str | None = None  # "always" / "by default"
     serial: str | None = None  # the serial pseudo-type written, e.g. "bigserial"
     generated: bool = False  # GENERATED ALWAYS AS (expr) STORED
+    # Where the column's current type was written (CREATE TABLE, ADD COLUMN or the last
+    # ALTER COLUMN TYPE): the span covers the whole type text, e.g. `timestamp(3) without
+    # time zone`, so a finding can underline it and a fix can replace it.
+    type_site: Site | None = None
 
 
 @dataclass(slots=True)
@@ -85,6 +103,12 @@ class Index:
     method: str = "btree"
     constraint: str | None = None  # set when the index backs a PK/UNIQUE/EXCLUDE constraint
     site: Site | None = None
+    # Comparable forms of what the index stores, to tell duplicate and redundant indexes:
+    # one key per element (column or expression, with opclass, collation and ordering),
+    # the INCLUDE columns and the WHERE predicate, all with parser locations stripped.
+    elements: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    predicate: str | None = None
 
 
 @dataclass(slots=True)
@@ -123,7 +147,36 @@ class Session:
     implicit: bool = False  # the framework runs the file inside a transaction
     lock_timeout: bool = False
     statement_timeout: bool = False
+    timezone: str | None = None  # SET TIME ZONE / SET timezone in this file
     created: set = field(default_factory=set)  # keys of relations created in this file
+    # Key -> index of the last statement of this file that gave an object that name (by
+    # creating it or renaming something to it), and renamed key -> its name before this file's
+    # rename. Together they show a swap (`RENAME t TO t_old; RENAME t_new TO t`) or a
+    # drop-and-recreate, which leave the name in place for readers. Keys: (schema, relation),
+    # (schema, table, column), ("type"|"function", schema, name), ("schema", name).
+    named_at: dict = field(default_factory=dict)
+    renamed_from: dict = field(default_factory=dict)
+    # Transaction facts (read by the transaction, locking and timeout rules).
+    open_begin: object = None  # the BEGIN statement of the open explicit transaction
+    orphan_ends: list = field(default_factory=list)  # COMMIT/ROLLBACK with no transaction open
+    # A COMMIT/ROLLBACK ran with no explicit BEGIN open (ending the framework's transaction, or
+    # none): the `COMMIT; ...; BEGIN;` idiom for stepping out of the framework's transaction.
+    escaped_framework_tx: bool = False
+    # ACCESS EXCLUSIVE locks on pre-existing relations held by the open transaction:
+    # key -> the statement that took it. Held until COMMIT (13.3.1: "Once acquired, a lock is
+    # normally held until the end of the transaction").
+    access_exclusive: dict = field(default_factory=dict)
+    # A later statement in that transaction already extended the hold (waited on another
+    # relation's lock or did slow work).
+    access_exclusive_extended: bool = False
+    # Constraints added NOT VALID in the open transaction: (table key, name) -> statement.
+    not_valid_in_tx: dict = field(default_factory=dict)
+    # The first statement of this file that took a lock blocking reads or writes on a
+    # pre-existing relation with no lock_timeout set: (statement, LockClaim).
+    first_unguarded_lock: tuple | None = None
+    # The first slow statement (scan/rewrite/index build under a lock blocking reads or
+    # writes on a pre-existing relation) with no statement_timeout set: (statement, reason).
+    first_unbounded_slow: tuple | None = None
 
     @property
     def in_transaction(self) -> bool:
@@ -149,7 +202,7 @@ def _truncate(name: str) -> str:
     return raw[:63].decode("utf-8", errors="ignore")
 
 
-def proven_not_null(expr: dict | None) -> frozenset:
+def not_null_columns_of(expr: dict | None) -> frozenset:
     """Columns a CHECK expression proves non-null: `a IS NOT NULL AND b IS NOT NULL` -> {a, b}.
     PostgreSQL 12+ uses such a validated constraint to skip SET NOT NULL's scan."""
     expr = expr or {}
@@ -157,7 +210,7 @@ def proven_not_null(expr: dict | None) -> frozenset:
     if bool_expr and bool_expr.get("boolop") == "AND_EXPR":
         out: frozenset = frozenset()
         for arg in bool_expr.get("args") or ():
-            out |= proven_not_null(arg)
+            out |= not_null_columns_of(arg)
         return out
     test = expr.get("NullTest")
     if not test or test.get("nulltesttype") != "IS_NOT_NULL":
@@ -178,6 +231,9 @@ class Model:
         self.function_volatility: dict[str, str] = {}
         self.search_schema = "public"
         self.session = Session()
+        self._index = -1  # index of the statement being folded (for Session.named_at)
+        self._locks_for = None
+        self._locks: list = []
 
     # --- lookups -------------------------------------------------------------------
     def key(self, rangevar: dict) -> Key:
@@ -202,10 +258,69 @@ class Model:
         self.search_schema = "public"
 
     # --- folding ------------------------------------------------------------------
+    def statement_locks(self, stmt) -> list:
+        """`locks.statement_locks` for `stmt` against this model, computed once per statement
+        (rules and the fold share it). Call it before `stmt` is folded."""
+        if self._locks_for is not stmt:
+            self._locks_for = stmt
+            self._locks = statement_locks(stmt, self, self.pg_version)
+        return self._locks
+
     def fold(self, stmt) -> None:
+        claims = self.statement_locks(stmt)
+        self._note_locks(stmt, claims)
         handler = _FOLDERS.get(stmt.kind)
         if handler is not None:
+            self._index = stmt.index
             handler(self, stmt, stmt.node)
+        self._hold_locks(stmt, claims)
+
+    def _blocking_claim(self, claims):
+        """The first claim blocking reads or writes on a relation that existed before this file."""
+        for c in claims:
+            if ("reads" in c.blocks or "writes" in c.blocks) and c.relation not in self.session.created:
+                return c
+        return None
+
+    def _note_locks(self, stmt, claims) -> None:
+        s = self.session
+        blocking = self._blocking_claim(claims) if claims else None
+        if blocking is None:
+            return
+        if not s.lock_timeout and s.first_unguarded_lock is None:
+            s.first_unguarded_lock = (stmt, blocking)
+        if not s.statement_timeout and s.first_unbounded_slow is None:
+            why = slow_reason(stmt, self, self.pg_version[0], (s.timezone or "").upper() == "UTC")
+            if why:
+                s.first_unbounded_slow = (stmt, why)
+
+    def extends_exclusive_hold(self, stmt, claims) -> bool:
+        """Would `stmt` make the ACCESS EXCLUSIVE locks this transaction holds last longer in a
+        way that matters: it waits for a lock on another pre-existing relation, does slow work
+        (scan, rewrite, index build), or runs DML or procedural code."""
+        if stmt.kind in _NO_WORK:
+            return False
+        if stmt.kind in _WORK:
+            return True
+        s = self.session
+        if any(c.relation not in s.access_exclusive and c.relation not in s.created for c in claims):
+            return True
+        return slow_reason(stmt, self, self.pg_version[0]) is not None
+
+    def _hold_locks(self, stmt, claims) -> None:
+        s = self.session
+        if not s.in_transaction:
+            s.access_exclusive.clear()
+            s.access_exclusive_extended = False
+            s.not_valid_in_tx.clear()
+            return
+        if stmt.kind == "TransactionStmt":
+            return
+        if s.access_exclusive and not s.access_exclusive_extended:
+            s.access_exclusive_extended = self.extends_exclusive_hold(stmt, claims)
+        for c in claims:
+            if c.mode == LockMode.ACCESS_EXCLUSIVE and c.relation not in s.created:
+                s.access_exclusive.setdefault(c.relation, stmt)
 
     def _site(self, stmt, location: int | None = None) -> Site:
         if location is None:
@@ -213,8 +328,40 @@ class Model:
         start, end = stmt.span_at(location)
         return Site(stmt.migration, start, end, stmt.sql)
 
-    def _mark_created(self, key: Key) -> None:
+    def _mark_created(self, key: tuple) -> None:
         self.session.created.add(key)
+        self.session.named_at[key] = self._index
+
+    def rename_keys(self, node: dict) -> tuple[tuple, tuple] | None:
+        """(old key, new key) of a RenameStmt, in the key forms of `Session.named_at`."""
+        rtype = node.get("renameType")
+        new = node.get("newname", "")
+        rel = node.get("relation")
+        if rtype in _RELATION_KINDS and rel:
+            key = self.key(rel)
+            return key, (key[0], new)
+        if rtype == "OBJECT_COLUMN" and rel:
+            key = self.key(rel)
+            return (*key, node.get("subname", "")), (*key, new)
+        if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+            obj = node.get("object") or {}
+            names = strings(obj.get("List", {}).get("items")) or strings(obj.get("TypeName", {}).get("names"))
+            if names:
+                key = qualified_key(names, self.search_schema)
+                return ("type", *key), ("type", key[0], new)
+        if rtype in ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE", "OBJECT_AGGREGATE"):
+            names = strings((node.get("object") or {}).get("ObjectWithArgs", {}).get("objname"))
+            if names:
+                key = qualified_key(names, self.search_schema)
+                return ("function", *key), ("function", key[0], new)
+        if rtype == "OBJECT_SCHEMA":
+            return ("schema", node.get("subname", "")), ("schema", new)
+        return None
+
+    @staticmethod
+    def _type_site(stmt, location: int) -> Site:
+        start, end = stmt.span_matching(location, TYPE_TEXT)
+        return Site(stmt.migration, start, end, stmt.sql)
 
     # CREATE TABLE
     def _create_table(self, stmt, node: dict) -> None:
@@ -271,7 +418,11 @@ class Model:
             col.serial, col.type, col.not_null = tname, SERIAL_TYPES[tname], True
         if coldef.get("raw_default"):
             col.default = coldef["raw_default"]
+        tloc = tnode.get("location")
+        if tloc is not None and tloc >= 0:
+            col.type_site = self._type_site(stmt, tloc)
         table.columns[col.name] = col
+        self._mark_created((*table.key, col.name))
         for c in coldef.get("constraints") or ():
             con = c.get("Constraint", {})
             contype = con.get("contype")
@@ -326,8 +477,11 @@ class Model:
             constraint.on_delete = con.get("fk_del_action")
         elif kind == "check":
             constraint.expr = con.get("raw_expr")
-            constraint.not_null_columns = proven_not_null(constraint.expr)
+            constraint.not_null_columns = not_null_columns_of(constraint.expr)
         table.constraints[name] = constraint
+        self._mark_created(("constraint", *table.key, name))
+        if con.get("skip_validation") and table.key not in self.session.created and self.session.in_transaction:
+            self.session.not_valid_in_tx[(table.key, name)] = stmt
         if kind == "primary":
             for c in cols:
                 if c in table.columns:
@@ -349,7 +503,10 @@ class Model:
                     partial=bool(con.get("where_clause")),
                     method=con.get("access_method") or "btree",
                     constraint=name,
-                    site=self._site(stmt),
+                    site=self._site(stmt, con.get("location") if location is None else location),
+                    elements=tuple(_element_shape({"name": c}) for c in cols) if kind != "exclusion" else (),
+                    include=tuple(strings(con.get("including"))),
+                    predicate=_shape(con["where_clause"]) if con.get("where_clause") else None,
                 )
 
     @staticmethod
@@ -389,15 +546,20 @@ class Model:
                 for ikey, idx in list(self.indexes.items()):
                     if idx.table == table.key and name in idx.columns:
                         del self.indexes[ikey]
-            elif sub == "AT_AlterColumnType" and col:
+            elif sub == "AT_AlterColumnType" and (col or table.external):
+                if col is None:  # a column of a table older than the history: now we know its type
+                    col = table.columns[name] = Column(name=name, type="")
                 tnode = cmd["def"]["ColumnDef"]["typeName"]
                 col.type, col.mods, col.array = type_name(tnode), type_mods(tnode), is_array(tnode)
+                if tnode.get("location", -1) >= 0:
+                    col.type_site = self._type_site(stmt, tnode["location"])
             elif sub == "AT_SetNotNull" and col:
                 col.not_null = True
             elif sub == "AT_DropNotNull" and col:
                 col.not_null = False
             elif sub == "AT_ColumnDefault" and col:
                 col.default = cmd.get("def")
+                col.serial = None  # its nextval() default is replaced or gone: no longer a serial
             elif sub == "AT_AddIdentity" and col:
                 con = cmd["def"]["Constraint"]
                 col.identity = "always" if con.get("generated_when") == "a" else "by default"
@@ -442,15 +604,25 @@ class Model:
             partial=bool(node.get("whereClause")),
             method=node.get("accessMethod", "btree"),
             site=self._site(stmt),
+            elements=tuple(_element_shape(p["IndexElem"]) for p in node.get("indexParams") or ()),
+            include=tuple(p["IndexElem"].get("name") or _shape(p["IndexElem"])
+                          for p in node.get("indexIncludingParams") or ()),
+            predicate=_shape(node["whereClause"]) if node.get("whereClause") else None,
         )
-        if table_key in self.session.created:
-            self._mark_created(key)
+        # An index is new in this migration whatever its table: dropping it again in the
+        # same file breaks nobody.
+        self._mark_created(key)
 
     # DROP ...
     def _drop(self, stmt, node: dict) -> None:
         kind = node.get("removeType")
         for obj in node.get("objects") or ():
-            names = strings(obj.get("List", {}).get("items")) if "List" in obj else strings([obj])
+            if "List" in obj:
+                names = strings(obj["List"].get("items"))
+            elif "TypeName" in obj:
+                names = strings(obj["TypeName"].get("names"))
+            else:
+                names = strings([obj])
             if not names:
                 continue
             key = qualified_key(names, self.search_schema)
@@ -472,6 +644,16 @@ class Model:
     def _rename(self, stmt, node: dict) -> None:
         rtype = node.get("renameType")
         new = node.get("newname", "")
+        keys = self.rename_keys(node)
+        if keys is not None:
+            old_key, new_key = keys
+            s = self.session
+            s.renamed_from[new_key] = s.renamed_from.pop(old_key, old_key)
+            s.named_at[new_key] = self._index
+            if old_key in s.created:
+                self._mark_created(new_key)
+            if old_key[0] == "type" and old_key[1:] in self.types:
+                self.types[new_key[1:]] = self.types.pop(old_key[1:])
         if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
             key = self.key(node["relation"])
             table = self.tables.pop(key, None)
@@ -536,14 +718,26 @@ class Model:
         self._mark_created(key)
 
     def _create_type(self, stmt, node: dict, kind: str) -> None:
-        names = strings(node.get("typeName") or node.get("domainname"))
+        # CREATE DOMAIN: `domainname` is the new type, `typeName` its base type.
+        names = strings(node["domainname"] if "domainname" in node else node.get("typeName"))
         if names:
-            self.types[qualified_key(names, self.search_schema)] = kind
+            key = qualified_key(names, self.search_schema)
+            self.types[key] = kind
+            self._mark_created(key)
+            self._mark_created(("type", *key))
+
+    def _create_composite(self, stmt, node: dict) -> None:
+        rel = node.get("typevar") or {}
+        if rel.get("relname"):
+            key = self.key(rel)
+            self.types[key] = "composite"
+            self._mark_created(("type", *key))
 
     def _create_function(self, stmt, node: dict) -> None:
         names = strings(node.get("funcname"))
         if not names:
             return
+        self._mark_created(("function", *qualified_key(names, self.search_schema)))
         volatility = "volatile"  # CREATE FUNCTION's default
         for opt in node.get("options") or ():
             d = opt.get("DefElem", {})
@@ -554,18 +748,32 @@ class Model:
     def _create_schema(self, stmt, node: dict) -> None:
         if node.get("schemaname"):
             self.schemas.add(node["schemaname"])
+            self._mark_created(("schema", node["schemaname"]))
+
 
     def _transaction(self, stmt, node: dict) -> None:
         kind = node.get("kind")
         s = self.session
         if kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
+            if not s.in_transaction:
+                s.open_begin = stmt
             s.explicit_depth += 1
         elif kind in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_COMMIT_PREPARED",
                       "TRANS_STMT_ROLLBACK_PREPARED", "TRANS_STMT_PREPARE"):
+            if not s.in_transaction and kind in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
+                # PostgreSQL: "WARNING: there is no transaction in progress".
+                s.orphan_ends.append(stmt)
+            if s.explicit_depth == 0:
+                s.escaped_framework_tx = True
             # COMMIT ends every open level: PostgreSQL has no nested BEGIN.
             # and also the framework's implicit transaction, if there was one.
             s.explicit_depth = 0
             s.implicit = False
+            s.open_begin = None
+            # Locks are released at the end of the transaction (13.3.1).
+            s.access_exclusive.clear()
+            s.access_exclusive_extended = False
+            s.not_valid_in_tx.clear()
 
     def _variable_set(self, stmt, node: dict) -> None:
         name = node.get("name")
@@ -576,6 +784,8 @@ class Model:
             self.session.lock_timeout = enabled
         elif name == "statement_timeout":
             self.session.statement_timeout = enabled
+        elif name == "timezone":
+            self.session.timezone = None if reset else str(value)
         elif name == "search_path" and not reset:
             first = strings(node.get("args") and [
                 {"String": {"sval": (a.get("A_Const", {}).get("sval") or {}).get("sval", "")}}
@@ -583,6 +793,48 @@ class Model:
             ])
             if first and first[0]:
                 self.search_schema = first[0].split(",")[0].strip().strip('"')
+
+
+    def _select(self, stmt, node: dict) -> None:
+        # SELECT set_config('lock_timeout', '5s', false) sets it as SET does.
+        for target in node.get("targetList") or ():
+            call = (target.get("ResTarget", {}).get("val") or {}).get("FuncCall")
+            if not call or strings(call.get("funcname"))[-1:] != ["set_config"]:
+                continue
+            args = [(a.get("A_Const", {}).get("sval") or {}).get("sval") for a in call.get("args") or ()]
+            if len(args) >= 2 and args[0] in ("lock_timeout", "statement_timeout"):
+                setattr(self.session, args[0], args[1] not in (None, "0", ""))
+
+
+# Statements that never lengthen a held lock in a way that matters / that always do work.
+_NO_WORK = frozenset({"TransactionStmt", "VariableSetStmt", "VariableShowStmt", "CommentStmt",
+                      "GrantStmt", "GrantRoleStmt", "AlterOwnerStmt"})
+_WORK = frozenset({"DoStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "CopyStmt",
+                   "CallStmt"})
+
+
+def _strip_locations(node):
+    if isinstance(node, dict):
+        return {k: _strip_locations(v) for k, v in node.items() if k != "location"}
+    if isinstance(node, list):
+        return [_strip_locations(v) for v in node]
+    return node
+
+
+def _shape(node: dict) -> str:
+    """A location-free canonical form of a node, to compare index elements and predicates."""
+    return json.dumps(_strip_locations(node), sort_keys=True, separators=(",", ":"))
+
+
+def _element_shape(elem: dict) -> str:
+    """An index element without the parser's defaults: `(a)` from CREATE INDEX equals the
+    `(a)` of a UNIQUE constraint; ASC is btree's default order."""
+    kept = {k: elem[k] for k in ("name", "expr", "collation", "opclass", "opclassopts") if elem.get(k)}
+    if elem.get("ordering") not in (None, "SORTBY_DEFAULT", "SORTBY_ASC"):
+        kept["ordering"] = elem["ordering"]
+    if elem.get("nulls_ordering") not in (None, "SORTBY_NULLS_DEFAULT"):
+        kept["nulls_ordering"] = elem["nulls_ordering"]
+    return _shape(kept)
 
 
 def _setting_value(node: dict):
@@ -597,6 +849,9 @@ def _setting_value(node: dict):
     return "?"
 
 
+_RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE",
+                   "OBJECT_SEQUENCE", "OBJECT_INDEX")
+
 _FOLDERS = {
     "CreateStmt": Model._create_table,
     "CreateTableAsStmt": Model._create_table_as,
@@ -610,7 +865,9 @@ _FOLDERS = {
     "CreateEnumStmt": lambda m, s, n: m._create_type(s, n, "enum"),
     "CreateDomainStmt": lambda m, s, n: m._create_type(s, n, "domain"),
     "CreateSchemaStmt": Model._create_schema,
+    "CompositeTypeStmt": Model._create_composite,
     "CreateFunctionStmt": Model._create_function,
     "TransactionStmt": Model._transaction,
     "VariableSetStmt": Model._variable_set,
+    "SelectStmt": Model._select,
 }

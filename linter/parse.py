@@ -107,6 +107,15 @@ class Statement:
         end = m.end() if m else char + 1
         return self._offsets.original(char), self._offsets.original(end)
 
+    def span_matching(self, location: int, pattern: re.Pattern) -> tuple[int, int]:
+        """Character span of `pattern` matched at a node's byte `location` (falls back to
+        the token there when it does not match)."""
+        char = self._offsets.char_of_byte(location)
+        m = pattern.match(self._offsets.text, char)
+        if m is None or m.end() == char:
+            return self.span_at(location)
+        return self._offsets.original(char), self._offsets.original(m.end())
+
     def offset_of(self, location: int) -> int:
         return self._offsets.byte_to_original(location)
 

@@ -1,3 +1,4 @@
+from schemalint.advice import claim_on, lock_sentence
 from schemalint.diagnostics import Edit, Fix, Severity
 from schemalint.names import display_name
 from schemalint.rule import Rule
@@ -31,7 +32,8 @@ def check(stmt, ctx):
     node = stmt.node
     if node.get("concurrent") or ctx.created_here(node["relation"]):
         return
-    table = display_name(ctx.key(node["relation"]))
+    key = ctx.key(node["relation"])
+    table = display_name(key)
     # Insert CONCURRENTLY right after INDEX (after UNIQUE INDEX as well).
     text = stmt.text
     upper = text.upper()
@@ -39,7 +41,9 @@ def check(stmt, ctx):
     fix = None
     if at != -1:
         pos = stmt.start + at + len("INDEX")
-        fix = Fix("add CONCURRENTLY", (Edit(pos, pos, " CONCURRENTLY"),), safe=True)
+        # CREATE INDEX CONCURRENTLY fails inside a transaction block: safe only outside one.
+        fix = Fix("add CONCURRENTLY (safe only outside a transaction block)",
+                  (Edit(pos, pos, " CONCURRENTLY"),), safe=not ctx.in_transaction)
     sql = text.replace(text[at:at + 5], "INDEX CONCURRENTLY", 1) if at != -1 else text
     help_text = ("Build it without blocking writes, in a migration outside a transaction block:\n"
                  "    " + sql.replace("\n", "\n    ") + ";")
@@ -57,7 +61,7 @@ def check(stmt, ctx):
         )
         fix = None
     yield ctx.report(
-        f"building this index takes a SHARE lock on `{table}`: writes to it are blocked "
+        f"building this index takes {lock_sentence(claim_on(ctx, stmt, key), table)} "
         "until the build finishes",
         location=node["relation"].get("location"),
         help=help_text,

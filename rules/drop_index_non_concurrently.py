@@ -1,3 +1,4 @@
+from schemalint.advice import claim_on, lock_sentence
 from schemalint.diagnostics import Edit, Fix, Severity
 from schemalint.names import display_name, qualified_key, strings
 from schemalint.rule import Rule
@@ -31,16 +32,22 @@ def check(stmt, ctx):
         index = ctx.model.indexes.get(key)
         if index is not None and ctx.created_here(index.table):
             continue
-        on = f" on `{display_name(index.table)}`" if index else ""
+        on = (lock_sentence(claim_on(ctx, stmt, index.table), display_name(index.table))
+              if index else "an ACCESS EXCLUSIVE lock on its table")
         text = stmt.text
         at = text.upper().find("INDEX")
         pos = stmt.start + at + len("INDEX")
         yield ctx.report(
-            f"dropping index `{display_name(key)}` takes an ACCESS EXCLUSIVE lock{on}: "
-            "reads and writes queue behind it",
+            f"dropping index `{display_name(key)}` takes {on}; while it waits for running "
+            "queries, new ones queue behind it",
             help="Drop it without blocking, in a migration outside a transaction block:\n"
                  f"    DROP INDEX CONCURRENTLY {'IF EXISTS ' if node.get('missing_ok') else ''}"
                  f"{display_name(key)};",
-            fix=Fix("add CONCURRENTLY", (Edit(pos, pos, " CONCURRENTLY"),)) if at != -1 else None,
+            # DROP INDEX CONCURRENTLY fails inside a transaction block, and takes one index
+            # and no CASCADE.
+            fix=Fix("add CONCURRENTLY (safe only outside a transaction block)",
+                    (Edit(pos, pos, " CONCURRENTLY"),), safe=not ctx.in_transaction)
+            if at != -1 and len(node["objects"]) == 1 and node.get("behavior") != "DROP_CASCADE"
+            else None,
         )
         return

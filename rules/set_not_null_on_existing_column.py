@@ -1,6 +1,7 @@
 from schemalint.diagnostics import Severity
 from schemalint.facts import alter_commands
 from schemalint.names import display_name, quote_ident
+from schemalint.rewrites import proven_not_null
 from schemalint.rule import Rule
 
 RULE = Rule(
@@ -34,17 +35,6 @@ RULE = Rule(
 )
 
 
-def _proven_not_null(table, column: str, pg_major: int) -> bool:
-    # PG 12+: SET NOT NULL skips the full scan when a valid CHECK constraint implies it
-    # (release notes 12, "Allow ALTER TABLE ... SET NOT NULL to avoid unnecessary table scans").
-    if table is None or pg_major < 12:
-        return False
-    return any(
-        c.kind == "check" and c.validated and column in c.not_null_columns
-        for c in table.constraints.values()
-    )
-
-
 def check(stmt, ctx):
     node = stmt.node
     if ctx.created_here(node["relation"]):
@@ -55,7 +45,7 @@ def check(stmt, ctx):
         if cmd.get("subtype") != "AT_SetNotNull":
             continue
         column = cmd.get("name", "")
-        if _proven_not_null(table, column, ctx.pg_major):
+        if proven_not_null(table, column, ctx.pg_major):
             continue
         col = quote_ident(column)
         check_name = quote_ident(f"{ctx.key(node['relation'])[1]}_{column}_not_null")

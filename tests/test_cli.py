@@ -61,6 +61,7 @@ def test_check_is_the_default_command(capsys):
 
 def test_stdin_with_filename():
     code, out, err = run_cli("check", "-", "--stdin-filename", "db/042_idx.sql",
+                             "--select", "create-index-non-concurrently",
                              stdin=b"CREATE INDEX i ON orders (c);\n")
     assert code == 1, err
     assert out.startswith("db/042_idx.sql:1:19: error SL101 [create-index-non-concurrently]")
@@ -102,7 +103,7 @@ def test_syntax_error_is_a_finding_with_position(tmp_path):
 def test_bom_and_crlf_file(tmp_path):
     f = tmp_path / "001.sql"
     f.write_bytes("\ufeff-- día\r\nCREATE INDEX i ON t (a);\r\n".encode("utf-8"))
-    code, out, _ = run_cli("check", str(f), "--format", "json")
+    code, out, _ = run_cli("check", str(f), "--format", "json", "--select", "SL101")
     (d,) = json.loads(out)["diagnostics"]
     assert (d["line"], d["column"], d["end_line"], d["end_column"]) == (2, 19, 2, 20)
 
@@ -110,7 +111,7 @@ def test_bom_and_crlf_file(tmp_path):
 def test_non_utf8_file_is_reported_and_the_rest_checked(tmp_path):
     (tmp_path / "001.sql").write_bytes(b"SELECT 'caf\xe9';\nCREATE INDEX i ON t (a);\n")
     (tmp_path / "002.sql").write_text("CREATE INDEX j ON t (b);\n")
-    code, out, err = run_cli("check", str(tmp_path), "--format", "json")
+    code, out, err = run_cli("check", str(tmp_path), "--format", "json", "--select", "SL101")
     assert code == 1, err
     got = {(Path(d["path"]).name, d["rule"], d["line"], d["column"]) for d in json.loads(out)["diagnostics"]}
     assert got == {
@@ -134,7 +135,7 @@ def test_unreadable_file_is_reported_and_the_rest_checked(tmp_path):
 def test_broken_symlink_is_reported_and_the_rest_checked(tmp_path):
     (tmp_path / "001.sql").symlink_to(tmp_path / "gone.sql")
     (tmp_path / "002.sql").write_text("CREATE INDEX j ON t (b);\n")
-    code, out, _ = run_cli("check", str(tmp_path), "--format", "json")
+    code, out, _ = run_cli("check", str(tmp_path), "--format", "json", "--select", "SL101")
     got = sorted((Path(d["path"]).name, d["rule"]) for d in json.loads(out)["diagnostics"])
     assert code == 1
     assert got == [("001.sql", "unreadable-file"), ("002.sql", "create-index-non-concurrently")]

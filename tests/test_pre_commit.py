@@ -104,7 +104,9 @@ def test_hook_passes_on_a_good_migration_and_ignores_other_files(hook_repo, tmp_
                     reason="needs configuration `paths` (the config work on issue 5)")
 def test_hook_folds_the_history_but_reports_only_staged_files(hook_repo, tmp_path):
     history = {
-        ".schemalint.yaml": "paths:\n  - db/migrations\n",
+        # Two rules, so that rules added later do not change what this test sees.
+        ".schemalint.yaml": "paths:\n  - db/migrations\n"
+                            "select: [create-index-non-concurrently, set-not-null-on-existing-column]\n",
         "db/migrations/001_customers.sql": "CREATE TABLE customers (id bigint PRIMARY KEY, email text,"
                                            " created_at timestamptz, updated_at timestamptz);\n",
         # A committed finding: not staged, so the hook must not report it.

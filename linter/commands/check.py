@@ -38,6 +38,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--extend-select", metavar="RULES", default=None,
                    help="enable these rules in addition to the selection")
     p.add_argument("--ignore", metavar="RULES", default=None, help="disable these rules")
+    add_gate_arguments(p)
+    p.add_argument("--fix", action="store_true",
+                   help="apply safe fixes to the migration files and report what is left")
+    p.add_argument("--unsafe-fixes", action="store_true",
+                   help="with --fix or --diff, also apply fixes that change behaviour")
+    p.add_argument("--diff", action="store_true",
+                   help="print the fixes as a unified diff instead of writing them")
     color = p.add_mutually_exclusive_group()
     color.add_argument("--color", dest="color", action="store_const", const=True, default=None,
                        help="always colour the text output")
@@ -45,40 +52,40 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                        help="never colour the text output")
 
 
-def _split(value: str | None) -> tuple[str, ...]:
-    return tuple(s.strip() for s in value.split(",") if s.strip()) if value else ()
+def add_gate_arguments(p: argparse.ArgumentParser) -> None:
+    """Configuration file, baseline and changed-only flags (see config_file.py and gate.py)."""
+    from ..config_file import add_arguments as add_config_arguments
+
+    add_config_arguments(p)
+    g = p.add_argument_group("baseline and changed-only")
+    g.add_argument("--baseline", metavar="PATH", default=None,
+                   help="report only findings not in this baseline file (default: "
+                        ".schemalint-baseline.json next to the configuration file, if it exists)")
+    g.add_argument("--no-baseline", action="store_true", help="report baselined findings too")
+    g.add_argument("--prune-baseline", action="store_true",
+                   help="remove baseline entries that no longer occur from the baseline file")
+    g.add_argument("--changed-since", metavar="GIT_REF", default=None,
+                   help="report only findings in files added or modified since the merge base "
+                        "with GIT_REF (the whole history is still checked for context)")
 
 
 def build_config(args):
     """The effective LintConfig: defaults, then the configuration file, then CLI flags."""
-    from ..config import LintConfig, parse_pg_version
-    from ..rules_catalog import validate_selectors
+    from ..config_file import resolve
 
-    config = LintConfig()
-    if args.pg_version is not None:
-        try:
-            config.pg_version = parse_pg_version(args.pg_version)
-        except ValueError as exc:
-            raise UsageError(f"--pg-version: {exc}") from None
-    if args.assume_in_transaction:
-        config.assume_in_transaction = True
-    for flag in ("select", "extend_select", "ignore"):
-        values = _split(getattr(args, flag))
-        if values:
-            validate_selectors(values, f"--{flag.replace('_', '-')}")
-            setattr(config, flag, values)
-    if args.fail_on:
-        config.fail_on = args.fail_on
-    return config
+    args.resolved = resolve(args)
+    return args.resolved.config
 
 
 def collect(args, config):
     """Discover the migrations to check, in apply order. Returns (migrations, unreadable)."""
     from ..discover import discover, read_stdin
+    from ..gate import included, plan_paths
 
-    paths = args.paths
+    paths, args.report_only = plan_paths(args.paths, config)
     if not paths:
-        raise UsageError("no paths given: `schemalint check migrations/` (or - for standard input)")
+        raise UsageError("no paths given: `schemalint check migrations/` (or - for standard input), "
+                         "or `paths:` in .schemalint.yaml")
     migrations, unreadable = [], []
     file_paths = [p for p in paths if p != "-"]
     if file_paths:
@@ -87,6 +94,7 @@ def collect(args, config):
             raise UsageError("no such file or directory: " + ", ".join(found.missing))
         migrations.extend(found.migrations)
         unreadable.extend(found.unreadable)
+    migrations, unreadable = included(migrations, unreadable, config)
     if "-" in paths:
         migrations.append(read_stdin(args.stdin_filename or "<stdin>"))
     return migrations, unreadable
@@ -105,8 +113,10 @@ def unreadable_diagnostics(unreadable):
 
 
 def gate(diagnostics, migrations, config, args):
-    """Suppression comments, the baseline and changed-only filtering."""
-    return diagnostics
+    """The baseline and changed-only filtering (suppression comments are the engine's)."""
+    from ..gate import apply
+
+    return apply(diagnostics, migrations, config, args)
 
 
 def parse_outputs(args) -> list[tuple[str, str]]:
@@ -127,6 +137,39 @@ def emit(result, args) -> None:
         write_reports(result, args.format, parse_outputs(args), sys.stdout)
     except OSError as exc:
         raise UsageError(f"--output: cannot write {exc.filename}: {exc.strerror}") from None
+
+
+def apply_fixes(diagnostics, migrations, args) -> int | None:
+    """--diff: print the fixes as a unified diff and return the exit code (1 when there are
+    any). --fix: write them and return None; the caller lints the fixed files again so the
+    report shows what is left, at its new position."""
+    from ..fix import UNSAFE, check_writable, plan_fixes, unified_diff, write_fixes
+
+    stdin_path = (args.stdin_filename or "<stdin>") if "-" in args.paths else None
+    if args.fix and not args.diff and stdin_path is not None:
+        raise UsageError("--fix cannot write to standard input; use --diff to see the fixes")
+    sources = {m.path: m.text for m in migrations}
+    fixable = {d.path for d in diagnostics if d.fix is not None}
+    refuse = {} if args.diff else check_writable(fixable - {stdin_path}, sources)
+    plan = plan_fixes(diagnostics, sources, unsafe=args.unsafe_fixes, refuse=refuse)
+    n = len(plan.applied)
+    if args.diff:
+        sys.stdout.write(unified_diff(plan))
+        print(f"{n} fix{'es' if n != 1 else ''} would be applied", file=sys.stderr)
+    else:
+        write_fixes(plan)
+        print(f"fixed {n} finding{'s' if n != 1 else ''} in {len(plan.files)} "
+              f"file{'s' if len(plan.files) != 1 else ''}", file=sys.stderr)
+    unsafe = [d for d, reason in plan.skipped if reason is UNSAFE]
+    for d, reason in plan.skipped:
+        if reason is not UNSAFE:
+            print(f"{d.path}:{d.line}:{d.column}: {d.rule}: not fixed: {reason}", file=sys.stderr)
+    if unsafe:
+        print(f"{len(unsafe)} more fix{'es' if len(unsafe) != 1 else ''} available with "
+              "--unsafe-fixes (they change behaviour: read each rule's fix note)", file=sys.stderr)
+    if args.diff:
+        return EXIT_FINDINGS if plan.files else EXIT_OK
+    return None
 
 
 def use_color(args) -> bool:
@@ -152,6 +195,14 @@ def run(args) -> int:
     diagnostics = lint(migrations, config, all_rules(), stats=stats)
     diagnostics += unreadable_diagnostics(unreadable)
     diagnostics = gate(diagnostics, migrations, config, args)
+    if args.fix or args.diff:
+        code = apply_fixes(diagnostics, migrations, args)
+        if code is not None:
+            return code
+        migrations, unreadable = collect(args, config)
+        diagnostics = lint(migrations, config, all_rules(), stats=stats)
+        diagnostics += unreadable_diagnostics(unreadable)
+        diagnostics = gate(diagnostics, migrations, config, args)
 
     result = LintResult(
         diagnostics=diagnostics,

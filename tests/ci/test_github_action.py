@@ -105,6 +105,8 @@ def github(tmp_path, monkeypatch):
     ws = tmp_path / "workspace"
     (ws / "db" / "migrations").mkdir(parents=True)
     _git(ws, "init", "-q")
+    # One rule, so that rules added later do not change the counts these tests check.
+    (ws / "schemalint.yaml").write_text("select: [create-index-non-concurrently]\n")
     (ws / "db" / "migrations" / "001_orders.sql").write_text(BASE)
     _git(ws, "add", "-A")
     _git(ws, "commit", "-q", "-m", "base")
@@ -129,7 +131,7 @@ def github(tmp_path, monkeypatch):
         "GITHUB_REPOSITORY": REPO, "GITHUB_RUN_ID": "42", "GITHUB_SERVER_URL": "https://github.com",
         "RUNNER_TEMP": str(runner), "INPUT_PATHS": "db/migrations", "INPUT_CHANGED_SINCE": "none",
         "INPUT_SARIF_FILE": "schemalint.sarif", "INPUT_COMMENT": "off", "INPUT_REPLAY": "off",
-        "INPUT_TOKEN": "t0ken",
+        "INPUT_TOKEN": "t0ken", "INPUT_CONFIG": "schemalint.yaml",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -357,7 +359,8 @@ def test_composite_steps_run_in_a_fake_runner(github):
     run with bash: the install step builds a virtualenv from this checkout."""
     action = yaml.safe_load(ACTION.read_text())
     inputs = {k: str(v.get("default", "")) for k, v in action["inputs"].items()}
-    inputs.update({"paths": "db/migrations", "changed-since": "none", "token": "t0ken"})
+    inputs.update({"paths": "db/migrations", "changed-since": "none", "token": "t0ken",
+                   "config": "schemalint.yaml"})
     context = {f"inputs.{k}": v for k, v in inputs.items()}
     context["github.action_path"] = str(ROOT)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "VIRTUAL_ENV"))}

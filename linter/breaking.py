@@ -1,0 +1,123 @@
+"""Facts the breaking-change rules share: what a DROP removes, whether an object is new in
+this migration file, and whether its name is taken again later in the file (a swap or a
+drop-and-recreate, which readers do not notice)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .model import Site
+from .names import qualified_key, strings
+
+_RELATIONS = {"OBJECT_TABLE": "table", "OBJECT_FOREIGN_TABLE": "foreign table", "OBJECT_VIEW": "view",
+              "OBJECT_MATVIEW": "materialized view", "OBJECT_SEQUENCE": "sequence", "OBJECT_INDEX": "index"}
+_TYPES = {"OBJECT_TYPE": "type", "OBJECT_DOMAIN": "domain"}
+_ROUTINES = {"OBJECT_FUNCTION": "function", "OBJECT_PROCEDURE": "procedure", "OBJECT_ROUTINE": "routine",
+             "OBJECT_AGGREGATE": "aggregate"}
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    kind: str  # "table", "view", "function", "type", "schema", ...
+    key: tuple  # in the forms of Session.named_at
+    names: tuple[str, ...]  # as written (schema-qualified or not)
+
+    @property
+    def name(self) -> str:
+        return self.names[-1]
+
+
+def is_down(stmt) -> bool:
+    """A down (rollback) migration exists to undo its up migration: its drops are the point."""
+    return stmt.migration.direction == "down"
+
+
+def dropped_objects(stmt, model) -> Iterator[Dropped]:
+    node = stmt.node
+    remove = node.get("removeType")
+    schema = model.search_schema
+    for obj in node.get("objects") or ():
+        if remove in _RELATIONS:
+            names = strings(obj.get("List", {}).get("items"))
+            if names:
+                yield Dropped(_RELATIONS[remove], qualified_key(names, schema), tuple(names))
+        elif remove in _TYPES:
+            names = strings(obj.get("TypeName", {}).get("names") or obj.get("List", {}).get("items"))
+            if names:
+                yield Dropped(_TYPES[remove], ("type", *qualified_key(names, schema)), tuple(names))
+        elif remove in _ROUTINES:
+            names = strings(obj.get("ObjectWithArgs", {}).get("objname"))
+            if names:
+                yield Dropped(_ROUTINES[remove], ("function", *qualified_key(names, schema)), tuple(names))
+        elif remove == "OBJECT_SCHEMA":
+            names = strings([obj])
+            if names:
+                yield Dropped("schema", ("schema", names[0]), tuple(names))
+
+
+def new_before(session, key: tuple, index: int) -> bool:
+    """The object was created in this migration file before statement `index`."""
+    return key in session.created and session.named_at.get(key, 1 << 30) < index
+
+
+def replaced_after(session, key: tuple, index: int) -> bool:
+    """An object takes this name again after statement `index` in this migration file."""
+    return session.named_at.get(key, -1) > index
+
+
+def swapped_out(session, key: tuple) -> bool:
+    """The object got this name by a rename in this file, and its old name was then taken
+    by another object: `RENAME t TO t_old; RENAME t_new TO t; DROP t_old` keeps `t`."""
+    old = session.renamed_from.get(key)
+    return old is not None and old != key and session.named_at.get(old, -1) > session.named_at.get(key, -1)
+
+
+def name_span(stmt, name: str, start: int = 0) -> tuple[int, int]:
+    """Span of the identifier `name` (quoted or not) in the statement text after `start`
+    characters, else the whole statement."""
+    quoted = '"' + name.replace('"', '""') + '"'
+    pattern = re.escape(quoted) + "|" + r"(?<![\w$\"])" + re.escape(name) + r"(?![\w$])"
+    m = re.compile(pattern, re.I).search(stmt.text, start)
+    if m is None:
+        return stmt.start, stmt.end
+    return stmt.start + m.start(), stmt.start + m.end()
+
+
+def stmt_site(stmt, span: tuple[int, int] | None = None) -> Site:
+    start, end = span if span is not None else (stmt.start, stmt.end)
+    return Site(stmt.migration, start, end, stmt.sql)
+
+
+def breaking_drops(statements, ctx, remove_types: tuple[str, ...], recreate_ok: bool) -> Iterator[tuple]:
+    """(stmt, Dropped) for each object a DROP of `remove_types` removes that readers may still
+    use: not in a down migration, not created earlier in the same file, not the old half of
+    a swap, and (with `recreate_ok`) not given back its name later in the file."""
+    session = ctx.session
+    for stmt in statements:
+        if stmt.kind != "DropStmt" or stmt.node.get("removeType") not in remove_types or is_down(stmt):
+            continue
+        for obj in dropped_objects(stmt, ctx.model):
+            if new_before(session, obj.key, stmt.index) or swapped_out(session, obj.key):
+                continue
+            if recreate_ok and replaced_after(session, obj.key, stmt.index):
+                continue
+            yield stmt, obj
+
+
+def swapped_in(session, key: tuple, index: int) -> bool:
+    """Before statement `index`, this file renamed the object called `key` away: taking the
+    name now is the second half of a swap."""
+    return any(old == key and session.named_at.get(new, 1 << 30) < index
+               for new, old in session.renamed_from.items())
+
+
+def clause_span(stmt, prefix: str, name: str, suffix: str = "") -> tuple[int, int]:
+    """Span of identifier `name` right after the regex `prefix` (e.g. `DROP\\s+(?:COLUMN\\s+)?`)
+    and before the regex `suffix` in the statement text; the statement if not found."""
+    quoted = re.escape('"' + name.replace('"', '""') + '"')
+    m = re.search(rf"{prefix}(?:IF\s+EXISTS\s+)?({quoted}|{re.escape(name)}(?![\w$])){suffix}", stmt.text, re.I)
+    if m is None:
+        return stmt.start, stmt.end
+    return stmt.start + m.start(1), stmt.start + m.end(1)

@@ -1,0 +1,42 @@
+"""`schemalint baseline PATHS...`: record the current findings so `check` reports only new ones."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ..errors import UsageError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from .check import add_arguments as add_check_arguments
+
+    # The same options as `check`, so the baseline records exactly what `check` would report;
+    # --baseline names the file to write.
+    add_check_arguments(p)
+
+
+def run(args) -> int:
+    from ..baseline import dump, entries_for
+    from ..engine import lint
+    from ..rules_catalog import all_rules
+    from .check import build_config, collect, unreadable_diagnostics
+
+    if args.no_baseline or args.changed_since or args.prune_baseline:
+        raise UsageError("baseline records every finding: --no-baseline, --changed-since and "
+                         "--prune-baseline do not apply")
+    config = build_config(args)
+    migrations, unreadable = collect(args, config)
+    diagnostics = lint(migrations, config, all_rules()) + unreadable_diagnostics(unreadable)
+    path = args.resolved.baseline
+    base_dir = os.path.dirname(os.path.abspath(path))
+    entries = [e for e, _ in entries_for(diagnostics, base_dir)]
+    os.makedirs(base_dir, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(dump(entries))
+    rel = os.path.relpath(path)
+    shown = path if rel.startswith("..") else rel
+    files = len({e.path for e in entries})
+    print(f"wrote {len(entries)} finding(s) in {files} file(s) to {shown}", file=sys.stderr)
+    return 0

@@ -1,0 +1,145 @@
+"""`schemalint init`: a starter `.schemalint.yaml` and, on request, CI configuration.
+
+The GitHub workflow uses this repository's composite action (`action.yml`) with the inputs
+documented there; the pre-commit configuration uses the hook id `schemalint` from
+`.pre-commit-hooks.yaml`; the GitLab job writes a Code Quality report with `--format gitlab`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ..errors import UsageError
+
+REPO_URL = "https://github.com/schemalint/schemalint"
+ACTION = "schemalint/schemalint"
+# Directories frameworks keep SQL migrations in, most specific first.
+CANDIDATE_DIRS = (
+    "db/migrations", "db/migrate", "src/main/resources/db/migration", "supabase/migrations",
+    "prisma/migrations", "sql/migrations", "database/migrations", "migrations", "sql",
+)
+CONFIG_FILE = ".schemalint.yaml"
+GITHUB_FILE = ".github/workflows/schemalint.yml"
+PRE_COMMIT_FILE = ".pre-commit-config.yaml"
+GITLAB_FILE = ".gitlab-ci.yml"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="the migration directories (default: detected, else migrations)")
+    p.add_argument("--github", action="store_true", help=f"also write {GITHUB_FILE}")
+    p.add_argument("--pre-commit", action="store_true", help=f"also write {PRE_COMMIT_FILE}")
+    p.add_argument("--gitlab", action="store_true", help=f"also write {GITLAB_FILE}")
+    p.add_argument("--force", action="store_true", help="overwrite files that exist")
+
+
+def detect_paths(root: str = ".") -> list[str]:
+    from ..discover import SQL_SUFFIXES
+
+    for candidate in CANDIDATE_DIRS:
+        full = os.path.join(root, candidate)
+        if os.path.isdir(full):
+            for _dirpath, _dirs, files in os.walk(full):
+                if any(f.lower().endswith(SQL_SUFFIXES) for f in files):
+                    return [candidate]
+    return ["migrations"]
+
+
+def _version_ref() -> str:
+    from .. import __version__
+
+    return f"v{__version__}"
+
+
+def github_workflow() -> str:
+    return f"""\
+# schemalint: lint the PostgreSQL migrations a pull request adds or changes.
+name: schemalint
+on:
+  pull_request:
+  push:
+    branches: [main]
+permissions:
+  contents: read
+  pull-requests: write    # the pull request comment
+  security-events: write  # upload SARIF to code scanning
+jobs:
+  schemalint:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0  # changed-only checks need the merge base with the base branch
+      - uses: {ACTION}@{_version_ref()}
+        with:
+          config: {CONFIG_FILE}
+          fail-on: error
+          sarif-file: schemalint.sarif
+          comment: "true"
+      - uses: github/codeql-action/upload-sarif@v3
+        if: always() && hashFiles('schemalint.sarif') != ''
+        with:
+          sarif_file: schemalint.sarif
+          category: schemalint
+"""
+
+
+def pre_commit_config() -> str:
+    return f"""\
+repos:
+  - repo: {REPO_URL}
+    rev: {_version_ref()}
+    hooks:
+      - id: schemalint
+"""
+
+
+def gitlab_ci() -> str:
+    return f"""\
+# schemalint: lint the PostgreSQL migrations; findings appear in the merge request's
+# Code Quality widget. On merge requests only the changed migrations are reported.
+schemalint:
+  stage: test
+  image: python:3.12
+  variables:
+    GIT_DEPTH: "0"  # changed-only checks need the merge base
+  script:
+    - pip install "schemalint @ git+{REPO_URL}@{_version_ref()}"
+    - schemalint check ${{CI_MERGE_REQUEST_DIFF_BASE_SHA:+--changed-since "$CI_MERGE_REQUEST_DIFF_BASE_SHA"}} --format gitlab > gl-code-quality-report.json
+  artifacts:
+    when: always
+    reports:
+      codequality: gl-code-quality-report.json
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+"""
+
+
+def run(args) -> int:
+    from ..config_file import starter_file
+
+    files = {CONFIG_FILE: starter_file(list(args.paths) or detect_paths())}
+    if args.github:
+        files[GITHUB_FILE] = github_workflow()
+    if args.pre_commit:
+        files[PRE_COMMIT_FILE] = pre_commit_config()
+    if args.gitlab:
+        files[GITLAB_FILE] = gitlab_ci()
+    existing = [name for name in files if os.path.exists(name)]
+    if existing and not args.force:
+        hint = ""
+        if PRE_COMMIT_FILE in existing:
+            hint = f"\nTo keep {PRE_COMMIT_FILE}, add this under its `repos:` instead:\n" + \
+                   pre_commit_config().split("\n", 1)[1]
+        raise UsageError(f"{', '.join(existing)} already exist(s); nothing was written "
+                         f"(--force overwrites){hint}")
+    for name, content in files.items():
+        if os.path.dirname(name):
+            os.makedirs(os.path.dirname(name), exist_ok=True)
+        with open(name, "w", encoding="utf-8") as fh:
+            fh.write(content)
+        print(f"wrote {name}", file=sys.stderr)
+    return 0

@@ -1,0 +1,102 @@
+from schemalint.advice import claim_on, constraint_name, named_constraint_sql
+from schemalint.diagnostics import Severity
+from schemalint.facts import alter_commands
+from schemalint.names import display_name, format_type, quote_ident, strings, type_mods, type_name
+from schemalint.rule import Rule
+
+RULE = Rule(
+    code="SL107",
+    name="add-foreign-key-without-not-valid",
+    category="locking",
+    severity=Severity.ERROR,
+    summary="Adding a foreign key without NOT VALID blocks writes to both tables while every row "
+            "is checked.",
+    why="ALTER TABLE ... ADD FOREIGN KEY takes a SHARE ROW EXCLUSIVE lock on the table and on the "
+        "referenced table (it adds triggers to both), then scans the whole table to check every "
+        "row has a match. INSERT, UPDATE and DELETE on both tables wait until the scan ends.",
+    instead="Add the constraint with NOT VALID (no scan: new rows are checked from then on), then "
+            "VALIDATE CONSTRAINT in a separate migration: validation takes only SHARE UPDATE "
+            "EXCLUSIVE on the table and ROW SHARE on the referenced table, so reads and writes go on.",
+    ok_when="The table was created in the same migration file, or the constraint is added NOT VALID.",
+    bad=("ALTER TABLE orders ADD CONSTRAINT orders_customer_id_fkey\n"
+         "    FOREIGN KEY (customer_id) REFERENCES customers (id);",
+         "ALTER TABLE orders ADD COLUMN customer_id bigint REFERENCES customers (id);"),
+    good=(
+        "ALTER TABLE orders ADD CONSTRAINT orders_customer_id_fkey\n"
+        "    FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;\n"
+        "-- next migration\n"
+        "ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_id_fkey;",
+        "CREATE TABLE orders (id bigint, customer_id bigint);\n"
+        "ALTER TABLE orders ADD FOREIGN KEY (customer_id) REFERENCES customers (id);",
+    ),
+    node_types=("AlterTableStmt",),
+    equivalents={"squawk": ("adding-foreign-key-constraint", "constraint-missing-not-valid"),
+                 "eugene": ("E1",),
+                 "strong_migrations": ("add_foreign_key", "add_reference")},
+)
+
+
+def _help(table: str, con_sql: str, name: str, ref: str) -> str:
+    return (
+        "Add it without the scan, then validate in a separate migration:\n"
+        f"    ALTER TABLE {table} ADD {con_sql} NOT VALID;\n"
+        f"    -- next migration (SHARE UPDATE EXCLUSIVE on {table}, ROW SHARE on {ref}: "
+        "reads and writes continue):\n"
+        f"    ALTER TABLE {table} VALIDATE CONSTRAINT {quote_ident(name)};"
+    )
+
+
+def check(stmt, ctx):
+    node = stmt.node
+    rel = node["relation"]
+    if ctx.created_here(rel):
+        return
+    key = ctx.key(rel)
+    table = display_name(key)
+    claim = claim_on(ctx, stmt, key)
+    mode = claim.mode.sql_name if claim else "SHARE ROW EXCLUSIVE"
+    for cmd in alter_commands(node):
+        sub = cmd.get("subtype")
+        if sub == "AT_AddConstraint":
+            con = (cmd.get("def") or {}).get("Constraint", {})
+            if con.get("contype") != "CONSTR_FOREIGN" or con.get("skip_validation"):
+                continue
+            ref = display_name(ctx.key(con["pktable"]))
+            name = constraint_name(con, key[1], "foreign")
+            con_sql = named_constraint_sql(stmt, con, name)
+            yield ctx.report(
+                f"adding foreign key `{name}` checks every row of `{table}` while holding {mode} "
+                f"on `{table}` and `{ref}`: writes to both tables are blocked until the scan ends",
+                location=con.get("location"),
+                help=_help(table, con_sql, name, ref),
+            )
+        elif sub == "AT_AddColumn":
+            coldef = (cmd.get("def") or {}).get("ColumnDef", {})
+            for c in coldef.get("constraints") or ():
+                con = c.get("Constraint", {})
+                if con.get("contype") != "CONSTR_FOREIGN":
+                    continue
+                col = coldef.get("colname", "")
+                ref_key = ctx.key(con["pktable"])
+                ref = display_name(ref_key)
+                name = f"{key[1]}_{col}_fkey"
+                pk_cols = ", ".join(quote_ident(c) for c in strings(con.get("pk_attrs")))
+                ref_sql = f"{ref} ({pk_cols})" if pk_cols else ref
+                tname = coldef.get("typeName") or {}
+                ctype = format_type(type_name(tname), type_mods(tname))
+                yield ctx.report(
+                    f"adding column `{col}` with REFERENCES {ref} takes {mode} on `{table}` and "
+                    f"SHARE ROW EXCLUSIVE on `{ref}` and validates the key: writes to both tables "
+                    "are blocked meanwhile",
+                    location=con.get("location"),
+                    help=(
+                        "Add the column, then the foreign key NOT VALID, then validate in a separate "
+                        "migration:\n"
+                        f"    ALTER TABLE {table} ADD COLUMN {quote_ident(col)} {ctype};\n"
+                        f"    ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} FOREIGN KEY "
+                        f"({quote_ident(col)}) REFERENCES {ref_sql} NOT VALID;\n"
+                        "    -- next migration:\n"
+                        f"    ALTER TABLE {table} VALIDATE CONSTRAINT {quote_ident(name)};"
+                    ),
+                )
+

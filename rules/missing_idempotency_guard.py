@@ -1,0 +1,112 @@
+import re
+
+from schemalint.breaking import clause_span, dropped_objects, name_span
+from schemalint.diagnostics import Edit, Fix, Severity
+from schemalint.facts import alter_commands
+from schemalint.rule import Rule
+
+RULE = Rule(
+    code="SL314",
+    name="missing-idempotency-guard",
+    category="schema",
+    severity=Severity.INFO,
+    summary="Opt-in: CREATE/DROP/ADD COLUMN without IF [NOT] EXISTS in a migration that runs "
+            "outside a transaction.",
+    why="A migration that is not wrapped in a transaction can fail half way (a lock timeout, a "
+        "failed CREATE INDEX CONCURRENTLY); re-running it then fails on the objects the first "
+        "attempt already created or dropped. With IF [NOT] EXISTS guards it can simply be run "
+        "again.",
+    instead="Add the guard: `CREATE TABLE IF NOT EXISTS`, `CREATE INDEX CONCURRENTLY IF NOT "
+            "EXISTS`, `ADD COLUMN IF NOT EXISTS`, `DROP ... IF EXISTS`. The fix inserts it "
+            "(safe: it changes nothing on a first run).",
+    ok_when="The migration runs inside a transaction (a failure rolls everything back), or the "
+            "statement has no guard syntax (ADD CONSTRAINT, CREATE TYPE).",
+    bad=("CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);",
+         "CREATE TABLE orders (id bigint PRIMARY KEY);",
+         "ALTER TABLE orders ADD COLUMN note text;",
+         "DROP TABLE old_orders;"),
+    good=("CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_idx ON orders (customer_id);",
+          "BEGIN;\nCREATE TABLE orders (id bigint PRIMARY KEY);\nCOMMIT;",
+          "ALTER TABLE orders ADD COLUMN IF NOT EXISTS note text;"),
+    node_types=("CreateStmt", "IndexStmt", "CreateSeqStmt", "CreateSchemaStmt", "CreateExtensionStmt",
+                "CreateTableAsStmt", "AlterTableStmt", "DropStmt"),
+    default_enabled=False,
+    fix="safe",
+    equivalents={"squawk": ("prefer-robust-stmts",)},
+)
+
+# The keyword after which PostgreSQL's grammar accepts IF NOT EXISTS, per statement kind.
+_AFTER = {
+    "CreateStmt": re.compile(r"CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\b", re.I),
+    "IndexStmt": re.compile(r"CREATE\s+(?:UNIQUE\s+)?INDEX(?:\s+CONCURRENTLY)?\b", re.I),
+    "CreateSeqStmt": re.compile(r"CREATE\s+(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?SEQUENCE\b", re.I),
+    "CreateSchemaStmt": re.compile(r"CREATE\s+SCHEMA\b", re.I),
+    "CreateExtensionStmt": re.compile(r"CREATE\s+EXTENSION\b", re.I),
+    "CreateTableAsStmt": re.compile(r"CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?"
+                                    r"(?:TABLE|MATERIALIZED\s+VIEW)\b", re.I),
+}
+_DESCRIPTION = "add an idempotency guard (safe: a first run does the same)"
+
+
+def _insert(at: int, text: str) -> Fix:
+    return Fix(_DESCRIPTION, (Edit(at, at, text),), safe=True)
+
+
+def check(stmt, ctx):
+    if ctx.in_transaction:
+        return
+    node, kind = stmt.node, stmt.kind
+    if kind in _AFTER:
+        if node.get("if_not_exists") or (node.get("into") or {}).get("rel", {}).get("relpersistence") == "t":
+            return
+        if kind == "CreateStmt" and node["relation"].get("relpersistence") == "t":
+            return
+        m = _AFTER[kind].match(stmt.text)
+        fix = _insert(stmt.start + m.end(), " IF NOT EXISTS") if m else None
+        if kind == "IndexStmt" and not node.get("idxname"):
+            fix = None  # IF NOT EXISTS needs an index name
+        yield ctx.report(
+            "this CREATE fails when the migration is re-run after a partial failure",
+            span=(stmt.start, stmt.start + m.end()) if m else None,
+            help="Add IF NOT EXISTS" + ("" if fix else " (and name the index)") + ".",
+            fix=fix,
+        )
+    elif kind == "DropStmt":
+        if node.get("missing_ok"):
+            return
+        objs = list(dropped_objects(stmt, ctx.model))
+        if not objs:
+            return
+        start, _ = name_span(stmt, objs[0].names[0], 4)
+        yield ctx.report(
+            "this DROP fails when the migration is re-run after a partial failure",
+            span=(stmt.start, start),
+            help="Add IF EXISTS.",
+            fix=_insert(start, "IF EXISTS ") if start != stmt.start else None,
+        )
+    elif kind == "AlterTableStmt":
+        for cmd in alter_commands(node):
+            sub = cmd.get("subtype")
+            if cmd.get("missing_ok"):
+                continue
+            if sub == "AT_AddColumn":
+                coldef = cmd["def"]["ColumnDef"]
+                at = stmt.offset_of(coldef["location"])
+                yield ctx.report(
+                    f"ADD COLUMN {coldef.get('colname')} fails when the migration is re-run after a "
+                    "partial failure",
+                    span=(at, at + len(coldef.get("colname", ""))),
+                    help="Add IF NOT EXISTS.",
+                    fix=_insert(at, "IF NOT EXISTS "),
+                )
+            elif sub in ("AT_DropColumn", "AT_DropConstraint"):
+                prefix = r"DROP\s+(?:COLUMN\s+)?" if sub == "AT_DropColumn" else r"DROP\s+CONSTRAINT\s+"
+                span = clause_span(stmt, prefix, cmd.get("name", ""))
+                found = span != (stmt.start, stmt.end)
+                yield ctx.report(
+                    f"DROP {'COLUMN' if sub == 'AT_DropColumn' else 'CONSTRAINT'} {cmd.get('name')} "
+                    "fails when the migration is re-run after a partial failure",
+                    span=span,
+                    help="Add IF EXISTS.",
+                    fix=_insert(span[0], "IF EXISTS ") if found else None,
+                )

@@ -1,0 +1,71 @@
+from schemalint.diagnostics import Severity
+from schemalint.names import display_name, quote_ident
+from schemalint.rule import Rule
+
+RULE = Rule(
+    code="SL305",
+    name="redundant-index",
+    category="schema",
+    severity=Severity.WARNING,
+    summary="An index that duplicates another, or whose columns are a prefix of another btree index.",
+    why="Every index slows down each INSERT and UPDATE, takes disk and memory, and adds to "
+        "vacuum work. An index identical to another (same method, elements, predicate and "
+        "uniqueness) is pure cost; a non-unique btree index on (a) is served just as well by an "
+        "index on (a, b) with the same predicate.",
+    instead="Drop the redundant index (DROP INDEX CONCURRENTLY). Keep a unique index even when "
+            "it is a prefix of another: it enforces a constraint.",
+    ok_when="The indexes differ in method, predicate, uniqueness of the shorter one, expressions, "
+            "operator classes or ordering, or the shorter one has INCLUDE columns.",
+    bad=("CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint, placed_at timestamptz);\n"
+         "CREATE INDEX orders_customer_idx ON orders (customer_id);\n"
+         "CREATE INDEX orders_customer_placed_idx ON orders (customer_id, placed_at);",
+         "CREATE TABLE orders (id bigint PRIMARY KEY);\nCREATE UNIQUE INDEX orders_id_idx ON orders (id);"),
+    good=("CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint, placed_at timestamptz);\n"
+          "CREATE INDEX orders_customer_idx ON orders (customer_id) WHERE placed_at IS NULL;\n"
+          "CREATE INDEX orders_customer_placed_idx ON orders (customer_id, placed_at);",),
+    scope="schema",
+)
+
+
+def _covers(short, long) -> str | None:
+    """'duplicates' / 'is a prefix of' when `long` makes `short` unnecessary, else None."""
+    if short is long or short.table != long.table or not short.elements or not long.elements:
+        return None
+    if short.method != long.method or short.predicate != long.predicate or short.include:
+        return None
+    if short.elements == long.elements and short.unique == long.unique:
+        return "duplicates"
+    # A unique index enforces something its longer sibling does not; only btree (and an
+    # identical element list) lets the longer index answer the shorter one's lookups.
+    if short.unique or short.method != "btree" or len(short.elements) >= len(long.elements):
+        return None
+    if long.elements[:len(short.elements)] == short.elements:
+        return "is a prefix of"
+    return None
+
+
+def check_schema(model, ctx):
+    by_table = {}
+    for idx in model.indexes.values():
+        if idx.valid and idx.site is not None:
+            by_table.setdefault(idx.table, []).append(idx)
+    for table_key, indexes in by_table.items():
+        for i, short in enumerate(indexes):
+            if short.constraint is not None and short.unique:
+                continue  # a PK/UNIQUE constraint's index: drop the other one instead
+            for j, long in enumerate(indexes):
+                how = _covers(short, long)
+                # Of two exact duplicates report the later one (or the one not backing a constraint).
+                if how == "duplicates" and long.constraint is None and j > i:
+                    continue
+                if how is None:
+                    continue
+                name = quote_ident(short.name)
+                yield ctx.report(
+                    f"index `{name}` {how} `{quote_ident(long.name)}` on "
+                    f"`{display_name(table_key)}`: it costs writes and space and serves no query "
+                    "the other cannot",
+                    site=short.site,
+                    help=f"Drop it, without blocking writes:\n    DROP INDEX CONCURRENTLY {display_name((table_key[0], short.name))};",
+                )
+                break
