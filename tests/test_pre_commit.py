@@ -84,6 +84,20 @@ def _try_repo(hook_repo, project: Path) -> subprocess.CompletedProcess:
     )
 
 
+def _run_configured(hook_repo, project: Path) -> subprocess.CompletedProcess:
+    """`pre-commit run` with a `.pre-commit-config.yaml` naming the snapshot, as a user's
+    repository does (try-repo installs into a throwaway store on every call; this reuses
+    the environment in PRE_COMMIT_HOME)."""
+    snapshot, env = hook_repo
+    rev = _git(snapshot, "rev-parse", "HEAD", env=env).strip()
+    (project / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {snapshot}\n    rev: {rev}\n    hooks:\n      - id: schemalint\n")
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "--color", "never"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=600,
+    )
+
+
 def test_hook_fails_on_a_bad_migration(hook_repo, tmp_path):
     project = _project(tmp_path / "p", hook_repo[1], {}, {"db/migrations/001_index.sql": BAD})
     run = _try_repo(hook_repo, project)
@@ -120,12 +134,12 @@ def test_hook_folds_the_history_but_reports_only_staged_files(hook_repo, tmp_pat
     staged = {"db/migrations/005_not_null.sql":
               "ALTER TABLE customers ALTER COLUMN email SET NOT NULL;\n"}
     project = _project(tmp_path / "p", hook_repo[1], history, staged)
-    run = _try_repo(hook_repo, project)
+    run = _run_configured(hook_repo, project)
     assert run.returncode == 0, run.stdout + run.stderr
 
     (project / "db/migrations/006_index.sql").write_text(BAD.replace("orders", "customers"))
     _git(project, "add", "db/migrations/006_index.sql", env=hook_repo[1])
-    run = _try_repo(hook_repo, project)
+    run = _run_configured(hook_repo, project)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "db/migrations/006_index.sql:1:" in run.stdout
     assert "002_index.sql" not in run.stdout and "005_not_null.sql" not in run.stdout
