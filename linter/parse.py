@@ -213,7 +213,8 @@ def split_statements(text: str) -> list[tuple[int, int]]:
     return pieces
 
 
-def _error_diag(migration: Migration, offsets: OffsetMap, char_pos: int, message: str) -> Diagnostic:
+def _error_diag(migration: Migration, offsets: OffsetMap, char_pos: int, message: str,
+                prefix: str = "PostgreSQL cannot parse this: ") -> Diagnostic:
     pos = offsets.original(char_pos)
     line, col = migration.lines.position(pos)
     end = min(pos + 1, len(migration.text))
@@ -227,7 +228,7 @@ def _error_diag(migration: Migration, offsets: OffsetMap, char_pos: int, message
         column=col,
         end_line=end_line,
         end_column=end_col,
-        message=f"PostgreSQL cannot parse this: {message}",
+        message=prefix + message,
         help="Fix the syntax; the other statements of this file were still checked.",
         start=pos,
         end=end,
@@ -289,22 +290,51 @@ def _shift_locations(node, base: int) -> None:
 _MAX_MERGE = 64
 
 
+# Above this many characters a file is parsed in batches of whole statements, so that
+# libpg_query's JSON for the whole file (about 12 bytes per byte of SQL) never exists at once.
+_LARGE = 1 << 22
+_BATCH = 1 << 18
+
+
 def parse_migration(migration: Migration) -> ParseResult:
     text = migration.parse_text
     offsets = OffsetMap(text, migration.to_original)
     statements: list[Statement] = []
     errors: list[Diagnostic] = []
-    try:
-        payload = _pg.parse_sql_json(text)
-    except _pg.ParseError:
-        pass
-    else:
-        _statements_from_json(migration, offsets, payload, 0, len(text.encode("utf-8")), statements)
+    if len(text) <= _LARGE:
+        try:
+            payload = _pg.parse_sql_json(text)
+            _statements_from_json(migration, offsets, payload, 0, len(text.encode("utf-8")), statements)
+        except (_pg.ParseError, RecursionError):
+            # Recovery: parse statement by statement so one typo does not hide the rest.
+            statements.clear()
+            _recover(migration, offsets, text, split_statements(text), _ByteCounter(text), statements, errors)
         return ParseResult(statements, errors)
 
-    # Recovery: parse statement by statement so one typo does not hide the rest.
     pieces = split_statements(text)
     byte_of = _ByteCounter(text)
+    i = 0
+    while i < len(pieces):
+        j = i + 1
+        while j < len(pieces) and pieces[j][1] - pieces[i][0] < _BATCH:
+            j += 1
+        start, end = pieces[i][0], pieces[j - 1][1]
+        batch: list[Statement] = []
+        try:
+            payload = _pg.parse_sql_json(text[start:end])
+            _statements_from_json(migration, offsets, payload, byte_of(start), byte_of(end), batch)
+        except (_pg.ParseError, RecursionError):
+            batch.clear()
+            _recover(migration, offsets, text, pieces[i:j], byte_of, batch, errors)
+        for stmt in batch:
+            stmt.index = len(statements)
+            statements.append(stmt)
+        i = j
+    return ParseResult(statements, errors)
+
+
+def _recover(migration: Migration, offsets: OffsetMap, text: str, pieces: list[tuple[int, int]],
+             byte_of, statements: list[Statement], errors: list[Diagnostic]) -> None:
     i = 0
     while i < len(pieces):
         start = pieces[i][0]
@@ -314,6 +344,15 @@ def parse_migration(migration: Migration) -> ParseResult:
             chunk = text[start:end]
             try:
                 payload = _pg.parse_sql_json(chunk)
+                found: list[Statement] = []
+                _statements_from_json(migration, offsets, payload, byte_of(start), byte_of(end), found)
+            except RecursionError:
+                # libpg_query accepted it, but its tree nests deeper than Python can walk.
+                errors.append(_error_diag(migration, offsets, start + len(chunk) - len(chunk.lstrip()),
+                                          "this statement nests deeper than schemalint can walk (PostgreSQL "
+                                          "itself stops at max_stack_depth); it was not checked",
+                                          prefix=""))
+                break
             except _pg.ParseError as exc:
                 message, at = exc.args[0], exc.args[1] if len(exc.args) > 1 else None
                 at_end = at is None or at >= len(chunk.rstrip())
@@ -333,11 +372,11 @@ def parse_migration(migration: Migration) -> ParseResult:
                 errors.append(_error_diag(migration, offsets, pos, message))
                 break
             else:
-                base = byte_of(start)
-                _statements_from_json(migration, offsets, payload, base, byte_of(end), statements)
+                for stmt in found:
+                    stmt.index = len(statements)
+                    statements.append(stmt)
                 break
         i = j + 1
-    return ParseResult(statements, errors)
 
 
 class _ByteCounter:

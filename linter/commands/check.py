@@ -20,6 +20,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "glob patterns, or - for standard input")
     p.add_argument("--stdin-filename", metavar="NAME", default=None,
                    help="the path to report for input read from standard input")
+    p.add_argument("--layout", metavar="LAYOUT", default=None,
+                   help="migration framework layout: auto (default: detected), plain, flyway, "
+                        "golang-migrate, goose, dbmate, diesel, prisma, sqitch, dump, alembic, django")
     p.add_argument("--format", "-f", default="text", metavar="FORMAT",
                    help="output format on stdout: text (default), json, sarif, junit, github, "
                         "gitlab or markdown")
@@ -73,6 +76,12 @@ def build_config(args):
     """The effective LintConfig: defaults, then the configuration file, then CLI flags."""
     from ..config_file import resolve
 
+    if getattr(args, "layout", None):
+        from ..layouts import layout_names
+
+        if args.layout not in layout_names():
+            raise UsageError(f"--layout: unknown layout {args.layout!r} "
+                             f"(choose from {', '.join(layout_names())})")
     args.resolved = resolve(args)
     return args.resolved.config
 
@@ -89,15 +98,24 @@ def collect(args, config):
     migrations, unreadable = [], []
     file_paths = [p for p in paths if p != "-"]
     if file_paths:
-        found = discover(file_paths)
+        found = discover(file_paths, layout=_layout(config), placeholders=config.placeholders)
         if found.missing:
             raise UsageError("no such file or directory: " + ", ".join(found.missing))
         migrations.extend(found.migrations)
         unreadable.extend(found.unreadable)
     migrations, unreadable = included(migrations, unreadable, config)
     if "-" in paths:
-        migrations.append(read_stdin(args.stdin_filename or "<stdin>"))
+        migrations.extend(read_stdin(args.stdin_filename or "<stdin>", config.layout, config.placeholders))
     return migrations, unreadable
+
+
+def _layout(config):
+    """`layout:` is a name, or {directory: name} with directories relative to the config file."""
+    layout = config.layout
+    root = getattr(config, "root", None)
+    if isinstance(layout, str) or not root:
+        return layout
+    return {k if k in ("", ".", "*") else os.path.join(root, k): v for k, v in layout.items()}
 
 
 def unreadable_diagnostics(unreadable):
