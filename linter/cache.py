@@ -462,8 +462,11 @@ class _Parsed:
             else:
                 raw = parse_sql(self.migrations[i].parse_text)
                 if cache is not None:
-                    blob = marshal.dumps(raw)
-            if cache is not None:
+                    try:
+                        blob = marshal.dumps(raw)
+                    except ValueError:  # nested deeper than marshal goes: not cached
+                        blob = None
+            if cache is not None and blob is not None:
                 cache.store_parse(digest, blob)
         if digest in self.repeated:
             self.done[digest] = raw

@@ -62,6 +62,10 @@ REPLAY_KEYS = (
     Key("rows", "integer", "Rows to insert into each table before replaying, so rewrites and scans "
         "take measurable time."),
     Key("probe", "boolean", "Probe each statement's locks from a second session."),
+    Key("roundtrip", "boolean", "Apply up, down, up where down migrations exist and compare the "
+        "schema."),
+    Key("stats", "string", "CSV or JSON file of production row counts (pg_stat_user_tables "
+        "export) for runtime estimates at production size."),
     Key("lock_threshold_ms", "integer", "Report statements that hold a conflicting lock longer "
         "than this many milliseconds."),
     Key("statement_timeout_s", "number", "statement_timeout for each replayed statement, in seconds."),
@@ -80,7 +84,9 @@ KEYS: tuple[Key, ...] = (
     Key("exclude", "globs", "Files matching these globs are not migrations (not checked, not "
         "folded), even when named on the command line.", default=[]),
     Key("layout", "layout", "The migration framework layout that decides file order, up/down "
-        "sections and implicit transactions; `auto` detects it.", default="auto"),
+        "sections and implicit transactions; `auto` detects it. A mapping "
+        "`{directory: layout}` (directories relative to the configuration file) sets it per "
+        "directory in a repository that mixes frameworks.", default="auto"),
     Key("placeholders", "string-map", "Values for Flyway `${name}` / psql `:name` placeholders.",
         default={}),
     Key("pg_version", "version", "The PostgreSQL version the migrations run on (`15`, `14.2`). "
@@ -375,14 +381,22 @@ class _Validator:
                 except ValueError as exc:
                     self.errors.add(val, where, str(exc))
         elif kind == "layout":
-            from .discover import LAYOUTS
+            from .layouts import layout_names
 
-            known = ("auto", *LAYOUTS)
-            if isinstance(v, str) and v in known:
-                result = v
-            else:
-                self.errors.add(val, where, f"unknown layout {_got(v)} (known: "
-                                f"{', '.join(known)})" + _did_you_mean(_scalar_text(v), known))
+            known = layout_names()
+            # A layout name, or {directory: layout name} for repositories that mix frameworks.
+            pairs = [(d, item, item.value) for d, item in v.items()] if isinstance(v, dict) else [(None, val, v)]
+            result = {} if isinstance(v, dict) else None
+            for directory, node, name in pairs:
+                at = where if directory is None else f"{where}.{directory}"
+                if isinstance(name, str) and name in known:
+                    if directory is None:
+                        result = name
+                    else:
+                        result[str(directory)] = name
+                else:
+                    self.errors.add(node, at, f"unknown layout {_got(name)} (known: "
+                                    f"{', '.join(known)})" + _did_you_mean(_scalar_text(name), known))
         elif kind in ("paths", "globs", "selectors"):
             result = self.strings(val, where, split=kind == "selectors")
             if result is not None and kind == "selectors":
@@ -750,9 +764,10 @@ def _schema_for(key: Key, rules) -> dict:
     elif kind == "version":
         s = {"type": ["string", "number"], "pattern": r"^[0-9]+(\.[0-9]+)?$"}
     elif kind == "layout":
-        from .discover import LAYOUTS
+        from .layouts import layout_names
 
-        s = {"enum": ["auto", *LAYOUTS]}
+        names = {"enum": list(layout_names())}
+        s = {"oneOf": [names, {"type": "object", "additionalProperties": names}]}
     elif kind in ("paths", "globs"):
         s = dict(strings)
     elif kind == "selectors":

@@ -1,55 +1,26 @@
 """Find migration files and put them in the order they are applied.
 
-The seam for framework layouts is `Layout`: it decides which files belong, their
-order, up/down direction and the implicit transaction. `plain` is the default;
-more layouts register in LAYOUTS.
+The seam for framework layouts is `schemalint.layouts`: a layout decides which files
+belong, their order, up/down direction and the implicit transaction. `LAYOUTS` maps the
+`--layout` / `layout:` names to them; "auto" (the default) detects them.
 """
 
 from __future__ import annotations
 
 import glob
 import os
-import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .source import Migration, decode_bytes
+from .layouts import LAYOUTS, Candidate, LoadEnv, assign, load_stdin, natural_key
+from .layouts.base import is_down_path
+from .source import Migration
+
+__all__ = ["LAYOUTS", "Candidate", "Discovery", "discover", "find_candidates", "is_down_path",
+           "natural_key", "read_stdin"]
 
 SQL_SUFFIXES = (".sql", ".psql", ".pgsql")
-_DIGITS = re.compile(r"(\d+)")
-
-
-def natural_key(path: str) -> tuple:
-    """Number-aware sort key: V1_9 < V1_10, 2_x < 10_x; compares path components in order."""
-    parts = []
-    for component in path.replace(os.sep, "/").split("/"):
-        chunks = _DIGITS.split(component.lower())
-        parts.append(tuple((0, int(c), c) if c.isdigit() else (1, 0, c) for c in chunks if c != ""))
-    return tuple(parts)
-
-
-def is_down_path(path: str) -> bool:
-    name = os.path.basename(path).lower()
-    return name == "down.sql" or name.endswith(".down.sql")
-
-
-@dataclass
-class Candidate:
-    """A file found on disk, before it is read."""
-
-    path: str  # display path
-    abs_path: str
-    root: str  # the directory argument it was found under ("" for a file argument)
-
-    @property
-    def relative(self) -> str:
-        if not self.root:
-            return os.path.basename(self.path)
-        root = self.root.rstrip(os.sep)
-        if self.abs_path.startswith(root + os.sep):  # both absolute and normalised
-            return self.abs_path[len(root) + 1:]
-        return os.path.relpath(self.abs_path, self.root)
 
 
 @dataclass
@@ -57,25 +28,6 @@ class Discovery:
     migrations: list[Migration] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     missing: list[str] = field(default_factory=list)
-
-
-class PlainLayout:
-    name = "plain"
-
-    def order(self, candidates: list[Candidate]) -> list[Candidate]:
-        return sorted(candidates, key=lambda c: (natural_key(c.root), natural_key(c.relative)))
-
-    def load(self, candidate: Candidate, data: bytes) -> list[Migration]:
-        decoded = decode_bytes(data)
-        return [Migration(
-            path=candidate.path,
-            text=decoded.text,
-            direction="down" if is_down_path(candidate.path) else "up",
-            invalid_utf8_at=decoded.invalid_at,
-        )]
-
-
-LAYOUTS: dict[str, object] = {"plain": PlainLayout()}
 
 
 def _display(path: str, full: str | None = None) -> str:
@@ -127,28 +79,61 @@ def find_candidates(args: Iterable[str], exclude: Iterable[str] = ()) -> tuple[l
 
 
 def _glob_match(path: str, pattern: str) -> bool:
+    """A glob matches the path, the file name, or a directory the file is under."""
     from fnmatch import fnmatch
 
-    return fnmatch(path, pattern) or fnmatch(os.path.basename(path), pattern)
+    if fnmatch(path, pattern) or fnmatch(os.path.basename(path), pattern):
+        return True
+    path = path.replace(os.sep, "/")
+    pattern = pattern.replace(os.sep, "/").rstrip("/")
+    return bool(pattern) and (path.startswith(pattern + "/") or fnmatch(path, pattern + "/*"))
 
 
-def discover(args: Iterable[str], layout: str = "plain", exclude: Iterable[str] = ()) -> Discovery:
+def discover(args: Iterable[str], layout: str | Mapping[str, str] = "auto", exclude: Iterable[str] = (),
+             placeholders: Mapping[str, str] | None = None, include: Iterable[str] = ()) -> Discovery:
+    """Find, order and read the migrations under `args`.
+
+    Schema dumps (direction "baseline") come first: they are the schema the migrations
+    start from. Then each layout group in path order, each in its framework's order.
+    """
     candidates, missing = find_candidates(args, exclude)
+    included = tuple(include)
+    if included:
+        candidates = [c for c in candidates if any(_glob_match(c.path, pat) for pat in included)]
     result = Discovery(missing=missing)
-    chosen = LAYOUTS[layout]
-    for cand in chosen.order(candidates):
-        try:
-            with open(cand.abs_path, "rb") as fh:
-                data = fh.read()
-        except OSError as exc:
-            result.unreadable.append((cand.path, exc.strerror or str(exc)))
-            continue
-        result.migrations.extend(chosen.load(cand, data))
+    env = LoadEnv(placeholders=dict(placeholders or {}))
+    baseline: list[Migration] = []
+    for chosen, cands in assign(candidates, layout):
+        group: list[Migration] = []
+        for cand in chosen.order(cands):
+            try:
+                with open(cand.abs_path, "rb") as fh:
+                    data = fh.read()
+            except OSError as exc:
+                result.unreadable.append((cand.path, exc.strerror or str(exc)))
+                continue
+            group.extend(chosen.load(cand, data, env))
+        _after_group(chosen, group)
+        for m in group:
+            (baseline if m.direction == "baseline" else result.migrations).append(m)
+    result.migrations[:0] = baseline
     return result
 
 
-def read_stdin(filename: str = "<stdin>") -> Migration:
+def _after_group(layout, group: list[Migration]) -> None:
+    """Layout checks that need the whole ordered group (duplicate versions, plan problems)."""
+    problems = getattr(layout, "problems", None)
+    if problems is not None:
+        problems(group)
+    leftover = getattr(layout, "leftover_notes", None)
+    if leftover is not None and group:
+        group[0].notes.extend(leftover())
+
+
+def read_stdin(filename: str = "<stdin>", layout: str = "auto",
+               placeholders: Mapping[str, str] | None = None) -> list[Migration]:
+    """Standard input: one file, or a stream of migrations (Alembic, Django) split at their markers."""
     data = sys.stdin.buffer.read()
-    decoded = decode_bytes(data)
-    return Migration(path=filename, text=decoded.text, invalid_utf8_at=decoded.invalid_at,
-                     direction="down" if is_down_path(filename) else "up")
+    if not isinstance(layout, str):
+        layout = "auto"
+    return load_stdin(filename, data, layout, LoadEnv(placeholders=dict(placeholders or {})))

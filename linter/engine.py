@@ -89,8 +89,9 @@ def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Ru
          parsed: dict | None = None, stats: dict | None = None) -> list[Diagnostic]:
     """Fold `migrations` in order into a schema model and run the enabled rules.
 
-    Up migrations are folded into one model; a down migration is checked against a
-    scratch model so that it never changes the schema the later migrations see.
+    Up migrations are folded into one model; a down migration is checked against the
+    schema as it stands at that point (right after its up migration, in layouts that
+    pair them) but its own changes are never folded (see `Model.begin_migration`).
     `parsed` may map a migration to an already parsed result (the cache); `stats`, if
     given, receives counts (statements parsed).
     """
@@ -123,25 +124,31 @@ def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Ru
         if "schemalint:" in migration.text:
             with_directives.append((migration, result.statements))
 
-        target = model if migration.folds_into_model else Model(config.pg_version)
+        target = model
         target.begin_migration(migration, config.assume_in_transaction)
-        ctx.model = target
+        # A schema dump (direction "baseline") is the schema the migrations start from:
+        # folded into the model, never reported on.
+        baseline = migration.direction == "baseline"
         for stmt in result.statements:
             ctx.stmt = stmt
-            for rule in ruleset.for_kind(stmt.kind):
+            for rule in () if baseline else ruleset.for_kind(stmt.kind):
                 _run(rule, rule.check, ctx, (stmt, ctx), out, migration, stmt.start, stmt.end)
             try:
                 target.fold(stmt)
             except Exception as exc:  # noqa: BLE001
                 out.append(_internal_error("the schema model", migration, stmt.start, stmt.end, exc))
         ctx.stmt = None
-        for rule in ruleset.end_of_migration:
+        for rule in () if baseline else ruleset.end_of_migration:
             _run(rule, rule.end_of_migration, ctx, (result.statements, ctx), out, migration, 0, 0)
 
     ctx.model = model
     for rule in ruleset.schema:
         _run(rule, rule.check_schema, ctx, (model, ctx), out, migrations[0] if migrations else None, 0, 0)
 
+    baseline_paths = {m.path for m in migrations if m.direction == "baseline"}
+    if baseline_paths:
+        schema_rules = {r.name for r in ruleset.schema}
+        out = [d for d in out if not (d.path in baseline_paths and d.rule in schema_rules)]
     if stats is not None:
         stats["statements"] = statement_count
     # Per-path selection and severity overrides, then suppression comments.

@@ -49,6 +49,7 @@ UNUSED_IGNORE = Rule(
          "CREATE INDEX CONCURRENTLY orders_region_idx ON orders (region);",),
     good=("-- schemalint: ignore[create-index-non-concurrently] built before launch\n"
           "CREATE INDEX orders_region_idx ON orders (region);",),
+    equivalents={"squawk": ("unused-ignore",)},
 )
 UNKNOWN_IGNORE = Rule(
     code="SL905", name="unknown-ignore", category="engine", severity=Severity.WARNING,
@@ -71,6 +72,15 @@ IGNORE_WITHOUT_REASON = Rule(
     good=("-- schemalint: ignore[create-index-non-concurrently] orders is empty until launch\n"
           "CREATE INDEX orders_region_idx ON orders (region);",),
 )
+LAYOUT_PROBLEM = Rule(
+    code="SL910", name="layout-problem", category="engine", severity=Severity.WARNING,
+    summary="The migration layout is inconsistent (order, duplicates, missing scripts).",
+    why="The framework would apply these files in another order than intended, apply one twice, "
+        "or fail to find a script: two Flyway files with one version, a sqitch change whose "
+        "dependency comes later in sqitch.plan or whose deploy script is missing.",
+    instead="Fix the file names or the plan so that every migration has one place in the order.",
+    bad=(), good=(),
+)
 
 ENGINE_RULES = (INTERNAL_ERROR, PARSE_ERROR, INVALID_ENCODING, UNREADABLE_FILE, UNUSED_IGNORE,
-                UNKNOWN_IGNORE, IGNORE_WITHOUT_REASON)
+                UNKNOWN_IGNORE, IGNORE_WITHOUT_REASON, LAYOUT_PROBLEM)

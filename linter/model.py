@@ -340,6 +340,7 @@ class Model:
         self.session = Session()
         self._index = -1  # index of the statement being folded (for Session.named_at)
         self._locks_for = None
+        self._down_sink: Model | None = None
         self._locks: list = []
 
     # --- lookups -------------------------------------------------------------------
@@ -371,6 +372,14 @@ class Model:
             implicit = assume_in_transaction
         self.session = Session(migration=migration, implicit=bool(implicit))
         self.search_schema = "public"
+        # A down migration is checked against the schema as it stands when it would run,
+        # but must never change what later up migrations see: its schema changes go to a
+        # throwaway model that shares this file's session (transactions, timeouts, names
+        # created in the file).
+        self._down_sink = None
+        if not migration.folds_into_model:
+            self._down_sink = Model(self.pg_version)
+            self._down_sink.session = self.session
 
     # --- folding ------------------------------------------------------------------
     def statement_locks(self, stmt) -> list:
@@ -386,8 +395,9 @@ class Model:
         self._note_locks(stmt, claims)
         handler = _FOLDERS.get(stmt.kind)
         if handler is not None:
-            self._index = stmt.index
-            handler(self, stmt, stmt.node)
+            target = self if self._down_sink is None or stmt.kind in _SESSION_KINDS else self._down_sink
+            target._index = stmt.index
+            handler(target, stmt, stmt.node)
         self._hold_locks(stmt, claims)
 
     def _blocking_claim(self, claims):
@@ -964,6 +974,9 @@ def _setting_value(node: dict):
 
 _RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE",
                    "OBJECT_SEQUENCE", "OBJECT_INDEX")
+
+# Statements whose fold only changes the per-file session, never the schema.
+_SESSION_KINDS = frozenset({"TransactionStmt", "VariableSetStmt"})
 
 _FOLDERS = {
     "CreateStmt": Model._create_table,

@@ -108,8 +108,13 @@ class ParallelParser:
         future, batch = self._batch_of[i]
         try:
             blobs = future.result()
-        except Exception:  # noqa: BLE001 - a dead worker: parse here instead
-            self._broken = True
+        except Exception as exc:  # noqa: BLE001 - parse this batch here instead
+            from concurrent.futures.process import BrokenProcessPool
+
+            # A dead pool fails every later batch too: stop waiting for it.
+            self._broken = isinstance(exc, BrokenProcessPool)
+            for j in batch:
+                del self._batch_of[j]
             return None
         # Keep the other files of this batch until they are asked for.
         for j, blob in zip(batch, blobs, strict=True):

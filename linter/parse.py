@@ -249,7 +249,8 @@ def split_statements(text: str) -> list[tuple[int, int]]:
     return pieces
 
 
-def _error_diag(migration: Migration, offsets: OffsetMap, char_pos: int, message: str) -> Diagnostic:
+def _error_diag(migration: Migration, offsets: OffsetMap, char_pos: int, message: str,
+                prefix: str = "PostgreSQL cannot parse this: ") -> Diagnostic:
     pos = offsets.original(char_pos)
     line, col = migration.lines.position(pos)
     end = min(pos + 1, len(migration.text))
@@ -263,7 +264,7 @@ def _error_diag(migration: Migration, offsets: OffsetMap, char_pos: int, message
         column=col,
         end_line=end_line,
         end_column=end_col,
-        message=f"PostgreSQL cannot parse this: {message}",
+        message=prefix + message,
         help="Fix the syntax; the other statements of this file were still checked.",
         start=pos,
         end=end,
@@ -312,6 +313,13 @@ def _shift_locations(node, base: int) -> None:
 _MAX_MERGE = 64
 
 
+# Above this many characters a file is parsed in batches of whole statements, so that
+# libpg_query's JSON for the whole file (about 12 bytes per byte of SQL) never exists at once.
+_LARGE = 1 << 22
+_BATCH = 1 << 18
+
+_SYNTAX = "PostgreSQL cannot parse this: "
+
 # A file's parse as plain data: (statements, errors), statements as (kind, node, start,
 # end) with character offsets into the parsed text, errors as (character offset,
 # message). It depends on the parsed text alone, so it can be cached on disk by content
@@ -332,7 +340,7 @@ def build_result(migration: Migration, raw: RawParse) -> ParseResult:
                   _sql_start=start, _sql_end=end)
         for i, (kind, node, start, end) in enumerate(raw[0])
     ]
-    errors = [_error_diag(migration, offsets, pos, message) for pos, message in raw[1]]
+    errors = [_error_diag(migration, offsets, pos, message, prefix="") for pos, message in raw[1]]
     return ParseResult(statements, errors)
 
 
@@ -340,17 +348,38 @@ def parse_sql(text: str) -> RawParse:
     offsets = OffsetMap(text)
     statements: list[tuple[str, dict, int, int]] = []
     errors: list[tuple[int, str]] = []
-    try:
-        payload = _pg.parse_sql_json(text)
-    except _pg.ParseError:
-        pass
-    else:
-        _statements_from_json(offsets, payload, 0, len(text.encode("utf-8")), statements)
+    if len(text) <= _LARGE:
+        try:
+            payload = _pg.parse_sql_json(text)
+            _statements_from_json(offsets, payload, 0, len(text.encode("utf-8")), statements)
+        except (_pg.ParseError, RecursionError):
+            # Recovery: parse statement by statement so one typo does not hide the rest.
+            statements.clear()
+            _recover(offsets, text, split_statements(text), _ByteCounter(text), statements, errors)
         return statements, errors
 
-    # Recovery: parse statement by statement so one typo does not hide the rest.
     pieces = split_statements(text)
     byte_of = _ByteCounter(text)
+    i = 0
+    while i < len(pieces):
+        j = i + 1
+        while j < len(pieces) and pieces[j][1] - pieces[i][0] < _BATCH:
+            j += 1
+        start, end = pieces[i][0], pieces[j - 1][1]
+        batch: list[tuple[str, dict, int, int]] = []
+        try:
+            payload = _pg.parse_sql_json(text[start:end])
+            _statements_from_json(offsets, payload, byte_of(start), byte_of(end), batch)
+        except (_pg.ParseError, RecursionError):
+            batch.clear()
+            _recover(offsets, text, pieces[i:j], byte_of, batch, errors)
+        statements.extend(batch)
+        i = j
+    return statements, errors
+
+
+def _recover(offsets: OffsetMap, text: str, pieces: list[tuple[int, int]], byte_of,
+             statements: list[tuple[str, dict, int, int]], errors: list[tuple[int, str]]) -> None:
     i = 0
     while i < len(pieces):
         start = pieces[i][0]
@@ -360,6 +389,14 @@ def parse_sql(text: str) -> RawParse:
             chunk = text[start:end]
             try:
                 payload = _pg.parse_sql_json(chunk)
+                found: list[tuple[str, dict, int, int]] = []
+                _statements_from_json(offsets, payload, byte_of(start), byte_of(end), found)
+            except RecursionError:
+                # libpg_query accepted it, but its tree nests deeper than Python can walk.
+                errors.append((start + len(chunk) - len(chunk.lstrip()),
+                               "this statement nests deeper than schemalint can walk (PostgreSQL "
+                               "itself stops at max_stack_depth); it was not checked"))
+                break
             except _pg.ParseError as exc:
                 message, at = exc.args[0], exc.args[1] if len(exc.args) > 1 else None
                 at_end = at is None or at >= len(chunk.rstrip())
@@ -376,14 +413,12 @@ def parse_sql(text: str) -> RawParse:
                         message = exc2.args[0]
                         at = exc2.args[1] if len(exc2.args) > 1 else None
                 pos = start + (len(chunk.rstrip()) if at is None else at)
-                errors.append((pos, message))
+                errors.append((pos, _SYNTAX + message))
                 break
             else:
-                base = byte_of(start)
-                _statements_from_json(offsets, payload, base, byte_of(end), statements)
+                statements.extend(found)
                 break
         i = j + 1
-    return statements, errors
 
 
 class _ByteCounter:

@@ -11,7 +11,11 @@ from .diagnostics import Diagnostic, Fix, Severity
 
 DOCS_URL = "https://github.com/schemalint/schemalint/blob/main/docs/rules/{name}.md"
 
-CATEGORIES = ("locking", "breaking", "schema", "types", "transactions", "timeouts", "engine")
+CATEGORIES = ("locking", "breaking", "schema", "types", "transactions", "timeouts", "replay",
+              "engine")
+
+# The other linters whose rules `Rule.equivalents` may name (inventories: linter/peers.py).
+PEER_NAMES = ("squawk", "eugene", "strong_migrations", "pgfence")
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ class Rule:
             "fix": self.fix,
             "bad": list(self.bad),
             "good": list(self.good),
-            "equivalents": {k: list(v) for k, v in self.equivalents.items()},
+            "equivalents": {p: list(self.equivalents.get(p, ())) for p in PEER_NAMES},
             "url": self.url,
         }
 

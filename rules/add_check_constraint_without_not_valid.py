@@ -27,7 +27,8 @@ RULE = Rule(
     node_types=("AlterTableStmt",),
     equivalents={"squawk": ("constraint-missing-not-valid",),
                  "eugene": ("E1",),
-                 "strong_migrations": ("add_check_constraint",)},
+                 "strong_migrations": ("add_check_constraint",),
+                 "pgfence": ("add-constraint-check-no-not-valid",)},
 )
 
 

@@ -28,7 +28,7 @@ RULE = Rule(
     node_types=("AlterTableStmt",),
     equivalents={"squawk": ("adding-field-with-default",),
                  "strong_migrations": ("add_column_default", "add_column_default_callable"),
-                 "pgfence": ("add-column-volatile-default",)},
+                 "pgfence": ("add-column-non-constant-default", "add-column-default-pre-pg11")},
 )
 
 

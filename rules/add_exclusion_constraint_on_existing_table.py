@@ -25,7 +25,9 @@ RULE = Rule(
           "ALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap\n"
           "    EXCLUDE USING gist (room_id WITH =, during WITH &&);",),
     node_types=("AlterTableStmt",),
-    equivalents={"eugene": ("E8",), "strong_migrations": ("add_exclusion_constraint",)},
+    equivalents={"eugene": ("E8",),
+                 "strong_migrations": ("add_exclusion_constraint",),
+                 "pgfence": ("add-constraint-exclude",)},
 )
 
 

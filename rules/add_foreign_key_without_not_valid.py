@@ -32,7 +32,8 @@ RULE = Rule(
     node_types=("AlterTableStmt",),
     equivalents={"squawk": ("adding-foreign-key-constraint", "constraint-missing-not-valid"),
                  "eugene": ("E1",),
-                 "strong_migrations": ("add_foreign_key", "add_reference")},
+                 "strong_migrations": ("add_foreign_key", "add_reference"),
+                 "pgfence": ("add-constraint-fk-no-not-valid",)},
 )
 
 

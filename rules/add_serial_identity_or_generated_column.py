@@ -34,8 +34,9 @@ RULE = Rule(
           "ALTER TABLE orders ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY;"),
     node_types=("AlterTableStmt",),
     equivalents={"squawk": ("adding-field-with-default",),
-                 "eugene": ("E11",),
-                 "strong_migrations": ("add_column_auto_incrementing", "add_column_generated_stored")},
+                 "eugene": ("E11", "E10"),
+                 "strong_migrations": ("add_column_auto_incrementing", "add_column_generated_stored"),
+                 "pgfence": ("add-column-serial", "add-column-stored-generated")},
 )
 
 

@@ -29,8 +29,9 @@ RULE = Rule(
     ),
     node_types=("AlterTableStmt",),
     equivalents={"squawk": ("disallowed-unique-constraint", "adding-serial-primary-key-field"),
-                 "eugene": ("E7", "W14"),
-                 "strong_migrations": ("add_unique_constraint",)},
+                 "eugene": ("E7",),
+                 "strong_migrations": ("add_unique_constraint",),
+                 "pgfence": ("add-constraint-unique", "add-pk-without-using-index")},
 )
 
 

@@ -39,8 +39,9 @@ RULE = Rule(
     node_types=("AlterTableStmt",),
     options={"session_timezone_utc": False},
     equivalents={"squawk": ("changing-column-type",),
-                 "eugene": ("E5",),
-                 "strong_migrations": ("change_column",)},
+                 "eugene": ("E5", "E10"),
+                 "strong_migrations": ("change_column",),
+                 "pgfence": ("alter-column-type",)},
 )
 
 

@@ -18,6 +18,8 @@ RULE = Rule(
           "CREATE TABLE orders (id bigint);\nCREATE INDEX orders_id_idx ON orders (id);\n"
           "CLUSTER orders USING orders_id_idx;"),
     node_types=("ClusterStmt",),
+    equivalents={"squawk": ("prefer-repack",),
+                 "eugene": ("E10",)},
 )
 
 

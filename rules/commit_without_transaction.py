@@ -18,6 +18,7 @@ RULE = Rule(
             "transaction (then COMMIT ends it).",
     bad=("ALTER TABLE orders ADD COLUMN note text;\nCOMMIT;",),
     good=("BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMIT;",),
+    equivalents={"squawk": ("transaction-nesting",)},
 )
 
 

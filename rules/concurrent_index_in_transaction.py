@@ -17,7 +17,7 @@ RULE = Rule(
     good=("CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);",),
     node_types=("IndexStmt", "DropStmt", "ReindexStmt"),
     equivalents={"squawk": ("ban-concurrent-index-creation-in-transaction",),
-                 "eugene": ("E0",)},
+                 "pgfence": ("concurrent-in-transaction",)},
 )
 
 

@@ -20,6 +20,7 @@ RULE = Rule(
     node_types=("IndexStmt", "ReindexStmt"),
     min_pg=14,
     max_pg=14,
+    equivalents={"strong_migrations": ("add_index_corruption",)},
 )
 
 

@@ -23,7 +23,8 @@ RULE = Rule(
     node_types=("IndexStmt",),
     fix="safe",
     equivalents={"squawk": ("require-concurrent-index-creation",),
-                 "eugene": ("E6",), "strong_migrations": ("add_index",),
+                 "eugene": ("E6",),
+                 "strong_migrations": ("add_index", "add_reference"),
                  "pgfence": ("create-index-not-concurrent",)},
 )
 

@@ -21,7 +21,9 @@ RULE = Rule(
     good=("ALTER TABLE orders ADD COLUMN tmp text;\nALTER TABLE orders DROP COLUMN tmp;",
           "CREATE TABLE t (a int, b int);\nALTER TABLE t DROP COLUMN b;"),
     node_types=("AlterTableStmt",),
-    equivalents={"squawk": ("ban-drop-column",), "strong_migrations": ("remove_column",)},
+    equivalents={"squawk": ("ban-drop-column",),
+                 "strong_migrations": ("remove_column",),
+                 "pgfence": ("drop-column",)},
 )
 
 

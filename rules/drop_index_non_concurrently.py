@@ -18,6 +18,7 @@ RULE = Rule(
     node_types=("DropStmt",),
     fix="safe",
     equivalents={"squawk": ("require-concurrent-index-deletion",),
+                 "strong_migrations": ("remove_index",),
                  "pgfence": ("drop-index-not-concurrent",)},
 )
 

@@ -22,7 +22,9 @@ RULE = Rule(
     good=("CREATE TABLE tmp_orders (id bigint);\nDROP TABLE tmp_orders;",
           "ALTER TABLE orders RENAME TO orders_old;\nALTER TABLE orders_new RENAME TO orders;\n"
           "DROP TABLE orders_old;"),
-    equivalents={"squawk": ("ban-drop-table",)},
+    equivalents={"squawk": ("ban-drop-table",),
+                 "strong_migrations": ("create_table",),
+                 "pgfence": ("drop-table",)},
 )
 
 

@@ -19,6 +19,7 @@ RULE = Rule(
     good=("CREATE TABLE order_statuses (name text PRIMARY KEY);",
           "CREATE TABLE orders (status text NOT NULL CHECK (status IN ('pending', 'paid', 'shipped')));"),
     node_types=("CreateEnumStmt",),
+    equivalents={"eugene": ("W13",)},
 )
 
 

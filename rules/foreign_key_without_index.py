@@ -29,7 +29,7 @@ RULE = Rule(
         "                  PRIMARY KEY (b_id, a_id));\nCREATE INDEX a_b_a_id_idx ON a_b (a_id);",
     ),
     scope="schema",
-    equivalents={"eugene": ("W14",)},
+    equivalents={"eugene": ("E15",)},
 )
 
 

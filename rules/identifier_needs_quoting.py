@@ -7,12 +7,13 @@ RULE = Rule(
     code="SL309",
     name="identifier-needs-quoting",
     category="schema",
+    default_enabled=False,
     severity=Severity.INFO,
     summary="A name with upper-case letters, spaces or other characters that force quoting.",
     why="PostgreSQL folds unquoted names to lower case, so `\"createdAt\"` must be written "
         "double-quoted in every query, psql session and tool; written without quotes it means "
         "`createdat`, which does not exist. Some frameworks (Prisma) quote everything on "
-        "purpose: disable this rule there.",
+        "purpose, which is why the rule is opt-in.",
     instead="Lower-case snake_case names: `created_at`.",
     bad=('CREATE TABLE "Order" ("createdAt" timestamptz);',),
     good=("CREATE TABLE orders (created_at timestamptz);",),

@@ -19,6 +19,7 @@ RULE = Rule(
     bad=("CREATE INDEX orders_customer_id_placed_at_shipping_country_status_partial_idx ON orders (customer_id);",),
     good=("CREATE INDEX orders_customer_placed_idx ON orders (customer_id);",),
     node_types=IDENTIFIER_KINDS,
+    equivalents={"squawk": ("identifier-too-long",)},
 )
 
 

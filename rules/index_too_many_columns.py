@@ -21,6 +21,7 @@ RULE = Rule(
           "CREATE UNIQUE INDEX orders_natural_key ON orders (shop_id, year, number, suffix);"),
     scope="schema",
     options={"max_columns": 3},
+    equivalents={"strong_migrations": ("add_index_columns",)},
 )
 
 

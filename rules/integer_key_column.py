@@ -26,6 +26,8 @@ RULE = Rule(
           "CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id bigint REFERENCES customers (id));"),
     scope="schema",
     fix="unsafe",
+    equivalents={"squawk": ("prefer-bigint-over-int", "prefer-bigint-over-smallint"),
+                 "pgfence": ("prefer-bigint-over-int",)},
 )
 
 _NARROW = {"int4": "integer", "int2": "smallint"}

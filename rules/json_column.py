@@ -25,7 +25,9 @@ RULE = Rule(
           "ALTER TABLE events ALTER COLUMN payload TYPE jsonb;"),
     scope="schema",
     fix="unsafe",
-    equivalents={"eugene": ("E3",)},
+    equivalents={"eugene": ("E3",),
+                 "strong_migrations": ("add_column_json",),
+                 "pgfence": ("add-column-json",)},
 )
 
 _JSON = re.compile(r'(?:pg_catalog\s*\.\s*)?"?json"?', re.I)

@@ -32,7 +32,8 @@ RULE = Rule(
                 "CreateTableAsStmt", "AlterTableStmt", "DropStmt"),
     default_enabled=False,
     fix="safe",
-    equivalents={"squawk": ("prefer-robust-stmts",)},
+    equivalents={"squawk": ("prefer-robust-stmts",),
+                 "pgfence": ("prefer-robust-create-index", "prefer-robust-create-table", "prefer-robust-drop-index", "prefer-robust-drop-table")},
 )
 
 # The keyword after which PostgreSQL's grammar accepts IF NOT EXISTS, per statement kind.

@@ -24,8 +24,9 @@ RULE = Rule(
     bad=("ALTER TABLE orders ADD COLUMN note text;",),
     good=("SET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN note text;",
           "CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);"),
-    equivalents={"squawk": ("require-lock-timeout", "require-timeout-settings"),
-                 "eugene": ("E9",)},
+    equivalents={"squawk": ("require-lock-timeout",),
+                 "eugene": ("E9",),
+                 "pgfence": ("missing-lock-timeout",)},
 )
 
 

@@ -21,7 +21,8 @@ RULE = Rule(
     bad=("SET lock_timeout = '5s';\nALTER TABLE orders ALTER COLUMN quantity TYPE bigint;",),
     good=("SET statement_timeout = '15min';\nALTER TABLE orders ALTER COLUMN quantity TYPE bigint;",
           "ALTER TABLE orders ADD COLUMN note text;"),
-    equivalents={"squawk": ("require-statement-timeout", "require-timeout-settings")},
+    equivalents={"squawk": ("require-statement-timeout",),
+                 "pgfence": ("missing-statement-timeout",)},
 )
 
 

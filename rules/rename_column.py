@@ -20,7 +20,9 @@ RULE = Rule(
     good=("ALTER TABLE users ADD COLUMN email_address text;",
           "CREATE TABLE users (email text);\nALTER TABLE users RENAME COLUMN email TO email_address;"),
     node_types=("RenameStmt",),
-    equivalents={"squawk": ("renaming-column",), "strong_migrations": ("rename_column",)},
+    equivalents={"squawk": ("renaming-column",),
+                 "strong_migrations": ("rename_column",),
+                 "pgfence": ("rename-column",)},
 )
 
 

@@ -29,7 +29,8 @@ RULE = Rule(
          "ALTER TYPE order_status RENAME VALUE 'canceled' TO 'cancelled';"),
     good=("ALTER TYPE status RENAME TO status_old;\nALTER TYPE status_new RENAME TO status;",
           "ALTER INDEX orders_idx RENAME TO orders_customer_id_idx;"),
-    equivalents={"squawk": ("renaming-object",)},
+    equivalents={"squawk": ("renaming-object",),
+                 "strong_migrations": ("rename_schema",)},
 )
 
 _KINDS = {"OBJECT_VIEW": "view", "OBJECT_MATVIEW": "materialized view", "OBJECT_TYPE": "type",

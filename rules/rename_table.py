@@ -19,7 +19,9 @@ RULE = Rule(
     bad=("ALTER TABLE users RENAME TO accounts;",),
     good=("ALTER TABLE users RENAME TO users_old;\nALTER TABLE users_new RENAME TO users;",
           "CREATE TABLE staging (id bigint);\nALTER TABLE staging RENAME TO imports;"),
-    equivalents={"squawk": ("renaming-table",), "strong_migrations": ("rename_table",)},
+    equivalents={"squawk": ("renaming-table",),
+                 "strong_migrations": ("rename_table",),
+                 "pgfence": ("rename-table",)},
 )
 
 

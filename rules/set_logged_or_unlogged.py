@@ -17,6 +17,7 @@ RULE = Rule(
     bad=("ALTER TABLE events SET LOGGED;", "ALTER TABLE events SET UNLOGGED;"),
     good=("CREATE UNLOGGED TABLE events (id bigint);\nALTER TABLE events SET LOGGED;",),
     node_types=("AlterTableStmt",),
+    equivalents={"eugene": ("E10",)},
 )
 
 

@@ -28,11 +28,25 @@ RULE = Rule(
         "CREATE TABLE orders (region text);\nALTER TABLE orders ALTER COLUMN region SET NOT NULL;",
     ),
     node_types=("AlterTableStmt",),
-    equivalents={"squawk": ("adding-not-nullable-field",),
+    equivalents={"squawk": ("adding-not-nullable-field", "constraint-missing-not-valid"),
                  "eugene": ("E2",),
-                 "strong_migrations": ("change_column_null",),
-                 "pgfence": ("set-not-null",)},
+                 "strong_migrations": ("change_column_null_postgresql",
+                                       "change_column_with_not_null"),
+                 "pgfence": ("alter-column-set-not-null",)},
 )
+
+
+def _not_null_column(cmd: dict) -> str | None:
+    """The column an ALTER TABLE action makes NOT NULL with a full scan: SET NOT NULL, or
+    ADD CONSTRAINT name NOT NULL col (PostgreSQL 18's catalogued NOT NULL constraints; only
+    its NOT VALID form skips the scan)."""
+    if cmd.get("subtype") == "AT_SetNotNull":
+        return cmd.get("name", "")
+    con = (cmd.get("def") or {}).get("Constraint") if cmd.get("subtype") == "AT_AddConstraint" else None
+    if con and con.get("contype") == "CONSTR_NOTNULL" and not con.get("skip_validation"):
+        keys = con.get("keys") or ()
+        return keys[0]["String"]["sval"] if keys else None
+    return None
 
 
 def check(stmt, ctx):
@@ -42,9 +56,9 @@ def check(stmt, ctx):
     table = ctx.table(node["relation"])
     table_name = display_name(ctx.key(node["relation"]))
     for cmd in alter_commands(node):
-        if cmd.get("subtype") != "AT_SetNotNull":
+        column = _not_null_column(cmd)
+        if column is None:
             continue
-        column = cmd.get("name", "")
         if proven_not_null(table, column, ctx.pg_major):
             continue
         col = quote_ident(column)

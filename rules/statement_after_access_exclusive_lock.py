@@ -25,7 +25,8 @@ RULE = Rule(
           "ALTER TABLE orders ADD COLUMN note text;\nCOMMIT;",
           "ALTER TABLE orders ADD COLUMN note text;\n"
           "UPDATE customers SET tier = 'basic' WHERE tier IS NULL;"),
-    equivalents={"eugene": ("E4",)},
+    equivalents={"eugene": ("E4",),
+                 "pgfence": ("statement-after-access-exclusive",)},
 )
 
 

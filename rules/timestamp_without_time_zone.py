@@ -26,7 +26,8 @@ RULE = Rule(
           "CREATE TABLE orders (placed_at timestamp with time zone);"),
     scope="schema",
     fix="unsafe",
-    equivalents={"squawk": ("prefer-timestamp-tz",)},
+    equivalents={"squawk": ("prefer-timestamp-tz",),
+                 "pgfence": ("prefer-timestamptz",)},
 )
 
 _TIMESTAMP = re.compile(r"(?:pg_catalog\s*\.\s*)?timestamp(\s*\(\s*\d+\s*\))?(?:\s+without\s+time\s+zone)?",

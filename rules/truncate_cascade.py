@@ -17,7 +17,8 @@ RULE = Rule(
     bad=("TRUNCATE countries CASCADE;",),
     good=("TRUNCATE countries, addresses;",),
     node_types=("TruncateStmt",),
-    equivalents={"squawk": ("ban-truncate-cascade",)},
+    equivalents={"squawk": ("ban-truncate-cascade",),
+                 "pgfence": ("truncate-cascade",)},
 )
 
 

@@ -18,6 +18,8 @@ RULE = Rule(
     good=("UPDATE orders SET status = 'new' WHERE id BETWEEN 1 AND 10000 AND status IS NULL;",
           "CREATE TABLE orders (id bigint, status text);\nUPDATE orders SET status = 'new';"),
     node_types=("UpdateStmt", "DeleteStmt"),
+    equivalents={"strong_migrations": ("backfill", "change_column_null"),
+                 "pgfence": ("update-in-migration", "delete-without-where")},
 )
 
 

@@ -18,6 +18,9 @@ RULE = Rule(
     bad=("VACUUM FULL orders;", "VACUUM (FULL, ANALYZE) orders;"),
     good=("VACUUM orders;", "VACUUM (ANALYZE) orders;"),
     node_types=("VacuumStmt",),
+    equivalents={"squawk": ("prefer-repack",),
+                 "eugene": ("E10",),
+                 "pgfence": ("vacuum-full",)},
 )
 
 

@@ -27,7 +27,9 @@ RULE = Rule(
           "-- next migration\n"
           "ALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;",),
     node_types=("AlterTableStmt",),
-    equivalents={"squawk": ("constraint-missing-not-valid",)},
+    equivalents={"squawk": ("constraint-missing-not-valid",),
+                 "strong_migrations": ("validate_foreign_key", "validate_check_constraint"),
+                 "pgfence": ("not-valid-validate-same-tx",)},
 )
 
 

@@ -20,7 +20,8 @@ RULE = Rule(
     good=("CREATE TABLE users (email text NOT NULL CHECK (char_length(email) <= 255));",
           "CREATE TABLE users (email varchar NOT NULL);"),
     scope="schema",
-    equivalents={"squawk": ("prefer-text-field",)},
+    equivalents={"squawk": ("prefer-text-field",),
+                 "pgfence": ("prefer-text-field",)},
 )
 
 

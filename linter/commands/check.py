@@ -20,8 +20,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "glob patterns, or - for standard input")
     p.add_argument("--stdin-filename", metavar="NAME", default=None,
                    help="the path to report for input read from standard input")
+    p.add_argument("--layout", metavar="LAYOUT", default=None,
+                   help="migration framework layout: auto (default: detected), plain, flyway, "
+                        "golang-migrate, goose, dbmate, diesel, prisma, sqitch, dump, alembic, django")
     p.add_argument("--format", "-f", default="text", metavar="FORMAT",
-                   help="output format: text (default) or json")
+                   help="output format on stdout: text (default), json, sarif, junit, github, "
+                        "gitlab or markdown")
+    p.add_argument("--output", "-o", action="append", default=[], metavar="FORMAT:PATH",
+                   help="also write the report in FORMAT to the file PATH (repeatable), "
+                        "e.g. --output sarif:schemalint.sarif")
     p.add_argument("--fail-on", choices=("error", "warning", "info", "never"), default=None,
                    help="lowest severity that makes the exit code 1 (default: error)")
     p.add_argument("--pg-version", metavar="MAJOR[.MINOR]", default=None,
@@ -45,6 +52,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="neither read nor write the cache (also SCHEMALINT_NO_CACHE=1)")
     p.add_argument("--cache-dir", metavar="DIR", default=None,
                    help="where to keep the cache (default: .schemalint_cache/ at the project root)")
+    p.add_argument("--replay", action="store_true",
+                   help="also apply the migrations to a throwaway PostgreSQL and add the replay "
+                        "findings (docs/replay.md); the replay flags below tune it")
+    from .replay import add_replay_options
+
+    add_replay_options(p)
     color = p.add_mutually_exclusive_group()
     color.add_argument("--color", dest="color", action="store_const", const=True, default=None,
                        help="always colour the text output")
@@ -73,6 +86,12 @@ def build_config(args):
     """The effective LintConfig: defaults, then the configuration file, then CLI flags."""
     from ..config_file import resolve
 
+    if getattr(args, "layout", None):
+        from ..layouts import layout_names
+
+        if args.layout not in layout_names():
+            raise UsageError(f"--layout: unknown layout {args.layout!r} "
+                             f"(choose from {', '.join(layout_names())})")
     args.resolved = resolve(args)
     return args.resolved.config
 
@@ -89,15 +108,24 @@ def collect(args, config):
     migrations, unreadable = [], []
     file_paths = [p for p in paths if p != "-"]
     if file_paths:
-        found = discover(file_paths)
+        found = discover(file_paths, layout=_layout(config), placeholders=config.placeholders)
         if found.missing:
             raise UsageError("no such file or directory: " + ", ".join(found.missing))
         migrations.extend(found.migrations)
         unreadable.extend(found.unreadable)
     migrations, unreadable = included(migrations, unreadable, config)
     if "-" in paths:
-        migrations.append(read_stdin(args.stdin_filename or "<stdin>"))
+        migrations.extend(read_stdin(args.stdin_filename or "<stdin>", config.layout, config.placeholders))
     return migrations, unreadable
+
+
+def _layout(config):
+    """`layout:` is a name, or {directory: name} with directories relative to the config file."""
+    layout = config.layout
+    root = getattr(config, "root", None)
+    if isinstance(layout, str) or not root:
+        return layout
+    return {k if k in ("", ".", "*") else os.path.join(root, k): v for k, v in layout.items()}
 
 
 def unreadable_diagnostics(unreadable):
@@ -119,11 +147,24 @@ def gate(diagnostics, migrations, config, args):
     return apply(diagnostics, migrations, config, args)
 
 
-def emit(result, args) -> None:
-    """Write the report(s)."""
-    from ..report import render
+def parse_outputs(args) -> list[tuple[str, str]]:
+    from ..report import parse_output
 
-    sys.stdout.write(render(args.format, result))
+    try:
+        return [parse_output(spec) for spec in args.output]
+    except ValueError as exc:
+        raise UsageError(f"--output: {exc}") from None
+
+
+def emit(result, args) -> None:
+    """Write the report(s): --format to stdout, each --output FORMAT:PATH to its file."""
+    from ..report import find_root, write_reports
+
+    result.root = result.root or find_root(os.getcwd())
+    try:
+        write_reports(result, args.format, parse_outputs(args), sys.stdout)
+    except OSError as exc:
+        raise UsageError(f"--output: cannot write {exc.filename}: {exc.strerror}") from None
 
 
 def apply_fixes(diagnostics, migrations, args) -> int | None:
@@ -173,6 +214,7 @@ def run(args) -> int:
 
     if args.format not in FORMATS:
         raise UsageError(f"--format: unknown format {args.format!r} (choose from {', '.join(FORMATS)})")
+    parse_outputs(args)
     config = build_config(args)
     migrations, unreadable = collect(args, config)
 
@@ -181,6 +223,10 @@ def run(args) -> int:
     cache_dir = resolve_dir(args.no_cache, args.cache_dir, root=getattr(config, "root", None))
     diagnostics = lint_migrations(migrations, config, stats, cache_dir)
     diagnostics += unreadable_diagnostics(unreadable)
+    if args.replay:
+        from .replay import check_diagnostics
+
+        diagnostics += check_diagnostics(migrations, config, args)
     diagnostics = gate(diagnostics, migrations, config, args)
     if args.fix or args.diff:
         code = apply_fixes(diagnostics, migrations, args)

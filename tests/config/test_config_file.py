@@ -70,6 +70,9 @@ def test_pyproject_without_table_is_skipped(project):
 
 @pytest.mark.parametrize("text,expected", [
     ("pg_versoin: 14\n", ".schemalint.yaml:1: pg_versoin: unknown key (did you mean 'pg_version'?)"),
+    ("layout:\n  db/a: flyway\n  db/b: gooze\n",
+     ".schemalint.yaml:3: layout.db/b: unknown layout 'gooze' (known: auto, plain, golang-migrate, "
+     "flyway, goose, dbmate, diesel, prisma, sqitch, dump, alembic, django) (did you mean 'goose'?)"),
     ("paths: [m]\nfail-on: warning\n", ".schemalint.yaml:2: fail-on: unknown key (did you mean 'fail_on'?)"),
     ("select:\n  - SL101\n  - create-index-concurently\n",
      ".schemalint.yaml:3: select: unknown rule 'create-index-concurently' "
@@ -289,3 +292,13 @@ def test_invalid_config_rejected_by_schema_and_validator(project, text):
 
 def test_shipped_schema_is_valid_draft7():
     jsonschema.Draft7Validator.check_schema(json_schema())
+
+
+def test_layout_per_directory_mapping(project):
+    project.write("db/flyway/V1__create.sql", "CREATE TABLE t (a int);\n")
+    project.write("db/flyway/V1_1__index.sql", "CREATE INDEX i ON t (a);\n")
+    project.write(".schemalint.yaml", "paths: [db]\nselect: [SL101]\nlayout:\n  db/flyway: flyway\n")
+    code, found = check_json(project)
+    assert (code, found) == (1, [("db/flyway/V1_1__index.sql", "SL101")])
+    code, out, _ = project.run("config", "--format", "json")
+    assert json.loads(out)["settings"]["layout"]["value"] == {"db/flyway": "flyway"}

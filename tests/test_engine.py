@@ -1,0 +1,39 @@
+"""The engine: folding order, down migrations, dispatch."""
+
+from schemalint.config import LintConfig
+from schemalint.engine import lint
+from schemalint.rules import RULES
+from schemalint.source import Migration
+
+
+def _lint(*migrations, select=("ALL",)):
+    return lint(list(migrations), LintConfig(select=tuple(select)), RULES)
+
+
+def test_down_migration_sees_the_schema_after_its_up_but_changes_nothing():
+    up = Migration(path="1/up.sql", text="CREATE TABLE t (a varchar(20));\n")
+    # Narrowing varchar rewrites (and checks) every row: only knowable from the model.
+    down = Migration(path="1/down.sql", direction="down",
+                     text="ALTER TABLE t ALTER COLUMN a TYPE varchar(10);\nDROP TABLE t;\n")
+    later = Migration(path="2/up.sql", text="CREATE INDEX i ON t (a);\n")
+    found = _lint(up, down, later, select=("alter-column-type-rewrites-table",
+                                           "create-index-non-concurrently"))
+    assert [(d.path, d.rule) for d in found] == [
+        ("1/down.sql", "alter-column-type-rewrites-table"),
+        # The down file's DROP TABLE was not folded: t still exists for 2/up.sql.
+        ("2/up.sql", "create-index-non-concurrently"),
+    ]
+
+
+def test_objects_created_in_a_down_migration_count_as_created_there():
+    up = Migration(path="1/up.sql", text="DROP TABLE old;\n")
+    down = Migration(path="1/down.sql", direction="down",
+                     text="CREATE TABLE old (a int);\nCREATE INDEX old_a ON old (a);\n")
+    assert not [d for d in _lint(up, down, select=("create-index-non-concurrently",))]
+
+
+def test_widening_in_a_down_migration_is_not_flagged():
+    up = Migration(path="1/up.sql", text="CREATE TABLE t (a varchar(10));\n")
+    down = Migration(path="1/down.sql", direction="down",
+                     text="ALTER TABLE t ALTER COLUMN a TYPE varchar(20);\n")
+    assert not _lint(up, down, select=("alter-column-type-rewrites-table",))
