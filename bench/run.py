@@ -114,7 +114,7 @@ def count_json(path: str, tool: str) -> str:
 
 
 def bench_input(label: str, files: list[str], workdir: str, rounds: int, reference: bool,
-                env: dict, small: bool = False) -> dict:
+                env: dict, small: bool = False, directory: str | None = None) -> dict:
     schemalint = [sys.executable, "-m", "schemalint"]
     if bin_near_python("schemalint"):
         schemalint = [bin_near_python("schemalint")]
@@ -145,6 +145,11 @@ def bench_input(label: str, files: list[str], workdir: str, rounds: int, referen
         tools.append(Tool("schemalint one new file",
                           with_new + ["--cache-dir", cache],
                           prepare=new_file))
+    if directory:
+        # Issue 2's figure: the whole corpus as a user runs it (the directory, layouts
+        # detected), uncached.
+        tools.append(Tool("schemalint check DIR --no-cache",
+                          [*schemalint, "check", directory, "--format", "json", "--no-cache"]))
     if squawk:
         tools.append(Tool("squawk", [squawk, "--reporter", "json", *files]))
     if reference:
@@ -307,7 +312,8 @@ def main() -> None:
         else:
             print(f"(a) {len(files)} files", file=sys.stderr)
             with tempfile.TemporaryDirectory(dir=RESULTS) as work:
-                res = bench_input(label, files, work, args.runs, not args.no_reference, env)
+                res = bench_input(label, files, work, args.runs, not args.no_reference, env,
+                                  directory=corpus)
             res["command"] = "schemalint check <every .sql file of ../shared/corpus> --format json"
             results.append(res)
 
