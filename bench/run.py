@@ -38,9 +38,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 RESULTS = os.path.join(HERE, "results")
 TOOLS = os.path.join(HERE, ".tools")
-sys.path.insert(0, HERE)
 
-from gen_repo import generate  # noqa: E402
+GNU_TIME = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
 
 SMALL = """-- A typical new migration, as a pre-commit hook sees it.
 ALTER TABLE orders ADD COLUMN shipped_at timestamptz;
@@ -58,7 +57,14 @@ def bin_near_python(name: str) -> str | None:
 
 def timed(cmd: list[str], out_path: str, env: dict, cwd: str,
           timeout: float | None = None) -> tuple[float, float, int, float]:
-    """Run cmd; return (wall seconds, peak RSS in MB, exit code, CPU seconds)."""
+    """Run cmd; return (wall seconds, peak RSS in MB, exit code, CPU seconds).
+
+    Peak RSS comes from GNU time when present: `ru_maxrss` of a child started straight
+    from this process also counts this process's own peak (the memory map the child
+    had until exec), which would hide small figures."""
+    rss_file = out_path + ".rss"
+    if GNU_TIME:
+        cmd = [GNU_TIME, "-f", "%M", "-o", rss_file, *cmd]
     with open(out_path, "wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
@@ -76,7 +82,14 @@ def timed(cmd: list[str], out_path: str, env: dict, cwd: str,
             time.sleep(0.0005)
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024, proc.returncode, usage.ru_utime + usage.ru_stime
+    rss = usage.ru_maxrss / 1024
+    if GNU_TIME:
+        try:
+            with open(rss_file, encoding="utf-8") as fh:
+                rss = int(fh.read().split()[-1]) / 1024
+        except (OSError, ValueError, IndexError):
+            pass
+    return wall, rss, proc.returncode, usage.ru_utime + usage.ru_stime
 
 
 class Tool:
@@ -230,7 +243,7 @@ def render(results: list[dict], meta: dict) -> str:
         f"- Date: {meta['date']}; load average before / after: {meta['load']}",
         "",
         "Wall time is from process start to exit; memory is the peak resident set size of the "
-        "largest process (`ru_maxrss`); CPU is user + system time of the process tree "
+        "largest process (GNU time's `%M`); CPU is user + system time of the process tree "
         "(parallel parsing adds the workers' time). Medians, with min–max. All tools write JSON "
         "(pgrubic: its text report).",
         "",
@@ -319,7 +332,11 @@ def main() -> None:
 
     if "b" in only:
         gen_dir = os.path.join(RESULTS, f"gen{args.statements}")
-        nfiles, nstmts = generate(gen_dir, args.statements)
+        # In a child process, so that this process stays small (see `timed`).
+        gen = subprocess.run([sys.executable, os.path.join(HERE, "gen_repo.py"), gen_dir,
+                              "--statements", str(args.statements)], capture_output=True, text=True,
+                             check=True)
+        nfiles, nstmts = (int(w.replace(",", "")) for w in gen.stdout.split()[0:4:2])
         files = sorted(glob.glob(os.path.join(gen_dir, "migrations", "*.sql")))
         print(f"(b) {nfiles} files, {nstmts} statements", file=sys.stderr)
         with tempfile.TemporaryDirectory(dir=RESULTS) as work:
