@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -67,15 +68,16 @@ def timed(cmd: list[str], out_path: str, env: dict, cwd: str,
         cmd = [GNU_TIME, "-f", "%M", "-o", rss_file, *cmd]
     with open(out_path, "wb") as out:
         start = time.perf_counter()
+        # Own process group, so a timeout ends the tool and its workers, not just GNU time.
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                                env=env, cwd=cwd)
+                                env=env, cwd=cwd, start_new_session=True)
         deadline = None if timeout is None else start + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
             if deadline is not None and time.perf_counter() > deadline:
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)
                 pid, status, usage = os.wait4(proc.pid, 0)
                 proc.returncode = -9
                 return float("inf"), usage.ru_maxrss / 1024, -9, usage.ru_utime + usage.ru_stime
