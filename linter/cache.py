@@ -160,17 +160,18 @@ class Cache:
         except OSError:
             return None
 
-    def _write(self, path: str, data: bytes) -> None:
+    def _write(self, path: str, *chunks: bytes) -> None:
         try:
             if not self._prepared:
                 self._prepare()
             os.makedirs(os.path.dirname(path), exist_ok=True)
             # A name no other process uses (pid) and no earlier crash left behind (O_EXCL).
-            tmp = f"{path}.{os.getpid()}.{id(data)}.tmp"
+            tmp = f"{path}.{os.getpid()}.{id(chunks)}.tmp"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
+                    for chunk in chunks:  # not joined: a parse pack is tens of MB
+                        fh.write(chunk)
                 os.replace(tmp, path)
             except BaseException:
                 try:
@@ -220,7 +221,7 @@ class Cache:
             return None
 
     def _store(self, path: str, key: str, blob: bytes) -> None:
-        self._write(path, self._header(key) + blob)
+        self._write(path, self._header(key), blob)
 
     # --- parse results ----------------------------------------------------------------
     # One pack file, {digest: (last used, marshal bytes of the RawParse)}: a few large

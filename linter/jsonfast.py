@@ -15,11 +15,12 @@ from json.encoder import encode_basestring as _enc_str  # the C version when ava
 _INF = float("inf")
 
 
-def dumps_indent2(obj, end: str = "") -> str:
+def dumps_indent2(obj, end: str = "", nl: str = "\n") -> str:
     """The JSON text, then `end` (appended here rather than by the caller, which would copy
-    a report of tens of megabytes once more)."""
+    a report of tens of megabytes once more). `nl`: a newline and the indentation of the
+    level `obj` sits at, for writing a document piece by piece."""
     out: list[str] = []
-    _write(obj, out, "\n")
+    _write(obj, out, nl)
     out.append(end)
     return "".join(out)
 

@@ -28,3 +28,20 @@ def test_report_shaped_document():
          "edits": [{"start": 1, "end": 2, "text": ""}], "empty": [], "obj": {}}],
         "summary": {"failed": True, "ratio": 0.5}}
     assert dumps_indent2(doc) == json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def test_json_report_is_json_dumps_of_the_document():
+    from schemalint.config import LintConfig
+    from schemalint.engine import lint
+    from schemalint.report import LintResult, json_report
+    from schemalint.rules_catalog import all_rules
+    from schemalint.source import Migration
+
+    migrations = [Migration(path="001_é.sql", text="CREATE TABLE t (id serial PRIMARY KEY, n json);\n"
+                                                   "CREATE INDEX i ON t (n);\nALTER TABLE t ADD COLUMN x int NOT NULL;\n"),
+                  Migration(path="002.sql", text="DROP INDEX i;\nCREATE TABLE (;\n")]
+    diags = lint(migrations, LintConfig(select=("ALL",)), all_rules())
+    assert any(d.fix is not None for d in diags)
+    for result in (LintResult(diagnostics=diags, statements=5), LintResult(diagnostics=[])):
+        expected = json.dumps(json_report.document(result), indent=2, ensure_ascii=False) + "\n"
+        assert json_report.render(result) == expected

@@ -16,20 +16,30 @@ from ..rule import DOCS_URL
 VERSION = 1
 
 
+def item(d) -> dict:
+    """One finding as it appears in the document."""
+    out = d.to_dict()
+    out["url"] = DOCS_URL.format(name=d.rule)
+    if d.fix is not None:
+        out["fix"] = {
+            "description": d.fix.description,
+            "safe": d.fix.safe,
+            "edits": [{"start": e.start, "end": e.end, "text": e.text} for e in d.fix.edits],
+        }
+    return out
+
+
 def document(result) -> dict:
-    diags = []
-    for d in result.diagnostics:
-        item = d.to_dict()
-        item["url"] = DOCS_URL.format(name=d.rule)
-        if d.fix is not None:
-            item["fix"] = {
-                "description": d.fix.description,
-                "safe": d.fix.safe,
-                "edits": [{"start": e.start, "end": e.end, "text": e.text} for e in d.fix.edits],
-            }
-        diags.append(item)
-    return {"version": VERSION, "diagnostics": diags, "summary": result.summary()}
+    return {"version": VERSION, "diagnostics": [item(d) for d in result.diagnostics],
+            "summary": result.summary()}
 
 
 def render(result) -> str:
-    return dumps_indent2(document(result), end="\n")  # == json.dumps(indent=2, ensure_ascii=False) + "\n"
+    """`json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"`, written one finding
+    at a time so that the document is never held as dicts (tests/test_jsonfast.py checks
+    that the two agree)."""
+    items = [dumps_indent2(item(d), nl="\n    ") for d in result.diagnostics]
+    body = "[\n    " + ",\n    ".join(items) + "\n  ]" if items else "[]"
+    del items
+    summary = dumps_indent2(result.summary(), nl="\n  ")
+    return f'{{\n  "version": {VERSION},\n  "diagnostics": {body},\n  "summary": {summary}\n}}\n'
