@@ -198,12 +198,17 @@ def run(args) -> int:
     migrations, unreadable = collect(args, config)
 
     stats: dict = {}
-    diagnostics = lint(migrations, config, all_rules(), stats=stats)
-    diagnostics += unreadable_diagnostics(unreadable)
+    replayed, replay_rules = [], ()
     if args.replay:
+        # Replay findings join the static ones inside lint(), so that suppression comments
+        # (and their unused-ignore accounting) cover both.
+        from ..replay.rules import REPLAY_RULES
         from .replay import check_diagnostics
 
-        diagnostics += check_diagnostics(migrations, config, args)
+        replayed, replay_rules = check_diagnostics(migrations, config, args), REPLAY_RULES
+    diagnostics = lint(migrations, config, all_rules(), stats=stats, extra=replayed,
+                       extra_rules=replay_rules)
+    diagnostics += unreadable_diagnostics(unreadable)
     diagnostics = gate(diagnostics, migrations, config, args)
     if args.fix or args.diff:
         code = apply_fixes(diagnostics, migrations, args)

@@ -36,13 +36,18 @@ def mismatches(migrations, parsed, traces: list[StatementTrace], pg_version,
         if result is None:
             continue
         model.begin_migration(m, assume_in_transaction)
-        earlier: list[StatementTrace] = []
+        # The strongest lock per relation the file's earlier statements took in a
+        # transaction (only those can still be held).
+        held: dict[str, LockMode] = {}
         for stmt in result.statements:
             trace = by_start.get((m.path, stmt.start))
             if trace is not None and trace.traced and trace.status == "ok":
                 claims = [c for c in statement_locks(stmt, model, pg_version) if c.kind == "table"]
-                out.extend(_compare(trace, claims, earlier))
-                earlier.append(trace)
+                out.extend(_compare(trace, claims, held if trace.in_transaction else {}))
+                if trace.in_transaction:
+                    for rel, mode in _strongest(trace.locks).items():
+                        if mode > held.get(rel, LockMode.ACCESS_SHARE):
+                            held[rel] = mode
             model.fold(stmt)
     return out
 
@@ -56,11 +61,9 @@ def _strongest(locks) -> dict[str, LockMode]:
     return best
 
 
-def _compare(trace: StatementTrace, claims, earlier: list[StatementTrace]) -> list[Mismatch]:
+def _compare(trace: StatementTrace, claims, held: dict[str, LockMode]) -> list[Mismatch]:
     observed = _strongest(lk for lk in trace.locks
                           if not lk.created and lk.relation.kind in _RELATION_KINDS)
-    held = _strongest(lk for t in earlier if t.in_transaction and trace.in_transaction
-                      for lk in t.locks)
     predicted = {_name(c.relation): c.mode for c in claims}
     out = []
     for rel in sorted(set(predicted) | set(observed)):
