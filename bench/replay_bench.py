@@ -108,6 +108,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", default=DEFAULT_CORPUS)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ready-runs", type=int, default=5,
+                        help="warm server starts to time (0: skip the server ready figures)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args()
     if not os.path.isdir(args.corpus):
@@ -115,10 +117,12 @@ def main() -> int:
         return 0
     from schemalint.discover import discover
 
-    cold, warm = server_ready_times()
-    print(f"server ready: cold {cold:.0f} ms (initdb + copy + start), "
-          f"warm median {statistics.median(warm):.0f} ms (min {min(warm):.0f}, max {max(warm):.0f}, "
-          f"{len(warm)} runs)")
+    cold, warm = None, []
+    if args.ready_runs > 0:
+        cold, warm = server_ready_times(args.ready_runs)
+        print(f"server ready: cold {cold:.0f} ms (initdb + copy + start), warm median "
+              f"{statistics.median(warm):.0f} ms (min {min(warm):.0f}, max {max(warm):.0f}, "
+              f"{len(warm)} runs)")
 
     ups = [m for m in discover([args.corpus]).migrations if m.direction != "down"]
     rounds = []
