@@ -28,11 +28,14 @@ def _mode(text: str) -> LockMode:
 
 def mismatches(migrations, parsed, traces: list[StatementTrace], pg_version,
                assume_in_transaction: bool) -> list[Mismatch]:
-    by_start = {(t.migration.path, t.start): t for t in traces}
+    by_start = {(t.migration.path, t.start): t for t in traces if t.traced and t.status == "ok"}
+    left = len(by_start)  # no need to fold the model past the last statement that ran
     model = Model(pg_version)
     out: list[Mismatch] = []
     for m in migrations:
         result = parsed.get(m)
+        if not left:
+            break
         if result is None:
             continue
         model.begin_migration(m, assume_in_transaction)
@@ -41,7 +44,8 @@ def mismatches(migrations, parsed, traces: list[StatementTrace], pg_version,
         held: dict[str, LockMode] = {}
         for stmt in result.statements:
             trace = by_start.get((m.path, stmt.start))
-            if trace is not None and trace.traced and trace.status == "ok":
+            if trace is not None:
+                left -= 1
                 claims = [c for c in statement_locks(stmt, model, pg_version) if c.kind == "table"]
                 out.extend(_compare(trace, claims, held if trace.in_transaction else {}))
                 if trace.in_transaction:

@@ -247,6 +247,7 @@ class Tracer:
         import psycopg
 
         self._psycopg = psycopg
+        self._tuples_ok = psycopg.pq.ExecStatus.TUPLES_OK
         self.statement_timeout_s = statement_timeout_s
         self.probe = probe
         timeout_ms = int(statement_timeout_s * 1000) if statement_timeout_s else 0
@@ -270,6 +271,7 @@ class Tracer:
         self._held: dict[tuple[int, str], _Held] = {}
         self._tx_ours = False  # the open transaction is one we opened around one statement
         self._prepared = False  # the PREPARED statements exist on A
+        self.then_rows: list[tuple] | None = None  # see run_migration
         # {oid: relfilenode} read right after the last statement, for the next one's "before".
         self._filenodes_after: dict[int, int] | None = None
 
@@ -300,10 +302,14 @@ class Tracer:
         return dict(self.a.execute(_FILENODES_SQL).fetchall())
 
     # --- running one migration -------------------------------------------------------
-    def run_migration(self, migration, statements, *, traced: bool,
-                      framework_tx: bool) -> list[StatementTrace]:
+    def run_migration(self, migration, statements, *, traced: bool, framework_tx: bool,
+                      then=None) -> list[StatementTrace]:
         """Apply one migration file. Returns a trace per statement (traced) or only the
-        failing statement's trace (untraced). Stops at the first failure."""
+        failing statement's trace (untraced). Stops at the first failure.
+
+        `then(traces)`: a query (or None) to run once the file has applied, in the round
+        trip of its COMMIT when it ends one; its rows are left in `then_rows`."""
+        self.then_rows = None
         if traced:
             # Relations known now (from the first catalog read, then from every lock
             # observed) existed before this file: the ones it creates are not.
@@ -335,9 +341,19 @@ class Tracer:
                 self._abort()
             if traced or failed:
                 out.append(trace)
-        if not failed and self._in_tx():
+        if failed:
+            return out
+        query = then(out) if then is not None else None
+        if query is not None:
+            self._ensure_prepared()
+        if self._in_tx():
             # The framework's transaction, or a BEGIN the file never closed.
-            self._end_transaction("COMMIT")
+            results = self._run_parts(["COMMIT"] + ([query] if query is not None else []))
+            self._release_all(time.monotonic())
+            if query is not None:
+                self.then_rows = results[1]
+        elif query is not None:
+            self.then_rows = self._run_parts([query])[0]
         return out
 
     def _abort(self) -> None:
@@ -496,7 +512,8 @@ class Tracer:
         cur = self.a.execute("\n;\n".join(parts), prepare=False)
         out = []
         while True:
-            out.append(cur.fetchall() if cur.description is not None else None)
+            # (The status, not `description`, which builds column objects each time.)
+            out.append(cur.fetchall() if cur.pgresult.status == self._tuples_ok else None)
             if not cur.nextset():
                 return out
 
@@ -661,13 +678,12 @@ class Tracer:
         tables = f"SELECT oid FROM pg_class WHERE oid IN ({oids}) AND relkind IN ('r', 'p', 'm', 'f')"
         return _fold_structure(self.a.execute(_STRUCTURE_TEMPLATE.format(tables=tables)).fetchall())
 
-    def unindexed_foreign_keys(self, tables: list[int]) -> list[tuple[int, str, str, str]]:
-        """(table oid, table, constraint, definition) of every foreign key of `tables` whose
-        columns are not the leading columns of some index on the table."""
-        self._ensure_prepared()
+    @staticmethod
+    def unindexed_foreign_keys_query(tables: list[int]) -> str:
+        """Its rows: (table oid, table, constraint, definition) of every foreign key of
+        `tables` whose columns are not the leading columns of some index on the table."""
         oids = ", ".join(str(int(t)) for t in tables)
-        return self.a.execute(f"EXECUTE schemalint_unindexed_fks(ARRAY[{oids}]::oid[])",
-                              prepare=False).fetchall()
+        return f"EXECUTE schemalint_unindexed_fks(ARRAY[{oids}]::oid[])"
 
     def _rename(self, lock: LockTrace) -> None:
         """A relation B could not name while it ran (created by the statement itself)."""
