@@ -11,7 +11,9 @@ Measures, on this machine:
 Both applies start from the files (reading and splitting them into statements is timed in
 both) and stop at the same statement when one fails (e.g. SQL needing a newer server).
 Rounds interleave the two applies so that a change of machine load hits both; the summary
-gives the median and the min-max of each figure over the rounds.
+gives the median and the min-max of each figure over the rounds. Wall time moves with the
+load other processes put on the machine; the CPU time the migration's server session used
+(Linux /proc, read as the session closes) moves much less, and its ratio is printed too.
 """
 
 from __future__ import annotations
@@ -53,6 +55,32 @@ def server_ready_times(runs: int = 5) -> tuple[float, list[float]]:
             else:
                 os.environ["XDG_CACHE_HOME"] = saved
     return cold, warm
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """utime + stime of a process (Linux /proc/<pid>/stat fields 14 and 15)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+_SESSION_CPU: list[float | None] = []
+
+
+def _record_session_cpu() -> None:
+    """Note the CPU time of the migration session's backend as each Tracer closes."""
+    from schemalint.replay.tracer import Tracer
+
+    close = Tracer.close
+
+    def recording_close(self) -> None:
+        _SESSION_CPU.append(_cpu_seconds(self.a_pid))
+        close(self)
+
+    Tracer.close = recording_close
 
 
 def plain_apply(ups) -> tuple[float, int, str | None]:
@@ -125,16 +153,23 @@ def main() -> int:
               f"{len(warm)} runs)")
 
     ups = [m for m in discover([args.corpus]).migrations if m.direction != "down"]
+    _record_session_cpu()
     rounds = []
     for i in range(args.rounds):
         plain_s, plain_count, plain_failure = plain_apply(ups)
+        plain_cpu = _SESSION_CPU[-1]
         traced = traced_replay(ups)
+        traced_cpu = _SESSION_CPU[-1]
         ratio = traced["phase_s"] / plain_s if plain_s else float("nan")
-        rounds.append({"plain_s": plain_s, "plain_statements": plain_count, **traced, "ratio": ratio})
+        cpu_ratio = traced_cpu / plain_cpu if plain_cpu and traced_cpu is not None else None
+        rounds.append({"plain_s": plain_s, "plain_statements": plain_count, **traced, "ratio": ratio,
+                       "plain_session_cpu_s": plain_cpu, "traced_session_cpu_s": traced_cpu,
+                       "session_cpu_ratio": cpu_ratio, "load_average": os.getloadavg()[0]})
         print(f"round {i + 1}: plain {plain_s:.2f} s ({plain_count} statements); traced "
               f"{traced['phase_s']:.2f} s ({traced['statements']} statements, their own time "
               f"{traced['own_s']:.2f} s), {traced['total_s']:.2f} s with the server start; "
-              f"ratio {ratio:.2f}; load average {os.getloadavg()[0]:.1f}")
+              f"ratio {ratio:.2f}; session CPU {plain_cpu} s / {traced_cpu} s; "
+              f"load average {os.getloadavg()[0]:.1f}")
         if i == 0:
             for what, failure in (("plain", plain_failure), ("traced", traced["failure"])):
                 if failure:
@@ -145,6 +180,9 @@ def main() -> int:
     print(f"  traced replay (without start):  {_spread([r['phase_s'] for r in rounds])}")
     print(f"  ratio traced / plain:           {_spread([r['ratio'] for r in rounds], '')} (target <= 2.0)")
     print(f"  traced replay total:            {_spread([r['total_s'] for r in rounds])} (target <= 20 s)")
+    cpu = [r["session_cpu_ratio"] for r in rounds if r["session_cpu_ratio"] is not None]
+    if cpu:
+        print(f"  server session CPU, traced / plain: {_spread(cpu, '')}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump({"corpus": args.corpus, "cold_ms": cold, "warm_ms": warm, "rounds": rounds},

@@ -120,10 +120,12 @@ ORDER BY k.conrelid, k.conname
 # `prepare_threshold` is off: psycopg would otherwise send DEALLOCATE ALL after every
 # ALTER or DROP (its own cache's invalidation), taking these with it.
 PREPARED = {
-    # A's lock rows, leaving out the 'oid:mode' pairs of $1 (the locks earlier statements
-    # of the transaction took).
-    "schemalint_locks": ("text[]", _MY_LOCKS_SQL.rstrip()
-                         + "\n  AND l.relation::text || ':' || l.mode <> ALL($1)"),
+    # The server clock (read first: the end of the statement before), then A's lock rows,
+    # leaving out the 'oid:mode' pairs of $1 (the locks earlier statements of the
+    # transaction took); one row of NULL lock columns when there are none.
+    "schemalint_locks": ("text[]", "SELECT c.now, l.* FROM (" + _CLOCK_SQL + ") c(now)\n"
+                         "LEFT JOIN (" + _MY_LOCKS_SQL.rstrip()
+                         + "\n  AND l.relation::text || ':' || l.mode <> ALL($1)) l ON true"),
     "schemalint_structure": ("boolean, text[], text[]", STRUCTURE_LOCKED_SQL),
     "schemalint_filenodes": ("", _FILENODES_SQL),
     "schemalint_unindexed_fks": ("oid[]", _UNINDEXED_FK_SQL),
@@ -430,14 +432,15 @@ class Tracer:
         # Round trips dominate the cost of tracing, so everything travels in one message
         # (the simple query protocol's multi-statement string, as a plain apply sends the
         # statement): our BEGIN, the relfilenodes before, the statement between two server
-        # clock readings (which time it without the network), then, while its locks are
-        # still held, A's new lock rows, the structure of the tables it may have changed,
-        # the relfilenodes after and our COMMIT. After an error the server skips the rest
-        # of the message; only the statement can fail (or be canceled by the timeouts).
+        # clock readings (which time it without the network; the second one comes with
+        # A's new lock rows, read while they are still held), the structure of the tables
+        # it may have changed, the relfilenodes after and our COMMIT. After an error the
+        # server skips the rest of the message; only the statement can fail (or be
+        # canceled by the timeouts).
         read_before = may_rewrite and filenodes is None
         parts = (["BEGIN"] if own_tx else []) + (["EXECUTE schemalint_filenodes"] if read_before else [])
         clock = len(parts)
-        parts += [_CLOCK_SQL, stmt.sql, _CLOCK_SQL, self._locks_query()]
+        parts += [_CLOCK_SQL, stmt.sql, self._locks_query()]
         if structure:
             parts.append(self._structure_query(stmt))
         if may_rewrite:
@@ -459,9 +462,9 @@ class Tracer:
             return
         ended = time.monotonic()
         trace.status = "ok"
-        trace.duration_ms = (results[clock + 2][0][0] - results[clock][0][0]) * 1000
-        after = clock + 3  # the lock rows, then the structure, then the relfilenodes
-        self._observe_own_locks(trace, started, results[after])
+        after = clock + 2  # the clock and lock rows, then the structure, then the relfilenodes
+        trace.duration_ms = (results[after][0][0] - results[clock][0][0]) * 1000
+        self._observe_own_locks(trace, started, [r[1:] for r in results[after] if r[1] is not None])
         for held in self._held.values():
             held.lock.during.append(trace)
         if structure:
@@ -593,7 +596,9 @@ class Tracer:
         to the strongest lock the statement took on it."""
         strongest: dict[int, LockTrace] = {}
         for lock in trace.locks:
-            if lock.pre_existing and lock.relation.kind in ("table", "materialized view"):
+            # LOCK TABLE refuses materialized views ("This operation is not supported for
+            # materialized views", PostgreSQL 15): only tables are probed.
+            if lock.pre_existing and lock.relation.kind == "table":
                 best = strongest.get(lock.relation.oid)
                 if best is None or Mode[lock.mode.replace(" ", "_")] > Mode[best.mode.replace(" ", "_")]:
                     strongest[lock.relation.oid] = lock

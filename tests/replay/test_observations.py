@@ -147,3 +147,13 @@ def test_static_lock_table_agrees_or_mismatches_are_listed(run):
     # The lock table predicts the first two; a DO block's dynamic SQL is invisible to it.
     assert [(m.line, m.relation, m.predicted, m.observed) for m in report.mismatches] == [
         (3, "items", None, "ACCESS EXCLUSIVE")]
+
+
+def test_probe_skips_materialized_views(run):
+    # LOCK TABLE refuses materialized views: the probe must leave them alone, not fail.
+    report = run(SETUP + "CREATE MATERIALIZED VIEW cheap AS SELECT id FROM items;",
+                 "REFRESH MATERIALIZED VIEW cheap;", probe=True)
+    t = statement(report, "REFRESH")
+    assert t.status == "ok"
+    assert "ACCESS EXCLUSIVE" in locks_on(t, "cheap")
+    assert all(lk.observed is None for lk in t.locks if lk.relation.name == "cheap")
