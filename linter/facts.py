@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from .builtins import BUILTIN_NON_VOLATILE
 from .diagnostics import Edit, Fix
 from .names import strings
 
@@ -26,7 +27,7 @@ NON_VOLATILE_FUNCTIONS = frozenset({
     "length", "md5", "substr", "substring", "trim", "btrim", "timezone", "date_trunc",
     "current_setting", "current_user", "session_user", "current_schema", "array_fill",
     "uuid_nil", "uuid_ns_url", "int4", "int8", "text", "jsonb", "to_jsonb", "format",
-})
+}) | BUILTIN_NON_VOLATILE
 
 
 def volatile_call(expr, user_functions: dict[str, str] | None = None) -> dict | None:
@@ -73,11 +74,21 @@ def column_constraints(coldef: dict, contype: str) -> list[dict]:
 
 
 def column_default(coldef: dict) -> dict | None:
-    if coldef.get("raw_default"):
-        return coldef["raw_default"]
-    for con in column_constraints(coldef, "CONSTR_DEFAULT"):
-        return con.get("raw_expr")
-    return None
+    """The column's DEFAULT expression; None without one or for `DEFAULT NULL`, which is the
+    same as no default (no value is stored, no rewrite on any version)."""
+    expr = coldef.get("raw_default")
+    if not expr:
+        for con in column_constraints(coldef, "CONSTR_DEFAULT"):
+            expr = con.get("raw_expr")
+            break
+    return None if is_null_const(expr) else expr
+
+
+def is_null_const(expr: dict | None) -> bool:
+    """`NULL`, or a cast of it (`NULL::text`)."""
+    while expr and "TypeCast" in expr:
+        expr = expr["TypeCast"].get("arg")
+    return bool(expr) and bool(expr.get("A_Const", {}).get("isnull"))
 
 
 def is_table_alter(node: dict) -> bool:

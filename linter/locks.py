@@ -403,7 +403,7 @@ def _drop(node: dict, model, pg) -> list[LockClaim]:
                 word = kind.removeprefix("OBJECT_")
                 out.append(LockClaim(table, "table", _M.ACCESS_EXCLUSIVE, f"DROP {word}"))
             continue
-        key = qualified_key(names, model.search_schema)
+        key = model.qualified(names)
         if kind == "OBJECT_INDEX":
             table = _index_table(model, key)
             if node.get("concurrent"):

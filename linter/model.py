@@ -213,7 +213,11 @@ def not_null_columns_of(expr: dict | None) -> frozenset:
             out |= not_null_columns_of(arg)
         return out
     test = expr.get("NullTest")
-    if not test or test.get("nulltesttype") != "IS_NOT_NULL":
+    wanted = "IS_NOT_NULL"
+    if bool_expr and bool_expr.get("boolop") == "NOT_EXPR" and len(bool_expr.get("args") or ()) == 1:
+        # NOT (a IS NULL): the planner's eval_const_expressions negates it to a IS NOT NULL.
+        test, wanted = (bool_expr["args"][0] or {}).get("NullTest"), "IS_NULL"
+    if not test or test.get("nulltesttype") != wanted:
         return frozenset()
     fields = strings((test.get("arg") or {}).get("ColumnRef", {}).get("fields"))
     return frozenset(fields[-1:]) if len(fields) == 1 else frozenset()
@@ -229,7 +233,10 @@ class Model:
         self.schemas: set[str] = {"public"}
         # User functions by unqualified name -> "immutable" | "stable" | "volatile".
         self.function_volatility: dict[str, str] = {}
+        # SET search_path: `search_schema` is where unqualified CREATEs go (the first schema
+        # of the path), `search_path` where unqualified names are looked up, in order.
         self.search_schema = "public"
+        self.search_path: tuple[str, ...] = ("public",)
         self.session = Session()
         self._index = -1  # index of the statement being folded (for Session.named_at)
         self._locks_for = None
@@ -238,7 +245,27 @@ class Model:
 
     # --- lookups -------------------------------------------------------------------
     def key(self, rangevar: dict) -> Key:
-        return relation_key(rangevar, self.search_schema)
+        schema = rangevar.get("schemaname")
+        if schema == "pg_temp":  # temporary tables are kept under the schema they were made in
+            return self.resolve(rangevar.get("relname", ""))
+        if schema or len(self.search_path) == 1:
+            return relation_key(rangevar, self.search_schema)
+        return self.resolve(rangevar.get("relname", ""))
+
+    def qualified(self, names: list[str]) -> Key:
+        """`qualified_key` with an unqualified name looked up along the search_path."""
+        if len(names) >= 2 or len(self.search_path) == 1:
+            return qualified_key(names, self.search_schema)
+        return self.resolve(names[0] if names else "")
+
+    def resolve(self, name: str) -> Key:
+        """An unqualified relation name: the first schema of the search_path that holds a table,
+        index or sequence of that name (as PostgreSQL looks it up), else the creation schema."""
+        for schema in self.search_path:
+            key = (schema, name)
+            if key in self.tables or key in self.indexes or key in self.sequences:
+                return key
+        return (self.search_schema, name)
 
     def table(self, rangevar_or_key) -> Table | None:
         key = rangevar_or_key if isinstance(rangevar_or_key, tuple) else self.key(rangevar_or_key)
@@ -257,6 +284,7 @@ class Model:
             implicit = assume_in_transaction
         self.session = Session(migration=migration, implicit=bool(implicit))
         self.search_schema = "public"
+        self.search_path = ("public",)
         # A down migration is checked against the schema as it stands when it would run,
         # but must never change what later up migrations see: its schema changes go to a
         # throwaway model that shares this file's session (transactions, timeouts, names
@@ -375,7 +403,8 @@ class Model:
 
     # CREATE TABLE
     def _create_table(self, stmt, node: dict) -> None:
-        key = self.key(node["relation"])
+        # Created in the first schema of the search_path, whatever later schemas hold.
+        key = relation_key(node["relation"], self.search_schema)
         if key in self.tables:
             return  # IF NOT EXISTS on an existing table (or a duplicate): no change
         table = Table(key=key, site=self._site(stmt, node["relation"].get("location")),
@@ -410,13 +439,14 @@ class Model:
         rel = into.get("rel")
         if not rel:
             return
-        key = self.key(rel)
+        key = relation_key(rel, self.search_schema)
         kind = "materialized view" if node.get("objtype") == "OBJECT_MATVIEW" else "table"
-        self.tables.setdefault(key, Table(key=key, site=self._site(stmt), created_in=stmt.migration, kind=kind))
+        self.tables.setdefault(key, Table(key=key, site=self._site(stmt), created_in=stmt.migration, kind=kind,
+                                          persistence=rel.get("relpersistence", "p")))
         self._mark_created(key)
 
     def _create_view(self, stmt, node: dict) -> None:
-        key = self.key(node["view"])
+        key = relation_key(node["view"], self.search_schema)
         self.tables[key] = Table(key=key, site=self._site(stmt), created_in=stmt.migration, kind="view")
         self._mark_created(key)
 
@@ -689,6 +719,8 @@ class Model:
                 table.columns[new] = col
                 for con in table.constraints.values():
                     con.columns = tuple(new if c == old else c for c in con.columns)
+                    if old in con.not_null_columns:
+                        con.not_null_columns = (con.not_null_columns - {old}) | {new}
                 for idx in self.indexes.values():
                     if idx.table == table.key:
                         idx.columns = tuple(new if c == old else c for c in idx.columns)
@@ -723,7 +755,7 @@ class Model:
                 self.tables[table.key] = table
 
     def _create_sequence(self, stmt, node: dict) -> None:
-        key = self.key(node["sequence"])
+        key = relation_key(node["sequence"], self.search_schema)
         self.sequences[key] = self._site(stmt)
         self._mark_created(key)
 
@@ -796,16 +828,31 @@ class Model:
             self.session.statement_timeout = enabled
         elif name == "timezone":
             self.session.timezone = None if reset else str(value)
-        elif name == "search_path" and not reset:
-            first = strings(node.get("args") and [
-                {"String": {"sval": (a.get("A_Const", {}).get("sval") or {}).get("sval", "")}}
-                for a in node["args"][:1]
-            ])
-            if first and first[0]:
-                self.search_schema = first[0].split(",")[0].strip().strip('"')
+        elif name == "search_path":
+            self._set_search_path(None if reset else ",".join(
+                (a.get("A_Const", {}).get("sval") or {}).get("sval", "") for a in node.get("args") or ()))
+
+    def _set_search_path(self, value: str | None) -> None:
+        """SET search_path / set_config('search_path', ...); None resets it to the default."""
+        if value is None:
+            self.search_schema, self.search_path = "public", ("public",)
+            return
+        # "$user" names a schema per role and pg_catalog/pg_temp hold no migration tables:
+        # skip them, as creation skips schemas that do not exist.
+        path = tuple(p for p in (part.strip().strip('"') for part in value.split(","))
+                     if p and p not in ("$user", "pg_catalog", "pg_temp"))
+        if path:  # pg_dump's empty search_path qualifies every name: keep ours
+            self.search_schema, self.search_path = path[0], path
 
 
     def _select(self, stmt, node: dict) -> None:
+        # SELECT ... INTO t creates the table t, as CREATE TABLE t AS does.
+        rel = (node.get("intoClause") or {}).get("rel")
+        if rel:
+            key = relation_key(rel, self.search_schema)
+            self.tables.setdefault(key, Table(key=key, site=self._site(stmt), created_in=stmt.migration,
+                                              persistence=rel.get("relpersistence", "p")))
+            self._mark_created(key)
         # SELECT set_config('lock_timeout', '5s', false) sets it as SET does.
         for target in node.get("targetList") or ():
             call = (target.get("ResTarget", {}).get("val") or {}).get("FuncCall")
@@ -814,6 +861,8 @@ class Model:
             args = [(a.get("A_Const", {}).get("sval") or {}).get("sval") for a in call.get("args") or ()]
             if len(args) >= 2 and args[0] in ("lock_timeout", "statement_timeout"):
                 setattr(self.session, args[0], args[1] not in (None, "0", ""))
+            elif len(args) >= 2 and args[0] == "search_path" and args[1] is not None:
+                self._set_search_path(args[1])
 
 
 # Statements that never lengthen a held lock in a way that matters / that always do work.

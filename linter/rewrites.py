@@ -116,7 +116,7 @@ def session_timezone_utc(session, options=None) -> bool:
 # --- slow statements --------------------------------------------------------------------
 
 
-def _added_column_rewrites(coldef: dict, pg_major: int) -> str | None:
+def _added_column_rewrites(coldef: dict, pg_major: int, user_functions: dict) -> str | None:
     tname = type_name(coldef.get("typeName") or {})
     if tname in ("serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"):
         return "fills a serial column for every row (table rewrite)"
@@ -127,7 +127,7 @@ def _added_column_rewrites(coldef: dict, pg_major: int) -> str | None:
         if con.get("contype") == "CONSTR_GENERATED" and con.get("generated_kind", "s") == "s":
             return "computes a stored generated column for every row (table rewrite)"
     default = column_default(coldef)
-    if default is not None and (pg_major < 11 or volatile_call(default) is not None):
+    if default is not None and (pg_major < 11 or volatile_call(default, user_functions) is not None):
         return "fills a default for every row (table rewrite)"
     return None
 
@@ -162,7 +162,8 @@ def slow_reason(stmt, model, pg_major: int, timezone_utc: bool = False) -> str |
     for cmd in alter_commands(node):
         sub = cmd.get("subtype")
         if sub == "AT_AddColumn":
-            why = _added_column_rewrites((cmd.get("def") or {}).get("ColumnDef", {}), pg_major)
+            why = _added_column_rewrites((cmd.get("def") or {}).get("ColumnDef", {}), pg_major,
+                                         model.function_volatility)
             if why:
                 return why
         elif sub == "AT_AlterColumnType":
@@ -189,9 +190,15 @@ def slow_reason(stmt, model, pg_major: int, timezone_utc: bool = False) -> str |
 
 
 def proven_not_null(table, column: str, pg_major: int) -> bool:
-    """PG 12+: SET NOT NULL skips the full scan when a valid CHECK (col IS NOT NULL) proves it
+    """SET NOT NULL does not scan: the column is already NOT NULL (ATExecSetNotNull does nothing
+    then, on every version), or, on PG 12+, a valid CHECK (col IS NOT NULL) proves it
     (release notes 12)."""
-    if table is None or pg_major < 12:
+    if table is None:
+        return False
+    col = table.columns.get(column)
+    if col is not None and col.not_null:
+        return True
+    if pg_major < 12:
         return False
     return any(c.kind == "check" and c.validated and column in c.not_null_columns
                for c in table.constraints.values())

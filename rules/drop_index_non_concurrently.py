@@ -1,6 +1,6 @@
 from schemalint.advice import claim_on, lock_sentence
 from schemalint.diagnostics import Edit, Fix, Severity
-from schemalint.names import display_name, qualified_key, strings
+from schemalint.names import display_name, strings
 from schemalint.rule import Rule
 
 RULE = Rule(
@@ -29,7 +29,7 @@ def check(stmt, ctx):
         return
     for obj in node.get("objects") or ():
         names = strings(obj.get("List", {}).get("items"))
-        key = qualified_key(names, ctx.model.search_schema)
+        key = ctx.model.qualified(names)
         index = ctx.model.indexes.get(key)
         if index is not None and ctx.created_here(index.table):
             continue
