@@ -126,6 +126,9 @@ class Table:
     # Created before the migration history we were given (first seen in an ALTER): we
     # know only what the history did to it, not its full definition.
     external: bool = False
+    # False when the columns cannot be told from the SQL (CREATE TABLE AS / SELECT INTO of a
+    # query whose output columns we cannot name): rules about missing columns stay silent.
+    columns_known: bool = True
 
     @property
     def name(self) -> str:
@@ -429,21 +432,103 @@ class Model:
             elif "Constraint" in elt:
                 self._add_constraint(stmt, table, elt["Constraint"])
             elif "TableLikeClause" in elt:
-                src = self.tables.get(self.key(elt["TableLikeClause"]["relation"]))
-                if src:
+                self._create_like(stmt, table, elt["TableLikeClause"])
+
+    def _create_like(self, stmt, table: Table, like: dict) -> None:
+        """CREATE TABLE ... (LIKE src INCLUDING ...): columns and NOT NULL always; defaults,
+        identity, generated expressions, CHECK constraints and indexes (with the primary key
+        and unique constraints) only when included. Foreign keys are never copied."""
+        src = self.tables.get(self.key(like["relation"]))
+        if src is None:
+            table.columns_known = False
+            return
+        opts = like.get("options", 0)
+        for name, col in src.columns.items():
+            table.columns[name] = Column(
+                col.name, col.type, col.mods, col.array, col.not_null,
+                default=col.default if opts & _LIKE_DEFAULTS else None,
+                identity=col.identity if opts & _LIKE_IDENTITY else None,
+                generated=col.generated and bool(opts & _LIKE_GENERATED))
+        table.columns_known &= src.columns_known
+        for con in src.constraints.values():
+            if (con.kind == "check" and opts & _LIKE_CONSTRAINTS) or (
+                    con.kind in ("primary", "unique", "exclusion") and opts & _LIKE_INDEXES):
+                name = con.name if con.kind == "check" else self._default_constraint_name(
+                    table, con.kind, con.columns, {})
+                table.constraints[name] = Constraint(
+                    name=name, kind=con.kind, columns=con.columns, expr=con.expr,
+                    site=self._site(stmt, like["relation"].get("location")),
+                    not_null_columns=con.not_null_columns)
+        if opts & _LIKE_INDEXES:
+            for idx in self.indexes_of(src.key):
+                if idx.constraint and idx.constraint not in src.constraints:
+                    continue
+                name = (self._default_constraint_name(table, src.constraints[idx.constraint].kind,
+                                                      idx.columns, {}) if idx.constraint
+                        else _truncate(f"{table.name}_{'_'.join(c or 'expr' for c in idx.columns)}_idx"))
+                self.indexes[(table.key[0], name)] = Index(
+                    name=name, table=table.key, columns=idx.columns, unique=idx.unique,
+                    partial=idx.partial, valid=idx.valid, method=idx.method,
+                    constraint=name if idx.constraint else None,
+                    site=self._site(stmt, like["relation"].get("location")),
+                    elements=idx.elements, include=idx.include, predicate=idx.predicate)
+
+    def _query_columns(self, select: dict, names: list[str]) -> dict[str, Column] | None:
+        """The columns of CREATE TABLE AS / SELECT INTO: the names given, else the query's
+        output names (aliases, column references, function names, `*` over known tables);
+        None when some output column cannot be named from the SQL."""
+        if names:
+            return {n: Column(n, "") for n in names}
+        if not select or select.get("op", "SETOP_NONE") != "SETOP_NONE" or "targetList" not in select:
+            return None
+        out: dict[str, Column] = {}
+        for item in select["targetList"]:
+            target = item.get("ResTarget", {})
+            val = target.get("val") or {}
+            if target.get("name"):
+                out[target["name"]] = Column(target["name"], "")
+                continue
+            if "TypeCast" in val:
+                val = val["TypeCast"].get("arg") or {}
+            fields = val.get("ColumnRef", {}).get("fields") or []
+            if fields and "A_Star" in fields[-1]:
+                sources = [self.tables.get(self.key(f["RangeVar"]))
+                           for f in select.get("fromClause") or () if "RangeVar" in f]
+                if not sources or None in sources or len(sources) != len(select.get("fromClause") or ()):
+                    return None
+                for src in sources:
+                    if not src.columns_known:
+                        return None
                     for name, col in src.columns.items():
-                        table.columns[name] = Column(col.name, col.type, col.mods, col.array, col.not_null)
+                        out.setdefault(name, Column(name, col.type, col.mods, col.array))
+            elif fields and "String" in fields[-1]:
+                name = fields[-1]["String"]["sval"]
+                out[name] = Column(name, "")
+            elif "FuncCall" in val:
+                name = strings(val["FuncCall"].get("funcname"))[-1]
+                out[name] = Column(name, "")
+            else:
+                return None
+        return out
+
+    def _create_from_query(self, stmt, rel: dict, select: dict, names: list[str], kind: str) -> None:
+        key = relation_key(rel, self.search_schema)
+        if key not in self.tables:
+            table = Table(key=key, site=self._site(stmt, rel.get("location")), created_in=stmt.migration, kind=kind,
+                          persistence=rel.get("relpersistence", "p"))
+            columns = self._query_columns(select, names)
+            table.columns, table.columns_known = columns or {}, columns is not None
+            self.tables[key] = table
+        self._mark_created(key)
 
     def _create_table_as(self, stmt, node: dict) -> None:
         into = node.get("into") or {}
         rel = into.get("rel")
         if not rel:
             return
-        key = relation_key(rel, self.search_schema)
         kind = "materialized view" if node.get("objtype") == "OBJECT_MATVIEW" else "table"
-        self.tables.setdefault(key, Table(key=key, site=self._site(stmt), created_in=stmt.migration, kind=kind,
-                                          persistence=rel.get("relpersistence", "p")))
-        self._mark_created(key)
+        self._create_from_query(stmt, rel, (node.get("query") or {}).get("SelectStmt"),
+                                strings(into.get("colNames")), kind)
 
     def _create_view(self, stmt, node: dict) -> None:
         key = relation_key(node["view"], self.search_schema)
@@ -847,12 +932,9 @@ class Model:
 
     def _select(self, stmt, node: dict) -> None:
         # SELECT ... INTO t creates the table t, as CREATE TABLE t AS does.
-        rel = (node.get("intoClause") or {}).get("rel")
-        if rel:
-            key = relation_key(rel, self.search_schema)
-            self.tables.setdefault(key, Table(key=key, site=self._site(stmt), created_in=stmt.migration,
-                                              persistence=rel.get("relpersistence", "p")))
-            self._mark_created(key)
+        into = node.get("intoClause") or {}
+        if into.get("rel"):
+            self._create_from_query(stmt, into["rel"], node, strings(into.get("colNames")), "table")
         # SELECT set_config('lock_timeout', '5s', false) sets it as SET does.
         for target in node.get("targetList") or ():
             call = (target.get("ResTarget", {}).get("val") or {}).get("FuncCall")
@@ -907,6 +989,9 @@ def _setting_value(node: dict):
         return const["sval"].get("sval", "")
     return "?"
 
+
+# CREATE TABLE ... (LIKE src INCLUDING ...) option bits (parsenodes.h TableLikeOption).
+_LIKE_CONSTRAINTS, _LIKE_DEFAULTS, _LIKE_GENERATED, _LIKE_IDENTITY, _LIKE_INDEXES = 4, 8, 16, 32, 64
 
 _RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE",
                    "OBJECT_SEQUENCE", "OBJECT_INDEX")

@@ -55,6 +55,9 @@ def type_change_rewrites(old_type: str, old_mods: tuple, old_array: bool, new_ty
     if old_array:
         # Element length coercions on arrays are applied per row; only identical types are free.
         return (old_type, old_mods) != (new_type, new_mods)
+    if (old_type, old_mods) == (new_type, new_mods):
+        # The same type: the column's values are kept as they are (no coercion, no rewrite).
+        return False
     cond = NO_REWRITE.get((old_type, new_type))
     if cond is None:
         return True

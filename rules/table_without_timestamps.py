@@ -14,7 +14,9 @@ RULE = Rule(
         "inherit their parent's columns.",
     instead="Add `created_at timestamptz NOT NULL DEFAULT now()` and "
             "`updated_at timestamptz NOT NULL DEFAULT now()` (maintained by the application or a trigger).",
-    ok_when="The table has both columns (names are options), or it is temporary.",
+    ok_when="The table has both columns (names are options), or it is temporary or unlogged "
+            "(not a permanent table), or its columns cannot be told from the SQL (CREATE TABLE AS "
+            "of a query whose output columns are not named).",
     bad=("CREATE TABLE orders (id bigint PRIMARY KEY);",),
     good=(
         "CREATE TABLE orders (id bigint PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now(),\n"
@@ -41,7 +43,9 @@ def check_schema(model, ctx):
     created = str(ctx.options["created_column"])
     updated = str(ctx.options["updated_column"])
     for table in model.tables.values():
-        if table.kind != "table" or table.persistence == "t" or table.site is None:
+        # Only permanent tables (relpersistence 'p'): temporary and unlogged tables are scratch
+        # space and caches. A table whose columns we cannot name is not judged.
+        if table.kind != "table" or table.persistence != "p" or table.site is None or not table.columns_known:
             continue
         # A partition has its parent's columns; a parent without them is reported once, there.
         if table.partition_of in model.tables:
