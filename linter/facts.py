@@ -84,6 +84,20 @@ def column_default(coldef: dict) -> dict | None:
     return None if is_null_const(expr) else expr
 
 
+def added_column_has_values(coldef: dict) -> bool:
+    """Existing rows get a value in this added column (a non-null default, identity, serial or
+    stored generated column), rather than NULL. With only NULLs, PostgreSQL skips validating a
+    REFERENCES on the new column (transformAlterTableStmt: "If the column has a non-null
+    default, we can't skip validation of foreign keys")."""
+    if column_default(coldef) is not None:
+        return True
+    from .names import SERIAL_TYPES, type_name
+
+    if type_name(coldef.get("typeName") or {}) in SERIAL_TYPES:
+        return True
+    return bool(column_constraints(coldef, "CONSTR_IDENTITY") or column_constraints(coldef, "CONSTR_GENERATED"))
+
+
 def is_null_const(expr: dict | None) -> bool:
     """`NULL`, or a cast of it (`NULL::text`)."""
     while expr and "TypeCast" in expr:

@@ -317,11 +317,15 @@ class Model:
         self._hold_locks(stmt, claims)
 
     def _blocking_claim(self, claims):
-        """The first claim blocking reads or writes on a relation that existed before this file."""
+        """The first claim blocking reads or writes on a relation that existed before this file,
+        a table's before an index's (DROP INDEX locks both; readers queue on the table)."""
+        found = None
         for c in claims:
             if ("reads" in c.blocks or "writes" in c.blocks) and c.relation not in self.session.created:
-                return c
-        return None
+                if c.kind == "table":
+                    return c
+                found = found or c
+        return found
 
     def _note_locks(self, stmt, claims) -> None:
         s = self.session

@@ -11,7 +11,7 @@ is not needed." Length/precision increases are skipped by the types' planner sup
 
 from __future__ import annotations
 
-from .facts import alter_commands, column_default, volatile_call
+from .facts import added_column_has_values, alter_commands, column_default, volatile_call
 from .names import format_type, is_array, strings, type_mods, type_name
 
 # Type names as type_name() returns them (pg_catalog internal names).
@@ -132,6 +132,13 @@ def _added_column_rewrites(coldef: dict, pg_major: int, user_functions: dict) ->
     default = column_default(coldef)
     if default is not None and (pg_major < 11 or volatile_call(default, user_functions) is not None):
         return "fills a default for every row (table rewrite)"
+    for c in coldef.get("constraints") or ():
+        ctype = c.get("Constraint", {}).get("contype")
+        if ctype in ("CONSTR_PRIMARY", "CONSTR_UNIQUE"):
+            return "builds an index"
+        # A column CHECK is checked on every row; a REFERENCES only when rows get a value.
+        if ctype == "CONSTR_CHECK" or (ctype == "CONSTR_FOREIGN" and added_column_has_values(coldef)):
+            return "scans the table to validate the constraint"
     return None
 
 

@@ -11,7 +11,8 @@ RULE = Rule(
     why="Row creation and modification times are what every incident, audit, sync job and "
         "support question asks for first; they cannot be recovered once rows exist. The check "
         "runs on the final schema, so columns added in later migrations count, and partitions "
-        "inherit their parent's columns.",
+        "inherit their parent's columns. The names match in any naming style: `created_at` is "
+        "also `createdAt` or `CreatedAt` (Prisma, Sequelize, Entity Framework).",
     instead="Add `created_at timestamptz NOT NULL DEFAULT now()` and "
             "`updated_at timestamptz NOT NULL DEFAULT now()` (maintained by the application or a trigger).",
     ok_when="The table has both columns (names are options), or it is temporary or unlogged "
@@ -39,6 +40,11 @@ def _columns(model, table, seen=()) -> set:
     return cols
 
 
+def _style_free(name: str) -> str:
+    """`created_at`, `createdAt` and `"CreatedAt"` name the same column in different styles."""
+    return name.replace("_", "").lower()
+
+
 def check_schema(model, ctx):
     created = str(ctx.options["created_column"])
     updated = str(ctx.options["updated_column"])
@@ -50,7 +56,8 @@ def check_schema(model, ctx):
         # A partition has its parent's columns; a parent without them is reported once, there.
         if table.partition_of in model.tables:
             continue
-        missing = [c for c in (created, updated) if c not in _columns(model, table)]
+        have = {_style_free(c) for c in _columns(model, table)}
+        missing = [c for c in (created, updated) if _style_free(c) not in have]
         if not missing:
             continue
         name = display_name(table.key)
