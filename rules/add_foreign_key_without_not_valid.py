@@ -68,9 +68,11 @@ def check(stmt, ctx):
             ref = display_name(ctx.key(con["pktable"]))
             name = constraint_name(con, key[1], "foreign")
             con_sql = named_constraint_sql(stmt, con, name)
+            tables = (f"on `{table}`: writes to it are" if ref == table
+                      else f"on `{table}` and `{ref}`: writes to both tables are")
             yield ctx.report(
                 f"adding foreign key `{name}` checks every row of `{table}` while holding {mode} "
-                f"on `{table}` and `{ref}`: writes to both tables are blocked until the scan ends",
+                f"{tables} blocked until the scan ends",
                 location=con.get("location"),
                 help=_help(table, con_sql, name, ref),
             )
@@ -90,10 +92,11 @@ def check(stmt, ctx):
                 ref_sql = f"{ref} ({pk_cols})" if pk_cols else ref
                 tname = coldef.get("typeName") or {}
                 ctype = format_type(type_name(tname), type_mods(tname))
+                locks = (f"takes {mode} on `{table}`" if ref == table else
+                         f"takes {mode} on `{table}` and SHARE ROW EXCLUSIVE on `{ref}`")
                 yield ctx.report(
-                    f"adding column `{col}` with REFERENCES {ref} takes {mode} on `{table}` and "
-                    f"SHARE ROW EXCLUSIVE on `{ref}` and validates the key: writes to both tables "
-                    "are blocked meanwhile",
+                    f"adding column `{col}` with REFERENCES {ref} {locks} and validates the key: "
+                    f"writes to {'it' if ref == table else 'both tables'} are blocked meanwhile",
                     location=con.get("location"),
                     help=(
                         "Add the column, then the foreign key NOT VALID, then validate in a separate "
