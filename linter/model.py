@@ -783,6 +783,8 @@ class Model:
                 self._mark_created(new_key)
             if old_key[0] == "type" and old_key[1:] in self.types:
                 self.types[new_key[1:]] = self.types.pop(old_key[1:])
+            if old_key[0] == "type":
+                self._retype_columns(old_key[1:], new_key[2])
         if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
             key = self.key(node["relation"])
             table = self.tables.pop(key, None)
@@ -834,6 +836,15 @@ class Model:
             key = self.key(node["relation"])
             if key in self.sequences:
                 self.sequences[(key[0], new)] = self.sequences.pop(key)
+
+    def _retype_columns(self, old: Key, new_name: str) -> None:
+        """ALTER TYPE old RENAME TO new: columns of that type now show the new name (the enum
+        swap `RENAME x TO x_old; CREATE TYPE x ...; ALTER COLUMN c TYPE x` changes the type)."""
+        for table in self.tables.values():
+            for col in table.columns.values():
+                schema, _, name = col.type.rpartition(".")
+                if name == old[1] and (schema or self.search_schema) == old[0]:
+                    col.type = f"{schema}.{new_name}" if schema else new_name
 
     def _set_schema(self, stmt, node: dict) -> None:
         if node.get("objectType") in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and node.get("relation"):

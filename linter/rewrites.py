@@ -55,9 +55,6 @@ def type_change_rewrites(old_type: str, old_mods: tuple, old_array: bool, new_ty
     if old_array:
         # Element length coercions on arrays are applied per row; only identical types are free.
         return (old_type, old_mods) != (new_type, new_mods)
-    if (old_type, old_mods) == (new_type, new_mods):
-        # The same type: the column's values are kept as they are (no coercion, no rewrite).
-        return False
     cond = NO_REWRITE.get((old_type, new_type))
     if cond is None:
         return True
@@ -93,10 +90,13 @@ def using_keeps_contents(cmd: dict) -> bool:
     return fields[-1:] == [cmd.get("name")]
 
 
-def column_type_change(cmd: dict, table, pg_major: int, timezone_utc: bool) -> tuple[bool | None, str, str]:
+def column_type_change(cmd: dict, table, pg_major: int, timezone_utc: bool,
+                       session=None) -> tuple[bool | None, str, str]:
     """For an AT_AlterColumnType subcommand: (rewrites, old type, new type).
     rewrites is None when the old type is unknown and some old type could reach the new one
-    without a rewrite."""
+    without a rewrite. `session` tells types created in this file: a column "changed" to a type
+    of its own type's name that was just created is the enum swap (`ALTER TYPE x RENAME TO
+    x_old; CREATE TYPE x ...`), a real change."""
     tnode = (cmd.get("def") or {}).get("ColumnDef", {}).get("typeName") or {}
     new_type, new_mods, new_array = type_name(tnode), type_mods(tnode), is_array(tnode)
     new_shown = format_type(new_type, new_mods, new_array)
@@ -106,8 +106,17 @@ def column_type_change(cmd: dict, table, pg_major: int, timezone_utc: bool) -> t
     if col is None:
         return (None if new_type in POSSIBLE_NO_REWRITE_TARGETS else True), "", new_shown
     old_shown = format_type(col.type, col.mods, col.array)
+    if (col.type, col.mods, col.array) == (new_type, new_mods, new_array) and not _created_type(session, new_type):
+        # The same type: the values are kept as they are (no coercion, no rewrite).
+        return False, old_shown, new_shown
     return (type_change_rewrites(col.type, col.mods, col.array, new_type, new_mods, new_array,
                                  pg_major, timezone_utc), old_shown, new_shown)
+
+
+def _created_type(session, name: str) -> bool:
+    last = name.rpartition(".")[2]
+    return session is not None and any(
+        k[0] == "type" and len(k) == 3 and k[2] == last for k in session.created)
 
 
 def session_timezone_utc(session, options=None) -> bool:
@@ -177,7 +186,7 @@ def slow_reason(stmt, model, pg_major: int, timezone_utc: bool = False) -> str |
             if why:
                 return why
         elif sub == "AT_AlterColumnType":
-            rewrites, _, _ = column_type_change(cmd, table, pg_major, timezone_utc)
+            rewrites, _, _ = column_type_change(cmd, table, pg_major, timezone_utc, model.session)
             if rewrites:
                 return "rewrites the table (column type change)"
         elif sub == "AT_AddConstraint":
