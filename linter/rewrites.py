@@ -12,7 +12,7 @@ is not needed." Length/precision increases are skipped by the types' planner sup
 from __future__ import annotations
 
 from .facts import alter_commands, column_default, volatile_call
-from .names import format_type, is_array, strings, type_mods, type_name
+from .names import display_name, format_type, is_array, strings, type_mods, type_name
 
 # Type names as type_name() returns them (pg_catalog internal names).
 _VARCHAR, _TEXT, _NUMERIC, _VARBIT = "varchar", "text", "numeric", "varbit"
@@ -132,10 +132,76 @@ def _added_column_rewrites(coldef: dict, pg_major: int) -> str | None:
     return None
 
 
+def _added_column_checks(coldef: dict, fk_validated: bool) -> str | None:
+    """The scan or index build a new column's own constraints need (beyond a rewrite)."""
+    for c in coldef.get("constraints") or ():
+        ctype = c.get("Constraint", {}).get("contype")
+        if ctype in ("CONSTR_UNIQUE", "CONSTR_PRIMARY"):
+            return "builds an index for the new column's UNIQUE/PRIMARY KEY constraint"
+        if ctype == "CONSTR_CHECK":
+            # ALTER TABLE phase 3 checks every new constraint against every row.
+            return "scans the table to check the new column's CHECK constraint"
+        if ctype == "CONSTR_FOREIGN" and fk_validated:
+            return "scans the table to validate the new column's foreign key"
+    return None
+
+
+def _fk_validated(node: dict) -> bool:
+    """Whether this ALTER TABLE validates the foreign keys of the columns it adds.
+    parse_utilcmd.c, transformAlterTableStmt: the FOREIGN KEYs of new columns are marked valid
+    without a scan ("skipValidation") unless some column added by the same statement has a
+    default (its rows are not all NULL) or the statement also adds a table FOREIGN KEY."""
+    for cmd in alter_commands(node):
+        sub = cmd.get("subtype")
+        if sub == "AT_AddColumn":
+            if column_default((cmd.get("def") or {}).get("ColumnDef", {})) is not None:
+                return True
+        elif sub == "AT_AddConstraint":
+            if (cmd.get("def") or {}).get("Constraint", {}).get("contype") == "CONSTR_FOREIGN":
+                return True
+    return False
+
+
+def _query_sources(query: dict) -> list[dict]:
+    """RangeVars a query reads, without the names of its own CTEs."""
+    ctes = {c.get("ctename") for c in _walk(query, "CommonTableExpr")}
+    return [rv for rv in _walk(query, "RangeVar")
+            if rv.get("schemaname") or rv.get("relname") not in ctes]
+
+
+def _walk(node, key: str):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == key and isinstance(v, dict):
+                yield v
+            yield from _walk(v, key)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _walk(v, key)
+
+
+def _query_reason(query: dict, model, what: str) -> str | None:
+    """CREATE TABLE AS / SELECT INTO / CREATE MATERIALIZED VIEW run their query to fill the new
+    relation: as long as a read of every pre-existing table it names."""
+    for rv in _query_sources(query):
+        key = model.key(rv)
+        if not model.created_in_this_migration(key):
+            return f"runs its query over `{display_name(key)}` to fill the new table ({what})"
+    return None
+
+
 def slow_reason(stmt, model, pg_major: int, timezone_utc: bool = False) -> str | None:
     """Why `stmt` reads or rewrites a whole pre-existing table (None if it does not, or if it
     only touches relations created in this migration file)."""
     node, kind = stmt.node, stmt.kind
+    if kind == "CreateTableAsStmt":
+        if (node.get("into") or {}).get("skipData"):
+            return None  # WITH NO DATA: the query is not run
+        what = ("CREATE MATERIALIZED VIEW" if node.get("objtype") == "OBJECT_MATVIEW"
+                else "CREATE TABLE ... AS")
+        return _query_reason(node.get("query") or {}, model, what)
+    if kind == "SelectStmt" and node.get("intoClause"):
+        return _query_reason(node, model, "SELECT ... INTO")
     if kind == "IndexStmt":
         key = model.key(node["relation"])
         return None if model.created_in_this_migration(key) else "builds an index"
@@ -159,10 +225,12 @@ def slow_reason(stmt, model, pg_major: int, timezone_utc: bool = False) -> str |
     if model.created_in_this_migration(key):
         return None
     table = model.tables.get(key)
+    fk_validated = _fk_validated(node)
     for cmd in alter_commands(node):
         sub = cmd.get("subtype")
         if sub == "AT_AddColumn":
-            why = _added_column_rewrites((cmd.get("def") or {}).get("ColumnDef", {}), pg_major)
+            coldef = (cmd.get("def") or {}).get("ColumnDef", {})
+            why = _added_column_rewrites(coldef, pg_major) or _added_column_checks(coldef, fk_validated)
             if why:
                 return why
         elif sub == "AT_AlterColumnType":
