@@ -157,6 +157,9 @@ class Session:
     # ("extension", name).
     named_at: dict = field(default_factory=dict)
     renamed_from: dict = field(default_factory=dict)
+    # Constraints this file dropped: ("constraint", schema, table, name). A later ADD of the
+    # same name is a redefinition (and re-runs cleanly when the drop says IF EXISTS).
+    dropped_constraints: set = field(default_factory=set)
     # Transaction facts (read by the transaction, locking and timeout rules).
     open_begin: object = None  # the BEGIN statement of the open explicit transaction
     orphan_ends: list = field(default_factory=list)  # COMMIT/ROLLBACK with no transaction open
@@ -586,6 +589,7 @@ class Model:
             elif sub == "AT_ValidateConstraint" and name in table.constraints:
                 table.constraints[name].validated = True
             elif sub == "AT_DropConstraint":
+                self.session.dropped_constraints.add(("constraint", *table.key, name))
                 table.constraints.pop(name, None)
                 self.indexes.pop((table.key[0], name), None)
             elif sub == "AT_SetLogged":
