@@ -244,6 +244,12 @@ def slow_reason(stmt, model, pg_major: int, timezone_utc: bool = False) -> str |
                 return "builds an index"
             if ctype in ("CONSTR_FOREIGN", "CONSTR_CHECK") and not con.get("skip_validation"):
                 return "scans the table to validate the constraint"
+            if ctype == "CONSTR_NOTNULL" and not con.get("skip_validation"):
+                # PG 18 catalogued NOT NULL constraints: ADD CONSTRAINT ... NOT NULL col scans
+                # as SET NOT NULL does (only its NOT VALID form skips the scan).
+                cols = strings(con.get("keys"))
+                if not (cols and all(proven_not_null(table, c, pg_major) for c in cols)):
+                    return "scans the table to prove NOT NULL"
         elif sub == "AT_ValidateConstraint":
             return "scans the table to validate the constraint"
         elif sub == "AT_SetNotNull":
