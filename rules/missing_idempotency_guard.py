@@ -109,14 +109,17 @@ def check(stmt, ctx):
             )
     elif kind == "AlterTableStmt":
         key = ctx.key(node["relation"])
+        dropped = set(ctx.session.dropped_constraints)
         for cmd in alter_commands(node):
             sub = cmd.get("subtype")
+            if sub == "AT_DropConstraint":  # DROP then ADD of one name in one statement
+                dropped.add(("constraint", *key, cmd.get("name", "")))
             if cmd.get("missing_ok"):
                 continue
             if sub == "AT_AddConstraint":
                 con = (cmd.get("def") or {}).get("Constraint", {})
                 name = con.get("conname")
-                if name and ("constraint", *key, name) in ctx.session.dropped_constraints:
+                if name and ("constraint", *key, name) in dropped:
                     continue
                 yield ctx.report(
                     (f"ADD CONSTRAINT {name} fails" if name else
