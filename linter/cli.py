@@ -21,6 +21,8 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("schemalint.commands.check", "lint migrations (the default)"),
     "rules": ("schemalint.commands.rules", "list the rules and their metadata"),
+    "replay": ("schemalint.commands.replay",
+               "apply migrations to a throwaway PostgreSQL and report locks, rewrites and timings"),
     "config": ("schemalint.commands.config", "show the effective configuration and where each value came from"),
     "baseline": ("schemalint.commands.baseline", "record current findings so check reports only new ones"),
     "init": ("schemalint.commands.init", "write a starter .schemalint.yaml and CI configuration"),

@@ -62,6 +62,10 @@ REPLAY_KEYS = (
     Key("rows", "integer", "Rows to insert into each table before replaying, so rewrites and scans "
         "take measurable time."),
     Key("probe", "boolean", "Probe each statement's locks from a second session."),
+    Key("roundtrip", "boolean", "Apply up, down, up where down migrations exist and compare the "
+        "schema."),
+    Key("stats", "string", "CSV or JSON file of production row counts (pg_stat_user_tables "
+        "export) for runtime estimates at production size."),
     Key("lock_threshold_ms", "integer", "Report statements that hold a conflicting lock longer "
         "than this many milliseconds."),
     Key("statement_timeout_s", "number", "statement_timeout for each replayed statement, in seconds."),

@@ -156,9 +156,13 @@ class Session:
     # creating it or renaming something to it), and renamed key -> its name before this file's
     # rename. Together they show a swap (`RENAME t TO t_old; RENAME t_new TO t`) or a
     # drop-and-recreate, which leave the name in place for readers. Keys: (schema, relation),
-    # (schema, table, column), ("type"|"function", schema, name), ("schema", name).
+    # (schema, table, column), ("type"|"function", schema, name), ("schema", name),
+    # ("extension", name).
     named_at: dict = field(default_factory=dict)
     renamed_from: dict = field(default_factory=dict)
+    # Constraints this file dropped: ("constraint", schema, table, name). A later ADD of the
+    # same name is a redefinition (and re-runs cleanly when the drop says IF EXISTS).
+    dropped_constraints: set = field(default_factory=set)
     # Transaction facts (read by the transaction, locking and timeout rules).
     open_begin: object = None  # the BEGIN statement of the open explicit transaction
     orphan_ends: list = field(default_factory=list)  # COMMIT/ROLLBACK with no transaction open
@@ -330,14 +334,18 @@ class Model:
     def _note_locks(self, stmt, claims) -> None:
         s = self.session
         blocking = self._blocking_claim(claims) if claims else None
-        if blocking is None:
-            return
-        if not s.lock_timeout and s.first_unguarded_lock is None:
+        if blocking is not None and not s.lock_timeout and s.first_unguarded_lock is None:
             s.first_unguarded_lock = (stmt, blocking)
-        if not s.statement_timeout and s.first_unbounded_slow is None:
-            why = slow_reason(stmt, self, self.pg_version[0], (s.timezone or "").upper() == "UTC")
-            if why:
-                s.first_unbounded_slow = (stmt, why)
+        if s.statement_timeout or s.first_unbounded_slow is not None:
+            return
+        # A slow statement keeps others waiting through its own blocking lock, or through the
+        # ACCESS EXCLUSIVE locks its transaction already holds (13.3.1: held until the end of
+        # the transaction), e.g. CREATE TABLE ... AS after a DROP TABLE in the same transaction.
+        if blocking is None and not (s.in_transaction and s.access_exclusive):
+            return
+        why = slow_reason(stmt, self, self.pg_version[0], (s.timezone or "").upper() == "UTC")
+        if why:
+            s.first_unbounded_slow = (stmt, why)
 
     def extends_exclusive_hold(self, stmt, claims) -> bool:
         """Would `stmt` make the ACCESS EXCLUSIVE locks this transaction holds last longer in a
@@ -700,6 +708,7 @@ class Model:
             elif sub == "AT_ValidateConstraint" and name in table.constraints:
                 table.constraints[name].validated = True
             elif sub == "AT_DropConstraint":
+                self.session.dropped_constraints.add(("constraint", *table.key, name))
                 table.constraints.pop(name, None)
                 self.indexes.pop((table.key[0], name), None)
             elif sub == "AT_SetLogged":
@@ -887,6 +896,10 @@ class Model:
                 volatility = (d.get("arg") or {}).get("String", {}).get("sval", volatility)
         self.function_volatility[names[-1]] = volatility
 
+    def _create_extension(self, stmt, node: dict) -> None:
+        if node.get("extname"):
+            self._mark_created(("extension", node["extname"]))
+
     def _create_schema(self, stmt, node: dict) -> None:
         if node.get("schemaname"):
             self.schemas.add(node["schemaname"])
@@ -1027,6 +1040,7 @@ _FOLDERS = {
     "CreateEnumStmt": lambda m, s, n: m._create_type(s, n, "enum"),
     "CreateDomainStmt": lambda m, s, n: m._create_type(s, n, "domain"),
     "CreateSchemaStmt": Model._create_schema,
+    "CreateExtensionStmt": Model._create_extension,
     "CompositeTypeStmt": Model._create_composite,
     "CreateFunctionStmt": Model._create_function,
     "TransactionStmt": Model._transaction,

@@ -11,8 +11,8 @@ is not needed." Length/precision increases are skipped by the types' planner sup
 
 from __future__ import annotations
 
-from .facts import added_column_has_values, alter_commands, column_default, volatile_call
-from .names import format_type, is_array, strings, type_mods, type_name
+from .facts import added_column_fk_validated, alter_commands, column_default, volatile_call
+from .names import display_name, format_type, is_array, strings, type_mods, type_name
 
 # Type names as type_name() returns them (pg_catalog internal names).
 _VARCHAR, _TEXT, _NUMERIC, _VARBIT = "varchar", "text", "numeric", "varbit"
@@ -141,13 +141,48 @@ def _added_column_rewrites(coldef: dict, pg_major: int, user_functions: dict) ->
     default = column_default(coldef)
     if default is not None and (pg_major < 11 or volatile_call(default, user_functions) is not None):
         return "fills a default for every row (table rewrite)"
+    return None
+
+
+def _added_column_checks(coldef: dict, fk_validated: bool) -> str | None:
+    """The scan or index build a new column's own constraints need (beyond a rewrite)."""
     for c in coldef.get("constraints") or ():
         ctype = c.get("Constraint", {}).get("contype")
-        if ctype in ("CONSTR_PRIMARY", "CONSTR_UNIQUE"):
-            return "builds an index"
-        # A column CHECK is checked on every row; a REFERENCES only when rows get a value.
-        if ctype == "CONSTR_CHECK" or (ctype == "CONSTR_FOREIGN" and added_column_has_values(coldef)):
-            return "scans the table to validate the constraint"
+        if ctype in ("CONSTR_UNIQUE", "CONSTR_PRIMARY"):
+            return "builds an index for the new column's UNIQUE/PRIMARY KEY constraint"
+        if ctype == "CONSTR_CHECK":
+            # ALTER TABLE phase 3 checks every new constraint against every row.
+            return "scans the table to check the new column's CHECK constraint"
+        if ctype == "CONSTR_FOREIGN" and fk_validated:
+            return "scans the table to validate the new column's foreign key"
+    return None
+
+
+def _query_sources(query: dict) -> list[dict]:
+    """RangeVars a query reads, without the names of its own CTEs."""
+    ctes = {c.get("ctename") for c in _walk(query, "CommonTableExpr")}
+    return [rv for rv in _walk(query, "RangeVar")
+            if rv.get("schemaname") or rv.get("relname") not in ctes]
+
+
+def _walk(node, key: str):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == key and isinstance(v, dict):
+                yield v
+            yield from _walk(v, key)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _walk(v, key)
+
+
+def _query_reason(query: dict, model, what: str) -> str | None:
+    """CREATE TABLE AS / SELECT INTO / CREATE MATERIALIZED VIEW run their query to fill the new
+    relation: as long as a read of every pre-existing table it names."""
+    for rv in _query_sources(query):
+        key = model.key(rv)
+        if not model.created_in_this_migration(key):
+            return f"runs its query over `{display_name(key)}` to fill the new table ({what})"
     return None
 
 
@@ -155,6 +190,14 @@ def slow_reason(stmt, model, pg_major: int, timezone_utc: bool = False) -> str |
     """Why `stmt` reads or rewrites a whole pre-existing table (None if it does not, or if it
     only touches relations created in this migration file)."""
     node, kind = stmt.node, stmt.kind
+    if kind == "CreateTableAsStmt":
+        if (node.get("into") or {}).get("skipData"):
+            return None  # WITH NO DATA: the query is not run
+        what = ("CREATE MATERIALIZED VIEW" if node.get("objtype") == "OBJECT_MATVIEW"
+                else "CREATE TABLE ... AS")
+        return _query_reason(node.get("query") or {}, model, what)
+    if kind == "SelectStmt" and node.get("intoClause"):
+        return _query_reason(node, model, "SELECT ... INTO")
     if kind == "IndexStmt":
         key = model.key(node["relation"])
         return None if model.created_in_this_migration(key) else "builds an index"
@@ -181,8 +224,9 @@ def slow_reason(stmt, model, pg_major: int, timezone_utc: bool = False) -> str |
     for cmd in alter_commands(node):
         sub = cmd.get("subtype")
         if sub == "AT_AddColumn":
-            why = _added_column_rewrites((cmd.get("def") or {}).get("ColumnDef", {}), pg_major,
-                                         model.function_volatility)
+            coldef = (cmd.get("def") or {}).get("ColumnDef", {})
+            why = (_added_column_rewrites(coldef, pg_major, model.function_volatility)
+                   or _added_column_checks(coldef, added_column_fk_validated(node, coldef, pg_major)))
             if why:
                 return why
         elif sub == "AT_AlterColumnType":
@@ -196,6 +240,12 @@ def slow_reason(stmt, model, pg_major: int, timezone_utc: bool = False) -> str |
                 return "builds an index"
             if ctype in ("CONSTR_FOREIGN", "CONSTR_CHECK") and not con.get("skip_validation"):
                 return "scans the table to validate the constraint"
+            if ctype == "CONSTR_NOTNULL" and not con.get("skip_validation"):
+                # PG 18 catalogued NOT NULL constraints: ADD CONSTRAINT ... NOT NULL col scans
+                # as SET NOT NULL does (only its NOT VALID form skips the scan).
+                cols = strings(con.get("keys"))
+                if not (cols and all(proven_not_null(table, c, pg_major) for c in cols)):
+                    return "scans the table to prove NOT NULL"
         elif sub == "AT_ValidateConstraint":
             return "scans the table to validate the constraint"
         elif sub == "AT_SetNotNull":

@@ -11,7 +11,8 @@ from .diagnostics import Diagnostic, Fix, Severity
 
 DOCS_URL = "https://github.com/schemalint/schemalint/blob/main/docs/rules/{name}.md"
 
-CATEGORIES = ("locking", "breaking", "schema", "types", "transactions", "timeouts", "engine")
+CATEGORIES = ("locking", "breaking", "schema", "types", "transactions", "timeouts", "replay",
+              "engine")
 
 # The other linters whose rules `Rule.equivalents` may name (inventories: linter/peers.py).
 PEER_NAMES = ("squawk", "eugene", "strong_migrations", "pgfence")

@@ -21,8 +21,10 @@ def all_rules() -> tuple:
 
 
 def catalog() -> tuple:
-    """Every rule, engine findings included (for docs and `schemalint rules`)."""
-    return all_rules() + ENGINE_RULES
+    """Every rule, engine and replay findings included (for docs and `schemalint rules`)."""
+    from .replay.rules import REPLAY_RULES
+
+    return all_rules() + REPLAY_RULES + ENGINE_RULES
 
 
 def by_name_or_code(token: str):

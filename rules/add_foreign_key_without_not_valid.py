@@ -1,6 +1,6 @@
 from schemalint.advice import claim_on, constraint_name, named_constraint_sql
 from schemalint.diagnostics import Severity
-from schemalint.facts import added_column_has_values, alter_commands
+from schemalint.facts import added_column_fk_validated, alter_commands
 from schemalint.names import display_name, format_type, quote_ident, strings, type_mods, type_name
 from schemalint.rule import Rule
 
@@ -78,8 +78,8 @@ def check(stmt, ctx):
             )
         elif sub == "AT_AddColumn":
             coldef = (cmd.get("def") or {}).get("ColumnDef", {})
-            if not added_column_has_values(coldef):
-                continue  # every existing row is NULL: PostgreSQL skips the validation scan
+            if not added_column_fk_validated(node, coldef, ctx.pg_major):
+                continue  # no default: every row is NULL and PostgreSQL skips the validation scan
             for c in coldef.get("constraints") or ():
                 con = c.get("Constraint", {})
                 if con.get("contype") != "CONSTR_FOREIGN":

@@ -24,7 +24,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="migration framework layout: auto (default: detected), plain, flyway, "
                         "golang-migrate, goose, dbmate, diesel, prisma, sqitch, dump, alembic, django")
     p.add_argument("--format", "-f", default="text", metavar="FORMAT",
-                   help="output format: text (default) or json")
+                   help="output format on stdout: text (default), json, sarif, junit, github, "
+                        "gitlab or markdown")
+    p.add_argument("--output", "-o", action="append", default=[], metavar="FORMAT:PATH",
+                   help="also write the report in FORMAT to the file PATH (repeatable), "
+                        "e.g. --output sarif:schemalint.sarif")
     p.add_argument("--fail-on", choices=("error", "warning", "info", "never"), default=None,
                    help="lowest severity that makes the exit code 1 (default: error)")
     p.add_argument("--pg-version", metavar="MAJOR[.MINOR]", default=None,
@@ -44,6 +48,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="with --fix or --diff, also apply fixes that change behaviour")
     p.add_argument("--diff", action="store_true",
                    help="print the fixes as a unified diff instead of writing them")
+    p.add_argument("--replay", action="store_true",
+                   help="also apply the migrations to a throwaway PostgreSQL and add the replay "
+                        "findings (docs/replay.md); the replay flags below tune it")
+    from .replay import add_replay_options
+
+    add_replay_options(p)
     color = p.add_mutually_exclusive_group()
     color.add_argument("--color", dest="color", action="store_const", const=True, default=None,
                        help="always colour the text output")
@@ -133,11 +143,24 @@ def gate(diagnostics, migrations, config, args):
     return apply(diagnostics, migrations, config, args)
 
 
-def emit(result, args) -> None:
-    """Write the report(s)."""
-    from ..report import render
+def parse_outputs(args) -> list[tuple[str, str]]:
+    from ..report import parse_output
 
-    sys.stdout.write(render(args.format, result))
+    try:
+        return [parse_output(spec) for spec in args.output]
+    except ValueError as exc:
+        raise UsageError(f"--output: {exc}") from None
+
+
+def emit(result, args) -> None:
+    """Write the report(s): --format to stdout, each --output FORMAT:PATH to its file."""
+    from ..report import find_root, write_reports
+
+    result.root = result.root or find_root(os.getcwd())
+    try:
+        write_reports(result, args.format, parse_outputs(args), sys.stdout)
+    except OSError as exc:
+        raise UsageError(f"--output: cannot write {exc.filename}: {exc.strerror}") from None
 
 
 def apply_fixes(diagnostics, migrations, args) -> int | None:
@@ -188,12 +211,17 @@ def run(args) -> int:
 
     if args.format not in FORMATS:
         raise UsageError(f"--format: unknown format {args.format!r} (choose from {', '.join(FORMATS)})")
+    parse_outputs(args)
     config = build_config(args)
     migrations, unreadable = collect(args, config)
 
     stats: dict = {}
     diagnostics = lint(migrations, config, all_rules(), stats=stats)
     diagnostics += unreadable_diagnostics(unreadable)
+    if args.replay:
+        from .replay import check_diagnostics
+
+        diagnostics += check_diagnostics(migrations, config, args)
     diagnostics = gate(diagnostics, migrations, config, args)
     if args.fix or args.diff:
         code = apply_fixes(diagnostics, migrations, args)

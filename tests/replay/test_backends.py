@@ -1,0 +1,103 @@
+"""Backend selection, the docker backend without Docker, DSN masking."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+
+import pytest
+
+from schemalint.errors import UsageError
+from schemalint.replay import docker
+from schemalint.replay.backends import choose_backend
+from schemalint.replay.cleanup import Cleanup
+from schemalint.replay.dsn import mask_dsn
+
+
+def test_auto_prefers_dsn_then_local_then_docker():
+    assert choose_backend("auto", "host=x", True, None) == "dsn"
+    assert choose_backend("auto", None, True, None) == "local"
+    assert choose_backend("auto", None, False, None) == "docker"
+    with pytest.raises(UsageError, match="apt-get install postgresql"):
+        choose_backend("auto", None, False, "no Docker engine answers")
+    with pytest.raises(UsageError, match="--dsn"):
+        choose_backend("dsn", None, True, None)
+    assert choose_backend("docker", None, True, "whatever") == "docker"
+
+
+def test_docker_without_engine_fails_fast(monkeypatch, tmp_path):
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/docker.sock")
+    assert "no Docker engine answers" in docker.ping_engine()
+    with Cleanup() as cleanup, pytest.raises(UsageError, match="no Docker engine answers"):
+        docker.start("postgres:15-alpine", cleanup)
+
+
+def _fake_engine(path: str) -> socket.socket:
+    """A Unix socket that answers the Docker ping like an engine would."""
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(4)
+
+    def serve():
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(4096)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
+
+    threading.Thread(target=serve, daemon=True).start()
+    return srv
+
+
+def test_docker_without_testcontainers_says_what_to_install(monkeypatch, tmp_path):
+    path = str(tmp_path / "d.sock")
+    srv = _fake_engine(path)
+    try:
+        monkeypatch.setenv("DOCKER_HOST", f"unix://{path}")
+        assert docker.ping_engine() is None
+        monkeypatch.setitem(sys.modules, "testcontainers", None)
+        monkeypatch.setitem(sys.modules, "testcontainers.postgres", None)
+        with Cleanup() as cleanup, pytest.raises(UsageError, match=r"schemalint\[docker\]"):
+            docker.start("postgres:15-alpine", cleanup)
+    finally:
+        srv.close()
+
+
+def test_docker_image_follows_pg_version():
+    assert docker.image_for(None, 14) == "postgres:14-alpine"
+    assert docker.image_for("my/pg:16", 14) == "my/pg:16"
+
+
+@pytest.mark.parametrize("dsn,shown", [
+    ("postgresql://app:s3cret@db:5432/prod", "postgresql://app:***@db:5432/prod"),
+    ("host=db user=app password=s3cret dbname=prod", "host=db user=app password=*** dbname=prod"),
+    ("host=db password='se cret' dbname=prod", "host=db password=*** dbname=prod"),
+    ("postgresql://db/prod?user=app&password=s3cret", "postgresql://db/prod?user=app&password=***"),
+])
+def test_mask_dsn(dsn, shown):
+    assert mask_dsn(dsn) == shown
+
+
+def test_template_is_created_once_under_a_lock(tmp_path, monkeypatch):
+    from tests.replay.conftest import BINARIES
+
+    if BINARIES is None:
+        pytest.skip("PostgreSQL server binaries not found")
+    from schemalint.replay import local
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(
+        local.ensure_template(BINARIES, local.RunAs.current()))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(results)) == 1
+    assert os.path.exists(os.path.join(results[0], "PG_VERSION"))
+    assert [p for p in os.listdir(tmp_path / "schemalint") if "partial" in p] == []

@@ -1,0 +1,93 @@
+"""`schemalint replay` and `schemalint check --replay` end to end, in process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from schemalint.cli import main
+from schemalint.errors import UsageError
+from schemalint.replay.selection import first_traced
+from schemalint.source import Migration
+
+EXAMPLE = "docs/example/migrations"
+
+
+def test_replay_json_report(server, capsys):
+    code = main(["replay", EXAMPLE, "--dsn", server.conninfo(), "--last", "2", "--format", "json",
+                 "--rows", "100"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1  # the example's 002 fails on seeded rows (NOT NULL without default)
+    assert doc["version"] == 1 and doc["untraced_migrations"] == 1
+    failed = [s for s in doc["statements"] if s["status"] == "failed"]
+    assert [(s["path"].rsplit("/", 1)[-1], s["line"]) for s in failed] == [("002_add_order_columns.sql", 2)]
+    assert "contains null values" in failed[0]["error"]
+
+
+def test_replay_text_and_markdown(server, capsys):
+    assert main(["replay", EXAMPLE, "--dsn", server.conninfo(), "--format", "markdown"]) == 1
+    md = capsys.readouterr().out
+    assert md.startswith("## schemalint replay") and "### `docs/example/migrations/003_index_orders.sql`" in md
+    main(["replay", EXAMPLE, "--dsn", server.conninfo(), "--fail-on", "never"])
+    text = capsys.readouterr().out
+    assert "== docs/example/migrations/001_create_customers_and_orders.sql" in text
+    assert "REWRITE table orders" in text and "cannot run inside a transaction block" in text
+
+
+def test_check_with_replay_adds_replay_findings(server, capsys):
+    code = main(["check", EXAMPLE, "--replay", "--dsn", server.conninfo(), "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    rules = {d["rule"] for d in doc["diagnostics"]}
+    assert code == 1
+    assert "create-index-non-concurrently" in rules  # static
+    assert "table-rewrite" in rules and "blocking-lock-without-timeout" in rules  # replay
+
+
+def test_dsn_password_never_printed(server, capsys):
+    main(["replay", EXAMPLE, "--dsn", server.conninfo() + " password=hunter2", "--format", "json"])
+    main(["replay", EXAMPLE, "--dsn", "host=/nonexistent password=hunter2 connect_timeout=1"])
+    out = capsys.readouterr()
+    assert "hunter2" not in out.out + out.err
+    assert "password=***" in out.err
+
+
+def test_usage_errors_exit_2(capsys):
+    assert main(["replay", EXAMPLE, "--backend", "dsn"]) == 2
+    assert "--dsn" in capsys.readouterr().err
+    assert main(["replay", EXAMPLE, "--last", "1", "--since", "HEAD"]) == 2
+    assert main(["replay", "nope/"]) == 2
+
+
+def _migs(*names):
+    return [Migration(n, "") for n in names]
+
+
+def test_selection():
+    ms = _migs("m/1.sql", "m/2.sql", "m/3.sql")
+    assert first_traced(ms) == 0
+    assert first_traced(ms, last=2) == 1
+    assert first_traced(ms, last=10) == 0
+    assert first_traced(ms, from_file="m/3.sql") == 2
+    with pytest.raises(UsageError, match="--from"):
+        first_traced(ms, from_file="m/9.sql")
+
+
+def test_since_git_ref(tmp_path):
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    (tmp_path / "m").mkdir()
+    for n in (1, 2):
+        (tmp_path / "m" / f"{n}.sql").write_text("SELECT 1;")
+    git("init", "-q")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "0")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "1")
+    (tmp_path / "m" / "3.sql").write_text("SELECT 1;")
+    ms = [Migration(str(tmp_path / "m" / f"{n}.sql"), "") for n in (1, 2, 3)]
+    assert first_traced(ms, since="HEAD", cwd=str(tmp_path)) == 2
+    assert first_traced(ms, since="HEAD~1", cwd=str(tmp_path)) == 0
+    with pytest.raises(UsageError, match="--since"):
+        first_traced(ms, since="no-such-ref", cwd=str(tmp_path))

@@ -1,0 +1,107 @@
+"""Interrupt a real replay mid-way: no server process, directory or database is left."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import psycopg
+import pytest
+
+from tests.replay.conftest import needs_postgres
+
+pytestmark = needs_postgres
+
+SLOW = "CREATE TABLE a (id int);\nSELECT pg_sleep(60);\nCREATE TABLE b (id int);\n"
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if text.encode() in fh.read():
+                    out.append(int(pid))
+        except OSError:
+            continue
+    return out
+
+
+def _wait_for(predicate, what: str, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _sleeping(conninfo: str) -> bool:
+    try:
+        with psycopg.connect(conninfo, autocommit=True, connect_timeout=2) as conn:
+            return bool(conn.execute("SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' "
+                                     "AND state = 'active' AND pid <> pg_backend_pid()").fetchone())
+    except psycopg.Error:
+        return False
+
+
+def _start(args, env, tmp_path):
+    migration = tmp_path / "001_slow.sql"
+    migration.write_text(SLOW)
+    return subprocess.Popen([sys.executable, "-m", "schemalint", "replay", str(migration), *args],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+@pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_during_local_replay_leaves_nothing(tmp_path, signum, code):
+    # A fresh base directory for the replay's temporary directory, traversable by the
+    # unprivileged user the server runs as when we are root.
+    base = tempfile.mkdtemp(prefix="schemalint-test-")
+    os.chmod(base, 0o711)
+    env = dict(os.environ, TMPDIR=base)
+    proc = _start(["--backend", "local"], env, tmp_path)
+    try:
+        root = _wait_for(lambda: next((os.path.join(base, d) for d in os.listdir(base)
+                                       if d.startswith("schemalint-replay-")), None),
+                         "the replay directory")
+        conninfo = f"host={root} port=5432 user=postgres dbname=postgres"
+        _wait_for(lambda: _sleeping(conninfo), "the slow statement to run")
+        assert _processes_mentioning(root), "the server should be running"
+        proc.send_signal(signum)
+        proc.wait(30)
+        assert proc.returncode == code, proc.stderr.read().decode()
+        assert not os.path.exists(root)
+        assert _processes_mentioning(root) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_signal_during_dsn_replay_drops_the_database(server, tmp_path):
+    proc = _start(["--dsn", server.conninfo()], dict(os.environ), tmp_path)
+    admin = psycopg.connect(server.conninfo(), autocommit=True)
+
+    def scratch():
+        return [r[0] for r in admin.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'schemalint_replay_%'")]
+
+    try:
+        (name,) = _wait_for(scratch, "the scratch database")
+        _wait_for(lambda: _sleeping(server.conninfo(name)), "the slow statement to run")
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+        assert proc.returncode == 143, proc.stderr.read().decode()
+        assert scratch() == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        admin.close()

@@ -1,0 +1,149 @@
+"""What replay observes on a real server: locks, rewrites, blocking, changes, failures."""
+
+from __future__ import annotations
+
+from tests.replay.conftest import locks_on, statement
+
+SETUP = """
+CREATE TABLE items (id int PRIMARY KEY, name varchar(10) NOT NULL, price int);
+"""
+
+
+def test_volatile_default_rewrites_under_access_exclusive(run):
+    report = run(SETUP, "ALTER TABLE items ADD COLUMN token uuid DEFAULT gen_random_uuid();", rows=500)
+    t = statement(report, "gen_random_uuid")
+    assert t.status == "ok"
+    assert "ACCESS EXCLUSIVE" in locks_on(t, "items")
+    assert "items" in [r.name for r in t.rewrites if r.kind == "table"]
+    assert [c.describe() for c in t.changes] == [
+        "added column token on items: uuid DEFAULT gen_random_uuid()"]
+    assert "table-rewrite" in {d.rule for d in report.diagnostics}
+
+
+def test_stable_default_does_not_rewrite(run):
+    report = run(SETUP, "ALTER TABLE items ADD COLUMN added_at timestamptz DEFAULT now();", rows=500)
+    t = statement(report, "now()")
+    assert "ACCESS EXCLUSIVE" in locks_on(t, "items")
+    assert t.rewrites == []
+    assert "table-rewrite" not in {d.rule for d in report.diagnostics}
+
+
+def test_create_index_takes_share(run):
+    report = run(SETUP, "CREATE INDEX items_name ON items (name);", rows=500, probe=True)
+    t = statement(report, "CREATE INDEX")
+    assert locks_on(t, "items") == {"SHARE"}
+    lock = next(lk for lk in t.locks if lk.relation.name == "items")
+    assert lock.blocks == ("writes", "ddl")
+    # Observed by a second session while the lock was held: reads pass, writes wait.
+    assert lock.observed == {"reads": False, "writes": True}
+    new = next(lk for lk in t.locks if lk.relation.name == "items_name")
+    assert new.pre_existing is False and new.relation.kind == "index"
+
+
+def test_create_index_concurrently_observed_outside_transaction(run):
+    report = run(SETUP, "CREATE INDEX CONCURRENTLY items_price ON items (price);", rows=20000,
+                 probe=True)
+    t = statement(report, "CONCURRENTLY")
+    assert t.status == "ok" and t.in_transaction is False
+    assert "SHARE UPDATE EXCLUSIVE" in locks_on(t, "items")
+    assert "SHARE" not in locks_on(t, "items")
+    assert [c.name for c in t.changes if c.object == "index"] == ["items_price"]
+
+
+def test_probe_sees_reads_blocked_under_access_exclusive(run):
+    report = run(SETUP, "ALTER TABLE items ADD COLUMN note text;", probe=True)
+    t = statement(report, "ADD COLUMN note")
+    lock = next(lk for lk in t.locks if lk.relation.name == "items")
+    assert lock.mode == "ACCESS EXCLUSIVE"
+    assert lock.observed == {"reads": True, "writes": True}
+
+
+def test_int_to_bigint_rewrites_varchar_widening_does_not(run):
+    report = run(SETUP, "ALTER TABLE items ALTER COLUMN price TYPE bigint;\n"
+                        "ALTER TABLE items ALTER COLUMN name TYPE varchar(20);", rows=500)
+    bigint = statement(report, "bigint")
+    assert "items" in [r.name for r in bigint.rewrites]
+    assert [c.describe() for c in bigint.changes] == ["changed column price on items: integer -> bigint"]
+    widen = statement(report, "varchar(20)")
+    assert widen.rewrites == []
+    assert widen.line == 2
+
+
+def test_explicit_transaction_holds_locks_until_commit(run):
+    report = run(SETUP, "BEGIN;\nALTER TABLE items ADD COLUMN a int;\nSELECT pg_sleep(0.2);\nCOMMIT;")
+    add = statement(report, "ADD COLUMN a")
+    assert add.in_transaction is True
+    lock = next(lk for lk in add.locks if lk.relation.name == "items")
+    # Held across the pg_sleep that followed it in the same transaction.
+    assert lock.held_ms >= 200
+    assert statement(report, "pg_sleep").locks == []
+
+
+def test_failure_is_reported_at_its_line_and_the_rest_not_run(run):
+    report = run(SETUP, "ALTER TABLE items ADD COLUMN a int;\nALTER TABLE nope ADD COLUMN b int;\n"
+                        "ALTER TABLE items ADD COLUMN c int;", "ALTER TABLE items ADD COLUMN d int;",
+                 last=2)
+    assert [t.status for t in report.statements] == ["ok", "failed", "not_run", "not_run"]
+    failed = report.statements[1]
+    assert failed.line == 2 and 'relation "nope" does not exist' in failed.error
+    diag = next(d for d in report.diagnostics if d.rule == "migration-failed")
+    assert (diag.path, diag.line, diag.source) == ("002.sql", 2, "replay")
+
+
+def test_framework_transaction_is_respected(run):
+    report = run(SETUP, "CREATE INDEX CONCURRENTLY i ON items (price);", in_transaction=True)
+    t = statement(report, "CONCURRENTLY")
+    assert t.status == "failed" and "transaction block" in t.error
+
+
+def test_lock_timeout_silences_the_no_timeout_finding(run):
+    report = run(SETUP, "SET lock_timeout = '2s';\nALTER TABLE items ADD COLUMN a int;\n"
+                        "RESET lock_timeout;\nALTER TABLE items ADD COLUMN b int;")
+    by_line = {(d.rule, d.line) for d in report.diagnostics}
+    assert ("blocking-lock-without-timeout", 4) in by_line
+    assert ("blocking-lock-without-timeout", 2) not in by_line
+    assert statement(report, "ADD COLUMN a").lock_timeout == "2s"
+
+
+def test_table_created_in_the_same_file_is_not_flagged(run):
+    report = run("SELECT 1;", "CREATE TABLE fresh (id int);\nALTER TABLE fresh ALTER COLUMN id TYPE bigint;")
+    assert report.diagnostics == []
+    t = statement(report, "TYPE bigint")
+    assert t.locks and not any(lk.pre_existing for lk in t.locks)
+
+
+def test_long_lock_threshold(run):
+    report = run(SETUP, "BEGIN;\nALTER TABLE items ADD COLUMN a int;\nSELECT pg_sleep(0.3);\nCOMMIT;",
+                 lock_threshold_ms=100)
+    d = next(d for d in report.diagnostics if d.rule == "long-blocking-lock")
+    assert d.line == 2 and "ACCESS EXCLUSIVE on `items`" in d.message
+
+
+def test_foreign_key_without_index_after_any_migration(run):
+    report = run("CREATE TABLE a (id int PRIMARY KEY);",
+                 "CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a);",
+                 "CREATE INDEX b_a ON b (a_id);", last=2)
+    fk = [d for d in report.diagnostics if d.rule == "foreign-key-left-unindexed"]
+    # Unindexed after 002 even though 003 fixes it.
+    assert [(d.path, d.line) for d in fk] == [("002.sql", 1)]
+
+
+def test_statement_timeout(run):
+    report = run(SETUP, "SELECT pg_sleep(5);", statement_timeout_s=0.3)
+    t = statement(report, "pg_sleep")
+    assert t.status == "failed" and "statement_timeout" in t.error
+
+
+def test_overall_timeout(run):
+    report = run(SETUP, "SELECT pg_sleep(0.1);\nSELECT pg_sleep(5);", timeout_s=1.0)
+    t = statement(report, "pg_sleep(5)")
+    assert t.status == "failed" and "overall replay timeout" in t.error
+
+
+def test_static_lock_table_agrees_or_mismatches_are_listed(run):
+    report = run(SETUP, "CREATE INDEX items_name ON items (name);\n"
+                        "ALTER TABLE items ADD COLUMN note text;\n"
+                        "DO $$ BEGIN EXECUTE 'ALTER TABLE items ADD COLUMN hidden int'; END $$;")
+    # The lock table predicts the first two; a DO block's dynamic SQL is invisible to it.
+    assert [(m.line, m.relation, m.predicted, m.observed) for m in report.mismatches] == [
+        (3, "items", None, "ACCESS EXCLUSIVE")]
