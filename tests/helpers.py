@@ -72,3 +72,15 @@ def load_fixture(text: str, name: str) -> Fixture:
                 rule, _, col = item.partition("@")
                 expected.add((path, lineno, int(col) if col else None, rule.strip()))
     return Fixture(migrations, config, expected)
+
+
+def check_supports(flag: str) -> bool:
+    """Whether `schemalint check` has the option `flag` (for tests of CI integrations that
+    use options other work adds)."""
+    import argparse
+
+    from schemalint.cli import build_parser
+
+    parser = build_parser(only="check")
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return any(flag in a.option_strings for a in sub.choices["check"]._actions)

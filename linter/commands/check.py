@@ -24,7 +24,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="migration framework layout: auto (default: detected), plain, flyway, "
                         "golang-migrate, goose, dbmate, diesel, prisma, sqitch, dump, alembic, django")
     p.add_argument("--format", "-f", default="text", metavar="FORMAT",
-                   help="output format: text (default) or json")
+                   help="output format on stdout: text (default), json, sarif, junit, github, "
+                        "gitlab or markdown")
+    p.add_argument("--output", "-o", action="append", default=[], metavar="FORMAT:PATH",
+                   help="also write the report in FORMAT to the file PATH (repeatable), "
+                        "e.g. --output sarif:schemalint.sarif")
     p.add_argument("--fail-on", choices=("error", "warning", "info", "never"), default=None,
                    help="lowest severity that makes the exit code 1 (default: error)")
     p.add_argument("--pg-version", metavar="MAJOR[.MINOR]", default=None,
@@ -139,11 +143,24 @@ def gate(diagnostics, migrations, config, args):
     return apply(diagnostics, migrations, config, args)
 
 
-def emit(result, args) -> None:
-    """Write the report(s)."""
-    from ..report import render
+def parse_outputs(args) -> list[tuple[str, str]]:
+    from ..report import parse_output
 
-    sys.stdout.write(render(args.format, result))
+    try:
+        return [parse_output(spec) for spec in args.output]
+    except ValueError as exc:
+        raise UsageError(f"--output: {exc}") from None
+
+
+def emit(result, args) -> None:
+    """Write the report(s): --format to stdout, each --output FORMAT:PATH to its file."""
+    from ..report import find_root, write_reports
+
+    result.root = result.root or find_root(os.getcwd())
+    try:
+        write_reports(result, args.format, parse_outputs(args), sys.stdout)
+    except OSError as exc:
+        raise UsageError(f"--output: cannot write {exc.filename}: {exc.strerror}") from None
 
 
 def apply_fixes(diagnostics, migrations, args) -> int | None:
@@ -194,6 +211,7 @@ def run(args) -> int:
 
     if args.format not in FORMATS:
         raise UsageError(f"--format: unknown format {args.format!r} (choose from {', '.join(FORMATS)})")
+    parse_outputs(args)
     config = build_config(args)
     migrations, unreadable = collect(args, config)
 

@@ -1,14 +1,24 @@
-"""Reporters: one module per output format, each `render(result) -> str`."""
+"""Reporters: one module per output format (`<format>_report.py`), each with
+`render(result) -> str`; a module may also define `after_render(result, environ)` for a side
+file its CI reads (the GitHub job summary).
+
+`write_reports` is the one entry point the CLI uses: one format to stdout plus any number of
+`FORMAT:PATH` outputs, in a single run."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import importlib
+import os
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TextIO
 
 from ..diagnostics import Diagnostic, Severity
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab", "markdown")
 
 
 @dataclass
@@ -22,6 +32,9 @@ class LintResult:
     rules: dict = field(default_factory=dict)  # code -> Rule, for formats that describe rules
     color: bool = False
     extra: dict = field(default_factory=dict)
+    # Directory that machine formats (SARIF, GitHub, GitLab) make paths relative to: the
+    # repository root. "" keeps paths as displayed (relative to the working directory).
+    root: str = ""
 
     def counts(self) -> dict[str, int]:
         c = Counter(str(d.severity) for d in self.diagnostics)
@@ -48,8 +61,112 @@ def failed(diagnostics: list[Diagnostic], fail_on: str) -> bool:
     return level is not None and any(d.severity >= level for d in diagnostics)
 
 
-def render(fmt: str, result: LintResult) -> str:
+def _module(fmt: str):
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
-    module = importlib.import_module(f"{__name__}.{fmt}_report")
-    return module.render(result)
+    return importlib.import_module(f"{__name__}.{fmt}_report")
+
+
+def render(fmt: str, result: LintResult) -> str:
+    return _module(fmt).render(result)
+
+
+def parse_output(spec: str) -> tuple[str, str]:
+    """`FORMAT:PATH` -> (format, path). Raises ValueError with a message for the user."""
+    fmt, sep, path = spec.partition(":")
+    if not sep or not path:
+        raise ValueError(f"expected FORMAT:PATH, e.g. sarif:schemalint.sarif, got {spec!r}")
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r} in {spec!r} (choose from {', '.join(FORMATS)})")
+    return fmt, path
+
+
+def write_reports(result: LintResult, fmt: str, outputs: Iterable[tuple[str, str]],
+                  stdout: TextIO, environ: Mapping[str, str] | None = None) -> None:
+    """Render `fmt` to `stdout` and each (format, path) of `outputs` to its file. Colour is for
+    the terminal only. Side files (the GitHub job summary) are written once per format."""
+    environ = os.environ if environ is None else environ
+    done: set[str] = set()
+    stdout.write(render(fmt, result))
+    done.add(fmt)
+    plain = dataclasses.replace(result, color=False)
+    for out_fmt, path in outputs:
+        text = render(out_fmt, plain)
+        if path == "-":
+            stdout.write(text)
+        else:
+            parent = os.path.dirname(path)
+            if parent:
+                os.makedirs(parent, exist_ok=True)
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        done.add(out_fmt)
+    for name in sorted(done):
+        hook = getattr(_module(name), "after_render", None)
+        if hook is not None:
+            hook(plain, environ)
+
+
+def find_root(start: str) -> str:
+    """The repository root above `start` (the nearest directory holding `.git`), else `start`."""
+    here = os.path.abspath(start)
+    while True:
+        if os.path.exists(os.path.join(here, ".git")):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return os.path.abspath(start)
+        here = parent
+
+
+# --- helpers shared by the machine formats ------------------------------------------------
+
+def artifact_path(result: LintResult, path: str) -> str:
+    """`path` relative to `result.root`, with forward slashes (SARIF URIs, annotations and
+    Code Quality reports all want repository-relative paths). Paths outside the root and
+    pseudo-paths such as `<stdin>` are kept as they are."""
+    if result.root and not path.startswith("<"):
+        rel = os.path.relpath(os.path.abspath(path), result.root)
+        if not rel.startswith(".."):
+            path = rel
+    return path.replace(os.sep, "/")
+
+
+def statement_fingerprint(d: Diagnostic) -> str:
+    """A fingerprint of the statement a finding is in that survives line shifts and
+    reformatting (libpg_query's); the message for findings outside any statement."""
+    stmt = d.extra.get("statement")
+    if stmt is not None:
+        return stmt.fingerprint
+    return d.fingerprint or d.message
+
+
+def stable_ids(result: LintResult) -> list[str]:
+    """One id per diagnostic (same order): a hash of rule + repository path + statement
+    fingerprint, plus the occurrence number among findings sharing those, so that two
+    identical findings in one file still get distinct ids and an id does not change when
+    lines move."""
+    seen: Counter = Counter()
+    ids = []
+    for d in result.diagnostics:
+        base = f"{d.code}\0{artifact_path(result, d.path)}\0{statement_fingerprint(d)}"
+        seen[base] += 1
+        ids.append(hashlib.sha256(f"{base}\0{seen[base]}".encode()).hexdigest())
+    return ids
+
+
+def rules_of(result: LintResult) -> dict:
+    """code -> Rule for every rule the result may mention (the catalog when not given)."""
+    if result.rules:
+        return dict(result.rules)
+    from ..rules_catalog import catalog
+
+    return {r.code: r for r in catalog()}
+
+
+def checked_paths(result: LintResult) -> list[str]:
+    """Every file the run looked at, in the order they were checked, then any path only a
+    finding names (unreadable files)."""
+    paths = list(result.sources)
+    paths += sorted({d.path for d in result.diagnostics} - set(paths))
+    return paths

@@ -1,0 +1,1 @@
+"""CI integrations that need more than a report format (the GitHub Action's logic)."""

@@ -1,0 +1,68 @@
+"""`--format markdown`: a pull-request comment (also the GitHub job summary): a summary
+table, then the findings grouped per file in collapsible sections, each with its help."""
+
+from __future__ import annotations
+
+from html import escape
+
+from ..rule import DOCS_URL
+
+_ICONS = {"error": ":x:", "warning": ":warning:", "info": ":information_source:"}
+# Sections start open while the report stays short enough to read in a comment.
+_OPEN_LIMIT = 20
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _counts_text(counts: dict) -> str:
+    parts = [_plural(counts[k], k) for k in ("error", "warning", "info") if counts[k]]
+    return ", ".join(parts) if parts else "no findings"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(result) -> str:
+    s = result.summary()
+    counts = result.counts()
+    verdict = "failed" if s["failed"] else "passed"
+    out = [
+        f"### schemalint: {_counts_text(counts)} — {verdict}",
+        "",
+        "| | |",
+        "|---|---:|",
+        f"| {_ICONS['error']} errors | {counts['error']} |",
+        f"| {_ICONS['warning']} warnings | {counts['warning']} |",
+        f"| {_ICONS['info']} infos | {counts['info']} |",
+        f"| files checked | {s['files']} |",
+        f"| statements checked | {s['statements']} |",
+        f"| fails on | {s['fail_on']} |",
+    ]
+    by_path: dict[str, list] = {}
+    for d in result.diagnostics:
+        by_path.setdefault(d.path, []).append(d)
+    is_open = " open" if len(result.diagnostics) <= _OPEN_LIMIT else ""
+    for path, found in by_path.items():
+        file_counts = {k: sum(1 for d in found if str(d.severity) == k)
+                       for k in ("error", "warning", "info")}
+        out += [
+            "",
+            f"<details{is_open}><summary><code>{escape(path)}</code>: "
+            f"{_counts_text(file_counts)}</summary>",
+            "",
+        ]
+        for d in found:
+            sev = str(d.severity)
+            out.append(
+                f"- {_ICONS[sev]} **{sev}** line {d.line}, column {d.column}: {_cell(d.message)} "
+                f"([{d.code} {d.rule}]({DOCS_URL.format(name=d.rule)}))"
+            )
+            if d.help:
+                out += ["", "  ```text", *(f"  {line}".rstrip() for line in d.help.rstrip().splitlines()),
+                        "  ```"]
+            out.append("")
+        out.append("</details>")
+    return "\n".join(out) + "\n"
