@@ -450,7 +450,16 @@ class Tracer:
         started = time.monotonic()
         began = time.perf_counter()
         try:
-            results = self._run_parts(parts)
+            if stmt.kind in _FORGETS_PREPARED:
+                # DEALLOCATE ALL / DISCARD ALL drop our prepared statements: prepare them
+                # again before the reads that follow (a second round trip, for these only).
+                split = clock + 2
+                results = self._run_parts(parts[:split])
+                self._prepared = False
+                self._ensure_prepared()
+                results += self._run_parts(parts[split:])
+            else:
+                results = self._run_parts(parts)
         except self._psycopg.Error as exc:
             trace.duration_ms = (time.perf_counter() - began) * 1000
             self._record_error(trace, exc)

@@ -157,3 +157,13 @@ def test_probe_skips_materialized_views(run):
     assert t.status == "ok"
     assert "ACCESS EXCLUSIVE" in locks_on(t, "cheap")
     assert all(lk.observed is None for lk in t.locks if lk.relation.name == "cheap")
+
+
+def test_deallocate_all_in_a_migration_does_not_break_tracing(run):
+    # The tracer's catalog queries are prepared statements; DEALLOCATE ALL drops them.
+    report = run(SETUP, "DEALLOCATE ALL;\nALTER TABLE items ADD COLUMN note text;\n"
+                 "ALTER TABLE items ALTER COLUMN price TYPE bigint;\n", in_transaction=True)
+    assert [t.status for t in report.statements if t.traced] == ["ok", "ok", "ok"]
+    assert [c.describe() for c in statement(report, "note").changes] == [
+        "added column note on items: text"]
+    assert "items" in [r.name for r in statement(report, "bigint").rewrites]
