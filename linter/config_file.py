@@ -721,15 +721,16 @@ def _split(value: str | None) -> tuple[str, ...]:
 
 def effective_values(resolved: Resolved) -> dict[str, object]:
     """The effective value of every top-level key, as it would be written in the file."""
+    from .config import format_pg_version
+
     c = resolved.config
-    major, minor = c.pg_version
     return {
         "paths": list(c.paths),
         "include": list(c.include),
         "exclude": list(c.exclude),
         "layout": c.layout,
         "placeholders": dict(c.placeholders),
-        "pg_version": f"{major}.{minor}" if minor else str(major),
+        "pg_version": format_pg_version(c.pg_version),
         "assume_in_transaction": c.assume_in_transaction,
         "select": list(c.select),
         "extend_select": list(c.extend_select),
