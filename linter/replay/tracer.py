@@ -350,7 +350,22 @@ class Tracer:
             self._ensure_prepared()
         if self._in_tx():
             # The framework's transaction, or a BEGIN the file never closed.
-            results = self._run_parts(["COMMIT"] + ([query] if query is not None else []))
+            try:
+                results = self._run_parts(["COMMIT"] + ([query] if query is not None else []))
+            except self._psycopg.Error as exc:
+                # A deferred constraint is checked at COMMIT: the file fails where its
+                # transaction ends, at its last statement (PostgreSQL has rolled it back).
+                self._release_all(time.monotonic())
+                if statements:
+                    last = out[-1] if traced and out else StatementTrace(
+                        migration=migration, start=statements[-1].start, end=statements[-1].end,
+                        line=lines.position(statements[-1].start)[0], sql=statements[-1].sql,
+                        kind=statements[-1].kind, traced=traced)
+                    self._record_error(last, exc)
+                    last.error = f"at the end of the file's transaction (COMMIT): {last.error}"
+                    if not (traced and out):
+                        out.append(last)
+                return out
             self._release_all(time.monotonic())
             if query is not None:
                 self.then_rows = results[1]

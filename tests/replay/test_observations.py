@@ -167,3 +167,17 @@ def test_deallocate_all_in_a_migration_does_not_break_tracing(run):
     assert [c.describe() for c in statement(report, "note").changes] == [
         "added column note on items: text"]
     assert "items" in [r.name for r in statement(report, "bigint").rewrites]
+
+
+def test_failure_at_the_framework_commit_is_reported_not_raised(run):
+    # A deferred foreign key is only checked at COMMIT, after every statement succeeded.
+    report = run(
+        "CREATE TABLE p (id int PRIMARY KEY);\n"
+        "CREATE TABLE c (pid int REFERENCES p DEFERRABLE INITIALLY DEFERRED);\n",
+        "INSERT INTO c VALUES (1);\nSELECT 1;\n",
+        in_transaction=True,
+    )
+    last = report.statements[-1]
+    assert last.status == "failed" and last.line == 2
+    assert "COMMIT" in last.error and "foreign key" in last.error
+    assert any(d.rule == "migration-failed" for d in report.diagnostics)
