@@ -1,17 +1,25 @@
 """Replay benchmark (never run as a unit test).
 
-    python bench/replay_bench.py [CORPUS_DIR]     # default ../shared/corpus/lemmy
+    python bench/replay_bench.py [CORPUS_DIR] [--rounds N] [--json FILE]
+    # CORPUS_DIR defaults to ../shared/corpus/lemmy; 3 rounds
 
 Measures, on this machine:
   * server ready time, cold (template cluster created: initdb) and warm (template copied);
-  * a plain untraced apply of every up migration of the corpus, statement by statement;
-  * a traced replay of the same migrations, in the same run, and the ratio of the two
+  * per round, a plain untraced apply of every up migration of the corpus, statement by
+    statement, then a traced replay of the same migrations, and the ratio of the two
     (target <= 2.0) and the traced replay's total time (target <= 20 s).
-Both applies stop at the same statement when one fails (e.g. SQL needing a newer server).
+Both applies start from the files (reading and splitting them into statements is timed in
+both) and stop at the same statement when one fails (e.g. SQL needing a newer server).
+Rounds interleave the two applies so that a change of machine load hits both; the summary
+gives the median and the min-max of each figure over the rounds. Wall time moves with the
+load other processes put on the machine; the CPU time the migration's server session used
+(Linux /proc, read as the session closes) moves much less, and its ratio is printed too.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import statistics
 import sys
@@ -49,8 +57,36 @@ def server_ready_times(runs: int = 5) -> tuple[float, list[float]]:
     return cold, warm
 
 
-def plain_apply(ups, parsed) -> tuple[float, int, str | None]:
-    """Untraced: each statement executed in order, as a migration tool would."""
+def _cpu_seconds(pid: int) -> float | None:
+    """utime + stime of a process (Linux /proc/<pid>/stat fields 14 and 15)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+_SESSION_CPU: list[float | None] = []
+
+
+def _record_session_cpu() -> None:
+    """Note the CPU time of the migration session's backend as each Tracer closes."""
+    from schemalint.replay.tracer import Tracer
+
+    close = Tracer.close
+
+    def recording_close(self) -> None:
+        _SESSION_CPU.append(_cpu_seconds(self.a_pid))
+        close(self)
+
+    Tracer.close = recording_close
+
+
+def plain_apply(ups) -> tuple[float, int, str | None]:
+    """Untraced: each statement executed in order, as a migration tool would. Timed from
+    the files (parsing them into statements included), as the traced replay is."""
+    from schemalint.parse import parse_migration
     from schemalint.replay import local
     from schemalint.replay.cleanup import Cleanup
     from schemalint.replay.tracer import Tracer
@@ -62,52 +98,95 @@ def plain_apply(ups, parsed) -> tuple[float, int, str | None]:
         began = time.perf_counter()
         count = 0
         for m in ups:
-            failure = tracer.run_migration(m, parsed[m].statements, traced=False,
+            statements = parse_migration(m).statements
+            failure = tracer.run_migration(m, statements, traced=False,
                                            framework_tx=bool(m.in_transaction))
             if failure:
-                count += sum(1 for s in parsed[m].statements if s.start < failure[0].start)
+                count += sum(1 for s in statements if s.start < failure[0].start)
                 return (time.perf_counter() - began), count, f"{m.path}:{failure[0].line}: {failure[0].error}"
-            count += len(parsed[m].statements)
+            count += len(statements)
         return time.perf_counter() - began, count, None
 
 
-def main() -> int:
-    corpus = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_CORPUS
-    if not os.path.isdir(corpus):
-        print(f"skipped: corpus {corpus} is absent (it lives in ../shared/corpus/lemmy)")
-        return 0
-    from schemalint.discover import discover
-    from schemalint.parse import parse_migration
+def traced_replay(ups) -> dict:
     from schemalint.replay.options import ReplayOptions
     from schemalint.replay.runner import replay
-
-    cold, warm = server_ready_times()
-    print(f"server ready: cold {cold:.0f} ms (initdb + copy + start), "
-          f"warm median {statistics.median(warm):.0f} ms (min {min(warm):.0f}, max {max(warm):.0f}, "
-          f"{len(warm)} runs)")
-
-    migrations = discover([corpus]).migrations
-    ups = [m for m in migrations if m.direction != "down"]
-    parsed = {m: parse_migration(m) for m in ups}
-    plain_s, plain_count, plain_failure = plain_apply(ups, parsed)
-    print(f"plain untraced apply: {plain_s:.2f} s for {plain_count} statements "
-          f"of {len(ups)} up migrations")
-    if plain_failure:
-        print(f"  stopped at the first failure: {plain_failure}")
 
     began = time.perf_counter()
     report = replay(ups, ReplayOptions(backend="local"))
     total = time.perf_counter() - began
     ran = [t for t in report.statements if t.status != "not_run"]
-    apply_s = sum(t.duration_ms for t in ran) / 1000
-    traced_phase = (report.total_ms - report.options.get("server_ready_ms", 0)) / 1000
-    print(f"traced replay: {total:.2f} s total (server start included); tracing phase "
-          f"{traced_phase:.2f} s for {len(ran)} statements (statements' own time {apply_s:.2f} s)")
     failed = [t for t in ran if t.status == "failed"]
-    if failed:
-        print(f"  stopped at the first failure: {failed[0].path}:{failed[0].line}: {failed[0].error}")
-    ratio = traced_phase / plain_s if plain_s else float("nan")
-    print(f"ratio traced/plain: {ratio:.2f} (target <= 2.0); traced total {total:.2f} s (target <= 20 s)")
+    return {
+        "total_s": total,
+        # From the files to the report, without the server start.
+        "phase_s": (report.total_ms - report.options.get("server_ready_ms", 0)) / 1000,
+        "statements": len(ran),
+        "own_s": sum(t.duration_ms for t in ran) / 1000,
+        "failure": f"{failed[0].path}:{failed[0].line}: {failed[0].error}" if failed else None,
+    }
+
+
+def _spread(values: list[float], unit: str = "s", digits: int = 2) -> str:
+    return (f"median {statistics.median(values):.{digits}f}{unit} "
+            f"(min {min(values):.{digits}f}, max {max(values):.{digits}f})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("corpus", nargs="?", default=DEFAULT_CORPUS)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ready-runs", type=int, default=5,
+                        help="warm server starts to time (0: skip the server ready figures)")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    args = parser.parse_args()
+    if not os.path.isdir(args.corpus):
+        print(f"skipped: corpus {args.corpus} is absent (it lives in ../shared/corpus/lemmy)")
+        return 0
+    from schemalint.discover import discover
+
+    cold, warm = None, []
+    if args.ready_runs > 0:
+        cold, warm = server_ready_times(args.ready_runs)
+        print(f"server ready: cold {cold:.0f} ms (initdb + copy + start), warm median "
+              f"{statistics.median(warm):.0f} ms (min {min(warm):.0f}, max {max(warm):.0f}, "
+              f"{len(warm)} runs)")
+
+    ups = [m for m in discover([args.corpus]).migrations if m.direction != "down"]
+    _record_session_cpu()
+    rounds = []
+    for i in range(args.rounds):
+        plain_s, plain_count, plain_failure = plain_apply(ups)
+        plain_cpu = _SESSION_CPU[-1]
+        traced = traced_replay(ups)
+        traced_cpu = _SESSION_CPU[-1]
+        ratio = traced["phase_s"] / plain_s if plain_s else float("nan")
+        cpu_ratio = traced_cpu / plain_cpu if plain_cpu and traced_cpu is not None else None
+        rounds.append({"plain_s": plain_s, "plain_statements": plain_count, **traced, "ratio": ratio,
+                       "plain_session_cpu_s": plain_cpu, "traced_session_cpu_s": traced_cpu,
+                       "session_cpu_ratio": cpu_ratio, "load_average": os.getloadavg()[0]})
+        print(f"round {i + 1}: plain {plain_s:.2f} s ({plain_count} statements); traced "
+              f"{traced['phase_s']:.2f} s ({traced['statements']} statements, their own time "
+              f"{traced['own_s']:.2f} s), {traced['total_s']:.2f} s with the server start; "
+              f"ratio {ratio:.2f}; session CPU {plain_cpu} s / {traced_cpu} s; "
+              f"load average {os.getloadavg()[0]:.1f}")
+        if i == 0:
+            for what, failure in (("plain", plain_failure), ("traced", traced["failure"])):
+                if failure:
+                    print(f"  {what} stopped at the first failure: {failure}")
+
+    print(f"\n{len(ups)} up migrations, {args.rounds} rounds:")
+    print(f"  plain untraced apply:           {_spread([r['plain_s'] for r in rounds])}")
+    print(f"  traced replay (without start):  {_spread([r['phase_s'] for r in rounds])}")
+    print(f"  ratio traced / plain:           {_spread([r['ratio'] for r in rounds], '')} (target <= 2.0)")
+    print(f"  traced replay total:            {_spread([r['total_s'] for r in rounds])} (target <= 20 s)")
+    cpu = [r["session_cpu_ratio"] for r in rounds if r["session_cpu_ratio"] is not None]
+    if cpu:
+        print(f"  server session CPU, traced / plain: {_spread(cpu, '')}")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump({"corpus": args.corpus, "cold_ms": cold, "warm_ms": warm, "rounds": rounds},
+                      fh, indent=2)
     return 0
 
 

@@ -2,7 +2,7 @@
 """How often schemalint and squawk agree, statement by statement, on real migrations.
 
     python bench/squawk_agreement.py [--corpus DIR] [--out docs/squawk-agreement.md]
-                                     [--raw bench/results/squawk-agreement]
+                                     [--raw bench/results/squawk-agreement] [--squawk PATH]
 
 For each project folder of the corpus (default: `../shared/corpus` next to the repository,
 else /work/shared/corpus; a project that is absent is skipped and said so), this runs
@@ -22,7 +22,8 @@ transaction? ...), and `VERDICTS` says, per category, who is right and why; the 
 one concrete example per category. The report is Markdown, written to --out; the raw JSON of
 both tools goes to --raw (gitignored) so the analysis can be re-checked.
 
-Needs `squawk` 2.70 on PATH or next to this Python (`pip install squawk-cli==2.70.0`).
+Needs `squawk` 2.70: `--squawk PATH`, else next to this Python or on PATH
+(`pip install squawk-cli==2.70.0`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -63,6 +65,7 @@ PROJECTS = {
 # Squawk reports these once per file (at the first statement that needs it); compare per file.
 FILE_LEVEL = {"require-lock-timeout", "require-statement-timeout", "ban-uncommitted-transaction"}
 
+SQUAWK_SYNTAX_ERROR_FACT = "squawk reports a syntax error in this file"
 # Who is right, per (squawk rule or "*", side, category). side: "squawk" = only squawk
 # flags it, "schemalint" = only we flag it. Looked up most specific first.
 # Who is right, per (squawk rule or "*", side, category); side "squawk" = only squawk flags
@@ -75,12 +78,6 @@ SAME_FILE = (
     "instant. squawk exempts only tables created inside an explicit BEGIN ... COMMIT of the "
     "file (not with `--assume-in-transaction`, not outside a transaction, and not `CREATE "
     "TABLE AS` / `CREATE MATERIALIZED VIEW`).")
-DOWN_SCRATCH = (
-    "squawk", "schemalint checks a down migration against an empty scratch model, so a rule "
-    "that needs the current schema (the old column type, an existing constraint) stays "
-    "silent; here the down migration narrows a type or adds a NOT NULL / UNIQUE constraint, "
-    "which does take the lock and scan or rewrite. Fix in the engine (check a down migration "
-    "against the model as of its up migration), reported to the lead.")
 NO_TABLE_LOCK = (
     "schemalint", "the statement takes no lock that blocks reads or writes of an existing "
     "table (a function, type, role, schema, extension or view definition; an enum value), so "
@@ -106,6 +103,23 @@ BREAKING_VERDICTS = {
         "keep working after the migration."),
     "table created earlier in the same file": (
         "schemalint", "the object was created earlier in the same file; no client uses it yet."),
+    "object created earlier in the same file": (
+        "schemalint", "the object dropped or renamed was created earlier in the same file (a "
+        "helper function used once, the temporary column or type of a swap, a constraint the "
+        "file added as a step of a recipe), so no client uses it yet."),
+    "takes a name dropped earlier in the same file": (
+        "schemalint", "the second half of a swap: the file dropped the old object under this "
+        "name first, and the new one takes the name, so readers of the name keep working."),
+    "default set again later, or column added earlier, in the same file": (
+        "schemalint", "either the file sets a new default on the column after it (the DROP "
+        "DEFAULT / ALTER TYPE / SET DEFAULT steps of an enum change), or the column was added "
+        "earlier in the file with a default only to fill the existing rows; no running "
+        "application version inserts without it."),
+    "a constraint is added to the same table in the same file": (
+        "schemalint", "a redefinition or a recipe step: `modlog_check` and `notification_check` "
+        "are re-added by an unnamed ADD CHECK that PostgreSQL names the same; "
+        "`person_aggregates_person_id_key` comes from an unnamed ADD UNIQUE earlier in the file "
+        "and is dropped as a PRIMARY KEY on the same column replaces it."),
 }
 VERDICTS: dict[tuple[str, str, str], tuple[str, str]] = {
     ("ban-concurrent-index-creation-in-transaction", "squawk",
@@ -114,6 +128,37 @@ VERDICTS: dict[tuple[str, str, str], tuple[str, str]] = {
         "layout (detected automatically) reads that, so the index build runs outside a "
         "transaction and does not fail. squawk has only the global `--assume-in-transaction`."),
     ("prefer-timestamp-tz", "squawk", "*"): FINAL_MODEL,
+    ("*", "schemalint", SQUAWK_SYNTAX_ERROR_FACT): (
+        "schemalint", "squawk cannot parse this goose file (the last statement of a section ends "
+        "at `-- +goose StatementEnd` without a semicolon) and reports only syntax errors for it; "
+        "schemalint's goose layout splits the sections and checks the statement."),
+    ("constraint-missing-not-valid", "squawk", "file opts out of the framework's transaction"): (
+        "assumption", "these goose files say `-- +goose NO TRANSACTION`: the ADD ... NOT VALID "
+        "and the VALIDATE run in separate transactions, as the recipe asks. squawk, told that "
+        "every file of the project runs in one transaction, thinks they share it."),
+    ("identifier-too-long", "squawk", "DROP statement"): (
+        "schemalint", "a DROP INDEX naming an index created with an over-long name: PostgreSQL "
+        "truncates the name the same way wherever it appears, so the DROP finds the index. "
+        "schemalint reports the name once, where it is defined (the CREATE INDEX, which both "
+        "tools flag)."),
+    ("prefer-robust-stmts", "squawk", "ALTER TABLE whose actions succeed again when re-run"): (
+        "schemalint", "ALTER COLUMN ... TYPE, SET/DROP NOT NULL, SET/DROP DEFAULT and VALIDATE "
+        "CONSTRAINT set a state: run again after a partial failure they succeed (a no-op), so "
+        "they do not stop a re-run. squawk asks for a transaction around every ALTER TABLE "
+        "action that has no IF [NOT] EXISTS form; schemalint only around those that fail or "
+        "duplicate on a re-run (ADD CONSTRAINT, RENAME)."),
+    ("prefer-robust-stmts", "schemalint", "file opts out of the framework's transaction"): (
+        "schemalint", "these goose files say `-- +goose NO TRANSACTION`; schemalint's goose "
+        "layout reads it, so the statements really run outside a transaction and a failed run "
+        "cannot be repeated as it is. squawk was told (`--assume-in-transaction`) that every "
+        "file of the project runs in one."),
+    ("prefer-robust-stmts", "schemalint", "table created earlier in the same file"): (
+        "schemalint", "an unnamed CREATE INDEX outside a transaction: run again, PostgreSQL "
+        "creates a second, identical index under a new name. squawk skips unnamed indexes."),
+    ("changing-column-type", "squawk", "down migration"): (
+        "schemalint", "the down migration widens the type back against the schema its up "
+        "migration left (varchar(n) to text, varchar(50) to varchar(255)): binary coercible, "
+        "no rewrite."),
     ("prefer-bigint-over-int", "squawk", "*"): (
         "scope", "integer-key-column flags int only on primary and foreign key columns, where "
         "running out of values stops inserts; squawk flags every int column."),
@@ -163,7 +208,6 @@ VERDICTS: dict[tuple[str, str, str], tuple[str, str]] = {
         "schemalint", "varchar(n) to a larger n, or to text, is binary coercible: no rewrite, "
         "only a brief ACCESS EXCLUSIVE (schemalint's rewrite table in linter/rewrites.py knows "
         "the old type from the history)."),
-    ("changing-column-type", "squawk", "down migration"): DOWN_SCRATCH,
     ("changing-column-type", "squawk", "table created in an earlier migration of this project"): (
         "schemalint", "timestamp(3) to timestamp raises the precision, which is binary "
         "compatible: no rewrite."),
@@ -173,7 +217,6 @@ VERDICTS: dict[tuple[str, str, str], tuple[str, str]] = {
         "PRIMARY KEY is real and schemalint reports it as add-unique-constraint-on-existing-"
         "table, squawk as disallowed-unique-constraint / adding-serial-primary-key-field, "
         "where both agree."),
-    ("constraint-missing-not-valid", "squawk", "down migration"): DOWN_SCRATCH,
     ("disallowed-unique-constraint", "squawk",
      "table created in an earlier migration of this project"): (
         "squawk", "ADD COLUMN ... UNIQUE builds a unique index under ACCESS EXCLUSIVE; the "
@@ -203,9 +246,12 @@ VERDICTS: dict[tuple[str, str, str], tuple[str, str]] = {
         "schemalint", "CREATE TABLE ... REFERENCES takes SHARE ROW EXCLUSIVE on the referenced "
         "table, but that table was created earlier in the same file: nobody else uses it."),
     ("require-lock-timeout", "squawk", "DropStmt"): (
-        "squawk", "DROP SCHEMA ... CASCADE drops whatever the schema holds, including triggers "
-        "and tables, under ACCESS EXCLUSIVE on their tables; schemalint's lock table does not "
-        "expand CASCADE. Reported to the lock table's owner."),
+        "squawk", "DROP SCHEMA IF EXISTS r CASCADE: lemmy's `r` schema is filled by the "
+        "application at startup (views, functions and the triggers on public tables that call "
+        "them), never by a migration. The lock table now expands DROP SCHEMA ... CASCADE to "
+        "every relation the model knows in the schema and the tables their foreign keys "
+        "connect, but this schema's contents are invisible to a linter that reads only the "
+        "migrations; the triggers it drops take ACCESS EXCLUSIVE on their tables."),
     ("require-lock-timeout", "squawk", "down migration"): (
         "squawk", "the same DROP SCHEMA ... CASCADE, in a down migration."),
     ("require-statement-timeout", "squawk",
@@ -220,14 +266,25 @@ VERDICTS: dict[tuple[str, str, str], tuple[str, str]] = {
         "schemalint does not ask for one."),
     ("require-statement-timeout", "squawk",
      "table created in an earlier migration of this project"): (
-        "squawk", "mixed: most are fast (a STABLE default such as now(), a widening type "
-        "change), but ADD COLUMN ... REFERENCES (validates the new foreign key by scanning the "
-        "table) and ADD COLUMN ... UNIQUE (builds an index) are slow and missing-statement-"
-        "timeout misses them. Reported to the rule's owner."),
-    ("require-statement-timeout", "squawk", "down migration"): DOWN_SCRATCH,
+        "schemalint", "each is catalog-only on PostgreSQL 11+: ADD COLUMN with a constant or "
+        "STABLE default (now(), CURRENT_TIMESTAMP, ARRAY[]::text[]) stores it once as the "
+        "missing value, no rewrite; varchar(n) to a larger n or to text and timestamp(3) to "
+        "timestamp are binary coercible; SET DEFAULT and DROP COLUMN touch no rows. The slow "
+        "statements squawk caught here (ADD COLUMN ... REFERENCES with a default validates the "
+        "key by a scan, ADD COLUMN ... UNIQUE builds an index) are now reported by both."),
+    ("require-statement-timeout", "squawk", "down migration"): (
+        "schemalint", "none of these is slow: ADD COLUMN ... REFERENCES without a default adds "
+        "a column that is NULL in every row, so PostgreSQL marks its foreign key valid without "
+        "a validation scan (parse_utilcmd.c, transformAlterTableStmt: skipValidation unless a "
+        "new column has a default); varchar(512) back to text is binary coercible; the "
+        "timestamptz to timestamp change follows `SET timezone TO utc` (no rewrite on PG 12+)."),
     ("require-statement-timeout", "squawk", "table not created in this project's migrations"): (
-        "squawk", "CREATE TABLE ... AS SELECT runs its query, which can take as long as a scan "
-        "of the source tables while the migration's transaction holds its other locks."),
+        "scope", "CREATE TABLE ... AS SELECT as the first statement of the file: it reads "
+        "`post` and `comment` under ACCESS SHARE, which blocks no reads or writes, and the "
+        "transaction holds no other lock yet. schemalint asks for statement_timeout when a slow "
+        "statement runs while the migration blocks others; the same statement after a DROP "
+        "TABLE (smoosh-tables-together, which holds ACCESS EXCLUSIVE on the referenced tables) "
+        "is reported by both."),
 }
 
 
@@ -269,7 +326,9 @@ def find_corpus(arg: str | None) -> Path | None:
     return None
 
 
-def find_squawk() -> str | None:
+def find_squawk(arg: str | None = None) -> str | None:
+    if arg:
+        return arg if Path(arg).is_file() else None
     here = Path(sys.executable).parent / "squawk"
     return str(here) if here.exists() else shutil.which("squawk")
 
@@ -444,6 +503,49 @@ def _names_removed(kind: str, node: dict) -> set[str]:
     return out
 
 
+# ALTER TABLE actions that succeed again when a failed migration is re-run as it is: they set
+# a state rather than create something (a second ALTER COLUMN ... TYPE to the same type, SET
+# NOT NULL on a NOT NULL column, VALIDATE of a valid constraint are no-ops).
+_RERUNNABLE_ACTIONS = {
+    "AT_AlterColumnType", "AT_ColumnDefault", "AT_SetNotNull", "AT_DropNotNull",
+    "AT_ValidateConstraint", "AT_SetStatistics", "AT_SetStorage", "AT_SetOptions",
+    "AT_ResetOptions", "AT_SetRelOptions", "AT_ResetRelOptions", "AT_ChangeOwner",
+    "AT_ReplicaIdentity", "AT_EnableRowSecurity", "AT_DisableRowSecurity", "AT_SetLogged",
+    "AT_SetUnLogged", "AT_EnableTrig", "AT_DisableTrig", "AT_EnableTrigAll", "AT_DisableTrigAll",
+}
+
+
+def _alter_actions(node: dict) -> list[dict]:
+    return [item.get("AlterTableCmd", {}) for item in node.get("cmds") or ()]
+
+
+def _dropped_defaults(kind: str, node: dict) -> set[str]:
+    if kind != "AlterTableStmt":
+        return set()
+    return {f"{_relname(node)}.{c.get('name')}" for c in _alter_actions(node)
+            if c.get("subtype") == "AT_ColumnDefault" and not c.get("def")}
+
+
+def _set_defaults(kind: str, node: dict) -> set[str]:
+    if kind != "AlterTableStmt":
+        return set()
+    return {f"{_relname(node)}.{c.get('name')}" for c in _alter_actions(node)
+            if c.get("subtype") == "AT_ColumnDefault" and c.get("def")}
+
+
+def _creates_extension_in_do(body: str, name: str) -> bool:
+    """A DO block that (re)installs the extension: the drop is the first half of a cycle."""
+    return re.search(r"create\s+extension\s+(?:if\s+not\s+exists\s+)?\"?" + re.escape(name)
+                     + r"(?![\w$])", body, re.I) is not None
+
+
+def _constraint_tables(kind: str, node: dict, subtype: str) -> set[str]:
+    """Tables this statement adds (AT_AddConstraint) or drops (AT_DropConstraint) a constraint on."""
+    if kind != "AlterTableStmt":
+        return set()
+    return {_relname(node)} if any(c.get("subtype") == subtype for c in _alter_actions(node)) else set()
+
+
 def _dropped_indexes(node: dict) -> list[str]:
     if node.get("removeType") != "OBJECT_INDEX":
         return []
@@ -500,6 +602,11 @@ def _statement_facts(kind: str, node: dict) -> set[str]:
         facts.add("CONCURRENTLY index build or drop")
     if _metadata_only(kind, node):
         facts.add("metadata-only statement (no scan, rewrite or index build)")
+    if kind == "DropStmt":
+        facts.add("DROP statement")
+    actions = _alter_actions(node) if kind == "AlterTableStmt" else []
+    if actions and all(a.get("subtype") in _RERUNNABLE_ACTIONS for a in actions):
+        facts.add("ALTER TABLE whose actions succeed again when re-run")
     if kind in _NO_TABLE_LOCK_KINDS or (
             kind == "DropStmt" and node.get("removeType") in _NO_TABLE_LOCK_DROPS):
         facts.add("no lock that blocks reads or writes of an existing table")
@@ -580,10 +687,50 @@ def index_project(project: Path) -> tuple[dict[str, FileIndex], list[str]]:
             created_before |= created_here
         # Drop-and-recreate or swap: a name removed here is made again later in the file.
         made_later: set[str] = set()
+        do_bodies_later: list[str] = []
+        defaults_later: set[str] = set()
+        constraints_later: set[str] = set()
         for st_obj, (kind, node) in reversed(list(zip(stmts, kinds_nodes))):
+            extra = set()
             if _names_removed(kind, node) & made_later:
-                st_obj.facts = st_obj.facts | {"name created again later in the same file"}
+                extra.add("name created again later in the same file")
+            if kind == "DropStmt" and node.get("removeType") == "OBJECT_EXTENSION" and any(
+                    _creates_extension_in_do(later, name) for later in do_bodies_later
+                    for name in _names_removed(kind, node)):
+                extra.add("name created again later in the same file")
+            if _dropped_defaults(kind, node) & defaults_later:
+                extra.add("default set again later, or column added earlier, in the same file")
+            if _constraint_tables(kind, node, "AT_DropConstraint") & constraints_later:
+                extra.add("a constraint is added to the same table in the same file")
+            st_obj.facts = st_obj.facts | extra
             made_later |= _names_made(kind, node)
+            if kind == "DoStmt":
+                do_bodies_later.append(st_obj.text)
+            defaults_later |= _set_defaults(kind, node)
+            constraints_later |= _constraint_tables(kind, node, "AT_AddConstraint")
+        # Objects made earlier in the file (created, added or renamed to), and names freed.
+        made_before: set[str] = set()
+        removed_before: set[str] = set()
+        constraints_before: set[str] = set()
+        for st_obj, (kind, node) in zip(stmts, kinds_nodes):
+            extra = set()
+            targets = _names_removed(kind, node)
+            if kind == "AlterEnumStmt":
+                targets = {_last(node.get("typeName"))}
+            elif kind == "RenameStmt" and node.get("renameType") == "OBJECT_TABCONSTRAINT":
+                targets = {node.get("subname")}
+            if targets & made_before:
+                extra.add("object created earlier in the same file")
+            if kind == "RenameStmt" and node.get("newname") in removed_before:
+                extra.add("takes a name dropped earlier in the same file")
+            if _dropped_defaults(kind, node) & made_before:
+                extra.add("default set again later, or column added earlier, in the same file")
+            if _constraint_tables(kind, node, "AT_DropConstraint") & constraints_before:
+                extra.add("a constraint is added to the same table in the same file")
+            st_obj.facts = st_obj.facts | extra
+            made_before |= _names_made(kind, node)
+            removed_before |= _names_removed(kind, node)
+            constraints_before |= _constraint_tables(kind, node, "AT_AddConstraint")
         # A layout may split one file into several migrations (goose Up/Down sections):
         # statements are identified by their offset in the file.
         previous = files[path].statements if path in files else []
@@ -662,9 +809,20 @@ BREAKING = ("ban-drop-column", "ban-drop-constraint", "ban-drop-database", "ban-
             "renaming-object", "renaming-table", "ban-set-schema", "ban-alter-identity",
             "ban-truncate-cascade")
 # Facts that decide a disagreement whatever else is true of the statement.
+SAME_FILE_BREAKING = ("down migration", "name created again later in the same file",
+                      "object created earlier in the same file",
+                      "takes a name dropped earlier in the same file")
 RULE_FACTS_FIRST = {
-    **{r: ("down migration", "name created again later in the same file") for r in BREAKING},
-    "constraint-missing-not-valid": ("UNIQUE or PRIMARY KEY constraint",),
+    **{r: SAME_FILE_BREAKING for r in BREAKING},
+    "ban-drop-default": SAME_FILE_BREAKING + (
+        "default set again later, or column added earlier, in the same file",),
+    "ban-drop-constraint": SAME_FILE_BREAKING + (
+        "a constraint is added to the same table in the same file",),
+    "constraint-missing-not-valid": ("UNIQUE or PRIMARY KEY constraint",
+                                     "file opts out of the framework's transaction"),
+    "identifier-too-long": ("DROP statement",),
+    "prefer-robust-stmts": ("file opts out of the framework's transaction",
+                            "ALTER TABLE whose actions succeed again when re-run"),
     "ban-concurrent-index-creation-in-transaction": (
         "file opts out of the framework's transaction",),
     "transaction-nesting": ("file opts out of the framework's transaction",),
@@ -686,7 +844,12 @@ RULE_FACTS = {
 }
 
 
-def category(stmt: Stmt, rule: str) -> str:
+SQUAWK_SYNTAX_ERROR = SQUAWK_SYNTAX_ERROR_FACT
+
+
+def category(stmt: Stmt, rule: str, side: str = "squawk") -> str:
+    if side == "schemalint" and SQUAWK_SYNTAX_ERROR in stmt.facts:
+        return SQUAWK_SYNTAX_ERROR
     first = CATEGORY_ORDER[:1]  # same-file creation explains most
     for fact in (RULE_FACTS_FIRST.get(rule, ()) + first + RULE_FACTS.get(rule, ())
                  + CATEGORY_ORDER[1:]):
@@ -721,6 +884,12 @@ def compare(corpus: Path, squawk: str, raw_dir: Path | None) -> tuple[dict, list
         files, paths = index_project(project)
         sizes[name] = (len(paths), sum(len(f.statements) for f in files.values()))
         sq = run_squawk(squawk, paths, in_tx, include)
+        # A file squawk cannot parse gets no rule findings from it (goose files whose last
+        # statement ends at `-- +goose StatementEnd` without a semicolon, for instance).
+        unparsed = {os.path.abspath(d["file"]) for d in sq if d.get("rule_name") == "syntax-error"}
+        for path in unparsed & set(files):
+            for st in files[path].statements:
+                st.facts = st.facts | {SQUAWK_SYNTAX_ERROR}
         ours = run_schemalint(project, in_tx)
         if raw_dir is not None:
             raw_dir.mkdir(parents=True, exist_ok=True)
@@ -778,7 +947,7 @@ def compare(corpus: Path, squawk: str, raw_dir: Path | None) -> tuple[dict, list
                         tally.only_squawk += 1
                     else:
                         tally.only_ours += 1
-                    cat = category(stmt, rule)
+                    cat = category(stmt, rule, side)
                     tally.categories[(side, cat)] += 1
                     tally.examples.setdefault((side, cat), []).append((name, stmt))
     return tallies, notes, {"sizes": sizes, "ours_for": ours_for, "include": include}
@@ -899,6 +1068,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(ROOT / "docs" / "squawk-agreement.md"))
     ap.add_argument("--examples", type=int, default=1,
                     help="examples shown per disagreement category (default 1)")
+    ap.add_argument("--squawk", help="the squawk binary (default: next to this Python, else PATH)")
     ap.add_argument("--raw", default=str(ROOT / "bench" / "results" / "squawk-agreement"),
                     help="where to keep both tools' raw JSON ('' to skip)")
     args = ap.parse_args(argv)
@@ -907,9 +1077,10 @@ def main(argv: list[str] | None = None) -> int:
         print("corpus not found (looked for ../shared/corpus and /work/shared/corpus); "
               "nothing to compare", file=sys.stderr)
         return 0
-    squawk = find_squawk()
+    squawk = find_squawk(args.squawk)
     if squawk is None:
-        print(f"squawk not found: pip install squawk-cli=={SQUAWK_VERSION}", file=sys.stderr)
+        print(f"squawk not found{' at ' + args.squawk if args.squawk else ''}: "
+              f"pip install squawk-cli=={SQUAWK_VERSION}", file=sys.stderr)
         return 2
     version = subprocess.run([squawk, "--version"], capture_output=True, text=True).stdout
     if SQUAWK_VERSION not in version:

@@ -51,10 +51,11 @@ def dropped_objects(stmt, model) -> Iterator[Dropped]:
             names = strings(obj.get("ObjectWithArgs", {}).get("objname"))
             if names:
                 yield Dropped(_ROUTINES[remove], ("function", *qualified_key(names, schema)), tuple(names))
-        elif remove == "OBJECT_SCHEMA":
+        elif remove in ("OBJECT_SCHEMA", "OBJECT_EXTENSION"):
             names = strings([obj])
             if names:
-                yield Dropped("schema", ("schema", names[0]), tuple(names))
+                kind = "schema" if remove == "OBJECT_SCHEMA" else "extension"
+                yield Dropped(kind, (kind, names[0]), tuple(names))
 
 
 def new_before(session, key: tuple, index: int) -> bool:

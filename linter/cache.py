@@ -478,25 +478,30 @@ class _Parsed:
             self.parser.close()
 
 
-def lint_migrations(migrations, config, stats: dict, cache_dir: str | None) -> list:
-    """`engine.lint` with the cache and parallel parsing: same findings, less time."""
+def lint_migrations(migrations, config, stats: dict, cache_dir: str | None,
+                    extra=(), extra_rules=()) -> list:
+    """`engine.lint` with the cache and parallel parsing: same findings, less time.
+    `extra`/`extra_rules` are passed on (replay findings); they come from a database, not
+    from the inputs the run key covers, so such a run is never cached as a whole."""
     enabled = gc.isenabled()
     # A run allocates millions of small acyclic objects (every statement's JSON tree);
     # the cyclic collector would rescan them again and again (2-3x the run time on
     # 50,000 statements) and would find nothing to free: nothing here forms cycles.
     gc.disable()
     try:
-        return _lint(migrations, config, stats, cache_dir)
+        return _lint(migrations, config, stats, cache_dir, list(extra), tuple(extra_rules))
     finally:
         if enabled:
             gc.enable()
 
 
-def _lint(migrations, config, stats: dict, cache_dir: str | None) -> list:
+def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
+          extra_rules: tuple) -> list:
     cache = Cache(cache_dir) if cache_dir else None
     hashes = [text_hash(m.parse_text) for m in migrations] if cache else []
     key = None
-    if cache is not None:
+    whole_run = cache is not None and not extra and not extra_rules
+    if whole_run:
         key = run_key(cache, migrations, hashes, config)
         hit = cache.load_run(key)
         if hit is not None:
@@ -521,12 +526,13 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None) -> list:
         pack.load_pack()
     parsed = _Parsed(migrations, hashes, pack)
     try:
-        diagnostics = lint(migrations, config, all_rules(), parsed=parsed, stats=stats)
+        diagnostics = lint(migrations, config, all_rules(), parsed=parsed, stats=stats,
+                           extra=extra, extra_rules=extra_rules)
     finally:
         parsed.close()
     if pack is not None:
         pack.save_pack()
-    if cache is not None:
+    if whole_run:
         encoded = encode_diagnostics(diagnostics)
         if encoded is not None:
             cache.store_run(key, (stats.get("statements", 0), encoded))

@@ -10,21 +10,29 @@ from functools import lru_cache
 
 from .diagnostics import Severity
 
-DEFAULT_PG_VERSION = (15, 0)
+# A bare major version means a current patch release of it: servers run patched minors,
+# and rules about old minors (14.0-14.3) should fire only when the user names one.
+LATEST_MINOR = 99
+DEFAULT_PG_VERSION = (15, LATEST_MINOR)
 
 
 def parse_pg_version(value: str | int) -> tuple[int, int]:
-    """'15' -> (15, 0); '14.2' -> (14, 2). Raises ValueError with a readable message."""
+    """'15' -> (15, LATEST_MINOR); '14.2' -> (14, 2). Raises ValueError with a readable message."""
     text = str(value).strip()
     parts = text.split(".")
     try:
         major = int(parts[0])
-        minor = int(parts[1]) if len(parts) > 1 and parts[1] else 0
+        minor = int(parts[1]) if len(parts) > 1 and parts[1] else LATEST_MINOR
     except ValueError:
         raise ValueError(f"invalid PostgreSQL version {text!r} (expected e.g. 15 or 14.4)") from None
     if len(parts) > 2 or not 9 <= major <= 30 or minor < 0:
         raise ValueError(f"invalid PostgreSQL version {text!r} (expected e.g. 15 or 14.4)")
     return major, minor
+
+
+def format_pg_version(version: tuple[int, int]) -> str:
+    major, minor = version
+    return str(major) if minor == LATEST_MINOR else f"{major}.{minor}"
 
 
 @dataclass(frozen=True)

@@ -59,8 +59,10 @@ REPLAY_KEYS = (
     Key("dsn", "string", "Connection string of an existing server to replay against (a scratch "
         "database is created and dropped)."),
     Key("image", "string", "Container image for a Docker-based server."),
-    Key("rows", "integer", "Rows to insert into each table before replaying, so rewrites and scans "
-        "take measurable time."),
+    Key("rows", "rows", "Rows to insert into each table before replaying, so rewrites and scans "
+        "take measurable time: a number for every table, or a mapping `{table: rows}` (`schema.table` "
+        "outside `public`) whose `\"*\"` entry is the number for the tables it does not name. "
+        "`--rows N` replaces the whole setting."),
     Key("probe", "boolean", "Probe each statement's locks from a second session."),
     Key("roundtrip", "boolean", "Apply up, down, up where down migrations exist and compare the "
         "schema."),
@@ -359,6 +361,21 @@ class _Validator:
                 result = v
             else:
                 self.errors.add(val, where, f"expected a whole number >= 0, got {_got(v)}")
+        elif kind == "rows":
+            # A count for every table, or {table: count} with "*" for the others.
+            if isinstance(v, dict):
+                result = {}
+                for name, item in v.items():
+                    n = item.value
+                    if isinstance(n, int) and not isinstance(n, bool) and n >= 0:
+                        result[name] = n
+                    else:
+                        self.errors.add(item, f"{where}.{name}", f"expected a whole number >= 0, got {_got(n)}")
+            elif isinstance(v, int) and not isinstance(v, bool) and v >= 0:
+                result = v
+            else:
+                self.errors.add(val, where, "expected a whole number >= 0 or a mapping of table to "
+                                f"rows, got {_got(v)}")
         elif kind == "number":
             if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0:
                 result = float(v)
@@ -704,15 +721,16 @@ def _split(value: str | None) -> tuple[str, ...]:
 
 def effective_values(resolved: Resolved) -> dict[str, object]:
     """The effective value of every top-level key, as it would be written in the file."""
+    from .config import format_pg_version
+
     c = resolved.config
-    major, minor = c.pg_version
     return {
         "paths": list(c.paths),
         "include": list(c.include),
         "exclude": list(c.exclude),
         "layout": c.layout,
         "placeholders": dict(c.placeholders),
-        "pg_version": f"{major}.{minor}" if minor else str(major),
+        "pg_version": format_pg_version(c.pg_version),
         "assume_in_transaction": c.assume_in_transaction,
         "select": list(c.select),
         "extend_select": list(c.extend_select),
@@ -757,6 +775,9 @@ def _schema_for(key: Key, rules) -> dict:
         s = {"type": "boolean"}
     elif kind == "integer":
         s = {"type": "integer", "minimum": 0}
+    elif kind == "rows":
+        count = {"type": "integer", "minimum": 0}
+        s = {"oneOf": [count, {"type": "object", "additionalProperties": count}]}
     elif kind == "number":
         s = {"type": "number", "minimum": 0}
     elif kind == "enum":
@@ -823,6 +844,7 @@ def json_schema() -> dict:
 
 _KIND_TEXT = {
     "string": "string", "boolean": "boolean", "integer": "integer", "number": "number",
+    "rows": "integer, or mapping of table to integer",
     "enum": "one of {choices}", "version": "version", "layout": "layout name",
     "paths": "list of paths", "globs": "list of globs", "selectors": "list of rule selectors",
     "string-map": "mapping of name to string", "severity-map": "mapping of rule to severity",

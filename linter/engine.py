@@ -63,22 +63,35 @@ def _run(rule: Rule, fn, ctx: Context, args: tuple, out: list[Diagnostic], migra
         out.append(_internal_error(rule.name, migration, start, end, exc))
 
 
-def _suppress(out: list[Diagnostic], files: list, config: LintConfig, ruleset: RuleSet) -> list[Diagnostic]:
+def suppress_comments(diagnostics: list[Diagnostic], files: list, config: LintConfig,
+                      rules: Sequence[Rule], running: Iterable[str],
+                      report_comments: bool = True) -> list[Diagnostic]:
+    """Apply suppression comments to `diagnostics` (static findings, replay findings, or
+    both together: a comment is unused only if it suppresses nothing of any of them).
+
+    `files`: (migration, statements) of each file whose text contains the marker; `rules`:
+    every rule whose findings may be present; `running`: names of those that ran (an
+    ignore naming a rule that did not run is not unused). With `report_comments`, the
+    findings about the comments themselves (unused, unknown, without reason) are added."""
     from . import suppress
+    from .replay.rules import REPLAY_RULES
 
     known = {}
-    for rule in (*ruleset.all, *ENGINE_RULES):
+    # Replay findings can be suppressed even in a run without replay: their names are known.
+    for rule in (*rules, *REPLAY_RULES, *ENGINE_RULES):
         known[rule.name] = known[rule.code] = rule.name
-    running = {r.name for r in ruleset.rules}
+    running = set(running)
     engine_names = {r.name for r in ENGINE_RULES}
 
     def enabled_at(path: str) -> set[str]:
-        policy = config.policy(path, ruleset.all, ENGINE_RULES)
+        policy = config.policy(path, rules, ENGINE_RULES)
         return ((policy.enabled & running) | engine_names) - policy.drop
 
-    kept, new = suppress.apply(out, files, known, enabled_at, config.require_reason)
+    kept, new = suppress.apply(diagnostics, files, known, enabled_at, config.require_reason)
+    if not report_comments:
+        return kept
     # Findings about the comments obey the configuration too (`ignore: [unused-ignore]`).
-    return kept + config.apply(new, ruleset.all, ENGINE_RULES)
+    return kept + config.apply(new, rules, ENGINE_RULES)
 
 
 class _Ctx(Context):
@@ -86,14 +99,17 @@ class _Ctx(Context):
 
 
 def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Rule] | None = None,
-         parsed: dict | None = None, stats: dict | None = None) -> list[Diagnostic]:
+         parsed: dict | None = None, stats: dict | None = None,
+         extra: Sequence[Diagnostic] = (), extra_rules: Sequence[Rule] = ()) -> list[Diagnostic]:
     """Fold `migrations` in order into a schema model and run the enabled rules.
 
     Up migrations are folded into one model; a down migration is checked against the
     schema as it stands at that point (right after its up migration, in layouts that
     pair them) but its own changes are never folded (see `Model.begin_migration`).
     `parsed` may map a migration to an already parsed result (the cache); `stats`, if
-    given, receives counts (statements parsed).
+    given, receives counts (statements parsed). `extra`: findings another producer made
+    about these migrations (replay), with the rules that produced them (`extra_rules`):
+    they go through the same selection, severity overrides and suppression comments.
     """
     if rules is None:
         from schemalint.rules import RULES
@@ -152,9 +168,12 @@ def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Ru
     if stats is not None:
         stats["statements"] = statement_count
     # Per-path selection and severity overrides, then suppression comments.
-    out = config.apply(out, ruleset.all, ENGINE_RULES)
+    out.extend(extra)
+    every = [*ruleset.all, *extra_rules]
+    out = config.apply(out, every, ENGINE_RULES)
     if with_directives:
-        out = _suppress(out, with_directives, config, ruleset)
+        running = {r.name for r in ruleset.rules} | {r.name for r in config.enabled_rules(extra_rules)}
+        out = suppress_comments(out, with_directives, config, every, running)
     # Report in migration order (the order they apply), then by position.
     order = {m.path: i for i, m in enumerate(migrations)}
     out.sort(key=lambda d: (order.get(d.path, len(order)), d.path, d.line, d.column, d.code))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from .builtins import BUILTIN_NON_VOLATILE
 from .diagnostics import Edit, Fix
 from .names import strings
 
@@ -26,7 +27,7 @@ NON_VOLATILE_FUNCTIONS = frozenset({
     "length", "md5", "substr", "substring", "trim", "btrim", "timezone", "date_trunc",
     "current_setting", "current_user", "session_user", "current_schema", "array_fill",
     "uuid_nil", "uuid_ns_url", "int4", "int8", "text", "jsonb", "to_jsonb", "format",
-})
+}) | BUILTIN_NON_VOLATILE
 
 
 def volatile_call(expr, user_functions: dict[str, str] | None = None) -> dict | None:
@@ -73,11 +74,51 @@ def column_constraints(coldef: dict, contype: str) -> list[dict]:
 
 
 def column_default(coldef: dict) -> dict | None:
-    if coldef.get("raw_default"):
-        return coldef["raw_default"]
-    for con in column_constraints(coldef, "CONSTR_DEFAULT"):
-        return con.get("raw_expr")
-    return None
+    """The column's DEFAULT expression; None without one or for `DEFAULT NULL`, which is the
+    same as no default (no value is stored, no rewrite on any version)."""
+    expr = coldef.get("raw_default")
+    if not expr:
+        for con in column_constraints(coldef, "CONSTR_DEFAULT"):
+            expr = con.get("raw_expr")
+            break
+    return None if is_null_const(expr) else expr
+
+
+def has_default_clause(coldef: dict) -> bool:
+    """The column definition gives a DEFAULT (even DEFAULT NULL), or implies one (serial's
+    nextval(), a generated column's expression)."""
+    from .names import SERIAL_TYPES, type_name
+
+    return bool(coldef.get("raw_default") or column_constraints(coldef, "CONSTR_DEFAULT")
+                or column_constraints(coldef, "CONSTR_GENERATED")
+                or type_name(coldef.get("typeName") or {}) in SERIAL_TYPES)
+
+
+def added_column_fk_validated(node: dict, coldef: dict, pg_major: int) -> bool:
+    """Whether ALTER TABLE ... ADD COLUMN ... REFERENCES scans the table to validate the key.
+    parse_utilcmd.c, transformAlterTableStmt: the new column's foreign keys are marked valid
+    without a scan ("skipValidation") unless the column has a default clause (any, even DEFAULT
+    NULL: measured 4 ms without, 690 ms with on 3M rows, PG 15). Up to PG 12 the decision is
+    per statement: another added column's default, or an added table FOREIGN KEY, also forces
+    it; PG 13+ transforms each subcommand on its own."""
+    if has_default_clause(coldef):
+        return True
+    if pg_major >= 13:
+        return False
+    for cmd in alter_commands(node):
+        sub = cmd.get("subtype")
+        if sub == "AT_AddColumn" and has_default_clause((cmd.get("def") or {}).get("ColumnDef", {})):
+            return True
+        if sub == "AT_AddConstraint" and (cmd.get("def") or {}).get("Constraint", {}).get("contype") == "CONSTR_FOREIGN":
+            return True
+    return False
+
+
+def is_null_const(expr: dict | None) -> bool:
+    """`NULL`, or a cast of it (`NULL::text`)."""
+    while expr and "TypeCast" in expr:
+        expr = expr["TypeCast"].get("arg")
+    return bool(expr) and bool(expr.get("A_Const", {}).get("isnull"))
 
 
 def is_table_alter(node: dict) -> bool:

@@ -403,7 +403,7 @@ def _drop(node: dict, model, pg) -> list[LockClaim]:
                 word = kind.removeprefix("OBJECT_")
                 out.append(LockClaim(table, "table", _M.ACCESS_EXCLUSIVE, f"DROP {word}"))
             continue
-        key = qualified_key(names, model.search_schema)
+        key = model.qualified(names)
         if kind == "OBJECT_INDEX":
             table = _index_table(model, key)
             if node.get("concurrent"):
@@ -432,6 +432,30 @@ def _drop(node: dict, model, pg) -> list[LockClaim]:
                                          f"{word} ... CASCADE (drops a foreign key on this table)"))
         elif kind == "OBJECT_SEQUENCE":
             out.append(LockClaim(key, "sequence", _M.ACCESS_EXCLUSIVE, "DROP SEQUENCE"))
+        elif kind == "OBJECT_SCHEMA" and cascade:
+            out += _drop_schema_cascade(names[-1], model)
+    return out
+
+
+def _drop_schema_cascade(schema: str, model) -> list[LockClaim]:
+    """DROP SCHEMA ... CASCADE drops every relation the model knows in the schema, each as its
+    own DROP would: ACCESS EXCLUSIVE on it, on the tables its foreign keys reference and on the
+    tables whose foreign keys reference it (their FK triggers are dropped). Without CASCADE a
+    schema that still holds objects cannot be dropped ("other objects depend on it")."""
+    what = "DROP SCHEMA ... CASCADE"
+    inside = [t for t in model.tables.values() if t.key[0] == schema]
+    out = [LockClaim(t.key, "table", _M.ACCESS_EXCLUSIVE, f"{what} (drops this {t.kind})") for t in inside]
+    out += [LockClaim(k, "sequence", _M.ACCESS_EXCLUSIVE, f"{what} (drops this sequence)")
+            for k in model.sequences if k[0] == schema]
+    seen = {t.key for t in inside}
+    for t in inside:
+        others = [c.ref_table for c in t.constraints.values() if c.kind == "foreign" and c.ref_table]
+        others += _referencing(model, t.key)
+        for other in others:
+            if other not in seen:
+                seen.add(other)
+                out.append(LockClaim(other, "table", _M.ACCESS_EXCLUSIVE,
+                                     f"{what} (drops a foreign key between this table and the schema)"))
     return out
 
 
@@ -504,11 +528,14 @@ def _truncate(node: dict, model, pg) -> list[LockClaim]:
     for key in keys:
         out.append(LockClaim(key, "table", _M.ACCESS_EXCLUSIVE, "TRUNCATE"))
     if node.get("behavior") == "DROP_CASCADE":
-        seen = set(keys)
-        for key in keys:
-            for other in _referencing(model, key):
+        # CASCADE is recursive: "all tables that have foreign-key references to any of the named
+        # tables, or to any tables added to the group due to CASCADE" (TRUNCATE page).
+        seen, todo = set(keys), list(keys)
+        while todo:
+            for other in _referencing(model, todo.pop()):
                 if other not in seen:
                     seen.add(other)
+                    todo.append(other)
                     out.append(LockClaim(other, "table", _M.ACCESS_EXCLUSIVE,
                                          "TRUNCATE ... CASCADE (referencing table)"))
     return out

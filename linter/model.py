@@ -230,6 +230,9 @@ class Table:
     # Created before the migration history we were given (first seen in an ALTER): we
     # know only what the history did to it, not its full definition.
     external: bool = False
+    # False when the columns cannot be told from the SQL (CREATE TABLE AS / SELECT INTO of a
+    # query whose output columns we cannot name): rules about missing columns stay silent.
+    columns_known: bool = True
 
     @property
     def name(self) -> str:
@@ -257,9 +260,13 @@ class Session:
     # creating it or renaming something to it), and renamed key -> its name before this file's
     # rename. Together they show a swap (`RENAME t TO t_old; RENAME t_new TO t`) or a
     # drop-and-recreate, which leave the name in place for readers. Keys: (schema, relation),
-    # (schema, table, column), ("type"|"function", schema, name), ("schema", name).
+    # (schema, table, column), ("type"|"function", schema, name), ("schema", name),
+    # ("extension", name).
     named_at: dict = field(default_factory=dict)
     renamed_from: dict = field(default_factory=dict)
+    # Constraints this file dropped: ("constraint", schema, table, name). A later ADD of the
+    # same name is a redefinition (and re-runs cleanly when the drop says IF EXISTS).
+    dropped_constraints: set = field(default_factory=set)
     # Transaction facts (read by the transaction, locking and timeout rules).
     open_begin: object = None  # the BEGIN statement of the open explicit transaction
     orphan_ends: list = field(default_factory=list)  # COMMIT/ROLLBACK with no transaction open
@@ -317,7 +324,11 @@ def not_null_columns_of(expr: dict | None) -> frozenset:
             out |= not_null_columns_of(arg)
         return out
     test = expr.get("NullTest")
-    if not test or test.get("nulltesttype") != "IS_NOT_NULL":
+    wanted = "IS_NOT_NULL"
+    if bool_expr and bool_expr.get("boolop") == "NOT_EXPR" and len(bool_expr.get("args") or ()) == 1:
+        # NOT (a IS NULL): the planner's eval_const_expressions negates it to a IS NOT NULL.
+        test, wanted = (bool_expr["args"][0] or {}).get("NullTest"), "IS_NULL"
+    if not test or test.get("nulltesttype") != wanted:
         return frozenset()
     fields = strings((test.get("arg") or {}).get("ColumnRef", {}).get("fields"))
     return frozenset(fields[-1:]) if len(fields) == 1 else frozenset()
@@ -336,7 +347,10 @@ class Model:
         self.schemas: set[str] = {"public"}
         # User functions by unqualified name -> "immutable" | "stable" | "volatile".
         self.function_volatility: dict[str, str] = {}
+        # SET search_path: `search_schema` is where unqualified CREATEs go (the first schema
+        # of the path), `search_path` where unqualified names are looked up, in order.
         self.search_schema = "public"
+        self.search_path: tuple[str, ...] = ("public",)
         self.session = Session()
         self._index = -1  # index of the statement being folded (for Session.named_at)
         self._locks_for = None
@@ -345,7 +359,27 @@ class Model:
 
     # --- lookups -------------------------------------------------------------------
     def key(self, rangevar: dict) -> Key:
-        return relation_key(rangevar, self.search_schema)
+        schema = rangevar.get("schemaname")
+        if schema == "pg_temp":  # temporary tables are kept under the schema they were made in
+            return self.resolve(rangevar.get("relname", ""))
+        if schema or len(self.search_path) == 1:
+            return relation_key(rangevar, self.search_schema)
+        return self.resolve(rangevar.get("relname", ""))
+
+    def qualified(self, names: list[str]) -> Key:
+        """`qualified_key` with an unqualified name looked up along the search_path."""
+        if len(names) >= 2 or len(self.search_path) == 1:
+            return qualified_key(names, self.search_schema)
+        return self.resolve(names[0] if names else "")
+
+    def resolve(self, name: str) -> Key:
+        """An unqualified relation name: the first schema of the search_path that holds a table,
+        index or sequence of that name (as PostgreSQL looks it up), else the creation schema."""
+        for schema in self.search_path:
+            key = (schema, name)
+            if key in self.tables or key in self.indexes or key in self.sequences:
+                return key
+        return (self.search_schema, name)
 
     def table(self, rangevar_or_key) -> Table | None:
         key = rangevar_or_key if isinstance(rangevar_or_key, tuple) else self.key(rangevar_or_key)
@@ -372,6 +406,7 @@ class Model:
             implicit = assume_in_transaction
         self.session = Session(migration=migration, implicit=bool(implicit))
         self.search_schema = "public"
+        self.search_path = ("public",)
         # A down migration is checked against the schema as it stands when it would run,
         # but must never change what later up migrations see: its schema changes go to a
         # throwaway model that shares this file's session (transactions, timeouts, names
@@ -401,23 +436,31 @@ class Model:
         self._hold_locks(stmt, claims)
 
     def _blocking_claim(self, claims):
-        """The first claim blocking reads or writes on a relation that existed before this file."""
+        """The first claim blocking reads or writes on a relation that existed before this file,
+        a table's before an index's (DROP INDEX locks both; readers queue on the table)."""
+        found = None
         for c in claims:
             if ("reads" in c.blocks or "writes" in c.blocks) and c.relation not in self.session.created:
-                return c
-        return None
+                if c.kind == "table":
+                    return c
+                found = found or c
+        return found
 
     def _note_locks(self, stmt, claims) -> None:
         s = self.session
         blocking = self._blocking_claim(claims) if claims else None
-        if blocking is None:
-            return
-        if not s.lock_timeout and s.first_unguarded_lock is None:
+        if blocking is not None and not s.lock_timeout and s.first_unguarded_lock is None:
             s.first_unguarded_lock = (stmt, blocking)
-        if not s.statement_timeout and s.first_unbounded_slow is None:
-            why = slow_reason(stmt, self, self.pg_version[0], (s.timezone or "").upper() == "UTC")
-            if why:
-                s.first_unbounded_slow = (stmt, why)
+        if s.statement_timeout or s.first_unbounded_slow is not None:
+            return
+        # A slow statement keeps others waiting through its own blocking lock, or through the
+        # ACCESS EXCLUSIVE locks its transaction already holds (13.3.1: held until the end of
+        # the transaction), e.g. CREATE TABLE ... AS after a DROP TABLE in the same transaction.
+        if blocking is None and not (s.in_transaction and s.access_exclusive):
+            return
+        why = slow_reason(stmt, self, self.pg_version[0], (s.timezone or "").upper() == "UTC")
+        if why:
+            s.first_unbounded_slow = (stmt, why)
 
     def extends_exclusive_hold(self, stmt, claims) -> bool:
         """Would `stmt` make the ACCESS EXCLUSIVE locks this transaction holds last longer in a
@@ -490,7 +533,8 @@ class Model:
 
     # CREATE TABLE
     def _create_table(self, stmt, node: dict) -> None:
-        key = self.key(node["relation"])
+        # Created in the first schema of the search_path, whatever later schemas hold.
+        key = relation_key(node["relation"], self.search_schema)
         if key in self.tables:
             return  # IF NOT EXISTS on an existing table (or a duplicate): no change
         table = Table(key=key, site=self._site(stmt, node["relation"].get("location")),
@@ -515,23 +559,106 @@ class Model:
             elif "Constraint" in elt:
                 self._add_constraint(stmt, table, elt["Constraint"])
             elif "TableLikeClause" in elt:
-                src = self.tables.get(self.key(elt["TableLikeClause"]["relation"]))
-                if src:
+                self._create_like(stmt, table, elt["TableLikeClause"])
+
+    def _create_like(self, stmt, table: Table, like: dict) -> None:
+        """CREATE TABLE ... (LIKE src INCLUDING ...): columns and NOT NULL always; defaults,
+        identity, generated expressions, CHECK constraints and indexes (with the primary key
+        and unique constraints) only when included. Foreign keys are never copied."""
+        src = self.tables.get(self.key(like["relation"]))
+        if src is None:
+            table.columns_known = False
+            return
+        opts = like.get("options", 0)
+        for name, col in src.columns.items():
+            table.columns[name] = Column(
+                col.name, col.type, col.mods, col.array, col.not_null,
+                default=col.default if opts & _LIKE_DEFAULTS else None,
+                identity=col.identity if opts & _LIKE_IDENTITY else None,
+                generated=col.generated and bool(opts & _LIKE_GENERATED))
+        table.columns_known &= src.columns_known
+        for con in src.constraints.values():
+            if (con.kind == "check" and opts & _LIKE_CONSTRAINTS) or (
+                    con.kind in ("primary", "unique", "exclusion") and opts & _LIKE_INDEXES):
+                name = con.name if con.kind == "check" else self._default_constraint_name(
+                    table, con.kind, con.columns, {})
+                table.constraints[name] = Constraint(
+                    name=name, kind=con.kind, columns=con.columns, expr=con.expr,
+                    site=self._site(stmt, like["relation"].get("location")),
+                    not_null_columns=con.not_null_columns)
+        if opts & _LIKE_INDEXES:
+            for idx in self.indexes_of(src.key):
+                if idx.constraint and idx.constraint not in src.constraints:
+                    continue
+                name = (self._default_constraint_name(table, src.constraints[idx.constraint].kind,
+                                                      idx.columns, {}) if idx.constraint
+                        else _truncate(f"{table.name}_{'_'.join(c or 'expr' for c in idx.columns)}_idx"))
+                self.indexes[(table.key[0], name)] = Index(
+                    name=name, table=table.key, columns=idx.columns, unique=idx.unique,
+                    partial=idx.partial, valid=idx.valid, method=idx.method,
+                    constraint=name if idx.constraint else None,
+                    site=self._site(stmt, like["relation"].get("location")),
+                    elements=idx.elements, include=idx.include, predicate=idx.predicate)
+
+    def _query_columns(self, select: dict, names: list[str]) -> dict[str, Column] | None:
+        """The columns of CREATE TABLE AS / SELECT INTO: the names given, else the query's
+        output names (aliases, column references, function names, `*` over known tables);
+        None when some output column cannot be named from the SQL."""
+        if names:
+            return {n: Column(n, "") for n in names}
+        if not select or select.get("op", "SETOP_NONE") != "SETOP_NONE" or "targetList" not in select:
+            return None
+        out: dict[str, Column] = {}
+        for item in select["targetList"]:
+            target = item.get("ResTarget", {})
+            val = target.get("val") or {}
+            if target.get("name"):
+                out[target["name"]] = Column(target["name"], "")
+                continue
+            if "TypeCast" in val:
+                val = val["TypeCast"].get("arg") or {}
+            fields = val.get("ColumnRef", {}).get("fields") or []
+            if fields and "A_Star" in fields[-1]:
+                sources = [self.tables.get(self.key(f["RangeVar"]))
+                           for f in select.get("fromClause") or () if "RangeVar" in f]
+                if not sources or None in sources or len(sources) != len(select.get("fromClause") or ()):
+                    return None
+                for src in sources:
+                    if not src.columns_known:
+                        return None
                     for name, col in src.columns.items():
-                        table.columns[name] = Column(col.name, col.type, col.mods, col.array, col.not_null)
+                        out.setdefault(name, Column(name, col.type, col.mods, col.array))
+            elif fields and "String" in fields[-1]:
+                name = fields[-1]["String"]["sval"]
+                out[name] = Column(name, "")
+            elif "FuncCall" in val:
+                name = strings(val["FuncCall"].get("funcname"))[-1]
+                out[name] = Column(name, "")
+            else:
+                return None
+        return out
+
+    def _create_from_query(self, stmt, rel: dict, select: dict, names: list[str], kind: str) -> None:
+        key = relation_key(rel, self.search_schema)
+        if key not in self.tables:
+            table = Table(key=key, site=self._site(stmt, rel.get("location")), created_in=stmt.migration, kind=kind,
+                          persistence=rel.get("relpersistence", "p"))
+            columns = self._query_columns(select, names)
+            table.columns, table.columns_known = columns or {}, columns is not None
+            self.tables[key] = table
+        self._mark_created(key)
 
     def _create_table_as(self, stmt, node: dict) -> None:
         into = node.get("into") or {}
         rel = into.get("rel")
         if not rel:
             return
-        key = self.key(rel)
         kind = "materialized view" if node.get("objtype") == "OBJECT_MATVIEW" else "table"
-        self.tables.setdefault(key, Table(key=key, site=self._site(stmt), created_in=stmt.migration, kind=kind))
-        self._mark_created(key)
+        self._create_from_query(stmt, rel, (node.get("query") or {}).get("SelectStmt"),
+                                strings(into.get("colNames")), kind)
 
     def _create_view(self, stmt, node: dict) -> None:
-        key = self.key(node["view"])
+        key = relation_key(node["view"], self.search_schema)
         self.tables[key] = Table(key=key, site=self._site(stmt), created_in=stmt.migration, kind="view")
         self._mark_created(key)
 
@@ -697,6 +824,7 @@ class Model:
             elif sub == "AT_ValidateConstraint" and name in table.constraints:
                 table.constraints[name].validated = True
             elif sub == "AT_DropConstraint":
+                self.session.dropped_constraints.add(("constraint", *table.key, name))
                 table.constraints.pop(name, None)
                 self.indexes.pop((table.key[0], name), None)
             elif sub == "AT_SetLogged":
@@ -779,6 +907,8 @@ class Model:
                 self._mark_created(new_key)
             if old_key[0] == "type" and old_key[1:] in self.types:
                 self.types[new_key[1:]] = self.types.pop(old_key[1:])
+            if old_key[0] == "type":
+                self._retype_columns(old_key[1:], new_key[2])
         if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
             key = self.key(node["relation"])
             table = self.tables.pop(key, None)
@@ -804,6 +934,8 @@ class Model:
                 table.columns[new] = col
                 for con in table.constraints.values():
                     con.columns = tuple(new if c == old else c for c in con.columns)
+                    if old in con.not_null_columns:
+                        con.not_null_columns = (con.not_null_columns - {old}) | {new}
                 for _, idx in self.indexes.of_table(table.key):
                     idx.columns = tuple(new if c == old else c for c in idx.columns)
                 for _, con in self._fk_refs.get(table.key, ()):
@@ -827,6 +959,15 @@ class Model:
             if key in self.sequences:
                 self.sequences[(key[0], new)] = self.sequences.pop(key)
 
+    def _retype_columns(self, old: Key, new_name: str) -> None:
+        """ALTER TYPE old RENAME TO new: columns of that type now show the new name (the enum
+        swap `RENAME x TO x_old; CREATE TYPE x ...; ALTER COLUMN c TYPE x` changes the type)."""
+        for table in self.tables.values():
+            for col in table.columns.values():
+                schema, _, name = col.type.rpartition(".")
+                if name == old[1] and (schema or self.search_schema) == old[0]:
+                    col.type = f"{schema}.{new_name}" if schema else new_name
+
     def _set_schema(self, stmt, node: dict) -> None:
         if node.get("objectType") in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and node.get("relation"):
             key = self.key(node["relation"])
@@ -836,7 +977,7 @@ class Model:
                 self.tables[table.key] = table
 
     def _create_sequence(self, stmt, node: dict) -> None:
-        key = self.key(node["sequence"])
+        key = relation_key(node["sequence"], self.search_schema)
         self.sequences[key] = self._site(stmt)
         self._mark_created(key)
 
@@ -867,6 +1008,10 @@ class Model:
             if d.get("defname") == "volatility":
                 volatility = (d.get("arg") or {}).get("String", {}).get("sval", volatility)
         self.function_volatility[names[-1]] = volatility
+
+    def _create_extension(self, stmt, node: dict) -> None:
+        if node.get("extname"):
+            self._mark_created(("extension", node["extname"]))
 
     def _create_schema(self, stmt, node: dict) -> None:
         if node.get("schemaname"):
@@ -909,16 +1054,28 @@ class Model:
             self.session.statement_timeout = enabled
         elif name == "timezone":
             self.session.timezone = None if reset else str(value)
-        elif name == "search_path" and not reset:
-            first = strings(node.get("args") and [
-                {"String": {"sval": (a.get("A_Const", {}).get("sval") or {}).get("sval", "")}}
-                for a in node["args"][:1]
-            ])
-            if first and first[0]:
-                self.search_schema = first[0].split(",")[0].strip().strip('"')
+        elif name == "search_path":
+            self._set_search_path(None if reset else ",".join(
+                (a.get("A_Const", {}).get("sval") or {}).get("sval", "") for a in node.get("args") or ()))
+
+    def _set_search_path(self, value: str | None) -> None:
+        """SET search_path / set_config('search_path', ...); None resets it to the default."""
+        if value is None:
+            self.search_schema, self.search_path = "public", ("public",)
+            return
+        # "$user" names a schema per role and pg_catalog/pg_temp hold no migration tables:
+        # skip them, as creation skips schemas that do not exist.
+        path = tuple(p for p in (part.strip().strip('"') for part in value.split(","))
+                     if p and p not in ("$user", "pg_catalog", "pg_temp"))
+        if path:  # pg_dump's empty search_path qualifies every name: keep ours
+            self.search_schema, self.search_path = path[0], path
 
 
     def _select(self, stmt, node: dict) -> None:
+        # SELECT ... INTO t creates the table t, as CREATE TABLE t AS does.
+        into = node.get("intoClause") or {}
+        if into.get("rel"):
+            self._create_from_query(stmt, into["rel"], node, strings(into.get("colNames")), "table")
         # SELECT set_config('lock_timeout', '5s', false) sets it as SET does.
         for target in node.get("targetList") or ():
             call = (target.get("ResTarget", {}).get("val") or {}).get("FuncCall")
@@ -927,6 +1084,8 @@ class Model:
             args = [(a.get("A_Const", {}).get("sval") or {}).get("sval") for a in call.get("args") or ()]
             if len(args) >= 2 and args[0] in ("lock_timeout", "statement_timeout"):
                 setattr(self.session, args[0], args[1] not in (None, "0", ""))
+            elif len(args) >= 2 and args[0] == "search_path" and args[1] is not None:
+                self._set_search_path(args[1])
 
 
 # Statements that never lengthen a held lock in a way that matters / that always do work.
@@ -972,6 +1131,9 @@ def _setting_value(node: dict):
     return "?"
 
 
+# CREATE TABLE ... (LIKE src INCLUDING ...) option bits (parsenodes.h TableLikeOption).
+_LIKE_CONSTRAINTS, _LIKE_DEFAULTS, _LIKE_GENERATED, _LIKE_IDENTITY, _LIKE_INDEXES = 4, 8, 16, 32, 64
+
 _RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE",
                    "OBJECT_SEQUENCE", "OBJECT_INDEX")
 
@@ -991,6 +1153,7 @@ _FOLDERS = {
     "CreateEnumStmt": lambda m, s, n: m._create_type(s, n, "enum"),
     "CreateDomainStmt": lambda m, s, n: m._create_type(s, n, "domain"),
     "CreateSchemaStmt": Model._create_schema,
+    "CreateExtensionStmt": Model._create_extension,
     "CompositeTypeStmt": Model._create_composite,
     "CreateFunctionStmt": Model._create_function,
     "TransactionStmt": Model._transaction,

@@ -328,16 +328,10 @@ assert tuple(PEERS) == PEER_NAMES
 # so the gap is visible in docs/comparison.md. A rule that covers one names it in its
 # `equivalents`; the entry then no longer counts as a gap and should be deleted here.
 GAPS: dict[str, frozenset[str]] = {
-    "squawk": frozenset({
-        "ban-drop-extension", "ban-drop-generated-expression"
-    }),
-    "eugene": frozenset({
-        "W14"
-    }),
+    "squawk": frozenset(),
+    "eugene": frozenset(),
     "strong_migrations": frozenset(),
-    "pgfence": frozenset({
-        "truncate"
-    }),
+    "pgfence": frozenset(),
 }
 
 

@@ -11,8 +11,8 @@ is not needed." Length/precision increases are skipped by the types' planner sup
 
 from __future__ import annotations
 
-from .facts import alter_commands, column_default, volatile_call
-from .names import format_type, is_array, strings, type_mods, type_name
+from .facts import added_column_fk_validated, alter_commands, column_default, volatile_call
+from .names import display_name, format_type, is_array, strings, type_mods, type_name
 
 # Type names as type_name() returns them (pg_catalog internal names).
 _VARCHAR, _TEXT, _NUMERIC, _VARBIT = "varchar", "text", "numeric", "varbit"
@@ -90,10 +90,13 @@ def using_keeps_contents(cmd: dict) -> bool:
     return fields[-1:] == [cmd.get("name")]
 
 
-def column_type_change(cmd: dict, table, pg_major: int, timezone_utc: bool) -> tuple[bool | None, str, str]:
+def column_type_change(cmd: dict, table, pg_major: int, timezone_utc: bool,
+                       session=None) -> tuple[bool | None, str, str]:
     """For an AT_AlterColumnType subcommand: (rewrites, old type, new type).
     rewrites is None when the old type is unknown and some old type could reach the new one
-    without a rewrite."""
+    without a rewrite. `session` tells types created in this file: a column "changed" to a type
+    of its own type's name that was just created is the enum swap (`ALTER TYPE x RENAME TO
+    x_old; CREATE TYPE x ...`), a real change."""
     tnode = (cmd.get("def") or {}).get("ColumnDef", {}).get("typeName") or {}
     new_type, new_mods, new_array = type_name(tnode), type_mods(tnode), is_array(tnode)
     new_shown = format_type(new_type, new_mods, new_array)
@@ -103,8 +106,17 @@ def column_type_change(cmd: dict, table, pg_major: int, timezone_utc: bool) -> t
     if col is None:
         return (None if new_type in POSSIBLE_NO_REWRITE_TARGETS else True), "", new_shown
     old_shown = format_type(col.type, col.mods, col.array)
+    if (col.type, col.mods, col.array) == (new_type, new_mods, new_array) and not _created_type(session, new_type):
+        # The same type: the values are kept as they are (no coercion, no rewrite).
+        return False, old_shown, new_shown
     return (type_change_rewrites(col.type, col.mods, col.array, new_type, new_mods, new_array,
                                  pg_major, timezone_utc), old_shown, new_shown)
+
+
+def _created_type(session, name: str) -> bool:
+    last = name.rpartition(".")[2]
+    return session is not None and any(
+        k[0] == "type" and len(k) == 3 and k[2] == last for k in session.created)
 
 
 def session_timezone_utc(session, options=None) -> bool:
@@ -116,7 +128,7 @@ def session_timezone_utc(session, options=None) -> bool:
 # --- slow statements --------------------------------------------------------------------
 
 
-def _added_column_rewrites(coldef: dict, pg_major: int) -> str | None:
+def _added_column_rewrites(coldef: dict, pg_major: int, user_functions: dict) -> str | None:
     tname = type_name(coldef.get("typeName") or {})
     if tname in ("serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"):
         return "fills a serial column for every row (table rewrite)"
@@ -127,8 +139,50 @@ def _added_column_rewrites(coldef: dict, pg_major: int) -> str | None:
         if con.get("contype") == "CONSTR_GENERATED" and con.get("generated_kind", "s") == "s":
             return "computes a stored generated column for every row (table rewrite)"
     default = column_default(coldef)
-    if default is not None and (pg_major < 11 or volatile_call(default) is not None):
+    if default is not None and (pg_major < 11 or volatile_call(default, user_functions) is not None):
         return "fills a default for every row (table rewrite)"
+    return None
+
+
+def _added_column_checks(coldef: dict, fk_validated: bool) -> str | None:
+    """The scan or index build a new column's own constraints need (beyond a rewrite)."""
+    for c in coldef.get("constraints") or ():
+        ctype = c.get("Constraint", {}).get("contype")
+        if ctype in ("CONSTR_UNIQUE", "CONSTR_PRIMARY"):
+            return "builds an index for the new column's UNIQUE/PRIMARY KEY constraint"
+        if ctype == "CONSTR_CHECK":
+            # ALTER TABLE phase 3 checks every new constraint against every row.
+            return "scans the table to check the new column's CHECK constraint"
+        if ctype == "CONSTR_FOREIGN" and fk_validated:
+            return "scans the table to validate the new column's foreign key"
+    return None
+
+
+def _query_sources(query: dict) -> list[dict]:
+    """RangeVars a query reads, without the names of its own CTEs."""
+    ctes = {c.get("ctename") for c in _walk(query, "CommonTableExpr")}
+    return [rv for rv in _walk(query, "RangeVar")
+            if rv.get("schemaname") or rv.get("relname") not in ctes]
+
+
+def _walk(node, key: str):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == key and isinstance(v, dict):
+                yield v
+            yield from _walk(v, key)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _walk(v, key)
+
+
+def _query_reason(query: dict, model, what: str) -> str | None:
+    """CREATE TABLE AS / SELECT INTO / CREATE MATERIALIZED VIEW run their query to fill the new
+    relation: as long as a read of every pre-existing table it names."""
+    for rv in _query_sources(query):
+        key = model.key(rv)
+        if not model.created_in_this_migration(key):
+            return f"runs its query over `{display_name(key)}` to fill the new table ({what})"
     return None
 
 
@@ -136,6 +190,14 @@ def slow_reason(stmt, model, pg_major: int, timezone_utc: bool = False) -> str |
     """Why `stmt` reads or rewrites a whole pre-existing table (None if it does not, or if it
     only touches relations created in this migration file)."""
     node, kind = stmt.node, stmt.kind
+    if kind == "CreateTableAsStmt":
+        if (node.get("into") or {}).get("skipData"):
+            return None  # WITH NO DATA: the query is not run
+        what = ("CREATE MATERIALIZED VIEW" if node.get("objtype") == "OBJECT_MATVIEW"
+                else "CREATE TABLE ... AS")
+        return _query_reason(node.get("query") or {}, model, what)
+    if kind == "SelectStmt" and node.get("intoClause"):
+        return _query_reason(node, model, "SELECT ... INTO")
     if kind == "IndexStmt":
         key = model.key(node["relation"])
         return None if model.created_in_this_migration(key) else "builds an index"
@@ -162,11 +224,13 @@ def slow_reason(stmt, model, pg_major: int, timezone_utc: bool = False) -> str |
     for cmd in alter_commands(node):
         sub = cmd.get("subtype")
         if sub == "AT_AddColumn":
-            why = _added_column_rewrites((cmd.get("def") or {}).get("ColumnDef", {}), pg_major)
+            coldef = (cmd.get("def") or {}).get("ColumnDef", {})
+            why = (_added_column_rewrites(coldef, pg_major, model.function_volatility)
+                   or _added_column_checks(coldef, added_column_fk_validated(node, coldef, pg_major)))
             if why:
                 return why
         elif sub == "AT_AlterColumnType":
-            rewrites, _, _ = column_type_change(cmd, table, pg_major, timezone_utc)
+            rewrites, _, _ = column_type_change(cmd, table, pg_major, timezone_utc, model.session)
             if rewrites:
                 return "rewrites the table (column type change)"
         elif sub == "AT_AddConstraint":
@@ -176,6 +240,12 @@ def slow_reason(stmt, model, pg_major: int, timezone_utc: bool = False) -> str |
                 return "builds an index"
             if ctype in ("CONSTR_FOREIGN", "CONSTR_CHECK") and not con.get("skip_validation"):
                 return "scans the table to validate the constraint"
+            if ctype == "CONSTR_NOTNULL" and not con.get("skip_validation"):
+                # PG 18 catalogued NOT NULL constraints: ADD CONSTRAINT ... NOT NULL col scans
+                # as SET NOT NULL does (only its NOT VALID form skips the scan).
+                cols = strings(con.get("keys"))
+                if not (cols and all(proven_not_null(table, c, pg_major) for c in cols)):
+                    return "scans the table to prove NOT NULL"
         elif sub == "AT_ValidateConstraint":
             return "scans the table to validate the constraint"
         elif sub == "AT_SetNotNull":
@@ -189,9 +259,15 @@ def slow_reason(stmt, model, pg_major: int, timezone_utc: bool = False) -> str |
 
 
 def proven_not_null(table, column: str, pg_major: int) -> bool:
-    """PG 12+: SET NOT NULL skips the full scan when a valid CHECK (col IS NOT NULL) proves it
+    """SET NOT NULL does not scan: the column is already NOT NULL (ATExecSetNotNull does nothing
+    then, on every version), or, on PG 12+, a valid CHECK (col IS NOT NULL) proves it
     (release notes 12)."""
-    if table is None or pg_major < 12:
+    if table is None:
+        return False
+    col = table.columns.get(column)
+    if col is not None and col.not_null:
+        return True
+    if pg_major < 12:
         return False
     return any(c.kind == "check" and c.validated and column in c.not_null_columns
                for c in table.constraints.values())

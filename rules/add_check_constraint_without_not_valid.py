@@ -1,7 +1,7 @@
-from schemalint.advice import constraint_name, named_constraint_sql
+from schemalint.advice import clause_text, constraint_name, named_constraint_sql
 from schemalint.diagnostics import Severity
 from schemalint.facts import alter_commands
-from schemalint.names import display_name, quote_ident
+from schemalint.names import display_name, format_type, is_array, quote_ident, type_mods, type_name
 from schemalint.rule import Rule
 
 RULE = Rule(
@@ -40,6 +40,9 @@ def check(stmt, ctx):
     key = ctx.key(rel)
     table = display_name(key)
     for cmd in alter_commands(node):
+        if cmd.get("subtype") == "AT_AddColumn":
+            yield from _column_checks(stmt, ctx, table, key, (cmd.get("def") or {}).get("ColumnDef", {}))
+            continue
         if cmd.get("subtype") != "AT_AddConstraint":
             continue
         con = (cmd.get("def") or {}).get("Constraint", {})
@@ -57,3 +60,51 @@ def check(stmt, ctx):
                 f"    ALTER TABLE {table} VALIDATE CONSTRAINT {quote_ident(name)};"
             ),
         )
+
+
+def _column_checks(stmt, ctx, table: str, key, coldef: dict):
+    """ADD COLUMN ... CHECK (...): PostgreSQL checks every row (even when the new column is all
+    NULL) under the ADD COLUMN's ACCESS EXCLUSIVE lock, and a column constraint cannot be NOT VALID."""
+    col = coldef.get("colname", "")
+    for c in coldef.get("constraints") or ():
+        con = c.get("Constraint", {})
+        if con.get("contype") != "CONSTR_CHECK":
+            continue
+        name = con.get("conname") or f"{key[1]}_{col}_check"
+        column_sql, check_sql = _split_check(stmt, coldef, con, name)
+        yield ctx.report(
+            f"adding column `{quote_ident(col)}` with CHECK constraint `{name}` checks every row of "
+            f"`{table}` under an ACCESS EXCLUSIVE lock: reads and writes are blocked until the scan ends",
+            location=con.get("location"),
+            help=(
+                "Add the column, then the constraint NOT VALID, then validate in a separate migration:\n"
+                f"    ALTER TABLE {table} ADD COLUMN {column_sql};\n"
+                f"    ALTER TABLE {table} ADD {check_sql} NOT VALID;\n"
+                f"    -- next migration (SHARE UPDATE EXCLUSIVE: reads and writes continue):\n"
+                f"    ALTER TABLE {table} VALIDATE CONSTRAINT {quote_ident(name)};"
+            ),
+        )
+
+
+def _split_check(stmt, coldef: dict, con: dict, name: str) -> tuple[str, str]:
+    """(the column definition as written without this CHECK clause, the clause as a named
+    table constraint)."""
+    column = clause_text(stmt, coldef.get("location"))
+    clause = clause_text(stmt, con.get("location"))
+    at = column.find(clause) if clause else -1
+    open_at = column.find("(", at) if at >= 0 else -1
+    if open_at < 0:
+        tnode = coldef.get("typeName") or {}
+        return (f"{quote_ident(coldef.get('colname', ''))} "
+                f"{format_type(type_name(tnode), type_mods(tnode), is_array(tnode))}",
+                named_constraint_sql(stmt, con, name))
+    depth, i = 0, open_at
+    while i < len(column):
+        depth += {"(": 1, ")": -1}.get(column[i], 0)
+        i += 1
+        if depth == 0:
+            break
+    check = column[at:i]
+    if not con.get("conname"):
+        check = f"CONSTRAINT {quote_ident(name)} {check}"
+    return " ".join((column[:at] + column[i:]).split()), check

@@ -1,6 +1,6 @@
 from schemalint.advice import claim_on, constraint_name, named_constraint_sql
 from schemalint.diagnostics import Severity
-from schemalint.facts import alter_commands
+from schemalint.facts import added_column_fk_validated, alter_commands
 from schemalint.names import display_name, format_type, quote_ident, strings, type_mods, type_name
 from schemalint.rule import Rule
 
@@ -17,10 +17,12 @@ RULE = Rule(
     instead="Add the constraint with NOT VALID (no scan: new rows are checked from then on), then "
             "VALIDATE CONSTRAINT in a separate migration: validation takes only SHARE UPDATE "
             "EXCLUSIVE on the table and ROW SHARE on the referenced table, so reads and writes go on.",
-    ok_when="The table was created in the same migration file, or the constraint is added NOT VALID.",
+    ok_when="The table was created in the same migration file, the constraint is added NOT VALID, "
+            "or it comes with a new column that has no default (every row is NULL, so PostgreSQL "
+            "skips the validation scan).",
     bad=("ALTER TABLE orders ADD CONSTRAINT orders_customer_id_fkey\n"
          "    FOREIGN KEY (customer_id) REFERENCES customers (id);",
-         "ALTER TABLE orders ADD COLUMN customer_id bigint REFERENCES customers (id);"),
+         "ALTER TABLE orders ADD COLUMN region_id bigint NOT NULL DEFAULT 1 REFERENCES regions (id);"),
     good=(
         "ALTER TABLE orders ADD CONSTRAINT orders_customer_id_fkey\n"
         "    FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;\n"
@@ -28,6 +30,7 @@ RULE = Rule(
         "ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_id_fkey;",
         "CREATE TABLE orders (id bigint, customer_id bigint);\n"
         "ALTER TABLE orders ADD FOREIGN KEY (customer_id) REFERENCES customers (id);",
+        "ALTER TABLE orders ADD COLUMN customer_id bigint REFERENCES customers (id);",
     ),
     node_types=("AlterTableStmt",),
     equivalents={"squawk": ("adding-foreign-key-constraint", "constraint-missing-not-valid"),
@@ -65,14 +68,18 @@ def check(stmt, ctx):
             ref = display_name(ctx.key(con["pktable"]))
             name = constraint_name(con, key[1], "foreign")
             con_sql = named_constraint_sql(stmt, con, name)
+            tables = (f"on `{table}`: writes to it are" if ref == table
+                      else f"on `{table}` and `{ref}`: writes to both tables are")
             yield ctx.report(
                 f"adding foreign key `{name}` checks every row of `{table}` while holding {mode} "
-                f"on `{table}` and `{ref}`: writes to both tables are blocked until the scan ends",
+                f"{tables} blocked until the scan ends",
                 location=con.get("location"),
                 help=_help(table, con_sql, name, ref),
             )
         elif sub == "AT_AddColumn":
             coldef = (cmd.get("def") or {}).get("ColumnDef", {})
+            if not added_column_fk_validated(node, coldef, ctx.pg_major):
+                continue  # no default: every row is NULL and PostgreSQL skips the validation scan
             for c in coldef.get("constraints") or ():
                 con = c.get("Constraint", {})
                 if con.get("contype") != "CONSTR_FOREIGN":
@@ -85,10 +92,11 @@ def check(stmt, ctx):
                 ref_sql = f"{ref} ({pk_cols})" if pk_cols else ref
                 tname = coldef.get("typeName") or {}
                 ctype = format_type(type_name(tname), type_mods(tname))
+                locks = (f"takes {mode} on `{table}`" if ref == table else
+                         f"takes {mode} on `{table}` and SHARE ROW EXCLUSIVE on `{ref}`")
                 yield ctx.report(
-                    f"adding column `{col}` with REFERENCES {ref} takes {mode} on `{table}` and "
-                    f"SHARE ROW EXCLUSIVE on `{ref}` and validates the key: writes to both tables "
-                    "are blocked meanwhile",
+                    f"adding column `{col}` with REFERENCES {ref} {locks} and validates the key: "
+                    f"writes to {'it' if ref == table else 'both tables'} are blocked meanwhile",
                     location=con.get("location"),
                     help=(
                         "Add the column, then the foreign key NOT VALID, then validate in a separate "

@@ -56,7 +56,7 @@ def check(stmt, ctx):
     for cmd in alter_commands(node):
         if cmd.get("subtype") != "AT_AlterColumnType":
             continue
-        rewrites, old, new = column_type_change(cmd, table, ctx.pg_major, utc)
+        rewrites, old, new = column_type_change(cmd, table, ctx.pg_major, utc, ctx.session)
         if not rewrites:
             continue
         shown = display_name(key)

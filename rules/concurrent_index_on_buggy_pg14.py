@@ -11,7 +11,7 @@ RULE = Rule(
     why="PostgreSQL 14.4 fixed a bug in 14.0-14.3 where CREATE INDEX CONCURRENTLY and REINDEX "
         "CONCURRENTLY could miss rows updated during the build (HOT chains), silently producing a "
         "corrupt index. The rule reads the minor version from --pg-version (e.g. 14.2); `14` "
-        "alone means 14.0.",
+        "alone means a current 14.x release and is not reported.",
     instead="Upgrade to 14.4 or later before building indexes concurrently (then check indexes "
             "built on 14.0-14.3 with amcheck and REINDEX them), and pass the real minor version, "
             "e.g. --pg-version 14.11.",

@@ -34,6 +34,11 @@ def check(stmt, ctx):
     if node.get("concurrent") or ctx.created_here(node["relation"]):
         return
     key = ctx.key(node["relation"])
+    model_table = ctx.table(key)
+    if model_table is not None and model_table.partitioned and not node["relation"].get("inh"):
+        # CREATE INDEX ... ON ONLY a partitioned table builds nothing: the parent's index is
+        # created invalid, instantly, for partitions' indexes to be attached (CREATE INDEX page).
+        return
     table = display_name(key)
     # Insert CONCURRENTLY right after INDEX (after UNIQUE INDEX as well).
     text = stmt.text
@@ -48,7 +53,6 @@ def check(stmt, ctx):
     sql = text.replace(text[at:at + 5], "INDEX CONCURRENTLY", 1) if at != -1 else text
     help_text = ("Build it without blocking writes, in a migration outside a transaction block:\n"
                  "    " + sql.replace("\n", "\n    ") + ";")
-    model_table = ctx.table(node["relation"])
     if model_table is not None and model_table.partitioned:
         # CREATE INDEX CONCURRENTLY is not supported on a partitioned table (up to PG 18):
         # build an invalid parent index ON ONLY, then each partition's concurrently, then attach.

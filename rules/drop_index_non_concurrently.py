@@ -1,6 +1,6 @@
 from schemalint.advice import claim_on, lock_sentence
 from schemalint.diagnostics import Edit, Fix, Severity
-from schemalint.names import display_name, qualified_key, strings
+from schemalint.names import display_name, strings
 from schemalint.rule import Rule
 
 RULE = Rule(
@@ -29,7 +29,7 @@ def check(stmt, ctx):
         return
     for obj in node.get("objects") or ():
         names = strings(obj.get("List", {}).get("items"))
-        key = qualified_key(names, ctx.model.search_schema)
+        key = ctx.model.qualified(names)
         index = ctx.model.indexes.get(key)
         if index is not None and ctx.created_here(index.table):
             continue
@@ -38,6 +38,18 @@ def check(stmt, ctx):
         text = stmt.text
         at = text.upper().find("INDEX")
         pos = stmt.start + at + len("INDEX")
+        table = ctx.table(index.table) if index else None
+        if table is not None and table.partitioned:
+            # "DROP INDEX CONCURRENTLY ... cannot be used on a partitioned index" (DROP INDEX
+            # page, up to PG 18): no concurrent form, so no fix; bound the wait instead.
+            yield ctx.report(
+                f"dropping index `{display_name(key)}` takes {on} and on every partition; while it "
+                "waits for running queries, new ones queue behind it",
+                help="A partitioned index cannot be dropped CONCURRENTLY. Bound the wait and retry:\n"
+                     "    SET lock_timeout = '2s';\n"
+                     f"    DROP INDEX {'IF EXISTS ' if node.get('missing_ok') else ''}{display_name(key)};",
+            )
+            return
         yield ctx.report(
             f"dropping index `{display_name(key)}` takes {on}; while it waits for running "
             "queries, new ones queue behind it",

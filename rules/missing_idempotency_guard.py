@@ -3,6 +3,7 @@ import re
 from schemalint.breaking import clause_span, dropped_objects, name_span
 from schemalint.diagnostics import Edit, Fix, Severity
 from schemalint.facts import alter_commands
+from schemalint.names import display_name, quote_ident
 from schemalint.rule import Rule
 
 RULE = Rule(
@@ -10,8 +11,8 @@ RULE = Rule(
     name="missing-idempotency-guard",
     category="schema",
     severity=Severity.INFO,
-    summary="Opt-in: CREATE/DROP/ADD COLUMN without IF [NOT] EXISTS in a migration that runs "
-            "outside a transaction.",
+    summary="Opt-in: CREATE/DROP/ADD COLUMN without IF [NOT] EXISTS, or ADD CONSTRAINT / RENAME, "
+            "in a migration that runs outside a transaction.",
     why="A migration that is not wrapped in a transaction can fail half way (a lock timeout, a "
         "failed CREATE INDEX CONCURRENTLY); re-running it then fails on the objects the first "
         "attempt already created or dropped. With IF [NOT] EXISTS guards it can simply be run "
@@ -19,17 +20,26 @@ RULE = Rule(
     instead="Add the guard: `CREATE TABLE IF NOT EXISTS`, `CREATE INDEX CONCURRENTLY IF NOT "
             "EXISTS`, `ADD COLUMN IF NOT EXISTS`, `DROP ... IF EXISTS`. The fix inserts it "
             "(safe: it changes nothing on a first run).",
-    ok_when="The migration runs inside a transaction (a failure rolls everything back), or the "
-            "statement has no guard syntax (ADD CONSTRAINT, CREATE TYPE).",
+    ok_when="The migration runs inside a transaction (a failure rolls everything back); the "
+            "statement can be re-run as it is (ALTER COLUMN ... TYPE, SET/DROP DEFAULT, SET/DROP "
+            "NOT NULL, VALIDATE CONSTRAINT); an ADD CONSTRAINT follows a DROP CONSTRAINT of the "
+            "same name in the file (a redefinition). ADD CONSTRAINT and RENAME have no IF [NOT] "
+            "EXISTS form: a re-run fails on them (an unnamed constraint is added a second time), "
+            "so they are reported without a fix.",
     bad=("CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);",
          "CREATE TABLE orders (id bigint PRIMARY KEY);",
          "ALTER TABLE orders ADD COLUMN note text;",
-         "DROP TABLE old_orders;"),
+         "DROP TABLE old_orders;",
+         "ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;",
+         "ALTER TABLE orders RENAME COLUMN note TO comment;"),
     good=("CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_idx ON orders (customer_id);",
           "BEGIN;\nCREATE TABLE orders (id bigint PRIMARY KEY);\nCOMMIT;",
-          "ALTER TABLE orders ADD COLUMN IF NOT EXISTS note text;"),
+          "ALTER TABLE orders ADD COLUMN IF NOT EXISTS note text;",
+          "ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_total_check;\n"
+          "ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;",
+          "ALTER TABLE orders ALTER COLUMN note TYPE text;"),
     node_types=("CreateStmt", "IndexStmt", "CreateSeqStmt", "CreateSchemaStmt", "CreateExtensionStmt",
-                "CreateTableAsStmt", "AlterTableStmt", "DropStmt"),
+                "CreateTableAsStmt", "AlterTableStmt", "DropStmt", "RenameStmt"),
     default_enabled=False,
     fix="safe",
     equivalents={"squawk": ("prefer-robust-stmts",),
@@ -46,6 +56,8 @@ _AFTER = {
     "CreateTableAsStmt": re.compile(r"CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?"
                                     r"(?:TABLE|MATERIALIZED\s+VIEW)\b", re.I),
 }
+_RENAMES = {"OBJECT_COLUMN": "RENAME COLUMN", "OBJECT_TABLE": "RENAME TO",
+            "OBJECT_TABCONSTRAINT": "RENAME CONSTRAINT"}
 _DESCRIPTION = "add an idempotency guard (safe: a first run does the same)"
 
 
@@ -85,12 +97,41 @@ def check(stmt, ctx):
             help="Add IF EXISTS.",
             fix=_insert(start, "IF EXISTS ") if start != stmt.start else None,
         )
+    elif kind == "RenameStmt":
+        rel = node.get("relation")
+        if node.get("renameType") in _RENAMES and rel:
+            yield ctx.report(
+                f"{_RENAMES[node['renameType']]} fails when the migration is re-run after a partial "
+                "failure (the old name is gone)",
+                location=rel.get("location"),
+                help="It has no IF EXISTS form: run the migration in a transaction, or put the "
+                     "rename in its own migration.",
+            )
     elif kind == "AlterTableStmt":
+        key = ctx.key(node["relation"])
+        dropped = set(ctx.session.dropped_constraints)
         for cmd in alter_commands(node):
             sub = cmd.get("subtype")
+            if sub == "AT_DropConstraint":  # DROP then ADD of one name in one statement
+                dropped.add(("constraint", *key, cmd.get("name", "")))
             if cmd.get("missing_ok"):
                 continue
-            if sub == "AT_AddColumn":
+            if sub == "AT_AddConstraint":
+                con = (cmd.get("def") or {}).get("Constraint", {})
+                name = con.get("conname")
+                if name and ("constraint", *key, name) in dropped:
+                    continue
+                yield ctx.report(
+                    (f"ADD CONSTRAINT {name} fails" if name else
+                     "this unnamed constraint is added a second time") +
+                    " when the migration is re-run after a partial failure",
+                    location=con.get("location"),
+                    help="It has no IF NOT EXISTS form: drop it first in the same migration, "
+                         "or run the migration in a transaction:\n"
+                         f"    ALTER TABLE {display_name(key)} DROP CONSTRAINT IF EXISTS "
+                         f"{quote_ident(name) if name else '<name>'};",
+                )
+            elif sub == "AT_AddColumn":
                 coldef = cmd["def"]["ColumnDef"]
                 at = stmt.offset_of(coldef["location"])
                 yield ctx.report(

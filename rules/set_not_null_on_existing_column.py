@@ -12,13 +12,20 @@ RULE = Rule(
     summary="SET NOT NULL scans the whole table while holding ACCESS EXCLUSIVE.",
     why="ALTER COLUMN ... SET NOT NULL takes an ACCESS EXCLUSIVE lock (no reads, no writes) and "
         "scans every row to prove there is no NULL. Since PostgreSQL 12 the scan is skipped when "
-        "a validated CHECK (col IS NOT NULL) constraint already proves it.",
+        "a validated CHECK (col IS NOT NULL) constraint already proves it. ADD PRIMARY KEY ... "
+        "USING INDEX does the same implicitly for each of the index's columns that is not yet "
+        "NOT NULL, so building the index concurrently does not avoid that scan.",
     instead="Three migrations: add CHECK (col IS NOT NULL) NOT VALID (instant); VALIDATE it "
             "(SHARE UPDATE EXCLUSIVE: reads and writes continue); then SET NOT NULL (no scan on "
             "PostgreSQL 12+) and drop the CHECK.",
     ok_when="The table was created in the same migration file, or a validated CHECK "
-            "(col IS NOT NULL) exists and the target is PostgreSQL 12 or later.",
-    bad=("ALTER TABLE orders ALTER COLUMN region SET NOT NULL;",),
+            "(col IS NOT NULL) exists and the target is PostgreSQL 12 or later. ADD PRIMARY KEY "
+            "USING INDEX is reported only for columns the history shows nullable.",
+    bad=("ALTER TABLE orders ALTER COLUMN region SET NOT NULL;",
+         "ALTER TABLE orders ADD COLUMN new_id bigint;\n"
+         "-- backfill new_id, then:\n"
+         "CREATE UNIQUE INDEX CONCURRENTLY orders_new_id_key ON orders (new_id);\n"
+         "ALTER TABLE orders ADD CONSTRAINT orders_pkey PRIMARY KEY USING INDEX orders_new_id_key;"),
     good=(
         "ALTER TABLE orders ADD CONSTRAINT orders_region_not_null CHECK (region IS NOT NULL) NOT VALID;\n"
         "-- next migration\n"
@@ -29,9 +36,9 @@ RULE = Rule(
     ),
     node_types=("AlterTableStmt",),
     equivalents={"squawk": ("adding-not-nullable-field", "constraint-missing-not-valid"),
-                 "eugene": ("E2",),
                  "strong_migrations": ("change_column_null_postgresql",
                                        "change_column_with_not_null"),
+                 "eugene": ("E2", "W14"),
                  "pgfence": ("alter-column-set-not-null",)},
 )
 
@@ -49,6 +56,26 @@ def _not_null_column(cmd: dict) -> str | None:
     return None
 
 
+def _primary_key_columns(cmd: dict, table, ctx, schema: str) -> list[str]:
+    """ADD PRIMARY KEY USING INDEX: the index's columns the history shows nullable. PostgreSQL
+    makes them NOT NULL as SET NOT NULL would (ALTER TABLE page: "the index's columns ... will
+    be made NOT NULL"), with the same full scan unless a validated CHECK proves it (PG 12+)."""
+    if cmd.get("subtype") != "AT_AddConstraint" or table is None:
+        return []
+    con = (cmd.get("def") or {}).get("Constraint", {})
+    if con.get("contype") != "CONSTR_PRIMARY" or not con.get("indexname"):
+        return []
+    index = ctx.model.indexes.get((schema, con["indexname"]))
+    if index is None:
+        return []
+    out = []
+    for name in index.columns:
+        col = table.columns.get(name) if name else None
+        if col is not None and not col.not_null and not proven_not_null(table, name, ctx.pg_major):
+            out.append(name)
+    return out
+
+
 def check(stmt, ctx):
     node = stmt.node
     if ctx.created_here(node["relation"]):
@@ -56,6 +83,8 @@ def check(stmt, ctx):
     table = ctx.table(node["relation"])
     table_name = display_name(ctx.key(node["relation"]))
     for cmd in alter_commands(node):
+        for column in _primary_key_columns(cmd, table, ctx, ctx.key(node["relation"])[0]):
+            yield _report_primary_key(ctx, node, cmd, table_name, column)
         column = _not_null_column(cmd)
         if column is None:
             continue
@@ -79,3 +108,25 @@ def check(stmt, ctx):
                 f"    ALTER TABLE {table_name} DROP CONSTRAINT {check_name};" + tail
             ),
         )
+
+
+def _report_primary_key(ctx, node, cmd, table_name: str, column: str):
+    con = cmd["def"]["Constraint"]
+    col = quote_ident(column)
+    check_name = quote_ident(f"{ctx.key(node['relation'])[1]}_{column}_not_null")
+    pkey = quote_ident(con.get("conname") or f"{ctx.key(node['relation'])[1]}_pkey")
+    return ctx.report(
+        f"ADD PRIMARY KEY USING INDEX makes `{table_name}.{col}` NOT NULL: it scans the whole "
+        "table under an ACCESS EXCLUSIVE lock, blocking reads and writes until it finishes",
+        location=con.get("location"),
+        help=(
+            "Prove the column non-null before attaching the index:\n"
+            f"    ALTER TABLE {table_name} ADD CONSTRAINT {check_name} CHECK ({col} IS NOT NULL) NOT VALID;\n"
+            "    -- next migration (reads and writes continue while it validates):\n"
+            f"    ALTER TABLE {table_name} VALIDATE CONSTRAINT {check_name};\n"
+            "    -- next migration (PostgreSQL 12+ skips the scan):\n"
+            f"    ALTER TABLE {table_name} ALTER COLUMN {col} SET NOT NULL;\n"
+            f"    ALTER TABLE {table_name} ADD CONSTRAINT {pkey} PRIMARY KEY USING INDEX "
+            f"{quote_ident(con['indexname'])};"
+        ),
+    )

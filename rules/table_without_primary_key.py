@@ -39,6 +39,9 @@ def check_schema(model, ctx):
             continue
         if _has_pk(model, table):
             continue
+        parent = model.tables.get(table.partition_of) if table.partition_of else None
+        if parent is not None and parent.site is not None and not parent.external:
+            continue  # reported once, at the partitioned table
         name = display_name(table.key)
         yield ctx.report(
             f"table `{name}` has no primary key: rows cannot be addressed reliably and logical "

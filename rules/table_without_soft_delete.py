@@ -25,7 +25,7 @@ RULE = Rule(
 def check_schema(model, ctx):
     column = str(ctx.options["column"])
     for table in model.tables.values():
-        if table.kind != "table" or table.persistence == "t" or table.site is None:
+        if table.kind != "table" or table.persistence == "t" or table.site is None or not table.columns_known:
             continue
         if column in table.columns or table.partition_of is not None:
             continue

@@ -11,10 +11,13 @@ RULE = Rule(
     why="Row creation and modification times are what every incident, audit, sync job and "
         "support question asks for first; they cannot be recovered once rows exist. The check "
         "runs on the final schema, so columns added in later migrations count, and partitions "
-        "inherit their parent's columns.",
+        "inherit their parent's columns. The names match in any naming style: `created_at` is "
+        "also `createdAt` or `CreatedAt` (Prisma, Sequelize, Entity Framework).",
     instead="Add `created_at timestamptz NOT NULL DEFAULT now()` and "
             "`updated_at timestamptz NOT NULL DEFAULT now()` (maintained by the application or a trigger).",
-    ok_when="The table has both columns (names are options), or it is temporary.",
+    ok_when="The table has both columns (names are options), or it is temporary or unlogged "
+            "(not a permanent table), or its columns cannot be told from the SQL (CREATE TABLE AS "
+            "of a query whose output columns are not named).",
     bad=("CREATE TABLE orders (id bigint PRIMARY KEY);",),
     good=(
         "CREATE TABLE orders (id bigint PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now(),\n"
@@ -37,16 +40,24 @@ def _columns(model, table, seen=()) -> set:
     return cols
 
 
+def _style_free(name: str) -> str:
+    """`created_at`, `createdAt` and `"CreatedAt"` name the same column in different styles."""
+    return name.replace("_", "").lower()
+
+
 def check_schema(model, ctx):
     created = str(ctx.options["created_column"])
     updated = str(ctx.options["updated_column"])
     for table in model.tables.values():
-        if table.kind != "table" or table.persistence == "t" or table.site is None:
+        # Only permanent tables (relpersistence 'p'): temporary and unlogged tables are scratch
+        # space and caches. A table whose columns we cannot name is not judged.
+        if table.kind != "table" or table.persistence != "p" or table.site is None or not table.columns_known:
             continue
         # A partition has its parent's columns; a parent without them is reported once, there.
         if table.partition_of in model.tables:
             continue
-        missing = [c for c in (created, updated) if c not in _columns(model, table)]
+        have = {_style_free(c) for c in _columns(model, table)}
+        missing = [c for c in (created, updated) if _style_free(c) not in have]
         if not missing:
             continue
         name = display_name(table.key)

@@ -66,6 +66,11 @@ CREATE INDEX orders_total_idx ON orders (total);
 CREATE TABLE m (id bigint, at date) PARTITION BY RANGE (at);
 CREATE MATERIALIZED VIEW mv AS SELECT 1;
 CREATE SEQUENCE s;
+CREATE SCHEMA billing;
+CREATE TABLE billing.invoices (id bigint, customer_id bigint REFERENCES customers (id));
+CREATE TABLE billing.lines (invoice_id bigint);
+CREATE SEQUENCE billing.invoice_no;
+CREATE TABLE refunds (id bigint, invoice_id bigint REFERENCES billing.invoices (id));
 """
 
 
@@ -147,8 +152,9 @@ CASES = [
     ("REFRESH MATERIALIZED VIEW CONCURRENTLY mv", {("mv", "table", M.EXCLUSIVE)}),
     # Whole-table operations
     ("TRUNCATE orders", {("orders", "table", M.ACCESS_EXCLUSIVE)}),
-    ("TRUNCATE customers CASCADE",
-     {("customers", "table", M.ACCESS_EXCLUSIVE), ("orders", "table", M.ACCESS_EXCLUSIVE)}),
+    ("TRUNCATE customers CASCADE",  # recursive: refunds references invoices
+     {("customers", "table", M.ACCESS_EXCLUSIVE), ("orders", "table", M.ACCESS_EXCLUSIVE),
+      ("invoices", "table", M.ACCESS_EXCLUSIVE), ("refunds", "table", M.ACCESS_EXCLUSIVE)}),
     ("DROP TABLE orders", {("orders", "table", M.ACCESS_EXCLUSIVE), ("customers", "table", M.ACCESS_EXCLUSIVE)}),
     ("LOCK TABLE orders IN SHARE ROW EXCLUSIVE MODE", {("orders", "table", M.SHARE_ROW_EXCLUSIVE)}),
     ("LOCK orders", {("orders", "table", M.ACCESS_EXCLUSIVE)}),
@@ -165,6 +171,13 @@ CASES = [
     ("DELETE FROM orders", {("orders", "table", M.ROW_EXCLUSIVE)}),
     ("COPY orders FROM STDIN", {("orders", "table", M.ROW_EXCLUSIVE)}),
     ("ALTER SEQUENCE s RESTART WITH 10", {("s", "sequence", M.SHARE_ROW_EXCLUSIVE)}),
+    # DROP SCHEMA ... CASCADE drops every relation in it, and the foreign keys that connect
+    # them to other tables; without CASCADE it fails on a schema that is not empty.
+    ("DROP SCHEMA billing CASCADE",
+     {("invoices", "table", M.ACCESS_EXCLUSIVE), ("lines", "table", M.ACCESS_EXCLUSIVE),
+      ("invoice_no", "sequence", M.ACCESS_EXCLUSIVE), ("customers", "table", M.ACCESS_EXCLUSIVE),
+      ("refunds", "table", M.ACCESS_EXCLUSIVE)}),
+    ("DROP SCHEMA billing", set()),
     # No table lock on an existing relation
     ("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'", set()),
     ("SET lock_timeout = '1s'", set()),

@@ -219,14 +219,19 @@ def run(args) -> int:
     migrations, unreadable = collect(args, config)
 
     stats: dict = {}
-    # engine.lint, with parse results and unchanged runs taken from the cache (cache.py).
-    cache_dir = resolve_dir(args.no_cache, args.cache_dir, root=getattr(config, "root", None))
-    diagnostics = lint_migrations(migrations, config, stats, cache_dir)
-    diagnostics += unreadable_diagnostics(unreadable)
+    replayed, replay_rules = [], ()
     if args.replay:
+        # Replay findings join the static ones inside lint(), so that suppression comments
+        # (and their unused-ignore accounting) cover both.
+        from ..replay.rules import REPLAY_RULES
         from .replay import check_diagnostics
 
-        diagnostics += check_diagnostics(migrations, config, args)
+        replayed, replay_rules = check_diagnostics(migrations, config, args), REPLAY_RULES
+    # engine.lint, with parse results and unchanged runs taken from the cache (cache.py).
+    cache_dir = resolve_dir(args.no_cache, args.cache_dir, root=getattr(config, "root", None))
+    diagnostics = lint_migrations(migrations, config, stats, cache_dir, extra=replayed,
+                                  extra_rules=replay_rules)
+    diagnostics += unreadable_diagnostics(unreadable)
     diagnostics = gate(diagnostics, migrations, config, args)
     if args.fix or args.diff:
         code = apply_fixes(diagnostics, migrations, args)

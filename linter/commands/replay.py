@@ -101,6 +101,8 @@ def replay_options(args, config):
         "since": getattr(args, "since", None), "last": getattr(args, "last", None),
         "from_file": getattr(args, "from_file", None),
     })
+    if args.rows is not None:
+        opts.rows_per_table = {}  # --rows N replaces the configuration's per-table counts
     opts.assume_in_transaction = bool(config.assume_in_transaction)
     return opts
 
@@ -122,6 +124,22 @@ def check_diagnostics(migrations, config, args) -> list:
     return run_replay(migrations, config, replay_options(args, config)).diagnostics
 
 
+def _suppressed(diagnostics, migrations, config):
+    """Suppression comments apply to replay findings through the engine's path. Findings
+    about the comments (an ignore that suppressed nothing) are `check`'s: replay alone
+    cannot tell that a comment is meant for a static rule."""
+    from ..engine import suppress_comments
+    from ..parse import parse_migration
+    from ..replay.rules import REPLAY_RULES
+    from ..suppress import MARKER
+
+    files = [(m, parse_migration(m).statements) for m in migrations if MARKER in m.text]
+    if not files:
+        return diagnostics
+    return suppress_comments(diagnostics, files, config, REPLAY_RULES,
+                             {r.name for r in REPLAY_RULES}, report_comments=False)
+
+
 def run(args) -> int:
     from ..replay.cleanup import Terminated
     from ..replay.report import render
@@ -138,5 +156,6 @@ def run(args) -> int:
     except Terminated as exc:
         print(f"schemalint: {exc}; the replay server was cleaned up", file=sys.stderr)
         return 128 + exc.signum
+    report.diagnostics = _suppressed(report.diagnostics, migrations, config)
     sys.stdout.write(render(args.format, report))
     return EXIT_FINDINGS if failed(report.diagnostics, config.fail_on) else EXIT_OK

@@ -28,21 +28,30 @@ def _mode(text: str) -> LockMode:
 
 def mismatches(migrations, parsed, traces: list[StatementTrace], pg_version,
                assume_in_transaction: bool) -> list[Mismatch]:
-    by_start = {(t.migration.path, t.start): t for t in traces}
+    by_start = {(t.migration.path, t.start): t for t in traces if t.traced and t.status == "ok"}
+    left = len(by_start)  # no need to fold the model past the last statement that ran
     model = Model(pg_version)
     out: list[Mismatch] = []
     for m in migrations:
         result = parsed.get(m)
+        if not left:
+            break
         if result is None:
             continue
         model.begin_migration(m, assume_in_transaction)
-        earlier: list[StatementTrace] = []
+        # The strongest lock per relation the file's earlier statements took in a
+        # transaction (only those can still be held).
+        held: dict[str, LockMode] = {}
         for stmt in result.statements:
             trace = by_start.get((m.path, stmt.start))
-            if trace is not None and trace.traced and trace.status == "ok":
+            if trace is not None:
+                left -= 1
                 claims = [c for c in statement_locks(stmt, model, pg_version) if c.kind == "table"]
-                out.extend(_compare(trace, claims, earlier))
-                earlier.append(trace)
+                out.extend(_compare(trace, claims, held if trace.in_transaction else {}))
+                if trace.in_transaction:
+                    for rel, mode in _strongest(trace.locks).items():
+                        if mode > held.get(rel, LockMode.ACCESS_SHARE):
+                            held[rel] = mode
             model.fold(stmt)
     return out
 
@@ -56,11 +65,9 @@ def _strongest(locks) -> dict[str, LockMode]:
     return best
 
 
-def _compare(trace: StatementTrace, claims, earlier: list[StatementTrace]) -> list[Mismatch]:
+def _compare(trace: StatementTrace, claims, held: dict[str, LockMode]) -> list[Mismatch]:
     observed = _strongest(lk for lk in trace.locks
                           if not lk.created and lk.relation.kind in _RELATION_KINDS)
-    held = _strongest(lk for t in earlier if t.in_transaction and trace.in_transaction
-                      for lk in t.locks)
     predicted = {_name(c.relation): c.mode for c in claims}
     out = []
     for rel in sorted(set(predicted) | set(observed)):

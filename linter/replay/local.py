@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -261,6 +262,83 @@ def ensure_template(binaries: Binaries, run_as: RunAs | None) -> str:
     return final
 
 
+# --- temporary directories left by a killed run ------------------------------------------------
+
+ROOT_PREFIX = "schemalint-replay-"
+# tempfile.mkdtemp's names: the prefix and 8 characters of [a-z0-9_].
+_ROOT_NAME = re.compile(re.escape(ROOT_PREFIX) + r"[a-z0-9_]{8}\Z")
+OWNER_FILE = "schemalint.pid"  # "<pid> <start time>" of the schemalint process that made it
+
+
+def _start_time(pid: int) -> str:
+    """The process's start time in clock ticks since boot (Linux /proc/<pid>/stat field
+    22), which tells a live owner from a later process that reused its pid; "" elsewhere."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def _alive(pid: int, started: str) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # exists, another user's
+    return not started or _start_time(pid) in ("", started)
+
+
+def _server_running(root: str) -> bool:
+    """The server of that directory is still up (it gets SIGQUIT when schemalint dies and
+    removes postmaster.pid on exit; until then, leave the directory to a later run)."""
+    try:
+        with open(os.path.join(root, "data", "postmaster.pid"), encoding="ascii") as fh:
+            pid = int(fh.readline().strip() or 0)
+    except FileNotFoundError:
+        return False
+    return pid > 0 and _alive(pid, "")
+
+
+def _owner_file(root: str) -> None:
+    with open(os.path.join(root, OWNER_FILE), "w", encoding="ascii") as fh:
+        fh.write(f"{os.getpid()} {_start_time(os.getpid())}\n")
+
+
+def remove_stale_roots(base: str | None = None) -> list[str]:
+    """Remove the temporary directories of replays whose schemalint process is gone (killed
+    with SIGKILL, which no cleanup survives). Only directories that are ours by name, by
+    owner (us, or the server user when we are root) and by owner file, whose recorded
+    process is dead and whose server (postmaster.pid) is not running. Returns them."""
+    base = base or tempfile.gettempdir()
+    run_as = RunAs.current()
+    owners = {os.geteuid()} | ({run_as.uid} if run_as else set())
+    try:
+        names = [n for n in os.listdir(base) if _ROOT_NAME.match(n)]
+    except OSError:
+        return []
+    removed = []
+    for name in names:
+        root = os.path.join(base, name)
+        try:
+            st = os.lstat(root)
+            if not stat.S_ISDIR(st.st_mode) or st.st_uid not in owners:
+                continue
+            owner = os.path.join(root, OWNER_FILE)
+            if not stat.S_ISREG(os.lstat(owner).st_mode):
+                continue
+            with open(owner, encoding="ascii") as fh:
+                pid_text, _, started = fh.read().strip().partition(" ")
+            if _alive(int(pid_text), started) or _server_running(root):
+                continue
+        except (OSError, ValueError):
+            continue  # not ours to judge (no owner file, unreadable): leave it
+        shutil.rmtree(root, ignore_errors=True)
+        removed.append(root)
+    return removed
+
+
 # --- one running server -------------------------------------------------------------------
 
 @dataclass
@@ -333,8 +411,10 @@ def start(binaries: Binaries, cleanup: Cleanup, timeout: float = 60.0) -> LocalS
     run_as = RunAs.current()
     began = time.monotonic()
     template = ensure_template(binaries, run_as)
-    root = tempfile.mkdtemp(prefix="schemalint-replay-")  # mode 0700
+    remove_stale_roots()
+    root = tempfile.mkdtemp(prefix=ROOT_PREFIX)  # mode 0700
     cleanup.push(f"remove {root}", lambda: shutil.rmtree(root, ignore_errors=True))
+    _owner_file(root)
     data = os.path.join(root, "data")
     shutil.copytree(template, data, symlinks=True, copy_function=shutil.copyfile)
     os.chmod(data, 0o700)

@@ -52,7 +52,10 @@ def from_config(table: Mapping[str, object]) -> ReplayOptions:
             raise UsageError(f"replay: unknown setting {key!r} (known: {', '.join(CONFIG_KEYS)})")
         if key == "rows":
             if isinstance(value, Mapping):
-                opts.rows_per_table = {str(k): _number(f"rows.{k}", v, int) for k, v in value.items()}
+                # {table: rows}; "*": the tables not named.
+                counts = {str(k): _number(f"rows.{k}", v, int) for k, v in value.items()}
+                opts.rows = counts.pop("*", 0)
+                opts.rows_per_table = counts
             else:
                 opts.rows = _number(key, value, int)
         elif key in ("probe", "roundtrip"):

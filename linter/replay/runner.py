@@ -116,14 +116,13 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
             down = downs.get(pair_key(m)) if opts.roundtrip else None
             before = catalog_snapshot(tracer.a) if down is not None else None
             traces = tracer.run_migration(m, result.statements, traced=True,
-                                          framework_tx=framework_tx(m))
+                                          framework_tx=framework_tx(m), then=_foreign_keys_query)
             report.statements.extend(traces)
             if any(t.status == "failed" for t in traces):
                 failed = True
                 continue
-            if any(t.changes for t in traces):
-                # Only a change of structure can leave a foreign key without an index.
-                _check_foreign_keys(tracer, traces, reported_fks, report)
+            if tracer.then_rows is not None:
+                _check_foreign_keys(tracer.then_rows, traces, reported_fks, report)
             if down is not None:
                 report.roundtrips.append(_roundtrip(tracer, m, down, before, framework_tx))
                 if report.roundtrips[-1].error:
@@ -161,12 +160,20 @@ def select_findings(diagnostics: list, config) -> list:
     return out
 
 
-def _check_foreign_keys(tracer: Tracer, traces: list[StatementTrace],
-                        reported: set, report: ReplayReport) -> None:
+def _foreign_keys_query(traces: list[StatementTrace]) -> str | None:
+    """After a migration, the foreign keys without an index of the tables it changed (only
+    a change of structure can leave one so), read in the round trip of its COMMIT."""
+    if not any(t.changes for t in traces):
+        return None
+    return Tracer.unindexed_foreign_keys_query(sorted({c.oid for t in traces for c in t.changes
+                                                        if c.oid}))
+
+
+def _check_foreign_keys(rows, traces: list[StatementTrace], reported: set,
+                        report: ReplayReport) -> None:
     """A foreign key without an index after any migration, reported once, at the statement
     that added it when it was added in this migration."""
-    changed = sorted({c.oid for t in traces for c in t.changes if c.oid})
-    for table_oid, table, name, definition in tracer.unindexed_foreign_keys(changed):
+    for table_oid, table, name, definition in rows:
         if (table_oid, name) in reported:
             continue
         reported.add((table_oid, name))

@@ -189,7 +189,9 @@ def seed(conn, rows: int, rows_per_table: Mapping[str, int] | None = None) -> tu
     """Fill the tables; returns ({table: rows inserted}, [problems])."""
     import psycopg
 
-    per_table = dict(rows_per_table or {})
+    # Configuration keys as written (`orders`, `public.orders`, `billing.invoices`) against
+    # regclass names (unqualified in public, quoted where needed).
+    per_table = {_plain(k): n for k, n in (rows_per_table or {}).items()}
     tables = _load(conn)
     filled: dict[int, int] = {}
     names = {oid: t.name for oid, t in tables.items()}
@@ -197,7 +199,7 @@ def seed(conn, rows: int, rows_per_table: Mapping[str, int] | None = None) -> tu
     problems: list[str] = []
     for table in _order(tables):
         short = table.name.split(".", 1)[1] if table.name.startswith("public.") else table.name
-        n = per_table.get(table.name, per_table.get(short, rows))
+        n = per_table.pop(_plain(table.name), rows)
         if n <= 0:
             continue
         sql, why = _insert_sql(table, n, filled, names)
@@ -213,6 +215,31 @@ def seed(conn, rows: int, rows_per_table: Mapping[str, int] | None = None) -> tu
             continue
         filled[table.oid] = inserted
         seeded[short] = inserted
+    problems += [f"{name}: rows configured for a table that does not exist before the traced "
+                 "migrations" for name in per_table]
     if seeded:
         conn.execute("ANALYZE")
     return seeded, problems
+
+
+def _plain(name: str) -> str:
+    """`public.orders`, `orders` and `"orders"` -> `orders`; `billing."Invoices"` ->
+    `billing.Invoices` (for matching only; a name containing a dot is taken as written)."""
+    parts = [p[1:-1].replace('""', '"') if len(p) > 1 and p[0] == p[-1] == '"' else p
+             for p in _split_qualified(name)]
+    if len(parts) == 2 and parts[0] == "public":
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def _split_qualified(name: str) -> list[str]:
+    parts, current, quoted = [], "", False
+    for ch in name:
+        if ch == '"':
+            quoted = not quoted
+        if ch == "." and not quoted:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return parts + [current]

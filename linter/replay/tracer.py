@@ -46,8 +46,6 @@ WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
   AND l.relation >= 16384
   AND (c.oid IS NULL OR c.relnamespace <> 'pg_toast'::regnamespace)
 """
-# ... leaving out the locks earlier statements of the transaction took (oid:mode literals).
-_MY_NEW_LOCKS_SQL = _MY_LOCKS_SQL.rstrip() + "\n  AND l.relation::text || ':' || l.mode <> ALL(ARRAY[{held}])\n"
 
 _THEIR_LOCKS_SQL = """
 SELECT l.relation::int8, l.mode, c.relkind::text,
@@ -92,20 +90,23 @@ STRUCTURE_ALL_SQL = _STRUCTURE_TEMPLATE.format(tables="""
   SELECT oid FROM pg_class WHERE oid >= 16384 AND relkind IN ('r', 'p', 'm', 'f')
     AND relnamespace <> 'pg_toast'::regnamespace""")
 # The tables A holds a lock on that any change of structure needs (SHARE UPDATE
-# EXCLUSIVE or stronger): a statement can only have changed those.
+# EXCLUSIVE or stronger): a statement can only have changed those. Of those, the ones
+# matching $1 (all of them), not among the oids $2 (locked for DDL by earlier statements of
+# the transaction, already read) or named by $3 (quoted names).
 STRUCTURE_LOCKED_SQL = _STRUCTURE_TEMPLATE.format(tables="""
   SELECT DISTINCT c.oid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
   WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
     AND l.relation >= 16384 AND c.relkind IN ('r', 'p', 'm', 'f')
     AND l.mode IN ('ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock',
                    'ExclusiveLock', 'AccessExclusiveLock')
-    AND {only}""")
+    AND ($1 OR l.relation::text <> ALL($2)
+         OR c.oid = ANY(SELECT to_regclass(x) FROM unnest($3) x))""")
 
 # int2vector casts to an int2[] indexed from 0.
 _UNINDEXED_FK_SQL = """
 SELECT k.conrelid::int8, k.conrelid::regclass::text, k.conname::text, pg_get_constraintdef(k.oid)
 FROM pg_constraint k
-WHERE k.contype = 'f' AND k.conrelid = ANY(%s) AND k.conparentid = 0 AND NOT EXISTS (
+WHERE k.contype = 'f' AND k.conrelid = ANY($1) AND k.conparentid = 0 AND NOT EXISTS (
   SELECT 1 FROM pg_index i
   WHERE i.indrelid = k.conrelid
     AND (SELECT array_agg(x ORDER BY x)
@@ -113,6 +114,24 @@ WHERE k.contype = 'f' AND k.conrelid = ANY(%s) AND k.conparentid = 0 AND NOT EXI
       = (SELECT array_agg(x ORDER BY x) FROM unnest(k.conkey) x))
 ORDER BY k.conrelid, k.conname
 """
+
+# Prepared once per session with PREPARE (planning these catalog queries costs more than
+# running them), so that EXECUTE can travel in one message with the statement. A's
+# `prepare_threshold` is off: psycopg would otherwise send DEALLOCATE ALL after every
+# ALTER or DROP (its own cache's invalidation), taking these with it.
+PREPARED = {
+    # The server clock (read first: the end of the statement before), then A's lock rows,
+    # leaving out the 'oid:mode' pairs of $1 (the locks earlier statements of the
+    # transaction took); one row of NULL lock columns when there are none.
+    "schemalint_locks": ("text[]", "SELECT c.now, l.* FROM (" + _CLOCK_SQL + ") c(now)\n"
+                         "LEFT JOIN (" + _MY_LOCKS_SQL.rstrip()
+                         + "\n  AND l.relation::text || ':' || l.mode <> ALL($1)) l ON true"),
+    "schemalint_structure": ("boolean, text[], text[]", STRUCTURE_LOCKED_SQL),
+    "schemalint_filenodes": ("", _FILENODES_SQL),
+    "schemalint_unindexed_fks": ("oid[]", _UNINDEXED_FK_SQL),
+}
+# Statements after which those prepared statements may be gone (DEALLOCATE ALL, DISCARD ALL).
+_FORGETS_PREPARED = frozenset({"DeallocateStmt", "DiscardStmt"})
 
 # Statements PostgreSQL refuses inside a transaction block ("cannot run inside a
 # transaction block", SQLSTATE 25001).
@@ -174,6 +193,12 @@ def _range_vars(node) -> set[str]:
     return out
 
 
+def _text_array(items) -> str:
+    """A text[] literal (standard_conforming_strings, PostgreSQL's default since 9.1)."""
+    quoted = ["'" + item.replace("'", "''") + "'" for item in items]
+    return f"ARRAY[{', '.join(quoted)}]::text[]" if quoted else "'{}'::text[]"
+
+
 def _fold_structure(rows) -> dict[int, dict[tuple[str, str], str]]:
     out: dict[int, dict[tuple[str, str], str]] = {}
     for oid, obj, name, definition in rows:
@@ -224,12 +249,14 @@ class Tracer:
         import psycopg
 
         self._psycopg = psycopg
+        self._tuples_ok = psycopg.pq.ExecStatus.TUPLES_OK
         self.statement_timeout_s = statement_timeout_s
         self.probe = probe
         timeout_ms = int(statement_timeout_s * 1000) if statement_timeout_s else 0
         # A: the migration's session, with the per-statement timeout set server-side.
         self.a = psycopg.connect(conninfo, autocommit=True,
                                  options=f"-c statement_timeout={timeout_ms}")
+        self.a.prepare_threshold = None  # see PREPARED
         # B: the observer. It must never wait on A's locks for long.
         self.b = psycopg.connect(conninfo, autocommit=True,
                                  options="-c statement_timeout=10000 -c lock_timeout=1000")
@@ -245,6 +272,10 @@ class Tracer:
         self.structure: dict[int, dict[tuple[str, str], str]] = {}
         self._held: dict[tuple[int, str], _Held] = {}
         self._tx_ours = False  # the open transaction is one we opened around one statement
+        self._prepared = False  # the PREPARED statements exist on A
+        self.then_rows: list[tuple] | None = None  # see run_migration
+        # {oid: relfilenode} read right after the last statement, for the next one's "before".
+        self._filenodes_after: dict[int, int] | None = None
 
     def close(self) -> None:
         self.watchdog.stop()
@@ -273,10 +304,14 @@ class Tracer:
         return dict(self.a.execute(_FILENODES_SQL).fetchall())
 
     # --- running one migration -------------------------------------------------------
-    def run_migration(self, migration, statements, *, traced: bool,
-                      framework_tx: bool) -> list[StatementTrace]:
+    def run_migration(self, migration, statements, *, traced: bool, framework_tx: bool,
+                      then=None) -> list[StatementTrace]:
         """Apply one migration file. Returns a trace per statement (traced) or only the
-        failing statement's trace (untraced). Stops at the first failure."""
+        failing statement's trace (untraced). Stops at the first failure.
+
+        `then(traces)`: a query (or None) to run once the file has applied, in the round
+        trip of its COMMIT when it ends one; its rows are left in `then_rows`."""
+        self.then_rows = None
         if traced:
             # Relations known now (from the first catalog read, then from every lock
             # observed) existed before this file: the ones it creates are not.
@@ -288,6 +323,8 @@ class Tracer:
             self._tx_ours = False
         lines = migration.lines
         for stmt in statements:
+            # What the last statement left: only the next statement on A may use it.
+            filenodes, self._filenodes_after = self._filenodes_after, None
             trace = StatementTrace(migration=migration, start=stmt.start, end=stmt.end,
                                    line=lines.position(stmt.start)[0], sql=stmt.sql,
                                    kind=stmt.kind, traced=traced)
@@ -296,17 +333,44 @@ class Tracer:
                     out.append(trace)
                 continue
             if traced:
-                self._trace_statement(stmt, trace)
+                self._trace_statement(stmt, trace, filenodes)
             else:
                 self._apply_statement(stmt, trace)
+            if stmt.kind in _FORGETS_PREPARED:
+                self._prepared = False
             if trace.status == "failed":
                 failed = True
                 self._abort()
             if traced or failed:
                 out.append(trace)
-        if not failed and self._in_tx():
+        if failed:
+            return out
+        query = then(out) if then is not None else None
+        if query is not None:
+            self._ensure_prepared()
+        if self._in_tx():
             # The framework's transaction, or a BEGIN the file never closed.
-            self._end_transaction("COMMIT")
+            try:
+                results = self._run_parts(["COMMIT"] + ([query] if query is not None else []))
+            except self._psycopg.Error as exc:
+                # A deferred constraint is checked at COMMIT: the file fails where its
+                # transaction ends, at its last statement (PostgreSQL has rolled it back).
+                self._release_all(time.monotonic())
+                if statements:
+                    last = out[-1] if traced and out else StatementTrace(
+                        migration=migration, start=statements[-1].start, end=statements[-1].end,
+                        line=lines.position(statements[-1].start)[0], sql=statements[-1].sql,
+                        kind=statements[-1].kind, traced=traced)
+                    self._record_error(last, exc)
+                    last.error = f"at the end of the file's transaction (COMMIT): {last.error}"
+                    if not (traced and out):
+                        out.append(last)
+                return out
+            self._release_all(time.monotonic())
+            if query is not None:
+                self.then_rows = results[1]
+        elif query is not None:
+            self.then_rows = self._run_parts([query])[0]
         return out
 
     def _abort(self) -> None:
@@ -358,7 +422,10 @@ class Tracer:
             self._held.clear()
 
     # --- tracing one statement -------------------------------------------------------
-    def _trace_statement(self, stmt, trace: StatementTrace) -> None:
+    def _trace_statement(self, stmt, trace: StatementTrace,
+                         filenodes: dict[int, int] | None = None) -> None:
+        """`filenodes`: the relfilenodes the previous statement left, when it read them
+        after it ran (nothing can have changed them since)."""
         if stmt.kind == "TransactionStmt":
             trace.in_transaction = True
             started = time.monotonic()
@@ -374,50 +441,63 @@ class Tracer:
         own_tx = not self._in_tx()
         trace.in_transaction = not own_tx
         may_rewrite = stmt.kind in _MAY_REWRITE_KINDS
-        # Round trips dominate the cost of tracing, so the statement travels in one message
-        # with what must precede it (our BEGIN, the relfilenodes before) and between two
-        # server clock readings, which time it without the network; what must follow it
-        # (locks, structure, relfilenodes after, our COMMIT) is the second message.
-        parts = (["BEGIN"] if own_tx else []) + ([_FILENODES_SQL] if may_rewrite else []) \
-            + [_CLOCK_SQL, stmt.sql, _CLOCK_SQL]
-        before = None
+        structure = stmt.kind not in _NO_STRUCTURE_KINDS
+        commit_now = own_tx and not self.probe
+        self._ensure_prepared()
+        # Round trips dominate the cost of tracing, so everything travels in one message
+        # (the simple query protocol's multi-statement string, as a plain apply sends the
+        # statement): our BEGIN, the relfilenodes before, the statement between two server
+        # clock readings (which time it without the network; the second one comes with
+        # A's new lock rows, read while they are still held), the structure of the tables
+        # it may have changed, the relfilenodes after and our COMMIT. After an error the
+        # server skips the rest of the message; only the statement can fail (or be
+        # canceled by the timeouts).
+        read_before = may_rewrite and filenodes is None
+        parts = (["BEGIN"] if own_tx else []) + (["EXECUTE schemalint_filenodes"] if read_before else [])
+        clock = len(parts)
+        parts += [_CLOCK_SQL, stmt.sql, self._locks_query()]
+        if structure:
+            parts.append(self._structure_query(stmt))
+        if may_rewrite:
+            parts.append("EXECUTE schemalint_filenodes")
+        if commit_now:
+            parts.append("COMMIT")
         started = time.monotonic()
         began = time.perf_counter()
         try:
-            results = self._run_parts(parts)
+            if stmt.kind in _FORGETS_PREPARED:
+                # DEALLOCATE ALL / DISCARD ALL drop our prepared statements: prepare them
+                # again before the reads that follow (a second round trip, for these only).
+                split = clock + 2
+                results = self._run_parts(parts[:split])
+                self._prepared = False
+                self._ensure_prepared()
+                results += self._run_parts(parts[split:])
+            else:
+                results = self._run_parts(parts)
         except self._psycopg.Error as exc:
             trace.duration_ms = (time.perf_counter() - began) * 1000
             self._record_error(trace, exc)
-            ok = False
-        else:
-            ok = True
-            trace.status = "ok"
-            first = 1 if may_rewrite else 0
-            trace.duration_ms = (results[-1][0][0] - results[first][0][0]) * 1000
-            if may_rewrite:
-                before = dict(results[0])
-        if not ok and own_tx and trace.sqlstate == SQLSTATE_ACTIVE_SQL_TRANSACTION:
-            # Not in our list of statements that refuse a transaction block: run it bare.
-            self.a.execute("ROLLBACK")
-            trace.status, trace.error, trace.sqlstate = "not_run", None, None
-            self._trace_outside(stmt, trace)
+            if own_tx and trace.sqlstate == SQLSTATE_ACTIVE_SQL_TRANSACTION:
+                # Not in our list of statements that refuse a transaction block: run it bare.
+                self.a.execute("ROLLBACK")
+                trace.status, trace.error, trace.sqlstate = "not_run", None, None
+                self._trace_outside(stmt, trace)
             return
-        if not ok:
-            return
-        structure = stmt.kind not in _NO_STRUCTURE_KINDS
-        commit_now = own_tx and not self.probe
-        after_parts = [self._locks_query()] + ([self._structure_query(stmt)] if structure else []) \
-            + ([_FILENODES_SQL] if may_rewrite else []) + (["COMMIT"] if commit_now else [])
-        results = self._run_parts(after_parts)
         ended = time.monotonic()
-        self._observe_own_locks(trace, started, results[0])
+        trace.status = "ok"
+        after = clock + 2  # the clock and lock rows, then the structure, then the relfilenodes
+        trace.duration_ms = (results[after][0][0] - results[clock][0][0]) * 1000
+        self._observe_own_locks(trace, started, [r[1:] for r in results[after] if r[1] is not None])
         for held in self._held.values():
             held.lock.during.append(trace)
         if structure:
-            self._record_changes(trace, _fold_structure(results[1]),
+            self._record_changes(trace, _fold_structure(results[after + 1]),
                                  [held.lock for held in self._held.values()])
         if may_rewrite:
-            self._record_rewrites(trace, before, dict(results[2 if structure else 1]))
+            before = dict(results[clock - 1]) if read_before else filenodes
+            self._filenodes_after = dict(results[after + (2 if structure else 1)])
+            self._record_rewrites(trace, before, self._filenodes_after)
         if self.probe:
             self._probe_locks(trace, lambda: True)
         if commit_now:
@@ -425,11 +505,20 @@ class Tracer:
         elif own_tx:
             self._end_transaction("COMMIT")
 
+    def _ensure_prepared(self) -> None:
+        """PREPARE the catalog queries that are missing (at the start, or after a migration
+        ran DEALLOCATE ALL or DISCARD ALL). Prepared statements are not transactional."""
+        if self._prepared:
+            return
+        have = {row[0] for row in self.a.execute(
+            "SELECT name FROM pg_prepared_statements WHERE name = ANY(%s)", (list(PREPARED),))}
+        for name, (types, sql) in PREPARED.items():
+            if name not in have:
+                self.a.execute(f"PREPARE {name}{f'({types})' if types else ''} AS {sql}")
+        self._prepared = True
+
     def _locks_query(self) -> str:
-        if not self._held:
-            return _MY_LOCKS_SQL
-        held = ", ".join(f"'{oid}:{mode}'" for oid, mode in self._held)
-        return _MY_NEW_LOCKS_SQL.replace("{held}", held)
+        return f"EXECUTE schemalint_locks({_text_array(f'{oid}:{mode}' for oid, mode in self._held)})"
 
     def _structure_query(self, stmt) -> str:
         """Re-read the tables this statement may have changed: those it newly locked for
@@ -437,25 +526,21 @@ class Tracer:
         tables locked by earlier statements need no re-reading unless named again; code
         (DO, CALL, SELECT of a function) may touch any of them."""
         if stmt.kind in ("DoStmt", "CallStmt", "SelectStmt"):
-            return STRUCTURE_LOCKED_SQL.replace("{only}", "true")
+            return "EXECUTE schemalint_structure(true, '{}', '{}')"
         held = sorted({h.lock.relation.oid for h in self._held.values()
                        if h.lock.mode in _DDL_MODE_NAMES})
-        named = sorted(_range_vars(stmt.node))
-        conditions = [f"l.relation NOT IN ({', '.join(map(str, held))})" if held else "true"]
-        if named:
-            literals = ", ".join("'" + n.replace("'", "''") + "'" for n in named)
-            conditions.append(f"c.oid IN (SELECT to_regclass(x) FROM unnest(ARRAY[{literals}]) x)")
-        return STRUCTURE_LOCKED_SQL.replace("{only}", "(" + " OR ".join(conditions) + ")")
+        return (f"EXECUTE schemalint_structure(false, {_text_array(map(str, held))}, "
+                f"{_text_array(sorted(_range_vars(stmt.node)))})")
 
-    def _run_parts(self, parts: list[str]) -> list[list[tuple]]:
-        """Run several parameterless statements in one round trip; the rows of each one
-        that returns rows, in order."""
+    def _run_parts(self, parts: list[str]) -> list[list[tuple] | None]:
+        """Run several parameterless statements in one round trip: the rows of each one,
+        None for those that return none."""
         # The newline before each ';' ends a line comment the statement text may end with.
         cur = self.a.execute("\n;\n".join(parts), prepare=False)
         out = []
         while True:
-            if cur.description is not None:
-                out.append(cur.fetchall())
+            # (The status, not `description`, which builds column objects each time.)
+            out.append(cur.fetchall() if cur.pgresult.status == self._tuples_ok else None)
             if not cur.nextset():
                 return out
 
@@ -535,7 +620,9 @@ class Tracer:
         to the strongest lock the statement took on it."""
         strongest: dict[int, LockTrace] = {}
         for lock in trace.locks:
-            if lock.pre_existing and lock.relation.kind in ("table", "materialized view"):
+            # LOCK TABLE refuses materialized views ("This operation is not supported for
+            # materialized views", PostgreSQL 15): only tables are probed.
+            if lock.pre_existing and lock.relation.kind == "table":
                 best = strongest.get(lock.relation.oid)
                 if best is None or Mode[lock.mode.replace(" ", "_")] > Mode[best.mode.replace(" ", "_")]:
                     strongest[lock.relation.oid] = lock
@@ -620,10 +707,12 @@ class Tracer:
         tables = f"SELECT oid FROM pg_class WHERE oid IN ({oids}) AND relkind IN ('r', 'p', 'm', 'f')"
         return _fold_structure(self.a.execute(_STRUCTURE_TEMPLATE.format(tables=tables)).fetchall())
 
-    def unindexed_foreign_keys(self, tables: list[int]) -> list[tuple[int, str, str, str]]:
-        """(table oid, table, constraint, definition) of every foreign key of `tables` whose
-        columns are not the leading columns of some index on the table."""
-        return self.a.execute(_UNINDEXED_FK_SQL, (tables,)).fetchall()
+    @staticmethod
+    def unindexed_foreign_keys_query(tables: list[int]) -> str:
+        """Its rows: (table oid, table, constraint, definition) of every foreign key of
+        `tables` whose columns are not the leading columns of some index on the table."""
+        oids = ", ".join(str(int(t)) for t in tables)
+        return f"EXECUTE schemalint_unindexed_fks(ARRAY[{oids}]::oid[])"
 
     def _rename(self, lock: LockTrace) -> None:
         """A relation B could not name while it ran (created by the statement itself)."""

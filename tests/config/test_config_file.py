@@ -94,7 +94,10 @@ def test_pyproject_without_table_is_skipped(project):
     ("overrides:\n  - paths: [a]\n    ignroe: [SL101]\n",
      ".schemalint.yaml:3: overrides[0].ignroe: unknown key (did you mean 'ignore'?)"),
     ("fail_on: [x]\n", ".schemalint.yaml:1: fail_on: expected one of error, warning, info, never, got a list"),
-    ("replay:\n  rows: many\n", ".schemalint.yaml:2: replay.rows: expected a whole number >= 0, got 'many'"),
+    ("replay:\n  rows: many\n", ".schemalint.yaml:2: replay.rows: expected a whole number >= 0 or a "
+     "mapping of table to rows, got 'many'"),
+    ("replay:\n  rows:\n    orders: lots\n",
+     ".schemalint.yaml:3: replay.rows.orders: expected a whole number >= 0, got 'lots'"),
     ("paths: [a\n", ".schemalint.yaml:2:1: invalid YAML"),
     ("paths: a\npaths: b\n", ".schemalint.yaml:2: paths: duplicate key"),
     ("- a\n", ".schemalint.yaml:1: configuration: expected a mapping, got a list"),
@@ -260,6 +263,7 @@ GOOD = [
     "rules:\n  table-without-timestamps: {created_column: born}\n",
     "overrides:\n  - paths: ['legacy/**']\n    ignore: [ALL]\n",
     "replay: {rows: 1000, probe: true, statement_timeout_s: 2.5, backend: docker}\n",
+    "replay: {rows: {orders: 10, billing.invoices: 0, '*': 1000}}\n",
     "placeholders: {schema: app, n: 3}\nrequire_reason: true\nbaseline: ci/baseline.json\n",
 ]
 BAD = [
@@ -269,6 +273,7 @@ BAD = [
     "rules:\n  table-without-timestamps: {created_column: 1}\n",
     "overrides:\n  - ignore: [SL101]\n",
     "replay: {rows: -1}\n",
+    "replay: {rows: {orders: -1}}\n",
     "assume_in_transaction: 1\n",
     "severity: {SL101: fatal}\n",
 ]

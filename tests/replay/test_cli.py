@@ -91,3 +91,45 @@ def test_since_git_ref(tmp_path):
     assert first_traced(ms, since="HEAD~1", cwd=str(tmp_path)) == 0
     with pytest.raises(UsageError, match="--since"):
         first_traced(ms, since="no-such-ref", cwd=str(tmp_path))
+
+
+def _suppression_files(tmp_path, comment: str) -> str:
+    (tmp_path / "001.sql").write_text("CREATE TABLE items (id bigint PRIMARY KEY, price int);\n")
+    (tmp_path / "002.sql").write_text(comment + "ALTER TABLE items ALTER COLUMN price TYPE bigint;\n")
+    return str(tmp_path)
+
+
+def _rules(doc) -> list[str]:
+    return sorted(d["rule"] for d in doc["diagnostics"] if d["path"].endswith("002.sql"))
+
+
+def test_ignore_comments_apply_to_replay_findings(server, tmp_path, capsys):
+    args = ["--replay", "--dsn", server.conninfo(), "--format", "json", "--no-config",
+            "--select", "table-rewrite,alter-column-type-rewrites-table"]
+    (tmp_path / "plain").mkdir()
+    plain = _suppression_files(tmp_path / "plain", "")
+    main(["check", plain, *args])
+    assert _rules(json.loads(capsys.readouterr().out)) == ["alter-column-type-rewrites-table",
+                                                          "table-rewrite"]
+    # One comment names a static rule and a replay rule: both used, nothing left.
+    (tmp_path / "ignored").mkdir()
+    ignored = _suppression_files(tmp_path / "ignored", "-- schemalint: ignore[table-rewrite, "
+                                 "alter-column-type-rewrites-table] a small table\n")
+    assert main(["check", ignored, *args]) == 0
+    assert _rules(json.loads(capsys.readouterr().out)) == []
+    # Without --replay the replay rule's name is known and, not having run, not unused.
+    main(["check", ignored, *args[3:]])
+    assert _rules(json.loads(capsys.readouterr().out)) == []
+    # With --replay, an ignore of a replay rule that reported nothing is unused.
+    (tmp_path / "unused").mkdir()
+    unused = _suppression_files(tmp_path / "unused", "-- schemalint: ignore[long-blocking-lock]\n")
+    main(["check", unused, *args[:-1], "table-rewrite,long-blocking-lock"])
+    assert _rules(json.loads(capsys.readouterr().out)) == ["table-rewrite", "unused-ignore"]
+
+
+def test_replay_command_honours_ignore_comments(server, tmp_path, capsys):
+    path = _suppression_files(tmp_path, "-- schemalint: ignore[table-rewrite]\n")
+    main(["replay", path, "--dsn", server.conninfo(), "--format", "json", "--no-config"])
+    doc = json.loads(capsys.readouterr().out)
+    assert "table-rewrite" not in _rules(doc)
+    assert "blocking-lock-without-timeout" in _rules(doc)  # not named by the comment

@@ -7,7 +7,9 @@ import json
 import psycopg
 import pytest
 
+from schemalint.cli import main
 from schemalint.errors import UsageError
+from schemalint.replay.options import from_config
 from schemalint.replay.report import document, render_markdown, render_text
 from schemalint.replay.stats import parse_stats
 from tests.replay.conftest import statement
@@ -111,3 +113,25 @@ def test_dsn_backend_creates_and_drops_its_database_only(server, run):
     # The migration dropped `sentinel` in the scratch database, not in ours.
     assert admin.execute("SELECT to_regclass('sentinel') IS NOT NULL").fetchone()[0]
     admin.close()
+
+
+def test_rows_per_table_from_configuration(run):
+    opts = from_config({"rows": {"public.users": 20, "*": 7, "ghost": 1}})
+    assert (opts.rows, opts.rows_per_table) == (7, {"public.users": 20, "ghost": 1})
+    report = run(SCHEMA, "CREATE INDEX posts_author ON posts (author_id);", rows=opts.rows,
+                 rows_per_table=opts.rows_per_table)
+    assert report.seeded == {"users": 20, "posts": 7}
+    assert report.seed_problems == [
+        "ghost: rows configured for a table that does not exist before the traced migrations"]
+
+
+def test_rows_flag_replaces_the_configured_mapping(server, tmp_path, capsys, monkeypatch):
+    (tmp_path / "001.sql").write_text(SCHEMA)
+    (tmp_path / "002.sql").write_text("CREATE INDEX posts_author ON posts (author_id);\n")
+    (tmp_path / ".schemalint.yaml").write_text("replay:\n  rows: {users: 12, '*': 3}\n")
+    monkeypatch.chdir(tmp_path)
+    base = ["replay", ".", "--dsn", server.conninfo(), "--last", "1", "--format", "json"]
+    main(base)
+    assert json.loads(capsys.readouterr().out)["seeded"] == {"users": 12, "posts": 3}
+    main([*base, "--rows", "4"])
+    assert json.loads(capsys.readouterr().out)["seeded"] == {"users": 4, "posts": 4}

@@ -13,6 +13,7 @@ import time
 import psycopg
 import pytest
 
+from schemalint.replay import local
 from tests.replay.conftest import needs_postgres
 
 pytestmark = needs_postgres
@@ -105,3 +106,52 @@ def test_signal_during_dsn_replay_drops_the_database(server, tmp_path):
         if proc.poll() is None:
             proc.kill()
         admin.close()
+
+
+def test_sigkill_leaves_a_directory_the_next_run_removes(tmp_path):
+    base = tempfile.mkdtemp(prefix="schemalint-test-")
+    os.chmod(base, 0o711)
+    proc = _start(["--backend", "local"], dict(os.environ, TMPDIR=base), tmp_path)
+    try:
+        root = _wait_for(lambda: next((os.path.join(base, d) for d in os.listdir(base)
+                                       if d.startswith("schemalint-replay-")), None),
+                         "the replay directory")
+        _wait_for(lambda: _sleeping(f"host={root} port=5432 user=postgres dbname=postgres"),
+                  "the slow statement to run")
+        proc.kill()  # SIGKILL: no cleanup runs
+        proc.wait(30)
+        # The server dies with its parent (PR_SET_PDEATHSIG); the directory stays.
+        _wait_for(lambda: not _processes_mentioning(root), "the orphaned server to exit")
+        assert os.path.isdir(root)
+        assert local.remove_stale_roots(base) == [root]
+        assert not os.path.exists(root)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_only_dead_owners_directories_are_removed(tmp_path):
+    def make(name: str, owner: str | None = None, postmaster: int | None = None) -> str:
+        path = tmp_path / name
+        (path / "data").mkdir(parents=True)
+        if owner is not None:
+            (path / local.OWNER_FILE).write_text(owner)
+        if postmaster is not None:
+            (path / "data" / "postmaster.pid").write_text(f"{postmaster}\n")
+        return str(path)
+
+    dead_pid = subprocess.Popen(["true"])  # a pid that has exited
+    dead_pid.wait()
+    me = f"{os.getpid()} {local._start_time(os.getpid())}"
+    dead = make("schemalint-replay-dead0001", f"{dead_pid.pid} 1")
+    reused = make("schemalint-replay-reused01", f"{os.getpid()} 1")  # our pid, another start
+    alive = make("schemalint-replay-alive001", me)
+    serving = make("schemalint-replay-serving1", f"{dead_pid.pid} 1", postmaster=os.getpid())
+    anonymous = make("schemalint-replay-noowner1")
+    other_name = make("schemalint-replay-x", f"{dead_pid.pid} 1")
+    os.symlink(dead, tmp_path / "schemalint-replay-symlink1")
+    assert sorted(local.remove_stale_roots(str(tmp_path))) == sorted([dead, reused])
+    for kept in (alive, serving, anonymous, other_name):
+        assert os.path.isdir(kept)
+    assert os.path.islink(tmp_path / "schemalint-replay-symlink1")

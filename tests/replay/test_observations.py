@@ -147,3 +147,37 @@ def test_static_lock_table_agrees_or_mismatches_are_listed(run):
     # The lock table predicts the first two; a DO block's dynamic SQL is invisible to it.
     assert [(m.line, m.relation, m.predicted, m.observed) for m in report.mismatches] == [
         (3, "items", None, "ACCESS EXCLUSIVE")]
+
+
+def test_probe_skips_materialized_views(run):
+    # LOCK TABLE refuses materialized views: the probe must leave them alone, not fail.
+    report = run(SETUP + "CREATE MATERIALIZED VIEW cheap AS SELECT id FROM items;",
+                 "REFRESH MATERIALIZED VIEW cheap;", probe=True)
+    t = statement(report, "REFRESH")
+    assert t.status == "ok"
+    assert "ACCESS EXCLUSIVE" in locks_on(t, "cheap")
+    assert all(lk.observed is None for lk in t.locks if lk.relation.name == "cheap")
+
+
+def test_deallocate_all_in_a_migration_does_not_break_tracing(run):
+    # The tracer's catalog queries are prepared statements; DEALLOCATE ALL drops them.
+    report = run(SETUP, "DEALLOCATE ALL;\nALTER TABLE items ADD COLUMN note text;\n"
+                 "ALTER TABLE items ALTER COLUMN price TYPE bigint;\n", in_transaction=True)
+    assert [t.status for t in report.statements if t.traced] == ["ok", "ok", "ok"]
+    assert [c.describe() for c in statement(report, "note").changes] == [
+        "added column note on items: text"]
+    assert "items" in [r.name for r in statement(report, "bigint").rewrites]
+
+
+def test_failure_at_the_framework_commit_is_reported_not_raised(run):
+    # A deferred foreign key is only checked at COMMIT, after every statement succeeded.
+    report = run(
+        "CREATE TABLE p (id int PRIMARY KEY);\n"
+        "CREATE TABLE c (pid int REFERENCES p DEFERRABLE INITIALLY DEFERRED);\n",
+        "INSERT INTO c VALUES (1);\nSELECT 1;\n",
+        in_transaction=True,
+    )
+    last = report.statements[-1]
+    assert last.status == "failed" and last.line == 2
+    assert "COMMIT" in last.error and "foreign key" in last.error
+    assert any(d.rule == "migration-failed" for d in report.diagnostics)

@@ -1,7 +1,7 @@
 -- The first migration creates the tables: indexes on brand-new tables are fine.
 CREATE TABLE customers (
     id bigserial PRIMARY KEY,
-    email text NOT NULL,
+    email text,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now()
 );
