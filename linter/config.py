@@ -95,9 +95,12 @@ class LintConfig:
         chosen = _choose(rules, self.select, self.extend_select, self.ignore)
         for ov in self.overrides:
             base = _choose(rules, ov.select, (), ()) if ov.select else chosen
-            extra = [r for r in rules if r not in chosen and (r in base or _matches_any(r, ov.extend_select))]
+            chosen_ids, base_ids = _ids(chosen), _ids(base)
+            extra = [r for r in rules
+                     if id(r) not in chosen_ids and (id(r) in base_ids or _matches_any(r, ov.extend_select))]
             chosen += extra
-        return [r for r in rules if r in chosen]
+        chosen_ids = _ids(chosen)
+        return [r for r in rules if id(r) in chosen_ids]
 
     def relative(self, path: str) -> str:
         """`path` as the configuration's globs see it: relative to `root`, with `/`."""
@@ -124,7 +127,9 @@ class LintConfig:
                     continue
                 if ov.select:
                     enabled = _choose(rules, ov.select, (), ())
-                enabled = enabled + [r for r in rules if r not in enabled and _matches_any(r, ov.extend_select)]
+                enabled_ids = _ids(enabled)
+                enabled = enabled + [r for r in rules
+                                     if id(r) not in enabled_ids and _matches_any(r, ov.extend_select)]
                 enabled = [r for r in enabled if not _matches_any(r, ov.ignore)]
                 ignores.append(ov.ignore)
                 severity.update(ov.severity)
@@ -183,8 +188,16 @@ def _choose(rules: list, select, extend_select, ignore) -> list:
         chosen = [r for r in rules if _matches_any(r, select)]
     else:
         chosen = [r for r in rules if r.default_enabled]
-    chosen += [r for r in rules if r not in chosen and _matches_any(r, extend_select)]
-    return [r for r in chosen if not _matches_any(r, ignore)]
+    if extend_select:
+        chosen_ids = _ids(chosen)
+        chosen += [r for r in rules if id(r) not in chosen_ids and _matches_any(r, extend_select)]
+    return [r for r in chosen if not _matches_any(r, ignore)] if ignore else chosen
+
+
+def _ids(rules: list) -> set[int]:
+    # Rules are compared by identity: `r in list_of_rules` would call the dataclass
+    # __eq__ (every field) against each element, quadratic in the number of rules.
+    return {id(r) for r in rules}
 
 
 def glob_match(path: str, pattern: str) -> bool:

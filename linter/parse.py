@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pglast import parser as _pg
 
 from .diagnostics import Diagnostic, Severity
+from .lazyre import lazy
 from .source import Migration
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -202,7 +203,7 @@ def _rstrip_end(text: str, start: int, end: int) -> int:
     return end
 
 
-_SPLIT_TOKEN = re.compile(
+_SPLIT_TOKEN = lazy(
     rf"""
       (?P<dollar>\$(?:{_IDENT_START}{_TAG_CONT}*)?\$)
     | '(?:[^']|'')*'?
@@ -224,8 +225,9 @@ def split_statements(text: str) -> list[tuple[int, int]]:
     pieces: list[tuple[int, int]] = []
     start = pos = 0
     n = len(text)
+    match = _SPLIT_TOKEN().match
     while pos < n:
-        m = _SPLIT_TOKEN.match(text, pos)
+        m = match(text, pos)
         tok_end = m.end()
         if m.group("dollar"):
             close = text.find(m.group("dollar"), tok_end)

@@ -28,6 +28,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from .lazyre import lazy
+
 # Cheap tests that decide whether a pass runs at all (substring tests and a regex with a
 # literal first character: both scan at C speed, where an alternation would not).
 _TEXT_MARKS = ("${", "{{", "{%", "{#")
@@ -45,7 +47,7 @@ def _psql_hint(text: str) -> bool:
     return any(m.start() == 0 or text[m.start() - 1] != ":" for m in _COLON_VAR.finditer(text))
 
 
-_TEXT_TEMPLATE = re.compile(
+_TEXT_TEMPLATE = lazy(
     r"""(?<!\$)\$\{(?P<flyway>[^{}\n]*)\}
       | \{\{-?(?P<expr>[^{}]*?)-?\}\}
       | \{%(?P<tag>.*?)%\}
@@ -55,12 +57,12 @@ _TEXT_TEMPLATE = re.compile(
 )
 _GO_CONTROL = frozenset(("if", "else", "end", "range", "with", "define", "template", "block", "break",
                          "continue"))
-_NAME = re.compile(r"[A-Za-z_][\w.:]*")
-_NOT_IDENT = re.compile(r"\W+")
+_NAME = lazy(r"[A-Za-z_][\w.:]*")
+_NOT_IDENT = lazy(r"\W+")
 # Keywords after which the grammar wants a string literal, not an identifier.
-_LITERAL_AFTER = re.compile(r"(?:\bIS|\bPASSWORD|\bENCODING|\bLOCATION)\s*$", re.I)
+_LITERAL_AFTER = lazy(r"(?:\bIS|\bPASSWORD|\bENCODING|\bLOCATION)\s*$", re.I)
 
-_PSQL_TOKEN = re.compile(
+_PSQL_TOKEN = lazy(
     r"""
       (?P<dollar>(?<![\w$])\$(?:[A-Za-z_\x80-\uffff][\w\x80-\uffff]*)?\$)
     | (?<![\w$])[eE]'(?:[^'\\]|\\.|'')*'?
@@ -79,10 +81,10 @@ _PSQL_TOKEN = re.compile(
     """,
     re.S | re.X,
 )
-_META_NAME = re.compile(r"\\([A-Za-z]+|.)?")
+_META_NAME = lazy(r"\\([A-Za-z]+|.)?")
 _TERMINATORS = frozenset(("g", "gx", "gset", "gexec", "gdesc", "crosstabview", "watch"))
 _INCLUDES = {"i": False, "include": False, "ir": True, "include_relative": True}
-_STDIN = re.compile(r"\bfrom\s+(?:stdin|pstdin)\b", re.I)
+_STDIN = lazy(r"\bfrom\s+(?:stdin|pstdin)\b", re.I)
 
 
 def blank(text: str) -> str:
@@ -93,7 +95,7 @@ def blank(text: str) -> str:
 
 
 def identifier_for(name: str) -> str:
-    ident = _NOT_IDENT.sub("_", name.strip()).strip("_") or "placeholder"
+    ident = _NOT_IDENT().sub("_", name.strip()).strip("_") or "placeholder"
     return "_" + ident if ident[0].isdigit() else ident
 
 
@@ -171,7 +173,7 @@ def _compose(outer: Callable[[int], int] | None, inner: Callable[[int], int] | N
 
 def _unknown(name: str, text: str, start: int) -> str:
     ident = identifier_for(name)
-    if _LITERAL_AFTER.search(text[max(0, start - 20) : start]):
+    if _LITERAL_AFTER().search(text[max(0, start - 20) : start]):
         return "'" + ident + "'"
     return ident
 
@@ -183,7 +185,7 @@ def _pad(value: str, length: int) -> str:
 
 def _render_text_templates(text: str, values: Mapping[str, str]) -> _Edits:
     edits = _Edits(text)
-    for m in _TEXT_TEMPLATE.finditer(text):
+    for m in _TEXT_TEMPLATE().finditer(text):
         start, end = m.span()
         flyway = m.group("flyway")
         expr = m.group("expr")
@@ -201,7 +203,7 @@ def _render_text_templates(text: str, values: Mapping[str, str]) -> _Edits:
             if not body or body.startswith("/*") or head in _GO_CONTROL or head.startswith(("$", "-")) and "=" in body:
                 edits.add(start, end, blank(m.group()))
                 continue
-            name_match = _NAME.search(body.lstrip(".$"))
+            name_match = _NAME().search(body.lstrip(".$"))
             name = name_match.group() if name_match else body
             value = values.get(name)
             if value is None:
@@ -243,7 +245,7 @@ def _render_psql(text: str, values: Mapping[str, str], includes: list[Include]) 
     depth = 0  # square brackets: `arr[a:b]` is a slice, not a variable
     first_word: str | None = None  # of the current statement
     copy_from_stdin = False
-    match = _PSQL_TOKEN.match
+    match = _PSQL_TOKEN().match
     while pos < n:
         m = match(text, pos)
         end = m.end()
@@ -252,7 +254,7 @@ def _render_psql(text: str, values: Mapping[str, str], includes: list[Include]) 
             word = m.group().lower()
             if first_word is None:
                 first_word = word
-            elif first_word == "copy" and word == "stdin" and _STDIN.search(text, max(0, pos - 12), end):
+            elif first_word == "copy" and word == "stdin" and _STDIN().search(text, max(0, pos - 12), end):
                 copy_from_stdin = True
         elif kind == "dollar":
             close = text.find(m.group(), end)
@@ -290,7 +292,7 @@ def _render_psql(text: str, values: Mapping[str, str], includes: list[Include]) 
         elif kind == "meta":
             nl = text.find("\n", pos)
             line_end = n if nl == -1 else nl
-            name_m = _META_NAME.match(text, pos)
+            name_m = _META_NAME().match(text, pos)
             command = (name_m.group(1) or "") if name_m else ""
             args = text[name_m.end() if name_m else pos + 1 : line_end]
             if command in _TERMINATORS:
@@ -309,7 +311,7 @@ def _render_psql(text: str, values: Mapping[str, str], includes: list[Include]) 
             elif command in _INCLUDES and args.strip():
                 includes.append(Include(pos, args.strip().strip("'"), _INCLUDES[command]))
             end = line_end
-            if command == "copy" and _STDIN.search(args):
+            if command == "copy" and _STDIN().search(args):
                 end = _skip_copy_data(text, line_end, edits)
         pos = end
     return edits
