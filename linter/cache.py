@@ -45,7 +45,7 @@ from .rule import StatementRef
 
 CACHE_DIR_NAME = ".schemalint_cache"
 # Bump when the layout of entries changes.
-FORMAT = 1
+FORMAT = 2
 # Whole-run entries kept (newest first): one per distinct set of inputs and settings.
 MAX_RUN_ENTRIES = 16
 # Parse results kept: those of the last run, then recently used ones up to this size.
@@ -360,7 +360,7 @@ def _encode_value(value, Severity, Fix, StatementRef):
     raise _Unstorable(type(value).__name__)
 
 
-def _decode_value(value):
+def _decode_value(value, severities=None):
     if type(value) is not tuple:
         return value
 
@@ -368,44 +368,53 @@ def _decode_value(value):
     if kind == "extra-statement":
         return {"statement": StatementRef(value[1], value[2])}
     if kind == "severity":
-        return Severity(value[1])
+        return severities[value[1]] if severities else Severity(value[1])
     if kind == "fix":
         return Fix(value[1], tuple(Edit(s, e, t) for s, e, t in value[3]), value[2])
     if kind == "statement":
         return StatementRef(value[1], value[2])
     if kind == "dict":
-        return {k: _decode_value(v) for k, v in value[1]}
-    items = [_decode_value(v) for v in value[1]]
+        return {k: _decode_value(v, severities) for k, v in value[1]}
+    items = [_decode_value(v, severities) for v in value[1]]
     return items if kind == "list" else tuple(items)
 
 
 def encode_diagnostics(diagnostics) -> tuple | None:
-    """Findings as marshal-able data, or None when one cannot be stored faithfully."""
+    """Findings as marshal-able data, or None when one cannot be stored faithfully:
+    (field names, one tuple of values per finding, the indexes of the fields that hold an
+    encoded (tuple) value in some finding, so that decoding looks only at those)."""
     from .diagnostics import Diagnostic
 
     names = tuple(f.name for f in dataclasses.fields(Diagnostic))
     rows = []
+    encoded_at: set[int] = set()
     try:
         for d in diagnostics:
             if type(d) is not Diagnostic:
                 return None
-            rows.append(tuple(_encode_value(getattr(d, n), Severity, Fix, StatementRef)
-                              for n in names))
+            row = tuple(_encode_value(getattr(d, n), Severity, Fix, StatementRef) for n in names)
+            rows.append(row)
+            encoded_at.update(i for i, v in enumerate(row) if type(v) is tuple)
     except _Unstorable:
         return None
-    return names, rows
+    return names, rows, tuple(sorted(encoded_at))
 
 
 def decode_diagnostics(data) -> list | None:
     from .diagnostics import Diagnostic
 
-    names, rows = data
+    names, rows, encoded_at = data
     if tuple(names) != tuple(f.name for f in dataclasses.fields(Diagnostic)):
         return None
+    severities = {int(s): s for s in Severity}
     out = []
     append = out.append
     for row in rows:
-        values = [v if type(v) is not tuple else _decode_value(v) for v in row]
+        values = list(row)
+        for i in encoded_at:
+            v = values[i]
+            if type(v) is tuple:
+                values[i] = _decode_value(v, severities)
         append(Diagnostic(*values))
     return out
 

@@ -45,3 +45,23 @@ def test_json_report_is_json_dumps_of_the_document():
     for result in (LintResult(diagnostics=diags, statements=5), LintResult(diagnostics=[])):
         expected = json.dumps(json_report.document(result), indent=2, ensure_ascii=False) + "\n"
         assert json_report.render(result) == expected
+
+
+def test_json_report_fast_item_path_matches_the_general_one():
+    from schemalint.diagnostics import Diagnostic, Edit, Fix
+    from schemalint.jsonfast import dumps_indent2 as general
+    from schemalint.report import json_report
+
+    plain = Diagnostic("SL101", "create-index-non-concurrently", Severity.WARNING, "a/é \"q\".sql",
+                       3, 1, 4, 20, "`t` — bloqué\n\u2028\x00", "help\\ \t")
+    fixed = Diagnostic("SL101", "x", Severity.ERROR, "p", 1, 1, 1, 2, "m",
+                       fix=Fix("d", (Edit(0, 1, "CONCURRENTLY "),), safe=False))
+    no_edits = Diagnostic("SL101", "x", Severity.ERROR, "p", 1, 1, 1, 2, "m", fix=Fix("d", (), safe=True))
+    two = Diagnostic("SL101", "x", Severity.ERROR, "p", 1, 1, 1, 2, "m",
+                     fix=Fix("d\"", (Edit(0, 1, "a\n"), Edit(5, 5, "")), safe=True))
+    odd = Diagnostic("SL101", "x", Severity.INFO, "p", True, 1, 1, 2, "m")  # a bool is not an int
+    odd_fix = Diagnostic("SL101", "x", Severity.INFO, "p", 1, 1, 1, 2, "m", fix=Fix("d", (Edit(0, 1, 2),)))
+    for d in (plain, fixed, no_edits, two, odd, odd_fix):
+        expected = general(json_report.item(d), nl="\n    ")
+        assert json_report._item_text(d, {}) == expected
+        assert json.loads(expected) == json_report.item(d)
