@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Iterable, Sequence
 
 from .config import LintConfig
@@ -43,6 +42,8 @@ class RuleSet:
 
 
 def _internal_error(rule_name: str, migration: Migration, start: int, end: int, exc: BaseException) -> Diagnostic:
+    import traceback  # only when a rule failed: not worth its import at every start-up
+
     where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     origin = f" ({where.filename.rsplit('/', 1)[-1]}:{where.lineno})" if where else ""
     return make_diagnostic(

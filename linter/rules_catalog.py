@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from functools import lru_cache
 
 from .config import selector_matches
@@ -41,6 +40,8 @@ def known_selector(token: str) -> bool:
 
 def suggestion(token: str) -> str:
     words = [r.name for r in catalog()] + [r.code for r in catalog()]
+    import difflib  # only to suggest a rule name after a typo
+
     close = difflib.get_close_matches(token, words, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
