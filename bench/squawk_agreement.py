@@ -180,6 +180,27 @@ VERDICTS: dict[tuple[str, str, str], tuple[str, str]] = {
         "schemalint", "an enum swap: the new type, created earlier in the same file, is "
         "renamed into the old name, so the name keeps working."),
     ("*", "squawk", "table created earlier in the same file"): SAME_FILE,
+    ("adding-foreign-key-constraint", "squawk", "foreign key only on columns added without a DEFAULT"): (
+        "schemalint", "every row of a column added without a DEFAULT is NULL, and NULLs satisfy a "
+        "foreign key, so PostgreSQL marks the constraint valid without scanning the table "
+        "(transformAlterTableStmt; measured: 4 ms on a 3M-row table, against 690-800 ms once "
+        "the column has a DEFAULT). There is nothing for NOT VALID to save."),
+    ("constraint-missing-not-valid", "squawk", "down migration"): (
+        "squawk", "a limit of schemalint: a down migration is checked against the schema its up "
+        "migration left, but not against the down file's own earlier changes. Here the column "
+        "was added nullable and renamed earlier in the same down file, so the NOT NULL "
+        "constraint does scan the table; schemalint still sees the old, NOT NULL column."),
+    ("constraint-missing-not-valid", "squawk", "column already NOT NULL"): (
+        "squawk", "the same limit in a down migration: earlier statements of the down file "
+        "changed these columns, which schemalint does not fold for the statements that follow."),
+    ("adding-not-nullable-field", "squawk", "column already NOT NULL"): (
+        "schemalint", "the column is already NOT NULL (a primary key, or an earlier NOT NULL in "
+        "the history): PostgreSQL returns at once without scanning the table."),
+    ("require-concurrent-index-creation", "squawk",
+     "CREATE INDEX ON ONLY (a partitioned table's parent index)"): (
+        "schemalint", "`CREATE INDEX ... ON ONLY` a partitioned table builds nothing: it creates "
+        "the invalid parent index that the partitions' concurrently built indexes are attached "
+        "to, the recipe for indexing a partitioned table without blocking writes."),
     ("adding-field-with-default", "schemalint", "serial column"): (
         "schemalint", "a serial column's default is nextval(), which is volatile: adding it "
         "to an existing table fills every row and rewrites the table under ACCESS EXCLUSIVE "
@@ -610,7 +631,65 @@ def _statement_facts(kind: str, node: dict) -> set[str]:
     if kind in _NO_TABLE_LOCK_KINDS or (
             kind == "DropStmt" and node.get("removeType") in _NO_TABLE_LOCK_DROPS):
         facts.add("no lock that blocks reads or writes of an existing table")
+    if kind == "AlterTableStmt" and _fk_only_on_new_columns_without_default(actions):
+        facts.add("foreign key only on columns added without a DEFAULT")
+    if kind == "IndexStmt" and "inh" not in node.get("relation", {}):  # ON ONLY: inh false (omitted)
+        facts.add("CREATE INDEX ON ONLY (a partitioned table's parent index)")
     return facts
+
+
+def _fk_only_on_new_columns_without_default(actions: list[dict]) -> bool:
+    """Every foreign key of the statement sits on a column it adds with no DEFAULT clause."""
+    found = False
+    for a in actions:
+        definition = a.get("def") or {}
+        if a.get("subtype") == "AT_AddConstraint" and \
+                definition.get("Constraint", {}).get("contype") == "CONSTR_FOREIGN":
+            return False
+        col = definition.get("ColumnDef")
+        if a.get("subtype") != "AT_AddColumn" or not col:
+            continue
+        contypes = {c.get("Constraint", {}).get("contype") for c in col.get("constraints") or ()}
+        if "CONSTR_FOREIGN" in contypes:
+            if "CONSTR_DEFAULT" in contypes or col.get("raw_default"):
+                return False
+            found = True
+    return found
+
+
+def _set_not_null_columns(kind: str, node: dict) -> set[tuple[str, str]]:
+    if kind != "AlterTableStmt":
+        return set()
+    table = _relname(node)
+    return {(table, a.get("name")) for a in _alter_actions(node) if a.get("subtype") == "AT_SetNotNull"}
+
+
+def _track_not_null(kind: str, node: dict, not_null: set) -> None:
+    """NOT NULL columns: from CREATE TABLE / ADD COLUMN (NOT NULL or PRIMARY KEY), SET NOT
+    NULL, table-level PRIMARY KEY; DROP NOT NULL removes."""
+    table = _relname(node)
+    if not table:
+        return
+    coldefs = []
+    if kind == "CreateStmt":
+        coldefs = [e["ColumnDef"] for e in node.get("tableElts") or () if "ColumnDef" in e]
+        for e in node.get("tableElts") or ():
+            con = e.get("Constraint", {})
+            if con.get("contype") == "CONSTR_PRIMARY":
+                not_null.update((table, k.get("String", {}).get("sval")) for k in con.get("keys") or ())
+    elif kind == "AlterTableStmt":
+        for a in _alter_actions(node):
+            sub = a.get("subtype")
+            if sub == "AT_AddColumn" and "ColumnDef" in (a.get("def") or {}):
+                coldefs.append(a["def"]["ColumnDef"])
+            elif sub == "AT_SetNotNull":
+                not_null.add((table, a.get("name")))
+            elif sub == "AT_DropNotNull":
+                not_null.discard((table, a.get("name")))
+    for col in coldefs:
+        contypes = {c.get("Constraint", {}).get("contype") for c in col.get("constraints") or ()}
+        if contypes & {"CONSTR_NOTNULL", "CONSTR_PRIMARY"}:
+            not_null.add((table, col.get("colname")))
 
 
 def index_project(project: Path) -> tuple[dict[str, FileIndex], list[str]]:
@@ -621,6 +700,7 @@ def index_project(project: Path) -> tuple[dict[str, FileIndex], list[str]]:
     files: dict[str, FileIndex] = {}
     paths = []
     created_before: set[str] = set()  # tables, views created by earlier up migrations
+    not_null: set[tuple[str, str]] = set()  # (table, column) NOT NULL after earlier statements
     index_table: dict[str, str] = {}  # index name -> table, over the project
     for migration in found.migrations:
         path = os.path.abspath(migration.path)
@@ -642,6 +722,11 @@ def index_project(project: Path) -> tuple[dict[str, FileIndex], list[str]]:
                 index_table[i] for i in _dropped_indexes(node) if i in index_table
             ] + _dropped_relations(node)
             facts = _statement_facts(st.kind, node)
+            set_not_null = _set_not_null_columns(st.kind, node)
+            if set_not_null and set_not_null <= not_null:
+                facts.add("column already NOT NULL")
+            if migration.direction != "down":
+                _track_not_null(st.kind, node, not_null)
             if only_one:
                 facts.add("only statement in the file")
             utc = utc or _sets_utc(st.kind, node)
@@ -819,7 +904,12 @@ RULE_FACTS_FIRST = {
     "ban-drop-constraint": SAME_FILE_BREAKING + (
         "a constraint is added to the same table in the same file",),
     "constraint-missing-not-valid": ("UNIQUE or PRIMARY KEY constraint",
-                                     "file opts out of the framework's transaction"),
+                                     "file opts out of the framework's transaction",
+                                     "foreign key only on columns added without a DEFAULT",
+                                     "column already NOT NULL"),
+    "adding-foreign-key-constraint": ("foreign key only on columns added without a DEFAULT",),
+    "adding-not-nullable-field": ("column already NOT NULL",),
+    "require-concurrent-index-creation": ("CREATE INDEX ON ONLY (a partitioned table's parent index)",),
     "identifier-too-long": ("DROP statement",),
     "prefer-robust-stmts": ("file opts out of the framework's transaction",
                             "ALTER TABLE whose actions succeed again when re-run"),

@@ -13,13 +13,19 @@ from schemalint.rules import RULES
 from schemalint.source import Migration
 
 FIXABLE = [r for r in RULES if r.fix]
-CASES = [(r, i, sql) for r in FIXABLE for i, sql in enumerate(r.bad)]
 
 
 def _lint(rule, text):
     major = rule.min_pg or 15
     config = LintConfig(pg_version=(major, 0), select=(rule.name,))
     return lint([Migration(path="example.sql", text=text)], config, RULES)
+
+
+# Every bad example for which the rule offers a fix (a rule may leave some unfixed, e.g. an
+# idempotency guard cannot be added to ADD CONSTRAINT; the test below checks each fixable
+# rule fixes at least one).
+CASES = [(r, i, sql) for r in FIXABLE for i, sql in enumerate(r.bad)
+         if any(d.fix for d in _lint(r, sql) if d.rule == r.name)]
 
 
 def _fix_until_stable(rule, text, rounds=5):
@@ -39,8 +45,7 @@ def _fix_until_stable(rule, text, rounds=5):
 @pytest.mark.parametrize("rule,i,sql", CASES, ids=lambda v: v.name if hasattr(v, "name") else None)
 def test_fix_removes_the_finding(rule, i, sql):
     fixed, applied = _fix_until_stable(rule, sql)
-    if not applied:
-        pytest.skip(f"{rule.name} offers no fix for bad example {i}")
+    assert applied
     assert not parse_migration(Migration(path="example.sql", text=fixed)).errors, fixed
     assert not [d for d in _lint(rule, fixed) if d.rule == rule.name], fixed
 

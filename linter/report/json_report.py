@@ -1,6 +1,6 @@
 """`--format json`: a versioned document. Lines and columns are 1-based; columns count characters.
 
-Schema version 1:
+Schema version 1 (the JSON Schema is `linter/report.schema.json`, shipped in the package):
 {"version": 1,
  "diagnostics": [{"code", "rule", "severity", "path", "line", "column",
                   "end_line", "end_column", "message", "help", "url"}],
