@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .model import Site
 from .names import qualified_key, strings
@@ -148,8 +149,35 @@ def swapped_in(session, key: tuple, index: int) -> bool:
 def clause_span(stmt, prefix: str, name: str, suffix: str = "") -> tuple[int, int]:
     """Span of identifier `name` right after the regex `prefix` (e.g. `DROP\\s+(?:COLUMN\\s+)?`)
     and before the regex `suffix` in the statement text; the statement if not found."""
+    text = stmt.text
+    if text.isascii() and "\x00" not in name:
+        # One compiled pattern per (prefix, suffix): the name is passed in the subject and
+        # matched by backreference. A pattern per name cost 0.3 ms to compile, for nearly
+        # every finding. Same result as below for ASCII text, where case-insensitive
+        # backreferences and literals agree (they differ only on folds such as U+017F).
+        quoted = '"' + name.replace('"', '""') + '"'
+        m = _clause_regex(prefix, suffix).match(f"{quoted}\x00{name}\x00{text}")
+        if m is None:
+            return stmt.start, stmt.end
+        shift = len(quoted) + len(name) + 2
+        return stmt.start + m.start("id") - shift, stmt.start + m.end("id") - shift
+    return _clause_span_search(stmt, prefix, name, suffix)
+
+
+def _clause_span_search(stmt, prefix: str, name: str, suffix: str) -> tuple[int, int]:
     quoted = re.escape('"' + name.replace('"', '""') + '"')
     m = re.search(rf"{prefix}(?:IF\s+EXISTS\s+)?({quoted}|{re.escape(name)}(?![\w$])){suffix}", stmt.text, re.I)
     if m is None:
         return stmt.start, stmt.end
     return stmt.start + m.start(1), stmt.start + m.end(1)
+
+
+@lru_cache(maxsize=64)
+def _clause_regex(prefix: str, suffix: str) -> re.Pattern[str]:
+    # Subject: `"quoted"\0name\0statement`; the lazy `.*?` tries each start position in
+    # turn, as `re.search` does.
+    return re.compile(
+        r"\A(?P<q>[^\x00]*)\x00(?P<n>[^\x00]*)\x00(?s:.*?)"
+        rf"(?:{prefix})(?:IF\s+EXISTS\s+)?(?P<id>(?P=q)|(?P=n)(?![\w$]))(?:{suffix})",
+        re.I,
+    )
