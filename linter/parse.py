@@ -135,11 +135,7 @@ class Statement:
     def span_matching(self, location: int, pattern: re.Pattern) -> tuple[int, int]:
         """Character span of `pattern` matched at a node's byte `location` (falls back to
         the token there when it does not match)."""
-        char = self._offsets.char_of_byte(location)
-        m = pattern.match(self._offsets.text, char)
-        if m is None or m.end() == char:
-            return self.span_at(location)
-        return self._offsets.original(char), self._offsets.original(m.end())
+        return _span_matching(self._offsets, location, pattern, (self.start, self.end))
 
     def memo(self, key: str, compute):
         """`compute(self)`, once per statement: facts several rules need (the identifiers
@@ -155,6 +151,31 @@ class Statement:
 
     def offset_of(self, location: int) -> int:
         return self._offsets.byte_to_original(location)
+
+
+def _token_span(offsets: OffsetMap, location: int) -> tuple[int, int]:
+    char = offsets.char_of_byte(location)
+    m = _TOKEN.match(offsets.text, char)
+    end = m.end() if m else char + 1
+    return offsets.original(char), offsets.original(end)
+
+
+def _span_matching(offsets: OffsetMap, location: int, pattern: re.Pattern,
+                   statement: tuple[int, int]) -> tuple[int, int]:
+    char = offsets.char_of_byte(location)
+    m = pattern.match(offsets.text, char)
+    if m is None or m.end() == char:
+        return statement if location < 0 else _token_span(offsets, location)
+    return offsets.original(char), offsets.original(m.end())
+
+
+def type_span(offsets: OffsetMap, location: int, statement: tuple[int, int]) -> tuple[int, int]:
+    """The span of the type text that starts at byte `location` (`Statement.span_matching`
+    with the model's TYPE_TEXT), for a model's TypeSite located on demand; `statement`: the
+    statement's span, the fallback without a location."""
+    from .model import TYPE_TEXT
+
+    return _span_matching(offsets, location, TYPE_TEXT, statement)
 
 
 def fingerprint(sql: str) -> str:
