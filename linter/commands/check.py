@@ -12,14 +12,12 @@ import sys
 
 from ..cli import EXIT_FINDINGS, EXIT_OK
 from ..errors import UsageError
+from .common import add_input_arguments, add_outcome_arguments
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="migration files, directories (searched recursively for *.sql), "
-                        "glob patterns, or - for standard input")
-    p.add_argument("--stdin-filename", metavar="NAME", default=None,
-                   help="the path to report for input read from standard input")
+    add_input_arguments(p)
+    add_outcome_arguments(p)
     p.add_argument("--layout", metavar="LAYOUT", default=None,
                    help="migration framework layout: auto (default: detected), plain, flyway, "
                         "golang-migrate, goose, dbmate, diesel, prisma, sqitch, dump, alembic, django")
@@ -29,12 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", "-o", action="append", default=[], metavar="FORMAT:PATH",
                    help="also write the report in FORMAT to the file PATH (repeatable), "
                         "e.g. --output sarif:schemalint.sarif")
-    p.add_argument("--fail-on", choices=("error", "warning", "info", "never"), default=None,
-                   help="lowest severity that makes the exit code 1 (default: error)")
     p.add_argument("--pg-version", metavar="MAJOR[.MINOR]", default=None,
                    help="the PostgreSQL version the migrations run on (default: 15)")
-    p.add_argument("--assume-in-transaction", action="store_true", default=None,
-                   help="each migration file runs inside a transaction (as most frameworks do)")
     p.add_argument("--select", metavar="RULES", default=None,
                    help="comma-separated rule codes, names, code prefixes or categories to enable "
                         "instead of the defaults; ALL enables every rule, opt-in ones included")

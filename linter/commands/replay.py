@@ -8,6 +8,7 @@ import sys
 
 from ..cli import EXIT_FINDINGS, EXIT_OK
 from ..errors import UsageError
+from .common import add_input_arguments, add_outcome_arguments
 
 
 def _positive_int(text: str) -> int:
@@ -60,19 +61,12 @@ def add_replay_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="migration files, directories (searched recursively for *.sql), "
-                        "glob patterns, or - for standard input")
-    p.add_argument("--stdin-filename", metavar="NAME", default=None,
-                   help="the path to report for input read from standard input")
+    add_input_arguments(p)
+    add_outcome_arguments(p)
     p.add_argument("--format", "-f", default="text", choices=("text", "markdown", "json"),
                    help="report format (default text)")
-    p.add_argument("--fail-on", choices=("error", "warning", "info", "never"), default=None,
-                   help="lowest severity of a finding that makes the exit code 1 (default: error)")
     p.add_argument("--pg-version", metavar="MAJOR", default=None,
                    help="the PostgreSQL major version to replay on (default: what is found)")
-    p.add_argument("--assume-in-transaction", action="store_true", default=None,
-                   help="each migration file runs inside a transaction (as most frameworks do)")
     sel = p.add_mutually_exclusive_group()
     sel.add_argument("--since", metavar="GIT_REF", default=None,
                      help="trace from the first migration added or changed since GIT_REF")
