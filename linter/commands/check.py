@@ -223,18 +223,20 @@ def run(args) -> int:
         replayed, replay_rules = check_diagnostics(migrations, config, args), REPLAY_RULES
     # engine.lint, with parse results and unchanged runs taken from the cache (cache.py).
     cache_dir = resolve_dir(args.no_cache, args.cache_dir, root=getattr(config, "root", None))
-    diagnostics = lint_migrations(migrations, config, stats, cache_dir, extra=replayed,
-                                  extra_rules=replay_rules)
-    diagnostics += unreadable_diagnostics(unreadable)
-    diagnostics = gate(diagnostics, migrations, config, args)
+
+    def lint_and_gate(migrations, unreadable, extra=(), extra_rules=()):
+        found = lint_migrations(migrations, config, stats, cache_dir, extra=extra,
+                                extra_rules=extra_rules)
+        return gate(found + unreadable_diagnostics(unreadable), migrations, config, args)
+
+    diagnostics = lint_and_gate(migrations, unreadable, replayed, replay_rules)
     if args.fix or args.diff:
         code = apply_fixes(diagnostics, migrations, args)
         if code is not None:
             return code
+        # Lint the fixed files again so the report shows what is left, where it now is.
         migrations, unreadable = collect(args, config)
-        diagnostics = lint_migrations(migrations, config, stats, cache_dir)
-        diagnostics += unreadable_diagnostics(unreadable)
-        diagnostics = gate(diagnostics, migrations, config, args)
+        diagnostics = lint_and_gate(migrations, unreadable)
 
     result = LintResult(
         diagnostics=diagnostics,
