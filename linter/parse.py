@@ -20,7 +20,7 @@ from pglast import parser as _pg
 
 from .diagnostics import Diagnostic, Severity
 from .lazyre import lazy
-from .source import Migration
+from .source import Migration, block_comment_end
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # Identifier characters as PostgreSQL's scanner sees them: ASCII letters, `_` and every
@@ -205,14 +205,7 @@ def _skip_space_and_comments(text: str, pos: int, end: int) -> int:
             nl = text.find("\n", pos)
             pos = end if nl == -1 else nl + 1
         elif text.startswith("/*", pos):
-            depth, pos = 1, pos + 2
-            while pos < end and depth:
-                if text.startswith("/*", pos):
-                    depth, pos = depth + 1, pos + 2
-                elif text.startswith("*/", pos):
-                    depth, pos = depth - 1, pos + 2
-                else:
-                    pos += 1
+            pos = block_comment_end(text, pos, end)
         else:
             break
     return min(pos, end)
@@ -254,15 +247,7 @@ def split_statements(text: str) -> list[tuple[int, int]]:
             close = text.find(m.group("dollar"), tok_end)
             tok_end = n if close == -1 else close + len(m.group("dollar"))
         elif text.startswith("/*", pos):
-            depth, p = 1, pos + 2
-            while p < n and depth:
-                if text.startswith("/*", p):
-                    depth, p = depth + 1, p + 2
-                elif text.startswith("*/", p):
-                    depth, p = depth - 1, p + 2
-                else:
-                    p += 1
-            tok_end = p
+            tok_end = block_comment_end(text, pos, n)
         elif m.group("semi"):
             pieces.append((start, pos))
             start = tok_end

@@ -104,3 +104,18 @@ class Migration:
     @property
     def folds_into_model(self) -> bool:
         return self.direction != "down"
+
+
+def block_comment_end(text: str, start: int, limit: int | None = None) -> int:
+    """The offset just past the `/* ... */` comment opening at `start`. SQL block comments
+    nest (`/* a /* b */ c */` is one comment); an unterminated one runs to `limit`."""
+    limit = len(text) if limit is None else limit
+    depth, pos = 1, start + 2
+    while pos < limit and depth:
+        if text.startswith("/*", pos):
+            depth, pos = depth + 1, pos + 2
+        elif text.startswith("*/", pos):
+            depth, pos = depth - 1, pos + 2
+        else:
+            pos += 1
+    return pos

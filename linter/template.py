@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from .lazyre import lazy
+from .source import block_comment_end
 
 # Cheap tests that decide whether a pass runs at all (substring tests and a regex with a
 # literal first character: both scan at C speed, where an alternation would not).
@@ -260,14 +261,7 @@ def _render_psql(text: str, values: Mapping[str, str], includes: list[Include]) 
             close = text.find(m.group(), end)
             end = n if close == -1 else close + len(m.group())
         elif kind == "block":
-            level, end = 1, pos + 2
-            while end < n and level:
-                if text.startswith("/*", end):
-                    level, end = level + 1, end + 2
-                elif text.startswith("*/", end):
-                    level, end = level - 1, end + 2
-                else:
-                    end += 1
+            end = block_comment_end(text, pos, n)
         elif kind == "semi":
             first_word = None
             if copy_from_stdin:
