@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .facts import alter_commands, is_table_alter
 from .model import Site
 from .names import qualified_key, strings
 
@@ -137,6 +138,23 @@ def breaking_drops(statements, ctx, remove_types: tuple[str, ...], recreate_ok: 
             if recreate_ok and replaced_after(session, obj.key, stmt.index):
                 continue
             yield stmt, obj
+
+
+def existing_table_actions(statements, ctx, subtype: str) -> Iterator[tuple]:
+    """(position in `statements`, statement, table key, subcommand) for each ALTER TABLE
+    subcommand of `subtype` on a table that predates this file, in an up migration: a
+    breaking change to something created earlier in the same file breaks no reader."""
+    session = ctx.session
+    for i, stmt in enumerate(statements):
+        node = stmt.node
+        if stmt.kind != "AlterTableStmt" or not is_table_alter(node) or is_down(stmt):
+            continue
+        key = ctx.key(node["relation"])
+        if new_before(session, key, stmt.index):
+            continue
+        for cmd in alter_commands(node):
+            if cmd.get("subtype") == subtype:
+                yield i, stmt, key, cmd
 
 
 def swapped_in(session, key: tuple, index: int) -> bool:

@@ -1,6 +1,6 @@
-from schemalint.breaking import clause_span, is_down, new_before, stmt_site
+from schemalint.breaking import clause_span, existing_table_actions, new_before, stmt_site
 from schemalint.diagnostics import Severity
-from schemalint.facts import alter_commands, is_table_alter
+from schemalint.facts import alter_commands
 from schemalint.names import display_name, quote_ident
 from schemalint.rule import Rule
 
@@ -36,24 +36,17 @@ def _set_later(statements, after: int, key, column: str, ctx) -> bool:
 
 def end_of_migration(statements, ctx):
     session = ctx.session
-    for i, stmt in enumerate(statements):
-        node = stmt.node
-        if stmt.kind != "AlterTableStmt" or not is_table_alter(node) or is_down(stmt):
+    for i, stmt, key, cmd in existing_table_actions(statements, ctx, "AT_ColumnDefault"):
+        if cmd.get("def"):  # SET DEFAULT; only DROP DEFAULT is a breaking change
             continue
-        key = ctx.key(node["relation"])
-        if new_before(session, key, stmt.index):
+        column = cmd.get("name", "")
+        if new_before(session, (*key, column), stmt.index) or _set_later(statements, i, key, column, ctx):
             continue
-        for cmd in alter_commands(node):
-            if cmd.get("subtype") != "AT_ColumnDefault" or cmd.get("def"):
-                continue
-            column = cmd.get("name", "")
-            if new_before(session, (*key, column), stmt.index) or _set_later(statements, i, key, column, ctx):
-                continue
-            table, col = display_name(key), quote_ident(column)
-            yield ctx.report(
-                f"dropping the default of `{table}.{col}` changes what running application "
-                "versions insert when they omit the column (NULL, or a not-null error)",
-                site=stmt_site(stmt, clause_span(stmt, r"ALTER\s+(?:COLUMN\s+)?", column, r"\s+DROP\s+DEFAULT")),
-                help="Ship code that always sets the column, then in a later migration:\n"
-                     f"    ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT;",
-            )
+        table, col = display_name(key), quote_ident(column)
+        yield ctx.report(
+            f"dropping the default of `{table}.{col}` changes what running application "
+            "versions insert when they omit the column (NULL, or a not-null error)",
+            site=stmt_site(stmt, clause_span(stmt, r"ALTER\s+(?:COLUMN\s+)?", column, r"\s+DROP\s+DEFAULT")),
+            help="Ship code that always sets the column, then in a later migration:\n"
+                 f"    ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT;",
+        )

@@ -1,6 +1,11 @@
-from schemalint.breaking import clause_span, is_down, new_before, replaced_after, stmt_site
+from schemalint.breaking import (
+    clause_span,
+    existing_table_actions,
+    new_before,
+    replaced_after,
+    stmt_site,
+)
 from schemalint.diagnostics import Severity
-from schemalint.facts import alter_commands, is_table_alter
 from schemalint.names import display_name, quote_ident
 from schemalint.rule import Rule
 
@@ -30,29 +35,20 @@ RULE = Rule(
 
 def end_of_migration(statements, ctx):
     session = ctx.session
-    for stmt in statements:
-        node = stmt.node
-        if stmt.kind != "AlterTableStmt" or not is_table_alter(node) or is_down(stmt):
+    for _, stmt, key, cmd in existing_table_actions(statements, ctx, "AT_DropConstraint"):
+        name = cmd.get("name", "")
+        ckey = ("constraint", *key, name)
+        if new_before(session, ckey, stmt.index) or replaced_after(session, ckey, stmt.index):
             continue
-        key = ctx.key(node["relation"])
-        if new_before(session, key, stmt.index):
-            continue
-        for cmd in alter_commands(node):
-            if cmd.get("subtype") != "AT_DropConstraint":
-                continue
-            name = cmd.get("name", "")
-            ckey = ("constraint", *key, name)
-            if new_before(session, ckey, stmt.index) or replaced_after(session, ckey, stmt.index):
-                continue
-            table = display_name(key)
-            yield ctx.report(
-                f"dropping constraint `{quote_ident(name)}` on `{table}` removes a guarantee "
-                "that queries (ON CONFLICT, joins) and existing code may rely on",
-                site=stmt_site(stmt, clause_span(stmt, r"DROP\s+CONSTRAINT\s+", name)),
-                help="Keep it until no code relies on it. To change it, re-add it under the same "
-                     "name in this migration:\n"
-                     f"    ALTER TABLE {table} DROP CONSTRAINT {quote_ident(name)};\n"
-                     f"    ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} ... NOT VALID;\n"
-                     "    -- next migration:\n"
-                     f"    ALTER TABLE {table} VALIDATE CONSTRAINT {quote_ident(name)};",
-            )
+        table = display_name(key)
+        yield ctx.report(
+            f"dropping constraint `{quote_ident(name)}` on `{table}` removes a guarantee "
+            "that queries (ON CONFLICT, joins) and existing code may rely on",
+            site=stmt_site(stmt, clause_span(stmt, r"DROP\s+CONSTRAINT\s+", name)),
+            help="Keep it until no code relies on it. To change it, re-add it under the same "
+                 "name in this migration:\n"
+                 f"    ALTER TABLE {table} DROP CONSTRAINT {quote_ident(name)};\n"
+                 f"    ALTER TABLE {table} ADD CONSTRAINT {quote_ident(name)} ... NOT VALID;\n"
+                 "    -- next migration:\n"
+                 f"    ALTER TABLE {table} VALIDATE CONSTRAINT {quote_ident(name)};",
+        )

@@ -1,6 +1,5 @@
-from schemalint.breaking import clause_span, is_down, new_before, stmt_site
+from schemalint.breaking import clause_span, existing_table_actions, new_before, stmt_site
 from schemalint.diagnostics import Severity
-from schemalint.facts import alter_commands, is_table_alter
 from schemalint.names import display_name, quote_ident
 from schemalint.rule import Rule
 
@@ -30,26 +29,17 @@ RULE = Rule(
 
 def end_of_migration(statements, ctx):
     session = ctx.session
-    for stmt in statements:
-        node = stmt.node
-        if stmt.kind != "AlterTableStmt" or not is_table_alter(node) or is_down(stmt):
+    for _, stmt, key, cmd in existing_table_actions(statements, ctx, "AT_DropExpression"):
+        column = cmd.get("name", "")
+        if new_before(session, (*key, column), stmt.index):
             continue
-        key = ctx.key(node["relation"])
-        if new_before(session, key, stmt.index):
-            continue
-        for cmd in alter_commands(node):
-            if cmd.get("subtype") != "AT_DropExpression":
-                continue
-            column = cmd.get("name", "")
-            if new_before(session, (*key, column), stmt.index):
-                continue
-            table, col = display_name(key), quote_ident(column)
-            yield ctx.report(
-                f"`{table}.{col}` stops being computed: rows written from now on get NULL unless "
-                "the writer sets it, and changes to its source columns no longer update it",
-                site=stmt_site(stmt, clause_span(stmt, r"ALTER\s+(?:COLUMN\s+)?", column,
-                                                 r"\s+DROP\s+EXPRESSION")),
-                help="Ship code (or a trigger) that writes the column first, then in a later "
-                     "migration:\n"
-                     f"    ALTER TABLE {table} ALTER COLUMN {col} DROP EXPRESSION;",
-            )
+        table, col = display_name(key), quote_ident(column)
+        yield ctx.report(
+            f"`{table}.{col}` stops being computed: rows written from now on get NULL unless "
+            "the writer sets it, and changes to its source columns no longer update it",
+            site=stmt_site(stmt, clause_span(stmt, r"ALTER\s+(?:COLUMN\s+)?", column,
+                                             r"\s+DROP\s+EXPRESSION")),
+            help="Ship code (or a trigger) that writes the column first, then in a later "
+                 "migration:\n"
+                 f"    ALTER TABLE {table} ALTER COLUMN {col} DROP EXPRESSION;",
+        )
