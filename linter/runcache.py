@@ -43,6 +43,7 @@ ENTRY_FORMAT = 1
 # within the same mtime tick; such files are hashed instead of trusted on their stat.
 RACY_NS = 2_000_000_000
 MAX_ENTRIES = 32
+CHUNK = 1 << 20
 ABSENT = "-"
 
 # Absolute paths of the files discovery read or looked for in this run (None: not recording).
@@ -161,11 +162,12 @@ class ReportCache:
         try:
             with open(self._path(), "rb") as fh:
                 entry = marshal.loads(fh.read())
-            fmt, key, written_ns, files, code, out_text, err_text, outputs = entry
+            fmt, key, written_ns, files, code, out_name, out_size, err_text, outputs = entry
         except Exception:  # noqa: BLE001 - absent, truncated or foreign: a miss
             return None
         if fmt != ENTRY_FORMAT or key != self.key:
             return None
+        out_path = os.path.join(self.dir, out_name)
         known = self.signatures
         for path, size, mtime, ino, digest in files:
             sig = known[path] if path in known else _signature(path)
@@ -177,17 +179,28 @@ class ReportCache:
                 continue
             if digest == ABSENT or _content_hash(path) != digest:
                 return None
-        for path, text in outputs:
-            parent = os.path.dirname(path)
-            try:
-                if parent:
-                    os.makedirs(parent, exist_ok=True)
-                with open(path, "w", encoding="utf-8", newline="") as fh:
-                    fh.write(text)
-            except OSError:
-                return None  # let the full run report the problem
-        stderr.write(err_text)
-        stdout.write(out_text)
+        try:
+            out = open(out_path, encoding="utf-8", newline="")
+        except OSError:
+            return None
+        with out:
+            if os.fstat(out.fileno()).st_size != out_size:
+                return None  # truncated or replaced
+            for path, text in outputs:
+                parent = os.path.dirname(path)
+                try:
+                    if parent:
+                        os.makedirs(parent, exist_ok=True)
+                    with open(path, "w", encoding="utf-8", newline="") as fh:
+                        fh.write(text)
+                except OSError:
+                    return None  # let the full run report the problem
+            stderr.write(err_text)
+            while True:
+                chunk = out.read(CHUNK)
+                if not chunk:
+                    break
+                stdout.write(chunk)
         try:  # mark it used, for the pruning of old entries
             os.utime(self._path())
         except OSError:
@@ -195,10 +208,27 @@ class ReportCache:
         return code
 
     # --- store ------------------------------------------------------------------------
+    def tee(self, stream) -> Tee:
+        """A stream for the run's stdout that also spills it to a file of this cache."""
+        try:
+            os.makedirs(self.dir, exist_ok=True)
+            name = f"{self.key}.{os.getpid()}.{time.time_ns()}.out"
+        except OSError:
+            name = None
+        tee = Tee(stream, os.path.join(self.dir, name) if name else None)
+        if name is None:
+            tee.ok = False  # nowhere to keep it: this run is not stored
+        return tee
+
     def store(self, migrations, touched_paths: set[str], baseline: str | None, code: int,
-              out_text: str, err_text: str, output_paths: list[str]) -> None:
-        if self.key is None:
+              out: Tee, err_text: str, output_paths: list[str]) -> None:
+        if self.key is None or not out.close():
             return
+        if not self._store(migrations, touched_paths, baseline, code, out, err_text, output_paths):
+            out.ok = False
+            out.close()
+
+    def _store(self, migrations, touched_paths, baseline, code, out, err_text, output_paths) -> bool:
         started = time.time_ns()
         # Candidates as named (the working directory is in the key), the other files read
         # (migrations of included files, layout files, the baseline) by absolute path.
@@ -216,7 +246,7 @@ class ReportCache:
                 continue
             digest = _content_hash(path)
             if digest is None:
-                return  # unreadable: such runs are not cached
+                return False  # unreadable: such runs are not cached
             files.append((path, *sig, digest))
         outputs = []
         for path in output_paths:
@@ -224,44 +254,100 @@ class ReportCache:
                 with open(path, encoding="utf-8", newline="") as fh:
                     outputs.append((path, fh.read()))
             except OSError:
-                return
-        entry = (ENTRY_FORMAT, self.key, started, files, code, out_text, err_text, outputs)
+                return False
         try:
-            os.makedirs(self.dir, exist_ok=True)
+            out_size = os.path.getsize(out.path)
+        except OSError:
+            return False
+        entry = (ENTRY_FORMAT, self.key, started, files, code, os.path.basename(out.path),
+                 out_size, err_text, outputs)
+        try:
             target = self._path()
             tmp = f"{target}.{os.getpid()}.tmp"
             with open(tmp, "wb") as fh:
                 marshal.dump(entry, fh)
             os.replace(tmp, target)
-            self._prune()
         except (OSError, ValueError):
-            pass  # a read-only or full disk: run without this cache
+            return False  # a read-only or full disk: run without this cache
+        self._prune()
+        return True
 
     def _prune(self) -> None:
+        """Keep the newest entries and the report files they name. An unnamed report file
+        goes when it is this key's previous report, or older than ten minutes (one a killed
+        run left; a concurrent run's is younger, and losing it only costs that run a miss)."""
         try:
-            entries = [e for e in os.scandir(self.dir) if e.is_file()]
+            files = [e for e in os.scandir(self.dir) if e.is_file()]
         except OSError:
             return
-        if len(entries) <= MAX_ENTRIES:
-            return
-        entries.sort(key=lambda e: e.stat().st_mtime_ns, reverse=True)
-        for e in entries[MAX_ENTRIES:]:
+        entries = sorted((e for e in files if "." not in e.name),
+                         key=lambda e: e.stat().st_mtime_ns, reverse=True)
+        keep = {e.name for e in entries[:MAX_ENTRIES]}
+        keep.update(filter(None, (self._out_name(e.path) for e in entries[:MAX_ENTRIES])))
+        old = time.time_ns() - 600 * 10**9
+        for e in files:
+            if e.name in keep:
+                continue
+            if e.name.endswith(".out") and not e.name.startswith(self.key + ".") \
+                    and e.stat().st_mtime_ns > old:
+                continue
             try:
                 os.unlink(e.path)
             except OSError:
                 pass
 
+    @staticmethod
+    def _out_name(path: str) -> str | None:
+        try:
+            with open(path, "rb") as fh:
+                entry = marshal.loads(fh.read())
+            return entry[5] if entry[0] == ENTRY_FORMAT else None
+        except Exception:  # noqa: BLE001 - damaged: its report file goes too
+            return None
+
 
 class Tee:
-    """A text stream that writes through to `stream` and keeps a copy."""
+    """A text stream that writes through to `stream` and keeps a copy: in memory, or in the
+    file `path`, so that a report of tens of megabytes is not held whole."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream, path: str | None = None) -> None:
         self.stream = stream
+        self.path = path
         self.parts: list[str] = []
+        self.chars = 0
+        self.file = None
+        self.ok = True
+        if path is not None:
+            try:
+                self.file = open(path, "w", encoding="utf-8", newline="")
+            except OSError:
+                self.ok = False
 
     def write(self, text: str) -> int:
-        self.parts.append(text)
+        if self.file is not None:
+            try:
+                self.file.write(text)
+                self.chars += len(text)
+            except (OSError, UnicodeError):
+                self.ok = False
+        elif self.path is None:
+            self.parts.append(text)
         return self.stream.write(text)
+
+    def close(self) -> bool:
+        """Finish the copy; False (and the file removed) when it is incomplete."""
+        if self.file is not None:
+            try:
+                self.file.close()
+            except OSError:
+                self.ok = False
+            self.file = None
+        if not self.ok and self.path:
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+        return self.ok
 
     def flush(self) -> None:
         self.stream.flush()
