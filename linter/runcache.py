@@ -46,8 +46,10 @@ MAX_ENTRIES = 32
 CHUNK = 1 << 20
 ABSENT = "-"
 
-# Absolute paths of the files discovery read or looked for in this run (None: not recording).
+# While a run is recorded: absolute paths of the files discovery looked for or read besides
+# the migrations (None: not recording), and the signature of each migration file as read.
 _touched: set[str] | None = None
+_reads: dict[str, tuple[int, int, int, str]] = {}
 
 
 def touched(path: str) -> None:
@@ -56,15 +58,30 @@ def touched(path: str) -> None:
         _touched.add(os.path.abspath(path))
 
 
-def start_recording() -> None:
+def read(abs_path: str, fd: int, data: bytes) -> None:
+    """Note the bytes discovery read from the open file `fd`: their hash, with the file's stat
+    taken at the same time, so the file need not be read again to store the report (and a
+    change after this read shows as a changed stat)."""
+    if _touched is not None:
+        st = os.fstat(fd)
+        _reads[abs_path] = (st.st_size, st.st_mtime_ns, st.st_ino,
+                            blake2b(data, digest_size=20).hexdigest())
+
+
+def start_recording() -> int:
+    """Start noting what the run reads; returns the start time (ns)."""
     global _touched
     _touched = set()
+    _reads.clear()
+    return time.time_ns()
 
 
-def stop_recording() -> set[str]:
+def stop_recording() -> tuple[set[str], dict]:
     global _touched
     paths, _touched = _touched or set(), None
-    return paths
+    reads = dict(_reads)
+    _reads.clear()
+    return paths, reads
 
 
 def _digest(*parts: str) -> str:
@@ -220,30 +237,41 @@ class ReportCache:
             tee.ok = False  # nowhere to keep it: this run is not stored
         return tee
 
-    def store(self, migrations, touched_paths: set[str], baseline: str | None, code: int,
-              out: Tee, err_text: str, output_paths: list[str]) -> None:
+    def store(self, started: int, recorded: tuple[set[str], dict], migrations,
+              baseline: str | None, code: int, out: Tee, err_text: str,
+              output_paths: list[str]) -> None:
+        """Keep this run's report. `started`, `recorded`: from `start_recording` and
+        `stop_recording` around the run."""
         if self.key is None or not out.close():
             return
-        if not self._store(migrations, touched_paths, baseline, code, out, err_text, output_paths):
+        if not self._store(started, recorded, migrations, baseline, code, out, err_text,
+                           output_paths):
             out.ok = False
             out.close()
 
-    def _store(self, migrations, touched_paths, baseline, code, out, err_text, output_paths) -> bool:
-        started = time.time_ns()
+    def _store(self, started, recorded, migrations, baseline, code, out, err_text,
+               output_paths) -> bool:
+        touched_paths, reads = recorded
         # Candidates as named (the working directory is in the key), the other files read
         # (migrations of included files, layout files, the baseline) by absolute path.
-        paths = list(dict.fromkeys(self.candidates))
-        seen = {os.path.abspath(p) for p in paths}
+        paths = [(p, os.path.abspath(p)) for p in dict.fromkeys(self.candidates)]
+        seen = {a for _, a in paths}
         others = {os.path.abspath(m.path) for m in migrations} | touched_paths
         if baseline:
             others.add(os.path.abspath(baseline))
-        paths += sorted(others - seen)
+        paths += [(a, a) for a in sorted(others - seen)]
         files = []
-        for path in paths:
+        for path, abs_path in paths:
+            known = reads.get(abs_path)
+            if known is not None:
+                files.append((path, *known))
+                continue
             sig = _signature(path)
             if sig is None:
                 files.append((path, 0, 0, 0, ABSENT))
                 continue
+            if sig[1] >= started:
+                return False  # changed while the run read it: its report may be stale already
             digest = _content_hash(path)
             if digest is None:
                 return False  # unreadable: such runs are not cached
@@ -269,41 +297,36 @@ class ReportCache:
             os.replace(tmp, target)
         except (OSError, ValueError):
             return False  # a read-only or full disk: run without this cache
-        self._prune()
+        self._prune(os.path.basename(out.path))
         return True
 
-    def _prune(self) -> None:
-        """Keep the newest entries and the report files they name. An unnamed report file
-        goes when it is this key's previous report, or older than ten minutes (one a killed
-        run left; a concurrent run's is younger, and losing it only costs that run a miss)."""
+    def _prune(self, current_out: str) -> None:
+        """Keep the newest entries and their reports. A report file goes when it is this
+        key's earlier report, when its entry went, or when it has no entry and is older than
+        ten minutes (one a killed run left; a concurrent run's is younger, and losing it would
+        only cost that run a miss)."""
         try:
             files = [e for e in os.scandir(self.dir) if e.is_file()]
         except OSError:
             return
         entries = sorted((e for e in files if "." not in e.name),
                          key=lambda e: e.stat().st_mtime_ns, reverse=True)
-        keep = {e.name for e in entries[:MAX_ENTRIES]}
-        keep.update(filter(None, (self._out_name(e.path) for e in entries[:MAX_ENTRIES])))
+        kept = {e.name for e in entries[:MAX_ENTRIES]}
+        dropped = {e.name for e in entries[MAX_ENTRIES:]}
         old = time.time_ns() - 600 * 10**9
         for e in files:
-            if e.name in keep:
+            key = e.name.split(".", 1)[0]
+            if e.name in kept or e.name == current_out:
                 continue
-            if e.name.endswith(".out") and not e.name.startswith(self.key + ".") \
+            if e.name.endswith(".out") and key in kept and key != self.key:
+                continue  # another key's report (its entry names the newest one)
+            if e.name.endswith(".out") and key not in kept and key not in dropped \
                     and e.stat().st_mtime_ns > old:
-                continue
+                continue  # perhaps a concurrent run's, still being written
             try:
                 os.unlink(e.path)
             except OSError:
                 pass
-
-    @staticmethod
-    def _out_name(path: str) -> str | None:
-        try:
-            with open(path, "rb") as fh:
-                entry = marshal.loads(fh.read())
-            return entry[5] if entry[0] == ENTRY_FORMAT else None
-        except Exception:  # noqa: BLE001 - damaged: its report file goes too
-            return None
 
 
 class Tee:

@@ -229,3 +229,19 @@ def test_missing_paths_are_errors_every_time(project, capsys):
 
 def test_suffixes_match_discovery():
     assert runcache.SQL_SUFFIXES == SQL_SUFFIXES
+
+
+def test_a_file_changed_during_the_run_is_not_stored(project, capsys):
+    """A layout file whose mtime is after the run started may have changed after it was
+    read: the report is not kept (it could already be stale)."""
+    d = project / "diesel" / "2024-01-01-000000_init"
+    d.mkdir(parents=True)
+    (d / "up.sql").write_text("CREATE TABLE t (id bigint PRIMARY KEY);\n")
+    (d / "metadata.toml").write_text("run_in_transaction = true\n")
+    future = time.time() + 60
+    os.utime(d / "metadata.toml", (future, future))
+    run(capsys, "diesel")
+    assert entries(project) == []
+    age(d / "metadata.toml")
+    run(capsys, "diesel")
+    assert len(entries(project)) == 1
