@@ -30,10 +30,8 @@ safe.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import gc
-import hashlib
 import marshal
 import os
 import sys
@@ -87,8 +85,20 @@ def resolve_dir(no_cache: bool = False, cache_dir: str | None = None, cwd: str |
     return os.path.join(xdg, "schemalint")
 
 
+def _blake2b(data: bytes = b"", digest_size: int = 20):
+    # hashlib's blake2b is _blake2's; importing hashlib itself also loads OpenSSL (_hashlib,
+    # ~3 ms of every start-up) for algorithms the cache never uses.
+    global _blake2b
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # pragma: no cover - a Python built without its own blake2
+        from hashlib import blake2b
+    _blake2b = blake2b
+    return blake2b(data, digest_size=digest_size)
+
+
 def _hash(*parts: str) -> str:
-    h = hashlib.blake2b(digest_size=20)
+    h = _blake2b(digest_size=20)
     for p in parts:
         h.update(p.encode("utf-8", "surrogatepass"))
         h.update(b"\0")
@@ -96,7 +106,7 @@ def _hash(*parts: str) -> str:
 
 
 def text_hash(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+    return _blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
 def code_fingerprint() -> str:
@@ -131,8 +141,9 @@ def code_fingerprint() -> str:
 def canonical(obj) -> str:
     """A deterministic text for a configuration value (sets and dicts sorted), so equal
     configurations give equal keys across processes."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        inner = ",".join(f"{f.name}={canonical(getattr(obj, f.name))}" for f in dataclasses.fields(obj))
+    fields = _field_names(obj)
+    if fields is not None:
+        inner = ",".join(f"{name}={canonical(getattr(obj, name))}" for name in fields)
         return f"{type(obj).__name__}({inner})"
     if isinstance(obj, enum.Enum):
         return f"{type(obj).__name__}.{obj.name}"
@@ -143,6 +154,21 @@ def canonical(obj) -> str:
     if isinstance(obj, (list, tuple)):
         return "[" + ",".join(canonical(v) for v in obj) + "]"
     return repr(obj)
+
+
+def _field_names(obj) -> tuple[str, ...] | None:
+    """The fields of a record-like configuration value: the `_fields` of schemalint's plain
+    classes (LintConfig, PathOverride), or a dataclass's fields; None for anything else."""
+    if isinstance(obj, (type, tuple)):  # a namedtuple's `_fields` too: it is a tuple
+        return None
+    fields = getattr(type(obj), "_fields", None)
+    if isinstance(fields, tuple):
+        return fields
+    # No dataclass instance can exist unless `dataclasses` was imported: do not import it.
+    dc = sys.modules.get("dataclasses")
+    if dc is not None and dc.is_dataclass(obj):
+        return tuple(f.name for f in dc.fields(obj))
+    return None
 
 
 class Cache:
@@ -385,7 +411,7 @@ def encode_diagnostics(diagnostics) -> tuple | None:
     encoded (tuple) value in some finding, so that decoding looks only at those)."""
     from .diagnostics import Diagnostic
 
-    names = tuple(f.name for f in dataclasses.fields(Diagnostic))
+    names = Diagnostic._fields
     rows = []
     encoded_at: set[int] = set()
     try:
@@ -404,7 +430,7 @@ def decode_diagnostics(data) -> list | None:
     from .diagnostics import Diagnostic
 
     names, rows, encoded_at = data
-    if tuple(names) != tuple(f.name for f in dataclasses.fields(Diagnostic)):
+    if tuple(names) != Diagnostic._fields:
         return None
     severities = {int(s): s for s in Severity}
     out = []
