@@ -14,11 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections.abc import Iterable
 
+from .lazyre import lazy
+
 VERSION = 1
-_SPACE = re.compile(r"\s+")
+_SPACE = lazy(r"\s+")
 
 
 class Entry:
@@ -92,7 +93,7 @@ def _statement_fingerprint(d) -> str:
     if d.fingerprint:
         return d.fingerprint
     # No statement (a parse error, an unreadable file): the message, which names the problem.
-    text = _SPACE.sub(" ", f"{d.rule} {d.message}".strip().lower())
+    text = _SPACE().sub(" ", f"{d.rule} {d.message}".strip().lower())
     return "m" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 

@@ -19,11 +19,12 @@ import re
 from bisect import bisect_right
 
 from .engine_rules import IGNORE_WITHOUT_REASON, UNKNOWN_IGNORE, UNUSED_IGNORE
+from .lazyre import lazy
 from .rule import make_diagnostic
 
 MARKER = "schemalint:"
-_DIRECTIVE = re.compile(r"--[ \t]*schemalint:[ \t]*(?P<body>[^\r\n]*)")
-_BODY = re.compile(
+_DIRECTIVE = lazy(r"--[ \t]*schemalint:[ \t]*(?P<body>[^\r\n]*)")
+_BODY = lazy(
     r"(?P<kind>ignore-file|ignore)(?![\w-])[ \t]*(?:\[(?P<list>[^\]]*)\])?(?P<reason>.*)\Z", re.S
 )
 _REASON_STRIP = " \t:;-\u2013\u2014"
@@ -87,9 +88,9 @@ class Directive:
 def parse_directives(text: str, resolve) -> tuple[list[Directive], list[tuple[int, int, str]]]:
     """Directives in `text`, and malformed ones as (start, end, message)."""
     directives, bad = [], []
-    for m in _DIRECTIVE.finditer(text):
+    for m in _DIRECTIVE().finditer(text):
         body = m.group("body").rstrip()
-        b = _BODY.match(body)
+        b = _BODY().match(body)
         body_at = m.start("body")
         if b is None or (b.group("list") is None and b.group("reason").lstrip().startswith(("(", "[", "{"))):
             word = body.split("[", 1)[0].split()[0] if body.split() else ""
