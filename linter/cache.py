@@ -38,8 +38,10 @@ import sys
 from collections import Counter
 
 from . import __version__
-from .diagnostics import Edit, Fix, Severity
-from .rule import StatementRef
+
+# Edit, Fix, Severity and StatementRef: imported by `_finding_types()` when findings are
+# encoded or decoded, so that resolving the cache directory and computing keys (all a
+# report-cache hit needs, runcache.py) loads no diagnostics or rule modules.
 
 CACHE_DIR_NAME = ".schemalint_cache"
 # Bump when the layout of entries changes.
@@ -405,12 +407,19 @@ def _decode_value(value, severities=None):
     return items if kind == "list" else tuple(items)
 
 
+def _finding_types() -> None:
+    global Edit, Fix, Severity, StatementRef
+    from .diagnostics import Edit, Fix, Severity
+    from .rule import StatementRef
+
+
 def encode_diagnostics(diagnostics) -> tuple | None:
     """Findings as marshal-able data, or None when one cannot be stored faithfully:
     (field names, one tuple of values per finding, the indexes of the fields that hold an
     encoded (tuple) value in some finding, so that decoding looks only at those)."""
     from .diagnostics import Diagnostic
 
+    _finding_types()
     names = Diagnostic._fields
     rows = []
     encoded_at: set[int] = set()
@@ -429,6 +438,7 @@ def encode_diagnostics(diagnostics) -> tuple | None:
 def decode_diagnostics(data) -> list | None:
     from .diagnostics import Diagnostic
 
+    _finding_types()
     names, rows, encoded_at = data
     if tuple(names) != Diagnostic._fields:
         return None

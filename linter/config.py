@@ -7,7 +7,9 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
-from .diagnostics import Severity
+TYPE_CHECKING = False  # not `typing`'s: importing typing costs every start-up ~3 ms
+if TYPE_CHECKING:
+    from .diagnostics import Severity
 
 # A bare major version means a current patch release of it: servers run patched minors,
 # and rules about old minors (14.0-14.3) should fire only when the user names one.
