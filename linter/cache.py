@@ -111,10 +111,17 @@ def text_hash(text: str) -> str:
     return _blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
+_code_fingerprint: str | None = None
+
+
 def code_fingerprint() -> str:
     """schemalint's version, its code (file sizes and mtimes of every module, so an edited
     rule in a development checkout invalidates the cache) and the Python version
-    (marshal's format)."""
+    (marshal's format). Computed once per process: the code a process runs is the code it
+    loaded (the report cache and the lint cache both ask)."""
+    global _code_fingerprint
+    if _code_fingerprint is not None:
+        return _code_fingerprint
     from importlib.util import find_spec
 
     parts = [__version__, str(FORMAT), sys.version]
@@ -136,8 +143,16 @@ def code_fingerprint() -> str:
                         stack.append(e.path)
                 elif e.name.endswith(".py"):
                     st = e.stat()
-                    parts.append(f"{os.path.relpath(e.path, root)}:{st.st_size}:{st.st_mtime_ns}")
-    return _hash(*parts)
+                    path = e.path
+                    # os.path.relpath(path, root), without its two abspath calls per file:
+                    # scandir paths are `root` + separator + the rest.
+                    if path.startswith(root) and path[len(root):len(root) + 1] == os.sep:
+                        rel = path[len(root) + 1:]
+                    else:  # pragma: no cover - a root that is not normalised
+                        rel = os.path.relpath(path, root)
+                    parts.append(f"{rel}:{st.st_size}:{st.st_mtime_ns}")
+    _code_fingerprint = _hash(*parts)
+    return _code_fingerprint
 
 
 def canonical(obj) -> str:
@@ -224,10 +239,10 @@ class Cache:
                 fh.write("Signature: 8a477f597d28d172789f06886806bc55\n"
                          "# This is a cache directory created by schemalint.\n")
         if fresh:
-            import shutil
-
             for entry in os.scandir(self.root):
                 if entry.path != self.base and _is_ours(entry):
+                    import shutil  # only now: ~3 ms to import (bz2, lzma, zlib)
+
                     shutil.rmtree(entry.path, ignore_errors=True)
 
     # An entry is a header naming its own key, then marshal data: a file that is
