@@ -14,22 +14,69 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from .lazyre import lazy
 
 VERSION = 1
-_SPACE = re.compile(r"\s+")
+_SPACE = lazy(r"\s+")
 
 
-@dataclass(frozen=True, order=True)
 class Entry:
-    path: str
-    rule: str
-    fingerprint: str
-    occurrence: int
-    code: str = ""
-    message: str = ""
+    """One accepted finding. Immutable; compared and ordered by value, field by field (a plain
+    class rather than a @dataclass, for start-up time: see diagnostics.py)."""
+
+    __slots__ = ("path", "rule", "fingerprint", "occurrence", "code", "message")
+
+    def __init__(self, path: str, rule: str, fingerprint: str, occurrence: int,
+                 code: str = "", message: str = "") -> None:
+        set_ = object.__setattr__
+        set_(self, "path", path)
+        set_(self, "rule", rule)
+        set_(self, "fingerprint", fingerprint)
+        set_(self, "occurrence", occurrence)
+        set_(self, "code", code)
+        set_(self, "message", message)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    __delattr__ = __setattr__
+
+    def _values(self) -> tuple:
+        return (self.path, self.rule, self.fingerprint, self.occurrence, self.code, self.message)
+
+    def __repr__(self) -> str:
+        return (f"Entry(path={self.path!r}, rule={self.rule!r}, fingerprint={self.fingerprint!r}, "
+                f"occurrence={self.occurrence!r}, code={self.code!r}, message={self.message!r})")
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __lt__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() < other._values()
+
+    def __le__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() <= other._values()
+
+    def __gt__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() > other._values()
+
+    def __ge__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() >= other._values()
 
     @property
     def key(self) -> tuple[str, str, str, int]:
@@ -46,7 +93,7 @@ def _statement_fingerprint(d) -> str:
     if d.fingerprint:
         return d.fingerprint
     # No statement (a parse error, an unreadable file): the message, which names the problem.
-    text = _SPACE.sub(" ", f"{d.rule} {d.message}".strip().lower())
+    text = _SPACE().sub(" ", f"{d.rule} {d.message}".strip().lower())
     return "m" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
@@ -112,11 +159,16 @@ def load(path: str) -> list[Entry]:
     return out
 
 
-@dataclass
 class Outcome:
-    new: list  # diagnostics not in the baseline
-    matched: int
-    stale: list[Entry]  # baseline entries that no longer occur (in the files checked)
+    __slots__ = ("new", "matched", "stale")
+
+    def __init__(self, new: list, matched: int, stale: list[Entry]) -> None:
+        self.new = new  # diagnostics not in the baseline
+        self.matched = matched
+        self.stale = stale  # baseline entries that no longer occur (in the files checked)
+
+    def __repr__(self) -> str:
+        return f"Outcome(new={self.new!r}, matched={self.matched!r}, stale={self.stale!r})"
 
 
 def compare(diagnostics: list, baseline: list[Entry], base_dir: str, checked_paths: Iterable[str]) -> Outcome:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 
 from .facts import alter_commands, is_table_alter
@@ -20,11 +19,33 @@ _ROUTINES = {"OBJECT_FUNCTION": "function", "OBJECT_PROCEDURE": "procedure", "OB
              "OBJECT_AGGREGATE": "aggregate"}
 
 
-@dataclass(frozen=True, slots=True)
 class Dropped:
-    kind: str  # "table", "view", "function", "type", "schema", ...
-    key: tuple  # in the forms of Session.named_at
-    names: tuple[str, ...]  # as written (schema-qualified or not)
+    """An object a DROP removes. Immutable, compared by value (a plain class rather than a
+    @dataclass, for start-up time: see diagnostics.py)."""
+
+    __slots__ = ("kind", "key", "names")
+
+    def __init__(self, kind: str, key: tuple, names: tuple[str, ...]) -> None:
+        set_ = object.__setattr__
+        set_(self, "kind", kind)  # "table", "view", "function", "type", "schema", ...
+        set_(self, "key", key)  # in the forms of Session.named_at
+        set_(self, "names", names)  # as written (schema-qualified or not)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    __delattr__ = __setattr__
+
+    def __repr__(self) -> str:
+        return f"Dropped(kind={self.kind!r}, key={self.key!r}, names={self.names!r})"
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.kind, self.key, self.names) == (other.kind, other.key, other.names)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.key, self.names))
 
     @property
     def name(self) -> str:

@@ -30,18 +30,18 @@ safe.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import gc
-import hashlib
 import marshal
 import os
 import sys
 from collections import Counter
 
 from . import __version__
-from .diagnostics import Edit, Fix, Severity
-from .rule import StatementRef
+
+# Edit, Fix, Severity and StatementRef: imported by `_finding_types()` when findings are
+# encoded or decoded, so that resolving the cache directory and computing keys (all a
+# report-cache hit needs, runcache.py) loads no diagnostics or rule modules.
 
 CACHE_DIR_NAME = ".schemalint_cache"
 # Bump when the layout of entries changes.
@@ -87,8 +87,20 @@ def resolve_dir(no_cache: bool = False, cache_dir: str | None = None, cwd: str |
     return os.path.join(xdg, "schemalint")
 
 
+def _blake2b(data: bytes = b"", digest_size: int = 20):
+    # hashlib's blake2b is _blake2's; importing hashlib itself also loads OpenSSL (_hashlib,
+    # ~3 ms of every start-up) for algorithms the cache never uses.
+    global _blake2b
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # pragma: no cover - a Python built without its own blake2
+        from hashlib import blake2b
+    _blake2b = blake2b
+    return blake2b(data, digest_size=digest_size)
+
+
 def _hash(*parts: str) -> str:
-    h = hashlib.blake2b(digest_size=20)
+    h = _blake2b(digest_size=20)
     for p in parts:
         h.update(p.encode("utf-8", "surrogatepass"))
         h.update(b"\0")
@@ -96,13 +108,20 @@ def _hash(*parts: str) -> str:
 
 
 def text_hash(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+    return _blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+
+_code_fingerprint: str | None = None
 
 
 def code_fingerprint() -> str:
     """schemalint's version, its code (file sizes and mtimes of every module, so an edited
     rule in a development checkout invalidates the cache) and the Python version
-    (marshal's format)."""
+    (marshal's format). Computed once per process: the code a process runs is the code it
+    loaded (the report cache and the lint cache both ask)."""
+    global _code_fingerprint
+    if _code_fingerprint is not None:
+        return _code_fingerprint
     from importlib.util import find_spec
 
     parts = [__version__, str(FORMAT), sys.version]
@@ -124,15 +143,24 @@ def code_fingerprint() -> str:
                         stack.append(e.path)
                 elif e.name.endswith(".py"):
                     st = e.stat()
-                    parts.append(f"{os.path.relpath(e.path, root)}:{st.st_size}:{st.st_mtime_ns}")
-    return _hash(*parts)
+                    path = e.path
+                    # os.path.relpath(path, root), without its two abspath calls per file:
+                    # scandir paths are `root` + separator + the rest.
+                    if path.startswith(root) and path[len(root):len(root) + 1] == os.sep:
+                        rel = path[len(root) + 1:]
+                    else:  # pragma: no cover - a root that is not normalised
+                        rel = os.path.relpath(path, root)
+                    parts.append(f"{rel}:{st.st_size}:{st.st_mtime_ns}")
+    _code_fingerprint = _hash(*parts)
+    return _code_fingerprint
 
 
 def canonical(obj) -> str:
     """A deterministic text for a configuration value (sets and dicts sorted), so equal
     configurations give equal keys across processes."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        inner = ",".join(f"{f.name}={canonical(getattr(obj, f.name))}" for f in dataclasses.fields(obj))
+    fields = _field_names(obj)
+    if fields is not None:
+        inner = ",".join(f"{name}={canonical(getattr(obj, name))}" for name in fields)
         return f"{type(obj).__name__}({inner})"
     if isinstance(obj, enum.Enum):
         return f"{type(obj).__name__}.{obj.name}"
@@ -143,6 +171,21 @@ def canonical(obj) -> str:
     if isinstance(obj, (list, tuple)):
         return "[" + ",".join(canonical(v) for v in obj) + "]"
     return repr(obj)
+
+
+def _field_names(obj) -> tuple[str, ...] | None:
+    """The fields of a record-like configuration value: the `_fields` of schemalint's plain
+    classes (LintConfig, PathOverride), or a dataclass's fields; None for anything else."""
+    if isinstance(obj, (type, tuple)):  # a namedtuple's `_fields` too: it is a tuple
+        return None
+    fields = getattr(type(obj), "_fields", None)
+    if isinstance(fields, tuple):
+        return fields
+    # No dataclass instance can exist unless `dataclasses` was imported: do not import it.
+    dc = sys.modules.get("dataclasses")
+    if dc is not None and dc.is_dataclass(obj):
+        return tuple(f.name for f in dc.fields(obj))
+    return None
 
 
 class Cache:
@@ -196,10 +239,10 @@ class Cache:
                 fh.write("Signature: 8a477f597d28d172789f06886806bc55\n"
                          "# This is a cache directory created by schemalint.\n")
         if fresh:
-            import shutil
-
             for entry in os.scandir(self.root):
                 if entry.path != self.base and _is_ours(entry):
+                    import shutil  # only now: ~3 ms to import (bz2, lzma, zlib)
+
                     shutil.rmtree(entry.path, ignore_errors=True)
 
     # An entry is a header naming its own key, then marshal data: a file that is
@@ -379,13 +422,20 @@ def _decode_value(value, severities=None):
     return items if kind == "list" else tuple(items)
 
 
+def _finding_types() -> None:
+    global Edit, Fix, Severity, StatementRef
+    from .diagnostics import Edit, Fix, Severity
+    from .rule import StatementRef
+
+
 def encode_diagnostics(diagnostics) -> tuple | None:
     """Findings as marshal-able data, or None when one cannot be stored faithfully:
     (field names, one tuple of values per finding, the indexes of the fields that hold an
     encoded (tuple) value in some finding, so that decoding looks only at those)."""
     from .diagnostics import Diagnostic
 
-    names = tuple(f.name for f in dataclasses.fields(Diagnostic))
+    _finding_types()
+    names = Diagnostic._fields
     rows = []
     encoded_at: set[int] = set()
     try:
@@ -403,8 +453,9 @@ def encode_diagnostics(diagnostics) -> tuple | None:
 def decode_diagnostics(data) -> list | None:
     from .diagnostics import Diagnostic
 
+    _finding_types()
     names, rows, encoded_at = data
-    if tuple(names) != tuple(f.name for f in dataclasses.fields(Diagnostic)):
+    if tuple(names) != Diagnostic._fields:
         return None
     severities = {int(s): s for s in Severity}
     out = []

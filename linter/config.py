@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .diagnostics import Severity
+TYPE_CHECKING = False  # not `typing`'s: importing typing costs every start-up ~3 ms
+if TYPE_CHECKING:
+    from .diagnostics import Severity
 
 # A bare major version means a current patch release of it: servers run patched minors,
 # and rules about old minors (14.0-14.3) should fire only when the user names one.
@@ -35,58 +36,142 @@ def format_pg_version(version: tuple[int, int]) -> str:
     return str(major) if minor == LATEST_MINOR else f"{major}.{minor}"
 
 
-@dataclass(frozen=True)
-class PathOverride:
+# Plain classes rather than @dataclass, for start-up time (see diagnostics.py). They keep
+# the dataclasses' behaviour: compared by value; PathOverride and PathPolicy immutable.
+
+
+class _Frozen:
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    __delattr__ = __setattr__
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, n) for n in self._fields)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields)
+        return f"{type(self).__name__}({inner})"
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+
+class PathOverride(_Frozen):
     """Settings for the files matching `paths` (globs relative to `LintConfig.root`).
     Later overrides win over earlier ones; all of them over the top-level settings."""
 
-    paths: tuple[str, ...]
-    select: tuple[str, ...] = ()
-    extend_select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    severity: Mapping[str, Severity] = field(default_factory=dict)
+    __slots__ = ("paths", "select", "extend_select", "ignore", "severity")
+    _fields = __slots__
+
+    def __init__(self, paths: tuple[str, ...], select: tuple[str, ...] = (),
+                 extend_select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
+                 severity: Mapping[str, Severity] | None = None) -> None:
+        set_ = object.__setattr__
+        set_(self, "paths", paths)
+        set_(self, "select", select)
+        set_(self, "extend_select", extend_select)
+        set_(self, "ignore", ignore)
+        set_(self, "severity", {} if severity is None else severity)
 
     def matches(self, rel_path: str) -> bool:
         return any(glob_match(rel_path, pattern) for pattern in self.paths)
 
 
-@dataclass(frozen=True, slots=True)
-class PathPolicy:
+class PathPolicy(_Frozen):
     """What the configuration says for one file: rules whose findings are dropped there and
     severity overrides."""
 
-    drop: frozenset[str]
-    severity: Mapping[str, Severity]
-    # Names of the rules that run on this file (for `unused-ignore`).
-    enabled: frozenset[str]
+    __slots__ = ("drop", "severity", "enabled")
+    _fields = __slots__
+
+    def __init__(self, drop: frozenset[str], severity: Mapping[str, Severity],
+                 enabled: frozenset[str]) -> None:
+        set_ = object.__setattr__
+        set_(self, "drop", drop)
+        set_(self, "severity", severity)
+        # Names of the rules that run on this file (for `unused-ignore`).
+        set_(self, "enabled", enabled)
 
 
-@dataclass
 class LintConfig:
-    pg_version: tuple[int, int] = DEFAULT_PG_VERSION
-    assume_in_transaction: bool = False
-    # Selectors: rule code ("SL101"), name, code prefix ("SL1") or category; "ALL" for all.
-    select: tuple[str, ...] = ()
-    extend_select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    severity: Mapping[str, Severity] = field(default_factory=dict)
-    options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
-    fail_on: str = "error"
-    # Discovery: the framework layout ("auto" detects it), Flyway/psql placeholder values,
-    # and include/exclude globs.
-    layout: str = "auto"
-    placeholders: Mapping[str, str] = field(default_factory=dict)
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    # Replay settings from the configuration file (the replay command reads them).
-    replay: Mapping[str, object] = field(default_factory=dict)
-    # Migration paths from the configuration file, and the directory that relative paths,
-    # globs and per-path overrides are resolved against (the configuration file's).
-    paths: tuple[str, ...] = ()
-    root: str | None = None
-    overrides: tuple[PathOverride, ...] = ()
-    # Suppression comments must give a reason (`ignore-without-reason` otherwise).
-    require_reason: bool = False
+    # No __slots__: like the dataclass it replaces, callers may hang extra attributes on it.
+    _fields = ("pg_version", "assume_in_transaction", "select", "extend_select", "ignore",
+               "severity", "options", "fail_on", "layout", "placeholders", "include",
+               "exclude", "replay", "paths", "root", "overrides", "require_reason")
+
+    def __init__(
+        self,
+        pg_version: tuple[int, int] = DEFAULT_PG_VERSION,
+        assume_in_transaction: bool = False,
+        # Selectors: rule code ("SL101"), name, code prefix ("SL1") or category; "ALL" for all.
+        select: tuple[str, ...] = (),
+        extend_select: tuple[str, ...] = (),
+        ignore: tuple[str, ...] = (),
+        severity: Mapping[str, Severity] | None = None,
+        options: Mapping[str, Mapping[str, object]] | None = None,
+        fail_on: str = "error",
+        # Discovery: the framework layout ("auto" detects it), Flyway/psql placeholder values,
+        # and include/exclude globs.
+        layout: str = "auto",
+        placeholders: Mapping[str, str] | None = None,
+        include: tuple[str, ...] = (),
+        exclude: tuple[str, ...] = (),
+        # Replay settings from the configuration file (the replay command reads them).
+        replay: Mapping[str, object] | None = None,
+        # Migration paths from the configuration file, and the directory that relative paths,
+        # globs and per-path overrides are resolved against (the configuration file's).
+        paths: tuple[str, ...] = (),
+        root: str | None = None,
+        overrides: tuple[PathOverride, ...] = (),
+        # Suppression comments must give a reason (`ignore-without-reason` otherwise).
+        require_reason: bool = False,
+    ) -> None:
+        self.pg_version = pg_version
+        self.assume_in_transaction = assume_in_transaction
+        self.select = select
+        self.extend_select = extend_select
+        self.ignore = ignore
+        self.severity = {} if severity is None else severity
+        self.options = {} if options is None else options
+        self.fail_on = fail_on
+        self.layout = layout
+        self.placeholders = {} if placeholders is None else placeholders
+        self.include = include
+        self.exclude = exclude
+        self.replay = {} if replay is None else replay
+        self.paths = paths
+        self.root = root
+        self.overrides = overrides
+        self.require_reason = require_reason
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, n) for n in self._fields)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields)
+        return f"LintConfig({inner})"
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    __hash__ = None  # mutable
+
+    def replace(self, **changes) -> LintConfig:
+        """A copy with some fields changed (what `dataclasses.replace` did)."""
+        values = {n: getattr(self, n) for n in self._fields}
+        values.update(changes)
+        return LintConfig(**values)
 
     def enabled_rules(self, rules: Iterable) -> list:
         """The rules to run: those enabled at the top level plus any a per-path override

@@ -9,14 +9,16 @@ where each effective value came from. Precedence: defaults < file < command line
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from .errors import UsageError
+from .lazyre import lazy
+
+TYPE_CHECKING = False  # not `typing`'s: importing typing costs every start-up ~3 ms
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CONFIG_NAMES = (".schemalint.yaml", ".schemalint.yml")
 PYPROJECT = "pyproject.toml"
@@ -27,18 +29,48 @@ SEVERITIES = ("error", "warning", "info")
 FAIL_ON = ("error", "warning", "info", "never")
 
 
-@dataclass(frozen=True)
+# Plain classes rather than @dataclass, for start-up time (see diagnostics.py); the module
+# imports no json, pathlib or YAML/TOML parser until a configuration file is read or a
+# generated artefact is written.
 class Key:
-    """One configuration key. `kind` selects the validator and the JSON Schema shape."""
+    """One configuration key. `kind` selects the validator and the JSON Schema shape.
+    Immutable; compared by value."""
 
-    name: str
-    kind: str
-    help: str
-    default: object = None
-    choices: tuple[str, ...] = ()
-    flag: str = ""  # the command-line flag that overrides it
-    keys: tuple[Key, ...] = ()  # for "section" and "overrides"
-    required: bool = False
+    __slots__ = ("name", "kind", "help", "default", "choices", "flag", "keys", "required")
+    _fields = __slots__
+
+    def __init__(self, name: str, kind: str, help: str, default: object = None,
+                 choices: tuple[str, ...] = (), flag: str = "", keys: tuple[Key, ...] = (),
+                 required: bool = False) -> None:
+        set_ = object.__setattr__
+        set_(self, "name", name)
+        set_(self, "kind", kind)
+        set_(self, "help", help)
+        set_(self, "default", default)
+        set_(self, "choices", choices)
+        set_(self, "flag", flag)  # the command-line flag that overrides it
+        set_(self, "keys", keys)  # for "section" and "overrides"
+        set_(self, "required", required)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    __delattr__ = __setattr__
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, n) for n in self._fields)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields)
+        return f"Key({inner})"
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
 
 
 OVERRIDE_KEYS = (
@@ -123,12 +155,24 @@ KEY_BY_NAME = {k.name: k for k in KEYS}
 # --- reading files with line numbers --------------------------------------------------------
 
 
-@dataclass
 class Val:
     """A value read from a configuration file and the line it came from (1-based)."""
 
-    value: object  # a scalar, list[Val] or dict[str, Val]
-    line: int
+    __slots__ = ("value", "line")
+
+    def __init__(self, value: object, line: int) -> None:
+        self.value = value  # a scalar, list[Val] or dict[str, Val]
+        self.line = line
+
+    def __repr__(self) -> str:
+        return f"Val(value={self.value!r}, line={self.line!r})"
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.value, self.line) == (other.value, other.line)
+
+    __hash__ = None  # mutable
 
 
 class ConfigError(UsageError):
@@ -202,10 +246,10 @@ def _toml_load(text: str, display: str) -> dict | None:
     return tool["schemalint"]
 
 
-_TOML_KEY = re.compile(
+_TOML_KEY = lazy(
     r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
 )
-_TOML_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
+_TOML_HEADER = lazy(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
 
 
 def _toml_parts(dotted: str) -> tuple[str, ...]:
@@ -220,7 +264,7 @@ def _toml_lines(text: str) -> dict[tuple, int]:
     counts: dict[tuple, int] = {}
     current: tuple = ()
     for lineno, line in enumerate(text.splitlines(), 1):
-        h = _TOML_HEADER.match(line)
+        h = _TOML_HEADER().match(line)
         if h:
             parts = _toml_parts(h.group(2))
             if h.group(1) == "[[":
@@ -229,7 +273,7 @@ def _toml_lines(text: str) -> dict[tuple, int]:
             current = parts
             lines.setdefault(current, lineno)
             continue
-        k = _TOML_KEY.match(line)
+        k = _TOML_KEY().match(line)
         if k:
             lines.setdefault((*current, *_toml_parts(k.group(1))), lineno)
     prefix = ("tool", "schemalint")
@@ -248,13 +292,26 @@ def _toml_tree(value, path: tuple, lines: dict[tuple, int], default_line: int) -
 # --- validation --------------------------------------------------------------------------------
 
 
-@dataclass
 class FileSettings:
     """A validated configuration file."""
 
-    path: str
-    values: dict[str, object] = field(default_factory=dict)
-    lines: dict[str, int] = field(default_factory=dict)
+    _fields = ("path", "values", "lines")
+
+    def __init__(self, path: str, values: dict[str, object] | None = None,
+                 lines: dict[str, int] | None = None) -> None:
+        self.path = path
+        self.values = {} if values is None else values
+        self.lines = {} if lines is None else lines
+
+    def __repr__(self) -> str:
+        return f"FileSettings(path={self.path!r}, values={self.values!r}, lines={self.lines!r})"
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.path, self.values, self.lines) == (other.path, other.values, other.lines)
+
+    __hash__ = None  # mutable
 
     @property
     def root(self) -> str:
@@ -549,7 +606,8 @@ def load_file(path: str) -> FileSettings:
     """Read and validate one configuration file (YAML, or a pyproject.toml)."""
     display = _display(path)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        with open(path, encoding="utf-8-sig") as fh:
+            text = fh.read()
     except OSError as exc:
         raise ConfigError(f"cannot read the configuration file {display}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
@@ -573,19 +631,24 @@ def load_file(path: str) -> FileSettings:
 def find_config(start: str | None = None) -> str | None:
     """The nearest `.schemalint.yaml` (or a pyproject.toml with [tool.schemalint]) in
     `start` or a parent directory."""
-    here = Path(start or os.getcwd()).resolve()
-    for directory in (here, *here.parents):
+    directory = os.path.realpath(start or os.getcwd())
+    while True:
         for name in CONFIG_NAMES:
-            if (directory / name).is_file():
-                return str(directory / name)
-        pyproject = directory / PYPROJECT
-        if pyproject.is_file():
+            if os.path.isfile(os.path.join(directory, name)):
+                return os.path.join(directory, name)
+        pyproject = os.path.join(directory, PYPROJECT)
+        if os.path.isfile(pyproject):
             try:
-                text = pyproject.read_text(encoding="utf-8-sig")
+                with open(pyproject, encoding="utf-8-sig") as fh:
+                    text = fh.read()
             except (OSError, UnicodeDecodeError):
-                continue
+                text = ""
             if "schemalint" in text and re.search(r"^\s*\[+\s*tool\.schemalint\b", text, re.M):
-                return str(pyproject)
+                return pyproject
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
     return None
 
 
@@ -603,15 +666,29 @@ def _display(path: str) -> str:
 # --- effective configuration -------------------------------------------------------------------
 
 
-@dataclass
 class Resolved:
     """The effective configuration and where each value came from."""
 
-    config: object  # LintConfig
-    file: str | None
-    sources: dict[str, str]
-    baseline: str | None  # the baseline file's path (it may not exist)
-    baseline_explicit: bool = False
+    _fields = ("config", "file", "sources", "baseline", "baseline_explicit")
+
+    def __init__(self, config: object, file: str | None, sources: dict[str, str],
+                 baseline: str | None, baseline_explicit: bool = False) -> None:
+        self.config = config  # LintConfig
+        self.file = file
+        self.sources = sources
+        self.baseline = baseline  # the baseline file's path (it may not exist)
+        self.baseline_explicit = baseline_explicit
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields)
+        return f"Resolved({inner})"
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self._fields)
+
+    __hash__ = None  # mutable
 
 
 def add_arguments(p) -> None:
@@ -858,6 +935,8 @@ def _kind_text(key: Key) -> str:
 
 
 def _default_text(key: Key) -> str:
+    import json
+
     if key.default is None:
         return "—"
     return f"`{json.dumps(key.default)}`"
@@ -911,6 +990,8 @@ ignore = ["schema"]
 
 
 def reference_page() -> str:
+    import json
+
     from .rules_catalog import catalog
 
     lines = [
@@ -959,6 +1040,8 @@ def reference_page() -> str:
 
 def generated_files(root: Path) -> dict[Path, str]:
     """Files `python -m schemalint.docs` writes and the staleness test checks."""
+    import json
+
     return {
         root / "docs" / "configuration.md": reference_page(),
         root / "linter" / SCHEMA_FILE: json.dumps(json_schema(), indent=2) + "\n",
@@ -967,6 +1050,8 @@ def generated_files(root: Path) -> dict[Path, str]:
 
 def starter_file(paths: list[str]) -> str:
     """The commented `.schemalint.yaml` that `schemalint init` writes."""
+    import json
+
     from . import __version__
 
     def flow(value) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import IntEnum
 
 
@@ -24,46 +23,121 @@ class Severity(IntEnum):
             ) from None
 
 
-@dataclass(frozen=True, slots=True)
+# Plain classes rather than @dataclass: `dataclasses` (which imports inspect, ast and dis)
+# and generating each class's methods at import cost a pre-commit run of `check` more than
+# linting one file does. They behave as the dataclasses they replace did: Edit and Fix are
+# immutable, hashable and compared by value; Diagnostic is mutable and compared by value.
+
+
 class Edit:
     """Replace the characters [start, end) of the original file text with `text`."""
 
-    start: int
-    end: int
-    text: str
+    __slots__ = ("start", "end", "text")
+    _fields = __slots__
+
+    def __init__(self, start: int, end: int, text: str) -> None:
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+        object.__setattr__(self, "text", text)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    __delattr__ = __setattr__
+
+    def __repr__(self) -> str:
+        return f"Edit(start={self.start!r}, end={self.end!r}, text={self.text!r})"
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.start, self.end, self.text) == (other.start, other.end, other.text)
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end, self.text))
 
 
-@dataclass(frozen=True, slots=True)
 class Fix:
-    description: str
-    edits: tuple[Edit, ...]
-    # A safe fix never changes what the migration does to the data or to
-    # readers of the schema; anything else needs --unsafe-fixes.
-    safe: bool = True
+    __slots__ = ("description", "edits", "safe")
+    _fields = __slots__
+
+    def __init__(self, description: str, edits: tuple[Edit, ...], safe: bool = True) -> None:
+        object.__setattr__(self, "description", description)
+        object.__setattr__(self, "edits", edits)
+        # A safe fix never changes what the migration does to the data or to
+        # readers of the schema; anything else needs --unsafe-fixes.
+        object.__setattr__(self, "safe", safe)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    __delattr__ = __setattr__
+
+    def __repr__(self) -> str:
+        return f"Fix(description={self.description!r}, edits={self.edits!r}, safe={self.safe!r})"
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return ((self.description, self.edits, self.safe)
+                == (other.description, other.edits, other.safe))
+
+    def __hash__(self) -> int:
+        return hash((self.description, self.edits, self.safe))
 
 
-@dataclass(slots=True)
 class Diagnostic:
     """One finding. Positions are 1-based; columns count characters, not bytes."""
 
-    code: str
-    rule: str
-    severity: Severity
-    path: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    message: str
-    help: str = ""
-    fix: Fix | None = None
-    # Character offsets into the original file text (for fixes and snippets).
-    start: int = 0
-    end: int = 0
-    # Normalised statement fingerprint (survives reformatting); used by the baseline.
-    fingerprint: str = ""
-    source: str = "static"  # "static" or "replay"
-    extra: dict = field(default_factory=dict)
+    # `_fields` is the field order: positional arguments, the cache's rows (cache.py).
+    __slots__ = ("code", "rule", "severity", "path", "line", "column", "end_line", "end_column",
+                 "message", "help", "fix", "start", "end", "fingerprint", "source", "extra")
+    _fields = __slots__
+
+    def __init__(self, code: str, rule: str, severity: Severity, path: str, line: int,
+                 column: int, end_line: int, end_column: int, message: str, help: str = "",
+                 fix: Fix | None = None, start: int = 0, end: int = 0, fingerprint: str = "",
+                 source: str = "static", extra: dict | None = None) -> None:
+        self.code = code
+        self.rule = rule
+        self.severity = severity
+        self.path = path
+        self.line = line
+        self.column = column
+        self.end_line = end_line
+        self.end_column = end_column
+        self.message = message
+        self.help = help
+        self.fix = fix
+        # Character offsets into the original file text (for fixes and snippets).
+        self.start = start
+        self.end = end
+        # Normalised statement fingerprint (survives reformatting); used by the baseline.
+        self.fingerprint = fingerprint
+        self.source = source  # "static" or "replay"
+        self.extra = {} if extra is None else extra
+
+    def _values(self) -> tuple:
+        return (self.code, self.rule, self.severity, self.path, self.line, self.column,
+                self.end_line, self.end_column, self.message, self.help, self.fix, self.start,
+                self.end, self.fingerprint, self.source, self.extra)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={v!r}" for n, v in zip(self._fields, self._values()))
+        return f"Diagnostic({inner})"
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    __hash__ = None  # mutable
+
+    def replace(self, **changes) -> Diagnostic:
+        """A copy with some fields changed (what `dataclasses.replace` did)."""
+        values = dict(zip(self._fields, self._values()))
+        values.update(changes)
+        return Diagnostic(**values)
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.column, self.code)

@@ -12,7 +12,6 @@ import difflib
 import os
 import shutil
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic, Edit
 from .source import UTF8_BOM, decode_bytes
@@ -20,19 +19,33 @@ from .source import UTF8_BOM, decode_bytes
 UNSAFE = "unsafe fix: pass --unsafe-fixes to apply it"
 
 
-@dataclass
+# Plain classes rather than @dataclass, for start-up time (see diagnostics.py).
 class FilePlan:
-    path: str
-    original: str
-    fixed: str
-    applied: list[Diagnostic] = field(default_factory=list)
+    __slots__ = ("path", "original", "fixed", "applied")
+
+    def __init__(self, path: str, original: str, fixed: str,
+                 applied: list[Diagnostic] | None = None) -> None:
+        self.path = path
+        self.original = original
+        self.fixed = fixed
+        self.applied = [] if applied is None else applied
+
+    def __repr__(self) -> str:
+        return (f"FilePlan(path={self.path!r}, original={self.original!r}, "
+                f"fixed={self.fixed!r}, applied={self.applied!r})")
 
 
-@dataclass
 class FixPlan:
-    files: list[FilePlan] = field(default_factory=list)
-    # Fixable findings not applied: (diagnostic, reason)
-    skipped: list[tuple[Diagnostic, str]] = field(default_factory=list)
+    __slots__ = ("files", "skipped")
+
+    def __init__(self, files: list[FilePlan] | None = None,
+                 skipped: list[tuple[Diagnostic, str]] | None = None) -> None:
+        self.files = [] if files is None else files
+        # Fixable findings not applied: (diagnostic, reason)
+        self.skipped = [] if skipped is None else skipped
+
+    def __repr__(self) -> str:
+        return f"FixPlan(files={self.files!r}, skipped={self.skipped!r})"
 
     @property
     def applied(self) -> list[Diagnostic]:

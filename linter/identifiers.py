@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
-
 from .breaking import name_span
 from .names import strings
+from .pglast_loader import submodule
+
+# pglast.keywords, without running pglast's __init__ (start-up time: see pglast_loader.py).
+_keywords = submodule("keywords")
+RESERVED_KEYWORDS = _keywords.RESERVED_KEYWORDS
+TYPE_FUNC_NAME_KEYWORDS = _keywords.TYPE_FUNC_NAME_KEYWORDS
 
 # Keywords that cannot be a table or column name without quotes (gram.y: ColId excludes
 # reserved and type_func_name keywords).

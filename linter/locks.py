@@ -18,7 +18,6 @@ commit, so it is left out. Replay compares these claims with what `pg_locks` sho
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
 
 from .names import qualified_key, strings
@@ -116,12 +115,36 @@ def blocked_phrase(mode: LockMode) -> str:
     return "only ACCESS EXCLUSIVE lockers"
 
 
-@dataclass(frozen=True)
 class LockClaim:
-    relation: Key
-    kind: str  # "table" | "index" | "sequence"
-    mode: LockMode
-    reason: str
+    """One lock a statement takes. Immutable, compared by value (a plain class rather than a
+    @dataclass, for start-up time: see diagnostics.py)."""
+
+    __slots__ = ("relation", "kind", "mode", "reason")
+
+    def __init__(self, relation: Key, kind: str, mode: LockMode, reason: str) -> None:
+        set_ = object.__setattr__
+        set_(self, "relation", relation)
+        set_(self, "kind", kind)  # "table" | "index" | "sequence"
+        set_(self, "mode", mode)
+        set_(self, "reason", reason)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    __delattr__ = __setattr__
+
+    def __repr__(self) -> str:
+        return (f"LockClaim(relation={self.relation!r}, kind={self.kind!r}, "
+                f"mode={self.mode!r}, reason={self.reason!r})")
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return ((self.relation, self.kind, self.mode, self.reason)
+                == (other.relation, other.kind, other.mode, other.reason))
+
+    def __hash__(self) -> int:
+        return hash((self.relation, self.kind, self.mode, self.reason))
 
     @property
     def blocks(self) -> frozenset[str]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
+
+from .lazyre import lazy
 
 # Type names as the parser spells them (pg_catalog internal names) -> what users write.
 _TYPE_DISPLAY = {
@@ -58,13 +59,13 @@ def _display_name(key: tuple[str, str]) -> str:
     return shown if schema == "public" else f"{quote_ident(schema)}.{shown}"
 
 
-_PLAIN_ASCII = re.compile(r"[a-z_][a-z0-9_$]*")
+_PLAIN_ASCII = lazy(r"[a-z_][a-z0-9_$]*")
 
 
 @lru_cache(maxsize=8192)
 def quote_ident(name: str) -> str:
     if name.isascii():
-        plain = _PLAIN_ASCII.fullmatch(name) is not None
+        plain = _PLAIN_ASCII().fullmatch(name) is not None
     else:
         plain = (name[0].isalpha() or name[0] == "_") and all(
             c.islower() or c.isdigit() or c in "_$" for c in name

@@ -16,11 +16,12 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from pglast import parser as _pg
-
 from .diagnostics import Diagnostic, Severity
 from .lazyre import lazy
+from .pglast_loader import submodule as _pglast_submodule
 from .source import Migration, block_comment_end
+
+_pg = _pglast_submodule("parser")  # pglast.parser, without pglast's __init__ (pglast_loader.py)
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # Identifier characters as PostgreSQL's scanner sees them: ASCII letters, `_` and every

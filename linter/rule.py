@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from types import ModuleType
 
 from .diagnostics import Diagnostic, Fix, Severity
@@ -18,34 +16,94 @@ CATEGORIES = ("locking", "breaking", "schema", "types", "transactions", "timeout
 PEER_NAMES = ("squawk", "eugene", "strong_migrations", "pgfence")
 
 
-@dataclass(frozen=True)
 class Rule:
-    code: str
-    name: str
-    category: str
-    severity: Severity
-    summary: str
-    why: str
-    instead: str
-    bad: tuple[str, ...]
-    good: tuple[str, ...]
-    ok_when: str = ""
-    # Statement kinds (libpg_query node names) the check wants; () means every statement.
-    node_types: tuple[str, ...] = ()
-    # "statement": check(stmt, ctx) per statement; "schema": check_schema(model, ctx) once
-    # after all migrations; both may define end_of_migration(ctx) too.
-    scope: str = "statement"
-    # Inclusive PostgreSQL major versions the hazard exists on (None: no bound).
-    min_pg: int | None = None
-    max_pg: int | None = None
-    default_enabled: bool = True
-    options: Mapping[str, object] = field(default_factory=dict)
-    fix: str | None = None  # None, "safe" or "unsafe"
-    equivalents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # Bound from the rule's module by `bind`.
-    check: Callable | None = None
-    check_schema: Callable | None = None
-    end_of_migration: Callable | None = None
+    """A rule's metadata and, once bound, its check functions. Immutable; compared by value.
+
+    A plain class, not a @dataclass: see diagnostics.py (start-up time)."""
+
+    __slots__ = ("code", "name", "category", "severity", "summary", "why", "instead", "bad",
+                 "good", "ok_when", "node_types", "scope", "min_pg", "max_pg", "default_enabled",
+                 "options", "fix", "equivalents", "check", "check_schema", "end_of_migration")
+    _fields = __slots__
+
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        category: str,
+        severity: Severity,
+        summary: str,
+        why: str,
+        instead: str,
+        bad: tuple[str, ...],
+        good: tuple[str, ...],
+        ok_when: str = "",
+        # Statement kinds (libpg_query node names) the check wants; () means every statement.
+        node_types: tuple[str, ...] = (),
+        # "statement": check(stmt, ctx) per statement; "schema": check_schema(model, ctx) once
+        # after all migrations; both may define end_of_migration(ctx) too.
+        scope: str = "statement",
+        # Inclusive PostgreSQL major versions the hazard exists on (None: no bound).
+        min_pg: int | None = None,
+        max_pg: int | None = None,
+        default_enabled: bool = True,
+        options: Mapping[str, object] | None = None,
+        fix: str | None = None,  # None, "safe" or "unsafe"
+        equivalents: Mapping[str, tuple[str, ...]] | None = None,
+        # Bound from the rule's module by `bind`.
+        check: Callable | None = None,
+        check_schema: Callable | None = None,
+        end_of_migration: Callable | None = None,
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "code", code)
+        set_(self, "name", name)
+        set_(self, "category", category)
+        set_(self, "severity", severity)
+        set_(self, "summary", summary)
+        set_(self, "why", why)
+        set_(self, "instead", instead)
+        set_(self, "bad", bad)
+        set_(self, "good", good)
+        set_(self, "ok_when", ok_when)
+        set_(self, "node_types", node_types)
+        set_(self, "scope", scope)
+        set_(self, "min_pg", min_pg)
+        set_(self, "max_pg", max_pg)
+        set_(self, "default_enabled", default_enabled)
+        set_(self, "options", {} if options is None else options)
+        set_(self, "fix", fix)
+        set_(self, "equivalents", {} if equivalents is None else equivalents)
+        set_(self, "check", check)
+        set_(self, "check_schema", check_schema)
+        set_(self, "end_of_migration", end_of_migration)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    __delattr__ = __setattr__
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, n) for n in self._fields)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields)
+        return f"Rule({inner})"
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self is other or self._values() == other._values()
+
+    def __hash__(self) -> int:
+        # As the frozen dataclass did: by value (a TypeError while options is a dict).
+        return hash(self._values())
+
+    def replace(self, **changes) -> Rule:
+        """A copy with some fields changed (what `dataclasses.replace` did)."""
+        values = {n: getattr(self, n) for n in self._fields}
+        values.update(changes)
+        return Rule(**values)
 
     @property
     def url(self) -> str:
@@ -57,8 +115,7 @@ class Rule:
         )
 
     def bind(self, module: ModuleType) -> Rule:
-        return dataclasses.replace(
-            self,
+        return self.replace(
             check=getattr(module, "check", None),
             check_schema=getattr(module, "check_schema", None),
             end_of_migration=getattr(module, "end_of_migration", None),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .config import selector_matches
-from .engine_rules import ENGINE_RULES
 from .errors import UsageError
 
 # Renamed rules: old name -> current name. Codes are never reused.
@@ -21,6 +20,7 @@ def all_rules() -> tuple:
 
 def catalog() -> tuple:
     """Every rule, engine and replay findings included (for docs and `schemalint rules`)."""
+    from .engine_rules import ENGINE_RULES
     from .replay.rules import REPLAY_RULES
 
     return all_rules() + REPLAY_RULES + ENGINE_RULES

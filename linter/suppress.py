@@ -17,47 +17,80 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
 
 from .engine_rules import IGNORE_WITHOUT_REASON, UNKNOWN_IGNORE, UNUSED_IGNORE
+from .lazyre import lazy
 from .rule import make_diagnostic
 
 MARKER = "schemalint:"
-_DIRECTIVE = re.compile(r"--[ \t]*schemalint:[ \t]*(?P<body>[^\r\n]*)")
-_BODY = re.compile(
+_DIRECTIVE = lazy(r"--[ \t]*schemalint:[ \t]*(?P<body>[^\r\n]*)")
+_BODY = lazy(
     r"(?P<kind>ignore-file|ignore)(?![\w-])[ \t]*(?:\[(?P<list>[^\]]*)\])?(?P<reason>.*)\Z", re.S
 )
 _REASON_STRIP = " \t:;-\u2013\u2014"
 
 
-@dataclass
+# Plain classes rather than @dataclass, for start-up time (see diagnostics.py).
 class Entry:
     """One rule named in a directive (token None: the bare form, every rule)."""
 
-    token: str | None
-    rule: str | None  # the rule name it resolves to
-    start: int
-    end: int
-    used: bool = False
+    __slots__ = ("token", "rule", "start", "end", "used")
+
+    def __init__(self, token: str | None, rule: str | None, start: int, end: int,
+                 used: bool = False) -> None:
+        self.token = token
+        self.rule = rule  # the rule name it resolves to
+        self.start = start
+        self.end = end
+        self.used = used
+
+    def __repr__(self) -> str:
+        return (f"Entry(token={self.token!r}, rule={self.rule!r}, start={self.start!r}, "
+                f"end={self.end!r}, used={self.used!r})")
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return ((self.token, self.rule, self.start, self.end, self.used)
+                == (other.token, other.rule, other.start, other.end, other.used))
+
+    __hash__ = None  # mutable
 
 
-@dataclass
 class Directive:
-    start: int  # offset of the `--`
-    end: int
-    whole_file: bool
-    entries: list[Entry]
-    reason: str
-    # The statement span it covers (whole_file: unused).
-    target: tuple[int, int] | None = None
+    __slots__ = ("start", "end", "whole_file", "entries", "reason", "target")
+
+    def __init__(self, start: int, end: int, whole_file: bool, entries: list[Entry], reason: str,
+                 target: tuple[int, int] | None = None) -> None:
+        self.start = start  # offset of the `--`
+        self.end = end
+        self.whole_file = whole_file
+        self.entries = entries
+        self.reason = reason
+        # The statement span it covers (whole_file: unused).
+        self.target = target
+
+    def _values(self) -> tuple:
+        return (self.start, self.end, self.whole_file, self.entries, self.reason, self.target)
+
+    def __repr__(self) -> str:
+        return (f"Directive(start={self.start!r}, end={self.end!r}, whole_file={self.whole_file!r}, "
+                f"entries={self.entries!r}, reason={self.reason!r}, target={self.target!r})")
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    __hash__ = None  # mutable
 
 
 def parse_directives(text: str, resolve) -> tuple[list[Directive], list[tuple[int, int, str]]]:
     """Directives in `text`, and malformed ones as (start, end, message)."""
     directives, bad = [], []
-    for m in _DIRECTIVE.finditer(text):
+    for m in _DIRECTIVE().finditer(text):
         body = m.group("body").rstrip()
-        b = _BODY.match(body)
+        b = _BODY().match(body)
         body_at = m.start("body")
         if b is None or (b.group("list") is None and b.group("reason").lstrip().startswith(("(", "[", "{"))):
             word = body.split("[", 1)[0].split()[0] if body.split() else ""
@@ -101,13 +134,16 @@ def _target(text: str, spans: list[tuple[int, int]], starts: list[int], at: int)
     return spans[k + 1] if k + 1 < len(spans) else None
 
 
-@dataclass
 class _File:
-    migration: object
-    directives: list[Directive]
-    bad: list[tuple[int, int, str]]
-    spans: list[tuple[int, int]] = field(default_factory=list)
-    starts: list[int] = field(default_factory=list)
+    __slots__ = ("migration", "directives", "bad", "spans", "starts")
+
+    def __init__(self, migration: object, directives: list[Directive],
+                 bad: list[tuple[int, int, str]]) -> None:
+        self.migration = migration
+        self.directives = directives
+        self.bad = bad
+        self.spans: list[tuple[int, int]] = []
+        self.starts: list[int] = []
 
 
 def apply(diagnostics: list, files: list, known: dict[str, str], enabled_at,

@@ -1,6 +1,7 @@
 import re
 
 from schemalint.diagnostics import Severity
+from schemalint.lazyre import lazy
 from schemalint.names import display_name, quote_ident, strings
 from schemalint.rule import Rule
 
@@ -22,7 +23,7 @@ RULE = Rule(
     default_enabled=False,
 )
 
-_ON_DELETE = re.compile(r"\bON\s+DELETE\b", re.I)
+_ON_DELETE = lazy(r"\bON\s+DELETE\b", re.I)
 
 
 def _walk(node):
@@ -52,7 +53,7 @@ def check(stmt, ctx):
     text = stmt.migration.text
     for start, con in cons:
         end = next((s for s in starts if s > start), stmt.end)
-        if _ON_DELETE.search(text, start, end):
+        if _ON_DELETE().search(text, start, end):
             continue
         parent = display_name(ctx.key(con["pktable"]))
         cols = ", ".join(quote_ident(c) for c in strings(con.get("pk_attrs")))

@@ -2,6 +2,7 @@ import re
 
 from schemalint.diagnostics import Severity
 from schemalint.facts import replace_type_fix, written_columns
+from schemalint.lazyre import lazy
 from schemalint.names import display_name, format_type, quote_ident
 from schemalint.rule import Rule
 
@@ -31,8 +32,8 @@ RULE = Rule(
 )
 
 _NARROW = {"int4": "integer", "int2": "smallint"}
-_INT = re.compile(r"(?:pg_catalog\s*\.\s*)?(?:int|integer|int4|int2|smallint)\b", re.I)
-_SERIAL = re.compile(r"(?:serial|serial4|smallserial|serial2)\b", re.I)
+_INT = lazy(r"(?:pg_catalog\s*\.\s*)?(?:int|integer|int4|int2|smallint)\b", re.I)
+_SERIAL = lazy(r"(?:serial|serial4|smallserial|serial2)\b", re.I)
 
 
 def _key_columns(table):
@@ -62,11 +63,11 @@ def check_schema(model, ctx):
         name = f"{display_name(table.key)}.{quote_ident(col.name)}"
         written = col.serial or format_type(col.type)
         if col.serial:
-            fix = replace_type_fix(col.type_site, _SERIAL, "bigserial", "use bigserial "
+            fix = replace_type_fix(col.type_site, _SERIAL(), "bigserial", "use bigserial "
                                    "(unsafe: clients may map bigint to another type)", safe=False)
             wider = "bigserial"
         else:
-            fix = replace_type_fix(col.type_site, _INT, "bigint", "use bigint (unsafe: clients "
+            fix = replace_type_fix(col.type_site, _INT(), "bigint", "use bigint (unsafe: clients "
                                    "may map bigint to another type)", safe=False)
             wider = "bigint"
         limit = "2,147,483,647" if col.type == "int4" else "32,767"

@@ -2,6 +2,7 @@ import re
 
 from schemalint.diagnostics import Severity
 from schemalint.facts import replace_type_fix, written_columns
+from schemalint.lazyre import lazy
 from schemalint.names import display_name, quote_ident
 from schemalint.rule import Rule
 
@@ -30,7 +31,7 @@ RULE = Rule(
                  "pgfence": ("add-column-json",)},
 )
 
-_JSON = re.compile(r'(?:pg_catalog\s*\.\s*)?"?json"?', re.I)
+_JSON = lazy(r'(?:pg_catalog\s*\.\s*)?"?json"?', re.I)
 
 
 def check_schema(model, ctx):
@@ -38,7 +39,7 @@ def check_schema(model, ctx):
         if col.type != "json":
             continue
         name = f"{display_name(table.key)}.{quote_ident(col.name)}"
-        fix = replace_type_fix(col.type_site, _JSON, "jsonb", "use jsonb instead of json (unsafe: "
+        fix = replace_type_fix(col.type_site, _JSON(), "jsonb", "use jsonb instead of json (unsafe: "
                                "jsonb drops key order, whitespace and duplicate keys)", safe=False)
         yield ctx.report(
             f"column `{name}` is `json`: it cannot be indexed or compared, and every access "

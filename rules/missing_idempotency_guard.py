@@ -3,6 +3,7 @@ import re
 from schemalint.breaking import clause_span, dropped_objects, name_span
 from schemalint.diagnostics import Edit, Fix, Severity
 from schemalint.facts import alter_commands
+from schemalint.lazyre import lazy
 from schemalint.names import display_name, quote_ident
 from schemalint.rule import Rule
 
@@ -48,13 +49,13 @@ RULE = Rule(
 
 # The keyword after which PostgreSQL's grammar accepts IF NOT EXISTS, per statement kind.
 _AFTER = {
-    "CreateStmt": re.compile(r"CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\b", re.I),
-    "IndexStmt": re.compile(r"CREATE\s+(?:UNIQUE\s+)?INDEX(?:\s+CONCURRENTLY)?\b", re.I),
-    "CreateSeqStmt": re.compile(r"CREATE\s+(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?SEQUENCE\b", re.I),
-    "CreateSchemaStmt": re.compile(r"CREATE\s+SCHEMA\b", re.I),
-    "CreateExtensionStmt": re.compile(r"CREATE\s+EXTENSION\b", re.I),
-    "CreateTableAsStmt": re.compile(r"CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?"
-                                    r"(?:TABLE|MATERIALIZED\s+VIEW)\b", re.I),
+    "CreateStmt": lazy(r"CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\b", re.I),
+    "IndexStmt": lazy(r"CREATE\s+(?:UNIQUE\s+)?INDEX(?:\s+CONCURRENTLY)?\b", re.I),
+    "CreateSeqStmt": lazy(r"CREATE\s+(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?SEQUENCE\b", re.I),
+    "CreateSchemaStmt": lazy(r"CREATE\s+SCHEMA\b", re.I),
+    "CreateExtensionStmt": lazy(r"CREATE\s+EXTENSION\b", re.I),
+    "CreateTableAsStmt": lazy(r"CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?"
+                              r"(?:TABLE|MATERIALIZED\s+VIEW)\b", re.I),
 }
 _RENAMES = {"OBJECT_COLUMN": "RENAME COLUMN", "OBJECT_TABLE": "RENAME TO",
             "OBJECT_TABCONSTRAINT": "RENAME CONSTRAINT"}
@@ -74,7 +75,7 @@ def check(stmt, ctx):
             return
         if kind == "CreateStmt" and node["relation"].get("relpersistence") == "t":
             return
-        m = _AFTER[kind].match(stmt.text)
+        m = _AFTER[kind]().match(stmt.text)
         fix = _insert(stmt.start + m.end(), " IF NOT EXISTS") if m else None
         if kind == "IndexStmt" and not node.get("idxname"):
             fix = None  # IF NOT EXISTS needs an index name

@@ -2,6 +2,7 @@ import re
 
 from schemalint.advice import lock_sentence
 from schemalint.diagnostics import Edit, Fix, Severity
+from schemalint.lazyre import lazy
 from schemalint.locks import strongest
 from schemalint.names import display_name
 from schemalint.rule import Rule
@@ -29,7 +30,7 @@ RULE = Rule(
 )
 
 # REINDEX [ ( option, ... ) ] { INDEX | TABLE | SCHEMA | DATABASE } [ CONCURRENTLY ] name
-_KIND = re.compile(r"REINDEX\s*(?:\([^)]*\)\s*)?(?:INDEX|TABLE|SCHEMA|DATABASE)\b", re.I)
+_KIND = lazy(r"REINDEX\s*(?:\([^)]*\)\s*)?(?:INDEX|TABLE|SCHEMA|DATABASE)\b", re.I)
 _WORD = {"REINDEX_OBJECT_INDEX": "INDEX", "REINDEX_OBJECT_TABLE": "TABLE",
          "REINDEX_OBJECT_SCHEMA": "SCHEMA", "REINDEX_OBJECT_DATABASE": "DATABASE"}
 
@@ -63,7 +64,7 @@ def check(stmt, ctx):
                  "INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY the old index, then rename the copy.",
         )
         return
-    m = _KIND.match(stmt.text)
+    m = _KIND().match(stmt.text)
     fix = None
     if m and not ctx.in_transaction:
         pos = stmt.start + m.end()

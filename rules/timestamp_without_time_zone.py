@@ -2,6 +2,7 @@ import re
 
 from schemalint.diagnostics import Severity
 from schemalint.facts import replace_type_fix, written_columns
+from schemalint.lazyre import lazy
 from schemalint.names import display_name, quote_ident
 from schemalint.rule import Rule
 
@@ -30,8 +31,8 @@ RULE = Rule(
                  "pgfence": ("prefer-timestamptz",)},
 )
 
-_TIMESTAMP = re.compile(r"(?:pg_catalog\s*\.\s*)?timestamp(\s*\(\s*\d+\s*\))?(?:\s+without\s+time\s+zone)?",
-                        re.I)
+_TIMESTAMP = lazy(r"(?:pg_catalog\s*\.\s*)?timestamp(\s*\(\s*\d+\s*\))?(?:\s+without\s+time\s+zone)?",
+                  re.I)
 
 
 def check_schema(model, ctx):
@@ -39,7 +40,7 @@ def check_schema(model, ctx):
         if col.type != "timestamp":
             continue
         name = f"{display_name(table.key)}.{quote_ident(col.name)}"
-        fix = replace_type_fix(col.type_site, _TIMESTAMP, r"timestamptz\1",
+        fix = replace_type_fix(col.type_site, _TIMESTAMP(), r"timestamptz\1",
                                "use timestamptz (unsafe: values are interpreted in the session "
                                "time zone; clients get zone-aware values)", safe=False)
         precision = f"({col.mods[0]})" if col.mods else ""

@@ -181,3 +181,28 @@ def test_version_and_help():
     assert code == 0 and out.startswith("schemalint ")
     code, out, _ = run_cli("check", "--help")
     assert code == 0 and "--fail-on" in out
+
+
+@pytest.mark.parametrize("columns", ["50", "100", "240"])
+def test_help_text_is_argparses_own_at_any_width(monkeypatch, columns):
+    """cli._HelpFormatter measures the terminal lazily (start-up time); the text must be what
+    argparse.HelpFormatter writes."""
+    import argparse
+
+    from schemalint import cli
+
+    monkeypatch.setenv("COLUMNS", columns)
+
+    def texts():
+        out = []
+        for only in (None, "check", "replay"):
+            parser = cli.build_parser(only=only)
+            out.append(parser.format_help())
+            out.append(parser.format_usage())
+            sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+            out += [p.format_help() for name, p in sub.choices.items() if name == (only or "check")]
+        return out
+
+    ours = texts()
+    monkeypatch.setattr(cli, "_HelpFormatter", argparse.HelpFormatter)
+    assert ours == texts()

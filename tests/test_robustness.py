@@ -8,7 +8,6 @@ that raises, which must become an `internal-error` finding while the run continu
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 import sys
@@ -181,8 +180,8 @@ def _broken_check(stmt, ctx):
 
 def test_a_broken_rule_becomes_an_internal_error_and_the_run_continues(monkeypatch, tmp_path, capsys):
     base = next(r for r in RULES if r.name == "create-index-non-concurrently")
-    broken = dataclasses.replace(base, code="SL999", name="broken-rule", check=_broken_check,
-                                 node_types=("CreateStmt",))
+    broken = base.replace(code="SL999", name="broken-rule", check=_broken_check,
+                          node_types=("CreateStmt",))
     from schemalint import rules_catalog
 
     monkeypatch.setattr(rules_catalog, "all_rules", lambda: (broken, *RULES))

@@ -7,36 +7,73 @@ file its CI reads (the GitHub job summary).
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import importlib
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import TextIO
 
-from ..diagnostics import Diagnostic, Severity
+TYPE_CHECKING = False  # not `typing`'s: importing typing costs every start-up ~3 ms
+if TYPE_CHECKING:
+    from typing import TextIO
+
+    from ..diagnostics import Diagnostic, Severity
+
+# Severity is imported where it is used: a report-cache hit (runcache.py) needs only FORMATS.
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab", "markdown")
 
 
-@dataclass
 class LintResult:
-    diagnostics: list[Diagnostic]
-    # path -> original text, for source snippets
-    sources: dict[str, str] = field(default_factory=dict)
-    files_checked: int = 0
-    statements: int = 0
-    fail_on: str = "error"
-    rules: dict = field(default_factory=dict)  # code -> Rule, for formats that describe rules
-    color: bool = False
-    extra: dict = field(default_factory=dict)
-    # Directory that machine formats (SARIF, GitHub, GitLab) make paths relative to: the
-    # repository root. "" keeps paths as displayed (relative to the working directory).
-    root: str = ""
+    """What reporters render. A plain class, not a @dataclass: see diagnostics.py."""
+
+    _fields = ("diagnostics", "sources", "files_checked", "statements", "fail_on", "rules",
+               "color", "extra", "root")
+
+    def __init__(
+        self,
+        diagnostics: list[Diagnostic],
+        # path -> original text, for source snippets
+        sources: dict[str, str] | None = None,
+        files_checked: int = 0,
+        statements: int = 0,
+        fail_on: str = "error",
+        rules: dict | None = None,  # code -> Rule, for formats that describe rules
+        color: bool = False,
+        extra: dict | None = None,
+        # Directory that machine formats (SARIF, GitHub, GitLab) make paths relative to: the
+        # repository root. "" keeps paths as displayed (relative to the working directory).
+        root: str = "",
+    ) -> None:
+        self.diagnostics = diagnostics
+        self.sources = {} if sources is None else sources
+        self.files_checked = files_checked
+        self.statements = statements
+        self.fail_on = fail_on
+        self.rules = {} if rules is None else rules
+        self.color = color
+        self.extra = {} if extra is None else extra
+        self.root = root
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields)
+        return f"LintResult({inner})"
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self._fields)
+
+    __hash__ = None  # mutable
+
+    def replace(self, **changes) -> LintResult:
+        """A copy with some fields changed (what `dataclasses.replace` did)."""
+        values = {n: getattr(self, n) for n in self._fields}
+        values.update(changes)
+        return LintResult(**values)
 
     def counts(self) -> dict[str, int]:
+        from ..diagnostics import Severity
+
         c = Counter([d.severity for d in self.diagnostics])  # str() of each: 80 ms on 40,000
         return {"error": c[Severity.ERROR], "warning": c[Severity.WARNING], "info": c[Severity.INFO]}
 
@@ -53,6 +90,8 @@ class LintResult:
 
 
 def threshold(fail_on: str) -> Severity | None:
+    from ..diagnostics import Severity
+
     return None if fail_on == "never" else Severity.parse(fail_on)
 
 
@@ -89,7 +128,7 @@ def write_reports(result: LintResult, fmt: str, outputs: Iterable[tuple[str, str
     done: set[str] = set()
     stdout.write(render(fmt, result))
     done.add(fmt)
-    plain = dataclasses.replace(result, color=False)
+    plain = result.replace(color=False)
     for out_fmt, path in outputs:
         text = render(out_fmt, plain)
         if path == "-":
@@ -146,6 +185,8 @@ def stable_ids(result: LintResult) -> list[str]:
     fingerprint, plus the occurrence number among findings sharing those, so that two
     identical findings in one file still get distinct ids and an id does not change when
     lines move."""
+    import hashlib
+
     seen: Counter = Counter()
     ids = []
     for d in result.diagnostics:

@@ -9,7 +9,6 @@ and review the diff.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from pathlib import Path
 
@@ -40,8 +39,8 @@ def _fixed_text(d) -> None:
 
 
 def _fixed_rule(rule):
-    return dataclasses.replace(
-        rule, summary=f"Summary of {rule.name}.", why=f"Why {rule.name} matters.",
+    return rule.replace(
+        summary=f"Summary of {rule.name}.", why=f"Why {rule.name} matters.",
         instead="Something safer.", ok_when="", bad=(f"-- bad {rule.code}",),
         good=(f"-- good {rule.code}",),
     )
