@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 
 from .locks import LockMode, statement_locks
 from .names import (
@@ -27,6 +26,23 @@ from .source import Migration
 
 Key = tuple[str, str]  # (schema, name)
 
+
+class Record:
+    """Field-wise equality and a readable repr for the model's plain slotted classes (what
+    `@dataclass` gave them, without its ~1 ms per class at every start-up)."""
+
+    __slots__ = ()
+    __hash__ = None  # mutable, compared by value: unhashable, as a dataclass with eq
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self.__slots__)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
 # The text of a type name as written, from its first token: a possibly quoted and
 # qualified name, a second word (`character varying`, `double precision`), modifiers,
 # `with[out] time zone` and array bounds.
@@ -40,17 +56,19 @@ TYPE_TEXT = re.compile(
 )
 
 
-@dataclass(slots=True)
-class Site:
+class Site(Record):
     """Where an object was defined: enough to report a finding there later.
 
     `start`/`end` is the span to underline (e.g. the constraint), `sql` the whole
     statement (for the baseline fingerprint)."""
 
-    migration: Migration
-    start: int
-    end: int
-    sql: str
+    __slots__ = ("migration", "start", "end", "sql")
+
+    def __init__(self, migration: Migration, start: int, end: int, sql: str) -> None:
+        self.migration = migration
+        self.start = start
+        self.end = end
+        self.sql = sql
 
     @property
     def path(self) -> str:
@@ -104,55 +122,80 @@ class TypeSite:
         return fingerprint(self.sql)
 
 
-@dataclass(slots=True)
-class Column:
-    name: str
-    type: str
-    mods: tuple = ()
-    array: bool = False
-    not_null: bool = False
-    default: dict | None = None
-    identity: str | None = None  # "always" / "by default"
-    serial: str | None = None  # the serial pseudo-type written, e.g. "bigserial"
-    generated: bool = False  # GENERATED ALWAYS AS (expr) STORED
-    # Where the column's current type was written (CREATE TABLE, ADD COLUMN or the last
-    # ALTER COLUMN TYPE): the span covers the whole type text, e.g. `timestamp(3) without
-    # time zone`, so a finding can underline it and a fix can replace it.
-    type_site: Site | TypeSite | None = None
+class Column(Record):
+    # identity: "always" / "by default"; serial: the serial pseudo-type written, e.g.
+    # "bigserial"; generated: GENERATED ALWAYS AS (expr) STORED.
+    # type_site: where the column's current type was written (CREATE TABLE, ADD COLUMN or
+    # the last ALTER COLUMN TYPE): the span covers the whole type text, e.g. `timestamp(3)
+    # without time zone`, so a finding can underline it and a fix can replace it.
+    __slots__ = ("name", "type", "mods", "array", "not_null", "default", "identity", "serial",
+                 "generated", "type_site")
+
+    def __init__(self, name: str, type: str, mods: tuple = (), array: bool = False,
+                 not_null: bool = False, default: dict | None = None, identity: str | None = None,
+                 serial: str | None = None, generated: bool = False,
+                 type_site: Site | TypeSite | None = None) -> None:
+        self.name = name
+        self.type = type
+        self.mods = mods
+        self.array = array
+        self.not_null = not_null
+        self.default = default
+        self.identity = identity
+        self.serial = serial
+        self.generated = generated
+        self.type_site = type_site
 
 
-@dataclass(slots=True)
-class Constraint:
-    name: str
-    kind: str  # "primary", "unique", "foreign", "check", "exclusion", "not_null"
-    columns: tuple[str, ...] = ()
-    validated: bool = True
-    ref_table: Key | None = None
-    ref_columns: tuple[str, ...] = ()
-    on_delete: str | None = None  # libpg_query action letter: a,r,c,n,d
-    expr: dict | None = None
-    site: Site | None = None
-    # For CHECK: the columns it proves NOT NULL (`a IS NOT NULL [AND b IS NOT NULL ...]`).
-    not_null_columns: frozenset = frozenset()
+class Constraint(Record):
+    # kind: "primary", "unique", "foreign", "check", "exclusion", "not_null"; on_delete: the
+    # libpg_query action letter (a,r,c,n,d); not_null_columns: for CHECK, the columns it
+    # proves NOT NULL (`a IS NOT NULL [AND b IS NOT NULL ...]`).
+    __slots__ = ("name", "kind", "columns", "validated", "ref_table", "ref_columns", "on_delete",
+                 "expr", "site", "not_null_columns")
+
+    def __init__(self, name: str, kind: str, columns: tuple[str, ...] = (), validated: bool = True,
+                 ref_table: Key | None = None, ref_columns: tuple[str, ...] = (),
+                 on_delete: str | None = None, expr: dict | None = None, site: Site | None = None,
+                 not_null_columns: frozenset = frozenset()) -> None:
+        self.name = name
+        self.kind = kind
+        self.columns = columns
+        self.validated = validated
+        self.ref_table = ref_table
+        self.ref_columns = ref_columns
+        self.on_delete = on_delete
+        self.expr = expr
+        self.site = site
+        self.not_null_columns = not_null_columns
 
 
-@dataclass(slots=True)
-class Index:
-    name: str
-    table: Key
-    columns: tuple[str | None, ...]  # None for an expression element
-    unique: bool = False
-    partial: bool = False
-    valid: bool = True
-    method: str = "btree"
-    constraint: str | None = None  # set when the index backs a PK/UNIQUE/EXCLUDE constraint
-    site: Site | None = None
-    # Comparable forms of what the index stores, to tell duplicate and redundant indexes:
-    # one key per element (column or expression, with opclass, collation and ordering),
-    # the INCLUDE columns and the WHERE predicate, all with parser locations stripped.
-    elements: tuple[str, ...] = ()
-    include: tuple[str, ...] = ()
-    predicate: str | None = None
+class Index(Record):
+    # columns: None for an expression element; constraint: set when the index backs a
+    # PK/UNIQUE/EXCLUDE constraint. elements, include, predicate: comparable forms of what
+    # the index stores, to tell duplicate and redundant indexes: one key per element
+    # (column or expression, with opclass, collation and ordering), the INCLUDE columns
+    # and the WHERE predicate, all with parser locations stripped.
+    __slots__ = ("name", "table", "columns", "unique", "partial", "valid", "method", "constraint",
+                 "site", "elements", "include", "predicate")
+
+    def __init__(self, name: str, table: Key, columns: tuple[str | None, ...], unique: bool = False,
+                 partial: bool = False, valid: bool = True, method: str = "btree",
+                 constraint: str | None = None, site: Site | None = None,
+                 elements: tuple[str, ...] = (), include: tuple[str, ...] = (),
+                 predicate: str | None = None) -> None:
+        self.name = name
+        self.table = table
+        self.columns = columns
+        self.unique = unique
+        self.partial = partial
+        self.valid = valid
+        self.method = method
+        self.constraint = constraint
+        self.site = site
+        self.elements = elements
+        self.include = include
+        self.predicate = predicate
 
 
 class IndexMap(dict):
@@ -256,24 +299,34 @@ class TableMap(dict):
         return self._seq[key]
 
 
-@dataclass(slots=True)
-class Table:
-    key: Key
-    columns: dict[str, Column] = field(default_factory=dict)
-    constraints: dict[str, Constraint] = field(default_factory=dict)
-    persistence: str = "p"  # p permanent, u unlogged, t temporary
-    partitioned: bool = False
-    partition_of: Key | None = None
-    inherits: tuple[Key, ...] = ()
-    site: Site | None = None
-    created_in: Migration | None = None
-    kind: str = "table"  # "table", "view", "materialized view", "foreign table"
-    # Created before the migration history we were given (first seen in an ALTER): we
-    # know only what the history did to it, not its full definition.
-    external: bool = False
-    # False when the columns cannot be told from the SQL (CREATE TABLE AS / SELECT INTO of a
-    # query whose output columns we cannot name): rules about missing columns stay silent.
-    columns_known: bool = True
+class Table(Record):
+    # persistence: p permanent, u unlogged, t temporary; kind: "table", "view",
+    # "materialized view", "foreign table". external: created before the migration history
+    # we were given (first seen in an ALTER): we know only what the history did to it, not
+    # its full definition. columns_known: False when the columns cannot be told from the SQL
+    # (CREATE TABLE AS / SELECT INTO of a query whose output columns we cannot name): rules
+    # about missing columns stay silent.
+    __slots__ = ("key", "columns", "constraints", "persistence", "partitioned", "partition_of",
+                 "inherits", "site", "created_in", "kind", "external", "columns_known")
+
+    def __init__(self, key: Key, columns: dict[str, Column] | None = None,
+                 constraints: dict[str, Constraint] | None = None, persistence: str = "p",
+                 partitioned: bool = False, partition_of: Key | None = None,
+                 inherits: tuple[Key, ...] = (), site: Site | None = None,
+                 created_in: Migration | None = None, kind: str = "table", external: bool = False,
+                 columns_known: bool = True) -> None:
+        self.key = key
+        self.columns = {} if columns is None else columns
+        self.constraints = {} if constraints is None else constraints
+        self.persistence = persistence
+        self.partitioned = partitioned
+        self.partition_of = partition_of
+        self.inherits = inherits
+        self.site = site
+        self.created_in = created_in
+        self.kind = kind
+        self.external = external
+        self.columns_known = columns_known
 
     @property
     def name(self) -> str:
@@ -286,49 +339,56 @@ class Table:
         return None
 
 
-@dataclass(slots=True)
-class Session:
+class Session(Record):
     """Per-migration-file state: transactions and settings in effect."""
 
-    migration: Migration | None = None
-    explicit_depth: int = 0  # open BEGIN blocks (PostgreSQL warns on a nested BEGIN)
-    implicit: bool = False  # the framework runs the file inside a transaction
-    lock_timeout: bool = False
-    statement_timeout: bool = False
-    timezone: str | None = None  # SET TIME ZONE / SET timezone in this file
-    created: set = field(default_factory=set)  # keys of relations created in this file
-    # Key -> index of the last statement of this file that gave an object that name (by
-    # creating it or renaming something to it), and renamed key -> its name before this file's
-    # rename. Together they show a swap (`RENAME t TO t_old; RENAME t_new TO t`) or a
-    # drop-and-recreate, which leave the name in place for readers. Keys: (schema, relation),
-    # (schema, table, column), ("type"|"function", schema, name), ("schema", name),
-    # ("extension", name).
-    named_at: dict = field(default_factory=dict)
-    renamed_from: dict = field(default_factory=dict)
-    # Constraints this file dropped: ("constraint", schema, table, name). A later ADD of the
-    # same name is a redefinition (and re-runs cleanly when the drop says IF EXISTS).
-    dropped_constraints: set = field(default_factory=set)
-    # Transaction facts (read by the transaction, locking and timeout rules).
-    open_begin: object = None  # the BEGIN statement of the open explicit transaction
-    orphan_ends: list = field(default_factory=list)  # COMMIT/ROLLBACK with no transaction open
-    # A COMMIT/ROLLBACK ran with no explicit BEGIN open (ending the framework's transaction, or
-    # none): the `COMMIT; ...; BEGIN;` idiom for stepping out of the framework's transaction.
-    escaped_framework_tx: bool = False
-    # ACCESS EXCLUSIVE locks on pre-existing relations held by the open transaction:
-    # key -> the statement that took it. Held until COMMIT (13.3.1: "Once acquired, a lock is
-    # normally held until the end of the transaction").
-    access_exclusive: dict = field(default_factory=dict)
-    # A later statement in that transaction already extended the hold (waited on another
-    # relation's lock or did slow work).
-    access_exclusive_extended: bool = False
-    # Constraints added NOT VALID in the open transaction: (table key, name) -> statement.
-    not_valid_in_tx: dict = field(default_factory=dict)
-    # The first statement of this file that took a lock blocking reads or writes on a
-    # pre-existing relation with no lock_timeout set: (statement, LockClaim).
-    first_unguarded_lock: tuple | None = None
-    # The first slow statement (scan/rewrite/index build under a lock blocking reads or
-    # writes on a pre-existing relation) with no statement_timeout set: (statement, reason).
-    first_unbounded_slow: tuple | None = None
+    __slots__ = ("migration", "explicit_depth", "implicit", "lock_timeout", "statement_timeout",
+                 "timezone", "created", "named_at", "renamed_from", "dropped_constraints",
+                 "open_begin", "orphan_ends", "escaped_framework_tx", "access_exclusive",
+                 "access_exclusive_extended", "not_valid_in_tx", "first_unguarded_lock",
+                 "first_unbounded_slow")
+
+    def __init__(self, migration: Migration | None = None, implicit: bool = False) -> None:
+        self.migration = migration
+        self.explicit_depth = 0  # open BEGIN blocks (PostgreSQL warns on a nested BEGIN)
+        self.implicit = implicit  # the framework runs the file inside a transaction
+        self.lock_timeout = False
+        self.statement_timeout = False
+        self.timezone: str | None = None  # SET TIME ZONE / SET timezone in this file
+        self.created: set = set()  # keys of relations created in this file
+        # Key -> index of the last statement of this file that gave an object that name (by
+        # creating it or renaming something to it), and renamed key -> its name before this
+        # file's rename. Together they show a swap (`RENAME t TO t_old; RENAME t_new TO t`) or
+        # a drop-and-recreate, which leave the name in place for readers. Keys: (schema,
+        # relation), (schema, table, column), ("type"|"function", schema, name), ("schema",
+        # name), ("extension", name).
+        self.named_at: dict = {}
+        self.renamed_from: dict = {}
+        # Constraints this file dropped: ("constraint", schema, table, name). A later ADD of
+        # the same name is a redefinition (and re-runs cleanly when the drop says IF EXISTS).
+        self.dropped_constraints: set = set()
+        # Transaction facts (read by the transaction, locking and timeout rules).
+        self.open_begin = None  # the BEGIN statement of the open explicit transaction
+        self.orphan_ends: list = []  # COMMIT/ROLLBACK with no transaction open
+        # A COMMIT/ROLLBACK ran with no explicit BEGIN open (ending the framework's
+        # transaction, or none): the `COMMIT; ...; BEGIN;` idiom for stepping out of the
+        # framework's transaction.
+        self.escaped_framework_tx = False
+        # ACCESS EXCLUSIVE locks on pre-existing relations held by the open transaction:
+        # key -> the statement that took it. Held until COMMIT (13.3.1: "Once acquired, a
+        # lock is normally held until the end of the transaction").
+        self.access_exclusive: dict = {}
+        # A later statement in that transaction already extended the hold (waited on
+        # another relation's lock or did slow work).
+        self.access_exclusive_extended = False
+        # Constraints added NOT VALID in the open transaction: (table key, name) -> statement.
+        self.not_valid_in_tx: dict = {}
+        # The first statement of this file that took a lock blocking reads or writes on a
+        # pre-existing relation with no lock_timeout set: (statement, LockClaim).
+        self.first_unguarded_lock: tuple | None = None
+        # The first slow statement (scan/rewrite/index build under a lock blocking reads or
+        # writes on a pre-existing relation) with no statement_timeout set: (statement, reason).
+        self.first_unbounded_slow: tuple | None = None
 
     @property
     def in_transaction(self) -> bool:
