@@ -32,7 +32,7 @@ RULE = Rule(
         "ALTER TABLE orders ADD FOREIGN KEY (customer_id) REFERENCES customers (id);",
         "ALTER TABLE orders ADD COLUMN customer_id bigint REFERENCES customers (id);",
     ),
-    node_types=("AlterTableStmt",),
+    node_types=("AlterTableStmt.AT_AddColumn", "AlterTableStmt.AT_AddConstraint"),
     equivalents={"squawk": ("adding-foreign-key-constraint", "constraint-missing-not-valid"),
                  "eugene": ("E1",),
                  "strong_migrations": ("add_foreign_key", "add_reference"),

@@ -19,7 +19,7 @@ RULE = Rule(
     ok_when="The key is not serial/identity, or id_policy is identity and the key is an identity column.",
     bad=("CREATE TABLE orders (id bigserial PRIMARY KEY);",),
     good=("CREATE TABLE orders (id uuid PRIMARY KEY DEFAULT gen_random_uuid());",),
-    node_types=("CreateStmt", "AlterTableStmt"),
+    node_types=("CreateStmt", "AlterTableStmt.AT_AddColumn", "AlterTableStmt.AT_AddConstraint"),
     options={"id_policy": "uuid"},
     equivalents={"squawk": ("prefer-identity",)},
 )

@@ -37,3 +37,26 @@ def test_widening_in_a_down_migration_is_not_flagged():
     down = Migration(path="1/down.sql", direction="down",
                      text="ALTER TABLE t ALTER COLUMN a TYPE varchar(20);\n")
     assert not _lint(up, down, select=("alter-column-type-rewrites-table",))
+
+
+def test_rules_for_alter_table_actions_meet_only_statements_with_those_actions():
+    import dataclasses
+
+    seen = []
+
+    def spy(stmt, ctx):
+        seen.append(stmt.text)
+        return ()
+
+    base = next(r for r in RULES if r.name == "drop-column")
+    rule = dataclasses.replace(base, code="SL998", name="spy", check=spy,
+                               node_types=("IndexStmt", "AlterTableStmt.AT_DropColumn"))
+    m = Migration(path="m.sql", text=(
+        "ALTER TABLE t ADD COLUMN a int;\n"
+        "ALTER TABLE t ADD COLUMN b int, DROP COLUMN c;\n"
+        "CREATE INDEX i ON t (a);\n"
+        "ALTER TABLE t DROP COLUMN d;\n"
+    ))
+    lint([m], LintConfig(select=("spy",)), [rule])
+    assert seen == ["ALTER TABLE t ADD COLUMN b int, DROP COLUMN c", "CREATE INDEX i ON t (a)",
+                    "ALTER TABLE t DROP COLUMN d"]
