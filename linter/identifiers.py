@@ -14,27 +14,26 @@ NEEDS_QUOTES_AS_NAME = frozenset(RESERVED_KEYWORDS) | frozenset(TYPE_FUNC_NAME_K
 
 
 class Identifier:
-    """A name the statement defines: `kind` ("table", "column", ...), `name`, and `span`
-    (where it is written), located only when a rule reports it: finding a name in the
-    statement text for every column of a history cost more than all the identifier rules'
-    own checks."""
+    """A name the statement defines: `kind` ("table", "column", ...), `name`, and
+    `span(stmt)` (where it is written), located only when a rule reports it: finding a name
+    in the statement text for every column of a history cost more than all the identifier
+    rules' own checks. (It does not keep the statement: the statement memoises these, and
+    with the cyclic GC off during a run a cycle would keep every statement's tree alive.)"""
 
-    __slots__ = ("_location", "_mode", "_stmt", "kind", "name")
+    __slots__ = ("_location", "_mode", "kind", "name")
 
     # How the span is found: at the token of a node location; the name, searched from a
     # node location (or from the start); the name, searched from a character offset.
     AT, NAME, NAME_FROM = 0, 1, 2
 
-    def __init__(self, stmt, kind: str, name: str, mode: int, location: int | None) -> None:
-        self._stmt = stmt
+    def __init__(self, kind: str, name: str, mode: int, location: int | None) -> None:
         self.kind = kind
         self.name = name
         self._mode = mode
         self._location = location
 
-    @property
-    def span(self) -> tuple[int, int]:
-        stmt, location, mode = self._stmt, self._location, self._mode
+    def span(self, stmt) -> tuple[int, int]:
+        location, mode = self._location, self._mode
         if mode == Identifier.AT:
             return stmt.span_at(location)
         if mode == Identifier.NAME_FROM:
@@ -47,13 +46,13 @@ class Identifier:
 
 def _constraint(stmt, con: dict, out: list) -> None:
     if con.get("conname"):
-        out.append(Identifier(stmt, "constraint", con["conname"], Identifier.NAME, con.get("location")))
+        out.append(Identifier("constraint", con["conname"], Identifier.NAME, con.get("location")))
 
 
 def _column(stmt, coldef: dict, out: list) -> None:
     name = coldef.get("colname")
     if name:
-        out.append(Identifier(stmt, "column", name, Identifier.NAME, coldef.get("location")))
+        out.append(Identifier("column", name, Identifier.NAME, coldef.get("location")))
     for c in coldef.get("constraints") or ():
         con = c.get("Constraint")
         if con is not None and con.get("conname"):
@@ -74,7 +73,7 @@ def _defined_identifiers(stmt) -> tuple[Identifier, ...]:
     out: list[Identifier] = []
     if kind == "CreateStmt":
         rel = node["relation"]
-        out.append(Identifier(stmt, "table", rel.get("relname", ""), Identifier.AT, rel.get("location")))
+        out.append(Identifier("table", rel.get("relname", ""), Identifier.AT, rel.get("location")))
         for elt in node.get("tableElts") or ():
             if "ColumnDef" in elt:
                 _column(stmt, elt["ColumnDef"], out)
@@ -89,29 +88,29 @@ def _defined_identifiers(stmt) -> tuple[Identifier, ...]:
             elif cmd.get("subtype") == "AT_AddConstraint" and "Constraint" in d:
                 _constraint(stmt, d["Constraint"], out)
     elif kind == "IndexStmt" and node.get("idxname"):
-        out.append(Identifier(stmt, "index", node["idxname"], Identifier.NAME, None))
+        out.append(Identifier("index", node["idxname"], Identifier.NAME, None))
     elif kind in ("ViewStmt", "CreateSeqStmt", "CreateTableAsStmt"):
         rel = node.get("view") or node.get("sequence") or (node.get("into") or {}).get("rel") or {}
         noun = {"ViewStmt": "view", "CreateSeqStmt": "sequence"}.get(kind, "table")
         if rel.get("relname"):
-            out.append(Identifier(stmt, noun, rel["relname"], Identifier.AT, rel.get("location")))
+            out.append(Identifier(noun, rel["relname"], Identifier.AT, rel.get("location")))
     elif kind in ("CreateEnumStmt", "CreateDomainStmt", "CompositeTypeStmt"):
         names = strings(node.get("domainname") if kind == "CreateDomainStmt" else node.get("typeName"))
         if kind == "CompositeTypeStmt":
             names = [(node.get("typevar") or {}).get("relname", "")]
         if names and names[-1]:
-            out.append(Identifier(stmt, "type", names[-1], Identifier.NAME, None))
+            out.append(Identifier("type", names[-1], Identifier.NAME, None))
     elif kind == "CreateSchemaStmt" and node.get("schemaname"):
-        out.append(Identifier(stmt, "schema", node["schemaname"], Identifier.NAME, None))
+        out.append(Identifier("schema", node["schemaname"], Identifier.NAME, None))
     elif kind == "CreateFunctionStmt":
         names = strings(node.get("funcname"))
         if names:
-            out.append(Identifier(stmt, "function", names[-1], Identifier.NAME, None))
+            out.append(Identifier("function", names[-1], Identifier.NAME, None))
     elif kind == "RenameStmt" and node.get("newname"):
         noun = node.get("renameType", "OBJECT_").removeprefix("OBJECT_").lower()
         noun = {"tabconstraint": "constraint", "attribute": "column"}.get(noun, noun)
         new = node["newname"]
-        out.append(Identifier(stmt, noun, new, Identifier.NAME_FROM,
+        out.append(Identifier(noun, new, Identifier.NAME_FROM,
                               max(0, len(stmt.text) - len(new) - 2)))
     return tuple(out)
 

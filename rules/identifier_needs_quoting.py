@@ -31,6 +31,6 @@ def check(stmt, ctx):
         yield ctx.report(
             f'{kind} name `"{name}"` must be double-quoted in every query (unquoted, PostgreSQL '
             f"reads it as `{name.lower()}`)",
-            span=ident.span,
+            span=ident.span(stmt),
             help=f"Use a lower-case name: `{snake}`.",
         )

@@ -28,6 +28,6 @@ def check(stmt, ctx):
         yield ctx.report(
             f"{kind} name `{name}` is a reserved SQL keyword: every query must write it "
             f'double-quoted as "{name}"',
-            span=ident.span,
+            span=ident.span(stmt),
             help=f"Choose another name, e.g. `{name}s` or `{name}_value`.",
         )

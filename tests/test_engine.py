@@ -60,3 +60,27 @@ def test_rules_for_alter_table_actions_meet_only_statements_with_those_actions()
     lint([m], LintConfig(select=("spy",)), [rule])
     assert seen == ["ALTER TABLE t ADD COLUMN b int, DROP COLUMN c", "CREATE INDEX i ON t (a)",
                     "ALTER TABLE t DROP COLUMN d"]
+
+
+def test_a_run_leaves_no_reference_cycles():
+    # The check command turns the cyclic GC off while it lints (cache.lint_migrations): a
+    # cycle through a statement (e.g. a memoised fact pointing back at it) would then keep
+    # every statement's JSON tree alive until the end of the run.
+    import gc
+    from pathlib import Path
+
+    fixtures = sorted((Path(__file__).parent / "rules" / "fixtures").glob("*.sql"))
+    migrations = [Migration(path=p.name, text=p.read_text(encoding="utf-8")) for p in fixtures]
+    lint(migrations, LintConfig(select=("ALL",)), RULES)  # warm up lazy imports and caches
+    migrations = [Migration(path=m.path, text=m.text) for m in migrations]
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        found = lint(migrations, LintConfig(select=("ALL",)), RULES)
+        assert found
+        del found, migrations
+        assert gc.collect() == 0
+    finally:
+        if enabled:
+            gc.enable()
