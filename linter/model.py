@@ -457,6 +457,10 @@ class Model:
         self._locks_for = None
         self._down_sink: Model | None = None
         self._locks: list = []
+        # Statements folded so far: facts derived from the model (facts.written_columns) are
+        # cached against it.
+        self.folds = 0
+        self._written = None
 
     # --- lookups -------------------------------------------------------------------
     def key(self, rangevar: dict) -> Key:
@@ -527,6 +531,7 @@ class Model:
         return self._locks
 
     def fold(self, stmt) -> None:
+        self.folds += 1
         claims = self.statement_locks(stmt)
         self._note_locks(stmt, claims)
         handler = _FOLDERS.get(stmt.kind)

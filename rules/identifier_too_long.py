@@ -28,7 +28,7 @@ def check(stmt, ctx):
     # full identifier in the text: the truncated name followed by more identifier characters.
     for ident in defined_identifiers(stmt):
         kind, name = ident.kind, ident.name
-        if len(name.encode("utf-8")) < 60:
+        if len(name) < 15 or len(name.encode("utf-8")) < 60:  # (at most 4 bytes a character)
             continue
         m = re.search(r'"' + re.escape(name) + r'(?:[^"]|"")+"|(?<![\w$"])' + re.escape(name) + r"[\w$]+",
                       stmt.text, re.I)

@@ -35,7 +35,7 @@ _TIMESTAMP = re.compile(r"(?:pg_catalog\s*\.\s*)?timestamp(\s*\(\s*\d+\s*\))?(?:
 
 
 def check_schema(model, ctx):
-    for table, col in written_columns(model):
+    for table, col in written_columns(model, "timestamp"):
         if col.type != "timestamp":
             continue
         name = f"{display_name(table.key)}.{quote_ident(col.name)}"
