@@ -158,7 +158,8 @@ class Statement:
         return self._offsets.byte_to_original(location)
 
 
-def _token_span(offsets: OffsetMap, location: int) -> tuple[int, int]:
+def token_span(offsets: OffsetMap, location: int) -> tuple[int, int]:
+    """`Statement.span_at` for a location >= 0, from the file's offset map alone."""
     char = offsets.char_of_byte(location)
     m = _TOKEN.match(offsets.text, char)
     end = m.end() if m else char + 1
@@ -170,7 +171,7 @@ def _span_matching(offsets: OffsetMap, location: int, pattern: re.Pattern,
     char = offsets.char_of_byte(location)
     m = pattern.match(offsets.text, char)
     if m is None or m.end() == char:
-        return statement if location < 0 else _token_span(offsets, location)
+        return statement if location < 0 else token_span(offsets, location)
     return offsets.original(char), offsets.original(m.end())
 
 
