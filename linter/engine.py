@@ -14,31 +14,76 @@ from .source import Migration
 
 
 class RuleSet:
-    """The enabled rules, indexed once so each statement only meets the rules for its kind."""
+    """The enabled rules, indexed once so each statement only meets the rules that can fire
+    on it: by statement kind and, for ALTER TABLE, by the kinds of action it contains.
+
+    A rule's `node_types` entry is a statement kind (`"IndexStmt"`), or a kind and one of its
+    ALTER TABLE subcommand types (`"AlterTableStmt.AT_AddColumn"`): such a rule is called only
+    for ALTER TABLE statements with at least one action of a listed type. Most ALTER TABLE
+    rules look for one or two action types; calling all twenty on every ALTER TABLE was a
+    third of the rules' time."""
 
     def __init__(self, rules: Iterable[Rule], config: LintConfig) -> None:
         major = config.pg_version[0]
         self.all = rules = list(rules)
         self.rules = [r for r in config.enabled_rules(rules) if r.applies_to(major)]
         self.by_kind: dict[str, list[Rule]] = {}
+        # kind -> subcommand type -> rules wanting it
+        self.by_action: dict[str, dict[str, list[Rule]]] = {}
         self.every_statement: list[Rule] = []
         for rule in self.rules:
             if rule.check is None:
                 continue
             if rule.node_types:
                 for kind in rule.node_types:
-                    self.by_kind.setdefault(kind, []).append(rule)
+                    kind, _, action = kind.partition(".")
+                    if action:
+                        self.by_action.setdefault(kind, {}).setdefault(action, []).append(rule)
+                    else:
+                        self.by_kind.setdefault(kind, []).append(rule)
             else:
                 self.every_statement.append(rule)
         self.end_of_migration = [r for r in self.rules if r.end_of_migration is not None]
         self.schema = [r for r in self.rules if r.check_schema is not None]
         self.options = {r.name: config.rule_options(r) for r in self.rules}
+        self._order = {r.name: i for i, r in enumerate(self.rules)}
+        # (kind, actions) -> ((rule, check, options), ...), built on first use
+        self._calls: dict[tuple, tuple] = {}
 
-    def for_kind(self, kind: str) -> list[Rule]:
-        specific = self.by_kind.get(kind)
-        if specific is None:
-            return self.every_statement
-        return specific + self.every_statement if self.every_statement else specific
+    def for_kind(self, kind: str, actions: tuple[str, ...] = ()) -> list[Rule]:
+        """The rules to run on a statement of `kind` whose ALTER TABLE actions are `actions`,
+        in rule order."""
+        found = {id(r): r for r in self.by_kind.get(kind, ())}
+        wanted = self.by_action.get(kind)
+        if wanted:
+            for action in actions:
+                for r in wanted.get(action, ()):
+                    found[id(r)] = r
+        found.update((id(r), r) for r in self.every_statement)
+        return sorted(found.values(), key=lambda r: self._order[r.name])
+
+    def calls(self, stmt) -> tuple:
+        """(rule, check, options) for each rule to run on `stmt`."""
+        kind = stmt.kind
+        actions = _actions(stmt.node) if kind in self.by_action else ()
+        key = (kind, actions)
+        found = self._calls.get(key)
+        if found is None:
+            options = self.options
+            found = self._calls[key] = tuple(
+                (r, r.check, options[r.name]) for r in self.for_kind(kind, actions))
+        return found
+
+
+def _actions(node: dict) -> tuple[str, ...]:
+    """The distinct ALTER TABLE subcommand types of a statement, sorted."""
+    found = set()
+    for item in node.get("cmds") or ():
+        cmd = item.get("AlterTableCmd")
+        if cmd is not None:
+            found.add(cmd.get("subtype"))
+    found.discard(None)
+    return tuple(sorted(found))
 
 
 def _internal_error(rule_name: str, migration: Migration, start: int, end: int, exc: BaseException) -> Diagnostic:
@@ -146,15 +191,25 @@ def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Ru
         # A schema dump (direction "baseline") is the schema the migrations start from:
         # folded into the model, never reported on.
         baseline = migration.direction == "baseline"
+        extend = out.extend
         for stmt in result.statements:
             ctx.stmt = stmt
-            for rule in () if baseline else ruleset.for_kind(stmt.kind):
-                _run(rule, rule.check, ctx, (stmt, ctx), out, migration, stmt.start, stmt.end)
+            ctx.forget_keys()
+            for rule, check, options in () if baseline else ruleset.calls(stmt):
+                ctx.rule = rule
+                ctx.options = options
+                try:
+                    found = check(stmt, ctx)
+                    if found:
+                        extend(found)
+                except Exception as exc:  # noqa: BLE001 - one broken rule must not stop the run
+                    out.append(_internal_error(rule.name, migration, stmt.start, stmt.end, exc))
             try:
                 target.fold(stmt)
             except Exception as exc:  # noqa: BLE001
                 out.append(_internal_error("the schema model", migration, stmt.start, stmt.end, exc))
         ctx.stmt = None
+        ctx.forget_keys()
         for rule in () if baseline else ruleset.end_of_migration:
             _run(rule, rule.end_of_migration, ctx, (result.statements, ctx), out, migration, 0, 0)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from .builtins import BUILTIN_NON_VOLATILE
 from .diagnostics import Edit, Fix
@@ -127,16 +127,41 @@ def is_table_alter(node: dict) -> bool:
 
 # --- column types on the final model (types rules) -----------------------------------
 
-def written_columns(model) -> Iterator[tuple]:
+def written_columns(model, types: Iterable[str] | None = None) -> list[tuple]:
     """(table, column) for every column of a permanent table whose type the history wrote
     (CREATE TABLE, ADD COLUMN or ALTER COLUMN TYPE), so a finding has a place to point at.
-    Columns copied from a parent or a LIKE source have no site of their own and are skipped."""
+    Columns copied from a parent or a LIKE source have no site of their own and are skipped.
+    `types`: only the columns of these types (`Column.type`), in the same order.
+
+    Computed once per state of the model and shared by the types rules: each of them walking
+    every column of a long history was most of the schema rules' time."""
+    index = _written_index(model)
+    if types is None:
+        return index[None]
+    if isinstance(types, str):
+        types = (types,)
+    positions = [i for t in types for i in index.get(t, ())]
+    if len(types) > 1:
+        positions.sort()
+    every = index[None]
+    return [every[i] for i in positions]
+
+
+def _written_index(model) -> dict:
+    cached = getattr(model, "_written", None)
+    if cached is not None and cached[0] == model.folds:
+        return cached[1]
+    every: list[tuple] = []
+    index: dict = {None: every}
     for table in model.tables.values():
         if table.kind not in ("table", "foreign table") or table.persistence == "t":
             continue
         for col in table.columns.values():
             if col.type_site is not None:
-                yield table, col
+                index.setdefault(col.type, []).append(len(every))
+                every.append((table, col))
+    model._written = (model.folds, index)
+    return index
 
 
 def site_text(site) -> str:

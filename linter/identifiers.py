@@ -3,8 +3,6 @@ with where they are written: for the identifier rules (length, keywords, quoting
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from .breaking import name_span
 from .names import strings
 from .pglast_loader import submodule
@@ -19,79 +17,110 @@ TYPE_FUNC_NAME_KEYWORDS = _keywords.TYPE_FUNC_NAME_KEYWORDS
 NEEDS_QUOTES_AS_NAME = frozenset(RESERVED_KEYWORDS) | frozenset(TYPE_FUNC_NAME_KEYWORDS)
 
 
-def _span(stmt, name: str, location: int | None) -> tuple[int, int]:
-    if location is not None and location >= 0:
-        start, _ = stmt.span_at(location)
-        return name_span(stmt, name, start - stmt.start)
-    return name_span(stmt, name)
+class Identifier:
+    """A name the statement defines: `kind` ("table", "column", ...), `name`, and
+    `span(stmt)` (where it is written), located only when a rule reports it: finding a name
+    in the statement text for every column of a history cost more than all the identifier
+    rules' own checks. (It does not keep the statement: the statement memoises these, and
+    with the cyclic GC off during a run a cycle would keep every statement's tree alive.)"""
+
+    __slots__ = ("_location", "_mode", "kind", "name")
+
+    # How the span is found: at the token of a node location; the name, searched from a
+    # node location (or from the start); the name, searched from a character offset.
+    AT, NAME, NAME_FROM = 0, 1, 2
+
+    def __init__(self, kind: str, name: str, mode: int, location: int | None) -> None:
+        self.kind = kind
+        self.name = name
+        self._mode = mode
+        self._location = location
+
+    def span(self, stmt) -> tuple[int, int]:
+        location, mode = self._location, self._mode
+        if mode == Identifier.AT:
+            return stmt.span_at(location)
+        if mode == Identifier.NAME_FROM:
+            return name_span(stmt, self.name, location)
+        if location is not None and location >= 0:
+            start, _ = stmt.span_at(location)
+            return name_span(stmt, self.name, start - stmt.start)
+        return name_span(stmt, self.name)
 
 
-def _constraint(stmt, con: dict) -> Iterator[tuple[str, str, tuple[int, int]]]:
+def _constraint(stmt, con: dict, out: list) -> None:
     if con.get("conname"):
-        yield "constraint", con["conname"], _span(stmt, con["conname"], con.get("location"))
+        out.append(Identifier("constraint", con["conname"], Identifier.NAME, con.get("location")))
 
 
-def _column(stmt, coldef: dict):
+def _column(stmt, coldef: dict, out: list) -> None:
     name = coldef.get("colname")
     if name:
-        yield "column", name, _span(stmt, name, coldef.get("location"))
+        out.append(Identifier("column", name, Identifier.NAME, coldef.get("location")))
     for c in coldef.get("constraints") or ():
-        if "Constraint" in c:
-            yield from _constraint(stmt, c["Constraint"])
+        con = c.get("Constraint")
+        if con is not None and con.get("conname"):
+            _constraint(stmt, con, out)
 
 
-def defined_identifiers(stmt) -> tuple[tuple[str, str, tuple[int, int]], ...]:
-    """(kind, name, span) for each name the statement creates or renames an object to.
-    Computed once per statement and shared by the identifier rules."""
+def defined_identifiers(stmt) -> tuple[Identifier, ...]:
+    """Each name the statement creates or renames an object to. Computed once per statement
+    and shared by the identifier rules."""
     memo = getattr(stmt, "memo", None)
     if memo is None:
-        return tuple(_defined_identifiers(stmt))
-    return memo("defined_identifiers", lambda s: tuple(_defined_identifiers(s)))
+        return _defined_identifiers(stmt)
+    return memo("defined_identifiers", _defined_identifiers)
 
 
-def _defined_identifiers(stmt) -> Iterator[tuple[str, str, tuple[int, int]]]:
+def _defined_identifiers(stmt) -> tuple[Identifier, ...]:
     node, kind = stmt.node, stmt.kind
+    out: list[Identifier] = []
     if kind == "CreateStmt":
         rel = node["relation"]
-        yield "table", rel.get("relname", ""), stmt.span_at(rel.get("location"))
+        out.append(Identifier("table", rel.get("relname", ""), Identifier.AT, rel.get("location")))
         for elt in node.get("tableElts") or ():
             if "ColumnDef" in elt:
-                yield from _column(stmt, elt["ColumnDef"])
+                _column(stmt, elt["ColumnDef"], out)
             elif "Constraint" in elt:
-                yield from _constraint(stmt, elt["Constraint"])
+                _constraint(stmt, elt["Constraint"], out)
     elif kind == "AlterTableStmt":
         for item in node.get("cmds") or ():
             cmd = item.get("AlterTableCmd", {})
             d = cmd.get("def") or {}
             if cmd.get("subtype") == "AT_AddColumn" and "ColumnDef" in d:
-                yield from _column(stmt, d["ColumnDef"])
+                _column(stmt, d["ColumnDef"], out)
             elif cmd.get("subtype") == "AT_AddConstraint" and "Constraint" in d:
-                yield from _constraint(stmt, d["Constraint"])
+                _constraint(stmt, d["Constraint"], out)
     elif kind == "IndexStmt" and node.get("idxname"):
-        yield "index", node["idxname"], _span(stmt, node["idxname"], None)
+        out.append(Identifier("index", node["idxname"], Identifier.NAME, None))
     elif kind in ("ViewStmt", "CreateSeqStmt", "CreateTableAsStmt"):
         rel = node.get("view") or node.get("sequence") or (node.get("into") or {}).get("rel") or {}
         noun = {"ViewStmt": "view", "CreateSeqStmt": "sequence"}.get(kind, "table")
         if rel.get("relname"):
-            yield noun, rel["relname"], stmt.span_at(rel.get("location"))
+            out.append(Identifier(noun, rel["relname"], Identifier.AT, rel.get("location")))
     elif kind in ("CreateEnumStmt", "CreateDomainStmt", "CompositeTypeStmt"):
         names = strings(node.get("domainname") if kind == "CreateDomainStmt" else node.get("typeName"))
         if kind == "CompositeTypeStmt":
             names = [(node.get("typevar") or {}).get("relname", "")]
         if names and names[-1]:
-            yield "type", names[-1], _span(stmt, names[-1], None)
+            out.append(Identifier("type", names[-1], Identifier.NAME, None))
     elif kind == "CreateSchemaStmt" and node.get("schemaname"):
-        yield "schema", node["schemaname"], _span(stmt, node["schemaname"], None)
+        out.append(Identifier("schema", node["schemaname"], Identifier.NAME, None))
     elif kind == "CreateFunctionStmt":
         names = strings(node.get("funcname"))
         if names:
-            yield "function", names[-1], _span(stmt, names[-1], None)
+            out.append(Identifier("function", names[-1], Identifier.NAME, None))
     elif kind == "RenameStmt" and node.get("newname"):
         noun = node.get("renameType", "OBJECT_").removeprefix("OBJECT_").lower()
         noun = {"tabconstraint": "constraint", "attribute": "column"}.get(noun, noun)
-        yield noun, node["newname"], name_span(stmt, node["newname"], max(0, len(stmt.text) - len(node["newname"]) - 2))
+        new = node["newname"]
+        out.append(Identifier(noun, new, Identifier.NAME_FROM,
+                              max(0, len(stmt.text) - len(new) - 2)))
+    return tuple(out)
 
 
-IDENTIFIER_KINDS = ("CreateStmt", "AlterTableStmt", "IndexStmt", "ViewStmt", "CreateSeqStmt",
-                    "CreateTableAsStmt", "CreateEnumStmt", "CreateDomainStmt", "CompositeTypeStmt",
-                    "CreateSchemaStmt", "CreateFunctionStmt", "RenameStmt")
+# ALTER TABLE defines names only in ADD COLUMN and ADD CONSTRAINT actions (engine.RuleSet).
+IDENTIFIER_KINDS = ("CreateStmt", "AlterTableStmt.AT_AddColumn", "AlterTableStmt.AT_AddConstraint",
+                    "IndexStmt", "ViewStmt", "CreateSeqStmt", "CreateTableAsStmt", "CreateEnumStmt",
+                    "CreateDomainStmt", "CompositeTypeStmt", "CreateSchemaStmt", "CreateFunctionStmt",
+                    "RenameStmt")

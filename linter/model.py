@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 
 from .locks import LockMode, statement_locks
 from .names import (
@@ -21,11 +20,28 @@ from .names import (
     type_mods,
     type_name,
 )
-from .parse import _IDENT_CONT, _IDENT_START, type_span
+from .parse import _IDENT_CONT, _IDENT_START, token_span, type_span
 from .rewrites import slow_reason
 from .source import Migration
 
 Key = tuple[str, str]  # (schema, name)
+
+
+class Record:
+    """Field-wise equality and a readable repr for the model's plain slotted classes (what
+    `@dataclass` gave them, without its ~1 ms per class at every start-up)."""
+
+    __slots__ = ()
+    __hash__ = None  # mutable, compared by value: unhashable, as a dataclass with eq
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self.__slots__)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__)
+        return f"{type(self).__name__}({fields})"
 
 # The text of a type name as written, from its first token: a possibly quoted and
 # qualified name, a second word (`character varying`, `double precision`), modifiers,
@@ -40,17 +56,19 @@ TYPE_TEXT = re.compile(
 )
 
 
-@dataclass(slots=True)
-class Site:
+class Site(Record):
     """Where an object was defined: enough to report a finding there later.
 
     `start`/`end` is the span to underline (e.g. the constraint), `sql` the whole
     statement (for the baseline fingerprint)."""
 
-    migration: Migration
-    start: int
-    end: int
-    sql: str
+    __slots__ = ("migration", "start", "end", "sql")
+
+    def __init__(self, migration: Migration, start: int, end: int, sql: str) -> None:
+        self.migration = migration
+        self.start = start
+        self.end = end
+        self.sql = sql
 
     @property
     def path(self) -> str:
@@ -63,26 +81,30 @@ class Site:
         return fingerprint(self.sql)
 
 
-class TypeSite:
-    """The `Site` of a column's type text, its span found only when asked: every column of a
-    history gets one, but only the few a types rule reports are ever located (matching the
-    type text was ~3% of a 50,000-statement run). Keeps the file's offset map, not the
-    statement's tree."""
+class LazySite:
+    """A `Site` whose span is found only when asked: every column, constraint and index of a
+    history gets a site, but only the few a schema rule reports are ever located (matching
+    the text there was ~10% of folding a 50,000-statement history). Keeps the file's offset
+    map, not the statement's tree."""
 
-    __slots__ = ("_location", "_offsets", "_span", "_statement", "migration", "sql")
+    __slots__ = ("_end", "_location", "_offsets", "_span", "_start", "migration", "sql")
 
     def __init__(self, stmt, location: int) -> None:
         self.migration = stmt.migration
         self.sql = stmt.sql
         self._offsets = stmt._offsets
         self._location = location
-        self._statement = (stmt.start, stmt.end)
+        self._start = stmt.start  # the statement's span: the fallback
+        self._end = stmt.end
         self._span: tuple[int, int] | None = None
+
+    def _find(self) -> tuple[int, int]:
+        raise NotImplementedError
 
     def _locate(self) -> tuple[int, int]:
         span = self._span
         if span is None:
-            span = self._span = type_span(self._offsets, self._location, self._statement)
+            span = self._span = self._find()
         return span
 
     @property
@@ -104,55 +126,98 @@ class TypeSite:
         return fingerprint(self.sql)
 
 
-@dataclass(slots=True)
-class Column:
-    name: str
-    type: str
-    mods: tuple = ()
-    array: bool = False
-    not_null: bool = False
-    default: dict | None = None
-    identity: str | None = None  # "always" / "by default"
-    serial: str | None = None  # the serial pseudo-type written, e.g. "bigserial"
-    generated: bool = False  # GENERATED ALWAYS AS (expr) STORED
-    # Where the column's current type was written (CREATE TABLE, ADD COLUMN or the last
-    # ALTER COLUMN TYPE): the span covers the whole type text, e.g. `timestamp(3) without
-    # time zone`, so a finding can underline it and a fix can replace it.
-    type_site: Site | TypeSite | None = None
+class TypeSite(LazySite):
+    """The site of a column's type text (`Statement.span_matching` with TYPE_TEXT)."""
+
+    __slots__ = ()
+
+    def _find(self) -> tuple[int, int]:
+        return type_span(self._offsets, self._location, (self._start, self._end))
 
 
-@dataclass(slots=True)
-class Constraint:
-    name: str
-    kind: str  # "primary", "unique", "foreign", "check", "exclusion", "not_null"
-    columns: tuple[str, ...] = ()
-    validated: bool = True
-    ref_table: Key | None = None
-    ref_columns: tuple[str, ...] = ()
-    on_delete: str | None = None  # libpg_query action letter: a,r,c,n,d
-    expr: dict | None = None
-    site: Site | None = None
-    # For CHECK: the columns it proves NOT NULL (`a IS NOT NULL [AND b IS NOT NULL ...]`).
-    not_null_columns: frozenset = frozenset()
+class TokenSite(LazySite):
+    """The site of the token at a node location (`Statement.span_at`), location >= 0."""
+
+    __slots__ = ()
+
+    def _find(self) -> tuple[int, int]:
+        return token_span(self._offsets, self._location)
 
 
-@dataclass(slots=True)
-class Index:
-    name: str
-    table: Key
-    columns: tuple[str | None, ...]  # None for an expression element
-    unique: bool = False
-    partial: bool = False
-    valid: bool = True
-    method: str = "btree"
-    constraint: str | None = None  # set when the index backs a PK/UNIQUE/EXCLUDE constraint
-    site: Site | None = None
-    # Comparable forms of what the index stores, to tell duplicate and redundant indexes:
-    # one key per element (column or expression, with opclass, collation and ordering),
-    # the INCLUDE columns and the WHERE predicate, all with parser locations stripped.
-    elements: tuple[str, ...] = ()
-    include: tuple[str, ...] = ()
-    predicate: str | None = None
+class Column(Record):
+    # identity: "always" / "by default"; serial: the serial pseudo-type written, e.g.
+    # "bigserial"; generated: GENERATED ALWAYS AS (expr) STORED.
+    # type_site: where the column's current type was written (CREATE TABLE, ADD COLUMN or
+    # the last ALTER COLUMN TYPE): the span covers the whole type text, e.g. `timestamp(3)
+    # without time zone`, so a finding can underline it and a fix can replace it.
+    __slots__ = ("name", "type", "mods", "array", "not_null", "default", "identity", "serial",
+                 "generated", "type_site")
+
+    def __init__(self, name: str, type: str, mods: tuple = (), array: bool = False,
+                 not_null: bool = False, default: dict | None = None, identity: str | None = None,
+                 serial: str | None = None, generated: bool = False,
+                 type_site: Site | TypeSite | None = None) -> None:
+        self.name = name
+        self.type = type
+        self.mods = mods
+        self.array = array
+        self.not_null = not_null
+        self.default = default
+        self.identity = identity
+        self.serial = serial
+        self.generated = generated
+        self.type_site = type_site
+
+
+class Constraint(Record):
+    # kind: "primary", "unique", "foreign", "check", "exclusion", "not_null"; on_delete: the
+    # libpg_query action letter (a,r,c,n,d); not_null_columns: for CHECK, the columns it
+    # proves NOT NULL (`a IS NOT NULL [AND b IS NOT NULL ...]`).
+    __slots__ = ("name", "kind", "columns", "validated", "ref_table", "ref_columns", "on_delete",
+                 "expr", "site", "not_null_columns")
+
+    def __init__(self, name: str, kind: str, columns: tuple[str, ...] = (), validated: bool = True,
+                 ref_table: Key | None = None, ref_columns: tuple[str, ...] = (),
+                 on_delete: str | None = None, expr: dict | None = None, site: Site | None = None,
+                 not_null_columns: frozenset = frozenset()) -> None:
+        self.name = name
+        self.kind = kind
+        self.columns = columns
+        self.validated = validated
+        self.ref_table = ref_table
+        self.ref_columns = ref_columns
+        self.on_delete = on_delete
+        self.expr = expr
+        self.site = site
+        self.not_null_columns = not_null_columns
+
+
+class Index(Record):
+    # columns: None for an expression element; constraint: set when the index backs a
+    # PK/UNIQUE/EXCLUDE constraint. elements, include, predicate: comparable forms of what
+    # the index stores, to tell duplicate and redundant indexes: one key per element
+    # (column or expression, with opclass, collation and ordering), the INCLUDE columns
+    # and the WHERE predicate, all with parser locations stripped.
+    __slots__ = ("name", "table", "columns", "unique", "partial", "valid", "method", "constraint",
+                 "site", "elements", "include", "predicate")
+
+    def __init__(self, name: str, table: Key, columns: tuple[str | None, ...], unique: bool = False,
+                 partial: bool = False, valid: bool = True, method: str = "btree",
+                 constraint: str | None = None, site: Site | None = None,
+                 elements: tuple[str, ...] = (), include: tuple[str, ...] = (),
+                 predicate: str | None = None) -> None:
+        self.name = name
+        self.table = table
+        self.columns = columns
+        self.unique = unique
+        self.partial = partial
+        self.valid = valid
+        self.method = method
+        self.constraint = constraint
+        self.site = site
+        self.elements = elements
+        self.include = include
+        self.predicate = predicate
 
 
 class IndexMap(dict):
@@ -256,24 +321,34 @@ class TableMap(dict):
         return self._seq[key]
 
 
-@dataclass(slots=True)
-class Table:
-    key: Key
-    columns: dict[str, Column] = field(default_factory=dict)
-    constraints: dict[str, Constraint] = field(default_factory=dict)
-    persistence: str = "p"  # p permanent, u unlogged, t temporary
-    partitioned: bool = False
-    partition_of: Key | None = None
-    inherits: tuple[Key, ...] = ()
-    site: Site | None = None
-    created_in: Migration | None = None
-    kind: str = "table"  # "table", "view", "materialized view", "foreign table"
-    # Created before the migration history we were given (first seen in an ALTER): we
-    # know only what the history did to it, not its full definition.
-    external: bool = False
-    # False when the columns cannot be told from the SQL (CREATE TABLE AS / SELECT INTO of a
-    # query whose output columns we cannot name): rules about missing columns stay silent.
-    columns_known: bool = True
+class Table(Record):
+    # persistence: p permanent, u unlogged, t temporary; kind: "table", "view",
+    # "materialized view", "foreign table". external: created before the migration history
+    # we were given (first seen in an ALTER): we know only what the history did to it, not
+    # its full definition. columns_known: False when the columns cannot be told from the SQL
+    # (CREATE TABLE AS / SELECT INTO of a query whose output columns we cannot name): rules
+    # about missing columns stay silent.
+    __slots__ = ("key", "columns", "constraints", "persistence", "partitioned", "partition_of",
+                 "inherits", "site", "created_in", "kind", "external", "columns_known")
+
+    def __init__(self, key: Key, columns: dict[str, Column] | None = None,
+                 constraints: dict[str, Constraint] | None = None, persistence: str = "p",
+                 partitioned: bool = False, partition_of: Key | None = None,
+                 inherits: tuple[Key, ...] = (), site: Site | None = None,
+                 created_in: Migration | None = None, kind: str = "table", external: bool = False,
+                 columns_known: bool = True) -> None:
+        self.key = key
+        self.columns = {} if columns is None else columns
+        self.constraints = {} if constraints is None else constraints
+        self.persistence = persistence
+        self.partitioned = partitioned
+        self.partition_of = partition_of
+        self.inherits = inherits
+        self.site = site
+        self.created_in = created_in
+        self.kind = kind
+        self.external = external
+        self.columns_known = columns_known
 
     @property
     def name(self) -> str:
@@ -286,49 +361,56 @@ class Table:
         return None
 
 
-@dataclass(slots=True)
-class Session:
+class Session(Record):
     """Per-migration-file state: transactions and settings in effect."""
 
-    migration: Migration | None = None
-    explicit_depth: int = 0  # open BEGIN blocks (PostgreSQL warns on a nested BEGIN)
-    implicit: bool = False  # the framework runs the file inside a transaction
-    lock_timeout: bool = False
-    statement_timeout: bool = False
-    timezone: str | None = None  # SET TIME ZONE / SET timezone in this file
-    created: set = field(default_factory=set)  # keys of relations created in this file
-    # Key -> index of the last statement of this file that gave an object that name (by
-    # creating it or renaming something to it), and renamed key -> its name before this file's
-    # rename. Together they show a swap (`RENAME t TO t_old; RENAME t_new TO t`) or a
-    # drop-and-recreate, which leave the name in place for readers. Keys: (schema, relation),
-    # (schema, table, column), ("type"|"function", schema, name), ("schema", name),
-    # ("extension", name).
-    named_at: dict = field(default_factory=dict)
-    renamed_from: dict = field(default_factory=dict)
-    # Constraints this file dropped: ("constraint", schema, table, name). A later ADD of the
-    # same name is a redefinition (and re-runs cleanly when the drop says IF EXISTS).
-    dropped_constraints: set = field(default_factory=set)
-    # Transaction facts (read by the transaction, locking and timeout rules).
-    open_begin: object = None  # the BEGIN statement of the open explicit transaction
-    orphan_ends: list = field(default_factory=list)  # COMMIT/ROLLBACK with no transaction open
-    # A COMMIT/ROLLBACK ran with no explicit BEGIN open (ending the framework's transaction, or
-    # none): the `COMMIT; ...; BEGIN;` idiom for stepping out of the framework's transaction.
-    escaped_framework_tx: bool = False
-    # ACCESS EXCLUSIVE locks on pre-existing relations held by the open transaction:
-    # key -> the statement that took it. Held until COMMIT (13.3.1: "Once acquired, a lock is
-    # normally held until the end of the transaction").
-    access_exclusive: dict = field(default_factory=dict)
-    # A later statement in that transaction already extended the hold (waited on another
-    # relation's lock or did slow work).
-    access_exclusive_extended: bool = False
-    # Constraints added NOT VALID in the open transaction: (table key, name) -> statement.
-    not_valid_in_tx: dict = field(default_factory=dict)
-    # The first statement of this file that took a lock blocking reads or writes on a
-    # pre-existing relation with no lock_timeout set: (statement, LockClaim).
-    first_unguarded_lock: tuple | None = None
-    # The first slow statement (scan/rewrite/index build under a lock blocking reads or
-    # writes on a pre-existing relation) with no statement_timeout set: (statement, reason).
-    first_unbounded_slow: tuple | None = None
+    __slots__ = ("migration", "explicit_depth", "implicit", "lock_timeout", "statement_timeout",
+                 "timezone", "created", "named_at", "renamed_from", "dropped_constraints",
+                 "open_begin", "orphan_ends", "escaped_framework_tx", "access_exclusive",
+                 "access_exclusive_extended", "not_valid_in_tx", "first_unguarded_lock",
+                 "first_unbounded_slow")
+
+    def __init__(self, migration: Migration | None = None, implicit: bool = False) -> None:
+        self.migration = migration
+        self.explicit_depth = 0  # open BEGIN blocks (PostgreSQL warns on a nested BEGIN)
+        self.implicit = implicit  # the framework runs the file inside a transaction
+        self.lock_timeout = False
+        self.statement_timeout = False
+        self.timezone: str | None = None  # SET TIME ZONE / SET timezone in this file
+        self.created: set = set()  # keys of relations created in this file
+        # Key -> index of the last statement of this file that gave an object that name (by
+        # creating it or renaming something to it), and renamed key -> its name before this
+        # file's rename. Together they show a swap (`RENAME t TO t_old; RENAME t_new TO t`) or
+        # a drop-and-recreate, which leave the name in place for readers. Keys: (schema,
+        # relation), (schema, table, column), ("type"|"function", schema, name), ("schema",
+        # name), ("extension", name).
+        self.named_at: dict = {}
+        self.renamed_from: dict = {}
+        # Constraints this file dropped: ("constraint", schema, table, name). A later ADD of
+        # the same name is a redefinition (and re-runs cleanly when the drop says IF EXISTS).
+        self.dropped_constraints: set = set()
+        # Transaction facts (read by the transaction, locking and timeout rules).
+        self.open_begin = None  # the BEGIN statement of the open explicit transaction
+        self.orphan_ends: list = []  # COMMIT/ROLLBACK with no transaction open
+        # A COMMIT/ROLLBACK ran with no explicit BEGIN open (ending the framework's
+        # transaction, or none): the `COMMIT; ...; BEGIN;` idiom for stepping out of the
+        # framework's transaction.
+        self.escaped_framework_tx = False
+        # ACCESS EXCLUSIVE locks on pre-existing relations held by the open transaction:
+        # key -> the statement that took it. Held until COMMIT (13.3.1: "Once acquired, a
+        # lock is normally held until the end of the transaction").
+        self.access_exclusive: dict = {}
+        # A later statement in that transaction already extended the hold (waited on
+        # another relation's lock or did slow work).
+        self.access_exclusive_extended = False
+        # Constraints added NOT VALID in the open transaction: (table key, name) -> statement.
+        self.not_valid_in_tx: dict = {}
+        # The first statement of this file that took a lock blocking reads or writes on a
+        # pre-existing relation with no lock_timeout set: (statement, LockClaim).
+        self.first_unguarded_lock: tuple | None = None
+        # The first slow statement (scan/rewrite/index build under a lock blocking reads or
+        # writes on a pre-existing relation) with no statement_timeout set: (statement, reason).
+        self.first_unbounded_slow: tuple | None = None
 
     @property
     def in_transaction(self) -> bool:
@@ -397,6 +479,10 @@ class Model:
         self._locks_for = None
         self._down_sink: Model | None = None
         self._locks: list = []
+        # Statements folded so far: facts derived from the model (facts.written_columns) are
+        # cached against it.
+        self.folds = 0
+        self._written = None
 
     # --- lookups -------------------------------------------------------------------
     def key(self, rangevar: dict) -> Key:
@@ -467,6 +553,7 @@ class Model:
         return self._locks
 
     def fold(self, stmt) -> None:
+        self.folds += 1
         claims = self.statement_locks(stmt)
         self._note_locks(stmt, claims)
         handler = _FOLDERS.get(stmt.kind)
@@ -531,11 +618,10 @@ class Model:
             if c.mode == LockMode.ACCESS_EXCLUSIVE and c.relation not in s.created:
                 s.access_exclusive.setdefault(c.relation, stmt)
 
-    def _site(self, stmt, location: int | None = None) -> Site:
-        if location is None:
+    def _site(self, stmt, location: int | None = None) -> Site | TokenSite:
+        if location is None or location < 0:
             return Site(stmt.migration, stmt.start, stmt.end, stmt.sql)
-        start, end = stmt.span_at(location)
-        return Site(stmt.migration, start, end, stmt.sql)
+        return TokenSite(stmt, location)
 
     def _mark_created(self, key: tuple) -> None:
         self.session.created.add(key)
@@ -703,19 +789,26 @@ class Model:
         self._mark_created(key)
 
     def _add_column(self, stmt, table: Table, coldef: dict) -> None:
+        # (The fold's hottest function: one call per column of the history.)
         tnode = coldef.get("typeName") or {}
         tname = type_name(tnode)
-        col = Column(name=coldef.get("colname", ""), type=tname, mods=type_mods(tnode), array=is_array(tnode))
+        name = coldef.get("colname", "")
+        col = Column(name, tname, type_mods(tnode) if "typmods" in tnode else (),
+                     bool(tnode.get("arrayBounds")))
         if tname in SERIAL_TYPES:
             col.serial, col.type, col.not_null = tname, SERIAL_TYPES[tname], True
-        if coldef.get("raw_default"):
-            col.default = coldef["raw_default"]
+        default = coldef.get("raw_default")
+        if default:
+            col.default = default
         tloc = tnode.get("location")
         if tloc is not None and tloc >= 0:
-            col.type_site = self._type_site(stmt, tloc)
-        table.columns[col.name] = col
-        self._mark_created((*table.key, col.name))
-        for c in coldef.get("constraints") or ():
+            col.type_site = TypeSite(stmt, tloc)
+        table.columns[name] = col
+        self._mark_created((*table.key, name))
+        constraints = coldef.get("constraints")
+        if not constraints:
+            return
+        for c in constraints:
             con = c.get("Constraint", {})
             contype = con.get("contype")
             if contype == "CONSTR_NOTNULL":

@@ -90,7 +90,16 @@ _RESERVED_FOR_QUOTING = frozenset(
 
 def type_name(type_node: dict) -> str:
     """The base type name without pg_catalog and without modifiers: 'int4', 'varchar', 'uuid'."""
-    names = strings(type_node.get("names"))
+    items = type_node.get("names")
+    if items and len(items) <= 2:  # the usual `name` or `pg_catalog.name`: no list built
+        last = items[-1].get("String")
+        if last is not None:
+            if len(items) == 1:
+                return last.get("sval", "")
+            first = items[0].get("String")
+            if first is not None and first.get("sval", "") == "pg_catalog":
+                return last.get("sval", "")
+    names = strings(items)
     if len(names) > 1 and names[0] == "pg_catalog":
         names = names[1:]
     return ".".join(names)

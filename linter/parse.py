@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
 
 from .diagnostics import Diagnostic, Severity
 from .lazyre import lazy
@@ -84,18 +83,28 @@ class OffsetMap:
         return self.original(self.char_of_byte(byte_offset))
 
 
-@dataclass(slots=True, eq=False)
 class Statement:
-    migration: Migration
-    index: int
-    kind: str
-    node: dict
-    start: int  # character offsets into migration.text; `end` excludes the ';'
-    end: int
-    _offsets: OffsetMap
-    _fingerprint: str | None = None
-    _memo: dict | None = None
-    _sql: str | None = None
+    """One parsed statement: `kind` (the libpg_query node name), `node` (its JSON tree),
+    `start`/`end` (character offsets into migration.text; `end` excludes the ';')."""
+
+    __slots__ = ("migration", "index", "kind", "node", "start", "end", "_offsets", "_fingerprint",
+                 "_memo", "_sql", "_sql_start", "_sql_end")
+
+    def __init__(self, migration: Migration, index: int, kind: str, node: dict, start: int, end: int,
+                 _offsets: OffsetMap, _sql_start: int = 0, _sql_end: int = 0) -> None:
+        self.migration = migration
+        self.index = index
+        self.kind = kind
+        self.node = node
+        self.start = start
+        self.end = end
+        self._offsets = _offsets
+        self._fingerprint: str | None = None
+        self._memo: dict | None = None
+        self._sql: str | None = None
+        # The parser-side character range, kept so `sql` can be recovered under templating.
+        self._sql_start = _sql_start
+        self._sql_end = _sql_end
 
     @property
     def path(self) -> str:
@@ -119,10 +128,6 @@ class Statement:
         if self._fingerprint is None:
             self._fingerprint = fingerprint(self.sql)
         return self._fingerprint
-
-    # The parser-side character range, kept so `sql` can be recovered under templating.
-    _sql_start: int = 0
-    _sql_end: int = 0
 
     def span_at(self, location: int | None) -> tuple[int, int]:
         """Character span of the token at a node's byte `location` (the statement if None)."""
@@ -154,7 +159,8 @@ class Statement:
         return self._offsets.byte_to_original(location)
 
 
-def _token_span(offsets: OffsetMap, location: int) -> tuple[int, int]:
+def token_span(offsets: OffsetMap, location: int) -> tuple[int, int]:
+    """`Statement.span_at` for a location >= 0, from the file's offset map alone."""
     char = offsets.char_of_byte(location)
     m = _TOKEN.match(offsets.text, char)
     end = m.end() if m else char + 1
@@ -166,7 +172,7 @@ def _span_matching(offsets: OffsetMap, location: int, pattern: re.Pattern,
     char = offsets.char_of_byte(location)
     m = pattern.match(offsets.text, char)
     if m is None or m.end() == char:
-        return statement if location < 0 else _token_span(offsets, location)
+        return statement if location < 0 else token_span(offsets, location)
     return offsets.original(char), offsets.original(m.end())
 
 
@@ -188,10 +194,19 @@ def fingerprint(sql: str) -> str:
         return re.sub(r"\s+", " ", sql.strip().lower())
 
 
-@dataclass(slots=True)
 class ParseResult:
-    statements: list[Statement]
-    errors: list[Diagnostic]
+    __slots__ = ("statements", "errors")
+
+    def __init__(self, statements: list[Statement], errors: list[Diagnostic]) -> None:
+        self.statements = statements
+        self.errors = errors
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.statements == other.statements and self.errors == other.errors
+
+    __hash__ = None
 
 
 PARSE_ERROR_CODE = "SL901"

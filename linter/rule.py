@@ -146,7 +146,7 @@ class Rule:
 class Context:
     """What a rule may read while checking one statement. Rules never mutate it."""
 
-    __slots__ = ("model", "stmt", "rule", "options", "config")
+    __slots__ = ("_key", "_rangevar", "config", "model", "options", "rule", "stmt")
 
     def __init__(self, model, config) -> None:
         self.model = model
@@ -154,6 +154,14 @@ class Context:
         self.stmt = None
         self.rule: Rule | None = None
         self.options: Mapping[str, object] = {}
+        # The last rangevar `key` resolved, and its key: the rules of one statement ask for
+        # the key of the same `relation` node again and again (100,000s of lookups).
+        self._rangevar = None
+        self._key = None
+
+    def forget_keys(self) -> None:
+        """The model changed (the statement was folded): resolve names afresh."""
+        self._rangevar = None
 
     # --- facts ------------------------------------------------------------------------
     @property
@@ -173,16 +181,21 @@ class Context:
         return self.model.session.in_transaction
 
     def key(self, rangevar: dict) -> tuple[str, str]:
-        return self.model.key(rangevar)
+        if rangevar is self._rangevar:
+            return self._key
+        key = self._key = self.model.key(rangevar)
+        self._rangevar = rangevar
+        return key
 
     def table(self, rangevar_or_key):
-        return self.model.table(rangevar_or_key)
+        key = rangevar_or_key if isinstance(rangevar_or_key, tuple) else self.key(rangevar_or_key)
+        return self.model.tables.get(key)
 
     def created_here(self, rangevar_or_key) -> bool:
         """The relation was created earlier in this same migration file, so nothing
         reads or writes it yet, whatever the transaction state."""
-        key = rangevar_or_key if isinstance(rangevar_or_key, tuple) else self.model.key(rangevar_or_key)
-        return self.model.created_in_this_migration(key)
+        key = rangevar_or_key if isinstance(rangevar_or_key, tuple) else self.key(rangevar_or_key)
+        return key in self.model.session.created
 
     # --- reporting --------------------------------------------------------------------
     def report(

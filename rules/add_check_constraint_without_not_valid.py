@@ -24,7 +24,7 @@ RULE = Rule(
         "CREATE TABLE orders (id bigint, total numeric);\n"
         "ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total >= 0);",
     ),
-    node_types=("AlterTableStmt",),
+    node_types=("AlterTableStmt.AT_AddColumn", "AlterTableStmt.AT_AddConstraint"),
     equivalents={"squawk": ("constraint-missing-not-valid",),
                  "eugene": ("E1",),
                  "strong_migrations": ("add_check_constraint",),

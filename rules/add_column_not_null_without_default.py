@@ -21,7 +21,7 @@ RULE = Rule(
         "ALTER TABLE orders ADD COLUMN region text;",
         "CREATE TABLE orders (id bigint);\nALTER TABLE orders ADD COLUMN region text NOT NULL;",
     ),
-    node_types=("AlterTableStmt",),
+    node_types=("AlterTableStmt.AT_AddColumn",),
     equivalents={"squawk": ("adding-required-field",),
                  "pgfence": ("add-column-not-null-no-default",)},
 )

@@ -25,7 +25,7 @@ RULE = Rule(
         "CREATE TABLE orders (id bigint);\n"
         "ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();",
     ),
-    node_types=("AlterTableStmt",),
+    node_types=("AlterTableStmt.AT_AddColumn",),
     equivalents={"squawk": ("adding-field-with-default",),
                  "strong_migrations": ("add_column_default", "add_column_default_callable"),
                  "pgfence": ("add-column-non-constant-default", "add-column-default-pre-pg11")},

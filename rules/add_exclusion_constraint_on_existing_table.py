@@ -24,7 +24,7 @@ RULE = Rule(
     good=("CREATE TABLE bookings (room_id int, during tstzrange);\n"
           "ALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap\n"
           "    EXCLUDE USING gist (room_id WITH =, during WITH &&);",),
-    node_types=("AlterTableStmt",),
+    node_types=("AlterTableStmt.AT_AddConstraint",),
     equivalents={"eugene": ("E8",),
                  "strong_migrations": ("add_exclusion_constraint",),
                  "pgfence": ("add-constraint-exclude",)},

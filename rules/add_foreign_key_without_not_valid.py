@@ -32,7 +32,7 @@ RULE = Rule(
         "ALTER TABLE orders ADD FOREIGN KEY (customer_id) REFERENCES customers (id);",
         "ALTER TABLE orders ADD COLUMN customer_id bigint REFERENCES customers (id);",
     ),
-    node_types=("AlterTableStmt",),
+    node_types=("AlterTableStmt.AT_AddColumn", "AlterTableStmt.AT_AddConstraint"),
     equivalents={"squawk": ("adding-foreign-key-constraint", "constraint-missing-not-valid"),
                  "eugene": ("E1",),
                  "strong_migrations": ("add_foreign_key", "add_reference"),
@@ -50,6 +50,11 @@ def _help(table: str, con_sql: str, name: str, ref: str) -> str:
     )
 
 
+def _mode(ctx, stmt, key) -> str:
+    claim = claim_on(ctx, stmt, key)
+    return claim.mode.sql_name if claim else "SHARE ROW EXCLUSIVE"
+
+
 def check(stmt, ctx):
     node = stmt.node
     rel = node["relation"]
@@ -57,14 +62,14 @@ def check(stmt, ctx):
         return
     key = ctx.key(rel)
     table = display_name(key)
-    claim = claim_on(ctx, stmt, key)
-    mode = claim.mode.sql_name if claim else "SHARE ROW EXCLUSIVE"
+    mode = None  # the lock taken on the table, worked out for the first finding
     for cmd in alter_commands(node):
         sub = cmd.get("subtype")
         if sub == "AT_AddConstraint":
             con = (cmd.get("def") or {}).get("Constraint", {})
             if con.get("contype") != "CONSTR_FOREIGN" or con.get("skip_validation"):
                 continue
+            mode = mode or _mode(ctx, stmt, key)
             ref = display_name(ctx.key(con["pktable"]))
             name = constraint_name(con, key[1], "foreign")
             con_sql = named_constraint_sql(stmt, con, name)
@@ -84,6 +89,7 @@ def check(stmt, ctx):
                 con = c.get("Constraint", {})
                 if con.get("contype") != "CONSTR_FOREIGN":
                     continue
+                mode = mode or _mode(ctx, stmt, key)
                 col = coldef.get("colname", "")
                 ref_key = ctx.key(con["pktable"])
                 ref = display_name(ref_key)

@@ -32,7 +32,7 @@ RULE = Rule(
     good=("ALTER TABLE orders ADD COLUMN number bigint;",
           "CREATE TABLE orders (total numeric);\n"
           "ALTER TABLE orders ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY;"),
-    node_types=("AlterTableStmt",),
+    node_types=("AlterTableStmt.AT_AddColumn",),
     equivalents={"squawk": ("adding-field-with-default",),
                  "eugene": ("E11", "E10"),
                  "strong_migrations": ("add_column_auto_incrementing", "add_column_generated_stored"),

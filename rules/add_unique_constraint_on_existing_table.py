@@ -27,7 +27,7 @@ RULE = Rule(
         "CREATE TABLE users (id bigint, email text);\n"
         "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
     ),
-    node_types=("AlterTableStmt",),
+    node_types=("AlterTableStmt.AT_AddColumn", "AlterTableStmt.AT_AddConstraint"),
     equivalents={"squawk": ("disallowed-unique-constraint", "adding-serial-primary-key-field"),
                  "eugene": ("E7",),
                  "strong_migrations": ("add_unique_constraint",),

@@ -36,7 +36,7 @@ RULE = Rule(
          "ALTER TABLE users ALTER COLUMN name TYPE text USING trim(name);"),
     good=("ALTER TABLE users ALTER COLUMN name TYPE text;",
           "ALTER TABLE users ALTER COLUMN name TYPE varchar;"),
-    node_types=("AlterTableStmt",),
+    node_types=("AlterTableStmt.AT_AlterColumnType",),
     options={"session_timezone_utc": False},
     equivalents={"squawk": ("changing-column-type",),
                  "eugene": ("E5", "E10"),

@@ -25,7 +25,7 @@ RULE = Rule(
 
 
 def check_schema(model, ctx):
-    for table, col in written_columns(model):
+    for table, col in written_columns(model, "bpchar"):
         # bpchar is char(n)/character(n); the internal one-byte type "char" is spelled "char".
         if col.type != "bpchar":
             continue

@@ -20,7 +20,7 @@ RULE = Rule(
     bad=("ALTER TABLE orders DROP COLUMN legacy_status;",),
     good=("ALTER TABLE orders ADD COLUMN tmp text;\nALTER TABLE orders DROP COLUMN tmp;",
           "CREATE TABLE t (a int, b int);\nALTER TABLE t DROP COLUMN b;"),
-    node_types=("AlterTableStmt",),
+    node_types=("AlterTableStmt.AT_DropColumn",),
     equivalents={"squawk": ("ban-drop-column",),
                  "strong_migrations": ("remove_column",),
                  "pgfence": ("drop-column",)},

@@ -20,7 +20,7 @@ RULE = Rule(
             "migration is a down migration.",
     bad=("ALTER TABLE orders ALTER COLUMN customer_id DROP NOT NULL;",),
     good=("ALTER TABLE orders ADD COLUMN note text;\nALTER TABLE orders ALTER COLUMN note DROP NOT NULL;",),
-    node_types=("AlterTableStmt",),
+    node_types=("AlterTableStmt.AT_DropNotNull",),
     equivalents={"squawk": ("ban-drop-not-null",)},
 )
 

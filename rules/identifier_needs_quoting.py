@@ -22,7 +22,8 @@ RULE = Rule(
 
 
 def check(stmt, ctx):
-    for kind, name, span in defined_identifiers(stmt):
+    for ident in defined_identifiers(stmt):
+        kind, name = ident.kind, ident.name
         if not name or name in NEEDS_QUOTES_AS_NAME or not quote_ident(name).startswith('"'):
             continue
         snake = "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
@@ -30,6 +31,6 @@ def check(stmt, ctx):
         yield ctx.report(
             f'{kind} name `"{name}"` must be double-quoted in every query (unquoted, PostgreSQL '
             f"reads it as `{name.lower()}`)",
-            span=span,
+            span=ident.span(stmt),
             help=f"Use a lower-case name: `{snake}`.",
         )

@@ -26,8 +26,9 @@ RULE = Rule(
 def check(stmt, ctx):
     # The parser already truncated the names in the tree (with a NOTICE), so look for the
     # full identifier in the text: the truncated name followed by more identifier characters.
-    for kind, name, _ in defined_identifiers(stmt):
-        if len(name.encode("utf-8")) < 60:
+    for ident in defined_identifiers(stmt):
+        kind, name = ident.kind, ident.name
+        if len(name) < 15 or len(name.encode("utf-8")) < 60:  # (at most 4 bytes a character)
             continue
         m = re.search(r'"' + re.escape(name) + r'(?:[^"]|"")+"|(?<![\w$"])' + re.escape(name) + r"[\w$]+",
                       stmt.text, re.I)

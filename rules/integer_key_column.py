@@ -51,7 +51,7 @@ def _key_columns(table):
 
 def check_schema(model, ctx):
     keys_by_table = {}
-    for table, col in written_columns(model):
+    for table, col in written_columns(model, _NARROW):
         if col.type not in _NARROW or col.array:
             continue
         keys = keys_by_table.get(table.key)

@@ -35,7 +35,7 @@ _JSON = lazy(r'(?:pg_catalog\s*\.\s*)?"?json"?', re.I)
 
 
 def check_schema(model, ctx):
-    for table, col in written_columns(model):
+    for table, col in written_columns(model, "json"):
         if col.type != "json":
             continue
         name = f"{display_name(table.key)}.{quote_ident(col.name)}"

@@ -22,7 +22,7 @@ RULE = Rule(
 
 
 def check_schema(model, ctx):
-    for table, col in written_columns(model):
+    for table, col in written_columns(model, "money"):
         if col.type != "money":
             continue
         name = f"{display_name(table.key)}.{quote_ident(col.name)}"

@@ -21,12 +21,13 @@ RULE = Rule(
 
 
 def check(stmt, ctx):
-    for kind, name, span in defined_identifiers(stmt):
+    for ident in defined_identifiers(stmt):
+        kind, name = ident.kind, ident.name
         if name not in NEEDS_QUOTES_AS_NAME:
             continue
         yield ctx.report(
             f"{kind} name `{name}` is a reserved SQL keyword: every query must write it "
             f'double-quoted as "{name}"',
-            span=span,
+            span=ident.span(stmt),
             help=f"Choose another name, e.g. `{name}s` or `{name}_value`.",
         )

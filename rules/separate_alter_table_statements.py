@@ -32,21 +32,26 @@ _ALONE = frozenset({"AT_ValidateConstraint", "AT_DetachPartition", "AT_DetachPar
 
 
 def end_of_migration(statements, ctx):
-    groups: dict = {}
+    # Grouped by table first: the locks of each action are worked out only for tables that
+    # more than one statement alters (most files alter each table once).
+    candidates: dict = {}
     for stmt in statements:
         if stmt.kind != "AlterTableStmt" or stmt.node.get("objtype", "OBJECT_TABLE") != "OBJECT_TABLE":
             continue
         cmds = list(alter_commands(stmt.node))
         if not cmds or any(c.get("subtype") in _ALONE for c in cmds):
             continue
-        key = ctx.key(stmt.node["relation"])
+        candidates.setdefault(ctx.key(stmt.node["relation"]), []).append((stmt, cmds))
+    groups: dict = {}
+    pg = ctx.model.pg_version
+    for key, found in candidates.items():
+        if len(found) < 2:
+            continue
         # Only statements that need ACCESS EXCLUSIVE anyway: folding a SHARE ROW EXCLUSIVE
         # one (ADD FOREIGN KEY, ENABLE TRIGGER) into them would make it stronger.
-        pg = ctx.model.pg_version
-        if not all(any(c.mode == LockMode.ACCESS_EXCLUSIVE and c.relation == key
-                       for c in alter_subcommand_locks(cmd, key, ctx.model, pg)) for cmd in cmds):
-            continue
-        groups.setdefault(key, []).append(stmt)
+        groups[key] = [stmt for stmt, cmds in found if all(
+            any(c.mode == LockMode.ACCESS_EXCLUSIVE and c.relation == key
+                for c in alter_subcommand_locks(cmd, key, ctx.model, pg)) for cmd in cmds)]
     for key, stmts in groups.items():
         if len(stmts) < 2 or ctx.created_here(key):
             continue

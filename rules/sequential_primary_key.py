@@ -19,7 +19,7 @@ RULE = Rule(
     ok_when="The key is not serial/identity, or id_policy is identity and the key is an identity column.",
     bad=("CREATE TABLE orders (id bigserial PRIMARY KEY);",),
     good=("CREATE TABLE orders (id uuid PRIMARY KEY DEFAULT gen_random_uuid());",),
-    node_types=("CreateStmt", "AlterTableStmt"),
+    node_types=("CreateStmt", "AlterTableStmt.AT_AddColumn", "AlterTableStmt.AT_AddConstraint"),
     options={"id_policy": "uuid"},
     equivalents={"squawk": ("prefer-identity",)},
 )
@@ -54,6 +54,13 @@ def _pk_columns(stmt, ctx):
 
 
 def check(stmt, ctx):
+    pk_columns = list(_pk_columns(stmt, ctx))
+    if not pk_columns:  # most statements define no primary key: nothing else to work out
+        return ()
+    return _check(stmt, ctx, pk_columns)
+
+
+def _check(stmt, ctx, pk_columns):
     policy = str(ctx.options["id_policy"])
     rel = stmt.node["relation"]
     table = ctx.table(rel)
@@ -68,7 +75,7 @@ def check(stmt, ctx):
             coldef = (item.get("AlterTableCmd", {}).get("def") or {}).get("ColumnDef")
             if coldef and item["AlterTableCmd"].get("subtype") == "AT_AddColumn":
                 pending[coldef.get("colname")] = coldef
-    for column, location in _pk_columns(stmt, ctx):
+    for column, location in pk_columns:
         kind = _sequence_kind(pending.get(column), table, column)
         if kind is None or (policy == "identity" and kind in ("identity", "sequence")):
             continue

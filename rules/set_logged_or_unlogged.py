@@ -16,7 +16,7 @@ RULE = Rule(
     ok_when="The table was created in the same migration file.",
     bad=("ALTER TABLE events SET LOGGED;", "ALTER TABLE events SET UNLOGGED;"),
     good=("CREATE UNLOGGED TABLE events (id bigint);\nALTER TABLE events SET LOGGED;",),
-    node_types=("AlterTableStmt",),
+    node_types=("AlterTableStmt.AT_SetLogged", "AlterTableStmt.AT_SetUnLogged"),
     equivalents={"eugene": ("E10",)},
 )
 

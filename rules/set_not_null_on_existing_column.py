@@ -34,7 +34,7 @@ RULE = Rule(
         "ALTER TABLE orders ALTER COLUMN region SET NOT NULL;",
         "CREATE TABLE orders (region text);\nALTER TABLE orders ALTER COLUMN region SET NOT NULL;",
     ),
-    node_types=("AlterTableStmt",),
+    node_types=("AlterTableStmt.AT_AddConstraint", "AlterTableStmt.AT_SetNotNull"),
     equivalents={"squawk": ("adding-not-nullable-field", "constraint-missing-not-valid"),
                  "strong_migrations": ("change_column_null_postgresql",
                                        "change_column_with_not_null"),

@@ -23,7 +23,7 @@ RULE = Rule(
 
 
 def check_schema(model, ctx):
-    for table, col in written_columns(model):
+    for table, col in written_columns(model, "timetz"):
         if col.type != "timetz":
             continue
         name = f"{display_name(table.key)}.{quote_ident(col.name)}"

@@ -36,7 +36,7 @@ _TIMESTAMP = lazy(r"(?:pg_catalog\s*\.\s*)?timestamp(\s*\(\s*\d+\s*\))?(?:\s+wit
 
 
 def check_schema(model, ctx):
-    for table, col in written_columns(model):
+    for table, col in written_columns(model, "timestamp"):
         if col.type != "timestamp":
             continue
         name = f"{display_name(table.key)}.{quote_ident(col.name)}"

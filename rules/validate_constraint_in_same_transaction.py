@@ -26,7 +26,7 @@ RULE = Rule(
     good=("ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total >= 0) NOT VALID;\n"
           "-- next migration\n"
           "ALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;",),
-    node_types=("AlterTableStmt",),
+    node_types=("AlterTableStmt.AT_ValidateConstraint",),
     equivalents={"squawk": ("constraint-missing-not-valid",),
                  "strong_migrations": ("validate_foreign_key", "validate_check_constraint"),
                  "pgfence": ("not-valid-validate-same-tx",)},

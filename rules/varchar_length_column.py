@@ -26,7 +26,7 @@ RULE = Rule(
 
 
 def check_schema(model, ctx):
-    for table, col in written_columns(model):
+    for table, col in written_columns(model, "varchar"):
         if col.type != "varchar" or not col.mods:
             continue
         name = f"{display_name(table.key)}.{quote_ident(col.name)}"

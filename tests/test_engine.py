@@ -37,3 +37,50 @@ def test_widening_in_a_down_migration_is_not_flagged():
     down = Migration(path="1/down.sql", direction="down",
                      text="ALTER TABLE t ALTER COLUMN a TYPE varchar(20);\n")
     assert not _lint(up, down, select=("alter-column-type-rewrites-table",))
+
+
+def test_rules_for_alter_table_actions_meet_only_statements_with_those_actions():
+    import dataclasses
+
+    seen = []
+
+    def spy(stmt, ctx):
+        seen.append(stmt.text)
+        return ()
+
+    base = next(r for r in RULES if r.name == "drop-column")
+    rule = dataclasses.replace(base, code="SL998", name="spy", check=spy,
+                               node_types=("IndexStmt", "AlterTableStmt.AT_DropColumn"))
+    m = Migration(path="m.sql", text=(
+        "ALTER TABLE t ADD COLUMN a int;\n"
+        "ALTER TABLE t ADD COLUMN b int, DROP COLUMN c;\n"
+        "CREATE INDEX i ON t (a);\n"
+        "ALTER TABLE t DROP COLUMN d;\n"
+    ))
+    lint([m], LintConfig(select=("spy",)), [rule])
+    assert seen == ["ALTER TABLE t ADD COLUMN b int, DROP COLUMN c", "CREATE INDEX i ON t (a)",
+                    "ALTER TABLE t DROP COLUMN d"]
+
+
+def test_a_run_leaves_no_reference_cycles():
+    # The check command turns the cyclic GC off while it lints (cache.lint_migrations): a
+    # cycle through a statement (e.g. a memoised fact pointing back at it) would then keep
+    # every statement's JSON tree alive until the end of the run.
+    import gc
+    from pathlib import Path
+
+    fixtures = sorted((Path(__file__).parent / "rules" / "fixtures").glob("*.sql"))
+    migrations = [Migration(path=p.name, text=p.read_text(encoding="utf-8")) for p in fixtures]
+    lint(migrations, LintConfig(select=("ALL",)), RULES)  # warm up lazy imports and caches
+    migrations = [Migration(path=m.path, text=m.text) for m in migrations]
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        found = lint(migrations, LintConfig(select=("ALL",)), RULES)
+        assert found
+        del found, migrations
+        assert gc.collect() == 0
+    finally:
+        if enabled:
+            gc.enable()

@@ -65,3 +65,25 @@ def test_json_report_fast_item_path_matches_the_general_one():
         expected = general(json_report.item(d), nl="\n    ")
         assert json_report._item_text(d, {}) == expected
         assert json.loads(expected) == json_report.item(d)
+
+
+def test_json_report_in_pieces_is_the_same_document(monkeypatch):
+    import io
+
+    from schemalint.config import LintConfig
+    from schemalint.engine import lint
+    from schemalint.report import LintResult, json_report, write
+    from schemalint.rules_catalog import all_rules
+    from schemalint.source import Migration
+
+    text = "".join(f"CREATE INDEX i{n} ON t (a);\nALTER TABLE t ADD COLUMN c{n} int NOT NULL;\n"
+                   for n in range(7))
+    diags = lint([Migration(path="001.sql", text=text)], LintConfig(select=("ALL",)), all_rules())
+    assert len(diags) > 6
+    monkeypatch.setattr(json_report, "_PIECE", 3)  # several pieces, the last one partial
+    result = LintResult(diagnostics=diags, statements=14)
+    expected = json.dumps(json_report.document(result), indent=2, ensure_ascii=False) + "\n"
+    assert len(list(json_report.render_pieces(result))) > 3
+    stream = io.StringIO()
+    write("json", result, stream)
+    assert stream.getvalue() == expected == json_report.render(result)

@@ -1,6 +1,7 @@
 """Reporters: one module per output format (`<format>_report.py`), each with
 `render(result) -> str`; a module may also define `after_render(result, environ)` for a side
-file its CI reads (the GitHub job summary).
+file its CI reads (the GitHub job summary), and `render_pieces(result)` (the same text in
+pieces) so that a large report is written to its stream without being held whole.
 
 `write_reports` is the one entry point the CLI uses: one format to stdout plus any number of
 `FORMAT:PATH` outputs, in a single run."""
@@ -110,6 +111,18 @@ def render(fmt: str, result: LintResult) -> str:
     return _module(fmt).render(result)
 
 
+def write(fmt: str, result: LintResult, stream: TextIO) -> None:
+    """`stream.write(render(fmt, result))`, piece by piece when the format can (a module's
+    `render_pieces(result)`): a large report is then never in memory whole."""
+    module = _module(fmt)
+    pieces = getattr(module, "render_pieces", None)
+    if pieces is None:
+        stream.write(module.render(result))
+        return
+    for piece in pieces(result):
+        stream.write(piece)
+
+
 def parse_output(spec: str) -> tuple[str, str]:
     """`FORMAT:PATH` -> (format, path). Raises ValueError with a message for the user."""
     fmt, sep, path = spec.partition(":")
@@ -126,7 +139,7 @@ def write_reports(result: LintResult, fmt: str, outputs: Iterable[tuple[str, str
     the terminal only. Side files (the GitHub job summary) are written once per format."""
     environ = os.environ if environ is None else environ
     done: set[str] = set()
-    stdout.write(render(fmt, result))
+    write(fmt, result, stdout)
     done.add(fmt)
     plain = result.replace(color=False)
     for out_fmt, path in outputs:

@@ -10,6 +10,7 @@ Schema version 1 (the JSON Schema is `linter/report.schema.json`, shipped in the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from json.encoder import encode_basestring as _enc  # the C escaper, as json.dumps uses
 
 from ..diagnostics import Severity
@@ -41,12 +42,29 @@ def render(result) -> str:
     """`json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"`, written one finding
     at a time so that the document is never held as dicts (tests/test_jsonfast.py checks
     that the two agree)."""
-    urls: dict[str, str] = {}
-    items = [_item_text(d, urls) for d in result.diagnostics]
-    body = "[\n    " + ",\n    ".join(items) + "\n  ]" if items else "[]"
-    del items
+    return "".join(render_pieces(result))
+
+
+# Findings per piece `render_pieces` yields: ~300 KB of text.
+_PIECE = 400
+
+
+def render_pieces(result) -> Iterator[str]:
+    """`render(result)` in pieces, for writing to a stream: the whole document of 40,000
+    findings (a 30 MB string, twice that as UCS-2 when a message holds a non-ASCII character,
+    plus its UTF-8 copy on write) would otherwise be in memory at once, at the end of a run."""
+    diagnostics = result.diagnostics
+    yield f'{{\n  "version": {VERSION},\n  "diagnostics": '
+    if not diagnostics:
+        yield "[]"
+    else:
+        urls: dict[str, str] = {}
+        for i in range(0, len(diagnostics), _PIECE):
+            items = [_item_text(d, urls) for d in diagnostics[i:i + _PIECE]]
+            yield ("[\n    " if i == 0 else ",\n    ") + ",\n    ".join(items)
+        yield "\n  ]"
     summary = dumps_indent2(result.summary(), nl="\n  ")
-    return f'{{\n  "version": {VERSION},\n  "diagnostics": {body},\n  "summary": {summary}\n}}\n'
+    yield f',\n  "summary": {summary}\n}}\n'
 
 
 _NL = "\n    "  # a finding sits at the third level of the document
