@@ -149,18 +149,29 @@ class DieselLayout(Layout):
 
         return sorted((c for c in candidates if self.claims(c)), key=key)
 
+    def __init__(self) -> None:
+        self._in_tx: dict[str, bool | None] = {}  # migration folder -> its metadata.toml setting
+
     def load(self, cand: Candidate, data: bytes, env: LoadEnv) -> list[Migration]:
         decoded = decode_bytes(data)
-        in_tx: bool | None = True
-        try:
-            with open(os.path.join(os.path.dirname(cand.abs_path), "metadata.toml"), encoding="utf-8") as fh:
-                m = _RUN_IN_TRANSACTION.search(fh.read())
-            if m:
-                in_tx = m.group(1) == "true"
-        except (OSError, UnicodeDecodeError):
-            pass
+        folder = cand.directory
+        in_tx = self._in_tx.get(folder, ...)
+        if in_tx is ...:  # up.sql and down.sql share the folder: read its metadata.toml once
+            in_tx = self._in_tx[folder] = _diesel_in_transaction(folder)
         return prepare(cand.path, decoded.text, env, direction="down" if cand.name == "down.sql" else "up",
                        in_transaction=in_tx, invalid_at=decoded.invalid_at)
+
+
+def _diesel_in_transaction(folder: str) -> bool | None:
+    in_tx: bool | None = True
+    try:
+        with open(os.path.join(folder, "metadata.toml"), encoding="utf-8") as fh:
+            m = _RUN_IN_TRANSACTION.search(fh.read())
+        if m:
+            in_tx = m.group(1) == "true"
+    except (OSError, UnicodeDecodeError):
+        pass
+    return in_tx
 
 
 # Prisma Migrate: migrations/<timestamp>_<name>/migration.sql, applied in folder-name order.
