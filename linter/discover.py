@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Mapping
-from stat import S_ISDIR
 
 from .layouts import LAYOUTS, Candidate, LoadEnv, assign, load_stdin, natural_key
 from .layouts.base import is_down_path
@@ -21,6 +20,7 @@ __all__ = ["LAYOUTS", "Candidate", "Discovery", "discover", "find_candidates", "
 
 SQL_SUFFIXES = (".sql", ".psql", ".pgsql")
 _POSIX = os.name == "posix"  # relpath compares paths case-insensitively elsewhere
+_S_IFMT, _S_IFDIR = 0o170000, 0o040000  # stat.S_ISDIR without importing stat
 
 
 class Discovery:
@@ -69,7 +69,7 @@ def find_candidates(args: Iterable[str], exclude: Iterable[str] = ()) -> tuple[l
     # One stat per argument tells a directory, a file (os.path.exists) or nothing.
     for arg in args:
         st = _stat(arg)
-        if st is not None and S_ISDIR(st.st_mode):
+        if st is not None and st.st_mode & _S_IFMT == _S_IFDIR:
             root = os.path.abspath(arg)
             for dirpath, dirnames, filenames in os.walk(arg):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))

@@ -76,8 +76,10 @@ def layout_names() -> tuple[str, ...]:
     return ("auto", *LAYOUTS)
 
 
-def _detect(cands: list[Candidate], plans: dict[str, bool] | None = None) -> list[tuple[Layout, list[Candidate]]]:
-    """Split one directory's files between the layout their names show and `auto`."""
+def _detect(cands: list[Candidate], plans: dict[str, bool] | None = None,
+            probes: list[Layout] | None = None) -> list[tuple[Layout, list[Candidate]]]:
+    """Split one directory's files between the layout their names show and `auto`.
+    `plans`: see find_plan; `probes`: one instance of each _BY_NAME layout, to ask `claims`."""
     plan = find_plan(cands, plans)
     if plan is not None:
         top = os.path.dirname(plan)
@@ -88,13 +90,13 @@ def _detect(cands: list[Candidate], plans: dict[str, bool] | None = None) -> lis
             rest = [c for c in cands if id(c) not in script_ids]
             return [(SqitchLayout(), scripts)] + ([(AutoLayout(), rest)] if rest else [])
     best, claimed = None, []
-    for cls in _BY_NAME:
-        layout = cls()
-        mine = [c for c in cands if layout.claims(c)]
+    for probe in probes if probes is not None else [cls() for cls in _BY_NAME]:
+        mine = [c for c in cands if probe.claims(c)]
         if len(mine) > len(claimed):
-            best, claimed = layout, mine
+            best, claimed = probe, mine
     if best is None:
         return [(AutoLayout(), cands)]
+    best = type(best)()  # its own instance: a layout may keep state while it loads its files
     claimed_ids = {id(c) for c in claimed}
     rest = [c for c in cands if id(c) not in claimed_ids]
     return [(best, claimed)] + ([(AutoLayout(), rest)] if rest else [])
@@ -130,9 +132,10 @@ def assign(candidates: list[Candidate], layout: str | Mapping[str, str]) -> list
             keyed.setdefault((group, name), []).append(cand)
     groups: list[tuple[Layout, list[Candidate]]] = []
     plans: dict[str, bool] = {}  # sqitch.plan path -> whether it is a file, for every group
+    probes = [cls() for cls in _BY_NAME]
     for (_, name), cands in sorted(keyed.items(), key=lambda kv: (natural_key(kv[0][0]), kv[0][1])):
         if name == "auto":
-            groups.extend(_detect(cands, plans))
+            groups.extend(_detect(cands, plans, probes))
         else:
             groups.append((LAYOUTS[name](), cands))  # the config validated the name
     return groups

@@ -5,27 +5,28 @@ from __future__ import annotations
 import re
 
 from ..engine_rules import LAYOUT_PROBLEM
+from ..lazyre import lazy
 from ..rule import make_diagnostic
 from ..source import Migration, decode_bytes
 from .base import Candidate, Layout, LoadEnv, sections
 
 # goose reads annotations from comment lines: `-- +goose Up`, `-- +goose Down`,
 # `-- +goose StatementBegin` / `StatementEnd`, `-- +goose NO TRANSACTION`, `-- +goose ENVSUB ON`.
-GOOSE_MARK = re.compile(r"^[ \t]*--[ \t]*\+goose[ \t]+(?P<cmd>[^\r\n]*?)[ \t]*\r?$", re.M | re.I)
+GOOSE_MARK = lazy(r"^[ \t]*--[ \t]*\+goose[ \t]+(?P<cmd>[^\r\n]*?)[ \t]*\r?$", re.M | re.I)
 # "+goose" in any case, found at C speed (a literal first character) where GOOSE_MARK, which
 # starts with `^`, would be tried at every position of the file.
-_GOOSE_WORD = re.compile(r"\+goose", re.I)
+_GOOSE_WORD = lazy(r"\+goose", re.I)
 # dbmate: `-- migrate:up [transaction:false]` / `-- migrate:down [transaction:false]`.
-DBMATE_MARK = re.compile(r"^[ \t]*--[ \t]*migrate:(?P<dir>up|down)\b(?P<opts>[^\r\n]*)$", re.M)
-_DBMATE_NO_TX = re.compile(r"\btransaction:false\b")
-_DBMATE_WORD = re.compile("migrate:")
+DBMATE_MARK = lazy(r"^[ \t]*--[ \t]*migrate:(?P<dir>up|down)\b(?P<opts>[^\r\n]*)$", re.M)
+_DBMATE_NO_TX = lazy(r"\btransaction:false\b")
+_DBMATE_WORD = lazy("migrate:")
 
 
-def _line_marks(text: str, word: re.Pattern, mark: re.Pattern):
-    """mark.finditer(text), the same matches, when every match of `mark` is one line (from
+def _line_marks(text: str, word: lazy, mark: lazy):
+    """mark().finditer(text), the same matches, when every match of `mark` is one line (from
     its start) that holds a match of `word`: only those lines are tried."""
-    search = word.search
-    match = mark.match
+    search = word().search
+    match = mark().match
     pos = 0
     while True:
         hit = search(text, pos)
@@ -136,5 +137,5 @@ def dbmate_sections(path: str, text: str, env: LoadEnv, invalid_at: int | None =
         end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
         direction = m.group("dir")
         if direction == "up" or _has_content(text, m.end(), end):
-            spans.append((m.end(), end, direction, not _DBMATE_NO_TX.search(m.group("opts"))))
+            spans.append((m.end(), end, direction, not _DBMATE_NO_TX().search(m.group("opts"))))
     return sections(path, text, spans, env, invalid_at)

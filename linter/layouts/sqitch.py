@@ -11,17 +11,17 @@ hold their own BEGIN/COMMIT.
 from __future__ import annotations
 
 import os
-import re
 
 from ..engine_rules import LAYOUT_PROBLEM
+from ..lazyre import lazy
 from ..rule import make_diagnostic
 from ..source import Migration, decode_bytes
 from .base import Candidate, Layout, LoadEnv, natural_key, prepare
 
 PLAN = "sqitch.plan"
 # change_name [dep1 !conflict proj:dep] 2013-12-30T23:19:21Z Planner <email> # note
-_CHANGE = re.compile(r"^(?P<op>[+-]?)(?P<name>[^\s@#\[][^\s\[]*)\s*(?:\[(?P<deps>[^\]]*)\])?")
-_TAG = re.compile(r"^@(?P<tag>\S+)")
+_CHANGE = lazy(r"^(?P<op>[+-]?)(?P<name>[^\s@#\[][^\s\[]*)\s*(?:\[(?P<deps>[^\]]*)\])?")
+_TAG = lazy(r"^@(?P<tag>\S+)")
 
 
 class Change:
@@ -55,13 +55,13 @@ def read_plan(path: str) -> tuple[list[Change], str]:
         line = raw.strip()
         if not line or line.startswith(("#", "%")):
             continue
-        tag = _TAG.match(line)
+        tag = _TAG().match(line)
         if tag:
             for k in untagged:
                 tag_after[k] = tag.group("tag")
             untagged.clear()
             continue
-        m = _CHANGE.match(line)
+        m = _CHANGE().match(line)
         if not m or m.group("op") == "-":
             continue
         deps = [d for d in (m.group("deps") or "").split() if not d.startswith("!")]
