@@ -33,19 +33,24 @@ from .source import block_comment_end
 # Cheap tests that decide whether a pass runs at all (substring tests and a regex with a
 # literal first character: both scan at C speed, where an alternation would not).
 _TEXT_MARKS = ("${", "{{", "{%", "{#")
-_COLON_VAR = re.compile(r":(?![:=])['\"A-Za-z_]")
+# `::type` casts and `:=` are not variables (the look-behind sits after the literal `:`, so
+# the search still skips to each `:` at C speed).
+_COLON_VAR = re.compile(r":(?![:=])(?<!::)['\"A-Za-z_]")
 
 
 def _text_hint(text: str) -> bool:
-    # Every mark holds "{": most SQL has none, and one search settles it.
-    return "{" in text and any(mark in text for mark in _TEXT_MARKS)
+    """Whether one of _TEXT_MARKS is in `text`: every mark holds a "{", and SQL has few."""
+    find = text.find
+    brace = find("{")
+    while brace != -1:
+        if text[brace + 1:brace + 2] in ("{", "%", "#") or (brace and text[brace - 1] == "$"):
+            return True
+        brace = find("{", brace + 1)
+    return False
 
 
 def _psql_hint(text: str) -> bool:
-    if "\\" in text:
-        return True
-    # `::type` casts and `:=` are not variables.
-    return any(m.start() == 0 or text[m.start() - 1] != ":" for m in _COLON_VAR.finditer(text))
+    return "\\" in text or _COLON_VAR.search(text) is not None
 
 
 _TEXT_TEMPLATE = lazy(

@@ -77,10 +77,10 @@ def layout_names() -> tuple[str, ...]:
 
 
 def _detect(cands: list[Candidate], plans: dict[str, bool] | None = None,
-            probes: list[Layout] | None = None) -> list[tuple[Layout, list[Candidate]]]:
+            probes: list[Layout] | None = None, directory: str | None = None) -> list[tuple[Layout, list[Candidate]]]:
     """Split one directory's files between the layout their names show and `auto`.
-    `plans`: see find_plan; `probes`: one instance of each _BY_NAME layout, to ask `claims`."""
-    plan = find_plan(cands, plans)
+    `plans`, `directory`: see find_plan; `probes`: one instance of each _BY_NAME layout, to ask `claims`."""
+    plan = find_plan(cands, plans, directory)
     if plan is not None:
         top = os.path.dirname(plan)
         scripts = [c for c in cands
@@ -133,9 +133,10 @@ def assign(candidates: list[Candidate], layout: str | Mapping[str, str]) -> list
     groups: list[tuple[Layout, list[Candidate]]] = []
     plans: dict[str, bool] = {}  # sqitch.plan path -> whether it is a file, for every group
     probes = [cls() for cls in _BY_NAME]
-    for (_, name), cands in sorted(keyed.items(), key=lambda kv: (natural_key(kv[0][0]), kv[0][1])):
+    for (group, name), cands in sorted(keyed.items(), key=lambda kv: (natural_key(kv[0][0]), kv[0][1])):
         if name == "auto":
-            groups.extend(_detect(cands, plans, probes))
+            # One directory per group when each file's group is its root or directory.
+            groups.extend(_detect(cands, plans, probes, group if isinstance(layout, str) else None))
         else:
             groups.append((LAYOUTS[name](), cands))  # the config validated the name
     return groups

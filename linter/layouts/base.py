@@ -20,7 +20,7 @@ _COMPONENT_KEYS: dict[str, tuple] = {}
 
 def _component_key(component: str) -> tuple:
     chunks = _DIGITS.split(component.lower())
-    key = tuple((0, int(c), c) if c.isdigit() else (1, 0, c) for c in chunks if c != "")
+    key = tuple([(0, int(c), c) if c.isdigit() else (1, 0, c) for c in chunks if c])
     if len(_COMPONENT_KEYS) > 100_000:
         _COMPONENT_KEYS.clear()
     _COMPONENT_KEYS[component] = key

@@ -76,11 +76,13 @@ def read_plan(path: str) -> tuple[list[Change], str]:
     return changes, text
 
 
-def find_plan(candidates: list[Candidate], known: dict[str, bool] | None = None) -> str | None:
+def find_plan(candidates: list[Candidate], known: dict[str, bool] | None = None,
+              directory: str | None = None) -> str | None:
     """The sqitch.plan in the candidates' directory or the one above it. `known` remembers
-    which plan paths are files across calls (sibling directories share their parent)."""
-    dirs = {c.root or c.directory for c in candidates}
-    for d in sorted(dirs):
+    which plan paths are files across calls (sibling directories share their parent);
+    `directory`: the candidates' one directory, when the caller knows it."""
+    dirs = [directory] if directory is not None else sorted({c.root or c.directory for c in candidates})
+    for d in dirs:
         for up in (d, os.path.dirname(d)):
             plan = os.path.join(up, PLAN)
             if known is None:

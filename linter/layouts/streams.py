@@ -31,8 +31,9 @@ _DUMP_NAMES = ("structure.sql",)
 
 
 def is_dump(path: str, text: str) -> bool:
-    head = text[:4096]
-    return os.path.basename(path).lower() in _DUMP_NAMES or any(h in head for h in _DUMP_HEADERS)
+    # Both headers start "-- PostgreSQL database ": one search of the first 4 KiB usually settles it.
+    return os.path.basename(path).lower() in _DUMP_NAMES or (
+        text.find("-- PostgreSQL database ", 0, 4096) != -1 and any(text.find(h, 0, 4096) != -1 for h in _DUMP_HEADERS))
 
 
 def _tx_state(text: str, positions: list[int]) -> list[bool]:
@@ -103,9 +104,17 @@ class DjangoLayout(Layout):
 
     @staticmethod
     def sniff(text: str) -> bool:
-        if "-- Applying " in text or "-- Unapplying " in text:
+        if "pplying " in text and ("-- Applying " in text or "-- Unapplying " in text):
             return _DJANGO_MARK().search(text) is not None
-        return "BEGIN;" in text and _DJANGO_SNIFF().search(text) is not None
+        # _DJANGO_SNIFF starts with ^BEGIN;: try it only where a line starts with BEGIN;
+        # (a search would try every position of the file).
+        match = _DJANGO_SNIFF().match
+        pos = text.find("BEGIN;")
+        while pos != -1:
+            if (pos == 0 or text[pos - 1] == "\n") and match(text, pos) is not None:
+                return True
+            pos = text.find("BEGIN;", pos + 1)
+        return False
 
     def load(self, cand: Candidate, data: bytes, env: LoadEnv) -> list[Migration]:
         decoded = decode_bytes(data)
