@@ -55,6 +55,8 @@ def _note(path: str, text: str, message: str):
 
 
 def _spaces_but_cr(text: str) -> str:
+    if "\r" not in text and "\n" not in text:
+        return " " * len(text)
     return "".join(c if c in "\r\n" else " " for c in text)
 
 
