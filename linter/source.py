@@ -4,16 +4,28 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from itertools import accumulate
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
-@dataclass(slots=True)
 class DecodeResult:
-    text: str
-    # Character offset of the first byte that was not valid UTF-8, if any.
-    invalid_at: int | None = None
+    __slots__ = ("invalid_at", "text")
+
+    def __init__(self, text: str, invalid_at: int | None = None) -> None:
+        self.text = text
+        # Character offset of the first byte that was not valid UTF-8, if any.
+        self.invalid_at = invalid_at
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.text, self.invalid_at) == (other.text, other.invalid_at)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return f"DecodeResult(text={self.text!r}, invalid_at={self.invalid_at!r})"
 
 
 def decode_bytes(data: bytes) -> DecodeResult:
@@ -35,40 +47,56 @@ def decode_bytes(data: bytes) -> DecodeResult:
 
 
 class LineIndex:
-    """Maps character offsets to 1-based (line, column). Lines end at '\\n' (so CRLF works)."""
+    """Maps character offsets to 1-based (line, column). Lines end at '\\n' (so CRLF works).
+
+    The line starts are found on the first lookup: discovery makes one index per file (shared
+    by the file's sections), and a file without findings never needs it."""
 
     __slots__ = ("_starts", "_text")
 
     def __init__(self, text: str) -> None:
         self._text = text
-        starts = [0]
-        find = text.find
-        pos = find("\n")
-        while pos != -1:
-            starts.append(pos + 1)
-            pos = find("\n", pos + 1)
+        self._starts: list[int] | None = None
+
+    def _build(self) -> list[int]:
+        # Line i + 1 starts after line i and its "\n": a running sum of (length + 1), all
+        # in C (no Python loop per line).
+        starts = list(accumulate(map((1).__add__, map(len, self._text.split("\n"))), initial=0))
+        starts.pop()
         self._starts = starts
+        return starts
 
     def position(self, offset: int) -> tuple[int, int]:
+        starts = self._starts
+        if starts is None:
+            starts = self._build()
         offset = max(0, min(offset, len(self._text)))
-        line = bisect_right(self._starts, offset) - 1
-        return line + 1, offset - self._starts[line] + 1
+        line = bisect_right(starts, offset) - 1
+        return line + 1, offset - starts[line] + 1
 
     def line_text(self, line: int) -> str:
         """The text of a 1-based line without its line terminator."""
-        start = self._starts[line - 1]
-        end = self._starts[line] - 1 if line < len(self._starts) else len(self._text)
+        starts = self._starts
+        if starts is None:
+            starts = self._build()
+        start = starts[line - 1]
+        end = starts[line] - 1 if line < len(starts) else len(self._text)
         return self._text[start:end].rstrip("\r")
 
     def line_start(self, line: int) -> int:
-        return self._starts[line - 1]
+        starts = self._starts
+        if starts is None:
+            starts = self._build()
+        return starts[line - 1]
 
     @property
     def line_count(self) -> int:
-        return len(self._starts)
+        starts = self._starts
+        if starts is None:
+            starts = self._build()
+        return len(starts)
 
 
-@dataclass(slots=True, eq=False)
 class Migration:
     """One unit of migration SQL, in the order the framework would apply it.
 
@@ -77,19 +105,35 @@ class Migration:
     character so offsets in `sql` equal offsets in `text`; templating that
     changes lengths supplies `to_original`, mapping an offset in `sql` back to
     an offset in `text`.
+
+    A plain class with slots (not a dataclass: creating one costs start-up time). Equality
+    is identity: two migrations with the same text are still two files.
     """
 
-    path: str
-    text: str
-    sql: str | None = None
-    direction: str = "up"  # "up", "down", "repeatable" or "baseline"
-    # Whether the framework wraps this migration in a transaction (None: unknown/no).
-    in_transaction: bool | None = None
-    to_original: Callable[[int], int] | None = None
-    invalid_utf8_at: int | None = None
-    # Diagnostics a layout or template renderer produced while preparing `sql`.
-    notes: list = field(default_factory=list)
-    _lines: LineIndex | None = None
+    __slots__ = ("_lines", "direction", "in_transaction", "invalid_utf8_at", "notes", "path", "sql", "text",
+                 "to_original")
+
+    def __init__(self, path: str, text: str, sql: str | None = None, direction: str = "up",
+                 in_transaction: bool | None = None, to_original: Callable[[int], int] | None = None,
+                 invalid_utf8_at: int | None = None, notes: list | None = None,
+                 _lines: LineIndex | None = None) -> None:
+        self.path = path
+        self.text = text
+        self.sql = sql  # None: the parser sees `text`
+        self.direction = direction  # "up", "down", "repeatable" or "baseline"
+        # Whether the framework wraps this migration in a transaction (None: unknown/no).
+        self.in_transaction = in_transaction
+        self.to_original = to_original
+        self.invalid_utf8_at = invalid_utf8_at
+        # Diagnostics a layout or template renderer produced while preparing `sql`.
+        self.notes = [] if notes is None else notes
+        self._lines = _lines
+
+    def __repr__(self) -> str:
+        return (f"Migration(path={self.path!r}, text={self.text!r}, sql={self.sql!r}, "
+                f"direction={self.direction!r}, in_transaction={self.in_transaction!r}, "
+                f"to_original={self.to_original!r}, invalid_utf8_at={self.invalid_utf8_at!r}, "
+                f"notes={self.notes!r}, _lines={self._lines!r})")
 
     @property
     def parse_text(self) -> str:
@@ -111,11 +155,21 @@ def block_comment_end(text: str, start: int, limit: int | None = None) -> int:
     nest (`/* a /* b */ c */` is one comment); an unterminated one runs to `limit`."""
     limit = len(text) if limit is None else limit
     depth, pos = 1, start + 2
-    while pos < limit and depth:
-        if text.startswith("/*", pos):
-            depth, pos = depth + 1, pos + 2
-        elif text.startswith("*/", pos):
-            depth, pos = depth - 1, pos + 2
+    find = text.find
+    # Jump from marker to marker (str.find) rather than step through the comment; a marker
+    # that starts before `limit` counts even if it ends after it, and "/*/" opens, then
+    # the "*/" that overlaps it does not close.
+    while pos < limit:
+        opening = find("/*", pos, limit + 1)
+        closing = find("*/", pos, limit + 1)
+        if closing == -1:
+            if opening == -1:
+                return limit
+            depth, pos = depth + 1, opening + 2
+        elif opening != -1 and opening < closing:
+            depth, pos = depth + 1, opening + 2
         else:
-            pos += 1
+            depth, pos = depth - 1, closing + 2
+            if not depth:
+                return pos
     return pos

@@ -26,7 +26,6 @@ import os
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
 from .lazyre import lazy
 from .runcache import touched
@@ -35,18 +34,24 @@ from .source import block_comment_end
 # Cheap tests that decide whether a pass runs at all (substring tests and a regex with a
 # literal first character: both scan at C speed, where an alternation would not).
 _TEXT_MARKS = ("${", "{{", "{%", "{#")
-_COLON_VAR = re.compile(r":(?![:=])['\"A-Za-z_]")
+# `::type` casts and `:=` are not variables (the look-behind sits after the literal `:`, so
+# the search still skips to each `:` at C speed).
+_COLON_VAR = re.compile(r":(?![:=])(?<!::)['\"A-Za-z_]")
 
 
 def _text_hint(text: str) -> bool:
-    return any(mark in text for mark in _TEXT_MARKS)
+    """Whether one of _TEXT_MARKS is in `text`: every mark holds a "{", and SQL has few."""
+    find = text.find
+    brace = find("{")
+    while brace != -1:
+        if text[brace + 1:brace + 2] in ("{", "%", "#") or (brace and text[brace - 1] == "$"):
+            return True
+        brace = find("{", brace + 1)
+    return False
 
 
 def _psql_hint(text: str) -> bool:
-    if "\\" in text:
-        return True
-    # `::type` casts and `:=` are not variables.
-    return any(m.start() == 0 or text[m.start() - 1] != ":" for m in _COLON_VAR.finditer(text))
+    return "\\" in text or _COLON_VAR.search(text) is not None
 
 
 _TEXT_TEMPLATE = lazy(
@@ -64,10 +69,23 @@ _NOT_IDENT = lazy(r"\W+")
 # Keywords after which the grammar wants a string literal, not an identifier.
 _LITERAL_AFTER = lazy(r"(?:\bIS|\bPASSWORD|\bENCODING|\bLOCATION)\s*$", re.I)
 
-_PSQL_TOKEN = lazy(
-    r"""
-      (?P<dollar>(?<![\w$])\$(?:[A-Za-z_\x80-\uffff][\w\x80-\uffff]*)?\$)
-    | (?<![\w$])[eE]'(?:[^'\\]|\\.|'')*'?
+# Character classes of the psql lexer, spelled so that compiling them is cheap: `re` fills a
+# 64K-entry table in a Python loop for a class with a range inside U+0100..U+FFFF (15 ms for
+# this lexer, more than linting a small file), but not for negated or astral-only ranges.
+# The sets are the same: tests/test_template.py compares them character by character.
+_BMP_NON_ASCII = r"[^\x00-\x7f\U00010000-\U0010ffff]"  # [\x80-\uffff]
+_WORD_START = r"[^\x00-\x40\x5b-\x5e\x60\x7b-\x7f\U00010000-\U0010ffff]"  # [A-Za-z_\x80-\uffff]
+# [\w$\x80-\uffff]* and [\w\x80-\uffff]*: the two alternatives never match the same
+# character, so a failed match backtracks in linear time.
+_WORD_REST = r"[\w$]*(?:(?!\w)" + _BMP_NON_ASCII + r"[\w$]*)*"
+_TAG_REST = r"\w*(?:(?!\w)" + _BMP_NON_ASCII + r"\w*)*"
+# [^'"$;:/\\\[\]A-Za-z_\x80-\uffff-]+: ASCII punctuation, digits and spaces, or astral characters.
+_OTHER_ASCII = r"\x00-\x21\x23\x25\x26\x28-\x2c\x2e\x30-\x39\x3c-\x40\x5e\x60\x7b-\x7f"
+_ASTRAL = r"[\U00010000-\U0010ffff]"
+_OTHER = r"(?:[" + _OTHER_ASCII + r"]+|" + _ASTRAL + r"+)+"
+_WORD = _WORD_START + _WORD_REST
+# Quotes, comments, meta-commands and variables: what both lexers below find the same way.
+_QUOTED_AND_META = r"""
     | '(?:[^']|'')*'?
     | "(?:[^"]|"")*"?
     | --[^\n]*
@@ -75,10 +93,36 @@ _PSQL_TOKEN = lazy(
     | (?P<meta>\\)
     | ::
     | (?P<var>:(?:'[A-Za-z_]\w*'|"[A-Za-z_]\w*"|[A-Za-z_]\w*))
+"""
+_PSQL_TOKEN = lazy(
+    rf"""
+      (?P<dollar>(?<![\w$])\$(?:{_WORD_START}{_TAG_REST})?\$)
+    | (?<![\w$])[eE]'(?:[^'\\]|\\.|'')*'?
+    {_QUOTED_AND_META}
     | (?P<semi>;)
-    | (?P<word>[A-Za-z_\x80-\uffff][\w$\x80-\uffff]*)
+    | (?P<word>{_WORD})
     | (?P<open>\[) | (?P<close>\])
-    | [^'"$;:/\\\[\]A-Za-z_\x80-\uffff-]+
+    | {_OTHER}
+    | .
+    """,
+    re.S | re.X,
+)
+# The same tokens for a text without `stdin`, where words and semicolons change nothing (they
+# only find `COPY ... FROM stdin`): everything but quotes, comments, brackets, `$`, `:` and
+# `\` is skipped in one run, so the loop below turns a few times per statement instead of
+# once per word. A run may now end inside a word, so what followed from token boundaries
+# follows from the characters before: a `$` after a word character, or after U+0080..U+FFFF
+# (a word character above), continues that word rather than opening a dollar quote; `'`
+# right after an `E` that starts a word (not the variable `:E`) opens an escape string. An
+# `E` right after another token is not in a run: the second line matches it where it stands.
+_PSQL_TOKEN_NO_COPY = lazy(
+    rf"""
+      (?P<dollar>(?<![\w$])(?<!{_BMP_NON_ASCII})\$(?:{_WORD_START}{_TAG_REST})?\$)
+    | (?<![\w$])[eE]'(?:[^'\\]|\\.|'')*'?
+    | (?<=[eE])(?<![\w$:][eE])(?<!{_BMP_NON_ASCII}[eE])'(?:[^'\\]|\\.|'')*'?
+    {_QUOTED_AND_META}
+    | (?P<open>\[) | (?P<close>\])
+    | [^'"$:/\\\[\]\-]+
     | .
     """,
     re.S | re.X,
@@ -89,10 +133,16 @@ _INCLUDES = {"i": False, "include": False, "ir": True, "include_relative": True}
 _STDIN = lazy(r"\bfrom\s+(?:stdin|pstdin)\b", re.I)
 
 
+# Every byte but "\n" to a space, for blanking ASCII text in one C call.
+_BLANK_BYTES = bytes(b if b == 10 else 32 for b in range(128)) + b" " * 128
+
+
 def blank(text: str) -> str:
     """Same length, newlines kept: line and column numbers do not move."""
     if "\n" not in text:
         return " " * len(text)
+    if text.isascii():
+        return text.encode("ascii").translate(_BLANK_BYTES).decode("ascii")
     return "\n".join(" " * len(line) for line in text.split("\n"))
 
 
@@ -101,18 +151,33 @@ def identifier_for(name: str) -> str:
     return "_" + ident if ident[0].isdigit() else ident
 
 
-@dataclass(slots=True)
 class Include:
-    offset: int  # offset in the original text where psql reads the other file
-    path: str
-    relative: bool  # \ir: relative to the including file
+    """A psql `\\i` / `\\ir` of another file."""
+
+    __slots__ = ("offset", "path", "relative")
+
+    def __init__(self, offset: int, path: str, relative: bool) -> None:
+        self.offset = offset  # offset in the original text where psql reads the other file
+        self.path = path
+        self.relative = relative  # \ir: relative to the including file
+
+    def __repr__(self) -> str:
+        return f"Include(offset={self.offset!r}, path={self.path!r}, relative={self.relative!r})"
 
 
-@dataclass(slots=True)
 class Rendered:
-    sql: str
-    to_original: Callable[[int], int] | None
-    includes: list[Include] = field(default_factory=list)
+    """The SQL the parser sees, the map back to the original text, and the psql includes."""
+
+    __slots__ = ("includes", "sql", "to_original")
+
+    def __init__(self, sql: str, to_original: Callable[[int], int] | None,
+                 includes: list[Include] | None = None) -> None:
+        self.sql = sql
+        self.to_original = to_original
+        self.includes = [] if includes is None else includes
+
+    def __repr__(self) -> str:
+        return f"Rendered(sql={self.sql!r}, to_original={self.to_original!r}, includes={self.includes!r})"
 
 
 class _Edits:
@@ -247,7 +312,7 @@ def _render_psql(text: str, values: Mapping[str, str], includes: list[Include]) 
     depth = 0  # square brackets: `arr[a:b]` is a slice, not a variable
     first_word: str | None = None  # of the current statement
     copy_from_stdin = False
-    match = _PSQL_TOKEN().match
+    match = (_PSQL_TOKEN() if "stdin" in text.lower() else _PSQL_TOKEN_NO_COPY()).match
     while pos < n:
         m = match(text, pos)
         end = m.end()

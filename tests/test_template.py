@@ -126,3 +126,83 @@ def test_sqlfluff_is_never_imported_for_plain_files(tmp_path):
             "print('sqlfluff' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("False")
+
+
+def test_psql_lexer_classes_are_spelled_cheaply_but_mean_the_same():
+    # template.py spells [A-Za-z_\x80-\uffff] and friends without a range inside U+0100..U+FFFF
+    # (compiling such a range costs 2-5 ms each); the characters they match must not change.
+    import re
+
+    from schemalint import template as t
+
+    # The BMP, and astral letters (\w), symbols and the last plane's end.
+    codes = [*range(0x10000), *range(0x10000, 0x10100), *range(0x1D400, 0x1D500), *range(0x1F600, 0x1F700),
+             *range(0x20000, 0x20100), *range(0x10FF00, 0x110000)]
+    every = "".join(map(chr, codes))
+    pairs = [
+        (t._BMP_NON_ASCII + "+", r"[\x80-\uffff]+"),
+        (t._WORD_START + "+", r"[A-Za-z_\x80-\uffff]+"),
+        (t._WORD_START + t._WORD_REST, r"[A-Za-z_\x80-\uffff][\w$\x80-\uffff]*"),
+        (t._WORD_START + t._TAG_REST, r"[A-Za-z_\x80-\uffff][\w\x80-\uffff]*"),
+        ("(?:[\\w$]|(?!\\w)" + t._BMP_NON_ASCII + ")+", r"[\w$\x80-\uffff]+"),
+        ("(?:\\w|(?!\\w)" + t._BMP_NON_ASCII + ")+", r"[\w\x80-\uffff]+"),
+        (t._OTHER, r"[^'\"$;:/\\\[\]A-Za-z_\x80-\uffff-]+"),
+    ]
+    for cheap, plain in pairs:
+        assert re.sub(cheap, "", every) == re.sub(plain, "", every), (cheap, plain)
+
+
+def _psql_samples(count: int, seed: int):
+    import random
+
+    pieces = ["select", " ", "\n", "E'", "e'a\\'b'", "'", "''", '"', "x", "$$", "$tag$", "$é$", "$1", "a$b",
+              "--", "-- c\n", "/*", "*/", "/", "-", "\\", "\\set v 1\n", "\\i f.sql\n", "\\ir g.sql\n", "\\g\n",
+              "\\.\n", ":", "::", ":v", ":'v'", ':"v"', ":x", ":e", ":E", ";", "[", "]", "[1:n]", "copy t from ",
+              "é", "×", "\u00a0", "😀", "𝐀", "Ⅷ", "1", "1E'x'", "E", "_", "\r\n", "{{", "${x}", ":=", "a:b", "(",
+              "\\echo :v\n", "\\unset v\n", " IS ", "\t"]
+    rng = random.Random(seed)
+    for _ in range(count):
+        yield "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
+
+
+def test_the_lexer_for_text_without_copy_renders_like_the_full_one(monkeypatch):
+    # Without `stdin` in the text, psql rendering skips words and semicolons in runs; what it
+    # renders, and where, must be what the word-by-word lexer renders.
+    from schemalint import template as t
+
+    values = {"v": "val", "x": "a'b\"c"}
+    samples = list(_psql_samples(3000, seed=7)) + [
+        ":e'a\\'b' :v", "x::E'a\\'b' :v", "×$tag$ :v $tag$ :v", "😀$$ :v $$", "𝐀$$ :v", "1E'x\\' :v' :v",
+        "ab$E'x\\' :v' :v", "E'\\'' :v", "'a'E'\\' :v' :v", ":::E'\\' :v' :v",
+    ]
+    assert not any("stdin" in s.lower() for s in samples)
+    fast = [(t._render_psql(s, values, inc := []).edits, [(i.offset, i.path) for i in inc]) for s in samples]
+    monkeypatch.setattr(t, "_PSQL_TOKEN_NO_COPY", t._PSQL_TOKEN)
+    full = [(t._render_psql(s, values, inc := []).edits, [(i.offset, i.path) for i in inc]) for s in samples]
+    assert fast == full
+    # `:e` is the variable e, and the quote after it opens a plain string (a backslash does not
+    # escape, so `:v` is inside the string); after `::`, `E'` opens an escape string.
+    assert render(":e'a\\'b' :v", values).sql == " e'a\\'b' :v"
+    assert render("x::E'a\\'b' :v'", values).sql == "x::E'a\\'b' val'"
+
+
+def test_block_comments_nest_and_may_end_past_the_limit():
+    from schemalint.source import block_comment_end
+
+    def stepwise(text, start, limit):
+        depth, pos = 1, start + 2
+        while pos < limit and depth:
+            if text.startswith("/*", pos):
+                depth, pos = depth + 1, pos + 2
+            elif text.startswith("*/", pos):
+                depth, pos = depth - 1, pos + 2
+            else:
+                pos += 1
+        return pos
+
+    texts = ["/* a */ b", "/* a /* b */ c */ d", "/*/ x */", "/* */*/", "/* a", "/* a /* b */", "/**/", "/*/**/*/x",
+             "/* x *", "/* x */* y"]
+    for text in texts:
+        for limit in range(len(text) + 2):
+            assert block_comment_end(text, 0, limit) == stepwise(text, 0, limit), (text, limit)
+        assert block_comment_end(text, 0) == stepwise(text, 0, len(text))

@@ -76,31 +76,34 @@ def layout_names() -> tuple[str, ...]:
     return ("auto", *LAYOUTS)
 
 
-def _detect(cands: list[Candidate]) -> list[tuple[Layout, list[Candidate]]]:
-    """Split one directory's files between the layout their names show and `auto`."""
-    plan = find_plan(cands)
+def _detect(cands: list[Candidate], plans: dict[str, bool] | None = None,
+            probes: list[Layout] | None = None, directory: str | None = None) -> list[tuple[Layout, list[Candidate]]]:
+    """Split one directory's files between the layout their names show and `auto`.
+    `plans`, `directory`: see find_plan; `probes`: one instance of each _BY_NAME layout, to ask `claims`."""
+    plan = find_plan(cands, plans, directory)
     if plan is not None:
         top = os.path.dirname(plan)
         scripts = [c for c in cands
                    if os.path.relpath(c.abs_path, top).split(os.sep, 1)[0] in ("deploy", "revert", "verify")]
         if scripts:
-            rest = [c for c in cands if c not in scripts]
+            script_ids = {id(c) for c in scripts}
+            rest = [c for c in cands if id(c) not in script_ids]
             return [(SqitchLayout(), scripts)] + ([(AutoLayout(), rest)] if rest else [])
     best, claimed = None, []
-    for cls in _BY_NAME:
-        layout = cls()
-        mine = [c for c in cands if layout.claims(c)]
+    for probe in probes if probes is not None else [cls() for cls in _BY_NAME]:
+        mine = [c for c in cands if probe.claims(c)]
         if len(mine) > len(claimed):
-            best, claimed = layout, mine
+            best, claimed = probe, mine
     if best is None:
         return [(AutoLayout(), cands)]
+    best = type(best)()  # its own instance: a layout may keep state while it loads its files
     claimed_ids = {id(c) for c in claimed}
     rest = [c for c in cands if id(c) not in claimed_ids]
     return [(best, claimed)] + ([(AutoLayout(), rest)] if rest else [])
 
 
 def _group_dir(cand: Candidate) -> str:
-    return cand.root or os.path.dirname(cand.abs_path)
+    return cand.root or cand.directory
 
 
 def assign(candidates: list[Candidate], layout: str | Mapping[str, str]) -> list[tuple[Layout, list[Candidate]]]:
@@ -110,20 +113,30 @@ def assign(candidates: list[Candidate], layout: str | Mapping[str, str]) -> list
     several layouts: a file takes the layout of the longest directory that contains it
     (directories relative to the current directory, or absolute); other files are "auto".
     """
+    keyed: dict[tuple[str, str], list[Candidate]] = {}
     if isinstance(layout, str):
-        mapping = {"": layout}
+        # One layout for every file: each group is a directory argument or a file's directory.
+        for cand in candidates:
+            group = cand.root or cand.directory
+            cands = keyed.get((group, layout))
+            if cands is None:
+                keyed[(group, layout)] = [cand]
+            else:
+                cands.append(cand)
     else:
         mapping = {os.path.abspath(k) if k not in ("", ".", "*") else "": v for k, v in layout.items()}
-    keyed: dict[tuple[str, str], list[Candidate]] = {}
-    for cand in candidates:
-        prefix = _owner(cand.abs_path, mapping)
-        name = mapping.get(prefix, "auto")
-        group = prefix or _group_dir(cand)
-        keyed.setdefault((group, name), []).append(cand)
+        for cand in candidates:
+            prefix = _owner(cand.abs_path, mapping)
+            name = mapping.get(prefix, "auto")
+            group = prefix or _group_dir(cand)
+            keyed.setdefault((group, name), []).append(cand)
     groups: list[tuple[Layout, list[Candidate]]] = []
-    for (_, name), cands in sorted(keyed.items(), key=lambda kv: (natural_key(kv[0][0]), kv[0][1])):
+    plans: dict[str, bool] = {}  # sqitch.plan path -> whether it is a file, for every group
+    probes = [cls() for cls in _BY_NAME]
+    for (group, name), cands in sorted(keyed.items(), key=lambda kv: (natural_key(kv[0][0]), kv[0][1])):
         if name == "auto":
-            groups.extend(_detect(cands))
+            # One directory per group when each file's group is its root or directory.
+            groups.extend(_detect(cands, plans, probes, group if isinstance(layout, str) else None))
         else:
             groups.append((LAYOUTS[name](), cands))  # the config validated the name
     return groups

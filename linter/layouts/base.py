@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from ..source import LineIndex, Migration, decode_bytes
 from ..template import blank, render, resolve_include
@@ -14,13 +13,26 @@ _DIGITS = re.compile(r"(\d+)")
 MAX_INCLUDE_DEPTH = 8
 
 
+# Sort keys of path components already seen: directory names repeat for every file under
+# them. Cleared when it grows large (a long-running process that sees many paths).
+_COMPONENT_KEYS: dict[str, tuple] = {}
+
+
+def _component_key(component: str) -> tuple:
+    chunks = _DIGITS.split(component.lower())
+    key = tuple([(0, int(c), c) if c.isdigit() else (1, 0, c) for c in chunks if c])
+    if len(_COMPONENT_KEYS) > 100_000:
+        _COMPONENT_KEYS.clear()
+    _COMPONENT_KEYS[component] = key
+    return key
+
+
 def natural_key(path: str) -> tuple:
     """Number-aware sort key: V1_9 < V1_10, 2_x < 10_x; compares path components in order."""
-    parts = []
-    for component in path.replace(os.sep, "/").split("/"):
-        chunks = _DIGITS.split(component.lower())
-        parts.append(tuple((0, int(c), c) if c.isdigit() else (1, 0, c) for c in chunks if c != ""))
-    return tuple(parts)
+    if os.sep != "/":
+        path = path.replace(os.sep, "/")
+    get = _COMPONENT_KEYS.get
+    return tuple([get(component) or _component_key(component) for component in path.split("/")])
 
 
 def is_down_path(path: str) -> bool:
@@ -28,13 +40,32 @@ def is_down_path(path: str) -> bool:
     return name == "down.sql" or name.endswith(".down.sql")
 
 
-@dataclass
 class Candidate:
-    """A file found on disk, before it is read."""
+    """A file found on disk, before it is read.
 
-    path: str  # display path
-    abs_path: str
-    root: str  # the directory argument it was found under ("" for a file argument)
+    `name`, `parent` and `directory` are worked out once (discovery passes them in when it
+    already knows them from walking the directory)."""
+
+    __slots__ = ("_directory", "_name", "_parent", "abs_path", "path", "root")
+
+    def __init__(self, path: str, abs_path: str, root: str, name: str | None = None, parent: str | None = None,
+                 directory: str | None = None) -> None:
+        self.path = path  # display path
+        self.abs_path = abs_path
+        self.root = root  # the directory argument it was found under ("" for a file argument)
+        self._name = name
+        self._parent = parent
+        self._directory = directory
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.path, self.abs_path, self.root) == (other.path, other.abs_path, other.root)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return f"Candidate(path={self.path!r}, abs_path={self.abs_path!r}, root={self.root!r})"
 
     @property
     def relative(self) -> str:
@@ -47,21 +78,42 @@ class Candidate:
 
     @property
     def name(self) -> str:
-        return os.path.basename(self.abs_path)
+        name = self._name
+        if name is None:
+            name = self._name = os.path.basename(self.abs_path)
+        return name
+
+    @property
+    def directory(self) -> str:
+        """os.path.dirname(abs_path)."""
+        directory = self._directory
+        if directory is None:
+            directory = self._directory = os.path.dirname(self.abs_path)
+        return directory
 
     @property
     def parent(self) -> str:
-        return os.path.basename(os.path.dirname(self.abs_path))
+        parent = self._parent
+        if parent is None:
+            parent = self._parent = os.path.basename(self.directory)
+        return parent
 
 
-@dataclass
 class LoadEnv:
     """Settings a layout needs to turn file bytes into migrations."""
 
-    placeholders: Mapping[str, str] = field(default_factory=dict)
-    # Files already being read, so `\i` cycles stop.
-    including: tuple[str, ...] = ()
-    follow_includes: bool = True
+    __slots__ = ("follow_includes", "including", "placeholders")
+
+    def __init__(self, placeholders: Mapping[str, str] | None = None, including: tuple[str, ...] = (),
+                 follow_includes: bool = True) -> None:
+        self.placeholders = {} if placeholders is None else placeholders
+        # Files already being read, so `\i` cycles stop.
+        self.including = including
+        self.follow_includes = follow_includes
+
+    def __repr__(self) -> str:
+        return (f"LoadEnv(placeholders={self.placeholders!r}, including={self.including!r}, "
+                f"follow_includes={self.follow_includes!r})")
 
 
 class Layout:
@@ -81,7 +133,15 @@ class Layout:
 
     def order(self, candidates: list[Candidate]) -> list[Candidate]:
         """The files this layout applies, in apply order (files it ignores are dropped)."""
-        return sorted(candidates, key=lambda c: (natural_key(c.root), natural_key(c.relative)))
+        roots: dict[str, tuple] = {}
+
+        def key(c: Candidate) -> tuple:
+            root = roots.get(c.root)
+            if root is None:
+                root = roots[c.root] = natural_key(c.root)
+            return root, natural_key(c.relative)
+
+        return sorted(candidates, key=key)
 
     def load(self, cand: Candidate, data: bytes, env: LoadEnv) -> list[Migration]:
         decoded = decode_bytes(data)

@@ -6,6 +6,7 @@ import os
 import re
 
 from ..engine_rules import LAYOUT_PROBLEM
+from ..lazyre import lazy
 from ..rule import make_diagnostic
 from ..runcache import touched
 from ..source import Migration, decode_bytes
@@ -18,7 +19,7 @@ class PlainLayout(Layout):
 
 
 # golang-migrate: {version}_{title}.up.sql / .down.sql, version an unsigned integer.
-_GOLANG = re.compile(r"^(\d+)_(.*)\.(up|down)\.sql$", re.I)
+_GOLANG = lazy(r"^(\d+)_(.*)\.(up|down)\.sql$", re.I)
 
 
 class GolangMigrateLayout(Layout):
@@ -28,11 +29,12 @@ class GolangMigrateLayout(Layout):
     transaction = False
 
     def claims(self, cand: Candidate) -> bool:
-        return _GOLANG.match(cand.name) is not None
+        name = cand.name
+        return name[:1].isdigit() and _GOLANG().match(name) is not None  # \d is a digit
 
     def order(self, candidates: list[Candidate]) -> list[Candidate]:
         def key(c: Candidate):
-            m = _GOLANG.match(c.name)
+            m = _GOLANG().match(c.name)
             return (int(m.group(1)), m.group(3).lower() == "down", natural_key(c.relative))
 
         return sorted((c for c in candidates if self.claims(c)), key=key)
@@ -40,16 +42,17 @@ class GolangMigrateLayout(Layout):
 
 # Flyway: V<version>__<desc>.sql (versioned), U<version>__ (undo), B<version>__ (baseline,
 # Teams edition), R__<desc>.sql (repeatable). Versions separate parts with '.' or '_'.
-_FLYWAY = re.compile(r"^(?:(?P<prefix>[VUB])(?P<version>\d+(?:[._]\d+)*)|(?P<repeatable>R))__(?P<desc>.*)\.sql$")
+_FLYWAY_FIRST = ("V", "U", "B", "R")
+_FLYWAY = lazy(r"^(?:(?P<prefix>[VUB])(?P<version>\d+(?:[._]\d+)*)|(?P<repeatable>R))__(?P<desc>.*)\.sql$")
 # Statements Flyway's PostgreSQL parser recognises as unable to run in a transaction; a
 # migration holding one runs outside a transaction (PostgreSQL rejects them in a block).
-_FLYWAY_NON_TX = re.compile(
+_FLYWAY_NON_TX = lazy(
     r"^\s*(?:CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY|DROP\s+INDEX\s+CONCURRENTLY"
     r"|REINDEX\b[^;]*\bCONCURRENTLY|VACUUM\b|ALTER\s+SYSTEM\b|(?:CREATE|DROP)\s+(?:DATABASE|TABLESPACE)\b"
     r"|REFRESH\s+MATERIALIZED\s+VIEW\s+CONCURRENTLY)",
     re.I | re.M,
 )
-_FLYWAY_SCRIPT_CONFIG = re.compile(r"^\s*(?:--\s*flyway:)?executeInTransaction\s*=\s*(true|false)\b", re.I | re.M)
+_FLYWAY_SCRIPT_CONFIG = lazy(r"^\s*(?:--\s*flyway:)?executeInTransaction\s*=\s*(true|false)\b", re.I | re.M)
 
 
 def flyway_version(text: str) -> tuple[int, ...]:
@@ -67,12 +70,13 @@ class FlywayLayout(Layout):
     transaction = True  # Flyway wraps each migration in a transaction by default
 
     def claims(self, cand: Candidate) -> bool:
-        return _FLYWAY.match(cand.name) is not None
+        name = cand.name
+        return name[:1] in _FLYWAY_FIRST and _FLYWAY().match(name) is not None
 
     def order(self, candidates: list[Candidate]) -> list[Candidate]:
         versioned, repeatable = [], []
         for c in candidates:
-            m = _FLYWAY.match(c.name)
+            m = _FLYWAY().match(c.name)
             if m is None:
                 continue  # Flyway ignores files that do not follow its naming
             if m.group("repeatable"):
@@ -86,12 +90,12 @@ class FlywayLayout(Layout):
     def load(self, cand: Candidate, data: bytes, env: LoadEnv) -> list[Migration]:
         decoded = decode_bytes(data)
         text = decoded.text
-        m = _FLYWAY.match(cand.name)
+        m = _FLYWAY().match(cand.name)
         in_tx: bool | None = True
         setting = _script_setting(cand.abs_path + ".conf", text)
         if setting is not None:
             in_tx = setting
-        elif _FLYWAY_NON_TX.search(text):
+        elif _FLYWAY_NON_TX().search(text):
             in_tx = False
         direction = "repeatable" if m and m.group("repeatable") else "up"
         return prepare(cand.path, text, env, direction=direction, in_transaction=in_tx,
@@ -101,7 +105,7 @@ class FlywayLayout(Layout):
     def problems(migrations: list[Migration]) -> None:
         seen: dict[tuple, str] = {}
         for mig in migrations:
-            m = _FLYWAY.match(os.path.basename(mig.path))
+            m = _FLYWAY().match(os.path.basename(mig.path))
             if not m or not m.group("version") or mig.direction != "up":
                 continue
             version = flyway_version(m.group("version"))
@@ -123,7 +127,7 @@ def _script_setting(conf_path: str, text: str) -> bool | None:
     except OSError:
         conf = ""
     for source in (conf, text[:2000] if "flyway:" in text[:2000] else ""):
-        m = _FLYWAY_SCRIPT_CONFIG.search(source)
+        m = _FLYWAY_SCRIPT_CONFIG().search(source)
         if m:
             return m.group(1).lower() == "true"
     return None
@@ -132,8 +136,8 @@ def _script_setting(conf_path: str, text: str) -> bool | None:
 # Diesel: migrations/<version>_<name>/up.sql and down.sql; the version is the folder name up to
 # the first '_'. Diesel compares versions with the dashes removed, so 2019-02-26-002946,
 # 2025-09-19-132648-0000 and 00000000000000 sort by their digits.
-_DIESEL_DIR = re.compile(r"^(\d[\d-]*)_")
-_RUN_IN_TRANSACTION = re.compile(r"^\s*run_in_transaction\s*=\s*(true|false)\b", re.M)
+_DIESEL_DIR = lazy(r"^(\d[\d-]*)_")
+_RUN_IN_TRANSACTION = lazy(r"^\s*run_in_transaction\s*=\s*(true|false)\b", re.M)
 
 
 class DieselLayout(Layout):
@@ -142,33 +146,44 @@ class DieselLayout(Layout):
     transaction = True  # diesel runs each migration in a transaction unless metadata.toml says not
 
     def claims(self, cand: Candidate) -> bool:
-        return cand.name in ("up.sql", "down.sql") and _DIESEL_DIR.match(cand.parent) is not None
+        return cand.name in ("up.sql", "down.sql") and _DIESEL_DIR().match(cand.parent) is not None
 
     def order(self, candidates: list[Candidate]) -> list[Candidate]:
         def key(c: Candidate):
-            version = _DIESEL_DIR.match(c.parent).group(1).replace("-", "")
+            version = _DIESEL_DIR().match(c.parent).group(1).replace("-", "")
             return (version, c.parent, c.name == "down.sql")
 
         return sorted((c for c in candidates if self.claims(c)), key=key)
 
+    def __init__(self) -> None:
+        self._in_tx: dict[str, bool | None] = {}  # migration folder -> its metadata.toml setting
+
     def load(self, cand: Candidate, data: bytes, env: LoadEnv) -> list[Migration]:
         decoded = decode_bytes(data)
-        in_tx: bool | None = True
-        metadata = os.path.join(os.path.dirname(cand.abs_path), "metadata.toml")
-        touched(metadata)
-        try:
-            with open(metadata, encoding="utf-8") as fh:
-                m = _RUN_IN_TRANSACTION.search(fh.read())
-            if m:
-                in_tx = m.group(1) == "true"
-        except (OSError, UnicodeDecodeError):
-            pass
+        folder = cand.directory
+        in_tx = self._in_tx.get(folder, ...)
+        if in_tx is ...:  # up.sql and down.sql share the folder: read its metadata.toml once
+            in_tx = self._in_tx[folder] = _diesel_in_transaction(folder)
         return prepare(cand.path, decoded.text, env, direction="down" if cand.name == "down.sql" else "up",
                        in_transaction=in_tx, invalid_at=decoded.invalid_at)
 
 
+def _diesel_in_transaction(folder: str) -> bool | None:
+    in_tx: bool | None = True
+    metadata = os.path.join(folder, "metadata.toml")
+    touched(metadata)
+    try:
+        with open(metadata, encoding="utf-8") as fh:
+            m = _RUN_IN_TRANSACTION().search(fh.read())
+        if m:
+            in_tx = m.group(1) == "true"
+    except (OSError, UnicodeDecodeError):
+        pass
+    return in_tx
+
+
 # Prisma Migrate: migrations/<timestamp>_<name>/migration.sql, applied in folder-name order.
-_PRISMA_DIR = re.compile(r"^\d+_")
+_PRISMA_DIR = lazy(r"^\d+_")
 
 
 class PrismaLayout(Layout):
@@ -177,7 +192,7 @@ class PrismaLayout(Layout):
     transaction = False  # Prisma sends migration.sql as it is, without a transaction around it
 
     def claims(self, cand: Candidate) -> bool:
-        return cand.name == "migration.sql" and _PRISMA_DIR.match(cand.parent) is not None
+        return cand.name == "migration.sql" and _PRISMA_DIR().match(cand.parent) is not None
 
     def order(self, candidates: list[Candidate]) -> list[Candidate]:
         return sorted((c for c in candidates if self.claims(c)), key=lambda c: c.parent)

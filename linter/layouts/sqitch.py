@@ -11,10 +11,9 @@ hold their own BEGIN/COMMIT.
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass, field
 
 from ..engine_rules import LAYOUT_PROBLEM
+from ..lazyre import lazy
 from ..rule import make_diagnostic
 from ..runcache import touched
 from ..source import Migration, decode_bytes
@@ -22,16 +21,28 @@ from .base import Candidate, Layout, LoadEnv, natural_key, prepare
 
 PLAN = "sqitch.plan"
 # change_name [dep1 !conflict proj:dep] 2013-12-30T23:19:21Z Planner <email> # note
-_CHANGE = re.compile(r"^(?P<op>[+-]?)(?P<name>[^\s@#\[][^\s\[]*)\s*(?:\[(?P<deps>[^\]]*)\])?")
-_TAG = re.compile(r"^@(?P<tag>\S+)")
+_CHANGE = lazy(r"^(?P<op>[+-]?)(?P<name>[^\s@#\[][^\s\[]*)\s*(?:\[(?P<deps>[^\]]*)\])?")
+_TAG = lazy(r"^@(?P<tag>\S+)")
 
 
-@dataclass
 class Change:
-    name: str
-    script: str  # file name without .sql: "users" or "users@v1.0"
-    deps: list[str] = field(default_factory=list)
-    line: int = 0
+    __slots__ = ("deps", "line", "name", "script")
+
+    def __init__(self, name: str, script: str, deps: list[str] | None = None, line: int = 0) -> None:
+        self.name = name
+        self.script = script  # file name without .sql: "users" or "users@v1.0"
+        self.deps = [] if deps is None else deps
+        self.line = line
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.name, self.script, self.deps, self.line) == (other.name, other.script, other.deps, other.line)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return f"Change(name={self.name!r}, script={self.script!r}, deps={self.deps!r}, line={self.line!r})"
 
 
 def read_plan(path: str) -> tuple[list[Change], str]:
@@ -46,13 +57,13 @@ def read_plan(path: str) -> tuple[list[Change], str]:
         line = raw.strip()
         if not line or line.startswith(("#", "%")):
             continue
-        tag = _TAG.match(line)
+        tag = _TAG().match(line)
         if tag:
             for k in untagged:
                 tag_after[k] = tag.group("tag")
             untagged.clear()
             continue
-        m = _CHANGE.match(line)
+        m = _CHANGE().match(line)
         if not m or m.group("op") == "-":
             continue
         deps = [d for d in (m.group("deps") or "").split() if not d.startswith("!")]
@@ -67,13 +78,23 @@ def read_plan(path: str) -> tuple[list[Change], str]:
     return changes, text
 
 
-def find_plan(candidates: list[Candidate]) -> str | None:
-    dirs = {c.root or os.path.dirname(c.abs_path) for c in candidates}
-    for d in sorted(dirs):
+def find_plan(candidates: list[Candidate], known: dict[str, bool] | None = None,
+              directory: str | None = None) -> str | None:
+    """The sqitch.plan in the candidates' directory or the one above it. `known` remembers
+    which plan paths are files across calls (sibling directories share their parent);
+    `directory`: the candidates' one directory, when the caller knows it."""
+    dirs = [directory] if directory is not None else sorted({c.root or c.directory for c in candidates})
+    for d in dirs:
         for up in (d, os.path.dirname(d)):
             plan = os.path.join(up, PLAN)
             touched(plan)
-            if os.path.isfile(plan):
+            if known is None:
+                is_file = os.path.isfile(plan)
+            else:
+                is_file = known.get(plan)
+                if is_file is None:
+                    is_file = known[plan] = os.path.isfile(plan)
+            if is_file:
                 return plan
     return None
 

@@ -16,27 +16,29 @@ from __future__ import annotations
 import os
 import re
 
+from ..lazyre import lazy
 from ..source import Migration, decode_bytes
 from .base import Candidate, Layout, LoadEnv, prepare
 
-_ALEMBIC = re.compile(r"^-- Running (?P<dir>upgrade|downgrade) (?P<rev>.*?)\s*$", re.M)
-_DJANGO_MARK = re.compile(r"^-- (?P<dir>Applying|Unapplying) (?P<rev>\S+)", re.M)
-_DJANGO_BEGIN = re.compile(r"^BEGIN;[ \t\r]*$", re.M)
-_DJANGO_SNIFF = re.compile(r"^BEGIN;\r?\n--\r?\n-- \S.*\r?\n--\r?$", re.M)
-_TX = re.compile(r"^[ \t]*(?P<cmd>BEGIN|COMMIT|ROLLBACK)[ \t]*;[ \t\r]*$", re.M | re.I)
+_ALEMBIC = lazy(r"^-- Running (?P<dir>upgrade|downgrade) (?P<rev>.*?)\s*$", re.M)
+_DJANGO_MARK = lazy(r"^-- (?P<dir>Applying|Unapplying) (?P<rev>\S+)", re.M)
+_DJANGO_BEGIN = lazy(r"^BEGIN;[ \t\r]*$", re.M)
+_DJANGO_SNIFF = lazy(r"^BEGIN;\r?\n--\r?\n-- \S.*\r?\n--\r?$", re.M)
+_TX = lazy(r"^[ \t]*(?P<cmd>BEGIN|COMMIT|ROLLBACK)[ \t]*;[ \t\r]*$", re.M | re.I)
 
 _DUMP_HEADERS = ("-- PostgreSQL database dump", "-- PostgreSQL database cluster dump")
 _DUMP_NAMES = ("structure.sql",)
 
 
 def is_dump(path: str, text: str) -> bool:
-    head = text[:4096]
-    return os.path.basename(path).lower() in _DUMP_NAMES or any(h in head for h in _DUMP_HEADERS)
+    # Both headers start "-- PostgreSQL database ": one search of the first 4 KiB usually settles it.
+    return os.path.basename(path).lower() in _DUMP_NAMES or (
+        text.find("-- PostgreSQL database ", 0, 4096) != -1 and any(text.find(h, 0, 4096) != -1 for h in _DUMP_HEADERS))
 
 
 def _tx_state(text: str, positions: list[int]) -> list[bool]:
     """Whether an explicit transaction is open at each position (BEGIN/COMMIT lines before it)."""
-    events = [(m.start(), m.group("cmd").upper() == "BEGIN") for m in _TX.finditer(text)]
+    events = [(m.start(), m.group("cmd").upper() == "BEGIN") for m in _TX().finditer(text)]
     out, state, k = [], False, 0
     for pos in positions:
         while k < len(events) and events[k][0] < pos:
@@ -65,7 +67,7 @@ def _slices(path: str, text: str, bounds: list[tuple[int, str]], in_tx: list[boo
 
 
 def alembic_sections(path: str, text: str, env: LoadEnv, invalid_at: int | None = None) -> list[Migration]:
-    marks = list(_ALEMBIC.finditer(text))
+    marks = list(_ALEMBIC().finditer(text))
     bounds = [(0, "up")] + [(m.start(), "down" if m.group("dir") == "downgrade" else "up") for m in marks]
     # An open BEGIN at a boundary is Alembic's transaction around the whole run (or around
     # this migration with transaction_per_migration): the section starts inside it.
@@ -74,9 +76,9 @@ def alembic_sections(path: str, text: str, env: LoadEnv, invalid_at: int | None 
 
 
 def django_sections(path: str, text: str, env: LoadEnv, invalid_at: int | None = None) -> list[Migration]:
-    marks = [(m.start(), "down" if m.group("dir") == "Unapplying" else "up") for m in _DJANGO_MARK.finditer(text)]
+    marks = [(m.start(), "down" if m.group("dir") == "Unapplying" else "up") for m in _DJANGO_MARK().finditer(text)]
     if not marks:
-        marks = [(m.start(), "up") for m in _DJANGO_BEGIN.finditer(text)]
+        marks = [(m.start(), "up") for m in _DJANGO_BEGIN().finditer(text)]
     bounds = [(0, "up")] + marks if not marks or marks[0][0] else marks
     # sqlmigrate prints its own BEGIN/COMMIT around atomic migrations; non-atomic ones run
     # statement by statement in autocommit.
@@ -89,7 +91,7 @@ class AlembicLayout(Layout):
 
     @staticmethod
     def sniff(text: str) -> bool:
-        return "-- Running " in text and _ALEMBIC.search(text) is not None
+        return "-- Running " in text and _ALEMBIC().search(text) is not None
 
     def load(self, cand: Candidate, data: bytes, env: LoadEnv) -> list[Migration]:
         decoded = decode_bytes(data)
@@ -102,9 +104,17 @@ class DjangoLayout(Layout):
 
     @staticmethod
     def sniff(text: str) -> bool:
-        if "-- Applying " in text or "-- Unapplying " in text:
-            return _DJANGO_MARK.search(text) is not None
-        return "BEGIN;" in text and _DJANGO_SNIFF.search(text) is not None
+        if "pplying " in text and ("-- Applying " in text or "-- Unapplying " in text):
+            return _DJANGO_MARK().search(text) is not None
+        # _DJANGO_SNIFF starts with ^BEGIN;: try it only where a line starts with BEGIN;
+        # (a search would try every position of the file).
+        match = _DJANGO_SNIFF().match
+        pos = text.find("BEGIN;")
+        while pos != -1:
+            if (pos == 0 or text[pos - 1] == "\n") and match(text, pos) is not None:
+                return True
+            pos = text.find("BEGIN;", pos + 1)
+        return False
 
     def load(self, cand: Candidate, data: bytes, env: LoadEnv) -> list[Migration]:
         decoded = decode_bytes(data)
