@@ -40,8 +40,6 @@ def test_widening_in_a_down_migration_is_not_flagged():
 
 
 def test_rules_for_alter_table_actions_meet_only_statements_with_those_actions():
-    import dataclasses
-
     seen = []
 
     def spy(stmt, ctx):
@@ -49,8 +47,8 @@ def test_rules_for_alter_table_actions_meet_only_statements_with_those_actions()
         return ()
 
     base = next(r for r in RULES if r.name == "drop-column")
-    rule = dataclasses.replace(base, code="SL998", name="spy", check=spy,
-                               node_types=("IndexStmt", "AlterTableStmt.AT_DropColumn"))
+    rule = base.replace(code="SL998", name="spy", check=spy,
+                        node_types=("IndexStmt", "AlterTableStmt.AT_DropColumn"))
     m = Migration(path="m.sql", text=(
         "ALTER TABLE t ADD COLUMN a int;\n"
         "ALTER TABLE t ADD COLUMN b int, DROP COLUMN c;\n"
