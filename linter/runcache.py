@@ -43,10 +43,13 @@ ENTRY_FORMAT = 1
 # within the same mtime tick; such files are hashed instead of trusted on their stat.
 RACY_NS = 2_000_000_000
 MAX_ENTRIES = 32
+CHUNK = 1 << 20
 ABSENT = "-"
 
-# Absolute paths of the files discovery read or looked for in this run (None: not recording).
+# While a run is recorded: absolute paths of the files discovery looked for or read besides
+# the migrations (None: not recording), and the signature of each migration file as read.
 _touched: set[str] | None = None
+_reads: dict[str, tuple[int, int, int, str]] = {}
 
 
 def touched(path: str) -> None:
@@ -55,15 +58,30 @@ def touched(path: str) -> None:
         _touched.add(os.path.abspath(path))
 
 
-def start_recording() -> None:
+def read(abs_path: str, fd: int, data: bytes) -> None:
+    """Note the bytes discovery read from the open file `fd`: their hash, with the file's stat
+    taken at the same time, so the file need not be read again to store the report (and a
+    change after this read shows as a changed stat)."""
+    if _touched is not None:
+        st = os.fstat(fd)
+        _reads[abs_path] = (st.st_size, st.st_mtime_ns, st.st_ino,
+                            blake2b(data, digest_size=20).hexdigest())
+
+
+def start_recording() -> int:
+    """Start noting what the run reads; returns the start time (ns)."""
     global _touched
     _touched = set()
+    _reads.clear()
+    return time.time_ns()
 
 
-def stop_recording() -> set[str]:
+def stop_recording() -> tuple[set[str], dict]:
     global _touched
     paths, _touched = _touched or set(), None
-    return paths
+    reads = dict(_reads)
+    _reads.clear()
+    return paths, reads
 
 
 def _digest(*parts: str) -> str:
@@ -161,11 +179,12 @@ class ReportCache:
         try:
             with open(self._path(), "rb") as fh:
                 entry = marshal.loads(fh.read())
-            fmt, key, written_ns, files, code, out_text, err_text, outputs = entry
+            fmt, key, written_ns, files, code, out_name, out_size, err_text, outputs = entry
         except Exception:  # noqa: BLE001 - absent, truncated or foreign: a miss
             return None
         if fmt != ENTRY_FORMAT or key != self.key:
             return None
+        out_path = os.path.join(self.dir, out_name)
         known = self.signatures
         for path, size, mtime, ino, digest in files:
             sig = known[path] if path in known else _signature(path)
@@ -177,17 +196,28 @@ class ReportCache:
                 continue
             if digest == ABSENT or _content_hash(path) != digest:
                 return None
-        for path, text in outputs:
-            parent = os.path.dirname(path)
-            try:
-                if parent:
-                    os.makedirs(parent, exist_ok=True)
-                with open(path, "w", encoding="utf-8", newline="") as fh:
-                    fh.write(text)
-            except OSError:
-                return None  # let the full run report the problem
-        stderr.write(err_text)
-        stdout.write(out_text)
+        try:
+            out = open(out_path, encoding="utf-8", newline="")
+        except OSError:
+            return None
+        with out:
+            if os.fstat(out.fileno()).st_size != out_size:
+                return None  # truncated or replaced
+            for path, text in outputs:
+                parent = os.path.dirname(path)
+                try:
+                    if parent:
+                        os.makedirs(parent, exist_ok=True)
+                    with open(path, "w", encoding="utf-8", newline="") as fh:
+                        fh.write(text)
+                except OSError:
+                    return None  # let the full run report the problem
+            stderr.write(err_text)
+            while True:
+                chunk = out.read(CHUNK)
+                if not chunk:
+                    break
+                stdout.write(chunk)
         try:  # mark it used, for the pruning of old entries
             os.utime(self._path())
         except OSError:
@@ -195,28 +225,56 @@ class ReportCache:
         return code
 
     # --- store ------------------------------------------------------------------------
-    def store(self, migrations, touched_paths: set[str], baseline: str | None, code: int,
-              out_text: str, err_text: str, output_paths: list[str]) -> None:
-        if self.key is None:
+    def tee(self, stream) -> Tee:
+        """A stream for the run's stdout that also spills it to a file of this cache."""
+        try:
+            os.makedirs(self.dir, exist_ok=True)
+            name = f"{self.key}.{os.getpid()}.{time.time_ns()}.out"
+        except OSError:
+            name = None
+        tee = Tee(stream, os.path.join(self.dir, name) if name else None)
+        if name is None:
+            tee.ok = False  # nowhere to keep it: this run is not stored
+        return tee
+
+    def store(self, started: int, recorded: tuple[set[str], dict], migrations,
+              baseline: str | None, code: int, out: Tee, err_text: str,
+              output_paths: list[str]) -> None:
+        """Keep this run's report. `started`, `recorded`: from `start_recording` and
+        `stop_recording` around the run."""
+        if self.key is None or not out.close():
             return
-        started = time.time_ns()
+        if not self._store(started, recorded, migrations, baseline, code, out, err_text,
+                           output_paths):
+            out.ok = False
+            out.close()
+
+    def _store(self, started, recorded, migrations, baseline, code, out, err_text,
+               output_paths) -> bool:
+        touched_paths, reads = recorded
         # Candidates as named (the working directory is in the key), the other files read
         # (migrations of included files, layout files, the baseline) by absolute path.
-        paths = list(dict.fromkeys(self.candidates))
-        seen = {os.path.abspath(p) for p in paths}
+        paths = [(p, os.path.abspath(p)) for p in dict.fromkeys(self.candidates)]
+        seen = {a for _, a in paths}
         others = {os.path.abspath(m.path) for m in migrations} | touched_paths
         if baseline:
             others.add(os.path.abspath(baseline))
-        paths += sorted(others - seen)
+        paths += [(a, a) for a in sorted(others - seen)]
         files = []
-        for path in paths:
+        for path, abs_path in paths:
+            known = reads.get(abs_path)
+            if known is not None:
+                files.append((path, *known))
+                continue
             sig = _signature(path)
             if sig is None:
                 files.append((path, 0, 0, 0, ABSENT))
                 continue
+            if sig[1] >= started:
+                return False  # changed while the run read it: its report may be stale already
             digest = _content_hash(path)
             if digest is None:
-                return  # unreadable: such runs are not cached
+                return False  # unreadable: such runs are not cached
             files.append((path, *sig, digest))
         outputs = []
         for path in output_paths:
@@ -224,28 +282,47 @@ class ReportCache:
                 with open(path, encoding="utf-8", newline="") as fh:
                     outputs.append((path, fh.read()))
             except OSError:
-                return
-        entry = (ENTRY_FORMAT, self.key, started, files, code, out_text, err_text, outputs)
+                return False
         try:
-            os.makedirs(self.dir, exist_ok=True)
+            out_size = os.path.getsize(out.path)
+        except OSError:
+            return False
+        entry = (ENTRY_FORMAT, self.key, started, files, code, os.path.basename(out.path),
+                 out_size, err_text, outputs)
+        try:
             target = self._path()
             tmp = f"{target}.{os.getpid()}.tmp"
             with open(tmp, "wb") as fh:
                 marshal.dump(entry, fh)
             os.replace(tmp, target)
-            self._prune()
         except (OSError, ValueError):
-            pass  # a read-only or full disk: run without this cache
+            return False  # a read-only or full disk: run without this cache
+        self._prune(os.path.basename(out.path))
+        return True
 
-    def _prune(self) -> None:
+    def _prune(self, current_out: str) -> None:
+        """Keep the newest entries and their reports. A report file goes when it is this
+        key's earlier report, when its entry went, or when it has no entry and is older than
+        ten minutes (one a killed run left; a concurrent run's is younger, and losing it would
+        only cost that run a miss)."""
         try:
-            entries = [e for e in os.scandir(self.dir) if e.is_file()]
+            files = [e for e in os.scandir(self.dir) if e.is_file()]
         except OSError:
             return
-        if len(entries) <= MAX_ENTRIES:
-            return
-        entries.sort(key=lambda e: e.stat().st_mtime_ns, reverse=True)
-        for e in entries[MAX_ENTRIES:]:
+        entries = sorted((e for e in files if "." not in e.name),
+                         key=lambda e: e.stat().st_mtime_ns, reverse=True)
+        kept = {e.name for e in entries[:MAX_ENTRIES]}
+        dropped = {e.name for e in entries[MAX_ENTRIES:]}
+        old = time.time_ns() - 600 * 10**9
+        for e in files:
+            key = e.name.split(".", 1)[0]
+            if e.name in kept or e.name == current_out:
+                continue
+            if e.name.endswith(".out") and key in kept and key != self.key:
+                continue  # another key's report (its entry names the newest one)
+            if e.name.endswith(".out") and key not in kept and key not in dropped \
+                    and e.stat().st_mtime_ns > old:
+                continue  # perhaps a concurrent run's, still being written
             try:
                 os.unlink(e.path)
             except OSError:
@@ -253,15 +330,47 @@ class ReportCache:
 
 
 class Tee:
-    """A text stream that writes through to `stream` and keeps a copy."""
+    """A text stream that writes through to `stream` and keeps a copy: in memory, or in the
+    file `path`, so that a report of tens of megabytes is not held whole."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream, path: str | None = None) -> None:
         self.stream = stream
+        self.path = path
         self.parts: list[str] = []
+        self.chars = 0
+        self.file = None
+        self.ok = True
+        if path is not None:
+            try:
+                self.file = open(path, "w", encoding="utf-8", newline="")
+            except OSError:
+                self.ok = False
 
     def write(self, text: str) -> int:
-        self.parts.append(text)
+        if self.file is not None:
+            try:
+                self.file.write(text)
+                self.chars += len(text)
+            except (OSError, UnicodeError):
+                self.ok = False
+        elif self.path is None:
+            self.parts.append(text)
         return self.stream.write(text)
+
+    def close(self) -> bool:
+        """Finish the copy; False (and the file removed) when it is incomplete."""
+        if self.file is not None:
+            try:
+                self.file.close()
+            except OSError:
+                self.ok = False
+            self.file = None
+        if not self.ok and self.path:
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+        return self.ok
 
     def flush(self) -> None:
         self.stream.flush()

@@ -35,7 +35,7 @@ def entries(root) -> list[str]:
     out = []
     for dirpath, _, files in os.walk(root / ".schemalint_cache"):
         if os.path.basename(dirpath) == "reports":
-            out += [os.path.join(dirpath, f) for f in files]
+            out += [os.path.join(dirpath, f) for f in files if "." not in f]
     return out
 
 
@@ -113,6 +113,25 @@ def test_an_edit_within_the_same_mtime_tick_is_seen(project, capsys):
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
     _, out, _ = run(capsys, "migrations", "--format", "json")
     assert "t_x" in out
+
+
+def test_only_the_latest_report_of_a_key_is_kept(project, capsys):
+    for n in range(3):
+        (project / "migrations" / "002_index.sql").write_text(f"CREATE INDEX t_v{n} ON t (v);\n")
+        run(capsys, "migrations")
+    [entry] = entries(project)
+    names = sorted(os.listdir(os.path.dirname(entry)))
+    assert len(names) == 2 and names[1].startswith(names[0] + ".") and names[1].endswith(".out")
+
+
+def test_a_damaged_report_file_is_a_miss(project, capsys, monkeypatch):
+    first = run(capsys, "migrations")
+    [entry] = entries(project)
+    [out] = [n for n in os.listdir(os.path.dirname(entry)) if n.endswith(".out")]
+    with open(os.path.join(os.path.dirname(entry), out), "a", encoding="utf-8") as fh:
+        fh.write("tampered")
+    age_all(project / "migrations")
+    assert run(capsys, "migrations") == first
 
 
 def test_a_new_file_in_the_directory_is_a_miss(project, capsys):
@@ -210,3 +229,19 @@ def test_missing_paths_are_errors_every_time(project, capsys):
 
 def test_suffixes_match_discovery():
     assert runcache.SQL_SUFFIXES == SQL_SUFFIXES
+
+
+def test_a_file_changed_during_the_run_is_not_stored(project, capsys):
+    """A layout file whose mtime is after the run started may have changed after it was
+    read: the report is not kept (it could already be stale)."""
+    d = project / "diesel" / "2024-01-01-000000_init"
+    d.mkdir(parents=True)
+    (d / "up.sql").write_text("CREATE TABLE t (id bigint PRIMARY KEY);\n")
+    (d / "metadata.toml").write_text("run_in_transaction = true\n")
+    future = time.time() + 60
+    os.utime(d / "metadata.toml", (future, future))
+    run(capsys, "diesel")
+    assert entries(project) == []
+    age(d / "metadata.toml")
+    run(capsys, "diesel")
+    assert len(entries(project)) == 1

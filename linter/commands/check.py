@@ -232,19 +232,29 @@ def _run_recorded(args, config, cache_dir, reports) -> int:
     """`_run`, keeping what it reads and writes for the report cache."""
     from .. import runcache
 
-    out, err = runcache.Tee(sys.stdout), runcache.Tee(sys.stderr)
+    if reports.key is None:  # a glob or a missing path: nothing to key the report by
+        return _run(args, config, cache_dir)
+    out, err = reports.tee(sys.stdout), runcache.Tee(sys.stderr)
     seen: dict = {}
-    runcache.start_recording()
+    started = runcache.start_recording()
     sys.stdout, sys.stderr = out, err
     try:
         code = _run(args, config, cache_dir, seen)
+    except BaseException:
+        out.ok = False
+        raise
     finally:
         sys.stdout, sys.stderr = out.stream, err.stream
-        touched = runcache.stop_recording()
+        recorded = runcache.stop_recording()
+        if not out.ok:
+            out.close()
     if "migrations" in seen and not seen["unreadable"]:
         resolved = getattr(args, "resolved", None)
-        reports.store(seen["migrations"], touched, resolved.baseline if resolved else None, code,
-                      out.text(), err.text(), [p for _, p in parse_outputs(args) if p != "-"])
+        reports.store(started, recorded, seen["migrations"], resolved.baseline if resolved else None,
+                      code, out, err.text(), [p for _, p in parse_outputs(args) if p != "-"])
+    else:
+        out.ok = False
+        out.close()
     return code
 
 
