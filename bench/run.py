@@ -333,11 +333,22 @@ NOTES = """## How schemalint gets there
   `DROP`/`RENAME` touches only that table's.
 - **Findings keep a small `StatementRef`**, not the statement's tree, so memory stays bounded by
   the model, not by the number of findings.
-- **Start-up**: lazy imports (a warm run imports neither pglast nor the rules; `traceback` and
-  `difflib` only when needed), regexes that are cheap to compile, and patterns only some runs
-  need (the psql/Jinja templating lexers, the statement splitter used for error recovery)
-  compiled on first use (`linter/lazyre.py`): one of them took 15-20 ms to compile.
-- **Rule selection by identity**: `r in chosen` over lists of rules called the dataclass `__eq__`
+- **Start-up**: lazy imports (a warm run imports neither pglast nor the rules; `traceback`,
+  `difflib`, `hashlib` (the cache hashes with the builtin `_blake2`), `shutil`, `pathlib` and the
+  YAML/TOML parsers only when needed), regexes that are cheap to compile, and patterns only some
+  runs need (the psql/Jinja templating lexers, the statement splitter used for error recovery,
+  the rules' fix patterns) compiled on first use (`linter/lazyre.py`): one of them took 15-20 ms
+  to compile. No `@dataclass` on the start-up path: plain classes with `__slots__` and explicit
+  `__init__`/`__eq__`/`__repr__` (and `replace()` where `dataclasses.replace` was used), since
+  `dataclasses` imports `inspect`, `ast` and `dis` (~9 ms) and generating each class cost ~0.8 ms.
+  pglast's C parser is loaded without pglast's package `__init__` and node classes
+  (`linter/pglast_loader.py`: its enums and `pglast.ast` took 20-30 ms; a later `import pglast`
+  still gets the whole package, tests/test_pglast_loader.py). argparse's formatter measures the
+  terminal only when it formats help text (HelpFormatter imports `shutil` for every argument).
+  tests/test_startup_imports.py keeps these modules off the path of `check` on a small file;
+  `python bench/startup.py --runs 20 A/bin/schemalint B/bin/schemalint` compares installs on
+  (c) alone, alternating, with CPU time beside wall time.
+- **Rule selection by identity**: `r in chosen` over lists of rules called the rules' `__eq__`
   thousands of times per start-up.
 - **The JSON report** writes each finding with one f-string (fixes included) instead of
   building and walking a dict; byte-identical to `json.dumps(indent=2)` (tests/test_jsonfast.py).
@@ -366,11 +377,13 @@ compiles one pattern per clause instead of one per name (it was about a tenth of
 A warm run over unchanged files skips all of that;
 it still reads and hashes every file, decodes the cached findings and writes the report (31 MB
 of JSON on (b)): on (b) that is now about 1 s, of which roughly half is the report. For (c),
-start-up is the whole cost: about 50 ms of interpreter, 30 ms of pglast's own package import
-(`pglast/__init__` imports its enums even though only `pglast.parser` is used), 17 ms for the 72
-rule modules and about 30 ms creating dataclasses (Python 3.11 compiles each generated
-`__init__`/`__eq__`/`__repr__` at import). Wall times on a loaded machine (see the load average
-above) are well above CPU times: the CPU column is the steadier comparison.
+start-up is the whole cost: the interpreter (about 12 ms in a regular install, 50-60 ms in
+this sandbox, see above), about 10 ms for the 74 rule modules (finding, reading and
+unmarshalling each module), about 5 ms for argparse with gettext and locale, and the parser,
+model and engine modules. pglast's package import (about 25 ms) and dataclass creation (about
+30 ms; Python 3.11 compiles each generated `__init__`/`__eq__`/`__repr__` at import) are no
+longer on that path. Wall times on a loaded machine (see the load average above) are well
+above CPU times: the CPU column is the steadier comparison.
 """
 
 

@@ -66,10 +66,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"schemalint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
+        # When the command is known, the other subcommands' parsers are never used (the
+        # usage line says COMMAND, not the list), and each costs ~0.2 ms of start-up.
+        if only is not None and only != name:
+            continue
         p = sub.add_parser(name, help=help_text, description=help_text,
                            formatter_class=_HelpFormatter)
-        if only is None or only == name:
-            importlib.import_module(module_name).add_arguments(p)
+        importlib.import_module(module_name).add_arguments(p)
         p.set_defaults(_module=module_name)
     return parser
 

@@ -9,7 +9,8 @@ Neither is used by the functions schemalint calls; they serve `pglast.parse_sql`
 objects.
 
 `submodule(name)` therefore registers the real `pglast` package module (created from its
-spec, the one a normal import would create) with its `__init__` deferred: the first access to
+spec, the one a normal import would create) with its `__init__` deferred, and imports the
+parser module into it whichever submodule was asked for. The first access to
 an attribute the package does not have yet (`pglast.parse_sql`, `pglast.__version__`,
 `from pglast import enums` ...) runs `__init__` in place, so any later user of pglast sees the
 complete package, the same module objects and the same exception classes. While the parser
@@ -78,22 +79,28 @@ def _deferred_package():
 
 def _load(name: str) -> ModuleType:
     full = f"{PACKAGE}.{name}"
-    if full in sys.modules or PACKAGE in sys.modules:
-        return importlib.import_module(full)
+    if PACKAGE not in sys.modules:
+        _deferred_package_with_parser()
+    return importlib.import_module(full)
+
+
+def _deferred_package_with_parser() -> None:
+    """Register the deferred package and import its parser module at once, whichever
+    submodule was asked for: with `pglast.parser` loaded, a later direct `import pglast.parser`
+    (by anyone) finds it, and never runs the package's `__init__` from inside the parser's
+    own initialisation (which would load the extension module a second time)."""
     package, spec = _deferred_package()
     try:
-        if name == "parser":
-            # The parser module does `from . import Error` and `from . import ast, enums`.
-            package.Error = importlib.import_module(f"{PACKAGE}.error").Error
-            placeholders = {n: _Deferred(f"{PACKAGE}.{n}") for n in ("ast", "enums")}
-            package.__dict__.update(placeholders)
-            try:
-                return importlib.import_module(full)
-            finally:
-                for n, placeholder in placeholders.items():
-                    if package.__dict__.get(n) is placeholder:
-                        del package.__dict__[n]
-        return importlib.import_module(full)
+        # The parser module does `from . import Error` and `from . import ast, enums`.
+        package.Error = importlib.import_module(f"{PACKAGE}.error").Error
+        placeholders = {n: _Deferred(f"{PACKAGE}.{n}") for n in ("ast", "enums")}
+        package.__dict__.update(placeholders)
+        try:
+            importlib.import_module(f"{PACKAGE}.parser")
+        finally:
+            for n, placeholder in placeholders.items():
+                if package.__dict__.get(n) is placeholder:
+                    del package.__dict__[n]
     except Exception:
         # Leave pglast as an ordinary import would have: the package initialised in place
         # (whatever was loaded so far is reused, not loaded twice).

@@ -206,3 +206,19 @@ def test_help_text_is_argparses_own_at_any_width(monkeypatch, columns):
     ours = texts()
     monkeypatch.setattr(cli, "_HelpFormatter", argparse.HelpFormatter)
     assert ours == texts()
+
+
+@pytest.mark.parametrize("argv", [["check", "--bogus"], ["check", "--fail-on", "sometimes"],
+                                  ["check", "--version"], ["check", "--help"], ["rules", "-x"]])
+def test_a_known_command_parses_as_with_every_subcommand(monkeypatch, capsys, argv):
+    """build_parser(only=...) builds only that subcommand's parser (start-up time); usage,
+    help and errors must be what the parser with every subcommand gives."""
+    from schemalint import cli
+
+    code = main(list(argv))
+    ours = (code, *capsys.readouterr())
+    full = cli.build_parser
+    monkeypatch.setattr(cli, "build_parser", lambda only=None: full(None))
+    code = main(list(argv))
+    assert ours == (code, *capsys.readouterr())
+    assert ours[0] == (0 if "--help" in argv else 2)

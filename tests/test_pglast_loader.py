@@ -126,3 +126,20 @@ def test_a_failure_half_way_leaves_pglast_as_the_plain_import_would():
             print("ok")
     """)
     assert out.strip() == "ok"
+
+
+def test_keywords_first_then_a_direct_import_of_the_parser():
+    out = _run("""
+        import sys
+        from schemalint.pglast_loader import submodule
+        keywords = submodule("keywords")
+        assert "pglast.enums" not in sys.modules
+        import pglast.parser  # not through the loader
+        from pglast import parser
+        assert parser is pglast.parser is submodule("parser")
+        assert pglast.__version__ and pglast.keywords is keywords
+        (raw,) = pglast.parse_sql("SELECT 1")
+        assert type(raw.stmt) is pglast.ast.SelectStmt
+        print("ok")
+    """)
+    assert out.strip() == "ok"
