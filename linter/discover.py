@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .layouts import LAYOUTS, Candidate, LoadEnv, assign, load_stdin, natural_key
 from .layouts.base import is_down_path
+from .runcache import read as read_noted
 from .source import Migration
 
 __all__ = ["LAYOUTS", "Candidate", "Discovery", "discover", "find_candidates", "is_down_path",
@@ -109,6 +110,7 @@ def discover(args: Iterable[str], layout: str | Mapping[str, str] = "auto", excl
             try:
                 with open(cand.abs_path, "rb") as fh:
                     data = fh.read()
+                    read_noted(cand.abs_path, fh.fileno(), data)
             except OSError as exc:
                 result.unreadable.append((cand.path, exc.strerror or str(exc)))
                 continue

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ..engine_rules import LAYOUT_PROBLEM
 from ..rule import make_diagnostic
+from ..runcache import touched
 from ..source import Migration, decode_bytes
 from .base import Candidate, Layout, LoadEnv, natural_key, prepare
 
@@ -35,6 +36,7 @@ class Change:
 
 def read_plan(path: str) -> tuple[list[Change], str]:
     """The deploy order from a plan file (and the plan's text)."""
+    touched(path)
     with open(path, encoding="utf-8", errors="replace") as fh:
         text = fh.read()
     changes: list[Change] = []
@@ -70,6 +72,7 @@ def find_plan(candidates: list[Candidate]) -> str | None:
     for d in sorted(dirs):
         for up in (d, os.path.dirname(d)):
             plan = os.path.join(up, PLAN)
+            touched(plan)
             if os.path.isfile(plan):
                 return plan
     return None
@@ -97,6 +100,8 @@ class SqitchLayout(Layout):
             for kind in ("deploy", "revert"):
                 path = os.path.join(top, kind, change.script + ".sql")
                 cand = by_path.get(path)
+                if cand is None and kind == "deploy":
+                    touched(path)
                 if cand is None and kind == "deploy" and os.path.isfile(path):
                     cand = Candidate(os.path.relpath(path) if not os.path.relpath(path).startswith("..") else path,
                                      path, top)
