@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from json.encoder import encode_basestring_ascii as _ascii_str  # json.dumps's own
 
 from .locks import LockMode, statement_locks
 from .names import (
@@ -1244,6 +1245,13 @@ def _shape(node: dict) -> str:
 def _element_shape(elem: dict) -> str:
     """An index element without the parser's defaults: `(a)` from CREATE INDEX equals the
     `(a)` of a UNIQUE constraint; ASC is btree's default order."""
+    name = elem.get("name")
+    if (name and type(name) is str and elem.get("ordering") in (None, "SORTBY_DEFAULT", "SORTBY_ASC")
+            and elem.get("nulls_ordering") in (None, "SORTBY_NULLS_DEFAULT")
+            and not (elem.get("expr") or elem.get("collation") or elem.get("opclass")
+                     or elem.get("opclassopts"))):
+        # A plain column, nearly every element: what `_shape({"name": name})` writes.
+        return '{"name":' + _ascii_str(name) + "}"
     kept = {k: elem[k] for k in ("name", "expr", "collation", "opclass", "opclassopts") if elem.get(k)}
     if elem.get("ordering") not in (None, "SORTBY_DEFAULT", "SORTBY_ASC"):
         kept["ordering"] = elem["ordering"]

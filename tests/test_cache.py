@@ -277,3 +277,17 @@ def test_small_runs_skip_the_parse_pack_but_cache_findings(tmp_path, cached_env,
     got, stats = run(MIGRATIONS, str(tmp_path))
     assert (got, stats["cache"]) == (expected, "hit")
     assert not list(tmp_path.rglob("parse.pack"))
+
+
+def test_parallel_parse_stays_a_few_batches_ahead(monkeypatch):
+    texts = [MIGRATIONS[k] for k in MIGRATIONS] * 5
+    monkeypatch.setattr(parallel, "BATCH_CHARS", 1)  # one text per batch
+    monkeypatch.setattr(parallel, "AHEAD_PER_WORKER", 1)
+    parser = parallel.ParallelParser(texts, 2)
+    try:
+        assert parser._submitted == 2  # not every batch at once: results would pile up
+        got = [parser.get(i) for i in range(len(texts))]
+        assert parser._submitted == len(texts)
+    finally:
+        parser.close()
+    assert got == [parse_sql(t) for t in texts]
