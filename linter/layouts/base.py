@@ -27,12 +27,25 @@ def _component_key(component: str) -> tuple:
     return key
 
 
+# Keys of directories already seen: files in one directory extend their directory's key.
+_DIRECTORY_KEYS: dict[str, tuple] = {}
+
+
 def natural_key(path: str) -> tuple:
     """Number-aware sort key: V1_9 < V1_10, 2_x < 10_x; compares path components in order."""
     if os.sep != "/":
         path = path.replace(os.sep, "/")
-    get = _COMPONENT_KEYS.get
-    return tuple([get(component) or _component_key(component) for component in path.split("/")])
+    head, slash, last = path.rpartition("/")
+    last_key = _COMPONENT_KEYS.get(last) or _component_key(last)
+    if not slash:
+        return (last_key,)
+    head_key = _DIRECTORY_KEYS.get(head)
+    if head_key is None:
+        head_key = natural_key(head)
+        if len(_DIRECTORY_KEYS) > 100_000:
+            _DIRECTORY_KEYS.clear()
+        _DIRECTORY_KEYS[head] = head_key
+    return (*head_key, last_key)
 
 
 def is_down_path(path: str) -> bool:
@@ -130,6 +143,12 @@ class Layout:
     def claims(self, cand: Candidate) -> bool:
         """Whether a file's path follows this layout's naming (used by auto-detection)."""
         return False
+
+    @staticmethod
+    def may_claim(names: set[str]) -> bool:
+        """False when `claims` is false for every file with one of these names (a cheap
+        test on one directory's file names, so detection need not ask file by file)."""
+        return True
 
     def order(self, candidates: list[Candidate]) -> list[Candidate]:
         """The files this layout applies, in apply order (files it ignores are dropped)."""
