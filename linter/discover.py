@@ -55,6 +55,15 @@ def _display(path: str, full: str | None = None, cwd: str | None = None) -> str:
     return path if rel.startswith("..") else rel
 
 
+def _abspath(path: str) -> str:
+    """os.path.abspath(path); an absolute path with no empty, "." or ".." component and no
+    trailing "/" is already what it returns (posix), so it is not normalised again."""
+    if (_POSIX and path[:1] == "/" and path[1:2] != "/" and "//" not in path and "/." not in path
+            and not path.endswith("/")):
+        return path
+    return os.path.abspath(path)
+
+
 def _stat(path: str):
     try:
         return os.stat(path)
@@ -92,7 +101,7 @@ def find_candidates(args: Iterable[str], exclude: Iterable[str] = ()) -> tuple[l
                                      else _display(os.path.join(dirpath, name), abs_full, cwd))
                             found[abs_full] = Candidate(shown, abs_full, root, name, parent, abs_dir)
         elif st is not None or os.path.islink(arg):
-            abs_full = os.path.abspath(arg)
+            abs_full = _abspath(arg)
             if abs_full not in found:
                 found[abs_full] = Candidate(_display(arg, abs_full, cwd), abs_full, "")
         else:
