@@ -128,12 +128,24 @@ def count_json(path: str, tool: str) -> str:
     return "?"
 
 
+def install_schemalint(env: dict) -> list[str]:
+    """schemalint as users run it: a regular (non-editable) install of this checkout in a
+    virtualenv of its own, as `pip install schemalint` or pre-commit's hook environment
+    gives them (no editable-install finder, no other site-packages .pth files). Reinstalled
+    at every bench run so that it is the code of this checkout."""
+    venv = os.path.join(TOOLS, "installed")
+    python = os.path.join(venv, "bin", "python")
+    if not os.path.exists(python):
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([python, "-m", "pip", "install", "-q", ROOT], check=True, env=env)
+    subprocess.run([python, "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", ROOT],
+                   check=True, env=env)
+    return [os.path.join(venv, "bin", "schemalint")]
+
+
 def bench_input(label: str, files: list[str], workdir: str, rounds: int, reference: bool,
-                env: dict, small: bool = False, directory: str | None = None) -> dict:
-    schemalint = [sys.executable, "-m", "schemalint"]
-    if bin_near_python("schemalint"):
-        schemalint = [bin_near_python("schemalint")]
-    squawk = bin_near_python("squawk")
+                env: dict, schemalint: list[str], squawk: str | None, small: bool = False,
+                directory: str | None = None) -> dict:
     cache = os.path.join(workdir, "cache")
     extra_dir = os.path.join(workdir, "extra")
     os.makedirs(extra_dir, exist_ok=True)
@@ -274,6 +286,7 @@ def render(results: list[dict], meta: dict) -> str:
         f"- Rounds: {meta['rounds']} per tool and input, tools alternating within each round "
         "(reference tools on large inputs: one run, pgfence limited to 600 s, pgrubic to 120 s)",
         f"- Date: {meta['date']}; load average before / after: {meta['load']}",
+        f"- schemalint runs from {meta.get('install', 'this checkout')}",
         "",
         "Wall time is from process start to exit; memory is the peak resident set size of the "
         "largest process (GNU time's `%M`); CPU is user + system time of the process tree "
@@ -369,6 +382,10 @@ def main() -> None:
     ap.add_argument("--no-reference", action="store_true", help="skip pgfence and pgrubic")
     ap.add_argument("--only", choices=("a", "b", "c"), action="append")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "performance.md"))
+    ap.add_argument("--squawk", default=None, help="the squawk binary (default: next to this Python, or on PATH)")
+    ap.add_argument("--editable", action="store_true",
+                    help="run schemalint with this Python (`-m schemalint`) instead of a regular install "
+                         "in bench/.tools/installed")
     ap.add_argument("--render", metavar="RESULTS_JSON",
                     help="only write --out again from a results.json of an earlier run")
     args = ap.parse_args()
@@ -388,10 +405,11 @@ def main() -> None:
     env["NO_COLOR"] = "1"
     subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(ROOT, "linter"),
                     os.path.join(ROOT, "rules")], env=env, stdout=subprocess.DEVNULL)
+    schemalint = [sys.executable, "-m", "schemalint"] if args.editable else install_schemalint(env)
     only = set(args.only or ("a", "b", "c"))
     load_before = os.getloadavg()[0]
     results = []
-    squawk = bin_near_python("squawk")
+    squawk = args.squawk or bin_near_python("squawk")
     squawk_version = (subprocess.run([squawk, "--version"], capture_output=True, text=True).stdout.strip()
                       if squawk else "squawk not installed")
 
@@ -405,7 +423,7 @@ def main() -> None:
             print(f"(a) {len(files)} files", file=sys.stderr)
             with tempfile.TemporaryDirectory(dir=RESULTS) as work:
                 res = bench_input(label, files, work, args.runs, not args.no_reference, env,
-                                  directory=corpus)
+                                  schemalint, squawk, directory=corpus)
             res["command"] = "schemalint check <every .sql file of ../shared/corpus> --format json"
             results.append(res)
 
@@ -420,7 +438,7 @@ def main() -> None:
         print(f"(b) {nfiles} files, {nstmts} statements", file=sys.stderr)
         with tempfile.TemporaryDirectory(dir=RESULTS) as work:
             res = bench_input(f"(b) generated repository: {nstmts:,} statements", files, work,
-                              args.runs, not args.no_reference, env)
+                              args.runs, not args.no_reference, env, schemalint, squawk)
         res["command"] = (f"python bench/gen_repo.py bench/results/gen{args.statements}; "
                           f"schemalint check bench/results/gen{args.statements}/migrations/*.sql --format json")
         results.append(res)
@@ -431,7 +449,8 @@ def main() -> None:
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(SMALL)
             res = bench_input("(c) one small migration (pre-commit)", [path], work,
-                              max(args.runs, 10), not args.no_reference, env, small=True)
+                              max(args.runs, 10), not args.no_reference, env, schemalint, squawk,
+                              small=True)
         res["command"] = "schemalint check 20240611120000_add_shipped_at.sql --format json"
         results.append(res)
 
@@ -441,6 +460,8 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}",
         "python": platform.python_version(), "schemalint": __version__, "squawk": squawk_version,
         "rounds": args.runs, "date": time.strftime("%Y-%m-%d"), "notes": NOTES,
+        "install": ("editable (`python -m schemalint` of this checkout)" if args.editable else
+                    "a regular install of this checkout in its own virtualenv (bench/.tools/installed)"),
         "load": f"{load_before:.2f} / {os.getloadavg()[0]:.2f}",
     }
     with open(os.path.join(RESULTS, "results.json"), "w", encoding="utf-8") as fh:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from .layouts import LAYOUTS, Candidate, LoadEnv, assign, load_stdin, natural_key
 from .layouts.base import is_down_path
+from .runcache import read as read_noted
 from .source import Migration
 
 __all__ = ["LAYOUTS", "Candidate", "Discovery", "discover", "find_candidates", "is_down_path",
@@ -168,6 +169,7 @@ def _discover(args: Iterable[str], layout: str | Mapping[str, str], exclude: Ite
                 # Unbuffered: one read of the whole file, no buffer object per file.
                 with open(cand.abs_path, "rb", buffering=0) as fh:
                     data = fh.read()
+                    read_noted(cand.abs_path, fh.fileno(), data)
             except OSError as exc:
                 result.unreadable.append((cand.path, exc.strerror or str(exc)))
                 continue

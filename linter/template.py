@@ -28,6 +28,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping
 
 from .lazyre import lazy
+from .runcache import touched
 from .source import block_comment_end
 
 # Cheap tests that decide whether a pass runs at all (substring tests and a regex with a
@@ -436,9 +437,11 @@ def render(text: str, values: Mapping[str, str] | None = None) -> Rendered | Non
 def resolve_include(include: Include, including_path: str) -> str:
     """Where psql finds an `\\i` (current directory) or `\\ir` (the including file's directory)
     file; for `\\i` we also try the including file's directory, where it usually is."""
+    touched(include.path)
     if os.path.isabs(include.path):
         return include.path
     here = os.path.join(os.path.dirname(including_path), include.path)
+    touched(here)
     if include.relative or os.path.exists(here):
         return here
     return include.path

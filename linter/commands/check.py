@@ -203,13 +203,65 @@ def use_color(args) -> bool:
 
 
 def run(args) -> int:
-    from ..cache import lint_migrations, resolve_dir
-    from ..report import FORMATS, LintResult, failed
+    from ..cache import resolve_dir
+    from ..report import FORMATS
 
     if args.format not in FORMATS:
         raise UsageError(f"--format: unknown format {args.format!r} (choose from {', '.join(FORMATS)})")
     parse_outputs(args)
     config = build_config(args)
+    # The report cache (runcache.py): an unchanged run prints the stored report.
+    cache_dir = resolve_dir(args.no_cache, args.cache_dir, root=getattr(config, "root", None))
+    reports = None
+    if cache_dir is not None:
+        from .. import runcache
+
+        if runcache.eligible(args):
+            from ..gate import plan_paths
+
+            reports = runcache.ReportCache(cache_dir, args, config, use_color(args),
+                                           plan_paths(args.paths, config)[0])
+            code = reports.replay(sys.stdout, sys.stderr)
+            if code is not None:
+                return code
+            return _run_recorded(args, config, cache_dir, reports)
+    return _run(args, config, cache_dir)
+
+
+def _run_recorded(args, config, cache_dir, reports) -> int:
+    """`_run`, keeping what it reads and writes for the report cache."""
+    from .. import runcache
+
+    if reports.key is None:  # a glob or a missing path: nothing to key the report by
+        return _run(args, config, cache_dir)
+    out, err = reports.tee(sys.stdout), runcache.Tee(sys.stderr)
+    seen: dict = {}
+    started = runcache.start_recording()
+    sys.stdout, sys.stderr = out, err
+    try:
+        code = _run(args, config, cache_dir, seen)
+    except BaseException:
+        out.ok = False
+        raise
+    finally:
+        sys.stdout, sys.stderr = out.stream, err.stream
+        recorded = runcache.stop_recording()
+        if not out.ok:
+            out.close()
+    if "migrations" in seen and not seen["unreadable"]:
+        resolved = getattr(args, "resolved", None)
+        reports.store(started, recorded, seen["migrations"], resolved.baseline if resolved else None,
+                      code, out, err.text(), [p for _, p in parse_outputs(args) if p != "-"])
+    else:
+        out.ok = False
+        out.close()
+    return code
+
+
+def _run(args, config, cache_dir, seen: dict | None = None) -> int:
+    from ..cache import lint_migrations
+    from ..report import LintResult, failed
+
     migrations, unreadable = collect(args, config)
 
     stats: dict = {}
@@ -222,8 +274,6 @@ def run(args) -> int:
 
         replayed, replay_rules = check_diagnostics(migrations, config, args), REPLAY_RULES
     # engine.lint, with parse results and unchanged runs taken from the cache (cache.py).
-    cache_dir = resolve_dir(args.no_cache, args.cache_dir, root=getattr(config, "root", None))
-
     def lint_and_gate(migrations, unreadable, extra=(), extra_rules=()):
         found = lint_migrations(migrations, config, stats, cache_dir, extra=extra,
                                 extra_rules=extra_rules)
@@ -247,4 +297,6 @@ def run(args) -> int:
         color=use_color(args),
     )
     emit(result, args)
+    if seen is not None:
+        seen.update(migrations=migrations, unreadable=unreadable)
     return EXIT_FINDINGS if failed(diagnostics, config.fail_on) else EXIT_OK

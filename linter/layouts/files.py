@@ -8,6 +8,7 @@ import re
 from ..engine_rules import LAYOUT_PROBLEM
 from ..lazyre import lazy
 from ..rule import make_diagnostic
+from ..runcache import touched
 from ..source import Migration, decode_bytes
 from .base import Candidate, Layout, LoadEnv, natural_key, prepare
 
@@ -127,6 +128,7 @@ class FlywayLayout(Layout):
 
 def _script_setting(conf_path: str, text: str) -> bool | None:
     """`executeInTransaction` from a `V1__x.sql.conf` file or a `-- flyway:` first-line comment."""
+    touched(conf_path)
     try:
         with open(conf_path, encoding="utf-8", errors="replace") as fh:
             conf = fh.read()
@@ -180,8 +182,10 @@ class DieselLayout(Layout):
 
 def _diesel_in_transaction(folder: str) -> bool | None:
     in_tx: bool | None = True
+    metadata = os.path.join(folder, "metadata.toml")
+    touched(metadata)
     try:
-        with open(os.path.join(folder, "metadata.toml"), encoding="utf-8") as fh:
+        with open(metadata, encoding="utf-8") as fh:
             m = _RUN_IN_TRANSACTION().search(fh.read())
         if m:
             in_tx = m.group(1) == "true"

@@ -15,6 +15,7 @@ import os
 from ..engine_rules import LAYOUT_PROBLEM
 from ..lazyre import lazy
 from ..rule import make_diagnostic
+from ..runcache import touched
 from ..source import Migration, decode_bytes
 from .base import Candidate, Layout, LoadEnv, natural_key, prepare
 
@@ -46,6 +47,7 @@ class Change:
 
 def read_plan(path: str) -> tuple[list[Change], str]:
     """The deploy order from a plan file (and the plan's text)."""
+    touched(path)
     with open(path, encoding="utf-8", errors="replace") as fh:
         text = fh.read()
     changes: list[Change] = []
@@ -86,10 +88,12 @@ def find_plan(candidates: list[Candidate], known: dict[str, bool] | None = None,
         for up in (d, os.path.dirname(d)):
             plan = os.path.join(up, PLAN)
             if known is None:
+                touched(plan)
                 is_file = os.path.isfile(plan)
             else:
                 is_file = known.get(plan)
-                if is_file is None:
+                if is_file is None:  # first asked in this run: noted once, as runcache needs
+                    touched(plan)
                     is_file = known[plan] = os.path.isfile(plan)
             if is_file:
                 return plan
@@ -118,6 +122,8 @@ class SqitchLayout(Layout):
             for kind in ("deploy", "revert"):
                 path = os.path.join(top, kind, change.script + ".sql")
                 cand = by_path.get(path)
+                if cand is None and kind == "deploy":
+                    touched(path)
                 if cand is None and kind == "deploy" and os.path.isfile(path):
                     cand = Candidate(os.path.relpath(path) if not os.path.relpath(path).startswith("..") else path,
                                      path, top)
