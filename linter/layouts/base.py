@@ -48,6 +48,24 @@ def natural_key(path: str) -> tuple:
     return (*head_key, last_key)
 
 
+_POSIX = os.sep == "/" and os.altsep is None
+
+
+def basename(path: str) -> str:
+    """os.path.basename, without a Python-level call into posixpath on posix."""
+    return path.rpartition("/")[2] if _POSIX else os.path.basename(path)
+
+
+def dirname(path: str) -> str:
+    """os.path.dirname: on posix the part before the last "/", trailing slashes dropped unless
+    that leaves nothing (then "/"-only or "" as posixpath gives it)."""
+    if _POSIX:
+        head = path.rpartition("/")[0].rstrip("/")
+        if head:
+            return head
+    return os.path.dirname(path)
+
+
 def is_down_path(path: str) -> bool:
     name = os.path.basename(path).lower()
     return name == "down.sql" or name.endswith(".down.sql")
@@ -93,7 +111,7 @@ class Candidate:
     def name(self) -> str:
         name = self._name
         if name is None:
-            name = self._name = os.path.basename(self.abs_path)
+            name = self._name = basename(self.abs_path)
         return name
 
     @property
@@ -101,14 +119,14 @@ class Candidate:
         """os.path.dirname(abs_path)."""
         directory = self._directory
         if directory is None:
-            directory = self._directory = os.path.dirname(self.abs_path)
+            directory = self._directory = dirname(self.abs_path)
         return directory
 
     @property
     def parent(self) -> str:
         parent = self._parent
         if parent is None:
-            parent = self._parent = os.path.basename(self.directory)
+            parent = self._parent = basename(self.directory)
         return parent
 
 
