@@ -56,6 +56,54 @@ def _display(path: str, full: str | None = None, cwd: str | None = None) -> str:
     return path if rel.startswith("..") else rel
 
 
+def _abspath(path: str) -> str:
+    """os.path.abspath(path); an absolute path with no empty, "." or ".." component and no
+    trailing "/" is already what it returns (posix), so it is not normalised again."""
+    if (_POSIX and path[:1] == "/" and path[1:2] != "/" and "//" not in path and "/." not in path
+            and not path.endswith("/")):
+        return path
+    return os.path.abspath(path)
+
+
+def _walk(top: str):
+    """os.walk(top) (top-down, errors skipped, symbolic links to directories listed but not
+    entered), with hidden directories left out and the others visited in sorted order. A
+    directory entry's symlink bit comes from the listing rather than one lstat per directory."""
+    try:
+        scan = os.scandir(top)
+    except OSError:
+        return
+    dirs: list[str] = []
+    files: list[str] = []
+    links: set[str] = set()
+    with scan:
+        while True:
+            try:
+                entry = next(scan, None)
+            except OSError:
+                return
+            if entry is None:
+                break
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if not is_dir:
+                files.append(entry.name)
+            elif not entry.name.startswith("."):
+                dirs.append(entry.name)
+                try:
+                    if entry.is_symlink():
+                        links.add(entry.name)
+                except OSError:
+                    pass
+    dirs.sort()
+    yield top, dirs, files
+    for name in dirs:
+        if name not in links:
+            yield from _walk(os.path.join(top, name))
+
+
 def _stat(path: str):
     try:
         return os.stat(path)
@@ -73,8 +121,7 @@ def find_candidates(args: Iterable[str], exclude: Iterable[str] = ()) -> tuple[l
         st = _stat(arg)
         if st is not None and st.st_mode & _S_IFMT == _S_IFDIR:
             root = os.path.abspath(arg)
-            for dirpath, dirnames, filenames in os.walk(arg):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for dirpath, _dirnames, filenames in _walk(arg):
                 # Normalised once per directory; each file's paths are a prefix + its name.
                 abs_dir = os.path.abspath(dirpath)
                 abs_prefix = os.path.join(abs_dir, "")
@@ -93,7 +140,7 @@ def find_candidates(args: Iterable[str], exclude: Iterable[str] = ()) -> tuple[l
                                      else _display(os.path.join(dirpath, name), abs_full, cwd))
                             found[abs_full] = Candidate(shown, abs_full, root, name, parent, abs_dir)
         elif st is not None or os.path.islink(arg):
-            abs_full = os.path.abspath(arg)
+            abs_full = _abspath(arg)
             if abs_full not in found:
                 found[abs_full] = Candidate(_display(arg, abs_full, cwd), abs_full, "")
         else:

@@ -85,9 +85,11 @@ _ASTRAL = r"[\U00010000-\U0010ffff]"
 _OTHER = r"(?:[" + _OTHER_ASCII + r"]+|" + _ASTRAL + r"+)+"
 _WORD = _WORD_START + _WORD_REST
 # Quotes, comments, meta-commands and variables: what both lexers below find the same way.
+# Strings are written `'[^']*(?:''[^']*)*'?` rather than `'(?:[^']|'')*'?`: the same
+# matches, but a run of ordinary characters is one step of the matcher, not one each.
 _QUOTED_AND_META = r"""
-    | '(?:[^']|'')*'?
-    | "(?:[^"]|"")*"?
+    | '[^']*(?:''[^']*)*'?
+    | "[^"]*(?:""[^"]*)*"?
     | --[^\n]*
     | (?P<block>/\*)
     | (?P<meta>\\)
@@ -97,7 +99,7 @@ _QUOTED_AND_META = r"""
 _PSQL_TOKEN = lazy(
     rf"""
       (?P<dollar>(?<![\w$])\$(?:{_WORD_START}{_TAG_REST})?\$)
-    | (?<![\w$])[eE]'(?:[^'\\]|\\.|'')*'?
+    | (?<![\w$])[eE]'[^'\\]*(?:(?:\\.|'')[^'\\]*)*'?
     {_QUOTED_AND_META}
     | (?P<semi>;)
     | (?P<word>{_WORD})
@@ -118,8 +120,8 @@ _PSQL_TOKEN = lazy(
 _PSQL_TOKEN_NO_COPY = lazy(
     rf"""
       (?P<dollar>(?<![\w$])(?<!{_BMP_NON_ASCII})\$(?:{_WORD_START}{_TAG_REST})?\$)
-    | (?<![\w$])[eE]'(?:[^'\\]|\\.|'')*'?
-    | (?<=[eE])(?<![\w$:][eE])(?<!{_BMP_NON_ASCII}[eE])'(?:[^'\\]|\\.|'')*'?
+    | (?<![\w$])[eE]'[^'\\]*(?:(?:\\.|'')[^'\\]*)*'?
+    | (?<=[eE])(?<![\w$:][eE])(?<!{_BMP_NON_ASCII}[eE])'[^'\\]*(?:(?:\\.|'')[^'\\]*)*'?
     {_QUOTED_AND_META}
     | (?P<open>\[) | (?P<close>\])
     | [^'"$:/\\\[\]\-]+

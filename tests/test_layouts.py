@@ -434,3 +434,24 @@ def test_docs_sql_examples_parse_and_every_layout_is_documented():
     for name in LAYOUTS:
         if name != "auto":
             assert f"| `{name}` |" in text, name
+
+
+def test_directory_walk_skips_hidden_and_linked_directories_like_os_walk(tmp_path):
+    # discover's own walk (symlink bits from the listing) must visit what os.walk visits:
+    # hidden directories are skipped and a symbolic link to a directory is not entered.
+    import os
+
+    from schemalint.discover import _walk
+
+    for d in ("a/b", "a/.hidden", "c"):
+        (tmp_path / d).mkdir(parents=True)
+    for f in ("a/1.sql", "a/b/2.sql", "a/.hidden/3.sql", "c/4.sql"):
+        (tmp_path / f).write_text("SELECT 1;\n")
+    os.symlink(tmp_path / "c", tmp_path / "a" / "link")
+    expected = []
+    for dirpath, dirnames, filenames in os.walk(tmp_path):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        expected.append((dirpath, list(dirnames), list(filenames)))
+    assert list(_walk(str(tmp_path))) == expected
+    found = discover([str(tmp_path)]).migrations
+    assert sorted(os.path.basename(m.path) for m in found) == ["1.sql", "2.sql", "4.sql"]

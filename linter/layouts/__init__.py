@@ -90,7 +90,10 @@ def _detect(cands: list[Candidate], plans: dict[str, bool] | None = None,
             rest = [c for c in cands if id(c) not in script_ids]
             return [(SqitchLayout(), scripts)] + ([(AutoLayout(), rest)] if rest else [])
     best, claimed = None, []
+    names = {c.name for c in cands}
     for probe in probes if probes is not None else [cls() for cls in _BY_NAME]:
+        if not probe.may_claim(names):
+            continue
         mine = [c for c in cands if probe.claims(c)]
         if len(mine) > len(claimed):
             best, claimed = probe, mine

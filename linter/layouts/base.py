@@ -27,12 +27,43 @@ def _component_key(component: str) -> tuple:
     return key
 
 
+# Keys of directories already seen: files in one directory extend their directory's key.
+_DIRECTORY_KEYS: dict[str, tuple] = {}
+
+
 def natural_key(path: str) -> tuple:
     """Number-aware sort key: V1_9 < V1_10, 2_x < 10_x; compares path components in order."""
     if os.sep != "/":
         path = path.replace(os.sep, "/")
-    get = _COMPONENT_KEYS.get
-    return tuple([get(component) or _component_key(component) for component in path.split("/")])
+    head, slash, last = path.rpartition("/")
+    last_key = _COMPONENT_KEYS.get(last) or _component_key(last)
+    if not slash:
+        return (last_key,)
+    head_key = _DIRECTORY_KEYS.get(head)
+    if head_key is None:
+        head_key = natural_key(head)
+        if len(_DIRECTORY_KEYS) > 100_000:
+            _DIRECTORY_KEYS.clear()
+        _DIRECTORY_KEYS[head] = head_key
+    return (*head_key, last_key)
+
+
+_POSIX = os.sep == "/" and os.altsep is None
+
+
+def basename(path: str) -> str:
+    """os.path.basename, without a Python-level call into posixpath on posix."""
+    return path.rpartition("/")[2] if _POSIX else os.path.basename(path)
+
+
+def dirname(path: str) -> str:
+    """os.path.dirname: on posix the part before the last "/", trailing slashes dropped unless
+    that leaves nothing (then "/"-only or "" as posixpath gives it)."""
+    if _POSIX:
+        head = path.rpartition("/")[0].rstrip("/")
+        if head:
+            return head
+    return os.path.dirname(path)
 
 
 def is_down_path(path: str) -> bool:
@@ -80,7 +111,7 @@ class Candidate:
     def name(self) -> str:
         name = self._name
         if name is None:
-            name = self._name = os.path.basename(self.abs_path)
+            name = self._name = basename(self.abs_path)
         return name
 
     @property
@@ -88,14 +119,14 @@ class Candidate:
         """os.path.dirname(abs_path)."""
         directory = self._directory
         if directory is None:
-            directory = self._directory = os.path.dirname(self.abs_path)
+            directory = self._directory = dirname(self.abs_path)
         return directory
 
     @property
     def parent(self) -> str:
         parent = self._parent
         if parent is None:
-            parent = self._parent = os.path.basename(self.directory)
+            parent = self._parent = basename(self.directory)
         return parent
 
 
@@ -130,6 +161,12 @@ class Layout:
     def claims(self, cand: Candidate) -> bool:
         """Whether a file's path follows this layout's naming (used by auto-detection)."""
         return False
+
+    @staticmethod
+    def may_claim(names: set[str]) -> bool:
+        """False when `claims` is false for every file with one of these names (a cheap
+        test on one directory's file names, so detection need not ask file by file)."""
+        return True
 
     def order(self, candidates: list[Candidate]) -> list[Candidate]:
         """The files this layout applies, in apply order (files it ignores are dropped)."""

@@ -32,6 +32,10 @@ class GolangMigrateLayout(Layout):
         name = cand.name
         return name[:1].isdigit() and _GOLANG().match(name) is not None  # \d is a digit
 
+    @staticmethod
+    def may_claim(names: set[str]) -> bool:
+        return any(name[:1].isdigit() for name in names)
+
     def order(self, candidates: list[Candidate]) -> list[Candidate]:
         def key(c: Candidate):
             m = _GOLANG().match(c.name)
@@ -72,6 +76,10 @@ class FlywayLayout(Layout):
     def claims(self, cand: Candidate) -> bool:
         name = cand.name
         return name[:1] in _FLYWAY_FIRST and _FLYWAY().match(name) is not None
+
+    @staticmethod
+    def may_claim(names: set[str]) -> bool:
+        return any(name[:1] in _FLYWAY_FIRST for name in names)
 
     def order(self, candidates: list[Candidate]) -> list[Candidate]:
         versioned, repeatable = [], []
@@ -148,6 +156,10 @@ class DieselLayout(Layout):
     def claims(self, cand: Candidate) -> bool:
         return cand.name in ("up.sql", "down.sql") and _DIESEL_DIR().match(cand.parent) is not None
 
+    @staticmethod
+    def may_claim(names: set[str]) -> bool:
+        return "up.sql" in names or "down.sql" in names
+
     def order(self, candidates: list[Candidate]) -> list[Candidate]:
         def key(c: Candidate):
             version = _DIESEL_DIR().match(c.parent).group(1).replace("-", "")
@@ -193,6 +205,10 @@ class PrismaLayout(Layout):
 
     def claims(self, cand: Candidate) -> bool:
         return cand.name == "migration.sql" and _PRISMA_DIR().match(cand.parent) is not None
+
+    @staticmethod
+    def may_claim(names: set[str]) -> bool:
+        return "migration.sql" in names
 
     def order(self, candidates: list[Candidate]) -> list[Candidate]:
         return sorted((c for c in candidates if self.claims(c)), key=lambda c: c.parent)

@@ -17,7 +17,7 @@ from ..lazyre import lazy
 from ..rule import make_diagnostic
 from ..runcache import touched
 from ..source import Migration, decode_bytes
-from .base import Candidate, Layout, LoadEnv, natural_key, prepare
+from .base import Candidate, Layout, LoadEnv, dirname, natural_key, prepare
 
 PLAN = "sqitch.plan"
 # change_name [dep1 !conflict proj:dep] 2013-12-30T23:19:21Z Planner <email> # note
@@ -85,14 +85,15 @@ def find_plan(candidates: list[Candidate], known: dict[str, bool] | None = None,
     `directory`: the candidates' one directory, when the caller knows it."""
     dirs = [directory] if directory is not None else sorted({c.root or c.directory for c in candidates})
     for d in dirs:
-        for up in (d, os.path.dirname(d)):
+        for up in (d, dirname(d)):
             plan = os.path.join(up, PLAN)
-            touched(plan)
             if known is None:
+                touched(plan)
                 is_file = os.path.isfile(plan)
             else:
                 is_file = known.get(plan)
-                if is_file is None:
+                if is_file is None:  # first asked in this run: noted once, as runcache needs
+                    touched(plan)
                     is_file = known[plan] = os.path.isfile(plan)
             if is_file:
                 return plan
