@@ -45,7 +45,7 @@ from . import __version__
 
 CACHE_DIR_NAME = ".schemalint_cache"
 # Bump when the layout of entries changes.
-FORMAT = 2
+FORMAT = 3
 # Whole-run entries kept (newest first): one per distinct set of inputs and settings.
 MAX_RUN_ENTRIES = 16
 # Parse results kept: those of the last run, then recently used ones up to this size.
@@ -267,29 +267,50 @@ class Cache:
         self._write(path, self._header(key), blob)
 
     # --- parse results ----------------------------------------------------------------
-    # One pack file, {digest: (last used, marshal bytes of the RawParse)}: a few large
-    # reads and writes instead of one small file per migration (0.5 ms each here).
+    # One pack file of records instead of one small file per migration (0.5 ms each here):
+    # after the header, each record is a 4-byte length, the marshal of (digest, last used,
+    # blob length), then the blob (marshal bytes of a RawParse). Blobs are kept as slices
+    # of the file's bytes, not copied; new entries are appended to the next pack as they
+    # are parsed, so a cold run over a large history never holds all of them (issue 6's
+    # memory bound), and the pack is renamed into place at the end.
     def _pack_path(self) -> str:
         return os.path.join(self.base, "parse.pack")
 
     def load_pack(self) -> None:
-        self._pack: dict[str, tuple[int, bytes]] = {}
-        self._pack_new: dict[str, bytes] = {}
+        self._pack: dict[str, tuple[int, memoryview]] = {}
+        self._pack_new: set[str] = set()
         self._pack_used: set[str] = set()
-        data = self._load(self._pack_path(), "parse")
-        if isinstance(data, dict):
-            self._pack = data
+        self._pack_out = None
+        self._pack_size = 0
+        data = self._read(self._pack_path())
+        header = self._header("parse")
+        if data is None or not data.startswith(header):
+            return
+        view = memoryview(data)
+        pos, end = len(header), len(data)
+        while pos + 4 <= end:
+            size = int.from_bytes(view[pos:pos + 4], "little")
+            start = pos + 4 + size
+            try:
+                digest, used_at, blob_len = marshal.loads(view[pos + 4:start])
+            except Exception:  # noqa: BLE001 - damaged: keep what came before
+                break
+            if (start > end or not isinstance(digest, str) or not isinstance(used_at, int)
+                    or not isinstance(blob_len, int) or start + blob_len > end):
+                break  # truncated
+            self._pack[digest] = (used_at, view[start:start + blob_len])
+            pos = start + blob_len
 
     def has_parse(self, digest: str) -> bool:
-        entry = self._pack.get(digest)
-        return isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], bytes)
+        return digest in self._pack
 
     def load_parse(self, digest: str):
         """The cached RawParse of this text, or None."""
-        if not self.has_parse(digest):
+        entry = self._pack.get(digest)
+        if entry is None:
             return None
         try:
-            raw = marshal.loads(self._pack[digest][1])
+            raw = marshal.loads(entry[1])
         except Exception:  # noqa: BLE001 - a damaged entry: a miss
             return None
         if (isinstance(raw, tuple) and len(raw) == 2 and isinstance(raw[0], list)
@@ -298,9 +319,52 @@ class Cache:
             return raw
         return None
 
-    def store_parse(self, digest: str, blob: bytes) -> None:
-        """Remember a RawParse already encoded with marshal; written by `save_pack`."""
-        self._pack_new[digest] = blob
+    def _pack_record(self, digest: str, used_at: int, blob) -> None:
+        meta = marshal.dumps((digest, used_at, len(blob)))
+        out = self._pack_out
+        out.write(len(meta).to_bytes(4, "little"))
+        out.write(meta)
+        out.write(blob)
+        self._pack_size += len(blob)
+
+    def _open_pack(self) -> bool:
+        """Start the next pack file (a temporary name until `save_pack`)."""
+        if self._pack_out is not None:
+            return True
+        try:
+            if not self._prepared:
+                self._prepare()
+            tmp = f"{self._pack_path()}.{os.getpid()}.{id(self)}.tmp"
+            self._pack_out = open(tmp, "wb")
+            self._pack_tmp = tmp
+            self._pack_out.write(self._header("parse"))
+            return True
+        except OSError:
+            self._pack_out = None
+            return False
+
+    def store_parse(self, digest: str, blob: bytes, now: int | None = None) -> None:
+        """Add a RawParse already encoded with marshal to the next pack (`save_pack`)."""
+        if digest in self._pack_new or not self._open_pack():
+            return
+        if now is None:
+            import time
+
+            now = int(time.time())
+        try:
+            self._pack_record(digest, now, blob)
+            self._pack_new.add(digest)
+        except OSError:
+            self._discard_pack()
+
+    def _discard_pack(self) -> None:
+        out, self._pack_out = self._pack_out, None
+        if out is not None:
+            out.close()
+            try:
+                os.unlink(self._pack_tmp)
+            except OSError:
+                pass
 
     def save_pack(self, now: int | None = None) -> None:
         """Write the pack when there are new entries (or used ones not refreshed for a
@@ -310,24 +374,27 @@ class Cache:
         now = int(time.time()) if now is None else now
         stale = any(now - self._pack[d][0] > 86_400 for d in self._pack_used)
         if not self._pack_new and not stale:
+            self._discard_pack()
             return
-        merged: dict[str, tuple[int, bytes]] = {}
-        size = 0
-        for d, blob in self._pack_new.items():
-            merged[d] = (now, blob)
-            size += len(blob)
-        for d in self._pack_used:
-            merged[d] = (now, self._pack[d][1])
-            size += len(self._pack[d][1])
-        others = sorted(((e[0], d) for d, e in self._pack.items() if d not in merged),
-                        reverse=True)
-        for used_at, d in others:
-            blob = self._pack[d][1]
-            if size + len(blob) > MAX_PACK_BYTES or now - used_at > MAX_AGE_SECONDS:
-                break
-            merged[d] = self._pack[d]
-            size += len(blob)
-        self._store(self._pack_path(), "parse", marshal.dumps(merged))
+        if not self._open_pack():
+            return
+        try:
+            written = set(self._pack_new)
+            for d in self._pack_used - written:
+                self._pack_record(d, now, self._pack[d][1])
+                written.add(d)
+            others = sorted(((e[0], d) for d, e in self._pack.items() if d not in written),
+                            reverse=True)
+            for used_at, d in others:
+                blob = self._pack[d][1]
+                if self._pack_size + len(blob) > MAX_PACK_BYTES or now - used_at > MAX_AGE_SECONDS:
+                    break
+                self._pack_record(d, used_at, blob)
+            out, self._pack_out = self._pack_out, None
+            out.close()
+            os.replace(self._pack_tmp, self._pack_path())
+        except OSError:
+            self._discard_pack()  # a full disk: run without caching
 
     # --- whole runs -------------------------------------------------------------------
     def run_path(self, key: str) -> str:
@@ -588,6 +655,10 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
     try:
         diagnostics = lint(migrations, config, all_rules(), parsed=parsed, stats=stats,
                            extra=extra, extra_rules=extra_rules)
+    except BaseException:
+        if pack is not None:
+            pack._discard_pack()  # the next pack, half written
+        raise
     finally:
         parsed.close()
     if pack is not None:

@@ -291,3 +291,31 @@ def test_parallel_parse_stays_a_few_batches_ahead(monkeypatch):
     finally:
         parser.close()
     assert got == [parse_sql(t) for t in texts]
+
+
+def test_a_truncated_pack_keeps_the_records_before_the_cut(tmp_path, cached_env):
+    run(MIGRATIONS, str(tmp_path))
+    [pack] = list(tmp_path.rglob("parse.pack"))
+    whole = Cache(str(tmp_path))
+    whole.load_pack()
+    data = pack.read_bytes()
+    pack.write_bytes(data[:-1])  # the last record loses its last byte
+    cut = Cache(str(tmp_path))
+    cut.load_pack()
+    assert 0 < len(cut._pack) == len(whole._pack) - 1
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_a_failed_run_leaves_no_half_written_pack(tmp_path, cached_env, monkeypatch):
+    import schemalint.engine as engine_mod
+
+    def boom(*args, **kwargs):
+        parsed = kwargs["parsed"]
+        for m in parsed.migrations:  # parse (and store) every file first
+            parsed.get(m)
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine_mod, "lint", boom)
+    with pytest.raises(RuntimeError):
+        run(MIGRATIONS, str(tmp_path))
+    assert not list(tmp_path.rglob("*.tmp")) and not list(tmp_path.rglob("parse.pack"))
