@@ -132,6 +132,19 @@ def _candidates(paths: list[str]) -> tuple[list[str], dict] | None:
     return out, signatures
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _arguments_text(arguments: dict, canonical) -> str:
+    """A deterministic text of the parsed command line. argparse gives plain values (str,
+    numbers, None, lists of str), whose repr is deterministic and much cheaper than
+    `canonical` on a pre-commit run naming thousands of files; anything else goes through
+    `canonical`."""
+    plain = all(type(v) in _PLAIN or (type(v) is list and all(type(x) is str for x in v))
+                for v in arguments.values())
+    return repr(sorted(arguments.items())) if plain else canonical(arguments)
+
+
 def _signature(path: str) -> tuple[int, int, int] | None:
     try:
         st = os.stat(path)
@@ -164,7 +177,8 @@ class ReportCache:
         resolved = getattr(args, "resolved", None)
         baseline = (resolved.baseline, resolved.baseline_explicit) if resolved else None
         self.key = None if self.candidates is None else _digest(
-            str(ENTRY_FORMAT), sys.version, os.getcwd(), canonical(arguments), canonical(config),
+            str(ENTRY_FORMAT), sys.version, os.getcwd(), _arguments_text(arguments, canonical),
+            canonical(config),
             repr(baseline), repr(color), repr(paths), "\n".join(self.candidates),
         )
 
