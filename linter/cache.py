@@ -504,14 +504,23 @@ def encode_diagnostics(diagnostics) -> tuple | None:
     _finding_types()
     names = Diagnostic._fields
     rows = []
+    append = rows.append
     encoded_at: set[int] = set()
+    plain = frozenset(_PLAIN)
     try:
         for d in diagnostics:
             if type(d) is not Diagnostic:
                 return None
-            row = tuple(_encode_value(getattr(d, n), Severity, Fix, StatementRef) for n in names)
-            rows.append(row)
-            encoded_at.update(i for i, v in enumerate(row) if type(v) is tuple)
+            row = d._values()
+            # Most fields are plain; only the few others (severity, fix, extra) are encoded.
+            typed = [i for i, v in enumerate(row) if type(v) not in plain]
+            if typed:
+                values = list(row)
+                for i in typed:
+                    values[i] = _encode_value(values[i], Severity, Fix, StatementRef)
+                row = tuple(values)
+                encoded_at.update(typed)
+            append(row)
     except _Unstorable:
         return None
     return names, rows, tuple(sorted(encoded_at))
