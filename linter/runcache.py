@@ -367,7 +367,7 @@ class Tee:
                 self.chars += len(text)
             except (OSError, UnicodeError):
                 self.ok = False
-        elif self.path is None:
+        elif self.path is None and self.ok:
             self.parts.append(text)
         return self.stream.write(text)
 
