@@ -1096,10 +1096,13 @@ class Model:
     def _retype_columns(self, old: Key, new_name: str) -> None:
         """ALTER TYPE old RENAME TO new: columns of that type now show the new name (the enum
         swap `RENAME x TO x_old; CREATE TYPE x ...; ALTER COLUMN c TYPE x` changes the type)."""
+        target = old[1]
         for table in self.tables.values():
             for col in table.columns.values():
+                if not col.type.endswith(target):  # cheap test first: this visits every column
+                    continue
                 schema, _, name = col.type.rpartition(".")
-                if name == old[1] and (schema or self.search_schema) == old[0]:
+                if name == target and (schema or self.search_schema) == old[0]:
                     col.type = f"{schema}.{new_name}" if schema else new_name
 
     def _set_schema(self, stmt, node: dict) -> None:
