@@ -17,14 +17,15 @@ import os
 from collections.abc import Iterable
 
 from .lazyre import lazy
+from .records import Frozen
 
 VERSION = 1
 _SPACE = lazy(r"\s+")
 
 
-class Entry:
+class Entry(Frozen):
     """One accepted finding. Immutable; compared and ordered by value, field by field (a plain
-    class rather than a @dataclass, for start-up time: see diagnostics.py)."""
+    class rather than a @dataclass, for start-up time: see records.py)."""
 
     __slots__ = ("path", "rule", "fingerprint", "occurrence", "code", "message")
 
@@ -37,26 +38,6 @@ class Entry:
         set_(self, "occurrence", occurrence)
         set_(self, "code", code)
         set_(self, "message", message)
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"cannot assign to field {name!r}")
-
-    __delattr__ = __setattr__
-
-    def _values(self) -> tuple:
-        return (self.path, self.rule, self.fingerprint, self.occurrence, self.code, self.message)
-
-    def __repr__(self) -> str:
-        return (f"Entry(path={self.path!r}, rule={self.rule!r}, fingerprint={self.fingerprint!r}, "
-                f"occurrence={self.occurrence!r}, code={self.code!r}, message={self.message!r})")
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()
 
     def __lt__(self, other):
         if other.__class__ is not self.__class__:

@@ -11,6 +11,7 @@ from functools import lru_cache
 from .facts import alter_commands, is_table_alter
 from .model import Site
 from .names import qualified_key, strings
+from .records import Frozen
 
 _RELATIONS = {"OBJECT_TABLE": "table", "OBJECT_FOREIGN_TABLE": "foreign table", "OBJECT_VIEW": "view",
               "OBJECT_MATVIEW": "materialized view", "OBJECT_SEQUENCE": "sequence", "OBJECT_INDEX": "index"}
@@ -19,9 +20,9 @@ _ROUTINES = {"OBJECT_FUNCTION": "function", "OBJECT_PROCEDURE": "procedure", "OB
              "OBJECT_AGGREGATE": "aggregate"}
 
 
-class Dropped:
+class Dropped(Frozen):
     """An object a DROP removes. Immutable, compared by value (a plain class rather than a
-    @dataclass, for start-up time: see diagnostics.py)."""
+    @dataclass, for start-up time: see records.py)."""
 
     __slots__ = ("kind", "key", "names")
 
@@ -30,22 +31,6 @@ class Dropped:
         set_(self, "kind", kind)  # "table", "view", "function", "type", "schema", ...
         set_(self, "key", key)  # in the forms of Session.named_at
         set_(self, "names", names)  # as written (schema-qualified or not)
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"cannot assign to field {name!r}")
-
-    __delattr__ = __setattr__
-
-    def __repr__(self) -> str:
-        return f"Dropped(kind={self.kind!r}, key={self.key!r}, names={self.names!r})"
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.kind, self.key, self.names) == (other.kind, other.key, other.names)
-
-    def __hash__(self) -> int:
-        return hash((self.kind, self.key, self.names))
 
     @property
     def name(self) -> str:

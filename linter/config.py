@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
+from .records import Frozen, Record
+
 TYPE_CHECKING = False  # not `typing`'s: importing typing costs every start-up ~3 ms
 if TYPE_CHECKING:
     from .diagnostics import Severity
@@ -36,36 +38,11 @@ def format_pg_version(version: tuple[int, int]) -> str:
     return str(major) if minor == LATEST_MINOR else f"{major}.{minor}"
 
 
-# Plain classes rather than @dataclass, for start-up time (see diagnostics.py). They keep
-# the dataclasses' behaviour: compared by value; PathOverride and PathPolicy immutable.
+# Plain classes rather than @dataclass, for start-up time (see records.py): compared by
+# value; PathOverride and PathPolicy immutable.
 
 
-class _Frozen:
-    __slots__ = ()
-    _fields: tuple[str, ...] = ()
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"cannot assign to field {name!r}")
-
-    __delattr__ = __setattr__
-
-    def _values(self) -> tuple:
-        return tuple(getattr(self, n) for n in self._fields)
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields)
-        return f"{type(self).__name__}({inner})"
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-
-class PathOverride(_Frozen):
+class PathOverride(Frozen):
     """Settings for the files matching `paths` (globs relative to `LintConfig.root`).
     Later overrides win over earlier ones; all of them over the top-level settings."""
 
@@ -86,7 +63,7 @@ class PathOverride(_Frozen):
         return any(glob_match(rel_path, pattern) for pattern in self.paths)
 
 
-class PathPolicy(_Frozen):
+class PathPolicy(Frozen):
     """What the configuration says for one file: rules whose findings are dropped there and
     severity overrides."""
 
@@ -102,7 +79,7 @@ class PathPolicy(_Frozen):
         set_(self, "enabled", enabled)
 
 
-class LintConfig:
+class LintConfig(Record):
     # No __slots__: like the dataclass it replaces, callers may hang extra attributes on it.
     _fields = ("pg_version", "assume_in_transaction", "select", "extend_select", "ignore",
                "severity", "options", "fail_on", "layout", "placeholders", "include",
@@ -152,26 +129,6 @@ class LintConfig:
         self.root = root
         self.overrides = overrides
         self.require_reason = require_reason
-
-    def _values(self) -> tuple:
-        return tuple(getattr(self, n) for n in self._fields)
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields)
-        return f"LintConfig({inner})"
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()
-
-    __hash__ = None  # mutable
-
-    def replace(self, **changes) -> LintConfig:
-        """A copy with some fields changed (what `dataclasses.replace` did)."""
-        values = {n: getattr(self, n) for n in self._fields}
-        values.update(changes)
-        return LintConfig(**values)
 
     def enabled_rules(self, rules: Iterable) -> list:
         """The rules to run: those enabled at the top level plus any a per-path override

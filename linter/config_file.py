@@ -15,6 +15,7 @@ import sys
 
 from .errors import UsageError
 from .lazyre import lazy
+from .records import Frozen, Record
 
 TYPE_CHECKING = False  # not `typing`'s: importing typing costs every start-up ~3 ms
 if TYPE_CHECKING:
@@ -29,10 +30,10 @@ SEVERITIES = ("error", "warning", "info")
 FAIL_ON = ("error", "warning", "info", "never")
 
 
-# Plain classes rather than @dataclass, for start-up time (see diagnostics.py); the module
+# Plain classes rather than @dataclass, for start-up time (see records.py); the module
 # imports no json, pathlib or YAML/TOML parser until a configuration file is read or a
 # generated artefact is written.
-class Key:
+class Key(Frozen):
     """One configuration key. `kind` selects the validator and the JSON Schema shape.
     Immutable; compared by value."""
 
@@ -51,27 +52,6 @@ class Key:
         set_(self, "flag", flag)  # the command-line flag that overrides it
         set_(self, "keys", keys)  # for "section" and "overrides"
         set_(self, "required", required)
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"cannot assign to field {name!r}")
-
-    __delattr__ = __setattr__
-
-    def _values(self) -> tuple:
-        return tuple(getattr(self, n) for n in self._fields)
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields)
-        return f"Key({inner})"
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
 
 OVERRIDE_KEYS = (
     Key("paths", "globs", "Globs (relative to the configuration file) of the files this override "
@@ -155,7 +135,7 @@ KEY_BY_NAME = {k.name: k for k in KEYS}
 # --- reading files with line numbers --------------------------------------------------------
 
 
-class Val:
+class Val(Record):
     """A value read from a configuration file and the line it came from (1-based)."""
 
     __slots__ = ("value", "line")
@@ -163,17 +143,6 @@ class Val:
     def __init__(self, value: object, line: int) -> None:
         self.value = value  # a scalar, list[Val] or dict[str, Val]
         self.line = line
-
-    def __repr__(self) -> str:
-        return f"Val(value={self.value!r}, line={self.line!r})"
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.value, self.line) == (other.value, other.line)
-
-    __hash__ = None  # mutable
-
 
 class ConfigError(UsageError):
     pass
@@ -292,7 +261,7 @@ def _toml_tree(value, path: tuple, lines: dict[tuple, int], default_line: int) -
 # --- validation --------------------------------------------------------------------------------
 
 
-class FileSettings:
+class FileSettings(Record):
     """A validated configuration file."""
 
     _fields = ("path", "values", "lines")
@@ -302,16 +271,6 @@ class FileSettings:
         self.path = path
         self.values = {} if values is None else values
         self.lines = {} if lines is None else lines
-
-    def __repr__(self) -> str:
-        return f"FileSettings(path={self.path!r}, values={self.values!r}, lines={self.lines!r})"
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.path, self.values, self.lines) == (other.path, other.values, other.lines)
-
-    __hash__ = None  # mutable
 
     @property
     def root(self) -> str:
@@ -666,7 +625,7 @@ def _display(path: str) -> str:
 # --- effective configuration -------------------------------------------------------------------
 
 
-class Resolved:
+class Resolved(Record):
     """The effective configuration and where each value came from."""
 
     _fields = ("config", "file", "sources", "baseline", "baseline_explicit")
@@ -678,18 +637,6 @@ class Resolved:
         self.sources = sources
         self.baseline = baseline  # the baseline file's path (it may not exist)
         self.baseline_explicit = baseline_explicit
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields)
-        return f"Resolved({inner})"
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return all(getattr(self, n) == getattr(other, n) for n in self._fields)
-
-    __hash__ = None  # mutable
-
 
 def add_arguments(p) -> None:
     """The configuration flags `check`, `baseline` and `config` share."""

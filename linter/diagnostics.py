@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from .records import Frozen, Record
+
 
 class Severity(IntEnum):
     INFO = 1
@@ -23,13 +25,11 @@ class Severity(IntEnum):
             ) from None
 
 
-# Plain classes rather than @dataclass: `dataclasses` (which imports inspect, ast and dis)
-# and generating each class's methods at import cost a pre-commit run of `check` more than
-# linting one file does. They behave as the dataclasses they replace did: Edit and Fix are
+# Plain classes rather than @dataclass (start-up time, see records.py): Edit and Fix are
 # immutable, hashable and compared by value; Diagnostic is mutable and compared by value.
 
 
-class Edit:
+class Edit(Frozen):
     """Replace the characters [start, end) of the original file text with `text`."""
 
     __slots__ = ("start", "end", "text")
@@ -40,24 +40,8 @@ class Edit:
         object.__setattr__(self, "end", end)
         object.__setattr__(self, "text", text)
 
-    def __setattr__(self, name, value):
-        raise AttributeError(f"cannot assign to field {name!r}")
 
-    __delattr__ = __setattr__
-
-    def __repr__(self) -> str:
-        return f"Edit(start={self.start!r}, end={self.end!r}, text={self.text!r})"
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.start, self.end, self.text) == (other.start, other.end, other.text)
-
-    def __hash__(self) -> int:
-        return hash((self.start, self.end, self.text))
-
-
-class Fix:
+class Fix(Frozen):
     __slots__ = ("description", "edits", "safe")
     _fields = __slots__
 
@@ -68,25 +52,8 @@ class Fix:
         # readers of the schema; anything else needs --unsafe-fixes.
         object.__setattr__(self, "safe", safe)
 
-    def __setattr__(self, name, value):
-        raise AttributeError(f"cannot assign to field {name!r}")
 
-    __delattr__ = __setattr__
-
-    def __repr__(self) -> str:
-        return f"Fix(description={self.description!r}, edits={self.edits!r}, safe={self.safe!r})"
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return ((self.description, self.edits, self.safe)
-                == (other.description, other.edits, other.safe))
-
-    def __hash__(self) -> int:
-        return hash((self.description, self.edits, self.safe))
-
-
-class Diagnostic:
+class Diagnostic(Record):
     """One finding. Positions are 1-based; columns count characters, not bytes."""
 
     # `_fields` is the field order: positional arguments, the cache's rows (cache.py).
@@ -116,28 +83,6 @@ class Diagnostic:
         self.fingerprint = fingerprint
         self.source = source  # "static" or "replay"
         self.extra = {} if extra is None else extra
-
-    def _values(self) -> tuple:
-        return (self.code, self.rule, self.severity, self.path, self.line, self.column,
-                self.end_line, self.end_column, self.message, self.help, self.fix, self.start,
-                self.end, self.fingerprint, self.source, self.extra)
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{n}={v!r}" for n, v in zip(self._fields, self._values()))
-        return f"Diagnostic({inner})"
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()
-
-    __hash__ = None  # mutable
-
-    def replace(self, **changes) -> Diagnostic:
-        """A copy with some fields changed (what `dataclasses.replace` did)."""
-        values = dict(zip(self._fields, self._values()))
-        values.update(changes)
-        return Diagnostic(**values)
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.column, self.code)

@@ -14,13 +14,14 @@ import shutil
 from collections.abc import Iterable, Sequence
 
 from .diagnostics import Diagnostic, Edit
+from .records import Record
 from .source import UTF8_BOM, decode_bytes
 
 UNSAFE = "unsafe fix: pass --unsafe-fixes to apply it"
 
 
-# Plain classes rather than @dataclass, for start-up time (see diagnostics.py).
-class FilePlan:
+# Plain classes rather than @dataclass, for start-up time (see records.py).
+class FilePlan(Record):
     __slots__ = ("path", "original", "fixed", "applied")
 
     def __init__(self, path: str, original: str, fixed: str,
@@ -30,12 +31,7 @@ class FilePlan:
         self.fixed = fixed
         self.applied = [] if applied is None else applied
 
-    def __repr__(self) -> str:
-        return (f"FilePlan(path={self.path!r}, original={self.original!r}, "
-                f"fixed={self.fixed!r}, applied={self.applied!r})")
-
-
-class FixPlan:
+class FixPlan(Record):
     __slots__ = ("files", "skipped")
 
     def __init__(self, files: list[FilePlan] | None = None,
@@ -43,9 +39,6 @@ class FixPlan:
         self.files = [] if files is None else files
         # Fixable findings not applied: (diagnostic, reason)
         self.skipped = [] if skipped is None else skipped
-
-    def __repr__(self) -> str:
-        return f"FixPlan(files={self.files!r}, skipped={self.skipped!r})"
 
     @property
     def applied(self) -> list[Diagnostic]:

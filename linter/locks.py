@@ -21,6 +21,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from .names import qualified_key, strings
+from .records import Frozen
 
 Key = tuple[str, str]
 
@@ -115,9 +116,9 @@ def blocked_phrase(mode: LockMode) -> str:
     return "only ACCESS EXCLUSIVE lockers"
 
 
-class LockClaim:
+class LockClaim(Frozen):
     """One lock a statement takes. Immutable, compared by value (a plain class rather than a
-    @dataclass, for start-up time: see diagnostics.py)."""
+    @dataclass, for start-up time: see records.py)."""
 
     __slots__ = ("relation", "kind", "mode", "reason")
 
@@ -127,24 +128,6 @@ class LockClaim:
         set_(self, "kind", kind)  # "table" | "index" | "sequence"
         set_(self, "mode", mode)
         set_(self, "reason", reason)
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"cannot assign to field {name!r}")
-
-    __delattr__ = __setattr__
-
-    def __repr__(self) -> str:
-        return (f"LockClaim(relation={self.relation!r}, kind={self.kind!r}, "
-                f"mode={self.mode!r}, reason={self.reason!r})")
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return ((self.relation, self.kind, self.mode, self.reason)
-                == (other.relation, other.kind, other.mode, other.reason))
-
-    def __hash__(self) -> int:
-        return hash((self.relation, self.kind, self.mode, self.reason))
 
     @property
     def blocks(self) -> frozenset[str]:

@@ -22,27 +22,12 @@ from .names import (
     type_name,
 )
 from .parse import _IDENT_CONT, _IDENT_START, token_span, type_span
+from .records import Record
 from .rewrites import slow_reason
 from .source import Migration
 
 Key = tuple[str, str]  # (schema, name)
 
-
-class Record:
-    """Field-wise equality and a readable repr for the model's plain slotted classes (what
-    `@dataclass` gave them, without its ~1 ms per class at every start-up)."""
-
-    __slots__ = ()
-    __hash__ = None  # mutable, compared by value: unhashable, as a dataclass with eq
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return all(getattr(self, f) == getattr(other, f) for f in self.__slots__)
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__)
-        return f"{type(self).__name__}({fields})"
 
 # The text of a type name as written, from its first token: a possibly quoted and
 # qualified name, a second word (`character varying`, `double precision`), modifiers,

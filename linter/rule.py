@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from types import ModuleType
 
 from .diagnostics import Diagnostic, Fix, Severity
+from .records import Frozen
 
 DOCS_URL = "https://github.com/schemalint/schemalint/blob/main/docs/rules/{name}.md"
 
@@ -16,10 +17,10 @@ CATEGORIES = ("locking", "breaking", "schema", "types", "transactions", "timeout
 PEER_NAMES = ("squawk", "eugene", "strong_migrations", "pgfence")
 
 
-class Rule:
+class Rule(Frozen):
     """A rule's metadata and, once bound, its check functions. Immutable; compared by value.
 
-    A plain class, not a @dataclass: see diagnostics.py (start-up time)."""
+    A plain class, not a @dataclass: see records.py (start-up time)."""
 
     __slots__ = ("code", "name", "category", "severity", "summary", "why", "instead", "bad",
                  "good", "ok_when", "node_types", "scope", "min_pg", "max_pg", "default_enabled",
@@ -77,33 +78,6 @@ class Rule:
         set_(self, "check", check)
         set_(self, "check_schema", check_schema)
         set_(self, "end_of_migration", end_of_migration)
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"cannot assign to field {name!r}")
-
-    __delattr__ = __setattr__
-
-    def _values(self) -> tuple:
-        return tuple(getattr(self, n) for n in self._fields)
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields)
-        return f"Rule({inner})"
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self is other or self._values() == other._values()
-
-    def __hash__(self) -> int:
-        # As the frozen dataclass did: by value (a TypeError while options is a dict).
-        return hash(self._values())
-
-    def replace(self, **changes) -> Rule:
-        """A copy with some fields changed (what `dataclasses.replace` did)."""
-        values = {n: getattr(self, n) for n in self._fields}
-        values.update(changes)
-        return Rule(**values)
 
     @property
     def url(self) -> str:

@@ -6,27 +6,19 @@ from bisect import bisect_right
 from collections.abc import Callable
 from itertools import accumulate
 
+from .records import Record
+
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
-class DecodeResult:
+class DecodeResult(Record):
     __slots__ = ("invalid_at", "text")
+    _fields = ("text", "invalid_at")
 
     def __init__(self, text: str, invalid_at: int | None = None) -> None:
         self.text = text
         # Character offset of the first byte that was not valid UTF-8, if any.
         self.invalid_at = invalid_at
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.text, self.invalid_at) == (other.text, other.invalid_at)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable
-
-    def __repr__(self) -> str:
-        return f"DecodeResult(text={self.text!r}, invalid_at={self.invalid_at!r})"
-
 
 def decode_bytes(data: bytes) -> DecodeResult:
     """Decode a migration file.

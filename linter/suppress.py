@@ -20,6 +20,7 @@ from bisect import bisect_right
 
 from .engine_rules import IGNORE_WITHOUT_REASON, UNKNOWN_IGNORE, UNUSED_IGNORE
 from .lazyre import lazy
+from .records import Record
 from .rule import make_diagnostic
 
 MARKER = "schemalint:"
@@ -30,8 +31,8 @@ _BODY = lazy(
 _REASON_STRIP = " \t:;-\u2013\u2014"
 
 
-# Plain classes rather than @dataclass, for start-up time (see diagnostics.py).
-class Entry:
+# Plain classes rather than @dataclass, for start-up time (see records.py).
+class Entry(Record):
     """One rule named in a directive (token None: the bare form, every rule)."""
 
     __slots__ = ("token", "rule", "start", "end", "used")
@@ -44,20 +45,7 @@ class Entry:
         self.end = end
         self.used = used
 
-    def __repr__(self) -> str:
-        return (f"Entry(token={self.token!r}, rule={self.rule!r}, start={self.start!r}, "
-                f"end={self.end!r}, used={self.used!r})")
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return ((self.token, self.rule, self.start, self.end, self.used)
-                == (other.token, other.rule, other.start, other.end, other.used))
-
-    __hash__ = None  # mutable
-
-
-class Directive:
+class Directive(Record):
     __slots__ = ("start", "end", "whole_file", "entries", "reason", "target")
 
     def __init__(self, start: int, end: int, whole_file: bool, entries: list[Entry], reason: str,
@@ -69,21 +57,6 @@ class Directive:
         self.reason = reason
         # The statement span it covers (whole_file: unused).
         self.target = target
-
-    def _values(self) -> tuple:
-        return (self.start, self.end, self.whole_file, self.entries, self.reason, self.target)
-
-    def __repr__(self) -> str:
-        return (f"Directive(start={self.start!r}, end={self.end!r}, whole_file={self.whole_file!r}, "
-                f"entries={self.entries!r}, reason={self.reason!r}, target={self.target!r})")
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()
-
-    __hash__ = None  # mutable
-
 
 def parse_directives(text: str, resolve) -> tuple[list[Directive], list[tuple[int, int, str]]]:
     """Directives in `text`, and malformed ones as (start, end, message)."""

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 
+from ..records import Record
 from ..source import LineIndex, Migration, decode_bytes
 from ..template import blank, render, resolve_include
 
@@ -71,13 +72,14 @@ def is_down_path(path: str) -> bool:
     return name == "down.sql" or name.endswith(".down.sql")
 
 
-class Candidate:
+class Candidate(Record):
     """A file found on disk, before it is read.
 
     `name`, `parent` and `directory` are worked out once (discovery passes them in when it
     already knows them from walking the directory)."""
 
     __slots__ = ("_directory", "_name", "_parent", "abs_path", "path", "root")
+    _fields = ("path", "abs_path", "root")
 
     def __init__(self, path: str, abs_path: str, root: str, name: str | None = None, parent: str | None = None,
                  directory: str | None = None) -> None:
@@ -87,16 +89,6 @@ class Candidate:
         self._name = name
         self._parent = parent
         self._directory = directory
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.path, self.abs_path, self.root) == (other.path, other.abs_path, other.root)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable
-
-    def __repr__(self) -> str:
-        return f"Candidate(path={self.path!r}, abs_path={self.abs_path!r}, root={self.root!r})"
 
     @property
     def relative(self) -> str:

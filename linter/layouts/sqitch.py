@@ -14,6 +14,7 @@ import os
 
 from ..engine_rules import LAYOUT_PROBLEM
 from ..lazyre import lazy
+from ..records import Record
 from ..rule import make_diagnostic
 from ..runcache import touched
 from ..source import Migration, decode_bytes
@@ -25,25 +26,15 @@ _CHANGE = lazy(r"^(?P<op>[+-]?)(?P<name>[^\s@#\[][^\s\[]*)\s*(?:\[(?P<deps>[^\]]
 _TAG = lazy(r"^@(?P<tag>\S+)")
 
 
-class Change:
+class Change(Record):
     __slots__ = ("deps", "line", "name", "script")
+    _fields = ("name", "script", "deps", "line")
 
     def __init__(self, name: str, script: str, deps: list[str] | None = None, line: int = 0) -> None:
         self.name = name
         self.script = script  # file name without .sql: "users" or "users@v1.0"
         self.deps = [] if deps is None else deps
         self.line = line
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.name, self.script, self.deps, self.line) == (other.name, other.script, other.deps, other.line)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable
-
-    def __repr__(self) -> str:
-        return f"Change(name={self.name!r}, script={self.script!r}, deps={self.deps!r}, line={self.line!r})"
-
 
 def read_plan(path: str) -> tuple[list[Change], str]:
     """The deploy order from a plan file (and the plan's text)."""

@@ -13,6 +13,8 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
+from ..records import Record
+
 TYPE_CHECKING = False  # not `typing`'s: importing typing costs every start-up ~3 ms
 if TYPE_CHECKING:
     from typing import TextIO
@@ -24,8 +26,8 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab", "markdown")
 
 
-class LintResult:
-    """What reporters render. A plain class, not a @dataclass: see diagnostics.py."""
+class LintResult(Record):
+    """What reporters render. A plain class, not a @dataclass: see records.py."""
 
     _fields = ("diagnostics", "sources", "files_checked", "statements", "fail_on", "rules",
                "color", "extra", "root")
@@ -54,23 +56,6 @@ class LintResult:
         self.color = color
         self.extra = {} if extra is None else extra
         self.root = root
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields)
-        return f"LintResult({inner})"
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return all(getattr(self, n) == getattr(other, n) for n in self._fields)
-
-    __hash__ = None  # mutable
-
-    def replace(self, **changes) -> LintResult:
-        """A copy with some fields changed (what `dataclasses.replace` did)."""
-        values = {n: getattr(self, n) for n in self._fields}
-        values.update(changes)
-        return LintResult(**values)
 
     def counts(self) -> dict[str, int]:
         from ..diagnostics import Severity
