@@ -107,8 +107,12 @@ def _hash(*parts: str) -> str:
     return h.hexdigest()
 
 
+def bytes_hash(data: bytes) -> str:
+    return _blake2b(data, digest_size=20).hexdigest()
+
+
 def text_hash(text: str) -> str:
-    return _blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+    return bytes_hash(text.encode("utf-8", "surrogatepass"))
 
 
 _code_fingerprint: str | None = None

@@ -16,11 +16,11 @@ from .layouts import LAYOUTS, Candidate, LoadEnv, assign, load_stdin, natural_ke
 from .layouts.base import is_down_path
 from .runcache import read as read_noted
 from .source import Migration
+from .walk import SQL_SUFFIXES, walk
 
 __all__ = ["LAYOUTS", "Candidate", "Discovery", "discover", "find_candidates", "is_down_path",
            "natural_key", "read_stdin"]
 
-SQL_SUFFIXES = (".sql", ".psql", ".pgsql")
 _POSIX = os.name == "posix"  # relpath compares paths case-insensitively elsewhere
 _S_IFMT, _S_IFDIR = 0o170000, 0o040000  # stat.S_ISDIR without importing stat
 
@@ -65,45 +65,6 @@ def _abspath(path: str) -> str:
     return os.path.abspath(path)
 
 
-def _walk(top: str):
-    """os.walk(top) (top-down, errors skipped, symbolic links to directories listed but not
-    entered), with hidden directories left out and the others visited in sorted order. A
-    directory entry's symlink bit comes from the listing rather than one lstat per directory."""
-    try:
-        scan = os.scandir(top)
-    except OSError:
-        return
-    dirs: list[str] = []
-    files: list[str] = []
-    links: set[str] = set()
-    with scan:
-        while True:
-            try:
-                entry = next(scan, None)
-            except OSError:
-                return
-            if entry is None:
-                break
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if not is_dir:
-                files.append(entry.name)
-            elif not entry.name.startswith("."):
-                dirs.append(entry.name)
-                try:
-                    if entry.is_symlink():
-                        links.add(entry.name)
-                except OSError:
-                    pass
-    dirs.sort()
-    yield top, dirs, files
-    for name in dirs:
-        if name not in links:
-            yield from _walk(os.path.join(top, name))
-
-
 def _stat(path: str):
     try:
         return os.stat(path)
@@ -121,7 +82,7 @@ def find_candidates(args: Iterable[str], exclude: Iterable[str] = ()) -> tuple[l
         st = _stat(arg)
         if st is not None and st.st_mode & _S_IFMT == _S_IFDIR:
             root = os.path.abspath(arg)
-            for dirpath, _dirnames, filenames in _walk(arg):
+            for dirpath, _dirnames, filenames in walk(arg):
                 # Normalised once per directory; each file's paths are a prefix + its name.
                 abs_dir = os.path.abspath(dirpath)
                 abs_prefix = os.path.join(abs_dir, "")

@@ -32,10 +32,8 @@ import sys
 import time
 from stat import S_ISDIR
 
-try:  # the builtin BLAKE2: `hashlib` would also load OpenSSL (~3 ms at start-up)
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover - Python builds without the builtin module
-    from hashlib import blake2b
+from .cache import _PLAIN, _hash, bytes_hash, canonical, code_fingerprint
+from .walk import SQL_SUFFIXES, walk
 
 # Bump when the entry layout changes.
 ENTRY_FORMAT = 1
@@ -65,7 +63,7 @@ def read(abs_path: str, fd: int, data: bytes) -> None:
     if _touched is not None:
         st = os.fstat(fd)
         _reads[abs_path] = (st.st_size, st.st_mtime_ns, st.st_ino,
-                            blake2b(data, digest_size=20).hexdigest())
+                            bytes_hash(data))
 
 
 def start_recording() -> int:
@@ -84,14 +82,6 @@ def stop_recording() -> tuple[set[str], dict]:
     return paths, reads
 
 
-def _digest(*parts: str) -> str:
-    h = blake2b(digest_size=20)
-    for p in parts:
-        h.update(p.encode("utf-8", "surrogatepass"))
-        h.update(b"\0")
-    return h.hexdigest()
-
-
 def eligible(args) -> bool:
     """Whether this `check` run may be answered from, and stored in, the report cache."""
     if args.fix or args.diff or args.replay or args.changed_since or args.prune_baseline:
@@ -102,11 +92,6 @@ def eligible(args) -> bool:
     if "github" in formats and os.environ.get("GITHUB_STEP_SUMMARY"):
         return False  # a side file appended to on every run
     return True
-
-
-# The suffixes `discover.find_candidates` collects in a directory (a test keeps them equal;
-# importing discover here would load every layout on the fast path).
-SQL_SUFFIXES = (".sql", ".psql", ".pgsql")
 
 
 def _candidates(paths: list[str]) -> tuple[list[str], dict] | None:
@@ -122,8 +107,7 @@ def _candidates(paths: list[str]) -> tuple[list[str], dict] | None:
         except (OSError, ValueError):
             return None
         if S_ISDIR(st.st_mode):
-            for dirpath, dirnames, filenames in os.walk(arg):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for dirpath, _dirnames, filenames in walk(arg):
                 out.extend(os.path.join(dirpath, n) for n in sorted(filenames)
                            if n.lower().endswith(SQL_SUFFIXES))
         else:
@@ -132,10 +116,7 @@ def _candidates(paths: list[str]) -> tuple[list[str], dict] | None:
     return out, signatures
 
 
-_PLAIN = (str, int, float, bool, type(None))
-
-
-def _arguments_text(arguments: dict, canonical) -> str:
+def _arguments_text(arguments: dict) -> str:
     """A deterministic text of the parsed command line. argparse gives plain values (str,
     numbers, None, lists of str), whose repr is deterministic and much cheaper than
     `canonical` on a pre-commit run naming thousands of files; anything else goes through
@@ -156,7 +137,7 @@ def _signature(path: str) -> tuple[int, int, int] | None:
 def _content_hash(path: str) -> str | None:
     try:
         with open(path, "rb") as fh:
-            return blake2b(fh.read(), digest_size=20).hexdigest()
+            return bytes_hash(fh.read())
     except IsADirectoryError:
         return "dir"
     except OSError:
@@ -165,8 +146,6 @@ def _content_hash(path: str) -> str | None:
 
 class ReportCache:
     def __init__(self, cache_dir: str, args, config, color: bool, paths: list[str]) -> None:
-        from .cache import canonical, code_fingerprint
-
         self.dir = os.path.join(cache_dir, code_fingerprint()[:20], "reports")
         found = _candidates(paths)
         self.candidates, self.signatures = found if found is not None else (None, {})
@@ -176,8 +155,8 @@ class ReportCache:
                      if not k.startswith("_") and k not in ("resolved", "report_only")}
         resolved = getattr(args, "resolved", None)
         baseline = (resolved.baseline, resolved.baseline_explicit) if resolved else None
-        self.key = None if self.candidates is None else _digest(
-            str(ENTRY_FORMAT), sys.version, os.getcwd(), _arguments_text(arguments, canonical),
+        self.key = None if self.candidates is None else _hash(
+            str(ENTRY_FORMAT), sys.version, os.getcwd(), _arguments_text(arguments),
             canonical(config),
             repr(baseline), repr(color), repr(paths), "\n".join(self.candidates),
         )

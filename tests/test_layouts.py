@@ -441,7 +441,7 @@ def test_directory_walk_skips_hidden_and_linked_directories_like_os_walk(tmp_pat
     # hidden directories are skipped and a symbolic link to a directory is not entered.
     import os
 
-    from schemalint.discover import _walk
+    from schemalint.walk import walk
 
     for d in ("a/b", "a/.hidden", "c"):
         (tmp_path / d).mkdir(parents=True)
@@ -452,6 +452,6 @@ def test_directory_walk_skips_hidden_and_linked_directories_like_os_walk(tmp_pat
     for dirpath, dirnames, filenames in os.walk(tmp_path):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         expected.append((dirpath, list(dirnames), list(filenames)))
-    assert list(_walk(str(tmp_path))) == expected
+    assert list(walk(str(tmp_path))) == expected
     found = discover([str(tmp_path)]).migrations
     assert sorted(os.path.basename(m.path) for m in found) == ["1.sql", "2.sql", "4.sql"]

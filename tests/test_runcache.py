@@ -12,9 +12,7 @@ import time
 
 import pytest
 
-from schemalint import runcache
 from schemalint.cli import main
-from schemalint.discover import SQL_SUFFIXES
 
 
 @pytest.fixture
@@ -225,10 +223,6 @@ def test_missing_paths_are_errors_every_time(project, capsys):
     assert run(capsys, "nowhere")[0] == 2
     assert run(capsys, "nowhere")[0] == 2
     assert entries(project) == []
-
-
-def test_suffixes_match_discovery():
-    assert runcache.SQL_SUFFIXES == SQL_SUFFIXES
 
 
 def test_a_file_changed_during_the_run_is_not_stored(project, capsys):

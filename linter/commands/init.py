@@ -36,7 +36,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def detect_paths(root: str = ".") -> list[str]:
-    from ..discover import SQL_SUFFIXES
+    from ..walk import SQL_SUFFIXES
 
     for candidate in CANDIDATE_DIRS:
         full = os.path.join(root, candidate)
