@@ -385,15 +385,15 @@ of which a regular install has.
 
 squawk is compiled Rust that checks each statement on its own, on every core; schemalint is
 Python that folds every statement into a schema model and runs ~70 rules. Cold runs remain
-several times slower than squawk. Timing the stages of a serial run
-(`SCHEMALINT_JOBS=1`, perf_counter around each stage) on (b): parsing (`parse_sql_json`, then
-`json.loads` of about 4 bytes of JSON per byte of SQL) about 25%, folding the model about 22%
-(one column object per column: 92,000 on (b)), the rules with the engine around them and the
-40,901 findings they build about 45%, discovery and the report the rest; (a) splits the same
-way. A profile (`python -m cProfile -s tottime`) shows no single hot spot left.
+several times slower than squawk. `python bench/stages.py --runs 3
+bench/results/gen50000/migrations` times the stages of a serial run on (b): parsing
+(`parse_sql_json`, then `json.loads` of about 4 bytes of JSON per byte of SQL) about 24%,
+folding the model about 21% (one column object per column: 92,000 on (b)), the rules with the
+engine around them and the 40,901 findings they build about 46%, discovery and the report the
+rest; (a) splits about the same way. A profile (`python -m cProfile -s tottime`) shows no
+single hot spot left.
 Parallel parsing gains little on 2 cores: the main process, which must fold and check in order,
-is the critical path, and loading the workers' results still costs it about a third of what
-parsing did. Reaching squawk's cold wall time would take a compiled core (or a model that
+is the critical path, and it still has to load each file's parse from the workers. Reaching squawk's cold wall time would take a compiled core (or a model that
 folds without building Python objects per column), not more tuning of this one.
 Warm runs (the report cache) and the pre-commit case (c) are within the targets. For (c),
 start-up is the whole cost: the interpreter (about 12 ms in a regular install, 50-60 ms in this
