@@ -52,6 +52,11 @@ def display_name(key: tuple[str, str]) -> str:
     return _display_name(tuple(key))
 
 
+def column_display_name(table_key: tuple[str, str], column: str) -> str:
+    """`schema.table.column` as messages show it (schema omitted for public)."""
+    return f"{_display_name(tuple(table_key))}.{quote_ident(column)}"
+
+
 @lru_cache(maxsize=8192)
 def _display_name(key: tuple[str, str]) -> str:
     schema, name = key

@@ -1,6 +1,6 @@
 from schemalint.diagnostics import Severity
 from schemalint.facts import written_columns
-from schemalint.names import display_name, quote_ident
+from schemalint.names import column_display_name, quote_ident
 from schemalint.rule import Rule
 
 RULE = Rule(
@@ -25,11 +25,9 @@ RULE = Rule(
 
 
 def check_schema(model, ctx):
+    # bpchar is char(n)/character(n); the internal one-byte type "char" is spelled "char".
     for table, col in written_columns(model, "bpchar"):
-        # bpchar is char(n)/character(n); the internal one-byte type "char" is spelled "char".
-        if col.type != "bpchar":
-            continue
-        name = f"{display_name(table.key)}.{quote_ident(col.name)}"
+        name = column_display_name(table.key, col.name)
         length = col.mods[0] if col.mods else 1
         c = quote_ident(col.name)
         yield ctx.report(

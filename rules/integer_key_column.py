@@ -3,7 +3,7 @@ import re
 from schemalint.diagnostics import Severity
 from schemalint.facts import replace_type_fix, written_columns
 from schemalint.lazyre import lazy
-from schemalint.names import display_name, format_type, quote_ident
+from schemalint.names import column_display_name, format_type, quote_ident
 from schemalint.rule import Rule
 
 RULE = Rule(
@@ -52,7 +52,7 @@ def _key_columns(table):
 def check_schema(model, ctx):
     keys_by_table = {}
     for table, col in written_columns(model, _NARROW):
-        if col.type not in _NARROW or col.array:
+        if col.array:
             continue
         keys = keys_by_table.get(table.key)
         if keys is None:
@@ -60,7 +60,7 @@ def check_schema(model, ctx):
         role = keys.get(col.name)
         if role is None:
             continue
-        name = f"{display_name(table.key)}.{quote_ident(col.name)}"
+        name = column_display_name(table.key, col.name)
         written = col.serial or format_type(col.type)
         if col.serial:
             fix = replace_type_fix(col.type_site, _SERIAL(), "bigserial", "use bigserial "

@@ -3,7 +3,7 @@ import re
 from schemalint.diagnostics import Severity
 from schemalint.facts import replace_type_fix, written_columns
 from schemalint.lazyre import lazy
-from schemalint.names import display_name, quote_ident
+from schemalint.names import column_display_name, quote_ident
 from schemalint.rule import Rule
 
 RULE = Rule(
@@ -36,9 +36,7 @@ _JSON = lazy(r'(?:pg_catalog\s*\.\s*)?"?json"?', re.I)
 
 def check_schema(model, ctx):
     for table, col in written_columns(model, "json"):
-        if col.type != "json":
-            continue
-        name = f"{display_name(table.key)}.{quote_ident(col.name)}"
+        name = column_display_name(table.key, col.name)
         fix = replace_type_fix(col.type_site, _JSON(), "jsonb", "use jsonb instead of json (unsafe: "
                                "jsonb drops key order, whitespace and duplicate keys)", safe=False)
         yield ctx.report(

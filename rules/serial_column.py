@@ -3,7 +3,7 @@ import re
 from schemalint.diagnostics import Severity
 from schemalint.facts import replace_type_fix, written_columns
 from schemalint.lazyre import lazy
-from schemalint.names import display_name, quote_ident
+from schemalint.names import column_display_name, quote_ident
 from schemalint.rule import Rule
 
 RULE = Rule(
@@ -48,7 +48,7 @@ def check_schema(model, ctx):
         fix = replace_type_fix(site, _SERIAL(), replacement,
                                "use an identity column (safe: BY DEFAULT accepts explicit ids "
                                "like serial did)", safe=True)
-        name = f"{display_name(table.key)}.{quote_ident(col.name)}"
+        name = column_display_name(table.key, col.name)
         yield ctx.report(
             f"column `{name}` is `{col.serial}`: its sequence is a separate object with its own "
             "grants and is easy to desynchronise",

@@ -1,6 +1,6 @@
 from schemalint.diagnostics import Severity
 from schemalint.facts import written_columns
-from schemalint.names import display_name, quote_ident
+from schemalint.names import column_display_name, quote_ident
 from schemalint.rule import Rule
 
 RULE = Rule(
@@ -24,9 +24,7 @@ RULE = Rule(
 
 def check_schema(model, ctx):
     for table, col in written_columns(model, "timetz"):
-        if col.type != "timetz":
-            continue
-        name = f"{display_name(table.key)}.{quote_ident(col.name)}"
+        name = column_display_name(table.key, col.name)
         c = quote_ident(col.name)
         yield ctx.report(
             f"column `{name}` is `time with time zone`: a fixed UTC offset is wrong for half of "

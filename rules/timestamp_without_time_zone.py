@@ -3,7 +3,7 @@ import re
 from schemalint.diagnostics import Severity
 from schemalint.facts import replace_type_fix, written_columns
 from schemalint.lazyre import lazy
-from schemalint.names import display_name, quote_ident
+from schemalint.names import column_display_name, quote_ident
 from schemalint.rule import Rule
 
 RULE = Rule(
@@ -37,9 +37,7 @@ _TIMESTAMP = lazy(r"(?:pg_catalog\s*\.\s*)?timestamp(\s*\(\s*\d+\s*\))?(?:\s+wit
 
 def check_schema(model, ctx):
     for table, col in written_columns(model, "timestamp"):
-        if col.type != "timestamp":
-            continue
-        name = f"{display_name(table.key)}.{quote_ident(col.name)}"
+        name = column_display_name(table.key, col.name)
         fix = replace_type_fix(col.type_site, _TIMESTAMP(), r"timestamptz\1",
                                "use timestamptz (unsafe: values are interpreted in the session "
                                "time zone; clients get zone-aware values)", safe=False)
