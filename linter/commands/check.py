@@ -90,12 +90,13 @@ def build_config(args):
     return args.resolved.config
 
 
-def collect(args, config):
-    """Discover the migrations to check, in apply order. Returns (migrations, unreadable)."""
+def collect(args, config, planned=None):
+    """Discover the migrations to check, in apply order. Returns (migrations, unreadable).
+    `planned`: `gate.plan_paths(args.paths, config)`, when the caller already has it."""
     from ..discover import discover, read_stdin
     from ..gate import included, plan_paths
 
-    paths, args.report_only = plan_paths(args.paths, config)
+    paths, args.report_only = planned or plan_paths(args.paths, config)
     if not paths:
         raise UsageError("no paths given: `schemalint check migrations/` (or - for standard input), "
                          "or `paths:` in .schemalint.yaml")
@@ -212,42 +213,40 @@ def run(args) -> int:
     config = build_config(args)
     # The report cache (runcache.py): an unchanged run prints the stored report.
     cache_dir = resolve_dir(args.no_cache, args.cache_dir, root=getattr(config, "root", None))
-    reports = None
     if cache_dir is not None:
         from .. import runcache
 
         if runcache.eligible(args):
             from ..gate import plan_paths
 
-            reports = runcache.ReportCache(cache_dir, args, config, use_color(args),
-                                           plan_paths(args.paths, config)[0])
+            planned = plan_paths(args.paths, config)
+            reports = runcache.ReportCache(cache_dir, args, config, use_color(args), planned[0])
             code = reports.replay(sys.stdout, sys.stderr)
             if code is not None:
                 return code
-            return _run_recorded(args, config, cache_dir, reports)
+            return _run_recorded(args, config, cache_dir, reports, planned)
     return _run(args, config, cache_dir)
 
 
-def _run_recorded(args, config, cache_dir, reports) -> int:
+def _run_recorded(args, config, cache_dir, reports, planned) -> int:
     """`_run`, keeping what it reads and writes for the report cache."""
     from .. import runcache
 
     if reports.key is None:  # a glob or a missing path: nothing to key the report by
-        return _run(args, config, cache_dir)
+        return _run(args, config, cache_dir, planned=planned)
     out, err = reports.tee(sys.stdout), runcache.Tee(sys.stderr)
     seen: dict = {}
     started = runcache.start_recording()
     sys.stdout, sys.stderr = out, err
     try:
-        code = _run(args, config, cache_dir, seen)
+        code = _run(args, config, cache_dir, seen, planned)
     except BaseException:
         out.ok = False
+        out.close()  # removes the partial copy
         raise
     finally:
         sys.stdout, sys.stderr = out.stream, err.stream
         recorded = runcache.stop_recording()
-        if not out.ok:
-            out.close()
     if "migrations" in seen and not seen["unreadable"]:
         resolved = getattr(args, "resolved", None)
         reports.store(started, recorded, seen["migrations"], resolved.baseline if resolved else None,
@@ -258,11 +257,11 @@ def _run_recorded(args, config, cache_dir, reports) -> int:
     return code
 
 
-def _run(args, config, cache_dir, seen: dict | None = None) -> int:
+def _run(args, config, cache_dir, seen: dict | None = None, planned=None) -> int:
     from ..cache import lint_migrations
     from ..report import LintResult, failed
 
-    migrations, unreadable = collect(args, config)
+    migrations, unreadable = collect(args, config, planned)
 
     stats: dict = {}
     replayed, replay_rules = [], ()
@@ -285,7 +284,7 @@ def _run(args, config, cache_dir, seen: dict | None = None) -> int:
         if code is not None:
             return code
         # Lint the fixed files again so the report shows what is left, where it now is.
-        migrations, unreadable = collect(args, config)
+        migrations, unreadable = collect(args, config, planned)
         diagnostics = lint_and_gate(migrations, unreadable)
 
     result = LintResult(
