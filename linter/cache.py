@@ -54,6 +54,8 @@ MAX_AGE_SECONDS = 30 * 86_400
 # Below this much SQL, parsing costs less than reading the parse pack (which holds the
 # whole project's parse results): a pre-commit run over one file skips it.
 PACK_MIN_CHARS = 256 * 1024
+# Pack files a forked child inherited from its parent: never closed or flushed by the child.
+_INHERITED: list = []
 _PROJECT_MARKERS = (".schemalint.yaml", ".schemalint.yml", "pyproject.toml", ".git")
 
 
@@ -285,6 +287,7 @@ class Cache:
         self._pack_new: set[str] = set()
         self._pack_used: set[str] = set()
         self._pack_out = None
+        self._pack_tmp_name: str | None = None
         self._pack_size = 0
         data = self._read(self._pack_path())
         header = self._header("parse")
@@ -338,7 +341,7 @@ class Cache:
         try:
             if not self._prepared:
                 self._prepare()
-            tmp = f"{self._pack_path()}.{os.getpid()}.{id(self)}.tmp"
+            tmp = self._pack_tmp_name or f"{self._pack_path()}.{os.getpid()}.{id(self)}.tmp"
             self._pack_out = open(tmp, "wb")
             self._pack_tmp = tmp
             self._pack_out.write(self._header("parse"))
@@ -360,6 +363,57 @@ class Cache:
             self._pack_new.add(digest)
         except OSError:
             self._discard_pack()
+
+    # --- a forked child's parse results (parallel.py) ---------------------------------
+    def child_pack_path(self, pid: int) -> str:
+        return f"{self._pack_path()}.{pid}.child.tmp"
+
+    def flush_pack(self) -> None:
+        """Before a fork: nothing of the next pack may sit in a buffer both processes hold."""
+        if self._pack_out is not None:
+            self._pack_out.flush()
+
+    def fork_pack(self) -> None:
+        """In a forked child: write new parse results to a pack file of its own
+        (`child_pack_path`), which the parent adds to its pack (`absorb_pack`)."""
+        # The parent's open pack file stays referenced and unclosed: closing it here would
+        # close nothing the parent needs, but keeps this process's hands off its stream.
+        _INHERITED.append(self._pack_out)
+        self._pack_out = None
+        self._pack_new = set()
+        self._pack_size = 0
+        self._pack_tmp_name = self.child_pack_path(os.getpid())
+
+    def close_child_pack(self) -> tuple[str, list[str]] | None:
+        """In the child, when done: (its pack file, the digests in it), or None."""
+        out, self._pack_out = self._pack_out, None
+        if out is None:
+            return None
+        try:
+            out.close()
+        except OSError:
+            return None
+        return self._pack_tmp, sorted(self._pack_new)
+
+    def absorb_pack(self, path: str, digests: list[str]) -> None:
+        """Append a child's pack file (`close_child_pack`) to the next pack, then delete it."""
+        try:
+            with open(path, "rb") as fh:
+                header = self._header("parse")
+                if fh.read(len(header)) == header and self._open_pack():
+                    import shutil
+
+                    start = self._pack_out.tell()
+                    shutil.copyfileobj(fh, self._pack_out, 1 << 20)
+                    self._pack_size += self._pack_out.tell() - start
+                    self._pack_new.update(digests)
+        except OSError:
+            self._discard_pack()  # the pack may now hold half a record: write none this run
+        finally:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
     def _discard_pack(self) -> None:
         out, self._pack_out = self._pack_out, None
@@ -553,26 +607,18 @@ def decode_diagnostics(data) -> list | None:
 # --- the check command's lint stage ------------------------------------------------------
 class _Parsed:
     """What `engine.lint(parsed=...)` reads: migration -> ParseResult, produced on demand
-    from the cache, the worker processes, or the parser, in that order."""
+    from the cache or the parser."""
 
     def __init__(self, migrations, hashes, cache: Cache | None) -> None:
-        from .parallel import ParallelParser, workers_wanted
-
         self.cache = cache
         self.index = {id(m): i for i, m in enumerate(migrations)}
         self.hashes = hashes
         self.migrations = migrations
         self.done: dict[str, object] = {}  # digest -> RawParse, for identical files
         self.repeated = {d for d, n in Counter(hashes).items() if n > 1}
-        # First migration of each distinct text that the cache does not have.
-        todo: dict[str, int] = {}
-        for i, digest in enumerate(hashes):
-            if digest not in todo and not (cache and cache.has_parse(digest)):
-                todo[digest] = i
-        self.todo_slot = {digest: slot for slot, digest in enumerate(todo)}
-        texts = [migrations[i].parse_text for i in todo.values()]
-        workers = workers_wanted(sum(map(len, texts)))
-        self.parser = ParallelParser(texts, workers) if workers else None
+        self.no_store: set[str] = set()  # texts another process stores (fork_hooks)
+        # parallel.py's access to the parse cache across its fork
+        self.fork_hooks = self if cache is not None else None
 
     def __bool__(self) -> bool:
         return True
@@ -593,29 +639,43 @@ class _Parsed:
         if raw is not None:
             return raw
         cache = self.cache
-        if cache is not None and digest not in self.todo_slot:
+        if cache is not None:
             raw = cache.load_parse(digest)
         if raw is None:
-            slot = self.todo_slot.get(digest)
-            blob = self.parser.blob(slot) if self.parser is not None and slot is not None else None
-            if blob is not None:
-                raw = marshal.loads(blob)
-            else:
-                raw = parse_sql(self.migrations[i].parse_text)
-                if cache is not None:
-                    try:
-                        blob = marshal.dumps(raw)
-                    except ValueError:  # nested deeper than marshal goes: not cached
-                        blob = None
-            if cache is not None and blob is not None:
-                cache.store_parse(digest, blob)
+            raw = parse_sql(self.migrations[i].parse_text)
+            if cache is not None and digest not in self.no_store:
+                try:
+                    cache.store_parse(digest, marshal.dumps(raw))
+                except ValueError:  # nested deeper than marshal goes: not cached
+                    pass
         if digest in self.repeated:
             self.done[digest] = raw
         return raw
 
-    def close(self) -> None:
-        if self.parser is not None:
-            self.parser.close()
+    # --- parallel.lint_in_two ----------------------------------------------------------
+    def before_fork(self) -> None:
+        self.cache.flush_pack()
+
+    def in_child(self, k: int) -> None:
+        """The child checks migrations[k:]: it stores their new parse results in a pack
+        file of its own; those of migrations[:k] are the parent's to store."""
+        self.no_store = set(self.hashes[:k])
+        self.cache.fork_pack()
+
+    def child_done(self):
+        return self.cache.close_child_pack()
+
+    def absorb(self, pack) -> None:
+        path, digests = pack
+        self.cache.absorb_pack(path, digests)
+
+    def child_gone(self, pid: int | None) -> None:
+        """The child has exited: remove its pack file if nobody absorbed it."""
+        if pid is not None:
+            try:
+                os.unlink(self.cache.child_pack_path(pid))
+            except OSError:
+                pass
 
 
 def lint_migrations(migrations, config, stats: dict, cache_dir: str | None,
@@ -656,6 +716,7 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
                 return diagnostics
 
     from .engine import lint
+    from .parallel import lint_in_two, split_point
     from .rules_catalog import all_rules
 
     if cache is None:
@@ -666,14 +727,17 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
         pack.load_pack()
     parsed = _Parsed(migrations, hashes, pack)
     try:
-        diagnostics = lint(migrations, config, all_rules(), parsed=parsed, stats=stats,
-                           extra=extra, extra_rules=extra_rules)
+        k = split_point(migrations)
+        if k:
+            diagnostics = lint_in_two(migrations, config, all_rules(), parsed, k, stats,
+                                      extra=extra, extra_rules=extra_rules)
+        else:
+            diagnostics = lint(migrations, config, all_rules(), parsed=parsed, stats=stats,
+                               extra=extra, extra_rules=extra_rules)
     except BaseException:
         if pack is not None:
             pack._discard_pack()  # the next pack, half written
         raise
-    finally:
-        parsed.close()
     if pack is not None:
         pack.save_pack()
     if whole_run:

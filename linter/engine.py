@@ -144,32 +144,32 @@ class _Ctx(Context):
     __slots__ = ("config_options",)
 
 
-def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Rule] | None = None,
-         parsed: dict | None = None, stats: dict | None = None,
-         extra: Sequence[Diagnostic] = (), extra_rules: Sequence[Rule] = ()) -> list[Diagnostic]:
-    """Fold `migrations` in order into a schema model and run the enabled rules.
+class Checker:
+    """One pass over a history: each migration, in order, is checked by the rules and folded
+    into the schema model (`check`), or only folded (`fold`); then the schema rules run on
+    the final model (`check_schema`) and `finish` applies the configuration and suppression
+    comments. `lint` is these steps over every migration; parallel.py splits them between
+    two processes, one of which folds a prefix of the history without checking it."""
 
-    Up migrations are folded into one model; a down migration is checked against the
-    schema as it stands at that point (right after its up migration, in layouts that
-    pair them) but its own changes are never folded (see `Model.begin_migration`).
-    `parsed` may map a migration to an already parsed result (the cache); `stats`, if
-    given, receives counts (statements parsed). `extra`: findings another producer made
-    about these migrations (replay), with the rules that produced them (`extra_rules`):
-    they go through the same selection, severity overrides and suppression comments.
-    """
-    if rules is None:
-        from schemalint.rules import RULES
+    def __init__(self, config: LintConfig, rules: Iterable[Rule], parsed=None) -> None:
+        self.config = config
+        self.ruleset = RuleSet(rules, config)
+        self.model = Model(config.pg_version)
+        self.ctx = _Ctx(self.model, config)
+        self.ctx.config_options = self.ruleset.options
+        self.parsed = parsed
+        self.out: list[Diagnostic] = []
+        self.statement_count = 0
+        # (migration, statements) of the files with suppression comments
+        self.with_directives: list = []
 
-        rules = RULES
-    ruleset = RuleSet(rules, config)
-    model = Model(config.pg_version)
-    ctx = _Ctx(model, config)
-    ctx.config_options = ruleset.options
-    out: list[Diagnostic] = []
-    statement_count = 0
-    with_directives: list = []  # (migration, statements) of files with suppression comments
+    def _parse(self, migration: Migration):
+        result = self.parsed.get(migration) if self.parsed else None
+        return parse_migration(migration) if result is None else result
 
-    for migration in migrations:
+    def check(self, migration: Migration) -> None:
+        """Run the rules on each statement of `migration`, folding each after its checks."""
+        out, config, ruleset, ctx = self.out, self.config, self.ruleset, self.ctx
         out.extend(migration.notes)
         if migration.invalid_utf8_at is not None:
             at = migration.invalid_utf8_at
@@ -178,15 +178,13 @@ def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Ru
                 "this file is not valid UTF-8; invalid bytes were replaced with U+FFFD "
                 "and the rest of the file was checked",
             ))
-        result = parsed.get(migration) if parsed else None
-        if result is None:
-            result = parse_migration(migration)
+        result = self._parse(migration)
         out.extend(result.errors)
-        statement_count += len(result.statements)
+        self.statement_count += len(result.statements)
         if "schemalint:" in migration.text:
-            with_directives.append((migration, result.statements))
+            self.with_directives.append((migration, result.statements))
 
-        target = model
+        target = self.model
         target.begin_migration(migration, config.assume_in_transaction)
         # A schema dump (direction "baseline") is the schema the migrations start from:
         # folded into the model, never reported on.
@@ -213,24 +211,70 @@ def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Ru
         for rule in () if baseline else ruleset.end_of_migration:
             _run(rule, rule.end_of_migration, ctx, (result.statements, ctx), out, migration, 0, 0)
 
-    ctx.model = model
-    for rule in ruleset.schema:
-        _run(rule, rule.check_schema, ctx, (model, ctx), out, migrations[0] if migrations else None, 0, 0)
+    def fold(self, migration: Migration) -> None:
+        """Bring the model to where it stands after `migration`, without checking it: no
+        findings, no lock bookkeeping (`Model.fold_schema`). The model ends exactly as
+        `check` leaves it; the findings of this file are some other pass's business."""
+        result = self._parse(migration)
+        model = self.model
+        model.begin_migration(migration, self.config.assume_in_transaction)
+        for stmt in result.statements:
+            try:
+                model.fold_schema(stmt)
+            except Exception:  # noqa: BLE001 - `check` reports it, on the pass that checks this file
+                pass
 
-    baseline_paths = {m.path for m in migrations if m.direction == "baseline"}
-    if baseline_paths:
-        schema_rules = {r.name for r in ruleset.schema}
-        out = [d for d in out if not (d.path in baseline_paths and d.rule in schema_rules)]
-    if stats is not None:
-        stats["statements"] = statement_count
-    # Per-path selection and severity overrides, then suppression comments.
-    out.extend(extra)
-    every = [*ruleset.all, *extra_rules]
-    out = config.apply(out, every, ENGINE_RULES)
-    if with_directives:
-        running = {r.name for r in ruleset.rules} | {r.name for r in config.enabled_rules(extra_rules)}
-        out = suppress_comments(out, with_directives, config, every, running)
-    # Report in migration order (the order they apply), then by position.
-    order = {m.path: i for i, m in enumerate(migrations)}
-    out.sort(key=lambda d: (order.get(d.path, len(order)), d.path, d.line, d.column, d.code))
-    return out
+    def check_schema(self, migrations: Sequence[Migration]) -> None:
+        """The schema rules, on the model folded from every migration."""
+        ctx = self.ctx
+        ctx.model = self.model
+        first = migrations[0] if migrations else None
+        for rule in self.ruleset.schema:
+            _run(rule, rule.check_schema, ctx, (self.model, ctx), self.out, first, 0, 0)
+
+    def finish(self, migrations: Sequence[Migration], stats: dict | None = None,
+               extra: Sequence[Diagnostic] = (), extra_rules: Sequence[Rule] = ()) -> list[Diagnostic]:
+        """The findings: selection and severity overrides per path, suppression comments,
+        then sorted in migration order."""
+        config, ruleset, out = self.config, self.ruleset, self.out
+        baseline_paths = {m.path for m in migrations if m.direction == "baseline"}
+        if baseline_paths:
+            schema_rules = {r.name for r in ruleset.schema}
+            out = [d for d in out if not (d.path in baseline_paths and d.rule in schema_rules)]
+        if stats is not None:
+            stats["statements"] = self.statement_count
+        # Per-path selection and severity overrides, then suppression comments.
+        out.extend(extra)
+        every = [*ruleset.all, *extra_rules]
+        out = config.apply(out, every, ENGINE_RULES)
+        if self.with_directives:
+            running = {r.name for r in ruleset.rules} | {r.name for r in config.enabled_rules(extra_rules)}
+            out = suppress_comments(out, self.with_directives, config, every, running)
+        # Report in migration order (the order they apply), then by position.
+        order = {m.path: i for i, m in enumerate(migrations)}
+        out.sort(key=lambda d: (order.get(d.path, len(order)), d.path, d.line, d.column, d.code))
+        return out
+
+
+def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Rule] | None = None,
+         parsed: dict | None = None, stats: dict | None = None,
+         extra: Sequence[Diagnostic] = (), extra_rules: Sequence[Rule] = ()) -> list[Diagnostic]:
+    """Fold `migrations` in order into a schema model and run the enabled rules.
+
+    Up migrations are folded into one model; a down migration is checked against the
+    schema as it stands at that point (right after its up migration, in layouts that
+    pair them) but its own changes are never folded (see `Model.begin_migration`).
+    `parsed` may map a migration to an already parsed result (the cache); `stats`, if
+    given, receives counts (statements parsed). `extra`: findings another producer made
+    about these migrations (replay), with the rules that produced them (`extra_rules`):
+    they go through the same selection, severity overrides and suppression comments.
+    """
+    if rules is None:
+        from schemalint.rules import RULES
+
+        rules = RULES
+    checker = Checker(config, rules, parsed)
+    for migration in migrations:
+        checker.check(migration)
+    checker.check_schema(migrations)
+    return checker.finish(migrations, stats, extra, extra_rules)

@@ -549,6 +549,18 @@ class Model:
             handler(target, stmt, stmt.node)
         self._hold_locks(stmt, claims)
 
+    def fold_schema(self, stmt) -> None:
+        """`fold` without the lock bookkeeping, for a file no rule will look at. The locks a
+        statement takes only feed per-file `Session` state (which locks are held, the first
+        unguarded one), which rules read and `begin_migration` throws away; no fold handler
+        reads it. So the model after the file is the one `fold` leaves."""
+        self.folds += 1
+        handler = _FOLDERS.get(stmt.kind)
+        if handler is not None:
+            target = self if self._down_sink is None or stmt.kind in _SESSION_KINDS else self._down_sink
+            target._index = stmt.index
+            handler(target, stmt, stmt.node)
+
     def _blocking_claim(self, claims):
         """The first claim blocking reads or writes on a relation that existed before this file,
         a table's before an index's (DROP INDEX locks both; readers queue on the table)."""

@@ -1,15 +1,30 @@
-"""Parse many files in worker processes while the main process folds and checks.
+"""Check a large history in two processes, with the findings of one.
 
-Parsing is context-free (`parse.parse_sql` depends on one file's text alone), so files
-can be parsed in any process; folding and the rules are not (the model depends on every
-earlier file), so they stay in the main process, in order. Workers send back each file's
-`RawParse` as `marshal` bytes: loading those costs about half of `json.loads` on the same
-tree, and is all the parsing the main process then does.
+The model a migration is checked against depends on every earlier migration, so a history
+cannot be cut into independent pieces. But bringing the model past a migration without
+checking it (`Checker.fold`: parse, then the schema changes alone, no rules, no lock
+bookkeeping) costs about half of checking it: on bench (b), 50,000 statements, parsing
+takes ~1.4 s, folding ~1.5 s and the rules ~2.5 s.
 
-Used only when the text to parse is large enough to pay for starting the workers
-(`PARALLEL_MIN_CHARS`), with `fork` (Linux) so that workers start with pglast already
-imported; elsewhere, or when a worker dies, files are parsed in the main process. The
-results are the same either way: the same function parses each file.
+So the run is cut at migration k. This process checks migrations [0, k). A forked child
+folds [0, k) without checking them, checks [k, n), runs the schema rules on the final
+model and sends its findings back (marshal, in the cache's encoding). Both processes reach
+migration k with the same model, so the findings are those of one process doing all of it
+(tests/test_parallel.py compares them on real and generated histories). The parent spends
+f·C on its share f of the text (C: the cost of checking), the child f·Q + (1 - f)·C (Q:
+the cost of folding only); they finish together at f = C / (2C - Q), about 0.65 here.
+
+If the child fails (killed, out of memory, a finding the encoding cannot carry), this
+process checks [k, n) itself: its model is then exactly where the child's started.
+
+The child is never left behind: it restores the default SIGINT/SIGTERM actions (Ctrl-C
+reaches the whole foreground process group, so it dies at once instead of running the
+parent's handlers), it leaves only through `os._exit` (no atexit handler, no flush of a
+buffer it inherited), and the parent kills and reaps it on every way out.
+
+Only where `fork` exists (Linux; the child must start with the migrations, the rules and
+pglast already loaded to be worth it), and only for inputs large enough to repay the fork
+and the child's second pass over the prefix (`SPLIT_MIN_CHARS`).
 """
 
 from __future__ import annotations
@@ -17,133 +32,197 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
-from .parse import RawParse, parse_sql
-
-# Below this much SQL (characters still to parse), serial parsing wins: forking two
-# workers and shipping texts and trees between processes costs ~20-30 ms.
-PARALLEL_MIN_CHARS = 1_500_000
-# Files are sent to workers in batches of about this much text, so that the main
-# process can start on the first files while the rest are parsed.
-BATCH_CHARS = 200_000
-DEFAULT_WORKERS = 2
-# Batches submitted ahead of the one the main process is reading. Workers parse several
-# times faster than the main process folds and checks: submitting every batch at once left
-# the whole history's parse results (~100 MB of marshal bytes for 50,000 statements) waiting
-# in the main process.
-AHEAD_PER_WORKER = 3
+# Below this much SQL, one process wins: forking, folding the prefix twice and shipping
+# the findings back cost more than the child saves.
+SPLIT_MIN_CHARS = 300_000
+# The parent's share of the text (see the module docstring).
+PARENT_SHARE = 0.7
 
 
-def workers_wanted(total_chars: int) -> int:
-    """How many worker processes to use for this much text (0: parse in this process).
+def split_point(migrations: Sequence) -> int:
+    """Where to cut the run: the child checks migrations[k:] (0: run in one process).
 
-    `SCHEMALINT_JOBS=N` overrides (1 or 0 forces serial parsing)."""
+    `SCHEMALINT_JOBS=1` forces one process; `SCHEMALINT_JOBS=2` (or more: two is all
+    this splits into) forces two whatever the size of the input."""
     env = os.environ.get("SCHEMALINT_JOBS", "").strip()
+    forced = None
     if env:
         try:
-            jobs = int(env)
+            forced = int(env) >= 2
         except ValueError:
-            jobs = DEFAULT_WORKERS
-        return jobs if jobs >= 2 and _can_fork() else 0
-    if total_chars < PARALLEL_MIN_CHARS or not _can_fork():
+            forced = None
+    if forced is False or len(migrations) < 2 or not _can_fork():
         return 0
-    return max(0, min(DEFAULT_WORKERS, os.cpu_count() or 1))
+    texts = [m.parse_text for m in migrations]
+    if not forced and sum(map(len, texts)) < SPLIT_MIN_CHARS:
+        return 0
+    # The work a file makes is closer to its number of statements than to its size (a
+    # COPY block or a long function body is cheap to check): semicolons count them well
+    # enough to cut at, for a millisecond over the whole corpus.
+    weights = [t.count(";") + 1 for t in texts]
+    target = sum(weights) * PARENT_SHARE
+    done = 0
+    for k, weight in enumerate(weights):
+        if done + weight > target:
+            return max(1, k)  # at most len - 1: the share is under the whole
+        done += weight
+    return len(weights) - 1
 
 
 def _can_fork() -> bool:
-    if not sys.platform.startswith("linux"):
-        return False
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods()
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
-def parse_batch(texts: list[str]) -> list[bytes]:
-    """Worker side: parse each text, return each RawParse as marshal bytes."""
-    return [marshal.dumps(parse_sql(t)) for t in texts]
+def lint_in_two(migrations: Sequence, config, rules, parsed, k: int, stats: dict | None = None,
+                extra=(), extra_rules=()) -> list:
+    """`engine.lint(migrations, ...)`, with migrations[k:] checked in a forked child.
+
+    `parsed`: as for `engine.lint`; when it is the cache's reader (it has `fork_hooks`),
+    the child's new parse results are written to its own pack file and added to this
+    process's pack afterwards."""
+    from .engine import Checker
+
+    checker = Checker(config, rules, parsed)
+    hooks = getattr(parsed, "fork_hooks", None)
+    if hooks is not None:
+        hooks.before_fork()
+    child = _Child(lambda: _child_work(migrations, config, rules, parsed, k, hooks))
+    try:
+        for migration in migrations[:k]:
+            checker.check(migration)
+        payload = child.result()
+        found = _decode(payload)
+        if found is None:  # the child failed: check the rest here
+            for migration in migrations[k:]:
+                checker.check(migration)
+            checker.check_schema(migrations)
+        else:
+            count, diagnostics, directive_files, pack = found
+            if hooks is not None and pack is not None:
+                hooks.absorb(pack)
+            checker.out.extend(diagnostics)
+            checker.statement_count += count
+            for i in directive_files:
+                migration = migrations[i]
+                checker.with_directives.append((migration, checker._parse(migration).statements))
+    finally:
+        child.stop()
+        if hooks is not None:
+            hooks.child_gone(child.pid_started)
+    return checker.finish(migrations, stats, extra, extra_rules)
 
 
-def _batches(texts: Sequence[str]) -> Iterator[list[int]]:
-    batch: list[int] = []
-    size = 0
-    for i, t in enumerate(texts):
-        batch.append(i)
-        size += len(t)
-        if size >= BATCH_CHARS:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
+def _child_work(migrations, config, rules, parsed, k: int, hooks) -> bytes:
+    """In the child: fold migrations[:k], check the rest and the final schema; return the
+    findings, the statements counted, the files with suppression comments and the pack
+    file of new parse results, as marshal bytes."""
+    from .cache import encode_diagnostics
+    from .engine import Checker
+
+    if hooks is not None:
+        hooks.in_child(k)
+    checker = Checker(config, rules, parsed)
+    for migration in migrations[:k]:
+        checker.fold(migration)
+    for migration in migrations[k:]:
+        checker.check(migration)
+    checker.check_schema(migrations)
+    encoded = encode_diagnostics(checker.out)
+    if encoded is None:
+        raise ValueError("a finding the cache encoding cannot carry")
+    index = {id(m): i for i, m in enumerate(migrations)}
+    directive_files = [index[id(m)] for m, _ in checker.with_directives]
+    pack = hooks.child_done() if hooks is not None else None
+    return marshal.dumps((checker.statement_count, encoded, directive_files, pack))
 
 
-class ParallelParser:
-    """Parses `texts` in `workers` processes; `get(i)` blocks until text i is parsed.
+def _decode(payload: bytes | None):
+    from .cache import decode_diagnostics
 
-    The returned `RawParse` objects are equal to `parse_sql(texts[i])`, and marshal
-    bytes are kept in `blob(i)` for the cache to store without encoding them again."""
+    if payload is None:
+        return None
+    try:
+        count, encoded, directive_files, pack = marshal.loads(payload)
+        diagnostics = decode_diagnostics(encoded)
+    except Exception:  # noqa: BLE001 - a truncated or foreign payload: check here instead
+        return None
+    if diagnostics is None:
+        return None
+    return count, diagnostics, directive_files, pack
 
-    def __init__(self, texts: Sequence[str], workers: int) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
 
-        self.texts = texts
-        self._blobs: dict[int, bytes] = {}
-        self._batch_of: dict[int, tuple[object, list[int]]] = {}
-        self._pool = ProcessPoolExecutor(max_workers=workers,
-                                         mp_context=multiprocessing.get_context("fork"))
-        self._broken = False
-        self._batches = list(_batches(texts))
-        self._number = {i: n for n, batch in enumerate(self._batches) for i in batch}
-        self._submitted = 0  # batches handed to the pool so far (in order)
-        self._ahead = max(1, workers * AHEAD_PER_WORKER)
-        self._submit_before(self._ahead)
+class _Child:
+    """A forked process running `work()` and sending back the bytes it returns."""
 
-    def _submit_before(self, end: int) -> None:
-        """Hand the batches numbered below `end` to the pool."""
-        end = min(end, len(self._batches))
-        while self._submitted < end and not self._broken:
-            batch = self._batches[self._submitted]
+    def __init__(self, work) -> None:
+        import signal
+
+        self.pid: int | None = None
+        self.pid_started: int | None = None
+        self._read: int | None = None
+        # Buffered output must not be written twice (once by each process).
+        for stream in (sys.stdout, sys.stderr):
             try:
-                future = self._pool.submit(parse_batch, [self.texts[i] for i in batch])
-            except Exception:  # noqa: BLE001 - a broken pool: parse here from now on
-                self._broken = True
-                return
-            self._submitted += 1
-            for i in batch:
-                self._batch_of[i] = (future, batch)
-
-    def get(self, i: int) -> RawParse:
-        blob = self.blob(i)
-        if blob is None:
-            return parse_sql(self.texts[i])
-        return marshal.loads(blob)
-
-    def blob(self, i: int) -> bytes | None:
-        """The marshal bytes of text i's RawParse (None if the workers failed)."""
-        number = self._number.get(i)
-        if number is not None:
-            self._submit_before(number + 1 + self._ahead)
-        if i in self._blobs:
-            return self._blobs.pop(i)
-        if self._broken or i not in self._batch_of:
-            return None
-        future, batch = self._batch_of[i]
+                stream.flush()
+            except Exception:  # noqa: BLE001 - a closed or odd stream: nothing buffered to lose
+                pass
+        read, write = os.pipe()
         try:
-            blobs = future.result()
-        except Exception as exc:  # noqa: BLE001 - parse this batch here instead
-            from concurrent.futures.process import BrokenProcessPool
+            pid = os.fork()
+        except OSError:  # no memory or process slots for a child: the parent does it all
+            os.close(read)
+            os.close(write)
+            return
+        if pid == 0:  # the child: never returns
+            code = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.close(read)
+                data = memoryview(work())
+                while data:
+                    data = data[os.write(write, data):]
+                code = 0
+            except BaseException:  # noqa: BLE001 - any failure: the parent does the work
+                code = 1
+            finally:
+                os._exit(code)
+        self.pid = self.pid_started = pid
+        self._read = read
+        os.close(write)
 
-            # A dead pool fails every later batch too: stop waiting for it.
-            self._broken = isinstance(exc, BrokenProcessPool)
-            for j in batch:
-                del self._batch_of[j]
+    def result(self) -> bytes | None:
+        """The child's bytes, once it has exited cleanly; None if it failed."""
+        if self.pid is None or self._read is None:
             return None
-        # Keep the other files of this batch until they are asked for.
-        for j, blob in zip(batch, blobs, strict=True):
-            del self._batch_of[j]
-            self._blobs[j] = blob
-        return self._blobs.pop(i)
+        chunks = []
+        while True:
+            chunk = os.read(self._read, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
+            return None
+        return b"".join(chunks)
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def stop(self) -> None:
+        """Kill and reap the child if it is still there; close the pipe."""
+        if self.pid is not None:
+            import signal
+
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
+            self.pid = None
+        if self._read is not None:
+            os.close(self._read)
+            self._read = None

@@ -1,4 +1,4 @@
-"""The cache and parallel parsing give exactly the findings of a plain run."""
+"""The cache (and a run split between two processes) gives exactly the findings of a plain run."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from schemalint.cli import main
 from schemalint.config import LintConfig
 from schemalint.diagnostics import Diagnostic, Edit, Fix, Severity
 from schemalint.engine import lint
-from schemalint.parse import parse_sql
 from schemalint.rule import StatementRef
 from schemalint.rules_catalog import all_rules
 from schemalint.source import Migration
@@ -169,46 +168,14 @@ def test_unwritable_cache_dir_is_skipped(tmp_path, cached_env):
     assert got == reference()[0]
 
 
-def test_parallel_parse_equals_serial(monkeypatch):
-    texts = [MIGRATIONS[k] for k in MIGRATIONS] * 7 + ["", "SELECT 'ü';", "CREATE TABLE (;"]
-    monkeypatch.setattr(parallel, "BATCH_CHARS", 300)
-    parser = parallel.ParallelParser(texts, 2)
-    try:
-        got = [parser.get(i) for i in range(len(texts))]
-    finally:
-        parser.close()
-    assert got == [parse_sql(t) for t in texts]
-
-
-def test_parallel_falls_back_when_a_worker_fails(monkeypatch):
-    def boom(texts):
-        raise RuntimeError("worker died")
-
-    monkeypatch.setattr(parallel, "parse_batch", boom)
-    texts = list(MIGRATIONS.values())
-    parser = parallel.ParallelParser(texts, 2)
-    try:
-        got = [parser.get(i) for i in range(len(texts))]
-    finally:
-        parser.close()
-    assert got == [parse_sql(t) for t in texts]
-
-
 def test_parallel_lint_equals_serial(tmp_path, cached_env, monkeypatch):
     expected, _ = reference()
-    monkeypatch.setenv("SCHEMALINT_JOBS", "2")
-    assert parallel.workers_wanted(10) in (0, 2)
+    monkeypatch.setenv("SCHEMALINT_JOBS", "2")  # the split of parallel.py, at any size
+    assert parallel.split_point(migrations(MIGRATIONS)) > 0 or not parallel._can_fork()
     got, _ = run(MIGRATIONS, str(tmp_path))
     assert got == expected
     got_nocache, _ = run(MIGRATIONS, None)
     assert got_nocache == expected
-
-
-def test_workers_only_for_large_inputs(monkeypatch):
-    monkeypatch.delenv("SCHEMALINT_JOBS", raising=False)
-    assert parallel.workers_wanted(1000) == 0
-    monkeypatch.setenv("SCHEMALINT_JOBS", "1")
-    assert parallel.workers_wanted(10**9) == 0
 
 
 def test_findings_round_trip():
@@ -277,20 +244,6 @@ def test_small_runs_skip_the_parse_pack_but_cache_findings(tmp_path, cached_env,
     got, stats = run(MIGRATIONS, str(tmp_path))
     assert (got, stats["cache"]) == (expected, "hit")
     assert not list(tmp_path.rglob("parse.pack"))
-
-
-def test_parallel_parse_stays_a_few_batches_ahead(monkeypatch):
-    texts = [MIGRATIONS[k] for k in MIGRATIONS] * 5
-    monkeypatch.setattr(parallel, "BATCH_CHARS", 1)  # one text per batch
-    monkeypatch.setattr(parallel, "AHEAD_PER_WORKER", 1)
-    parser = parallel.ParallelParser(texts, 2)
-    try:
-        assert parser._submitted == 2  # not every batch at once: results would pile up
-        got = [parser.get(i) for i in range(len(texts))]
-        assert parser._submitted == len(texts)
-    finally:
-        parser.close()
-    assert got == [parse_sql(t) for t in texts]
 
 
 def test_a_truncated_pack_keeps_the_records_before_the_cut(tmp_path, cached_env):

@@ -1,0 +1,255 @@
+"""A run split between two processes (linter/parallel.py) gives exactly the findings of one."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from schemalint import cache as cache_mod
+from schemalint import parallel
+from schemalint.cache import Cache, lint_migrations
+from schemalint.cli import main
+from schemalint.config import LintConfig
+from schemalint.engine import lint
+from schemalint.rules_catalog import all_rules
+from schemalint.source import Migration
+
+from .corpus import CORPUS, ROOT, requires_corpus
+
+pytestmark = pytest.mark.skipif(not parallel._can_fork(), reason="the split needs os.fork (Linux)")
+
+# Every kind of file the engine treats specially, in both halves whatever the cut: a schema
+# dump, a down migration, a parse error, invalid UTF-8 notes, identical files, suppression
+# comments (one suppressing a schema rule's finding that the other process computes), and
+# findings of every scope.
+FILES = [
+    Migration("000_dump.sql", "CREATE TABLE legacy (id serial PRIMARY KEY, v json);\n",
+              direction="baseline"),
+    Migration("001_init.sql",
+              "CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL);\n"
+              "-- schemalint: ignore[foreign-key-without-index] orders stay small\n"
+              "CREATE TABLE orders (id bigserial PRIMARY KEY,\n"
+              "  customer_id bigint REFERENCES customers (id), note text DEFAULT 'café');\n"),
+    Migration("001_init.down.sql", "DROP TABLE orders;\nDROP TABLE customers;\n", direction="down"),
+    Migration("002_change.sql",
+              "ALTER TABLE orders ADD COLUMN region text NOT NULL;\n"
+              "CREATE INDEX orders_region_idx ON orders (region);\n"
+              "ALTER TABLE customers ALTER COLUMN email SET NOT NULL;\n"),
+    Migration("003_broken.sql", "CREATE TABLE x (a int;\nDROP INDEX orders_region_idx;\n"),
+    Migration("004_same.sql", "SELECT 1;\n"),
+    Migration("005_same.sql", "SELECT 1;\n"),
+    Migration("006_ignored.sql",
+              "-- schemalint: ignore[create-index-non-concurrently] empty table\n"
+              "CREATE INDEX orders_note_idx ON orders (note);\n"
+              "-- schemalint: ignore[drop-table] never used: reported as unused\n"
+              "SELECT 2;\n"),
+    Migration("007_tx.sql", "BEGIN;\nALTER TABLE orders ADD COLUMN paid timestamp;\n"
+                            "CREATE TABLE items (id int, order_id bigint REFERENCES orders);\nCOMMIT;\n",
+              in_transaction=False),
+]
+
+
+def as_dicts(diagnostics) -> list[dict]:
+    out = []
+    for d in diagnostics:
+        item = d.to_dict()
+        item["start"], item["end"] = d.start, d.end
+        stmt = d.extra.get("statement")
+        item["statement"] = stmt.fingerprint if stmt is not None else None
+        out.append(item)
+    return out
+
+
+def serial(files=FILES, config=None):
+    stats: dict = {}
+    found = lint(files, config or LintConfig(), all_rules(), stats=stats)
+    return as_dicts(found), stats["statements"]
+
+
+def test_every_cut_gives_the_findings_of_one_process():
+    expected, count = serial()
+    # The inputs exercise what they claim to.
+    assert {(d["path"], d["rule"]) for d in expected} >= {
+        ("003_broken.sql", "parse-error"), ("006_ignored.sql", "unused-ignore"),
+        ("007_tx.sql", "foreign-key-without-index"), ("001_init.down.sql", "missing-lock-timeout")}
+    for k in range(1, len(FILES)):
+        stats: dict = {}
+        got = parallel.lint_in_two(FILES, LintConfig(), all_rules(), None, k, stats)
+        assert (as_dicts(got), stats["statements"]) == (expected, count), f"cut at {k}"
+
+
+def test_schema_findings_suppressed_in_the_other_half():
+    """The child computes schema-rule findings on the whole model; a comment in a file
+    the parent checked still suppresses them (and is then not unused)."""
+    expected, _ = serial()
+    assert not any(d["rule"] == "foreign-key-without-index" and d["path"] == "001_init.sql"
+                   for d in expected)
+    got = parallel.lint_in_two(FILES, LintConfig(), all_rules(), None, 1)
+    assert as_dicts(got) == expected
+
+
+def test_a_failed_child_leaves_the_work_to_the_parent(monkeypatch):
+    expected, count = serial()
+    for failure in ("raise", "kill"):
+        def broken(*args, failure=failure):
+            if failure == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            raise RuntimeError("the child failed")
+
+        monkeypatch.setattr(parallel, "_child_work", broken)
+        stats: dict = {}
+        got = parallel.lint_in_two(FILES, LintConfig(), all_rules(), None, 3, stats)
+        assert (as_dicts(got), stats["statements"]) == (expected, count), failure
+
+
+def test_the_child_is_reaped(monkeypatch):
+    started = []
+    real = parallel._Child.__init__
+
+    def record(self, work):
+        real(self, work)
+        started.append(self.pid_started)
+
+    monkeypatch.setattr(parallel._Child, "__init__", record)
+    parallel.lint_in_two(FILES, LintConfig(), all_rules(), None, 4)
+    [pid] = started
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # already reaped: not our child any more
+
+
+def test_a_parent_interrupted_kills_its_child(monkeypatch):
+    """Ctrl-C (or any exception) in the parent while the child works: the child is
+    killed and reaped before the exception propagates."""
+    started = []
+    real = parallel._Child.__init__
+
+    def record(self, work):
+        def slow():
+            time.sleep(60)
+            return work()
+
+        real(self, slow)
+        started.append(self.pid_started)
+
+    monkeypatch.setattr(parallel._Child, "__init__", record)
+    from schemalint import engine
+
+    def interrupted(self, migration):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine.Checker, "check", interrupted)
+    t = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        parallel.lint_in_two(FILES, LintConfig(), all_rules(), None, 4)
+    assert time.monotonic() - t < 30
+    [pid] = started
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_split_point(monkeypatch):
+    monkeypatch.delenv("SCHEMALINT_JOBS", raising=False)
+    small = [Migration(f"{i}.sql", "SELECT 1;\n") for i in range(10)]
+    assert parallel.split_point(small) == 0  # not worth a process
+    monkeypatch.setattr(parallel, "SPLIT_MIN_CHARS", 0)
+    monkeypatch.setattr(parallel, "PARENT_SHARE", 0.7)
+    # Cut by statements (semicolons), not bytes: the parent checks the files holding 70% of
+    # them. By size, b alone would be most of the work.
+    weighted = [Migration("a.sql", "SELECT 1;" * 60), Migration("b.sql", "-- " + "x" * 10_000),
+                Migration("c.sql", "SELECT 1;" * 40)]
+    assert parallel.split_point(weighted) == 2
+    assert parallel.split_point(weighted[:1]) == 0  # one file: nothing to share
+    monkeypatch.setenv("SCHEMALINT_JOBS", "1")
+    assert parallel.split_point(weighted) == 0
+    monkeypatch.setattr(parallel, "SPLIT_MIN_CHARS", 10**9)
+    monkeypatch.setenv("SCHEMALINT_JOBS", "2")
+    assert parallel.split_point(small) > 0  # forced, for these tests and for profiling
+    monkeypatch.setenv("SCHEMALINT_JOBS", "two")
+    assert parallel.split_point(small) == 0  # unreadable: the default, and these are small
+
+
+def test_the_parse_pack_gets_both_processes_results(tmp_path, monkeypatch):
+    monkeypatch.delenv("SCHEMALINT_NO_CACHE", raising=False)
+    monkeypatch.setattr(cache_mod, "PACK_MIN_CHARS", 0)
+    monkeypatch.setenv("SCHEMALINT_JOBS", "2")
+    expected, count = serial()
+    stats: dict = {}
+    assert as_dicts(lint_migrations(FILES, LintConfig(), stats, str(tmp_path))) == expected
+    assert stats["statements"] == count
+    pack = Cache(str(tmp_path))
+    pack.load_pack()
+    texts = {cache_mod.text_hash(m.parse_text) for m in FILES}
+    assert set(pack._pack) == texts  # each distinct text once, whichever process parsed it
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+    # Every later run, split or not, parses nothing.
+    monkeypatch.setattr(cache_mod, "run_key", lambda *a: "other-key")  # skip the report hit
+    import schemalint.parse as parse_mod
+
+    def no_parsing(text):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(parse_mod, "parse_sql", no_parsing)
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("SCHEMALINT_JOBS", jobs)
+        assert as_dicts(lint_migrations(FILES, LintConfig(), {}, str(tmp_path))) == expected
+
+
+def _cli_json(args: list[str], jobs: str, monkeypatch, capsys) -> str:
+    monkeypatch.setenv("SCHEMALINT_JOBS", jobs)
+    code = main(["check", *args, "--format", "json", "--no-cache"])
+    out = capsys.readouterr().out
+    assert code in (0, 1)
+    return out
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in (ROOT / "tests" / "heldout").iterdir()
+                                        if p.is_dir() and not p.name.startswith("_")))
+def test_held_out_repositories_split_or_not(case, monkeypatch, capsys):
+    path = str(ROOT / "tests" / "heldout" / case)
+    assert _cli_json([path], "2", monkeypatch, capsys) == _cli_json([path], "1", monkeypatch, capsys)
+
+
+@requires_corpus
+def test_the_corpus_split_or_not(monkeypatch, capsys):
+    files = sorted(str(p) for p in CORPUS.rglob("*.sql"))
+    assert _cli_json(files, "2", monkeypatch, capsys) == _cli_json(files, "1", monkeypatch, capsys)
+
+
+def test_ctrl_c_leaves_no_process_behind(tmp_path):
+    """SIGINT to the process group (what a terminal's Ctrl-C sends) while both processes
+    work: the command exits with 130, no process of its group remains, and no temporary
+    file is left in the cache."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import gen_repo
+    finally:
+        sys.path.pop(0)
+    gen_repo.generate(str(tmp_path / "repo"), statements=20_000)
+    env = {**os.environ, "SCHEMALINT_JOBS": "2"}
+    env.pop("SCHEMALINT_NO_CACHE", None)
+    cache = tmp_path / "cache"
+    proc = subprocess.Popen([sys.executable, "-m", "schemalint", "check", str(tmp_path / "repo"),
+                             "--format", "json", "--cache-dir", str(cache)],
+                            env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    # Interrupt once the child has started its own share (its parse pack file exists).
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if list(cache.rglob("*.child.tmp")):
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None, "the run ended before the child got to its share"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert b"interrupted" in err and b"Traceback" not in err
+    time.sleep(0.2)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)  # nothing of the group is left
+    # Neither process's unfinished parse pack is left in the cache.
+    assert not [p.name for p in cache.rglob("*") if p.name.endswith(".tmp")]
