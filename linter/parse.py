@@ -40,6 +40,10 @@ class OffsetMap:
 
     __slots__ = ("_ends", "_extra", "_to_original", "text")
 
+    # The last map whose tables were built: `parse_sql` and then `build_result` map the
+    # same text, and the second one takes its tables.
+    _last: OffsetMap | None = None
+
     def __init__(self, text: str, to_original=None) -> None:
         self.text = text
         self._to_original = to_original
@@ -47,6 +51,9 @@ class OffsetMap:
         # finding asks for a span.
         self._ends: list[int] | None = None
         self._extra: list[int] = []
+        last = OffsetMap._last
+        if last is not None and last.text is text:
+            self._ends, self._extra = last._ends, last._extra
 
     def _build(self) -> list[int]:
         text = self.text
@@ -62,6 +69,7 @@ class OffsetMap:
                 extra.append(shift)
         self._ends = ends
         self._extra = extra
+        OffsetMap._last = self
         return ends
 
     def char_of_byte(self, byte_offset: int) -> int:

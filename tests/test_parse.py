@@ -1,6 +1,8 @@
 """Positions: byte offsets from libpg_query become 1-based line/column in characters."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from schemalint.parse import parse_migration, split_statements
 from schemalint.source import Migration, decode_bytes
@@ -95,3 +97,27 @@ def test_empty_and_comment_only_files():
     assert _parse("").statements == []
     assert _parse("-- nothing here\n").statements == []
     assert lint_sql("   \n") == []
+
+
+@given(st.text(alphabet=st.sampled_from("ab;\n é€😀ßΩ顧"), max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_offset_map_agrees_with_encoding(text):
+    """Every character boundary's UTF-8 byte offset maps back to its character offset,
+    across runs of 2-, 3- and 4-byte characters, mixed or not."""
+    from schemalint.parse import OffsetMap
+
+    offsets = OffsetMap(text)
+    for i in range(len(text) + 1):
+        assert offsets.char_of_byte(len(text[:i].encode("utf-8"))) == i
+
+
+def test_offset_map_tables_are_shared_with_the_next_map_of_the_same_text():
+    from schemalint.parse import OffsetMap
+
+    text = "SELECT 'é';" * 3
+    first = OffsetMap(text)
+    assert first.char_of_byte(12) == 11
+    second = OffsetMap(text, to_original=lambda c: c + 1)
+    assert second._ends is first._ends  # not built twice (parse_sql, then build_result)
+    assert second.byte_to_original(12) == 12
+    assert OffsetMap("SELECT 'é';")._ends is None  # an equal text, not the same object
