@@ -308,9 +308,6 @@ class Cache:
             self._pack[digest] = (used_at, view[start:start + blob_len])
             pos = start + blob_len
 
-    def has_parse(self, digest: str) -> bool:
-        return digest in self._pack
-
     def load_parse(self, digest: str):
         """The cached RawParse of this text, or None."""
         entry = self._pack.get(digest)
@@ -376,8 +373,9 @@ class Cache:
     def fork_pack(self) -> None:
         """In a forked child: write new parse results to a pack file of its own
         (`child_pack_path`), which the parent adds to its pack (`absorb_pack`)."""
-        # The parent's open pack file stays referenced and unclosed: closing it here would
-        # close nothing the parent needs, but keeps this process's hands off its stream.
+        # The parent's open pack file object stays referenced, never closed or freed here:
+        # that would flush whatever its buffer held into the file the parent is writing
+        # (the parent flushes before forking; this makes sure).
         _INHERITED.append(self._pack_out)
         self._pack_out = None
         self._pack_new = set()
@@ -617,8 +615,13 @@ class _Parsed:
         self.done: dict[str, object] = {}  # digest -> RawParse, for identical files
         self.repeated = {d for d, n in Counter(hashes).items() if n > 1}
         self.no_store: set[str] = set()  # texts another process stores (fork_hooks)
-        # parallel.py's access to the parse cache across its fork
-        self.fork_hooks = self if cache is not None else None
+
+    @property
+    def fork_hooks(self):
+        """parallel.py's access to the parse cache across its fork (None: no cache).
+        A property, not an attribute holding `self`: that would be a reference cycle, and
+        the collector is off during a run."""
+        return self if self.cache is not None else None
 
     def __bool__(self) -> bool:
         return True

@@ -163,7 +163,8 @@ class Checker:
         # (migration, statements) of the files with suppression comments
         self.with_directives: list = []
 
-    def _parse(self, migration: Migration):
+    def parse(self, migration: Migration):
+        """The parse of `migration` (from `parsed` when given)."""
         result = self.parsed.get(migration) if self.parsed else None
         return parse_migration(migration) if result is None else result
 
@@ -178,7 +179,7 @@ class Checker:
                 "this file is not valid UTF-8; invalid bytes were replaced with U+FFFD "
                 "and the rest of the file was checked",
             ))
-        result = self._parse(migration)
+        result = self.parse(migration)
         out.extend(result.errors)
         self.statement_count += len(result.statements)
         if "schemalint:" in migration.text:
@@ -215,7 +216,7 @@ class Checker:
         """Bring the model to where it stands after `migration`, without checking it: no
         findings, no lock bookkeeping (`Model.fold_schema`). The model ends exactly as
         `check` leaves it; the findings of this file are some other pass's business."""
-        result = self._parse(migration)
+        result = self.parse(migration)
         model = self.model
         model.begin_migration(migration, self.config.assume_in_transaction)
         for stmt in result.statements:

@@ -11,8 +11,11 @@ folds [0, k) without checking them, checks [k, n), runs the schema rules on the 
 model and sends its findings back (marshal, in the cache's encoding). Both processes reach
 migration k with the same model, so the findings are those of one process doing all of it
 (tests/test_parallel.py compares them on real and generated histories). The parent spends
-f·C on its share f of the text (C: the cost of checking), the child f·Q + (1 - f)·C (Q:
-the cost of folding only); they finish together at f = C / (2C - Q), about 0.65 here.
+f·C on its share f of the statements (C: the cost of checking them all), the child
+f·Q + (1 - f)·C + S (Q: the cost of folding only; S: the schema rules). Measured in both
+processes of one run, on (a) and (b) of docs/performance.md, they finish together at f
+between 0.7 and 0.85 (the child also pays for copy-on-write faults and for sharing the
+memory bus): `PARENT_SHARE` is 0.75.
 
 If the child fails (killed, out of memory, a finding the encoding cannot carry), this
 process checks [k, n) itself: its model is then exactly where the child's started.
@@ -35,10 +38,12 @@ import sys
 from collections.abc import Sequence
 
 # Below this much SQL, one process wins: forking, folding the prefix twice and shipping
-# the findings back cost more than the child saves.
-SPLIT_MIN_CHARS = 300_000
-# The parent's share of the text (see the module docstring).
-PARENT_SHARE = 0.7
+# the findings back cost more than the child saves. Generated histories (bench/gen_repo.py,
+# medians of 8-10 alternating runs, --no-cache): 200 KB, 0.30 s split vs 0.28 s in one
+# process; 520 KB, 0.55 s both; 1.4 MB, 0.96 s vs 1.11 s.
+SPLIT_MIN_CHARS = 750_000
+# The parent's share of the statements (see the module docstring).
+PARENT_SHARE = 0.75
 
 
 def split_point(migrations: Sequence) -> int:
@@ -106,7 +111,7 @@ def lint_in_two(migrations: Sequence, config, rules, parsed, k: int, stats: dict
             checker.statement_count += count
             for i in directive_files:
                 migration = migrations[i]
-                checker.with_directives.append((migration, checker._parse(migration).statements))
+                checker.with_directives.append((migration, checker.parse(migration).statements))
     finally:
         child.stop()
         if hooks is not None:
