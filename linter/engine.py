@@ -225,6 +225,11 @@ class Checker:
             except Exception:  # noqa: BLE001 - `check` reports it, on the pass that checks this file
                 pass
 
+    def release_model(self) -> None:
+        """Free the model once no more migrations will be checked or folded here
+        (`finish` does not need it)."""
+        self.model = self.ctx = None
+
     def check_schema(self, migrations: Sequence[Migration]) -> None:
         """The schema rules, on the model folded from every migration."""
         ctx = self.ctx
