@@ -50,6 +50,23 @@ def _rss_pss_kb(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
+def peak_tree(cmd: list[str], env: dict | None = None, cwd: str | None = None,
+              interval: float = 0.01) -> dict:
+    """Run `cmd` (stdout discarded) and sample its process tree until it exits."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env, cwd=cwd)
+    peak_rss = peak_pss = peak_single = most = 0
+    while proc.poll() is None:
+        pids = _tree(proc.pid)
+        sizes = [_rss_pss_kb(p) for p in pids]
+        peak_rss = max(peak_rss, sum(r for r, _ in sizes))
+        peak_pss = max(peak_pss, sum(p for _, p in sizes))
+        peak_single = max(peak_single, max((r for r, _ in sizes), default=0))
+        most = max(most, len(pids))
+        time.sleep(interval)
+    return {"exit": proc.returncode, "processes": most, "tree_rss_mb": peak_rss / 1024,
+            "tree_pss_mb": peak_pss / 1024, "largest_rss_mb": peak_single / 1024}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--interval", type=float, default=0.01)
@@ -60,19 +77,10 @@ def main() -> None:
         ap.error("give the command to run after --")
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
-    peak_rss = peak_pss = peak_single = most = 0
-    while proc.poll() is None:
-        pids = _tree(proc.pid)
-        sizes = [_rss_pss_kb(p) for p in pids]
-        peak_rss = max(peak_rss, sum(r for r, _ in sizes))
-        peak_pss = max(peak_pss, sum(p for _, p in sizes))
-        peak_single = max(peak_single, max((r for r, _ in sizes), default=0))
-        most = max(most, len(pids))
-        time.sleep(args.interval)
-    print(f"exit {proc.returncode}; up to {most} process(es); peak of the tree: "
-          f"RSS {peak_rss / 1024:.0f} MB, PSS {peak_pss / 1024:.0f} MB; "
-          f"largest single process: RSS {peak_single / 1024:.0f} MB", file=sys.stderr)
+    r = peak_tree(cmd, env, interval=args.interval)
+    print(f"exit {r['exit']}; up to {r['processes']} process(es); peak of the tree: "
+          f"RSS {r['tree_rss_mb']:.0f} MB, PSS {r['tree_pss_mb']:.0f} MB; "
+          f"largest single process: RSS {r['largest_rss_mb']:.0f} MB", file=sys.stderr)
 
 
 if __name__ == "__main__":
