@@ -50,7 +50,8 @@ def split_point(migrations: Sequence) -> int:
     """Where to cut the run: the child checks migrations[k:] (0: run in one process).
 
     `SCHEMALINT_JOBS=1` forces one process; `SCHEMALINT_JOBS=2` (or more: two is all
-    this splits into) forces two whatever the size of the input."""
+    this splits into) forces two whatever the size of the input, even with other threads
+    running (the test suite does, under pytest-xdist's worker threads)."""
     env = os.environ.get("SCHEMALINT_JOBS", "").strip()
     forced = None
     if env:
@@ -61,7 +62,7 @@ def split_point(migrations: Sequence) -> int:
     if forced is False or len(migrations) < 2 or not _can_fork():
         return 0
     texts = [m.parse_text for m in migrations]
-    if not forced and sum(map(len, texts)) < SPLIT_MIN_CHARS:
+    if not forced and (sum(map(len, texts)) < SPLIT_MIN_CHARS or _other_threads()):
         return 0
     # The work a file makes is closer to its number of statements than to its size (a
     # COPY block or a long function body is cheap to check): semicolons count them well
@@ -78,6 +79,15 @@ def split_point(migrations: Sequence) -> int:
 
 def _can_fork() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def _other_threads() -> bool:
+    """Does this process run other threads (an application embedding schemalint)? A
+    forked child gets only the calling thread, and any lock another thread held at the
+    fork stays held in the child for ever (Python 3.12+ warns of this). The command-line
+    run has no other thread."""
+    threading = sys.modules.get("threading")  # not imported: no thread was started by Python
+    return threading is not None and threading.active_count() > 1
 
 
 def lint_in_two(migrations: Sequence, config, rules, parsed, k: int, stats: dict | None = None,

@@ -173,6 +173,27 @@ def test_split_point(monkeypatch):
     assert parallel.split_point(small) == 0  # unreadable: the default, and these are small
 
 
+def test_no_split_beside_other_threads(monkeypatch):
+    """Forking a multi-threaded process can deadlock the child: an application that runs
+    threads gets one process, unless it forces two."""
+    import threading
+
+    monkeypatch.delenv("SCHEMALINT_JOBS", raising=False)
+    monkeypatch.setattr(parallel, "SPLIT_MIN_CHARS", 0)
+    history = [Migration(f"{i}.sql", "SELECT 1;\n") for i in range(10)]
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait)
+    worker.start()
+    try:
+        assert threading.active_count() > 1
+        assert parallel.split_point(history) == 0
+        monkeypatch.setenv("SCHEMALINT_JOBS", "2")
+        assert parallel.split_point(history) > 0
+    finally:
+        release.set()
+        worker.join()
+
+
 def test_the_parse_pack_gets_both_processes_results(tmp_path, monkeypatch):
     monkeypatch.delenv("SCHEMALINT_NO_CACHE", raising=False)
     monkeypatch.setattr(cache_mod, "PACK_MIN_CHARS", 0)
