@@ -70,18 +70,15 @@ class Site(Record):
 class LazySite:
     """A `Site` whose span is found only when asked: every column, constraint and index of a
     history gets a site, but only the few a schema rule reports are ever located (matching
-    the text there was ~10% of folding a 50,000-statement history). Keeps the file's offset
-    map, not the statement's tree."""
+    the text there was ~10% of folding a 50,000-statement history). Keeps the statement's
+    place (file, offset map, spans: `parse.StatementPlace`, shared by the statement's
+    sites), not its tree, and slices its SQL only when asked."""
 
-    __slots__ = ("_end", "_location", "_offsets", "_span", "_start", "migration", "sql")
+    __slots__ = ("_location", "_place", "_span")
 
     def __init__(self, stmt, location: int) -> None:
-        self.migration = stmt.migration
-        self.sql = stmt.sql
-        self._offsets = stmt._offsets
+        self._place = stmt.place
         self._location = location
-        self._start = stmt.start  # the statement's span: the fallback
-        self._end = stmt.end
         self._span: tuple[int, int] | None = None
 
     def _find(self) -> tuple[int, int]:
@@ -102,8 +99,16 @@ class LazySite:
         return self._locate()[1]
 
     @property
+    def migration(self) -> Migration:
+        return self._place.migration
+
+    @property
+    def sql(self) -> str:
+        return self._place.sql
+
+    @property
     def path(self) -> str:
-        return self.migration.path
+        return self._place.migration.path
 
     @property
     def fingerprint(self) -> str:
@@ -118,7 +123,8 @@ class TypeSite(LazySite):
     __slots__ = ()
 
     def _find(self) -> tuple[int, int]:
-        return type_span(self._offsets, self._location, (self._start, self._end))
+        place = self._place
+        return type_span(place.offsets, self._location, (place.start, place.end))
 
 
 class TokenSite(LazySite):
@@ -127,7 +133,7 @@ class TokenSite(LazySite):
     __slots__ = ()
 
     def _find(self) -> tuple[int, int]:
-        return token_span(self._offsets, self._location)
+        return token_span(self._place.offsets, self._location)
 
 
 class Column(Record):

@@ -8,7 +8,8 @@ takes ~1.4 s, folding ~1.5 s and the rules ~2.5 s.
 
 So the run is cut at migration k. This process checks migrations [0, k). A forked child
 folds [0, k) without checking them, checks [k, n), runs the schema rules on the final
-model and sends its findings back (marshal, in the cache's encoding). Both processes reach
+model and sends its findings back (marshal, in the cache's encoding, through a temporary
+file). Both processes reach
 migration k with the same model, so the findings are those of one process doing all of it
 (tests/test_parallel.py compares them on real and generated histories). The parent spends
 f·C on its share f of the statements (C: the cost of checking them all), the child
@@ -103,7 +104,7 @@ def lint_in_two(migrations: Sequence, config, rules, parsed, k: int, stats: dict
     hooks = getattr(parsed, "fork_hooks", None)
     if hooks is not None:
         hooks.before_fork()
-    child = _Child(lambda: _child_work(migrations, config, rules, parsed, k, hooks))
+    child = _Child(lambda out: _child_work(out, migrations, config, rules, parsed, k, hooks))
     try:
         for migration in migrations[:k]:
             checker.check(migration)
@@ -151,93 +152,110 @@ def _check_rest(migrations, config, rules, parsed, k: int, hooks) -> tuple:
     return checker.statement_count, checker.out, directive_files, pack
 
 
-def _child_work(migrations, config, rules, parsed, k: int, hooks) -> bytes:
-    """In the child: `_check_rest`, as marshal bytes (findings in the cache's encoding)."""
+# Findings are encoded and written in chunks of this many: the child never holds the
+# encoding of all of them (tens of MB on bench (b)) at once.
+CHUNK = 4096
+
+
+def _child_work(out, migrations, config, rules, parsed, k: int, hooks) -> None:
+    """In the child: `_check_rest`, written to `out` as marshal records (each preceded by
+    its length): (statements counted, files with suppression comments, pack file, number
+    of findings), then the findings in chunks, in the cache's encoding."""
     from .cache import encode_diagnostics
 
     count, found, directive_files, pack = _check_rest(migrations, config, rules, parsed, k, hooks)
-    # The model and the statements are freed by now (`_check_rest` returned): only the
-    # findings are alive while they are encoded.
-    encoded = encode_diagnostics(found)
-    del found
-    if encoded is None:
-        raise ValueError("a finding the cache encoding cannot carry")
-    return marshal.dumps((count, encoded, directive_files, pack))
+    _write_record(out, (count, directive_files, pack, len(found)))
+    for start in range(0, len(found), CHUNK):
+        encoded = encode_diagnostics(found[start:start + CHUNK])
+        if encoded is None:
+            raise ValueError("a finding the cache encoding cannot carry")
+        _write_record(out, encoded)
 
 
-def _decode(payload: bytes | None):
+def _write_record(out, value) -> None:
+    data = marshal.dumps(value)
+    out.write(len(data).to_bytes(8, "little"))
+    out.write(data)
+
+
+def _read_record(src):
+    size = int.from_bytes(src.read(8), "little")
+    data = src.read(size)
+    if len(data) != size:
+        raise EOFError("truncated")
+    return marshal.loads(data)
+
+
+def _decode(src):
+    """What `_child_work` wrote, as `_check_rest` returns it; None if it cannot be read."""
     from .cache import decode_diagnostics
 
-    if payload is None:
+    if src is None:
         return None
     try:
-        count, encoded, directive_files, pack = marshal.loads(payload)
-        diagnostics = decode_diagnostics(encoded)
-    except Exception:  # noqa: BLE001 - a truncated or foreign payload: check here instead
-        return None
-    if diagnostics is None:
+        count, directive_files, pack, n = _read_record(src)
+        diagnostics: list = []
+        while len(diagnostics) < n:
+            chunk = decode_diagnostics(_read_record(src))
+            if chunk is None:
+                return None
+            diagnostics += chunk
+    except Exception:  # noqa: BLE001 - a truncated or foreign result: do the part here
         return None
     return count, diagnostics, directive_files, pack
 
 
 class _Child:
-    """A forked process running `work()` and sending back the bytes it returns."""
+    """A forked process running `work(out)`, which writes its result to `out`: a temporary
+    file without a name (unlinked at creation), so nothing is left behind whatever way
+    either process ends, and the child can finish, and free its memory, without waiting
+    for the parent to read (a pipe would hold it until then)."""
 
     def __init__(self, work) -> None:
         import signal
+        import tempfile
 
         self.pid: int | None = None
         self.pid_started: int | None = None
-        self._read: int | None = None
         # Buffered output must not be written twice (once by each process).
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
             except Exception:  # noqa: BLE001 - a closed or odd stream: nothing buffered to lose
                 pass
-        read, write = os.pipe()
         try:
+            self._out = tempfile.TemporaryFile()
             pid = os.fork()
-        except OSError:  # no memory or process slots for a child: the parent does it all
-            os.close(read)
-            os.close(write)
+        except OSError:  # no temporary space, memory or process slot: the parent does it all
             return
         if pid == 0:  # the child: never returns
             code = 1
             try:
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                os.close(read)
-                data = memoryview(work())
-                while data:
-                    data = data[os.write(write, data):]
+                work(self._out)
+                self._out.flush()
                 code = 0
             except BaseException:  # noqa: BLE001 - any failure: the parent does the work
                 code = 1
             finally:
                 os._exit(code)
         self.pid = self.pid_started = pid
-        self._read = read
-        os.close(write)
 
-    def result(self) -> bytes | None:
-        """The child's bytes, once it has exited cleanly; None if it failed."""
-        if self.pid is None or self._read is None:
+    def result(self):
+        """The child's result file, at its start, once the child has exited cleanly; None
+        if it failed."""
+        if self.pid is None:
             return None
-        chunks = []
-        while True:
-            chunk = os.read(self._read, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
         _, status = os.waitpid(self.pid, 0)
         self.pid = None
         if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
             return None
-        return b"".join(chunks)
+        self._out.seek(0)
+        return self._out
 
     def stop(self) -> None:
-        """Kill and reap the child if it is still there; close the pipe."""
+        """Kill and reap the child if it is still there; close the result file."""
         if self.pid is not None:
             import signal
 
@@ -250,7 +268,7 @@ class _Child:
             except ChildProcessError:
                 pass
             self.pid = None
-        if self._read is not None:
-            os.close(self._read)
-            self._read = None
-
+        out = getattr(self, "_out", None)
+        if out is not None:
+            out.close()
+            self._out = None

@@ -96,7 +96,7 @@ class Statement:
     `start`/`end` (character offsets into migration.text; `end` excludes the ';')."""
 
     __slots__ = ("migration", "index", "kind", "node", "start", "end", "_offsets", "_fingerprint",
-                 "_memo", "_sql", "_sql_start", "_sql_end")
+                 "_memo", "_place", "_sql", "_sql_start", "_sql_end")
 
     def __init__(self, migration: Migration, index: int, kind: str, node: dict, start: int, end: int,
                  _offsets: OffsetMap, _sql_start: int = 0, _sql_end: int = 0) -> None:
@@ -109,6 +109,7 @@ class Statement:
         self._offsets = _offsets
         self._fingerprint: str | None = None
         self._memo: dict | None = None
+        self._place: StatementPlace | None = None
         self._sql: str | None = None
         # The parser-side character range, kept so `sql` can be recovered under templating.
         self._sql_start = _sql_start
@@ -127,7 +128,8 @@ class Statement:
         """The statement as the parser saw it (templates rendered)."""
         # Kept once: every Site the model records for this statement shares the string.
         if self._sql is None:
-            self._sql = self._offsets.text[self._sql_start : self._sql_end]
+            place = self._place
+            self._sql = place.sql if place is not None else self._offsets.text[self._sql_start : self._sql_end]
         return self._sql
 
     @property
@@ -151,6 +153,14 @@ class Statement:
         the token there when it does not match)."""
         return _span_matching(self._offsets, location, pattern, (self.start, self.end))
 
+    @property
+    def place(self) -> StatementPlace:
+        """Where this statement is, without its tree (shared by the model's lazy sites)."""
+        place = self._place
+        if place is None:
+            place = self._place = StatementPlace(self)
+        return place
+
     def memo(self, key: str, compute):
         """`compute(self)`, once per statement: facts several rules need (the identifiers
         it defines, ...) are derived once, not once per rule."""
@@ -165,6 +175,32 @@ class Statement:
 
     def offset_of(self, location: int) -> int:
         return self._offsets.byte_to_original(location)
+
+
+class StatementPlace:
+    """A statement's file, offset map and spans: what the model's sites need to locate a
+    token of the statement later, and its SQL, without keeping its tree alive. One per
+    statement, shared by all its sites (tens of thousands of columns on a long history);
+    the SQL is sliced from the parsed text only when a finding asks for it."""
+
+    __slots__ = ("_sql", "end", "migration", "offsets", "sql_end", "sql_start", "start")
+
+    def __init__(self, stmt: Statement) -> None:
+        self.migration = stmt.migration
+        self.offsets = stmt._offsets
+        self.start = stmt.start
+        self.end = stmt.end
+        self.sql_start = stmt._sql_start
+        self.sql_end = stmt._sql_end
+        self._sql: str | None = stmt._sql  # one string per statement, wherever it is asked for
+
+    @property
+    def sql(self) -> str:
+        # Kept once sliced: every finding reported at one of this statement's sites
+        # shares the string.
+        if self._sql is None:
+            self._sql = self.offsets.text[self.sql_start:self.sql_end]
+        return self._sql
 
 
 def token_span(offsets: OffsetMap, location: int) -> tuple[int, int]:

@@ -137,3 +137,26 @@ def test_plain_index_element_shape_is_the_general_shape():
                  {"name": "a", "opclass": [{"String": {"sval": "text_pattern_ops"}}]},
                  {"expr": {"A_Const": {"ival": {"ival": 1}, "location": 5}}}):
         assert _element_shape(elem) == general(elem)
+
+
+def test_sites_keep_the_statements_place_not_its_tree():
+    """Every column and constraint gets a site; sites must not keep statement trees alive
+    (memory on long histories), and a statement's sites share one place and one SQL string."""
+    import gc
+
+    from schemalint.parse import Statement
+
+    sql = "CREATE TABLE t (a int NOT NULL, b timestamp, CONSTRAINT t_a UNIQUE (a));"
+    mig = Migration(path="001.sql", text=sql)
+    (stmt,) = parse_migration(mig).statements
+    model = Model()
+    model.begin_migration(mig, True)
+    model.fold(stmt)
+    table = model.tables[("public", "t")]
+    sites = [table.columns["a"].type_site, table.columns["b"].type_site, table.constraints["t_a"].site]
+    for site in sites:
+        assert not any(isinstance(r, (Statement, dict)) for r in gc.get_referents(site))
+        assert site.sql == sql[:-1] and site.migration is mig
+    assert sites[0]._place is sites[1]._place is stmt.place
+    assert sites[0].sql is sites[2].sql is stmt.sql  # sliced once
+    assert sql[sites[1].start:sites[1].end] == "timestamp"

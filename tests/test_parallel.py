@@ -129,9 +129,9 @@ def test_a_parent_interrupted_kills_its_child(monkeypatch):
     real = parallel._Child.__init__
 
     def record(self, work):
-        def slow():
+        def slow(out):
             time.sleep(60)
-            return work()
+            return work(out)
 
         real(self, slow)
         started.append(self.pid_started)
