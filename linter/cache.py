@@ -683,7 +683,8 @@ class _Parsed:
 
 def lint_migrations(migrations, config, stats: dict, cache_dir: str | None,
                     extra=(), extra_rules=()) -> list:
-    """`engine.lint` with the cache and parallel parsing: same findings, less time.
+    """`engine.lint` with the cache, and split between two processes on large inputs
+    (parallel.py): same findings, less time.
     `extra`/`extra_rules` are passed on (replay findings); they come from a database, not
     from the inputs the run key covers, so such a run is never cached as a whole."""
     enabled = gc.isenabled()

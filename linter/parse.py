@@ -391,8 +391,8 @@ _SYNTAX = "PostgreSQL cannot parse this: "
 # A file's parse as plain data: (statements, errors), statements as (kind, node, start,
 # end) with character offsets into the parsed text, errors as (character offset,
 # message). It depends on the parsed text alone, so it can be cached on disk by content
-# hash and computed in a worker process (`cache.py`, `parallel.py`); `build_result`
-# turns it into Statements of a particular Migration.
+# hash (`cache.py`) and stored by whichever process parsed it (`parallel.py`);
+# `build_result` turns it into Statements of a particular Migration.
 RawParse = tuple[list[tuple[str, dict, int, int]], list[tuple[int, str]]]
 
 
