@@ -428,9 +428,11 @@ folding the model about 21% (one column object per column: 92,000 on (b)), the r
 engine around them and the 40,901 findings they build about 46%, discovery and the report the
 rest; (a) splits about the same way. A profile (`python -m cProfile -s tottime`) shows no
 single hot spot left.
-Splitting the run between the two cores gains less than half: the child must parse and fold
-the parent's share again before it can check its own, so the two processes do about 1.4 times
-the work of one, and discovery and the report stay serial. Reaching squawk's cold wall time
+Splitting the run between the two cores gains about 10-12% of wall time here (the "one
+process" rows), far from half: the child must parse and fold the parent's share again before
+it can check its own, so the two processes do about 1.4 times the CPU work of one; discovery,
+merging the findings and the report stay serial; and on this virtual machine two busy
+processes each run slower than one alone. Reaching squawk's cold wall time
 would take a compiled core (or a model that folds without building Python objects per
 column), not more tuning of this one.
 Warm runs (the report cache) and the pre-commit case (c) are within the targets. For (c),
