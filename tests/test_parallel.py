@@ -154,6 +154,8 @@ def test_a_parent_interrupted_kills_its_child(monkeypatch):
 
 def test_split_point(monkeypatch):
     monkeypatch.delenv("SCHEMALINT_JOBS", raising=False)
+    # pytest-xdist's workers run a thread of their own (test_no_split_beside_other_threads).
+    monkeypatch.setattr(parallel, "_other_threads", lambda: False)
     small = [Migration(f"{i}.sql", "SELECT 1;\n") for i in range(10)]
     assert parallel.split_point(small) == 0  # not worth a process
     monkeypatch.setattr(parallel, "SPLIT_MIN_CHARS", 0)
