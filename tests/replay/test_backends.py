@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
@@ -34,8 +35,11 @@ def test_docker_without_engine_fails_fast(monkeypatch, tmp_path):
         docker.start("postgres:15-alpine", cleanup)
 
 
-def _fake_engine(path: str) -> socket.socket:
-    """A Unix socket that answers the Docker ping like an engine would."""
+@contextlib.contextmanager
+def _fake_engine(path: str):
+    """A Unix socket that answers the Docker ping like an engine would, served by a thread
+    that is stopped and joined on exit (a thread left blocked in accept() would outlive
+    the test, and with it schemalint's check that the process runs no other thread)."""
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     srv.bind(path)
     srv.listen(4)
@@ -50,22 +54,26 @@ def _fake_engine(path: str) -> socket.socket:
                 conn.recv(4096)
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
 
-    threading.Thread(target=serve, daemon=True).start()
-    return srv
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield srv
+    finally:
+        srv.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() (close alone does not)
+        srv.close()
+        thread.join(timeout=10)
+        assert not thread.is_alive()
 
 
 def test_docker_without_testcontainers_says_what_to_install(monkeypatch, tmp_path):
     path = str(tmp_path / "d.sock")
-    srv = _fake_engine(path)
-    try:
+    with _fake_engine(path):
         monkeypatch.setenv("DOCKER_HOST", f"unix://{path}")
         assert docker.ping_engine() is None
         monkeypatch.setitem(sys.modules, "testcontainers", None)
         monkeypatch.setitem(sys.modules, "testcontainers.postgres", None)
         with Cleanup() as cleanup, pytest.raises(UsageError, match=r"schemalint\[docker\]"):
             docker.start("postgres:15-alpine", cleanup)
-    finally:
-        srv.close()
 
 
 def test_docker_image_follows_pg_version():
