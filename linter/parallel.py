@@ -9,9 +9,9 @@ takes ~1.4 s, folding ~1.5 s and the rules ~2.5 s.
 So the run is cut at migration k. This process checks migrations [0, k). A forked child
 folds [0, k) without checking them, checks [k, n), runs the schema rules on the final
 model and sends its findings back (marshal, in the cache's encoding, through a temporary
-file). Both processes reach
-migration k with the same model, so the findings are those of one process doing all of it
-(tests/test_parallel.py compares them on real and generated histories). The parent spends
+file). Both processes reach migration k with the same model, so the findings are those of
+one process doing all of it (tests/test_parallel.py compares them on real and generated
+histories). The parent spends
 f·C on its share f of the statements (C: the cost of checking them all), the child
 f·Q + (1 - f)·C + S (Q: the cost of folding only; S: the schema rules). Measured in both
 processes of one run, on (a) and (b) of docs/performance.md, they finish together at f
@@ -24,7 +24,8 @@ process does the child's part itself, as the child does it.
 The child is never left behind: it restores the default SIGINT/SIGTERM actions (Ctrl-C
 reaches the whole foreground process group, so it dies at once instead of running the
 parent's handlers), it leaves only through `os._exit` (no atexit handler, no flush of a
-buffer it inherited), and the parent kills and reaps it on every way out.
+buffer it inherited), and the parent kills and reaps it on every way out. Its result goes
+through a temporary file unlinked at creation, so no file is left behind either.
 
 Only where `fork` exists (Linux; the child must start with the migrations, the rules and
 pglast already loaded to be worth it), and only for inputs large enough to repay the fork
@@ -45,6 +46,9 @@ from collections.abc import Sequence
 SPLIT_MIN_CHARS = 750_000
 # The parent's share of the statements (see the module docstring).
 PARENT_SHARE = 0.75
+# The child encodes and writes its findings in chunks of this many: it never holds the
+# encoding of all of them (tens of MB on bench (b)) at once.
+CHUNK = 4096
 
 
 def split_point(migrations: Sequence) -> int:
@@ -150,11 +154,6 @@ def _check_rest(migrations, config, rules, parsed, k: int, hooks) -> tuple:
     directive_files = [index[id(m)] for m, _ in checker.with_directives]
     pack = hooks.child_done() if hooks is not None else None
     return checker.statement_count, checker.out, directive_files, pack
-
-
-# Findings are encoded and written in chunks of this many: the child never holds the
-# encoding of all of them (tens of MB on bench (b)) at once.
-CHUNK = 4096
 
 
 def _child_work(out, migrations, config, rules, parsed, k: int, hooks) -> None:
