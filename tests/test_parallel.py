@@ -83,6 +83,19 @@ def test_every_cut_gives_the_findings_of_one_process():
         assert (as_dicts(got), stats["statements"]) == (expected, count), f"cut at {k}"
 
 
+def test_findings_come_back_in_chunks(monkeypatch):
+    """The child writes its findings in chunks (parallel.CHUNK): many chunks, a last
+    partial one, and none at all (a child with no findings) all read back whole."""
+    expected, count = serial()
+    for chunk in (1, 2, 3):
+        monkeypatch.setattr(parallel, "CHUNK", chunk)
+        stats: dict = {}
+        got = parallel.lint_in_two(FILES, LintConfig(), all_rules(), None, 2, stats)
+        assert (as_dicts(got), stats["statements"]) == (expected, count), chunk
+    quiet = [Migration("a.sql", "SELECT 1;\n"), Migration("b.sql", "SELECT 2;\n")]
+    assert parallel.lint_in_two(quiet, LintConfig(), all_rules(), None, 1) == []
+
+
 def test_schema_findings_suppressed_in_the_other_half():
     """The child computes schema-rule findings on the whole model; a comment in a file
     the parent checked still suppresses them (and is then not unused)."""
