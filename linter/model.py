@@ -1256,8 +1256,12 @@ def _element_shape(elem: dict) -> str:
             and elem.get("nulls_ordering") in (None, "SORTBY_NULLS_DEFAULT")
             and not (elem.get("expr") or elem.get("collation") or elem.get("opclass")
                      or elem.get("opclassopts"))):
-        # A plain column, nearly every element: what `_shape({"name": name})` writes.
+        # A plain column, nearly every element: what `_general_element_shape` writes for it.
         return '{"name":' + _ascii_str(name) + "}"
+    return _general_element_shape(elem)
+
+
+def _general_element_shape(elem: dict) -> str:
     kept = {k: elem[k] for k in ("name", "expr", "collation", "opclass", "opclassopts") if elem.get(k)}
     if elem.get("ordering") not in (None, "SORTBY_DEFAULT", "SORTBY_ASC"):
         kept["ordering"] = elem["ordering"]

@@ -22,6 +22,19 @@ def lint_sql(*sqls: str, pg_version: str = "15", select=("ALL",), **config) -> l
     return lint(migrations, cfg, RULES)
 
 
+def as_dicts(diagnostics) -> list[dict]:
+    """Findings as comparable data: every reported field, the offsets, and the fingerprint
+    of the statement each is in (two runs that must agree are compared with this)."""
+    out = []
+    for d in diagnostics:
+        item = d.to_dict()
+        item["start"], item["end"] = d.start, d.end
+        stmt = d.extra.get("statement")
+        item["statement"] = stmt.fingerprint if stmt is not None else None
+        out.append(item)
+    return out
+
+
 @dataclass
 class Fixture:
     migrations: list

@@ -18,6 +18,8 @@ from schemalint.rule import StatementRef
 from schemalint.rules_catalog import all_rules
 from schemalint.source import Migration
 
+from .helpers import as_dicts
+
 MIGRATIONS = {
     "001_init.sql": (
         "-- Données: création\n"
@@ -39,17 +41,6 @@ MIGRATIONS = {
 
 def migrations(files: dict[str, str]) -> list[Migration]:
     return [Migration(path=name, text=text) for name, text in files.items()]
-
-
-def as_dicts(diagnostics) -> list[dict]:
-    out = []
-    for d in diagnostics:
-        item = d.to_dict()
-        item["start"], item["end"] = d.start, d.end
-        stmt = d.extra.get("statement")
-        item["statement"] = stmt.fingerprint if stmt is not None else None
-        out.append(item)
-    return out
 
 
 def reference(files=MIGRATIONS, config=None):

@@ -118,17 +118,7 @@ def test_alter_of_unknown_table_creates_an_external_stub():
 
 
 def test_plain_index_element_shape_is_the_general_shape():
-    from schemalint.model import _shape
-
-    def general(elem):
-        kept = {k: elem[k] for k in ("name", "expr", "collation", "opclass", "opclassopts") if elem.get(k)}
-        if elem.get("ordering") not in (None, "SORTBY_DEFAULT", "SORTBY_ASC"):
-            kept["ordering"] = elem["ordering"]
-        if elem.get("nulls_ordering") not in (None, "SORTBY_NULLS_DEFAULT"):
-            kept["nulls_ordering"] = elem["nulls_ordering"]
-        return _shape(kept)
-
-    from schemalint.model import _element_shape
+    from schemalint.model import _element_shape, _general_element_shape
 
     for elem in ({"name": "a"}, {"name": 'é"x\u2028\x00'}, {"name": ""},
                  {"name": "a", "ordering": "SORTBY_DEFAULT", "nulls_ordering": "SORTBY_NULLS_DEFAULT"},
@@ -136,7 +126,11 @@ def test_plain_index_element_shape_is_the_general_shape():
                  {"name": "a", "nulls_ordering": "SORTBY_NULLS_FIRST"},
                  {"name": "a", "opclass": [{"String": {"sval": "text_pattern_ops"}}]},
                  {"expr": {"A_Const": {"ival": {"ival": 1}, "location": 5}}}):
-        assert _element_shape(elem) == general(elem)
+        assert _element_shape(elem) == _general_element_shape(elem)
+    # The general shape drops the parser's defaults and locations.
+    assert _general_element_shape({"name": "a", "ordering": "SORTBY_ASC"}) == '{"name":"a"}'
+    assert (_general_element_shape({"expr": {"A_Const": {"ival": {"ival": 1}, "location": 5}}})
+            == '{"expr":{"A_Const":{"ival":{"ival":1}}}}')
 
 
 def test_sites_keep_the_statements_place_not_its_tree():

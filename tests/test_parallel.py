@@ -20,6 +20,7 @@ from schemalint.rules_catalog import all_rules
 from schemalint.source import Migration
 
 from .corpus import CORPUS, ROOT, requires_corpus
+from .helpers import as_dicts
 
 pytestmark = pytest.mark.skipif(not parallel._can_fork(), reason="the split needs os.fork (Linux)")
 
@@ -52,17 +53,6 @@ FILES = [
                             "CREATE TABLE items (id int, order_id bigint REFERENCES orders);\nCOMMIT;\n",
               in_transaction=False),
 ]
-
-
-def as_dicts(diagnostics) -> list[dict]:
-    out = []
-    for d in diagnostics:
-        item = d.to_dict()
-        item["start"], item["end"] = d.start, d.end
-        stmt = d.extra.get("statement")
-        item["statement"] = stmt.fingerprint if stmt is not None else None
-        out.append(item)
-    return out
 
 
 def serial(files=FILES, config=None):
