@@ -432,7 +432,7 @@ Splitting the run between the two cores gains about 10-12% of wall time here (th
 process" rows), far from half: the child must parse and fold the parent's share again before
 it can check its own, so the two processes do about 1.4 times the CPU work of one; discovery,
 merging the findings and the report stay serial; and on this virtual machine two busy
-processes each run slower than one alone. Reaching squawk's cold wall time
+processes each run slower than one alone (`python bench/split.py contention`). Reaching squawk's cold wall time
 would take a compiled core (or a model that folds without building Python objects per
 column), not more tuning of this one.
 Warm runs (the report cache) and the pre-commit case (c) are within the targets. For (c),

@@ -2,8 +2,8 @@
 
     python bench/stages.py [--runs 3] FILE_OR_DIR...      e.g. bench/results/gen50000/migrations
 
-Runs `schemalint check PATHS --format json --no-cache` in this process, parsing serially
-(`SCHEMALINT_JOBS=1`, so that parsing is not hidden in worker processes), with a
+Runs `schemalint check PATHS --format json --no-cache` in this process, unsplit
+(`SCHEMALINT_JOBS=1`: no half of the run hidden in a forked child, parallel.py), with a
 perf_counter around each stage: discovery (`check.collect`), parsing (`parse.parse_sql`:
 libpg_query + JSON decoding), folding the model (`Model.fold`), the rest of the lint stage
 (the rules, the engine around them, building the findings) and writing the report

@@ -4,7 +4,7 @@ The model a migration is checked against depends on every earlier migration, so 
 cannot be cut into independent pieces. But bringing the model past a migration without
 checking it (`Checker.fold`: parse, then the schema changes alone, no rules, no lock
 bookkeeping) costs about half of checking it: on bench (b), 50,000 statements, parsing
-takes ~1.4 s, folding ~1.5 s and the rules ~2.5 s.
+takes ~1.4 s, folding ~1.5 s and the rules ~2.5 s (`python bench/stages.py`).
 
 So the run is cut at migration k. This process checks migrations [0, k). A forked child
 folds [0, k) without checking them, checks [k, n), runs the schema rules on the final
@@ -14,9 +14,11 @@ one process doing all of it (tests/test_parallel.py compares them on real and ge
 histories). The parent spends
 f·C on its share f of the statements (C: the cost of checking them all), the child
 f·Q + (1 - f)·C + S (Q: the cost of folding only; S: the schema rules). Measured in both
-processes of one run, on (a) and (b) of docs/performance.md, they finish together at f
-between 0.7 and 0.85 (the child also pays for copy-on-write faults and for sharing the
-memory bus): `PARENT_SHARE` is 0.75.
+processes of one run (`python bench/split.py balance PATH...`, medians of 3), they finish
+together at f = 0.75-0.8 on (a) of docs/performance.md (parent 1.03 s, child 1.03 s at 0.75)
+and about 0.8 on (b) (4.53 s and 4.53 s; at 0.75, 4.77 s and 5.22 s): the child also pays
+for copy-on-write faults and for sharing the machine (`bench/split.py contention`: a CPU
+loop takes 1.30 s alone and 1.80 s beside another). `PARENT_SHARE` is 0.75.
 
 If the child fails (killed, out of memory, a finding the encoding cannot carry), this
 process does the child's part itself, as the child does it.
@@ -40,9 +42,9 @@ import sys
 from collections.abc import Sequence
 
 # Below this much SQL, one process wins: forking, folding the prefix twice and shipping
-# the findings back cost more than the child saves. Generated histories (bench/gen_repo.py,
-# medians of 8-10 alternating runs, --no-cache): 200 KB, 0.30 s split vs 0.28 s in one
-# process; 520 KB, 0.55 s both; 1.4 MB, 0.96 s vs 1.11 s.
+# the findings back cost more than the child saves. `python bench/split.py threshold`
+# (generated histories, medians of 8 alternating runs, --no-cache): 200 KB, 0.30 s split
+# vs 0.24 s in one process; 517 KB, 0.49 s vs 0.53 s; 1.4 MB, 0.99 s vs 1.04 s.
 SPLIT_MIN_CHARS = 750_000
 # The parent's share of the statements (see the module docstring).
 PARENT_SHARE = 0.75
@@ -114,9 +116,9 @@ def lint_in_two(migrations: Sequence, config, rules, parsed, k: int, stats: dict
             checker.check(migration)
         # This process's model is not needed past the cut: the child has its own, and if
         # the child fails, the rest is checked here as the child would have checked it.
-        # Freed now, its memory holds the child's findings and the report later, instead
-        # of this process growing by as much again (on bench (b), 166 MB at the end
-        # instead of 191 MB).
+        # Freed now, its memory (not returned to the system: pymalloc keeps the arenas)
+        # holds the child's findings and the report later, instead of this process
+        # growing by as much again.
         checker.release_model()
         rest = _decode(child.result())
         if rest is None:  # the child failed: do its part here
