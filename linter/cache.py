@@ -646,14 +646,17 @@ class _Parsed:
         return True
 
     def get(self, migration, default=None):
-        from .parse import build_result
+        from .parse import build_result, migration_offsets
 
         i = self.index.get(id(migration))
         if i is None:
             return default
-        return build_result(migration, self._raw(i))
+        offsets = migration_offsets(migration)
+        return build_result(migration, self._raw(i, offsets), offsets)
 
-    def _raw(self, i: int):
+    def _raw(self, i: int, offsets):
+        """The RawParse of migration i; `offsets` (its map) is where `parse_sql` builds its
+        tables if it has to parse, for `build_result` to use."""
         from .parse import parse_sql
 
         digest = self.hashes[i]
@@ -664,7 +667,7 @@ class _Parsed:
         if cache is not None:
             raw = cache.load_parse(digest)
         if raw is None:
-            raw = parse_sql(self.migrations[i].parse_text)
+            raw = parse_sql(self.migrations[i].parse_text, offsets)
             if cache is not None and digest not in self.no_store:
                 try:
                     cache.store_parse(digest, marshal.dumps(raw))

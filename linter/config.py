@@ -47,7 +47,6 @@ class PathOverride(Frozen):
     Later overrides win over earlier ones; all of them over the top-level settings."""
 
     __slots__ = ("paths", "select", "extend_select", "ignore", "severity")
-    _fields = __slots__
 
     def __init__(self, paths: tuple[str, ...], select: tuple[str, ...] = (),
                  extend_select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
@@ -68,7 +67,6 @@ class PathPolicy(Frozen):
     severity overrides."""
 
     __slots__ = ("drop", "severity", "enabled")
-    _fields = __slots__
 
     def __init__(self, drop: frozenset[str], severity: Mapping[str, Severity],
                  enabled: frozenset[str]) -> None:

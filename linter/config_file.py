@@ -38,7 +38,6 @@ class Key(Frozen):
     Immutable; compared by value."""
 
     __slots__ = ("name", "kind", "help", "default", "choices", "flag", "keys", "required")
-    _fields = __slots__
 
     def __init__(self, name: str, kind: str, help: str, default: object = None,
                  choices: tuple[str, ...] = (), flag: str = "", keys: tuple[Key, ...] = (),

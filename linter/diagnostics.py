@@ -33,7 +33,6 @@ class Edit(Frozen):
     """Replace the characters [start, end) of the original file text with `text`."""
 
     __slots__ = ("start", "end", "text")
-    _fields = __slots__
 
     def __init__(self, start: int, end: int, text: str) -> None:
         object.__setattr__(self, "start", start)
@@ -43,7 +42,6 @@ class Edit(Frozen):
 
 class Fix(Frozen):
     __slots__ = ("description", "edits", "safe")
-    _fields = __slots__
 
     def __init__(self, description: str, edits: tuple[Edit, ...], safe: bool = True) -> None:
         object.__setattr__(self, "description", description)

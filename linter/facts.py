@@ -148,7 +148,7 @@ def written_columns(model, types: Iterable[str] | None = None) -> list[tuple]:
 
 
 def _written_index(model) -> dict:
-    cached = getattr(model, "_written", None)
+    cached = model._written  # (model.folds when built, the index): see Model.__init__
     if cached is not None and cached[0] == model.folds:
         return cached[1]
     every: list[tuple] = []

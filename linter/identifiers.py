@@ -48,19 +48,19 @@ class Identifier:
         return name_span(stmt, self.name)
 
 
-def _constraint(stmt, con: dict, out: list) -> None:
+def _constraint(con: dict, out: list) -> None:
     if con.get("conname"):
         out.append(Identifier("constraint", con["conname"], Identifier.NAME, con.get("location")))
 
 
-def _column(stmt, coldef: dict, out: list) -> None:
+def _column(coldef: dict, out: list) -> None:
     name = coldef.get("colname")
     if name:
         out.append(Identifier("column", name, Identifier.NAME, coldef.get("location")))
     for c in coldef.get("constraints") or ():
         con = c.get("Constraint")
-        if con is not None and con.get("conname"):
-            _constraint(stmt, con, out)
+        if con is not None:
+            _constraint(con, out)
 
 
 def defined_identifiers(stmt) -> tuple[Identifier, ...]:
@@ -80,17 +80,17 @@ def _defined_identifiers(stmt) -> tuple[Identifier, ...]:
         out.append(Identifier("table", rel.get("relname", ""), Identifier.AT, rel.get("location")))
         for elt in node.get("tableElts") or ():
             if "ColumnDef" in elt:
-                _column(stmt, elt["ColumnDef"], out)
+                _column(elt["ColumnDef"], out)
             elif "Constraint" in elt:
-                _constraint(stmt, elt["Constraint"], out)
+                _constraint(elt["Constraint"], out)
     elif kind == "AlterTableStmt":
         for item in node.get("cmds") or ():
             cmd = item.get("AlterTableCmd", {})
             d = cmd.get("def") or {}
             if cmd.get("subtype") == "AT_AddColumn" and "ColumnDef" in d:
-                _column(stmt, d["ColumnDef"], out)
+                _column(d["ColumnDef"], out)
             elif cmd.get("subtype") == "AT_AddConstraint" and "Constraint" in d:
-                _constraint(stmt, d["Constraint"], out)
+                _constraint(d["Constraint"], out)
     elif kind == "IndexStmt" and node.get("idxname"):
         out.append(Identifier("index", node["idxname"], Identifier.NAME, None))
     elif kind in ("ViewStmt", "CreateSeqStmt", "CreateTableAsStmt"):

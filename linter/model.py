@@ -170,7 +170,7 @@ class Constraint(Record):
 
     def __init__(self, name: str, kind: str, columns: tuple[str, ...] = (), validated: bool = True,
                  ref_table: Key | None = None, ref_columns: tuple[str, ...] = (),
-                 on_delete: str | None = None, expr: dict | None = None, site: Site | None = None,
+                 on_delete: str | None = None, expr: dict | None = None, site: Site | TokenSite | None = None,
                  not_null_columns: frozenset = frozenset()) -> None:
         self.name = name
         self.kind = kind
@@ -195,7 +195,7 @@ class Index(Record):
 
     def __init__(self, name: str, table: Key, columns: tuple[str | None, ...], unique: bool = False,
                  partial: bool = False, valid: bool = True, method: str = "btree",
-                 constraint: str | None = None, site: Site | None = None,
+                 constraint: str | None = None, site: Site | TokenSite | None = None,
                  elements: tuple[str, ...] = (), include: tuple[str, ...] = (),
                  predicate: str | None = None) -> None:
         self.name = name
@@ -326,7 +326,7 @@ class Table(Record):
     def __init__(self, key: Key, columns: dict[str, Column] | None = None,
                  constraints: dict[str, Constraint] | None = None, persistence: str = "p",
                  partitioned: bool = False, partition_of: Key | None = None,
-                 inherits: tuple[Key, ...] = (), site: Site | None = None,
+                 inherits: tuple[Key, ...] = (), site: Site | TokenSite | None = None,
                  created_in: Migration | None = None, kind: str = "table", external: bool = False,
                  columns_known: bool = True) -> None:
         self.key = key
@@ -457,7 +457,7 @@ class Model:
         # Foreign keys by the table they reference, so a rename updates only those.
         # Entries of dropped constraints may remain: updating them is harmless.
         self._fk_refs: dict[Key, list[tuple[Table, Constraint]]] = {}
-        self.sequences: dict[Key, Site | None] = {}
+        self.sequences: dict[Key, Site | TokenSite | None] = {}
         self.types: dict[Key, str] = {}  # enum/domain/composite -> kind
         self.schemas: set[str] = {"public"}
         # User functions by unqualified name -> "immutable" | "stable" | "volatile".
@@ -471,8 +471,8 @@ class Model:
         self._locks_for = None
         self._down_sink: Model | None = None
         self._locks: list = []
-        # Statements folded so far: facts derived from the model (facts.written_columns) are
-        # cached against it.
+        # Statements folded so far: facts derived from the model are cached against it
+        # (`_written`: facts.written_columns' index of columns by type, and `folds` then).
         self.folds = 0
         self._written = None
 
@@ -545,21 +545,17 @@ class Model:
         return self._locks
 
     def fold(self, stmt) -> None:
-        self.folds += 1
         claims = self.statement_locks(stmt)
         self._note_locks(stmt, claims)
-        handler = _FOLDERS.get(stmt.kind)
-        if handler is not None:
-            target = self if self._down_sink is None or stmt.kind in _SESSION_KINDS else self._down_sink
-            target._index = stmt.index
-            handler(target, stmt, stmt.node)
+        self.fold_schema(stmt)
         self._hold_locks(stmt, claims)
 
     def fold_schema(self, stmt) -> None:
-        """`fold` without the lock bookkeeping, for a file no rule will look at. The locks a
-        statement takes only feed per-file `Session` state (which locks are held, the first
-        unguarded one), which rules read and `begin_migration` throws away; no fold handler
-        reads it. So the model after the file is the one `fold` leaves."""
+        """The schema changes of `stmt`: `fold` without the lock bookkeeping, for a file no
+        rule will look at. The locks a statement takes only feed per-file `Session` state
+        (which locks are held, the first unguarded one), which rules read and
+        `begin_migration` throws away; no fold handler reads it. So the model after the file
+        is the one `fold` leaves."""
         self.folds += 1
         handler = _FOLDERS.get(stmt.kind)
         if handler is not None:
@@ -656,10 +652,6 @@ class Model:
         if rtype == "OBJECT_SCHEMA":
             return ("schema", node.get("subname", "")), ("schema", new)
         return None
-
-    @staticmethod
-    def _type_site(stmt, location: int) -> TypeSite:
-        return TypeSite(stmt, location)
 
     # CREATE TABLE
     def _create_table(self, stmt, node: dict) -> None:
@@ -797,8 +789,7 @@ class Model:
         tnode = coldef.get("typeName") or {}
         tname = type_name(tnode)
         name = coldef.get("colname", "")
-        col = Column(name, tname, type_mods(tnode) if "typmods" in tnode else (),
-                     bool(tnode.get("arrayBounds")))
+        col = Column(name, tname, type_mods(tnode), is_array(tnode))
         if tname in SERIAL_TYPES:
             col.serial, col.type, col.not_null = tname, SERIAL_TYPES[tname], True
         default = coldef.get("raw_default")
@@ -942,7 +933,7 @@ class Model:
                 tnode = cmd["def"]["ColumnDef"]["typeName"]
                 col.type, col.mods, col.array = type_name(tnode), type_mods(tnode), is_array(tnode)
                 if tnode.get("location", -1) >= 0:
-                    col.type_site = self._type_site(stmt, tnode["location"])
+                    col.type_site = TypeSite(stmt, tnode["location"])
             elif sub == "AT_SetNotNull" and col:
                 col.not_null = True
             elif sub == "AT_DropNotNull" and col:

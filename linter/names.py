@@ -111,8 +111,11 @@ def type_name(type_node: dict) -> str:
 
 
 def type_mods(type_node: dict) -> tuple:
+    typmods = type_node.get("typmods")
+    if not typmods:
+        return ()  # most types: one lookup, no list (once per column of a history)
     mods = []
-    for m in type_node.get("typmods") or ():
+    for m in typmods:
         const = m.get("A_Const")
         if const and "ival" in const:
             mods.append(const["ival"].get("ival", 0))

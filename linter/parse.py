@@ -18,6 +18,7 @@ from bisect import bisect_right
 from .diagnostics import Diagnostic, Severity
 from .lazyre import lazy
 from .pglast_loader import submodule as _pglast_submodule
+from .records import Record
 from .source import Migration, block_comment_end
 
 _pg = _pglast_submodule("parser")  # pglast.parser, without pglast's __init__ (pglast_loader.py)
@@ -40,10 +41,6 @@ class OffsetMap:
 
     __slots__ = ("_ends", "_extra", "_to_original", "text")
 
-    # The last map whose tables were built: `parse_sql` and then `build_result` map the
-    # same text, and the second one takes its tables.
-    _last: OffsetMap | None = None
-
     def __init__(self, text: str, to_original=None) -> None:
         self.text = text
         self._to_original = to_original
@@ -51,9 +48,6 @@ class OffsetMap:
         # finding asks for a span.
         self._ends: list[int] | None = None
         self._extra: list[int] = []
-        last = OffsetMap._last
-        if last is not None and last.text is text:
-            self._ends, self._extra = last._ends, last._extra
 
     def _build(self) -> list[int]:
         text = self.text
@@ -69,7 +63,6 @@ class OffsetMap:
                 extra.append(shift)
         self._ends = ends
         self._extra = extra
-        OffsetMap._last = self
         return ends
 
     def char_of_byte(self, byte_offset: int) -> int:
@@ -96,7 +89,7 @@ class Statement:
     `start`/`end` (character offsets into migration.text; `end` excludes the ';')."""
 
     __slots__ = ("migration", "index", "kind", "node", "start", "end", "_offsets", "_fingerprint",
-                 "_memo", "_place", "_sql", "_sql_start", "_sql_end")
+                 "_memo", "_place", "_sql_start", "_sql_end")
 
     def __init__(self, migration: Migration, index: int, kind: str, node: dict, start: int, end: int,
                  _offsets: OffsetMap, _sql_start: int = 0, _sql_end: int = 0) -> None:
@@ -110,7 +103,6 @@ class Statement:
         self._fingerprint: str | None = None
         self._memo: dict | None = None
         self._place: StatementPlace | None = None
-        self._sql: str | None = None
         # The parser-side character range, kept so `sql` can be recovered under templating.
         self._sql_start = _sql_start
         self._sql_end = _sql_end
@@ -126,11 +118,9 @@ class Statement:
     @property
     def sql(self) -> str:
         """The statement as the parser saw it (templates rendered)."""
-        # Kept once: every Site the model records for this statement shares the string.
-        if self._sql is None:
-            place = self._place
-            self._sql = place.sql if place is not None else self._offsets.text[self._sql_start : self._sql_end]
-        return self._sql
+        # Sliced once, by the statement's place: every finding and model site of this
+        # statement shares the string.
+        return self.place.sql
 
     @property
     def fingerprint(self) -> str:
@@ -192,7 +182,7 @@ class StatementPlace:
         self.end = stmt.end
         self.sql_start = stmt._sql_start
         self.sql_end = stmt._sql_end
-        self._sql: str | None = stmt._sql  # one string per statement, wherever it is asked for
+        self._sql: str | None = None
 
     @property
     def sql(self) -> str:
@@ -238,19 +228,12 @@ def fingerprint(sql: str) -> str:
         return re.sub(r"\s+", " ", sql.strip().lower())
 
 
-class ParseResult:
+class ParseResult(Record):
     __slots__ = ("statements", "errors")
 
     def __init__(self, statements: list[Statement], errors: list[Diagnostic]) -> None:
         self.statements = statements
         self.errors = errors
-
-    def __eq__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self.statements == other.statements and self.errors == other.errors
-
-    __hash__ = None
 
 
 PARSE_ERROR_CODE = "SL901"
@@ -397,11 +380,21 @@ RawParse = tuple[list[tuple[str, dict, int, int]], list[tuple[int, str]]]
 
 
 def parse_migration(migration: Migration) -> ParseResult:
-    return build_result(migration, parse_sql(migration.parse_text))
+    # One offset map for both steps: its byte->character tables are built once per file.
+    offsets = migration_offsets(migration)
+    return build_result(migration, parse_sql(migration.parse_text, offsets), offsets)
 
 
-def build_result(migration: Migration, raw: RawParse) -> ParseResult:
-    offsets = OffsetMap(migration.parse_text, migration.to_original)
+def migration_offsets(migration: Migration) -> OffsetMap:
+    """The offset map of `migration`'s parsed text: for `parse_sql` and `build_result`."""
+    return OffsetMap(migration.parse_text, migration.to_original)
+
+
+def build_result(migration: Migration, raw: RawParse, offsets: OffsetMap | None = None) -> ParseResult:
+    """`raw` (a parse of `migration.parse_text`) as Statements of `migration`. `offsets`:
+    the map `parse_sql` used, if it parsed this text here (its tables are then built)."""
+    if offsets is None:
+        offsets = migration_offsets(migration)
     original = offsets.original
     statements = [
         Statement(migration, i, kind, node, original(start), original(end), offsets,
@@ -412,8 +405,11 @@ def build_result(migration: Migration, raw: RawParse) -> ParseResult:
     return ParseResult(statements, errors)
 
 
-def parse_sql(text: str) -> RawParse:
-    offsets = OffsetMap(text)
+def parse_sql(text: str, offsets: OffsetMap | None = None) -> RawParse:
+    """`text` parsed, as plain data. `offsets`: a map of this same text to build the
+    byte->character tables in (`parse_migration` passes the one `build_result` then uses)."""
+    if offsets is None:
+        offsets = OffsetMap(text)
     statements: list[tuple[str, dict, int, int]] = []
     errors: list[tuple[int, str]] = []
     if len(text) <= _LARGE:

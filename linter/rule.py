@@ -25,7 +25,6 @@ class Rule(Frozen):
     __slots__ = ("code", "name", "category", "severity", "summary", "why", "instead", "bad",
                  "good", "ok_when", "node_types", "scope", "min_pg", "max_pg", "default_enabled",
                  "options", "fix", "equivalents", "check", "check_schema", "end_of_migration")
-    _fields = __slots__
 
     def __init__(
         self,
@@ -39,7 +38,9 @@ class Rule(Frozen):
         bad: tuple[str, ...],
         good: tuple[str, ...],
         ok_when: str = "",
-        # Statement kinds (libpg_query node names) the check wants; () means every statement.
+        # Statement kinds (libpg_query node names) the check wants, or a kind and one of its
+        # ALTER TABLE actions ("AlterTableStmt.AT_AddColumn", see engine.RuleSet); () means
+        # every statement.
         node_types: tuple[str, ...] = (),
         # "statement": check(stmt, ctx) per statement; "schema": check_schema(model, ctx) once
         # after all migrations; both may define end_of_migration(ctx) too.
@@ -162,14 +163,15 @@ class Context:
         return key
 
     def table(self, rangevar_or_key):
-        key = rangevar_or_key if isinstance(rangevar_or_key, tuple) else self.key(rangevar_or_key)
-        return self.model.tables.get(key)
+        # The key through this context's cache, then the model's own lookup.
+        return self.model.table(rangevar_or_key if isinstance(rangevar_or_key, tuple)
+                                else self.key(rangevar_or_key))
 
     def created_here(self, rangevar_or_key) -> bool:
         """The relation was created earlier in this same migration file, so nothing
         reads or writes it yet, whatever the transaction state."""
-        key = rangevar_or_key if isinstance(rangevar_or_key, tuple) else self.key(rangevar_or_key)
-        return key in self.model.session.created
+        return self.model.created_in_this_migration(
+            rangevar_or_key if isinstance(rangevar_or_key, tuple) else self.key(rangevar_or_key))
 
     # --- reporting --------------------------------------------------------------------
     def report(

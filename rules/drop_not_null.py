@@ -1,7 +1,7 @@
 from schemalint.breaking import clause_span, is_down
 from schemalint.diagnostics import Severity
 from schemalint.facts import alter_commands, is_table_alter
-from schemalint.names import display_name, quote_ident
+from schemalint.names import column_display_name, display_name, quote_ident
 from schemalint.rule import Rule
 
 RULE = Rule(
@@ -36,7 +36,7 @@ def check(stmt, ctx):
         column = cmd.get("name", "")
         if ctx.created_here((*key, column)):
             continue
-        name = f"{display_name(key)}.{quote_ident(column)}"
+        name = column_display_name(key, column)
         yield ctx.report(
             f"dropping NOT NULL on `{name}` lets NULLs reach readers that were written for a "
             "column that always has a value",

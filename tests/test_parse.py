@@ -111,13 +111,24 @@ def test_offset_map_agrees_with_encoding(text):
         assert offsets.char_of_byte(len(text[:i].encode("utf-8"))) == i
 
 
-def test_offset_map_tables_are_shared_with_the_next_map_of_the_same_text():
-    from schemalint.parse import OffsetMap
+def test_parse_and_result_share_one_offset_map():
+    """parse_migration builds a file's byte->character tables once: parse_sql builds them
+    in the map build_result then gives the statements."""
+    from schemalint import parse as parse_mod
 
-    text = "SELECT 'é';" * 3
-    first = OffsetMap(text)
-    assert first.char_of_byte(12) == 11
-    second = OffsetMap(text, to_original=lambda c: c + 1)
-    assert second._ends is first._ends  # not built twice (parse_sql, then build_result)
-    assert second.byte_to_original(12) == 12
-    assert OffsetMap("SELECT 'é';")._ends is None  # an equal text, not the same object
+    built = []
+    real = parse_mod.OffsetMap._build
+
+    def counting(self):
+        built.append(self.text)
+        return real(self)
+
+    mig = Migration(path="001.sql", text="SELECT 'é';\nSELECT 'ü';\n")
+    parse_mod.OffsetMap._build = counting
+    try:
+        first, second = parse_migration(mig).statements
+    finally:
+        parse_mod.OffsetMap._build = real
+    assert built == [mig.text]
+    assert first._offsets is second._offsets
+    assert (second.start, second.end) == (12, 22)
