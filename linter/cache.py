@@ -209,10 +209,10 @@ class Cache:
         except OSError:
             return None
 
-    def _write(self, path: str, *chunks: bytes) -> None:
+    def _write(self, path: str, *chunks: bytes) -> bool:
+        """Write an entry atomically; False when it could not be written."""
         try:
-            if not self._prepared:
-                self._prepare()
+            self.prepare()
             os.makedirs(os.path.dirname(path), exist_ok=True)
             # A name no other process uses (pid) and no earlier crash left behind (O_EXCL).
             tmp = f"{path}.{os.getpid()}.{id(chunks)}.tmp"
@@ -229,11 +229,15 @@ class Cache:
                     pass
                 raise
         except OSError:
-            pass  # a read-only or full disk: run without caching
+            return False  # a read-only or full disk: run without caching
+        return True
 
-    def _prepare(self) -> None:
-        """Create the cache directory (marked as a cache for git and backup tools) and
-        drop entries written by other versions of schemalint."""
+    def prepare(self) -> None:
+        """Before the first write (of any level, the report cache's too): create the cache
+        directory (marked as a cache for git and backup tools) and drop entries written by
+        other versions of schemalint. Raises OSError when it cannot be created."""
+        if self._prepared:
+            return
         self._prepared = True
         fresh = not os.path.isdir(self.base)
         os.makedirs(self.base, exist_ok=True)
@@ -287,7 +291,7 @@ class Cache:
         self._pack_new: set[str] = set()
         self._pack_used: set[str] = set()
         self._pack_out = None
-        self._pack_tmp_name: str | None = None
+        self._pack_tmp: str | None = None  # the next pack's temporary name, once chosen
         self._pack_size = 0
         data = self._read(self._pack_path())
         header = self._header("parse")
@@ -336,11 +340,10 @@ class Cache:
         if self._pack_out is not None:
             return True
         try:
-            if not self._prepared:
-                self._prepare()
-            tmp = self._pack_tmp_name or f"{self._pack_path()}.{os.getpid()}.{id(self)}.tmp"
-            self._pack_out = open(tmp, "wb")
-            self._pack_tmp = tmp
+            self.prepare()
+            if self._pack_tmp is None:
+                self._pack_tmp = f"{self._pack_path()}.{os.getpid()}.{id(self)}.tmp"
+            self._pack_out = open(self._pack_tmp, "wb")
             self._pack_out.write(self._header("parse"))
             return True
         except OSError:
@@ -380,21 +383,28 @@ class Cache:
         self._pack_out = None
         self._pack_new = set()
         self._pack_size = 0
-        self._pack_tmp_name = self.child_pack_path(os.getpid())
+        self._pack_tmp = self.child_pack_path(os.getpid())
 
-    def close_child_pack(self) -> tuple[str, list[str]] | None:
-        """In the child, when done: (its pack file, the digests in it), or None."""
+    def close_child_pack(self) -> tuple[str | None, list[str], list[str]]:
+        """In the child, when done: (its pack file or None, the digests in it, the digests
+        it loaded from the pack), for `absorb_pack`."""
         out, self._pack_out = self._pack_out, None
-        if out is None:
-            return None
-        try:
-            out.close()
-        except OSError:
-            return None
-        return self._pack_tmp, sorted(self._pack_new)
+        path = None
+        if out is not None:
+            try:
+                out.close()
+                path = self._pack_tmp
+            except OSError:
+                pass
+        return path, sorted(self._pack_new), sorted(self._pack_used)
 
-    def absorb_pack(self, path: str, digests: list[str]) -> None:
-        """Append a child's pack file (`close_child_pack`) to the next pack, then delete it."""
+    def absorb_pack(self, path: str | None, digests: list[str], used: list[str]) -> None:
+        """Take in what a child's `close_child_pack` reported: its pack file is appended to
+        the next pack (the caller deletes the file), and the entries it used count as used
+        here (`save_pack` keeps them fresh)."""
+        self._pack_used.update(used)
+        if path is None:
+            return
         try:
             with open(path, "rb") as fh:
                 header = self._header("parse")
@@ -407,11 +417,6 @@ class Cache:
                     self._pack_new.update(digests)
         except OSError:
             self._discard_pack()  # the pack may now hold half a record: write none this run
-        finally:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
 
     def _discard_pack(self) -> None:
         out, self._pack_out = self._pack_out, None
@@ -479,7 +484,7 @@ def _is_ours(entry) -> bool:
     if any(c not in "0123456789abcdef" for c in name):
         return False
     try:
-        return all(e.name in ("parse.pack", "runs") or e.name.endswith(".tmp")
+        return all(e.name in ("parse.pack", "runs", "reports") or e.name.endswith(".tmp")
                    for e in os.scandir(entry.path))
     except OSError:
         return False
@@ -691,11 +696,10 @@ class _Parsed:
         return self.cache.close_child_pack()
 
     def absorb(self, pack) -> None:
-        path, digests = pack
-        self.cache.absorb_pack(path, digests)
+        self.cache.absorb_pack(*pack)
 
     def child_gone(self, pid: int | None) -> None:
-        """The child has exited: remove its pack file if nobody absorbed it."""
+        """The child has exited: remove its pack file (absorbed or not)."""
         if pid is not None:
             try:
                 os.unlink(self.cache.child_pack_path(pid))

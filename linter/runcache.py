@@ -32,7 +32,7 @@ import sys
 import time
 from stat import S_ISDIR
 
-from .cache import _PLAIN, _hash, bytes_hash, canonical, code_fingerprint
+from .cache import _PLAIN, Cache, _hash, bytes_hash, canonical
 from .walk import SQL_SUFFIXES, walk
 
 # Bump when the entry layout changes.
@@ -146,7 +146,10 @@ def _content_hash(path: str) -> str | None:
 
 class ReportCache:
     def __init__(self, cache_dir: str, args, config, color: bool, paths: list[str]) -> None:
-        self.dir = os.path.join(cache_dir, code_fingerprint()[:20], "reports")
+        # The report cache lives beside the other levels, in the version's directory, and
+        # shares its creation and the cleanup of other versions' entries (Cache.prepare).
+        self._cache = Cache(cache_dir)
+        self.dir = os.path.join(self._cache.base, "reports")
         found = _candidates(paths)
         self.candidates, self.signatures = found if found is not None else (None, {})
         # `resolved` (where each setting came from) is covered by the configuration and the
@@ -221,6 +224,7 @@ class ReportCache:
     def tee(self, stream) -> Tee:
         """A stream for the run's stdout that also spills it to a file of this cache."""
         try:
+            self._cache.prepare()
             os.makedirs(self.dir, exist_ok=True)
             name = f"{self.key}.{os.getpid()}.{time.time_ns()}.out"
         except OSError:
@@ -283,12 +287,10 @@ class ReportCache:
         entry = (ENTRY_FORMAT, self.key, started, files, code, os.path.basename(out.path),
                  out_size, err_text, outputs)
         try:
-            target = self._path()
-            tmp = f"{target}.{os.getpid()}.tmp"
-            with open(tmp, "wb") as fh:
-                marshal.dump(entry, fh)
-            os.replace(tmp, target)
-        except (OSError, ValueError):
+            data = marshal.dumps(entry)
+        except ValueError:
+            return False
+        if not self._cache._write(self._path(), data):
             return False  # a read-only or full disk: run without this cache
         self._prune(os.path.basename(out.path))
         return True

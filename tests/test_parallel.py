@@ -225,6 +225,33 @@ def test_the_parse_pack_gets_both_processes_results(tmp_path, monkeypatch):
         assert as_dicts(lint_migrations(FILES, LintConfig(), {}, str(tmp_path))) == expected
 
 
+def test_parse_entries_the_child_used_stay_fresh(tmp_path, monkeypatch):
+    """Pack entries only the child loaded count as used: the parent's pack keeps their
+    last-used time current, so they are not aged out while still in use."""
+    import time as time_mod
+
+    monkeypatch.delenv("SCHEMALINT_NO_CACHE", raising=False)
+    monkeypatch.setattr(cache_mod, "PACK_MIN_CHARS", 0)
+    monkeypatch.setenv("SCHEMALINT_JOBS", "2")
+    lint_migrations(FILES, LintConfig(), {}, str(tmp_path))
+    # Age every entry by three days.
+    old = Cache(str(tmp_path))
+    old.load_pack()
+    long_ago = int(time_mod.time()) - 3 * 86_400
+    assert old._open_pack()
+    for digest, (_, blob) in list(old._pack.items()):
+        old._pack_record(digest, long_ago, blob)
+    old._pack_out.close()
+    os.replace(old._pack_tmp, old._pack_path())
+    monkeypatch.setattr(cache_mod, "run_key", lambda *a: "other-key")  # skip the findings hit
+    lint_migrations(FILES, LintConfig(), {}, str(tmp_path))
+    fresh = Cache(str(tmp_path))
+    fresh.load_pack()
+    child_texts = {cache_mod.text_hash(m.parse_text) for m in FILES[parallel.split_point(FILES):]}
+    assert child_texts
+    assert all(fresh._pack[d][0] > long_ago for d in child_texts)
+
+
 def _cli_json(args: list[str], jobs: str, monkeypatch, capsys) -> str:
     monkeypatch.setenv("SCHEMALINT_JOBS", jobs)
     code = main(["check", *args, "--format", "json", "--no-cache"])

@@ -239,3 +239,23 @@ def test_a_file_changed_during_the_run_is_not_stored(project, capsys):
     age(d / "metadata.toml")
     run(capsys, "diesel")
     assert len(entries(project)) == 1
+
+
+def test_other_versions_entries_are_dropped_by_a_report_cached_run(project, capsys):
+    """The report cache writes into the version's directory of the shared cache, so its
+    first write prepares that directory like the other levels' do: the entries of other
+    schemalint versions (reports included) are dropped; anything else stays."""
+    cache = project / ".schemalint_cache"
+    old = cache / ("0" * 20)
+    for sub in ("reports", "runs"):
+        (old / sub).mkdir(parents=True)
+    (old / "reports" / "k").write_text("x")
+    only_reports = cache / ("1" * 20) / "reports"
+    only_reports.mkdir(parents=True)
+    mine = cache / ("2" * 20)
+    mine.mkdir()
+    (mine / "notes.txt").write_text("user data")
+    assert run(capsys, "migrations")[0] == 1
+    assert entries(project)  # the run was stored by the report cache
+    assert not old.exists() and not only_reports.parent.exists()
+    assert (mine / "notes.txt").exists()
