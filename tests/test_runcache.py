@@ -105,7 +105,7 @@ def test_same_bytes_with_a_new_mtime_is_still_a_hit(project, capsys, monkeypatch
 def test_an_edit_within_the_same_mtime_tick_is_seen(project, capsys):
     """Same size, same mtime (restored by hand): only the content hash can tell."""
     path = project / "migrations" / "002_index.sql"
-    run(capsys, "migrations")
+    run(capsys, "migrations", "--format", "json")  # the same command both times: same key
     st = os.stat(path)
     path.write_text("CREATE INDEX t_w ON t (v);\n".replace("t_w", "t_x"))  # same length
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
@@ -133,7 +133,7 @@ def test_a_damaged_report_file_is_a_miss(project, capsys, monkeypatch):
 
 
 def test_a_new_file_in_the_directory_is_a_miss(project, capsys):
-    run(capsys, "migrations")
+    run(capsys, "migrations", "--format", "json")
     (project / "migrations" / "003_more.sql").write_text("ALTER TABLE t ALTER COLUMN v SET NOT NULL;\n")
     _, out, _ = run(capsys, "migrations", "--format", "json")
     assert json.loads(out)["summary"]["files"] == 3
@@ -197,6 +197,13 @@ def test_output_files_and_stderr_are_replayed(project, capsys, monkeypatch):
 
 @pytest.mark.parametrize("extra", [["--diff"], ["--no-cache"], ["--changed-since", "HEAD"]])
 def test_runs_with_side_effects_or_outside_inputs_are_not_stored(project, capsys, extra):
+    from schemalint import runcache
+    from schemalint.cli import build_parser
+
+    args = build_parser().parse_args(["check", "migrations", *extra])
+    # Refused by the rule itself (each of these runs would also fail to store for other
+    # reasons here: no cache directory, no git history).
+    assert runcache.eligible(args) is (extra == ["--no-cache"])
     main(["check", "migrations", *extra])
     capsys.readouterr()
     assert entries(project) == []
@@ -205,6 +212,10 @@ def test_runs_with_side_effects_or_outside_inputs_are_not_stored(project, capsys
 def test_standard_input_is_not_stored(project, capsys, monkeypatch):
     import io
 
+    from schemalint import runcache
+    from schemalint.cli import build_parser
+
+    assert runcache.eligible(build_parser().parse_args(["check", "-"])) is False
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"SELECT 1;\n")))
     assert main(["check", "-"]) == 0
     capsys.readouterr()

@@ -26,7 +26,12 @@ SETUP_MODULES = ("schemalint.cli", "schemalint.commands.check", "schemalint.conf
 
 
 def _new_modules(code: str, cwd) -> set[str]:
-    script = ("import json, sys\nbefore = set(sys.modules)\n" + textwrap.dedent(code)
+    # An editable install's finder (a .pth file, run at start-up) may already have imported
+    # some of the watched modules, which would then never count as new: forget them first,
+    # so that an import of one by schemalint loads it again and is seen.
+    script = ("import json, sys\n"
+              f"for name in {NOT_IN_THE_SETUP!r}:\n    sys.modules.pop(name, None)\n"
+              "before = set(sys.modules)\n" + textwrap.dedent(code)
               + "\nprint(json.dumps(sorted(set(sys.modules) - before)))\n")
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           cwd=cwd, timeout=120)
