@@ -1,8 +1,9 @@
 """The on-disk cache of `schemalint check`, and the check command's lint stage built on it.
 
-Two levels, each keyed so that a hit gives exactly what a fresh run would have given:
+Two levels here, each keyed so that a hit gives exactly what a fresh run would have given
+(a third, the report cache of runcache.py, keeps whole reports in the same directory):
 
-* **Parse results, per file** (`parse/`). A file's `RawParse` (statements as kind, JSON
+* **Parse results, per file** (`parse.pack`). A file's `RawParse` (statements as kind, JSON
   tree and span; syntax errors as position and message) depends on the text handed to
   the parser and nothing else, so it is keyed by that text's hash, the schemalint
   version and a fingerprint of schemalint's own code. When one migration is added or
@@ -35,6 +36,7 @@ import gc
 import marshal
 import os
 import sys
+import time
 from collections import Counter
 
 from . import __version__
@@ -350,16 +352,12 @@ class Cache:
             self._pack_out = None
             return False
 
-    def store_parse(self, digest: str, blob: bytes, now: int | None = None) -> None:
+    def store_parse(self, digest: str, blob: bytes) -> None:
         """Add a RawParse already encoded with marshal to the next pack (`save_pack`)."""
         if digest in self._pack_new or not self._open_pack():
             return
-        if now is None:
-            import time
-
-            now = int(time.time())
         try:
-            self._pack_record(digest, now, blob)
+            self._pack_record(digest, int(time.time()), blob)
             self._pack_new.add(digest)
         except OSError:
             self._discard_pack()
@@ -430,8 +428,6 @@ class Cache:
     def save_pack(self, now: int | None = None) -> None:
         """Write the pack when there are new entries (or used ones not refreshed for a
         day): entries of this run first, then older ones while under the size cap."""
-        import time
-
         now = int(time.time()) if now is None else now
         stale = any(now - self._pack[d][0] > 86_400 for d in self._pack_used)
         if not self._pack_new and not stale:
@@ -531,7 +527,7 @@ def _encode_value(value, Severity, Fix, StatementRef):
     raise _Unstorable(type(value).__name__)
 
 
-def _decode_value(value, severities=None):
+def _decode_value(value, severities: dict):
     if type(value) is not tuple:
         return value
 
@@ -539,7 +535,7 @@ def _decode_value(value, severities=None):
     if kind == "extra-statement":
         return {"statement": StatementRef(value[1], value[2])}
     if kind == "severity":
-        return severities[value[1]] if severities else Severity(value[1])
+        return severities[value[1]]
     if kind == "fix":
         return Fix(value[1], tuple(Edit(s, e, t) for s, e, t in value[3]), value[2])
     if kind == "statement":

@@ -11,31 +11,30 @@ import gc
 import os
 import sys
 from collections.abc import Iterable, Mapping
+from stat import S_ISDIR
 
 from .layouts import LAYOUTS, Candidate, LoadEnv, assign, load_stdin, natural_key
 from .layouts.base import is_down_path
+from .records import Record
 from .runcache import read as read_noted
 from .source import Migration
-from .walk import SQL_SUFFIXES, walk
+from .walk import SQL_SUFFIXES, stat_or_none, walk
 
 __all__ = ["LAYOUTS", "Candidate", "Discovery", "discover", "find_candidates", "is_down_path",
            "natural_key", "read_stdin"]
 
 _POSIX = os.name == "posix"  # relpath compares paths case-insensitively elsewhere
-_S_IFMT, _S_IFDIR = 0o170000, 0o040000  # stat.S_ISDIR without importing stat
 
 
-class Discovery:
+class Discovery(Record):
     __slots__ = ("migrations", "missing", "unreadable")
+    _fields = ("migrations", "unreadable", "missing")  # the constructor's order
 
     def __init__(self, migrations: list[Migration] | None = None,
                  unreadable: list[tuple[str, str]] | None = None, missing: list[str] | None = None) -> None:
         self.migrations = [] if migrations is None else migrations
         self.unreadable = [] if unreadable is None else unreadable  # (path, reason)
         self.missing = [] if missing is None else missing
-
-    def __repr__(self) -> str:
-        return f"Discovery(migrations={self.migrations!r}, unreadable={self.unreadable!r}, missing={self.missing!r})"
 
 
 def _display(path: str, full: str | None = None, cwd: str | None = None) -> str:
@@ -65,13 +64,6 @@ def _abspath(path: str) -> str:
     return os.path.abspath(path)
 
 
-def _stat(path: str):
-    try:
-        return os.stat(path)
-    except (OSError, ValueError):  # ValueError: a NUL in the path (os.path.exists says False)
-        return None
-
-
 def find_candidates(args: Iterable[str], exclude: Iterable[str] = ()) -> tuple[list[Candidate], list[str]]:
     found: dict[str, Candidate] = {}
     missing: list[str] = []
@@ -79,8 +71,8 @@ def find_candidates(args: Iterable[str], exclude: Iterable[str] = ()) -> tuple[l
     sep = os.sep
     # One stat per argument tells a directory, a file (os.path.exists) or nothing.
     for arg in args:
-        st = _stat(arg)
-        if st is not None and st.st_mode & _S_IFMT == _S_IFDIR:
+        st = stat_or_none(arg)
+        if st is not None and S_ISDIR(st.st_mode):
             root = os.path.abspath(arg)
             for dirpath, _dirnames, filenames in walk(arg):
                 # Normalised once per directory; each file's paths are a prefix + its name.

@@ -19,7 +19,7 @@ the same second as the last run is still seen.
 
 Files the run reads besides the migrations themselves are recorded through `touched()`,
 called where layouts and templating open or probe a file (`schemalint.layouts`,
-`schemalint.template`) and for the baseline. Runs with side effects or inputs outside
+`schemalint.template`); the baseline is passed to `ReportCache.store`. Runs with side effects or inputs outside
 this model are never cached: `--fix`, `--diff`, `--replay`, `--changed-since`,
 `--prune-baseline`, standard input, the GitHub job summary, unreadable files.
 """
@@ -33,7 +33,7 @@ import time
 from stat import S_ISDIR
 
 from .cache import _PLAIN, Cache, _hash, bytes_hash, canonical
-from .walk import SQL_SUFFIXES, walk
+from .walk import SQL_SUFFIXES, stat_or_none, walk
 
 # Bump when the entry layout changes.
 ENTRY_FORMAT = 1
@@ -62,8 +62,7 @@ def read(abs_path: str, fd: int, data: bytes) -> None:
     change after this read shows as a changed stat)."""
     if _touched is not None:
         st = os.fstat(fd)
-        _reads[abs_path] = (st.st_size, st.st_mtime_ns, st.st_ino,
-                            bytes_hash(data))
+        _reads[abs_path] = (*_sig(st), bytes_hash(data))
 
 
 def start_recording() -> int:
@@ -102,9 +101,8 @@ def _candidates(paths: list[str]) -> tuple[list[str], dict] | None:
     out: list[str] = []
     signatures: dict[str, tuple[int, int, int]] = {}
     for arg in paths:
-        try:
-            st = os.stat(arg)
-        except (OSError, ValueError):
+        st = stat_or_none(arg)
+        if st is None:
             return None
         if S_ISDIR(st.st_mode):
             for dirpath, _dirnames, filenames in walk(arg):
@@ -112,7 +110,7 @@ def _candidates(paths: list[str]) -> tuple[list[str], dict] | None:
                            if n.lower().endswith(SQL_SUFFIXES))
         else:
             out.append(arg)
-            signatures[arg] = (st.st_size, st.st_mtime_ns, st.st_ino)
+            signatures[arg] = _sig(st)
     return out, signatures
 
 
@@ -127,10 +125,12 @@ def _arguments_text(arguments: dict) -> str:
 
 
 def _signature(path: str) -> tuple[int, int, int] | None:
-    try:
-        st = os.stat(path)
-    except (OSError, ValueError):
-        return None
+    st = stat_or_none(path)
+    return None if st is None else _sig(st)
+
+
+def _sig(st) -> tuple[int, int, int]:
+    """What a file's stat must keep for the file to be trusted unread."""
     return st.st_size, st.st_mtime_ns, st.st_ino
 
 
@@ -243,8 +243,7 @@ class ReportCache:
             return
         if not self._store(started, recorded, migrations, baseline, code, out, err_text,
                            output_paths):
-            out.ok = False
-            out.close()
+            out.discard()
 
     def _store(self, started, recorded, migrations, baseline, code, out, err_text,
                output_paths) -> bool:
@@ -332,7 +331,6 @@ class Tee:
         self.stream = stream
         self.path = path
         self.parts: list[str] = []
-        self.chars = 0
         self.file = None
         self.ok = True
         if path is not None:
@@ -345,12 +343,16 @@ class Tee:
         if self.file is not None:
             try:
                 self.file.write(text)
-                self.chars += len(text)
             except (OSError, UnicodeError):
                 self.ok = False
         elif self.path is None and self.ok:
             self.parts.append(text)
         return self.stream.write(text)
+
+    def discard(self) -> None:
+        """Give up the copy (the run is not stored): the file is removed."""
+        self.ok = False
+        self.close()
 
     def close(self) -> bool:
         """Finish the copy; False (and the file removed) when it is incomplete."""

@@ -8,6 +8,14 @@ import os
 SQL_SUFFIXES = (".sql", ".psql", ".pgsql")
 
 
+def stat_or_none(path: str):
+    """os.stat(path), or None when there is nothing readable there."""
+    try:
+        return os.stat(path)
+    except (OSError, ValueError):  # ValueError: a NUL in the path (os.path.exists says False)
+        return None
+
+
 def walk(top: str):
     """os.walk(top) (top-down, errors skipped, symbolic links to directories listed but not
     entered), with hidden directories left out and the others visited in sorted order. A

@@ -241,8 +241,7 @@ def _run_recorded(args, config, cache_dir, reports, planned) -> int:
     try:
         code = _run(args, config, cache_dir, seen, planned)
     except BaseException:
-        out.ok = False
-        out.close()  # removes the partial copy
+        out.discard()  # removes the partial copy
         raise
     finally:
         sys.stdout, sys.stderr = out.stream, err.stream
@@ -252,8 +251,7 @@ def _run_recorded(args, config, cache_dir, reports, planned) -> int:
         reports.store(started, recorded, seen["migrations"], resolved.baseline if resolved else None,
                       code, out, err.text(), [p for _, p in parse_outputs(args) if p != "-"])
     else:
-        out.ok = False
-        out.close()
+        out.discard()
     return code
 
 

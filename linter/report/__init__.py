@@ -128,15 +128,15 @@ def write_reports(result: LintResult, fmt: str, outputs: Iterable[tuple[str, str
     done.add(fmt)
     plain = result.replace(color=False)
     for out_fmt, path in outputs:
-        text = render(out_fmt, plain)
+        # Streamed like stdout: an --output report of 40,000 findings is not held whole.
         if path == "-":
-            stdout.write(text)
+            write(out_fmt, plain, stdout)
         else:
             parent = os.path.dirname(path)
             if parent:
                 os.makedirs(parent, exist_ok=True)
             with open(path, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
+                write(out_fmt, plain, fh)
         done.add(out_fmt)
     for name in sorted(done):
         hook = getattr(_module(name), "after_render", None)
