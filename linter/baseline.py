@@ -39,25 +39,10 @@ class Entry(Frozen):
         set_(self, "code", code)
         set_(self, "message", message)
 
-    def __lt__(self, other):
+    def __lt__(self, other):  # for sorted(entries); no other ordering is used
         if other.__class__ is not self.__class__:
             return NotImplemented
         return self._values() < other._values()
-
-    def __le__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() <= other._values()
-
-    def __gt__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() > other._values()
-
-    def __ge__(self, other):
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() >= other._values()
 
     @property
     def key(self) -> tuple[str, str, str, int]:

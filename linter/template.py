@@ -40,14 +40,8 @@ _COLON_VAR = re.compile(r":(?![:=])(?<!::)['\"A-Za-z_]")
 
 
 def _text_hint(text: str) -> bool:
-    """Whether one of _TEXT_MARKS is in `text`: every mark holds a "{", and SQL has few."""
-    find = text.find
-    brace = find("{")
-    while brace != -1:
-        if text[brace + 1:brace + 2] in ("{", "%", "#") or (brace and text[brace - 1] == "$"):
-            return True
-        brace = find("{", brace + 1)
-    return False
+    """Whether one of _TEXT_MARKS is in `text` (C-speed scans; every mark holds a "{")."""
+    return "{" in text and any(mark in text for mark in _TEXT_MARKS)
 
 
 def _psql_hint(text: str) -> bool:

@@ -76,8 +76,8 @@ def layout_names() -> tuple[str, ...]:
     return ("auto", *LAYOUTS)
 
 
-def _detect(cands: list[Candidate], plans: dict[str, bool] | None = None,
-            probes: list[Layout] | None = None, directory: str | None = None) -> list[tuple[Layout, list[Candidate]]]:
+def _detect(cands: list[Candidate], plans: dict[str, bool], probes: list[Layout],
+            directory: str | None = None) -> list[tuple[Layout, list[Candidate]]]:
     """Split one directory's files between the layout their names show and `auto`.
     `plans`, `directory`: see find_plan; `probes`: one instance of each _BY_NAME layout, to ask `claims`."""
     plan = find_plan(cands, plans, directory)
@@ -91,7 +91,7 @@ def _detect(cands: list[Candidate], plans: dict[str, bool] | None = None,
             return [(SqitchLayout(), scripts)] + ([(AutoLayout(), rest)] if rest else [])
     best, claimed = None, []
     names = {c.name for c in cands}
-    for probe in probes if probes is not None else [cls() for cls in _BY_NAME]:
+    for probe in probes:
         if not probe.may_claim(names):
             continue
         mine = [c for c in cands if probe.claims(c)]
@@ -120,7 +120,7 @@ def assign(candidates: list[Candidate], layout: str | Mapping[str, str]) -> list
     if isinstance(layout, str):
         # One layout for every file: each group is a directory argument or a file's directory.
         for cand in candidates:
-            group = cand.root or cand.directory
+            group = _group_dir(cand)
             cands = keyed.get((group, layout))
             if cands is None:
                 keyed[(group, layout)] = [cand]

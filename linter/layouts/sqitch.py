@@ -74,18 +74,15 @@ def find_plan(candidates: list[Candidate], known: dict[str, bool] | None = None,
     """The sqitch.plan in the candidates' directory or the one above it. `known` remembers
     which plan paths are files across calls (sibling directories share their parent);
     `directory`: the candidates' one directory, when the caller knows it."""
+    known = {} if known is None else known
     dirs = [directory] if directory is not None else sorted({c.root or c.directory for c in candidates})
     for d in dirs:
         for up in (d, dirname(d)):
             plan = os.path.join(up, PLAN)
-            if known is None:
+            is_file = known.get(plan)
+            if is_file is None:  # first asked in this run: noted once, as runcache needs
                 touched(plan)
-                is_file = os.path.isfile(plan)
-            else:
-                is_file = known.get(plan)
-                if is_file is None:  # first asked in this run: noted once, as runcache needs
-                    touched(plan)
-                    is_file = known[plan] = os.path.isfile(plan)
+                is_file = known[plan] = os.path.isfile(plan)
             if is_file:
                 return plan
     return None
