@@ -509,6 +509,8 @@ _PLAIN = (str, int, float, bool, type(None))
 
 
 def _encode_value(value, Severity, Fix, StatementRef):
+    # encode_diagnostics and decode_diagnostics inline the "severity" and "extra-statement"
+    # cases (nearly every finding has both): change them there too.
     if type(value) in _PLAIN:
         return value
     if isinstance(value, Severity):
