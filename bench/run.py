@@ -355,7 +355,7 @@ NOTES = """## How schemalint gets there
 - **No cyclic GC during a run**: the run allocates millions of small acyclic objects (the
   statements' JSON trees); with the collector on, it rescanned them over and over.
 - **Two processes on large inputs** (`linter/parallel.py`, above ~750 KB of SQL): the run is
-  cut at the file where ~75% of the statements (counted by semicolons) lie before it. A forked
+  cut at the file where ~80% of the statements (counted by semicolons) lie before it. A forked
   child brings its model to the cut by folding those files without checking them (parsing and
   schema changes only, about half the cost of checking), then checks the rest and runs the
   schema rules; the parent checks the files before the cut. The findings are merged before the

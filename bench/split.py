@@ -1,6 +1,6 @@
 """The figures behind linter/parallel.py's two constants, reproducible.
 
-    python bench/split.py balance [--shares 0.7,0.75,0.8] [--runs 3] PATH...
+    python bench/split.py balance [--shares 0.72,0.76,0.8,0.84] [--runs 3] PATH...
     python bench/split.py threshold [--statements 1200,3000,8000] [--runs 8]
     python bench/split.py contention [--runs 3]
 
@@ -107,7 +107,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="what", required=True)
     b = sub.add_parser("balance")
-    b.add_argument("--shares", default="0.7,0.75,0.8")
+    b.add_argument("--shares", default="0.72,0.76,0.8,0.84")
     b.add_argument("--runs", type=int, default=3)
     b.add_argument("paths", nargs="+")
     t = sub.add_parser("threshold")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from .config import LintConfig
 from .diagnostics import Diagnostic
@@ -263,7 +263,7 @@ class Checker:
 
 
 def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Rule] | None = None,
-         parsed: dict | None = None, stats: dict | None = None,
+         parsed: Mapping | None = None, stats: dict | None = None,
          extra: Sequence[Diagnostic] = (), extra_rules: Sequence[Rule] = ()) -> list[Diagnostic]:
     """Fold `migrations` in order into a schema model and run the enabled rules.
 

@@ -405,9 +405,9 @@ def _drop(node: dict, model, pg) -> list[LockClaim]:
         if kind in ("OBJECT_TRIGGER", "OBJECT_RULE", "OBJECT_POLICY"):
             # DROP TRIGGER / RULE / POLICY: ACCESS EXCLUSIVE on the table they belong to.
             if len(names) >= 2:
-                table = qualified_key(names[:-1], model.search_schema)
+                trigger_table = qualified_key(names[:-1], model.search_schema)
                 word = kind.removeprefix("OBJECT_")
-                out.append(LockClaim(table, "table", _M.ACCESS_EXCLUSIVE, f"DROP {word}"))
+                out.append(LockClaim(trigger_table, "table", _M.ACCESS_EXCLUSIVE, f"DROP {word}"))
             continue
         key = model.qualified(names)
         if kind == "OBJECT_INDEX":
@@ -425,10 +425,10 @@ def _drop(node: dict, model, pg) -> list[LockClaim]:
             word = {"OBJECT_TABLE": "DROP TABLE", "OBJECT_VIEW": "DROP VIEW",
                     "OBJECT_MATVIEW": "DROP MATERIALIZED VIEW", "OBJECT_FOREIGN_TABLE": "DROP FOREIGN TABLE"}[kind]
             out.append(LockClaim(key, "table", _M.ACCESS_EXCLUSIVE, word))
-            table = model.tables.get(key)
-            if table is not None:
+            dropped = model.tables.get(key)
+            if dropped is not None:
                 # Its foreign keys' triggers on the referenced tables are dropped too.
-                for con in table.constraints.values():
+                for con in dropped.constraints.values():
                     if con.kind == "foreign" and con.ref_table and con.ref_table != key:
                         out.append(LockClaim(con.ref_table, "table", _M.ACCESS_EXCLUSIVE,
                                              f"{word} (table referenced by its foreign key)"))

@@ -504,7 +504,8 @@ class Model:
         key = rangevar_or_key if isinstance(rangevar_or_key, tuple) else self.key(rangevar_or_key)
         return self.tables.get(key)
 
-    def created_in_this_migration(self, key: Key) -> bool:
+    def created_in_this_migration(self, key: tuple) -> bool:
+        """`key`: any key of `Session.created` (a relation's, a column's, a constraint's)."""
         return key in self.session.created
 
     def referencing(self, key: Key) -> list[Key]:
