@@ -10,11 +10,19 @@ untouched copy (`check PATH --format json --no-cache`), then times both copies, 
 alternately in one process and split (`SCHEMALINT_JOBS=1` / default), and prints the
 medians. Nothing in the repository is changed; the temporary directory is removed.
 
+    python bench/mypyc_trial.py --callgrind 250 [PATH]
+
+instead counts the instructions each copy executes on the first 250 files, in one
+process, under `valgrind --tool=callgrind`: the same count on every run, whatever else
+the machine does (wall times on a shared virtual machine vary by 30% and more).
+
 The code is compiled as it is, with only the changes mypyc's rules force, made
 mechanically on the copy:
 - no `__slots__` (mypyc's own classes have fixed attributes anyway);
-- classes with a Python base class (`Record`, `Enum`, ...) or subclassed in their module
-  stay ordinary Python classes (`@mypyc_attr(native_class=False)`);
+- classes whose only base is `Record` lose it and become mypyc's own classes (value
+  equality, `repr` and `replace` go; the report shows nothing needs them on this path);
+  those with another Python base class (`Frozen`, `Enum`, `dict`, ...) or subclassed in
+  their module stay ordinary Python classes (`@mypyc_attr(native_class=False)`);
 - an attribute first set to None is declared `Any` (mypyc would otherwise type it
   as always None); a class-level sentinel (`X = object()`) is a `ClassVar`;
 - lines mypy reports as type errors get `# type: ignore`.
@@ -54,13 +62,16 @@ def _without_slots(source: str) -> str:
 
 
 def _python_classes(source: str) -> str:
-    """`native_class=False` on classes with a base class and on those subclassed here."""
+    """`Record` dropped as a base; `native_class=False` on classes with another base class
+    and on those subclassed here."""
     subclassed = set()
     for bases in re.findall(r"^\s*class \w+\(([^)]*)\):", source, flags=re.M):
         subclassed.update(b.strip() for b in bases.split(","))
 
     def mark(m: re.Match) -> str:
         indent, name, bases = m.group(1), m.group(2), m.group(3) or ""
+        if bases.strip() == "Record" and name not in subclassed:
+            return f"{indent}class {name}:"
         if bases.strip() in ("", "object") and name not in subclassed:
             return m.group(0)
         return f"{indent}@mypyc_attr(native_class=False)\n{m.group(0)}"
@@ -137,9 +148,35 @@ def run_check(tree: str, paths: list[str], jobs: str | None, out_path: str | Non
     return took
 
 
+def instructions(tree: str, paths: list[str], tmp: str) -> int:
+    """Instructions executed by one run of `tree`, in one process (callgrind)."""
+    out = os.path.join(tmp, "callgrind.out")
+    env = dict(os.environ, PYTHONPATH=tree, SCHEMALINT_JOBS="1")
+    done = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                           sys.executable, "-m", "schemalint", "check", *paths,
+                           "--format", "json", "--no-cache"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    m = re.search(r"Collected : (\d+)", done.stderr)
+    if not m:
+        sys.exit(f"valgrind gave no count:\n{done.stderr[-2000:]}")
+    return int(m.group(1))
+
+
+def sql_files(paths: list[str]) -> list[str]:
+    found = []
+    for path in paths:
+        if os.path.isdir(path):
+            found += sorted(os.path.join(path, f) for f in os.listdir(path) if f.endswith(".sql"))
+        else:
+            found.append(path)
+    return found
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--callgrind", type=int, metavar="FILES",
+                    help="count instructions on the first FILES .sql files instead of timing")
     ap.add_argument("paths", nargs="*", default=[DEFAULT_PATH])
     args = ap.parse_args(argv)
     try:
@@ -163,6 +200,14 @@ def main(argv: list[str] | None = None) -> None:
             if a.read() != b.read():
                 sys.exit("the compiled copy's report differs from the plain copy's: not timed")
         print("reports identical")
+        if args.callgrind:
+            if shutil.which("valgrind") is None:
+                sys.exit("valgrind is not installed (apt-get install valgrind)")
+            files = sql_files(args.paths)[:args.callgrind]
+            a = instructions(plain, files, tmp)
+            b = instructions(compiled, files, tmp)
+            print(f"instructions on {len(files)} files: Python {a:,}, mypyc {b:,} ({b / a:.3f}x)")
+            return
         times: dict[tuple[str, str], list[float]] = {}
         for _ in range(args.runs):
             for jobs, label in (("1", "one process"), (None, "split (default)")):

@@ -434,10 +434,11 @@ it can check its own, so the two processes do about 1.4 times the CPU work of on
 merging the findings and the report stay serial; and on this virtual machine two busy
 processes each run slower than one alone (`python bench/split.py contention`).
 Compiling this code does not close the gap: `python bench/mypyc_trial.py` compiles the six
-core modules (parsing, the model, locks, the engine, names, facts) with mypyc, checks that
-the report is byte for byte the same, and measured 0.99x the time in one process and 0.96x
-split on (b). The code works on libpg_query's JSON as plain dicts, which compiled code
-handles no faster. Parsing alone (libpg_query's JSON and its decoding, about 1.2 s on (b)
+core modules (parsing, the model, locks, the engine, names, facts) with mypyc, the model's
+classes as mypyc's own, checks that the report is byte for byte the same, and measured 0.90x
+the wall time in one process and 0.94x split on (b) (medians of 5), and 0.91x the
+instructions on its first 250 files (`--callgrind 250`). The code works on libpg_query's
+JSON as plain dicts, which compiled code handles hardly faster. Parsing alone (libpg_query's JSON and its decoding, about 1.2 s on (b)
 in one process) is as long as squawk's whole run. Reaching squawk's cold wall time would
 take a core in a compiled language that builds the model straight from libpg_query's C tree,
 not more tuning or compiling of this one.
