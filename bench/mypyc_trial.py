@@ -65,7 +65,7 @@ def _python_classes(source: str) -> str:
     """`Record` dropped as a base; `native_class=False` on classes with another base class
     and on those subclassed here."""
     subclassed = set()
-    for bases in re.findall(r"^\s*class \w+\(([^)]*)\):", source, flags=re.M):
+    for bases in re.findall(r"^[ \t]*class \w+\(([^)]*)\):", source, flags=re.M):
         subclassed.update(b.strip() for b in bases.split(","))
 
     def mark(m: re.Match) -> str:
@@ -76,7 +76,7 @@ def _python_classes(source: str) -> str:
             return m.group(0)
         return f"{indent}@mypyc_attr(native_class=False)\n{m.group(0)}"
 
-    return re.sub(r"^(\s*)class (\w+)(?:\(([^)]*)\))?:", mark, source, flags=re.M)
+    return re.sub(r"^([ \t]*)class (\w+)(?:\(([^)]*)\))?:", mark, source, flags=re.M)
 
 
 def _declared_any(source: str) -> str:
