@@ -486,8 +486,12 @@ def _is_ours(entry) -> bool:
         return False
 
 
-def run_key(cache: Cache, migrations, hashes: list[str], config) -> str:
-    parts = [cache.tag, canonical(config)]
+def run_key(cache: Cache, migrations, hashes: list[str], config, reported=None) -> str:
+    # A run checking only some files (`reported`) holds fewer findings: never the same key
+    # as the whole run, even when it checks none.
+    parts = [cache.tag, canonical(config),
+             "all" if reported is None else "only\0" + "\0".join(
+                 sorted(m.path for m in migrations if m.path in reported))]
     for m, digest in zip(migrations, hashes, strict=True):
         text_digest = digest if m.sql is None else text_hash(m.text)
         notes = ";".join(f"{d.code}:{d.start}:{d.message}" for d in m.notes)
@@ -706,31 +710,33 @@ class _Parsed:
 
 
 def lint_migrations(migrations, config, stats: dict, cache_dir: str | None,
-                    extra=(), extra_rules=()) -> list:
+                    extra=(), extra_rules=(), reported=None) -> list:
     """`engine.lint` with the cache, and split between two processes on large inputs
     (parallel.py): same findings, less time.
     `extra`/`extra_rules` are passed on (replay findings); they come from a database, not
-    from the inputs the run key covers, so such a run is never cached as a whole."""
+    from the inputs the run key covers, so such a run is never cached as a whole.
+    `reported`: as for `engine.lint` (part of the run key: such a run holds fewer findings)."""
     enabled = gc.isenabled()
     # A run allocates millions of small acyclic objects (every statement's JSON tree);
     # the cyclic collector would rescan them again and again (2-3x the run time on
     # 50,000 statements) and would find nothing to free: nothing here forms cycles.
     gc.disable()
     try:
-        return _lint(migrations, config, stats, cache_dir, list(extra), tuple(extra_rules))
+        return _lint(migrations, config, stats, cache_dir, list(extra), tuple(extra_rules),
+                     reported)
     finally:
         if enabled:
             gc.enable()
 
 
 def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
-          extra_rules: tuple) -> list:
+          extra_rules: tuple, reported) -> list:
     cache = Cache(cache_dir) if cache_dir else None
     hashes = [text_hash(m.parse_text) for m in migrations] if cache else []
     key = None
     whole_run = cache is not None and not extra and not extra_rules
     if whole_run:
-        key = run_key(cache, migrations, hashes, config)
+        key = run_key(cache, migrations, hashes, config, reported)
         hit = cache.load_run(key)
         if hit is not None:
             try:
@@ -755,13 +761,15 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
         pack.load_pack()
     parsed = _Parsed(migrations, hashes, pack)
     try:
-        k = split_point(migrations)
+        # Checking only some files (`reported`) is mostly folding, which the split would
+        # do twice over: one process.
+        k = split_point(migrations) if reported is None else 0
         if k:
             diagnostics = lint_in_two(migrations, config, all_rules(), parsed, k, stats,
                                       extra=extra, extra_rules=extra_rules)
         else:
             diagnostics = lint(migrations, config, all_rules(), parsed=parsed, stats=stats,
-                               extra=extra, extra_rules=extra_rules)
+                               extra=extra, extra_rules=extra_rules, reported=reported)
     except BaseException:
         if pack is not None:
             pack._discard_pack()  # the next pack, half written

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 
 from .config import LintConfig
 from .diagnostics import Diagnostic
@@ -212,11 +212,15 @@ class Checker:
         for rule in () if baseline else ruleset.end_of_migration:
             _run(rule, rule.end_of_migration, ctx, (result.statements, ctx), out, migration, 0, 0)
 
-    def fold(self, migration: Migration) -> None:
+    def fold(self, migration: Migration, count: bool = False) -> None:
         """Bring the model to where it stands after `migration`, without checking it: no
         findings, no lock bookkeeping (`Model.fold_schema`). The model ends exactly as
-        `check` leaves it; the findings of this file are some other pass's business."""
+        `check` leaves it; the findings of this file are some other pass's business, or
+        nobody's (`lint(reported=)`). `count`: add its statements to `statement_count`,
+        as `check` does."""
         result = self.parse(migration)
+        if count:
+            self.statement_count += len(result.statements)
         model = self.model
         model.begin_migration(migration, self.config.assume_in_transaction)
         for stmt in result.statements:
@@ -264,7 +268,8 @@ class Checker:
 
 def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Rule] | None = None,
          parsed: Mapping | None = None, stats: dict | None = None,
-         extra: Sequence[Diagnostic] = (), extra_rules: Sequence[Rule] = ()) -> list[Diagnostic]:
+         extra: Sequence[Diagnostic] = (), extra_rules: Sequence[Rule] = (),
+         reported: Container[str] | None = None) -> list[Diagnostic]:
     """Fold `migrations` in order into a schema model and run the enabled rules.
 
     Up migrations are folded into one model; a down migration is checked against the
@@ -274,6 +279,13 @@ def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Ru
     given, receives counts (statements parsed). `extra`: findings another producer made
     about these migrations (replay), with the rules that produced them (`extra_rules`):
     they go through the same selection, severity overrides and suppression comments.
+
+    `reported`: the paths whose findings will be reported (a pre-commit hook's staged files,
+    folded in the context of the whole history). The other migrations are only folded, for
+    the model: their statement-level findings are not made, so the result holds those of
+    the reported files plus the schema rules' findings anywhere. Each reported file meets
+    the model a full run would show it (`Checker.fold` leaves the model as `check` does),
+    so its findings are the same.
     """
     if rules is None:
         from schemalint.rules import RULES
@@ -281,6 +293,9 @@ def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Ru
         rules = RULES
     checker = Checker(config, rules, parsed)
     for migration in migrations:
-        checker.check(migration)
+        if reported is None or migration.path in reported:
+            checker.check(migration)
+        else:
+            checker.fold(migration, count=True)
     checker.check_schema(migrations)
     return checker.finish(migrations, stats, extra, extra_rules)

@@ -1,7 +1,8 @@
 """What `check` reports, beyond what the engine finds: the configured paths, the baseline,
 `--changed-since` and the files named on the command line. I/O edge (git, the baseline file).
 
-Everything here filters *reporting*; the whole history is always folded into the model.
+Everything here filters *reporting*; the whole history is always folded into the model
+(files whose findings cannot be reported are only folded, not checked: `reported_paths`).
 """
 
 from __future__ import annotations
@@ -54,12 +55,25 @@ def included(migrations: list, unreadable: list, config) -> tuple[list, list]:
             [u for u in unreadable if config.included(u[0])])
 
 
+def reported_paths(migrations: list, args) -> set[str] | None:
+    """The paths of the migrations whose findings can be reported, when only the files named
+    on the command line are (`plan_paths`); None when all can be. The engine only folds the
+    others (`engine.lint(reported=)`). --changed-since narrows the report further, later."""
+    report_only = getattr(args, "report_only", None)
+    if report_only is None:
+        return None
+    return {m.path for m in migrations if m.path.startswith("<") or _real(m.path) in report_only}
+
+
 def apply(diagnostics: list, migrations: list, config, args) -> list:
     """The baseline, then the report filters (named files, --changed-since)."""
     resolved = getattr(args, "resolved", None)
     baseline_path = resolved.baseline if resolved else None
     if baseline_path and (os.path.exists(baseline_path) or resolved.baseline_explicit):
-        diagnostics = _apply_baseline(diagnostics, migrations, baseline_path, args)
+        # Only the reported files were checked: an entry of another file is not stale.
+        reported = reported_paths(migrations, args)
+        checked = migrations if reported is None else [m for m in migrations if m.path in reported]
+        diagnostics = _apply_baseline(diagnostics, checked, baseline_path, args)
     report_only = getattr(args, "report_only", None)
     ref = getattr(args, "changed_since", None)
     if ref:

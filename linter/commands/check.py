@@ -272,8 +272,10 @@ def _run(args, config, cache_dir, seen: dict | None = None, planned=None) -> int
         replayed, replay_rules = check_diagnostics(migrations, config, args), REPLAY_RULES
     # engine.lint, with parse results and unchanged runs taken from the cache (cache.py).
     def lint_and_gate(migrations, unreadable, extra=(), extra_rules=()):
+        from ..gate import reported_paths
+
         found = lint_migrations(migrations, config, stats, cache_dir, extra=extra,
-                                extra_rules=extra_rules)
+                                extra_rules=extra_rules, reported=reported_paths(migrations, args))
         return gate(found + unreadable_diagnostics(unreadable), migrations, config, args)
 
     diagnostics = lint_and_gate(migrations, unreadable, replayed, replay_rules)
