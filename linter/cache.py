@@ -738,6 +738,10 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
     if whole_run:
         key = run_key(cache, migrations, hashes, config, reported)
         hit = cache.load_run(key)
+        if hit is None and reported is not None:
+            # A whole run's findings hold those of any files (the report is filtered later):
+            # the GitHub Action's changed-only pass follows a whole pass for its SARIF file.
+            hit = cache.load_run(run_key(cache, migrations, hashes, config))
         if hit is not None:
             try:
                 statements, encoded = hit

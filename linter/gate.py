@@ -2,7 +2,8 @@
 `--changed-since` and the files named on the command line. I/O edge (git, the baseline file).
 
 Everything here filters *reporting*; the whole history is always folded into the model
-(files whose findings cannot be reported are only folded, not checked: `reported_paths`).
+(files whose findings cannot be reported, named files and --changed-since aside, are only
+folded, not checked: `reported_paths`).
 """
 
 from __future__ import annotations
@@ -55,11 +56,26 @@ def included(migrations: list, unreadable: list, config) -> tuple[list, list]:
             [u for u in unreadable if config.included(u[0])])
 
 
+def report_filter(args) -> set[str] | None:
+    """Real paths of the files whose findings are reported: those named on the command line
+    (`plan_paths`), the files changed since --changed-since's ref, or both at once; None
+    when every file's are. Asks git once per command line (a --fix run reports twice)."""
+    if "_report_filter" not in vars(args):
+        report_only = getattr(args, "report_only", None)
+        ref = getattr(args, "changed_since", None)
+        if ref:
+            from .changed import changed_files
+
+            changed = changed_files(ref)
+            report_only = changed if report_only is None else report_only & changed
+        args._report_filter = report_only
+    return args._report_filter
+
+
 def reported_paths(migrations: list, args) -> set[str] | None:
-    """The paths of the migrations whose findings can be reported, when only the files named
-    on the command line are (`plan_paths`); None when all can be. The engine only folds the
-    others (`engine.lint(reported=)`). --changed-since narrows the report further, later."""
-    report_only = getattr(args, "report_only", None)
+    """The paths of the migrations whose findings can be reported (`report_filter`); None
+    when all can be. The engine only folds the others (`engine.lint(reported=)`)."""
+    report_only = report_filter(args)
     if report_only is None:
         return None
     return {m.path for m in migrations if m.path.startswith("<") or _real(m.path) in report_only}
@@ -74,13 +90,7 @@ def apply(diagnostics: list, migrations: list, config, args) -> list:
         reported = reported_paths(migrations, args)
         checked = migrations if reported is None else [m for m in migrations if m.path in reported]
         diagnostics = _apply_baseline(diagnostics, checked, baseline_path, args)
-    report_only = getattr(args, "report_only", None)
-    ref = getattr(args, "changed_since", None)
-    if ref:
-        from .changed import changed_files
-
-        changed = changed_files(ref)
-        report_only = changed if report_only is None else report_only & changed
+    report_only = report_filter(args)
     if report_only is not None:
         cache: dict[str, bool] = {}
 

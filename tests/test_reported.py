@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 
 import pytest
 
 from schemalint import gate
+from schemalint.cache import lint_migrations
 from schemalint.cli import main
 from schemalint.config import LintConfig
 from schemalint.engine import lint
@@ -160,3 +162,40 @@ def test_a_run_of_some_files_is_cached_apart_from_the_whole_run(tmp_path, monkey
     assert len(whole["diagnostics"]) == 2
     assert run() == whole and run("db/003_index.sql") == some
     assert list((tmp_path / "cache").rglob("runs/*"))  # the runs were cached
+
+
+def _git(cwd, *args: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
+               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def test_changed_since_reports_the_same_bytes(tmp_path, monkeypatch, capsys):
+    """--changed-since: the files git does not list as changed are only folded."""
+    files = _generated(tmp_path)
+    repo = os.path.dirname(files[0])
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "history")
+    for changed in (files[len(files) // 2], files[-1]):
+        with open(changed, "a", encoding="utf-8") as fh:
+            fh.write("CREATE INDEX orders_note_idx ON orders (note);\n")
+    monkeypatch.chdir(repo)
+    args = [repo, "--changed-since", "HEAD"]
+    folded = _report(args, monkeypatch, capsys, fold_others=True)
+    monkeypatch.chdir(repo)
+    assert folded == _report(args, monkeypatch, capsys, fold_others=False)
+    paths = {d["path"] for d in json.loads(folded)["diagnostics"]}
+    assert paths and paths <= {os.path.relpath(f, repo) for f in (files[len(files) // 2], files[-1])}
+
+
+def test_a_cached_whole_run_serves_a_run_of_some_files(tmp_path):
+    """The GitHub Action's changed-only pass follows its complete pass: it takes the
+    complete pass's findings from the cache instead of checking again."""
+    config, rules_stats = LintConfig(), {}
+    whole = lint_migrations(FILES, config, rules_stats, str(tmp_path))
+    assert rules_stats["cache"] == "miss"
+    stats: dict = {}
+    some = lint_migrations(FILES, config, stats, str(tmp_path), reported={"002_change.sql"})
+    assert stats["cache"] == "hit" and as_dicts(some) == as_dicts(whole)

@@ -4,8 +4,9 @@ Reads the action's inputs from `INPUT_*` variables and the event payload from
 `$GITHUB_EVENT_PATH`, then runs `schemalint check` once with annotations on stdout
 (`--format github`, which also appends the Markdown report to `$GITHUB_STEP_SUMMARY`), a JSON
 report for the counts and a Markdown report for the pull request comment. When only changed
-migrations are reported, the SARIF file comes from a second, complete static pass: code scanning
-treats alerts missing from an upload as fixed, so the upload must cover every migration.
+migrations are reported, the SARIF file comes from a separate, complete static pass, run first:
+code scanning treats alerts missing from an upload as fixed, so the upload must cover every
+migration.
 
 Outputs (`$GITHUB_OUTPUT`): errors, warnings, infos, sarif-file. The exit status is check's:
 0 clean, 1 findings at or above fail-on, 2 usage or internal error. Posting the comment never
@@ -271,16 +272,20 @@ def run(env: Mapping[str, str]) -> int:
     work = tempfile.mkdtemp(prefix="schemalint-", dir=env.get("RUNNER_TEMP") or None)
     json_path, md_path = os.path.join(work, "report.json"), os.path.join(work, "report.md")
 
+    full_code = None
+    if since and inputs.sarif_file:
+        # The complete pass first: the changed-only pass below then takes its findings from
+        # the cache this one fills, instead of checking the whole history a second time.
+        full = ["check", *inputs.paths, "--format", "json",
+                "--output", f"sarif:{inputs.sarif_file}", *_common(inputs)]
+        full_code = _schemalint(full, quiet=True)
     code = _schemalint(check_argv(inputs, since, json_path, md_path))
     if not os.path.exists(json_path):  # usage or internal error: schemalint said why
         return code or 2
     with open(json_path, encoding="utf-8") as fh:
         summary = json.load(fh)["summary"]
-    if since and inputs.sarif_file:
-        full = ["check", *inputs.paths, "--format", "json",
-                "--output", f"sarif:{inputs.sarif_file}", *_common(inputs)]
-        if _schemalint(full, quiet=True) == 2:
-            raise ActionError("the complete pass for the SARIF file failed")
+    if full_code == 2:
+        raise ActionError("the complete pass for the SARIF file failed")
     write_outputs(env, {"errors": summary["error"], "warnings": summary["warning"],
                         "infos": summary["info"], "sarif-file": inputs.sarif_file})
     if inputs.comment:

@@ -211,6 +211,28 @@ def test_only_what_the_pull_request_changed(github, capsys):
 
 
 @needs_changed_since
+def test_the_changed_only_pass_takes_the_complete_pass_findings_from_the_cache(
+        github, capsys, monkeypatch):
+    """The complete pass (for the SARIF file) runs first and fills the cache; the history
+    is checked once, not twice."""
+    import schemalint.engine
+
+    monkeypatch.delenv("SCHEMALINT_NO_CACHE", raising=False)  # conftest.py turns it off
+    checks = []
+    real = schemalint.engine.lint
+    monkeypatch.setattr(schemalint.engine, "lint", lambda *a, **k: checks.append(k) or real(*a, **k))
+    github.set(changed_since=github.base_sha)
+    assert github_action.run(os.environ) == 1
+    out = capsys.readouterr().out
+    commands = [line for line in out.splitlines() if line.startswith("schemalint check")]
+    assert len(commands) == 2 and "--changed-since" in commands[1]
+    assert len(checks) == 1 and checks[0].get("reported") is None  # the complete pass only
+    assert "file=db/migrations/002_index.sql" in out
+    assert github.outputs()["errors"] == "1"
+    assert (github.workspace / "schemalint.sarif").exists()
+
+
+@needs_changed_since
 def test_auto_uses_the_pull_request_base(github, capsys):
     github.set(changed_since="auto")
     assert github_action.run(os.environ) == 1
