@@ -480,8 +480,10 @@ def _is_ours(entry) -> bool:
     if any(c not in "0123456789abcdef" for c in name):
         return False
     try:
-        return all(e.name in ("parse.pack", "runs", "reports") or e.name.endswith(".tmp")
-                   for e in os.scandir(entry.path))
+        # `with`: all() stops at the first foreign name and would leave the listing open.
+        with os.scandir(entry.path) as listing:
+            return all(e.name in ("parse.pack", "runs", "reports") or e.name.endswith(".tmp")
+                       for e in listing)
     except OSError:
         return False
 

@@ -134,7 +134,8 @@ def test_damaged_cache_entries_are_ignored(tmp_path, cached_env, damage):
                if f == "parse.pack" or os.path.basename(d) == "runs"]
     assert len(entries) == 2
     for path in entries:
-        data = open(path, "rb").read()
+        with open(path, "rb") as fh:
+            data = fh.read()
         if damage == "garbage":
             data = os.urandom(len(data))
         elif damage == "truncate":

@@ -27,23 +27,28 @@ def ping_engine(timeout: float = PING_TIMEOUT) -> str | None:
     url = urlparse(address)
     try:
         if url.scheme == "unix":
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            sock.settimeout(timeout)
-            sock.connect(url.path)
+            # Closed by `with` whether or not the connection is made.
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(timeout)
+                sock.connect(url.path)
+                reply = _ping(sock)
         elif url.scheme in ("tcp", "http", "https"):
             if url.scheme == "https" or os.environ.get("DOCKER_TLS_VERIFY"):
                 return None  # TLS engines: let the Docker client do the handshake
-            sock = socket.create_connection((url.hostname, url.port or 2375), timeout=timeout)
+            with socket.create_connection((url.hostname, url.port or 2375), timeout=timeout) as sock:
+                reply = _ping(sock)
         else:
             return f"unsupported DOCKER_HOST {address!r}"
-        with sock:
-            sock.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
-            reply = sock.recv(4096)
     except OSError as exc:
         return f"no Docker engine answers at {address} ({exc.strerror or exc})"
     if not reply.startswith(b"HTTP/") or b" 200 " not in reply.split(b"\r\n", 1)[0]:
         return f"the Docker engine at {address} did not answer the ping"
     return None
+
+
+def _ping(sock: socket.socket) -> bytes:
+    sock.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+    return sock.recv(4096)
 
 
 def image_for(image: str | None, major: int | None) -> str:

@@ -61,6 +61,16 @@ def _start(args, env, tmp_path):
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+def _reap(proc) -> None:
+    """Kill the command if a failed assertion left it running, and close its pipes: an
+    unclosed pipe is reported as a ResourceWarning in whichever later test collects it."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(30)
+    proc.stdout.close()
+    proc.stderr.close()
+
+
 @pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_during_local_replay_leaves_nothing(tmp_path, signum, code):
     # A fresh base directory for the replay's temporary directory, traversable by the
@@ -82,8 +92,7 @@ def test_signal_during_local_replay_leaves_nothing(tmp_path, signum, code):
         assert not os.path.exists(root)
         assert _processes_mentioning(root) == []
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        _reap(proc)
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -103,8 +112,7 @@ def test_signal_during_dsn_replay_drops_the_database(server, tmp_path):
         assert proc.returncode == 143, proc.stderr.read().decode()
         assert scratch() == []
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        _reap(proc)
         admin.close()
 
 
@@ -126,8 +134,7 @@ def test_sigkill_leaves_a_directory_the_next_run_removes(tmp_path):
         assert local.remove_stale_roots(base) == [root]
         assert not os.path.exists(root)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        _reap(proc)
         shutil.rmtree(base, ignore_errors=True)
 
 
