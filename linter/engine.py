@@ -281,7 +281,8 @@ def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Ru
     they go through the same selection, severity overrides and suppression comments.
 
     `reported`: the paths whose findings will be reported (a pre-commit hook's staged files,
-    folded in the context of the whole history). The other migrations are only folded, for
+    or the files --changed-since lists, in the context of the whole history). The other
+    migrations are only folded, for
     the model: their statement-level findings are not made, so the result holds those of
     the reported files plus the schema rules' findings anywhere. Each reported file meets
     the model a full run would show it (`Checker.fold` leaves the model as `check` does),

@@ -1,9 +1,9 @@
 """What `check` reports, beyond what the engine finds: the configured paths, the baseline,
 `--changed-since` and the files named on the command line. I/O edge (git, the baseline file).
 
-Everything here filters *reporting*; the whole history is always folded into the model
-(files whose findings cannot be reported, named files and --changed-since aside, are only
-folded, not checked: `reported_paths`).
+Everything here filters *reporting*; the whole history is always folded into the model.
+When only some files can be reported (files named on the command line, --changed-since),
+the others are only folded, not checked (`reported_paths`).
 """
 
 from __future__ import annotations
