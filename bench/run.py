@@ -428,9 +428,10 @@ folding the model about 21% (one column object per column: 92,000 on (b)), the r
 engine around them and the 40,901 findings they build about 46%, discovery and the report the
 rest; (a) splits about the same way. A profile (`python -m cProfile -s tottime`) shows no
 single hot spot left.
-Splitting the run between the two cores gains 11-17% of wall time here (the "one
-process" rows), far from half: the child must parse and fold the parent's share again before
-it can check its own, so the two processes do about 1.4 times the CPU work of one; discovery,
+Splitting the run between the two cores gains 9-20% of wall time here (the "one
+process" rows, over the last two runs), far from half: the child must parse and fold the
+parent's share again before it can check its own, so the two processes do 1.4-1.5 times the
+CPU work of one; discovery,
 merging the findings and the report stay serial; and on this virtual machine two busy
 processes each run slower than one alone (`python bench/split.py contention`).
 Compiling this code does not close the gap: `python bench/mypyc_trial.py` compiles the six
