@@ -9,6 +9,13 @@ libpg_query + JSON decoding), folding the model (`Model.fold`), the rest of the 
 (the rules, the engine around them, building the findings) and writing the report
 (`check.emit`, to /dev/null). Prints the median of each stage over the runs, in ms and as a
 share of the whole command. Imports are outside the timings.
+
+    python bench/stages.py --detail FILE_OR_DIR...
+
+breaks the same run down further, once: parsing into libpg_query's JSON output and its
+decoding (`json.loads`), each statement-level rule (its findings listed, so lazy ones count),
+each end-of-migration and schema rule, and the findings (`make_diagnostic`, and writing each
+into the JSON report).
 """
 
 from __future__ import annotations
@@ -63,13 +70,99 @@ def one_run(paths: list[str]) -> dict[str, float]:
     return spent
 
 
+def detail(paths: list[str]) -> None:
+    import json
+
+    import schemalint.engine as engine_mod
+    import schemalint.parse as parse_mod
+    import schemalint.report.json_report as json_report
+    import schemalint.rule as rule_mod
+    from schemalint.cli import main
+
+    spent: dict[str, float] = {}
+    calls: dict[str, int] = {}
+
+    def timed(label: str, real):
+        def wrapper(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - t
+                calls[label] = calls.get(label, 0) + 1
+        return wrapper
+
+    class Parser:  # parse.py's `_pg`, with its JSON output and the decoding timed apart
+        def __init__(self, real):
+            self._real = real
+            self.parse_sql_json = timed("libpg_query JSON output", real.parse_sql_json)
+
+        def __getattr__(self, name):
+            return getattr(self._real, name)
+
+    def listed(real):
+        def check(stmt, ctx):
+            found = real(stmt, ctx)
+            return list(found) if found else found
+        return check
+
+    rule_checks: dict = {}
+    real_calls = engine_mod.RuleSet.calls
+
+    def calls_timed(self, stmt):
+        out = []
+        for rule, check, options in real_calls(self, stmt):
+            wrapped = rule_checks.get(check)
+            if wrapped is None:
+                wrapped = rule_checks[check] = timed(f"rule {rule.name}", listed(check))
+            out.append((rule, wrapped, options))
+        return out
+
+    real_run = engine_mod._run
+
+    def run_timed(rule, fn, *args):
+        return timed(f"{fn.__name__} {rule.name}", real_run)(rule, fn, *args)
+
+    patched = [(engine_mod.RuleSet, "calls", calls_timed), (engine_mod, "_run", run_timed),
+               (parse_mod, "_pg", Parser(parse_mod._pg)),
+               # parse.py calls json.loads through the module: every caller's is timed
+               # while the command runs (the report and configuration decode next to nothing).
+               (parse_mod.json, "loads", timed("json.loads", json.loads)),
+               (rule_mod, "make_diagnostic", timed("make_diagnostic", rule_mod.make_diagnostic)),
+               (json_report, "_item_text", timed("JSON report, per finding", json_report._item_text))]
+    saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patched]
+    for owner, name, value in patched:
+        setattr(owner, name, value)
+    stdout = sys.stdout
+    sys.stdout = open(os.devnull, "w", encoding="utf-8")
+    try:
+        t = time.perf_counter()
+        main(["check", *paths, "--format", "json", "--no-cache"])
+        total = time.perf_counter() - t
+    finally:
+        sys.stdout.close()
+        sys.stdout = stdout
+        for owner, name, real in saved:
+            setattr(owner, name, real)
+    print(f"whole command {total * 1000:.0f} ms; the parts, largest first (ms, calls):")
+    for label, value in sorted(spent.items(), key=lambda kv: -kv[1])[:40]:
+        print(f"  {label:<55} {value * 1000:>7.0f} {calls[label]:>8}")
+    for group in ("rule", "end_of_migration", "check_schema"):
+        value = sum(v for label, v in spent.items() if label.startswith(group + " "))
+        print(f"all {group} together: {value * 1000:.0f} ms")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--detail", action="store_true", help="one run, broken down further")
     ap.add_argument("paths", nargs="+")
     args = ap.parse_args()
     os.environ["SCHEMALINT_JOBS"] = "1"
     os.environ.pop("SCHEMALINT_NO_CACHE", None)
+    if args.detail:
+        detail(args.paths)
+        return
     runs = []
     for _ in range(args.runs):
         runs.append(one_run(args.paths))

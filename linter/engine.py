@@ -109,13 +109,19 @@ def _run(rule: Rule, fn, ctx: Context, args: tuple, out: list[Diagnostic], migra
         out.append(_internal_error(rule.name, migration, start, end, exc))
 
 
+def statement_spans(statements) -> list[tuple[int, int]]:
+    """Where each statement lies in its file: what suppression comments are matched to
+    (`suppress.apply`), plain data a forked child can send back (parallel.py)."""
+    return [(s.start, s.end) for s in statements]
+
+
 def suppress_comments(diagnostics: list[Diagnostic], files: list, config: LintConfig,
                       rules: Sequence[Rule], running: Iterable[str],
                       report_comments: bool = True) -> list[Diagnostic]:
     """Apply suppression comments to `diagnostics` (static findings, replay findings, or
     both together: a comment is unused only if it suppresses nothing of any of them).
 
-    `files`: (migration, statements) of each file whose text contains the marker; `rules`:
+    `files`: (migration, statement spans) of each file whose text contains the marker; `rules`:
     every rule whose findings may be present; `running`: names of those that ran (an
     ignore naming a rule that did not run is not unused). With `report_comments`, the
     findings about the comments themselves (unused, unknown, without reason) are added."""
@@ -160,7 +166,7 @@ class Checker:
         self.parsed = parsed
         self.out: list[Diagnostic] = []
         self.statement_count = 0
-        # (migration, statements) of the files with suppression comments
+        # (migration, statement spans) of the files with suppression comments
         self.with_directives: list = []
 
     def parse(self, migration: Migration):
@@ -183,7 +189,7 @@ class Checker:
         out.extend(result.errors)
         self.statement_count += len(result.statements)
         if "schemalint:" in migration.text:
-            self.with_directives.append((migration, result.statements))
+            self.with_directives.append((migration, statement_spans(result.statements)))
 
         target = self.model
         target.begin_migration(migration, config.assume_in_transaction)

@@ -72,34 +72,43 @@ def report_filter(args) -> set[str] | None:
     return args._report_filter
 
 
+def _reportable(args):
+    """`report_filter` as a test of a finding's or migration's path, each path resolved once
+    per command line; None when every file is reported."""
+    if "_reportable" not in vars(args):
+        report_only = report_filter(args)
+        reportable = None
+        if report_only is not None:
+            known: dict[str, bool] = {}
+
+            def reportable(path: str) -> bool:
+                found = known.get(path)
+                if found is None:
+                    found = known[path] = path.startswith("<") or _real(path) in report_only
+                return found
+
+        args._reportable = reportable
+    return args._reportable
+
+
 def reported_paths(migrations: list, args) -> set[str] | None:
     """The paths of the migrations whose findings can be reported (`report_filter`); None
     when all can be. The engine only folds the others (`engine.lint(reported=)`)."""
-    report_only = report_filter(args)
-    if report_only is None:
-        return None
-    return {m.path for m in migrations if m.path.startswith("<") or _real(m.path) in report_only}
+    reportable = _reportable(args)
+    return None if reportable is None else {m.path for m in migrations if reportable(m.path)}
 
 
 def apply(diagnostics: list, migrations: list, config, args) -> list:
     """The baseline, then the report filters (named files, --changed-since)."""
+    reportable = _reportable(args)
     resolved = getattr(args, "resolved", None)
     baseline_path = resolved.baseline if resolved else None
     if baseline_path and (os.path.exists(baseline_path) or resolved.baseline_explicit):
         # Only the reported files were checked: an entry of another file is not stale.
-        reported = reported_paths(migrations, args)
-        checked = migrations if reported is None else [m for m in migrations if m.path in reported]
+        checked = migrations if reportable is None else [m for m in migrations if reportable(m.path)]
         diagnostics = _apply_baseline(diagnostics, checked, baseline_path, args)
-    report_only = report_filter(args)
-    if report_only is not None:
-        cache: dict[str, bool] = {}
-
-        def keep(path: str) -> bool:
-            if path not in cache:
-                cache[path] = path.startswith("<") or _real(path) in report_only
-            return cache[path]
-
-        diagnostics = [d for d in diagnostics if keep(d.path)]
+    if reportable is not None:
+        diagnostics = [d for d in diagnostics if reportable(d.path)]
     return diagnostics
 
 

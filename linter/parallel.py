@@ -135,9 +135,7 @@ def lint_in_two(migrations: Sequence, config, rules, parsed, k: int, stats: dict
             hooks.absorb(pack)
         checker.out.extend(diagnostics)
         checker.statement_count += count
-        for i in directive_files:
-            migration = migrations[i]
-            checker.with_directives.append((migration, checker.parse(migration).statements))
+        checker.with_directives += [(migrations[i], spans) for i, spans in directive_files]
     finally:
         child.stop()
         if hooks is not None:
@@ -147,8 +145,8 @@ def lint_in_two(migrations: Sequence, config, rules, parsed, k: int, stats: dict
 
 def _check_rest(migrations, config, rules, parsed, k: int, hooks) -> tuple:
     """Fold migrations[:k], check the rest and the final schema: (statements counted,
-    findings, indexes of the files with suppression comments, the pack file of new parse
-    results or None)."""
+    findings, (index, statement spans) of each file with suppression comments, the pack
+    file of new parse results or None)."""
     from .engine import Checker
 
     if hooks is not None:
@@ -159,8 +157,9 @@ def _check_rest(migrations, config, rules, parsed, k: int, hooks) -> tuple:
     for migration in migrations[k:]:
         checker.check(migration)
     checker.check_schema(migrations)
-    index = {id(m): i for i, m in enumerate(migrations)}
-    directive_files = [index[id(m)] for m, _ in checker.with_directives]
+    # Only `check` adds to with_directives: every file in it lies past the cut.
+    index = {id(m): i for i, m in enumerate(migrations[k:], k)}
+    directive_files = [(index[id(m)], spans) for m, spans in checker.with_directives]
     pack = hooks.child_done() if hooks is not None else None
     return checker.statement_count, checker.out, directive_files, pack
 

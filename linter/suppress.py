@@ -123,7 +123,8 @@ def apply(diagnostics: list, files: list, known: dict[str, str], enabled_at,
           require_reason: bool) -> tuple[list, list]:
     """The diagnostics not suppressed by comments, and new findings about the comments.
 
-    `files`: (migration, statements) for each migration whose text contains the marker;
+    `files`: (migration, statement spans) for each migration whose text contains the marker,
+    the spans as (start, end) character offsets into its text;
     `known`: rule name or code -> rule name; `enabled_at(path)`: names of the rules whose
     findings are kept in that file (to tell an unused suppression from one for a rule the
     configuration turned off)."""
@@ -132,12 +133,12 @@ def apply(diagnostics: list, files: list, known: dict[str, str], enabled_at,
         return known.get(token) or known.get(token.upper())
 
     by_path: dict[str, _File] = {}
-    for migration, statements in files:
+    for migration, spans in files:
         f = by_path.get(migration.path)
         if f is None:
             directives, bad = parse_directives(migration.text, resolve)
             f = by_path[migration.path] = _File(migration, directives, bad)
-        f.spans.extend((s.start, s.end) for s in statements)
+        f.spans.extend(spans)
     for f in by_path.values():
         f.spans.sort()
         f.starts = [s for s, _ in f.spans]

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from schemalint.config import LintConfig, parse_pg_version
 from schemalint.engine import lint
@@ -97,3 +102,28 @@ def check_supports(flag: str) -> bool:
     parser = build_parser(only="check")
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     return any(flag in a.option_strings for a in sub.choices["check"]._actions)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def git(cwd, *args: str, env: dict | None = None) -> str:
+    """Run git in `cwd` (stdout, stripped) with a fixed author and none of the caller's
+    GIT_* variables; `env`: the whole environment instead."""
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
+                   GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def bench_module(name: str):
+    """A script of bench/ (not a package) imported as a module, e.g. gen_repo."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

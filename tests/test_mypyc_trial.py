@@ -1,19 +1,11 @@
 """bench/mypyc_trial.py changes the copy it compiles only as its docstring says (the figure
 docs/performance.md quotes rests on that). mypyc itself is not needed here."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
+from .helpers import bench_module
 
 
 def _trial():
-    spec = importlib.util.spec_from_file_location("mypyc_trial", ROOT / "bench" / "mypyc_trial.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("mypyc_trial", module)
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("mypyc_trial")
 
 
 SOURCE = '''class Plain:

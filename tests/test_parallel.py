@@ -20,7 +20,7 @@ from schemalint.rules_catalog import all_rules
 from schemalint.source import Migration
 
 from .corpus import CORPUS, ROOT, requires_corpus
-from .helpers import as_dicts
+from .helpers import as_dicts, bench_module
 
 pytestmark = pytest.mark.skipif(not parallel._can_fork(), reason="the split needs os.fork (Linux)")
 
@@ -277,12 +277,7 @@ def test_ctrl_c_leaves_no_process_behind(tmp_path):
     """SIGINT to the process group (what a terminal's Ctrl-C sends) while both processes
     work: the command exits with 130, no process of its group remains, and no temporary
     file is left in the cache."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import gen_repo
-    finally:
-        sys.path.pop(0)
-    gen_repo.generate(str(tmp_path / "repo"), statements=20_000)
+    bench_module("gen_repo").generate(str(tmp_path / "repo"), statements=20_000)
     env = {**os.environ, "SCHEMALINT_JOBS": "2"}
     env.pop("SCHEMALINT_NO_CACHE", None)
     cache = tmp_path / "cache"

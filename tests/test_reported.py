@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
@@ -18,8 +16,8 @@ from schemalint.config import LintConfig
 from schemalint.engine import lint
 from schemalint.rules_catalog import all_rules
 
-from .corpus import CORPUS, ROOT, corpus_projects, requires_corpus
-from .helpers import as_dicts
+from .corpus import CORPUS, corpus_projects, requires_corpus
+from .helpers import as_dicts, bench_module, git
 from .test_parallel import FILES
 
 
@@ -62,10 +60,10 @@ def _report(args: list[str], monkeypatch, capsys, fold_others: bool) -> str:
         used.append((found, len(migrations)))
         return found
 
-    monkeypatch.setattr(gate, "reported_paths", reported_paths)
-    code = main(["check", *args, "--format", "json", "--no-cache"])
+    with monkeypatch.context() as patch:
+        patch.setattr(gate, "reported_paths", reported_paths)
+        code = main(["check", *args, "--format", "json", "--no-cache"])
     out = capsys.readouterr().out
-    monkeypatch.undo()
     assert code in (0, 1)
     if fold_others:  # the run did fold files without checking them
         assert [0 < len(found) < n for found, n in used] == [True], used
@@ -80,13 +78,8 @@ def _same_report(files: list[str], config: str, monkeypatch, capsys) -> str:
 
 
 def _generated(tmp_path) -> list[str]:
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import gen_repo
-    finally:
-        sys.path.pop(0)
     repo = tmp_path / "repo"
-    gen_repo.generate(str(repo), statements=3000)
+    bench_module("gen_repo").generate(str(repo), statements=3000)
     return sorted(str(p) for p in repo.rglob("*.sql"))
 
 
@@ -164,27 +157,20 @@ def test_a_run_of_some_files_is_cached_apart_from_the_whole_run(tmp_path, monkey
     assert list((tmp_path / "cache").rglob("runs/*"))  # the runs were cached
 
 
-def _git(cwd, *args: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
-    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
-
 
 def test_changed_since_reports_the_same_bytes(tmp_path, monkeypatch, capsys):
     """--changed-since: the files git does not list as changed are only folded."""
     files = _generated(tmp_path)
     repo = os.path.dirname(files[0])
-    _git(repo, "init", "-q")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "history")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "history")
     for changed in (files[len(files) // 2], files[-1]):
         with open(changed, "a", encoding="utf-8") as fh:
             fh.write("CREATE INDEX orders_note_idx ON orders (note);\n")
     monkeypatch.chdir(repo)
     args = [repo, "--changed-since", "HEAD"]
     folded = _report(args, monkeypatch, capsys, fold_others=True)
-    monkeypatch.chdir(repo)
     assert folded == _report(args, monkeypatch, capsys, fold_others=False)
     paths = {d["path"] for d in json.loads(folded)["diagnostics"]}
     assert paths and paths <= {os.path.relpath(f, repo) for f in (files[len(files) // 2], files[-1])}

@@ -122,12 +122,13 @@ def _suppressed(diagnostics, migrations, config):
     """Suppression comments apply to replay findings through the engine's path. Findings
     about the comments (an ignore that suppressed nothing) are `check`'s: replay alone
     cannot tell that a comment is meant for a static rule."""
-    from ..engine import suppress_comments
+    from ..engine import statement_spans, suppress_comments
     from ..parse import parse_migration
     from ..replay.rules import REPLAY_RULES
     from ..suppress import MARKER
 
-    files = [(m, parse_migration(m).statements) for m in migrations if MARKER in m.text]
+    files = [(m, statement_spans(parse_migration(m).statements))
+             for m in migrations if MARKER in m.text]
     if not files:
         return diagnostics
     return suppress_comments(diagnostics, files, config, REPLAY_RULES,

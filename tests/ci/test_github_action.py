@@ -18,7 +18,7 @@ import yaml
 
 from schemalint.ci import github_action
 from schemalint.ci.github_action import MARKER, Inputs, base_ref
-from tests.helpers import check_supports
+from tests.helpers import check_supports, git
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = ROOT / "action.yml"
@@ -90,34 +90,26 @@ def test_flags_accept_on_off_and_true_false():
 
 # --- the fake GitHub environment -------------------------------------------------------------
 
-def _git(cwd: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True,
-                          capture_output=True, text=True).stdout.strip()
-
-
 @pytest.fixture
 def github(tmp_path, monkeypatch):
     """A workspace with two commits (the base: a table; the pull request: a blocking index)
     and the files and variables a runner provides."""
     ws = tmp_path / "workspace"
     (ws / "db" / "migrations").mkdir(parents=True)
-    _git(ws, "init", "-q")
+    git(ws, "init", "-q")
     # One rule, so that rules added later do not change the counts these tests check.
     (ws / "schemalint.yaml").write_text("select: [create-index-non-concurrently]\n")
     (ws / "db" / "migrations" / "001_orders.sql").write_text(BASE)
-    _git(ws, "add", "-A")
-    _git(ws, "commit", "-q", "-m", "base")
-    base = _git(ws, "rev-parse", "HEAD")
+    git(ws, "add", "-A")
+    git(ws, "commit", "-q", "-m", "base")
+    base = git(ws, "rev-parse", "HEAD")
     (ws / "db" / "migrations" / "002_index.sql").write_text(BAD)
-    _git(ws, "add", "-A")
-    _git(ws, "commit", "-q", "-m", "pr")
+    git(ws, "add", "-A")
+    git(ws, "commit", "-q", "-m", "pr")
     event = {
         "number": 7,
         "pull_request": {"number": 7, "base": {"sha": base, "repo": {"full_name": REPO}},
-                         "head": {"sha": _git(ws, "rev-parse", "HEAD"),
+                         "head": {"sha": git(ws, "rev-parse", "HEAD"),
                                   "repo": {"full_name": REPO}}},
         "repository": {"full_name": REPO},
     }
@@ -191,13 +183,13 @@ def test_only_what_the_pull_request_changed(github, capsys):
     # (001a, committed before): only the pull request's file is annotated, while the SARIF
     # file still covers everything.
     ws = github.workspace
-    head = _git(ws, "rev-parse", "HEAD")
-    _git(ws, "checkout", "-q", github.base_sha)
+    head = git(ws, "rev-parse", "HEAD")
+    git(ws, "checkout", "-q", github.base_sha)
     (ws / "db" / "migrations" / "001a_legacy.sql").write_text(BAD.replace("orders_region", "legacy"))
-    _git(ws, "add", "-A")
-    _git(ws, "commit", "-q", "-m", "legacy finding")
-    base = _git(ws, "rev-parse", "HEAD")
-    _git(ws, "cherry-pick", head)
+    git(ws, "add", "-A")
+    git(ws, "commit", "-q", "-m", "legacy finding")
+    base = git(ws, "rev-parse", "HEAD")
+    git(ws, "cherry-pick", head)
     github.set(changed_since=base)
     github_action.run(os.environ)
     out = capsys.readouterr().out
