@@ -61,7 +61,23 @@ def serial(files=FILES, config=None):
     return as_dicts(found), stats["statements"]
 
 
-def test_every_cut_gives_the_findings_of_one_process():
+@pytest.fixture
+def child_results(monkeypatch):
+    """Whether the parent read each child's part back (False: the child failed and the
+    parent did its part, with the same findings: a test of the split must see True)."""
+    results: list[bool] = []
+    real = parallel._decode
+
+    def decode(src):
+        found = real(src)
+        results.append(found is not None)
+        return found
+
+    monkeypatch.setattr(parallel, "_decode", decode)
+    return results
+
+
+def test_every_cut_gives_the_findings_of_one_process(child_results):
     expected, count = serial()
     # The inputs exercise what they claim to.
     assert {(d["path"], d["rule"]) for d in expected} >= {
@@ -71,9 +87,10 @@ def test_every_cut_gives_the_findings_of_one_process():
         stats: dict = {}
         got = parallel.lint_in_two(FILES, LintConfig(), all_rules(), None, k, stats)
         assert (as_dicts(got), stats["statements"]) == (expected, count), f"cut at {k}"
+    assert child_results == [True] * (len(FILES) - 1)
 
 
-def test_findings_come_back_in_chunks(monkeypatch):
+def test_findings_come_back_in_chunks(monkeypatch, child_results):
     """The child writes its findings in chunks (parallel.CHUNK): many chunks, a last
     partial one, and none at all (a child with no findings) all read back whole."""
     expected, count = serial()
@@ -84,9 +101,10 @@ def test_findings_come_back_in_chunks(monkeypatch):
         assert (as_dicts(got), stats["statements"]) == (expected, count), chunk
     quiet = [Migration("a.sql", "SELECT 1;\n"), Migration("b.sql", "SELECT 2;\n")]
     assert parallel.lint_in_two(quiet, LintConfig(), all_rules(), None, 1) == []
+    assert child_results == [True] * 4
 
 
-def test_schema_findings_suppressed_in_the_other_half():
+def test_schema_findings_suppressed_in_the_other_half(child_results):
     """The child computes schema-rule findings on the whole model; a comment in a file
     the parent checked still suppresses them (and is then not unused)."""
     expected, _ = serial()
@@ -94,6 +112,7 @@ def test_schema_findings_suppressed_in_the_other_half():
                    for d in expected)
     got = parallel.lint_in_two(FILES, LintConfig(), all_rules(), None, 1)
     assert as_dicts(got) == expected
+    assert child_results == [True]
 
 
 def test_a_failed_child_leaves_the_work_to_the_parent(monkeypatch):
@@ -199,7 +218,7 @@ def test_no_split_beside_other_threads(monkeypatch):
         worker.join()
 
 
-def test_the_parse_pack_gets_both_processes_results(tmp_path, monkeypatch):
+def test_the_parse_pack_gets_both_processes_results(tmp_path, monkeypatch, child_results):
     monkeypatch.delenv("SCHEMALINT_NO_CACHE", raising=False)
     monkeypatch.setattr(cache_mod, "PACK_MIN_CHARS", 0)
     monkeypatch.setenv("SCHEMALINT_JOBS", "2")
@@ -212,8 +231,10 @@ def test_the_parse_pack_gets_both_processes_results(tmp_path, monkeypatch):
     texts = {cache_mod.text_hash(m.parse_text) for m in FILES}
     assert set(pack._pack) == texts  # each distinct text once, whichever process parsed it
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
-    # Every later run, split or not, parses nothing.
-    monkeypatch.setattr(cache_mod, "run_key", lambda *a: "other-key")  # skip the report hit
+    # Every later run, split or not, parses nothing. (A new run key each time: the runs'
+    # findings are not taken from the run before.)
+    keys = iter(range(1000))
+    monkeypatch.setattr(cache_mod, "run_key", lambda *a: f"other-key-{next(keys)}")
     import schemalint.parse as parse_mod
 
     def no_parsing(text):
@@ -223,13 +244,12 @@ def test_the_parse_pack_gets_both_processes_results(tmp_path, monkeypatch):
     for jobs in ("1", "2"):
         monkeypatch.setenv("SCHEMALINT_JOBS", jobs)
         assert as_dicts(lint_migrations(FILES, LintConfig(), {}, str(tmp_path))) == expected
+    assert child_results == [True, True]  # the first run's child, and the split later run's
 
 
-def test_parse_entries_the_child_used_stay_fresh(tmp_path, monkeypatch):
+def test_parse_entries_the_child_used_stay_fresh(tmp_path, monkeypatch, child_results):
     """Pack entries only the child loaded count as used: the parent's pack keeps their
     last-used time current, so they are not aged out while still in use."""
-    import time as time_mod
-
     monkeypatch.delenv("SCHEMALINT_NO_CACHE", raising=False)
     monkeypatch.setattr(cache_mod, "PACK_MIN_CHARS", 0)
     monkeypatch.setenv("SCHEMALINT_JOBS", "2")
@@ -237,7 +257,7 @@ def test_parse_entries_the_child_used_stay_fresh(tmp_path, monkeypatch):
     # Age every entry by three days.
     old = Cache(str(tmp_path))
     old.load_pack()
-    long_ago = int(time_mod.time()) - 3 * 86_400
+    long_ago = int(time.time()) - 3 * 86_400
     assert old._open_pack()
     for digest, (_, blob) in list(old._pack.items()):
         old._pack_record(digest, long_ago, blob)
@@ -250,6 +270,7 @@ def test_parse_entries_the_child_used_stay_fresh(tmp_path, monkeypatch):
     child_texts = {cache_mod.text_hash(m.parse_text) for m in FILES[parallel.split_point(FILES):]}
     assert child_texts
     assert all(fresh._pack[d][0] > long_ago for d in child_texts)
+    assert child_results == [True, True]
 
 
 def _cli_json(args: list[str], jobs: str, monkeypatch, capsys) -> str:
@@ -262,15 +283,17 @@ def _cli_json(args: list[str], jobs: str, monkeypatch, capsys) -> str:
 
 @pytest.mark.parametrize("case", sorted(p.name for p in (ROOT / "tests" / "heldout").iterdir()
                                         if p.is_dir() and not p.name.startswith("_")))
-def test_held_out_repositories_split_or_not(case, monkeypatch, capsys):
+def test_held_out_repositories_split_or_not(case, monkeypatch, capsys, child_results):
     path = str(ROOT / "tests" / "heldout" / case)
     assert _cli_json([path], "2", monkeypatch, capsys) == _cli_json([path], "1", monkeypatch, capsys)
+    assert child_results == [True]
 
 
 @requires_corpus
-def test_the_corpus_split_or_not(monkeypatch, capsys):
+def test_the_corpus_split_or_not(monkeypatch, capsys, child_results):
     files = sorted(str(p) for p in CORPUS.rglob("*.sql"))
     assert _cli_json(files, "2", monkeypatch, capsys) == _cli_json(files, "1", monkeypatch, capsys)
+    assert child_results == [True]
 
 
 def test_ctrl_c_leaves_no_process_behind(tmp_path):
