@@ -11,7 +11,9 @@ Two levels here, each keyed so that a hit gives exactly what a fresh run would h
 * **Findings of a whole run** (`runs/`). `engine.lint` is pure: its findings are a
   function of the migrations in order (path, direction, transaction mode, text) and the
   configuration. The key hashes all of those, so a re-run over unchanged files with the
-  same configuration loads its findings without importing the parser or the rules.
+  same configuration loads its findings without importing the parser or the rules. A run
+  that checks only some files (`engine.lint(reported=)`) is keyed with them too, and takes
+  a whole run's findings of the same inputs when there are some.
 
 Findings are **not** cached per file, unlike ruff's per-file cache: a migration's
 findings depend on the schema model folded from every earlier migration (was the table
@@ -425,10 +427,10 @@ class Cache:
             except OSError:
                 pass
 
-    def save_pack(self, now: int | None = None) -> None:
+    def save_pack(self) -> None:
         """Write the pack when there are new entries (or used ones not refreshed for a
         day): entries of this run first, then older ones while under the size cap."""
-        now = int(time.time()) if now is None else now
+        now = int(time.time())
         stale = any(now - self._pack[d][0] > 86_400 for d in self._pack_used)
         if not self._pack_new and not stale:
             self._discard_pack()
@@ -488,18 +490,23 @@ def _is_ours(entry) -> bool:
         return False
 
 
-def run_key(cache: Cache, migrations, hashes: list[str], config, reported=None) -> str:
-    # A run checking only some files (`reported`) holds fewer findings: never the same key
-    # as the whole run, even when it checks none.
-    parts = [cache.tag, canonical(config),
-             "all" if reported is None else "only\0" + "\0".join(
-                 sorted(m.path for m in migrations if m.path in reported))]
+def run_inputs(cache: Cache, migrations, hashes: list[str], config) -> list[str]:
+    """What a run's findings depend on, for `run_key`."""
+    parts = [cache.tag, canonical(config)]
     for m, digest in zip(migrations, hashes, strict=True):
         text_digest = digest if m.sql is None else text_hash(m.text)
         notes = ";".join(f"{d.code}:{d.start}:{d.message}" for d in m.notes)
         parts.append(f"{m.path}\0{m.direction}\0{m.in_transaction}\0{m.invalid_utf8_at}\0"
                      f"{text_digest}\0{digest}\0{notes}")
-    return _hash(*parts)
+    return parts
+
+
+def run_key(inputs: list[str], migrations, reported=None) -> str:
+    # A run checking only some files (`reported`) holds fewer findings: never the same key
+    # as the whole run, even when it checks none.
+    scope = "all" if reported is None else "only\0" + "\0".join(
+        sorted(m.path for m in migrations if m.path in reported))
+    return _hash(scope, *inputs)
 
 
 # --- findings <-> marshal-able data ---------------------------------------------------
@@ -738,12 +745,13 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
     key = None
     whole_run = cache is not None and not extra and not extra_rules
     if whole_run:
-        key = run_key(cache, migrations, hashes, config, reported)
+        inputs = run_inputs(cache, migrations, hashes, config)
+        key = run_key(inputs, migrations, reported)
         hit = cache.load_run(key)
         if hit is None and reported is not None:
             # A whole run's findings hold those of any files (the report is filtered later):
             # the GitHub Action's changed-only pass follows a whole pass for its SARIF file.
-            hit = cache.load_run(run_key(cache, migrations, hashes, config))
+            hit = cache.load_run(run_key(inputs, migrations))
         if hit is not None:
             try:
                 statements, encoded = hit

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Sequence
 
 from .config import LintConfig
 from .diagnostics import Diagnostic
@@ -273,7 +273,7 @@ class Checker:
 
 
 def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Rule] | None = None,
-         parsed: Mapping | None = None, stats: dict | None = None,
+         parsed=None, stats: dict | None = None,
          extra: Sequence[Diagnostic] = (), extra_rules: Sequence[Rule] = (),
          reported: Container[str] | None = None) -> list[Diagnostic]:
     """Fold `migrations` in order into a schema model and run the enabled rules.
@@ -281,16 +281,17 @@ def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Ru
     Up migrations are folded into one model; a down migration is checked against the
     schema as it stands at that point (right after its up migration, in layouts that
     pair them) but its own changes are never folded (see `Model.begin_migration`).
-    `parsed` may map a migration to an already parsed result (the cache); `stats`, if
-    given, receives counts (statements parsed). `extra`: findings another producer made
-    about these migrations (replay), with the rules that produced them (`extra_rules`):
-    they go through the same selection, severity overrides and suppression comments.
+    `parsed`: anything whose `.get(migration)` gives an already parsed result or None (the
+    cache's reader, `cache._Parsed`); `stats`, if given, receives counts (statements
+    parsed). `extra`: findings another producer made about these migrations (replay), with
+    the rules that produced them (`extra_rules`): they go through the same selection,
+    severity overrides and suppression comments.
 
     `reported`: the paths whose findings will be reported (a pre-commit hook's staged files,
     or the files --changed-since lists, in the context of the whole history). The other
-    migrations are only folded, for
-    the model: their statement-level findings are not made, so the result holds those of
-    the reported files plus the schema rules' findings anywhere. Each reported file meets
+    migrations are only folded, for the model: their statement-level findings are not
+    made, so the result holds those of the reported files plus the schema rules' findings
+    anywhere. Each reported file meets
     the model a full run would show it (`Checker.fold` leaves the model as `check` does),
     so its findings are the same.
     """

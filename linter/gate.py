@@ -56,27 +56,26 @@ def included(migrations: list, unreadable: list, config) -> tuple[list, list]:
             [u for u in unreadable if config.included(u[0])])
 
 
-def report_filter(args) -> set[str] | None:
+def _report_filter(args) -> set[str] | None:
     """Real paths of the files whose findings are reported: those named on the command line
     (`plan_paths`), the files changed since --changed-since's ref, or both at once; None
-    when every file's are. Asks git once per command line (a --fix run reports twice)."""
-    if "_report_filter" not in vars(args):
-        report_only = getattr(args, "report_only", None)
-        ref = getattr(args, "changed_since", None)
-        if ref:
-            from .changed import changed_files
+    when every file's are."""
+    report_only = getattr(args, "report_only", None)
+    ref = getattr(args, "changed_since", None)
+    if ref:
+        from .changed import changed_files
 
-            changed = changed_files(ref)
-            report_only = changed if report_only is None else report_only & changed
-        args._report_filter = report_only
-    return args._report_filter
+        changed = changed_files(ref)
+        report_only = changed if report_only is None else report_only & changed
+    return report_only
 
 
 def _reportable(args):
-    """`report_filter` as a test of a finding's or migration's path, each path resolved once
-    per command line; None when every file is reported."""
+    """`_report_filter` as a test of a finding's or migration's path; None when every file
+    is reported. Kept on `args`: git is asked once per command line (a --fix run reports
+    twice), and each path is resolved once."""
     if "_reportable" not in vars(args):
-        report_only = report_filter(args)
+        report_only = _report_filter(args)
         reportable = None
         if report_only is not None:
             known: dict[str, bool] = {}
@@ -92,7 +91,7 @@ def _reportable(args):
 
 
 def reported_paths(migrations: list, args) -> set[str] | None:
-    """The paths of the migrations whose findings can be reported (`report_filter`); None
+    """The paths of the migrations whose findings can be reported (`_report_filter`); None
     when all can be. The engine only folds the others (`engine.lint(reported=)`)."""
     reportable = _reportable(args)
     return None if reportable is None else {m.path for m in migrations if reportable(m.path)}

@@ -71,8 +71,8 @@ def split_point(migrations: Sequence) -> int:
     if env:
         try:
             forced = int(env) >= 2
-        except ValueError:
-            forced = None
+        except ValueError:  # not a number: as if unset
+            pass
     if forced is False or len(migrations) < 2 or not _can_fork():
         return 0
     texts = [m.parse_text for m in migrations]
@@ -108,9 +108,9 @@ def lint_in_two(migrations: Sequence, config, rules, parsed, k: int, stats: dict
                 extra=(), extra_rules=()) -> list:
     """`engine.lint(migrations, ...)`, with migrations[k:] checked in a forked child.
 
-    `parsed`: as for `engine.lint`; when it is the cache's reader (it has `fork_hooks`),
-    the child's new parse results are written to its own pack file and added to this
-    process's pack afterwards."""
+    `parsed`: as for `engine.lint`; when it is the cache's reader with a cache on (its
+    `fork_hooks` are not None), the child's new parse results are written to its own pack
+    file and added to this process's pack afterwards."""
     from .engine import Checker
 
     checker = Checker(config, rules, parsed)
@@ -224,6 +224,7 @@ class _Child:
 
         self.pid: int | None = None
         self.pid_started: int | None = None
+        self._out = None
         # Buffered output must not be written twice (once by each process).
         for stream in (sys.stdout, sys.stderr):
             try:
@@ -275,7 +276,7 @@ class _Child:
             except ChildProcessError:
                 pass
             self.pid = None
-        out = getattr(self, "_out", None)
+        out = self._out
         if out is not None:
             out.close()
             self._out = None

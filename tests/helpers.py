@@ -8,12 +8,13 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from schemalint.config import LintConfig, parse_pg_version
 from schemalint.engine import lint
 from schemalint.rules import RULES
 from schemalint.source import Migration
+
+from .corpus import ROOT
 
 _FILE_MARK = re.compile(r"^-- file: (?P<name>\S+)(?P<opts>.*)$", re.M)
 _EXPECT = re.compile(r"-- expect: (?P<items>[^\n]*)")
@@ -104,8 +105,6 @@ def check_supports(flag: str) -> bool:
     return any(flag in a.option_strings for a in sub.choices["check"]._actions)
 
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def git(cwd, *args: str, env: dict | None = None) -> str:
     """Run git in `cwd` (stdout, stripped) with a fixed author and none of the caller's
@@ -127,3 +126,35 @@ def bench_module(name: str):
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+# A short history with every kind of file the engine treats specially (tests of the
+# two-process split cut it everywhere, tests of reported files check each file alone): a schema
+# dump, a down migration, a parse error, invalid UTF-8 notes, identical files, suppression
+# comments (one suppressing a schema rule's finding that the other process computes), and
+# findings of every scope.
+FILES = [
+    Migration("000_dump.sql", "CREATE TABLE legacy (id serial PRIMARY KEY, v json);\n",
+              direction="baseline"),
+    Migration("001_init.sql",
+              "CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL);\n"
+              "-- schemalint: ignore[foreign-key-without-index] orders stay small\n"
+              "CREATE TABLE orders (id bigserial PRIMARY KEY,\n"
+              "  customer_id bigint REFERENCES customers (id), note text DEFAULT 'café');\n"),
+    Migration("001_init.down.sql", "DROP TABLE orders;\nDROP TABLE customers;\n", direction="down"),
+    Migration("002_change.sql",
+              "ALTER TABLE orders ADD COLUMN region text NOT NULL;\n"
+              "CREATE INDEX orders_region_idx ON orders (region);\n"
+              "ALTER TABLE customers ALTER COLUMN email SET NOT NULL;\n"),
+    Migration("003_broken.sql", "CREATE TABLE x (a int;\nDROP INDEX orders_region_idx;\n"),
+    Migration("004_same.sql", "SELECT 1;\n"),
+    Migration("005_same.sql", "SELECT 1;\n"),
+    Migration("006_ignored.sql",
+              "-- schemalint: ignore[create-index-non-concurrently] empty table\n"
+              "CREATE INDEX orders_note_idx ON orders (note);\n"
+              "-- schemalint: ignore[drop-table] never used: reported as unused\n"
+              "SELECT 2;\n"),
+    Migration("007_tx.sql", "BEGIN;\nALTER TABLE orders ADD COLUMN paid timestamp;\n"
+                            "CREATE TABLE items (id int, order_id bigint REFERENCES orders);\nCOMMIT;\n",
+              in_transaction=False),
+]

@@ -3,11 +3,6 @@ docs/performance.md quotes rests on that). mypyc itself is not needed here."""
 
 from .helpers import bench_module
 
-
-def _trial():
-    return bench_module("mypyc_trial")
-
-
 SOURCE = '''class Plain:
     __slots__ = ("a",
                  "b")
@@ -40,14 +35,14 @@ class Flag(IntEnum):
 
 
 def test_slots_are_removed_whole():
-    out = _trial()._without_slots(SOURCE)
+    out = bench_module("mypyc_trial")._without_slots(SOURCE)
     assert "__slots__" not in out and "_fields" not in out
     assert '"b")' not in out  # the tuple's second line went with the first
     assert "class Plain:\n    pass\n" in out
 
 
 def test_record_base_dropped_other_bases_and_subclassed_classes_stay_python():
-    out = _trial()._python_classes(SOURCE)
+    out = bench_module("mypyc_trial")._python_classes(SOURCE)
     assert "\nclass Value:\n" in out  # Record dropped: compiled as mypyc's own class
     assert out.startswith("class Plain:\n")  # no base, not subclassed: left as it is
     assert "@mypyc_attr(native_class=False)\nclass Base:" in out  # Derived inherits from it
@@ -57,7 +52,7 @@ def test_record_base_dropped_other_bases_and_subclassed_classes_stay_python():
 
 
 def test_only_the_first_none_of_an_attribute_is_declared_any():
-    out = _trial()._declared_any(SOURCE)
+    out = bench_module("mypyc_trial")._declared_any(SOURCE)
     assert out.count('self.a: "Any" = None') == 1
     assert out.count("self.a = None") == 1  # the later assignment is left alone
     assert 'self.x: "Any" = None' in out

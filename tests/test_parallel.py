@@ -20,40 +20,9 @@ from schemalint.rules_catalog import all_rules
 from schemalint.source import Migration
 
 from .corpus import CORPUS, ROOT, requires_corpus
-from .helpers import as_dicts, bench_module
+from .helpers import FILES, as_dicts, bench_module
 
 pytestmark = pytest.mark.skipif(not parallel._can_fork(), reason="the split needs os.fork (Linux)")
-
-# Every kind of file the engine treats specially, in both halves whatever the cut: a schema
-# dump, a down migration, a parse error, invalid UTF-8 notes, identical files, suppression
-# comments (one suppressing a schema rule's finding that the other process computes), and
-# findings of every scope.
-FILES = [
-    Migration("000_dump.sql", "CREATE TABLE legacy (id serial PRIMARY KEY, v json);\n",
-              direction="baseline"),
-    Migration("001_init.sql",
-              "CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL);\n"
-              "-- schemalint: ignore[foreign-key-without-index] orders stay small\n"
-              "CREATE TABLE orders (id bigserial PRIMARY KEY,\n"
-              "  customer_id bigint REFERENCES customers (id), note text DEFAULT 'café');\n"),
-    Migration("001_init.down.sql", "DROP TABLE orders;\nDROP TABLE customers;\n", direction="down"),
-    Migration("002_change.sql",
-              "ALTER TABLE orders ADD COLUMN region text NOT NULL;\n"
-              "CREATE INDEX orders_region_idx ON orders (region);\n"
-              "ALTER TABLE customers ALTER COLUMN email SET NOT NULL;\n"),
-    Migration("003_broken.sql", "CREATE TABLE x (a int;\nDROP INDEX orders_region_idx;\n"),
-    Migration("004_same.sql", "SELECT 1;\n"),
-    Migration("005_same.sql", "SELECT 1;\n"),
-    Migration("006_ignored.sql",
-              "-- schemalint: ignore[create-index-non-concurrently] empty table\n"
-              "CREATE INDEX orders_note_idx ON orders (note);\n"
-              "-- schemalint: ignore[drop-table] never used: reported as unused\n"
-              "SELECT 2;\n"),
-    Migration("007_tx.sql", "BEGIN;\nALTER TABLE orders ADD COLUMN paid timestamp;\n"
-                            "CREATE TABLE items (id int, order_id bigint REFERENCES orders);\nCOMMIT;\n",
-              in_transaction=False),
-]
-
 
 def serial(files=FILES, config=None):
     stats: dict = {}

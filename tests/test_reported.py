@@ -17,8 +17,7 @@ from schemalint.engine import lint
 from schemalint.rules_catalog import all_rules
 
 from .corpus import CORPUS, corpus_projects, requires_corpus
-from .helpers import as_dicts, bench_module, git
-from .test_parallel import FILES
+from .helpers import FILES, as_dicts, bench_module, git
 
 
 def _of(found, paths) -> list[dict]:
