@@ -3,8 +3,9 @@
 The model a migration is checked against depends on every earlier migration, so a history
 cannot be cut into independent pieces. But bringing the model past a migration without
 checking it (`Checker.fold`: parse, then the schema changes alone, no rules, no lock
-bookkeeping) costs about half of checking it: on bench (b), 50,000 statements, parsing
-takes ~1.4 s, folding ~1.5 s and the rules ~2.5 s (`python bench/stages.py`).
+bookkeeping) costs about half of checking it: on bench (b), 50,000 statements, parsing and
+folding each take about a quarter of a serial run and the rules about half (`python
+bench/stages.py`).
 
 So the run is cut at migration k. This process checks migrations [0, k). A forked child
 folds [0, k) without checking them, checks [k, n), runs the schema rules on the final
@@ -48,10 +49,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-# Below this much SQL, one process wins: forking, folding the prefix twice and shipping
-# the findings back cost more than the child saves. `python bench/split.py threshold`
+# On small inputs one process wins: forking, folding the prefix twice and shipping the
+# findings back cost more than the child saves. `python bench/split.py threshold`
 # (generated histories, medians of 8 alternating runs, --no-cache): 200 KB, 0.30 s split
-# vs 0.24 s in one process; 517 KB, 0.49 s vs 0.53 s; 1.4 MB, 0.99 s vs 1.04 s.
+# vs 0.24 s in one process; 517 KB, 0.49 s vs 0.53 s; 1.4 MB, 0.99 s vs 1.04 s. The split
+# starts to win near 500 KB, by less than the runs vary; this threshold keeps a margin.
 SPLIT_MIN_CHARS = 750_000
 # The parent's share of the statements (see the module docstring).
 PARENT_SHARE = 0.8
