@@ -55,16 +55,20 @@ def peak_tree(cmd: list[str], env: dict | None = None, cwd: str | None = None,
     """Run `cmd` (stdout discarded) and sample its process tree until it exits."""
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env, cwd=cwd)
     peak_rss = peak_pss = peak_single = most = 0
+    at_peak: list[int] = []  # each process's PSS when the tree's PSS peaked, the command first
     while proc.poll() is None:
         pids = _tree(proc.pid)
         sizes = [_rss_pss_kb(p) for p in pids]
         peak_rss = max(peak_rss, sum(r for r, _ in sizes))
-        peak_pss = max(peak_pss, sum(p for _, p in sizes))
+        if sum(p for _, p in sizes) > peak_pss:
+            peak_pss = sum(p for _, p in sizes)
+            at_peak = [p for _, p in sizes]
         peak_single = max(peak_single, max((r for r, _ in sizes), default=0))
         most = max(most, len(pids))
         time.sleep(interval)
     return {"exit": proc.returncode, "processes": most, "tree_rss_mb": peak_rss / 1024,
-            "tree_pss_mb": peak_pss / 1024, "largest_rss_mb": peak_single / 1024}
+            "tree_pss_mb": peak_pss / 1024, "largest_rss_mb": peak_single / 1024,
+            "pss_at_peak_mb": [p / 1024 for p in at_peak]}
 
 
 def main() -> None:
@@ -80,7 +84,9 @@ def main() -> None:
     r = peak_tree(cmd, env, interval=args.interval)
     print(f"exit {r['exit']}; up to {r['processes']} process(es); peak of the tree: "
           f"RSS {r['tree_rss_mb']:.0f} MB, PSS {r['tree_pss_mb']:.0f} MB; "
-          f"largest single process: RSS {r['largest_rss_mb']:.0f} MB", file=sys.stderr)
+          f"largest single process: RSS {r['largest_rss_mb']:.0f} MB; at the PSS peak, each "
+          f"process (the command first): "
+          f"{', '.join(f'{p:.0f} MB' for p in r['pss_at_peak_mb'])}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -353,7 +353,10 @@ def render(results: list[dict], meta: dict) -> str:
             lines.append(f"- {name}, its whole process tree sampled every 10 ms (`bench/memory.py`): "
                          f"up to {m['processes']} processes, peak RSS {m['tree_rss_mb']:.0f} MB, "
                          f"peak PSS {m['tree_pss_mb']:.0f} MB (pages shared copy-on-write split "
-                         f"between the processes), largest process {m['largest_rss_mb']:.0f} MB.")
+                         f"between the processes), largest process {m['largest_rss_mb']:.0f} MB"
+                         + ("; at the PSS peak, each process (the command first): "
+                            + ", ".join(f"{p:.0f} MB" for p in m["pss_at_peak_mb"])
+                            if m.get("pss_at_peak_mb") else "") + ".")
         if res.get("tree_memory"):
             lines.append("")
         lines += split_gain(res)

@@ -16,6 +16,13 @@ breaks the same run down further, once: parsing into libpg_query's JSON output a
 decoding (`json.loads`), each statement-level rule (its findings listed, so lazy ones count),
 each end-of-migration and schema rule, and the findings (`make_diagnostic`, and writing each
 into the JSON report).
+
+    python bench/stages.py --parsers FILE_OR_DIR...
+
+times the ways pglast offers to parse the same files, each over all of them once, the
+garbage collector off as in a run: libpg_query's JSON output, its decoding by `json.loads`
+(and by orjson when installed, for comparison), the protobuf output (not decoded) and
+pglast's own node objects (`parse_sql`).
 """
 
 from __future__ import annotations
@@ -152,16 +159,62 @@ def detail(paths: list[str]) -> None:
         print(f"all {group} together: {value * 1000:.0f} ms")
 
 
+def parsers(paths: list[str]) -> None:
+    import json
+
+    from pglast import parser
+
+    files = []
+    for path in paths:
+        if os.path.isdir(path):
+            files += sorted(os.path.join(path, f) for f in os.listdir(path) if f.endswith(".sql"))
+        else:
+            files.append(path)
+    texts = []
+    for path in files:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            texts.append(fh.read())
+
+    def each(fn, inputs) -> tuple[float, list]:
+        out = []
+        t = time.perf_counter()
+        for item in inputs:
+            try:
+                out.append(fn(item))
+            except parser.ParseError:
+                pass
+        return time.perf_counter() - t, out
+
+    gc.disable()
+    took, payloads = each(parser.parse_sql_json, texts)
+    print(f"{len(texts)} files; libpg_query JSON output {took:.2f} s "
+          f"({sum(map(len, payloads)) >> 20} MB of JSON)")
+    print(f"  json.loads of it        {each(json.loads, payloads)[0]:.2f} s")
+    try:
+        import orjson
+    except ImportError:
+        print("  orjson.loads of it      (orjson not installed)")
+    else:
+        print(f"  orjson.loads of it      {each(orjson.loads, payloads)[0]:.2f} s")
+    print(f"protobuf output           {each(parser.parse_sql_protobuf, texts)[0]:.2f} s (not decoded)")
+    print(f"pglast node objects       {each(parser.parse_sql, texts)[0]:.2f} s")
+    gc.enable()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--detail", action="store_true", help="one run, broken down further")
+    ap.add_argument("--parsers", action="store_true", help="pglast's ways to parse, timed")
     ap.add_argument("paths", nargs="+")
     args = ap.parse_args()
     os.environ["SCHEMALINT_JOBS"] = "1"
     os.environ.pop("SCHEMALINT_NO_CACHE", None)
     if args.detail:
         detail(args.paths)
+        return
+    if args.parsers:
+        parsers(args.paths)
         return
     runs = []
     for _ in range(args.runs):
