@@ -3,7 +3,7 @@
     python bench/memory.py [--interval 0.01] -- schemalint check bench/results/gen50000/migrations --no-cache
 
 GNU time's `%M` (what bench/run.py reports) is the peak resident set of the largest single
-process. schemalint splits large runs between two processes (linter/parallel.py), so this
+process. schemalint splits large runs between two processes (linter/speed/parallel.py), so this
 script samples every process of the tree instead and reports the peak of their sum: as RSS
 (pages shared copy-on-write between parent and child counted in both) and as PSS (shared
 pages split between the processes that map them, so the sum is what the tree really uses).

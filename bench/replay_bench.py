@@ -86,7 +86,7 @@ def _record_session_cpu() -> None:
 def plain_apply(ups) -> tuple[float, int, str | None]:
     """Untraced: each statement executed in order, as a migration tool would. Timed from
     the files (parsing them into statements included), as the traced replay is."""
-    from schemalint.parse import parse_migration
+    from schemalint.parse.statements import parse_migration
     from schemalint.replay import local
     from schemalint.replay.cleanup import Cleanup
     from schemalint.replay.tracer import Tracer
@@ -143,7 +143,7 @@ def main() -> int:
     if not os.path.isdir(args.corpus):
         print(f"skipped: corpus {args.corpus} is absent (it lives in ../shared/corpus/lemmy)")
         return 0
-    from schemalint.discover import discover
+    from schemalint.discover.discovery import discover
 
     cold, warm = None, []
     if args.ready_runs > 0:

@@ -174,7 +174,7 @@ def bench_input(label: str, files: list[str], workdir: str, rounds: int, referen
         tools.append(Tool("schemalint one new file",
                           with_new + ["--cache-dir", cache],
                           prepare=new_file))
-        # What the two-process split (linter/parallel.py) gains.
+        # What the two-process split (linter/speed/parallel.py) gains.
         tools.append(Tool("schemalint --no-cache, one process", base + ["--no-cache"],
                           env={"SCHEMALINT_JOBS": "1"}))
     if directory:
@@ -221,7 +221,7 @@ def bench_input(label: str, files: list[str], workdir: str, rounds: int, referen
         print(f"  {label}: round {r + 1}/{rounds} done", file=sys.stderr)
 
     # GNU time's %M is the largest single process; schemalint splits large runs in two
-    # (linter/parallel.py): sample the whole tree once as well (bench/memory.py).
+    # (linter/speed/parallel.py): sample the whole tree once as well (bench/memory.py).
     tree_memory = {}
     if not small:
         from memory import peak_tree
@@ -370,7 +370,7 @@ NOTES = """## How schemalint gets there
   Python node objects.
 - **No cyclic GC during a run**: the run allocates millions of small acyclic objects (the
   statements' JSON trees); with the collector on, it rescanned them over and over.
-- **Two processes on large inputs** (`linter/parallel.py`, above ~750 KB of SQL): the run is
+- **Two processes on large inputs** (`linter/speed/parallel.py`, above ~750 KB of SQL): the run is
   cut at the file where ~80% of the statements (counted by semicolons) lie before it. A forked
   child brings its model to the cut by folding those files without checking them (parsing and
   schema changes only, about half the cost of checking), then checks the rest and runs the
@@ -379,7 +379,7 @@ NOTES = """## How schemalint gets there
   process (tests/test_parallel.py). This replaced parallel parse workers, which gained little:
   the process that folds and checks in order was the critical path. `SCHEMALINT_JOBS=1`
   forces one process; the "one process" row shows what the split gains.
-- **The cache** (`linter/cache.py`, see docs/cache.md): per-file parse results, and the findings
+- **The cache** (`linter/speed/cache.py`, see docs/cache.md): per-file parse results, and the findings
   of a whole run keyed by every input of the run.
 - **No quadratic model updates**: indexes and foreign keys are also indexed by table, so a
   `DROP`/`RENAME` touches only that table's.
@@ -394,7 +394,7 @@ NOTES = """## How schemalint gets there
   `__init__`/`__eq__`/`__repr__` (and `replace()` where `dataclasses.replace` was used), since
   `dataclasses` imports `inspect`, `ast` and `dis` (~9 ms) and generating each class cost ~0.8 ms.
   pglast's C parser is loaded without pglast's package `__init__` and node classes
-  (`linter/pglast_loader.py`: its enums and `pglast.ast` took 20-30 ms; a later `import pglast`
+  (`linter/parse/pglast_loader.py`: its enums and `pglast.ast` took 20-30 ms; a later `import pglast`
   still gets the whole package, tests/test_pglast_loader.py). argparse's formatter measures the
   terminal only when it formats help text (HelpFormatter imports `shutil` for every argument).
   tests/test_startup_imports.py keeps these modules off the path of `check` on a small file;
@@ -405,7 +405,7 @@ NOTES = """## How schemalint gets there
 - **The JSON report** writes each finding with one f-string (fixes included) instead of
   building and walking a dict; byte-identical to `json.dumps(indent=2)` (tests/test_jsonfast.py).
 - **Warm runs** decode only the fields of the cached findings that hold encoded values.
-- **The report cache** (`linter/runcache.py`, docs/cache.md): a run whose inputs are unchanged
+- **The report cache** (`linter/speed/runcache.py`, docs/cache.md): a run whose inputs are unchanged
   (command line, working directory, configuration, schemalint's code, and the content of every
   file the run read: migrations, included files, layout files, the baseline) prints the report
   it printed last time, without discovering, parsing or checking. Files are trusted on their

@@ -1,4 +1,4 @@
-"""The figures behind linter/parallel.py's two constants, reproducible.
+"""The figures behind linter/speed/parallel.py's two constants, reproducible.
 
     python bench/split.py balance [--shares 0.72,0.76,0.8,0.84] [--runs 3] PATH...
     python bench/split.py threshold [--statements 1200,3000,8000] [--runs 8]
@@ -33,8 +33,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def balance(paths: list[str], shares: list[float], runs: int) -> None:
-    from schemalint import parallel
     from schemalint.cli import main
+    from schemalint.speed import parallel
 
     os.environ["SCHEMALINT_JOBS"] = "2"
     real_result = parallel._Child.result

@@ -41,10 +41,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schemalint.discover import discover
-from schemalint.parse import parse_migration
-from schemalint.peers import PEERS
-from schemalint.rules_catalog import catalog
+from schemalint.check.catalog import catalog
+from schemalint.discover.discovery import discover
+from schemalint.docs.peers import PEERS
+from schemalint.parse.statements import parse_migration
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_VERSION = "15"
@@ -82,7 +82,7 @@ NO_TABLE_LOCK = (
     "schemalint", "the statement takes no lock that blocks reads or writes of an existing "
     "table (a function, type, role, schema, extension or view definition; an enum value), so "
     "no lock queue can form behind it; schemalint asks for lock_timeout only before those "
-    "that do (the lock table in linter/locks.py).")
+    "that do (the lock table in linter/model/locks.py).")
 CONCURRENT_LOCK = (
     "schemalint", "CREATE/DROP INDEX CONCURRENTLY takes SHARE UPDATE EXCLUSIVE, which does not "
     "conflict with reads (ACCESS SHARE) or writes (ROW EXCLUSIVE): queries do not queue behind "
@@ -227,7 +227,7 @@ VERDICTS: dict[tuple[str, str, str], tuple[str, str]] = {
         "flags every type change."),
     ("changing-column-type", "squawk", "type change to text or varchar"): (
         "schemalint", "varchar(n) to a larger n, or to text, is binary coercible: no rewrite, "
-        "only a brief ACCESS EXCLUSIVE (schemalint's rewrite table in linter/rewrites.py knows "
+        "only a brief ACCESS EXCLUSIVE (schemalint's rewrite table in linter/rulekit/rewrites.py knows "
         "the old type from the history)."),
     ("changing-column-type", "squawk", "table created in an earlier migration of this project"): (
         "schemalint", "timestamp(3) to timestamp raises the precision, which is binary "
@@ -824,7 +824,7 @@ def index_project(project: Path) -> tuple[dict[str, FileIndex], list[str]]:
 
 
 def check_inventory(squawk: str) -> list[str]:
-    """The squawk rule ids of linter/peers.py that this squawk binary does not know."""
+    """The squawk rule ids of linter/docs/peers.py that this squawk binary does not know."""
     bad = []
     with tempfile.NamedTemporaryFile("w", suffix=".sql") as fh:
         fh.write("SELECT 1;\n")
@@ -1178,7 +1178,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
     unknown = check_inventory(squawk)
     if unknown:
-        print(f"linter/peers.py names squawk rules this squawk does not know: {unknown}",
+        print(f"linter/docs/peers.py names squawk rules this squawk does not know: {unknown}",
               file=sys.stderr)
         return 1
     tallies, notes, meta = compare(corpus, squawk, Path(args.raw) if args.raw else None)

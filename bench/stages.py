@@ -36,10 +36,10 @@ import time
 
 
 def one_run(paths: list[str]) -> dict[str, float]:
-    import schemalint.cache as cache_mod
     import schemalint.commands.check as check_mod
-    import schemalint.model as model_mod
-    import schemalint.parse as parse_mod
+    import schemalint.model.schema as model_mod
+    import schemalint.parse.statements as parse_mod
+    import schemalint.speed.cache as cache_mod
     from schemalint.cli import main
 
     spent: dict[str, float] = {}
@@ -80,10 +80,10 @@ def one_run(paths: list[str]) -> dict[str, float]:
 def detail(paths: list[str]) -> None:
     import json
 
-    import schemalint.engine as engine_mod
-    import schemalint.parse as parse_mod
+    import schemalint.check.engine as engine_mod
+    import schemalint.diagnostics.rule as rule_mod
+    import schemalint.parse.statements as parse_mod
     import schemalint.report.json_report as json_report
-    import schemalint.rule as rule_mod
     from schemalint.cli import main
 
     spent: dict[str, float] = {}

@@ -8,19 +8,19 @@ __all__ = ["__version__", "lint", "LintConfig", "Diagnostic", "Severity", "Migra
 def __getattr__(name: str):
     # Lazy public API: `import schemalint` stays cheap for the CLI's start-up time.
     if name == "lint":
-        from .engine import lint
+        from schemalint.check.engine import lint
 
         return lint
     if name == "LintConfig":
-        from .config import LintConfig
+        from schemalint.config.settings import LintConfig
 
         return LintConfig
     if name in ("Diagnostic", "Severity"):
-        from . import diagnostics
+        from schemalint import diagnostics
 
         return getattr(diagnostics, name)
     if name == "Migration":
-        from .source import Migration
+        from schemalint.discover.source import Migration
 
         return Migration
     raise AttributeError(name)

@@ -11,8 +11,8 @@ import importlib
 import os
 import sys
 
-from . import __version__
-from .errors import UsageError
+from schemalint import __version__
+from schemalint.errors import UsageError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 

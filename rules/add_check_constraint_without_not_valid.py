@@ -1,8 +1,15 @@
-from schemalint.advice import clause_text, constraint_name, named_constraint_sql
 from schemalint.diagnostics import Severity
-from schemalint.facts import alter_commands
-from schemalint.names import display_name, format_type, is_array, quote_ident, type_mods, type_name
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import (
+    display_name,
+    format_type,
+    is_array,
+    quote_ident,
+    type_mods,
+    type_name,
+)
+from schemalint.rulekit.advice import clause_text, constraint_name, named_constraint_sql
+from schemalint.rulekit.facts import alter_commands
 
 RULE = Rule(
     code="SL108",

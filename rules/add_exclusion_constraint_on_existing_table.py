@@ -1,8 +1,8 @@
-from schemalint.advice import constraint_name
 from schemalint.diagnostics import Severity
-from schemalint.facts import alter_commands
-from schemalint.names import display_name, quote_ident
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import display_name, quote_ident
+from schemalint.rulekit.advice import constraint_name
+from schemalint.rulekit.facts import alter_commands
 
 RULE = Rule(
     code="SL111",

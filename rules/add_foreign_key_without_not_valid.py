@@ -1,8 +1,15 @@
-from schemalint.advice import claim_on, constraint_name, named_constraint_sql
 from schemalint.diagnostics import Severity
-from schemalint.facts import added_column_fk_validated, alter_commands
-from schemalint.names import display_name, format_type, quote_ident, strings, type_mods, type_name
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import (
+    display_name,
+    format_type,
+    quote_ident,
+    strings,
+    type_mods,
+    type_name,
+)
+from schemalint.rulekit.advice import claim_on, constraint_name, named_constraint_sql
+from schemalint.rulekit.facts import added_column_fk_validated, alter_commands
 
 RULE = Rule(
     code="SL107",

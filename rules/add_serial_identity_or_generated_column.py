@@ -1,6 +1,6 @@
 from schemalint.diagnostics import Severity
-from schemalint.facts import alter_commands
-from schemalint.names import (
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import (
     SERIAL_TYPES,
     display_name,
     format_type,
@@ -8,7 +8,7 @@ from schemalint.names import (
     type_mods,
     type_name,
 )
-from schemalint.rule import Rule
+from schemalint.rulekit.facts import alter_commands
 
 RULE = Rule(
     code="SL113",

@@ -1,6 +1,6 @@
-from schemalint.advice import statement_site
 from schemalint.diagnostics import Severity
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.rulekit.advice import statement_site
 
 RULE = Rule(
     code="SL500",

@@ -1,5 +1,5 @@
 from schemalint.diagnostics import Severity
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
 
 RULE = Rule(
     code="SL122",

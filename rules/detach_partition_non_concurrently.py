@@ -1,7 +1,7 @@
 from schemalint.diagnostics import Edit, Fix, Severity
-from schemalint.facts import alter_commands
-from schemalint.names import display_name
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import display_name
+from schemalint.rulekit.facts import alter_commands
 
 RULE = Rule(
     code="SL117",

@@ -1,6 +1,6 @@
 from schemalint.diagnostics import Severity
-from schemalint.names import qualified_key, quote_ident, strings
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import qualified_key, quote_ident, strings
 
 RULE = Rule(
     code="SL410",

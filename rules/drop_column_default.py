@@ -1,8 +1,8 @@
-from schemalint.breaking import clause_span, existing_table_actions, new_before, stmt_site
 from schemalint.diagnostics import Severity
-from schemalint.facts import alter_commands
-from schemalint.names import display_name, quote_ident
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import display_name, quote_ident
+from schemalint.rulekit.breaking import clause_span, existing_table_actions, new_before, stmt_site
+from schemalint.rulekit.facts import alter_commands
 
 RULE = Rule(
     code="SL210",

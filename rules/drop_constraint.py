@@ -1,13 +1,13 @@
-from schemalint.breaking import (
+from schemalint.diagnostics import Severity
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import display_name, quote_ident
+from schemalint.rulekit.breaking import (
     clause_span,
     existing_table_actions,
     new_before,
     replaced_after,
     stmt_site,
 )
-from schemalint.diagnostics import Severity
-from schemalint.names import display_name, quote_ident
-from schemalint.rule import Rule
 
 RULE = Rule(
     code="SL209",

@@ -1,7 +1,7 @@
-from schemalint.breaking import clause_span, existing_table_actions, new_before, stmt_site
 from schemalint.diagnostics import Severity
-from schemalint.names import display_name, quote_ident
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import display_name, quote_ident
+from schemalint.rulekit.breaking import clause_span, existing_table_actions, new_before, stmt_site
 
 RULE = Rule(
     code="SL219",

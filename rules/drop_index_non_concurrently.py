@@ -1,7 +1,7 @@
-from schemalint.advice import claim_on, lock_sentence
 from schemalint.diagnostics import Edit, Fix, Severity
-from schemalint.names import display_name, strings
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import display_name, strings
+from schemalint.rulekit.advice import claim_on, lock_sentence
 
 RULE = Rule(
     code="SL102",

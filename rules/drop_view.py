@@ -1,7 +1,7 @@
-from schemalint.breaking import breaking_drops, name_span, stmt_site
 from schemalint.diagnostics import Severity
-from schemalint.names import display_name
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import display_name
+from schemalint.rulekit.breaking import breaking_drops, name_span, stmt_site
 
 RULE = Rule(
     code="SL203",

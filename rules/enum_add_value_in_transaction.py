@@ -1,6 +1,6 @@
 from schemalint.diagnostics import Severity
-from schemalint.names import qualified_key, strings
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import qualified_key, strings
 
 RULE = Rule(
     code="SL121",

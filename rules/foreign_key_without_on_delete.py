@@ -1,9 +1,9 @@
 import re
 
 from schemalint.diagnostics import Severity
+from schemalint.diagnostics.rule import Rule
 from schemalint.lazyre import lazy
-from schemalint.names import display_name, quote_ident, strings
-from schemalint.rule import Rule
+from schemalint.parse.names import display_name, quote_ident, strings
 
 RULE = Rule(
     code="SL312",

@@ -1,7 +1,11 @@
 from schemalint.diagnostics import Severity
-from schemalint.identifiers import IDENTIFIER_KINDS, NEEDS_QUOTES_AS_NAME, defined_identifiers
-from schemalint.names import quote_ident
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import quote_ident
+from schemalint.rulekit.identifiers import (
+    IDENTIFIER_KINDS,
+    NEEDS_QUOTES_AS_NAME,
+    defined_identifiers,
+)
 
 RULE = Rule(
     code="SL309",

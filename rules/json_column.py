@@ -1,10 +1,10 @@
 import re
 
 from schemalint.diagnostics import Severity
-from schemalint.facts import replace_type_fix, written_columns
+from schemalint.diagnostics.rule import Rule
 from schemalint.lazyre import lazy
-from schemalint.names import column_display_name, quote_ident
-from schemalint.rule import Rule
+from schemalint.parse.names import column_display_name, quote_ident
+from schemalint.rulekit.facts import replace_type_fix, written_columns
 
 RULE = Rule(
     code="SL401",

@@ -1,11 +1,11 @@
 import re
 
-from schemalint.breaking import clause_span, dropped_objects, name_span
 from schemalint.diagnostics import Edit, Fix, Severity
-from schemalint.facts import alter_commands
+from schemalint.diagnostics.rule import Rule
 from schemalint.lazyre import lazy
-from schemalint.names import display_name, quote_ident
-from schemalint.rule import Rule
+from schemalint.parse.names import display_name, quote_ident
+from schemalint.rulekit.breaking import clause_span, dropped_objects, name_span
+from schemalint.rulekit.facts import alter_commands
 
 RULE = Rule(
     code="SL314",

@@ -1,8 +1,8 @@
-from schemalint.advice import statement_site
 from schemalint.diagnostics import Severity
-from schemalint.locks import blocked_phrase
-from schemalint.names import display_name
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.model.locks import blocked_phrase
+from schemalint.parse.names import display_name
+from schemalint.rulekit.advice import statement_site
 
 RULE = Rule(
     code="SL510",

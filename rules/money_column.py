@@ -1,7 +1,7 @@
 from schemalint.diagnostics import Severity
-from schemalint.facts import written_columns
-from schemalint.names import column_display_name, quote_ident
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import column_display_name, quote_ident
+from schemalint.rulekit.facts import written_columns
 
 RULE = Rule(
     code="SL406",

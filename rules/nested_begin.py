@@ -1,6 +1,6 @@
-from schemalint.advice import line_of
 from schemalint.diagnostics import Severity
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.rulekit.advice import line_of
 
 RULE = Rule(
     code="SL501",

@@ -1,11 +1,11 @@
 import re
 
-from schemalint.advice import lock_sentence
 from schemalint.diagnostics import Edit, Fix, Severity
+from schemalint.diagnostics.rule import Rule
 from schemalint.lazyre import lazy
-from schemalint.locks import strongest
-from schemalint.names import display_name
-from schemalint.rule import Rule
+from schemalint.model.locks import strongest
+from schemalint.parse.names import display_name
+from schemalint.rulekit.advice import lock_sentence
 
 RULE = Rule(
     code="SL116",

@@ -1,4 +1,7 @@
-from schemalint.breaking import (
+from schemalint.diagnostics import Severity
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import qualified_key, quote_ident, strings
+from schemalint.rulekit.breaking import (
     is_down,
     name_span,
     new_before,
@@ -6,9 +9,6 @@ from schemalint.breaking import (
     stmt_site,
     swapped_in,
 )
-from schemalint.diagnostics import Severity
-from schemalint.names import qualified_key, quote_ident, strings
-from schemalint.rule import Rule
 
 RULE = Rule(
     code="SL213",

@@ -1,7 +1,7 @@
-from schemalint.breaking import is_down, new_before, replaced_after, stmt_site, swapped_in
 from schemalint.diagnostics import Severity
-from schemalint.names import display_name, quote_ident
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import display_name, quote_ident
+from schemalint.rulekit.breaking import is_down, new_before, replaced_after, stmt_site, swapped_in
 
 RULE = Rule(
     code="SL212",

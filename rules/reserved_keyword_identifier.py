@@ -1,6 +1,10 @@
 from schemalint.diagnostics import Severity
-from schemalint.identifiers import IDENTIFIER_KINDS, NEEDS_QUOTES_AS_NAME, defined_identifiers
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.rulekit.identifiers import (
+    IDENTIFIER_KINDS,
+    NEEDS_QUOTES_AS_NAME,
+    defined_identifiers,
+)
 
 RULE = Rule(
     code="SL308",

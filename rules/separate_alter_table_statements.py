@@ -1,9 +1,9 @@
-from schemalint.advice import line_of, statement_site
 from schemalint.diagnostics import Severity
-from schemalint.facts import alter_commands
-from schemalint.locks import LockMode, alter_subcommand_locks
-from schemalint.names import display_name
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.model.locks import LockMode, alter_subcommand_locks
+from schemalint.parse.names import display_name
+from schemalint.rulekit.advice import line_of, statement_site
+from schemalint.rulekit.facts import alter_commands
 
 RULE = Rule(
     code="SL119",

@@ -1,7 +1,7 @@
 from schemalint.diagnostics import Severity
-from schemalint.facts import column_default
-from schemalint.names import display_name, quote_ident
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import display_name, quote_ident
+from schemalint.rulekit.facts import column_default
 
 RULE = Rule(
     code="SL303",

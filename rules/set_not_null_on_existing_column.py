@@ -1,8 +1,8 @@
 from schemalint.diagnostics import Severity
-from schemalint.facts import alter_commands
-from schemalint.names import display_name, quote_ident
-from schemalint.rewrites import proven_not_null
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import display_name, quote_ident
+from schemalint.rulekit.facts import alter_commands
+from schemalint.rulekit.rewrites import proven_not_null
 
 RULE = Rule(
     code="SL105",

@@ -1,7 +1,7 @@
-from schemalint.advice import line_of
 from schemalint.diagnostics import Severity
-from schemalint.names import display_name
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import display_name
+from schemalint.rulekit.advice import line_of
 
 RULE = Rule(
     code="SL120",

@@ -1,6 +1,6 @@
 from schemalint.diagnostics import Severity
-from schemalint.names import display_name, quote_ident
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import display_name, quote_ident
 
 RULE = Rule(
     code="SL311",

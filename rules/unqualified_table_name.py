@@ -1,6 +1,6 @@
 from schemalint.diagnostics import Severity
-from schemalint.names import quote_ident
-from schemalint.rule import Rule
+from schemalint.diagnostics.rule import Rule
+from schemalint.parse.names import quote_ident
 
 RULE = Rule(
     code="SL313",

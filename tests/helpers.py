@@ -9,10 +9,10 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
-from schemalint.config import LintConfig, parse_pg_version
-from schemalint.engine import lint
+from schemalint.check.engine import lint
+from schemalint.config.settings import LintConfig, parse_pg_version
+from schemalint.discover.source import Migration
 from schemalint.rules import RULES
-from schemalint.source import Migration
 
 from .corpus import ROOT
 

@@ -1,7 +1,7 @@
 """Regressions from the adversarial accuracy review: model facts and the wording of findings
 that fixtures (which compare positions only) cannot pin down."""
 
-from schemalint.source import Migration
+from schemalint.discover.source import Migration
 from tests.helpers import lint_sql
 
 
@@ -53,9 +53,9 @@ def test_add_column_check_help_keeps_the_rest_of_the_column():
 
 
 def _model(*sqls):
-    from schemalint.config import LintConfig
-    from schemalint.model import Model
-    from schemalint.parse import parse_migration
+    from schemalint.config.settings import LintConfig
+    from schemalint.model.schema import Model
+    from schemalint.parse.statements import parse_migration
 
     model = Model()
     for i, sql in enumerate(sqls):

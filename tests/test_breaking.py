@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from schemalint.breaking import _clause_span_search, clause_span
+from schemalint.rulekit.breaking import _clause_span_search, clause_span
 
 DROP = r"DROP\s+(?:COLUMN\s+)?"
 ALTER = r"ALTER\s+(?:COLUMN\s+)?"

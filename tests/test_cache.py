@@ -7,16 +7,16 @@ import os
 
 import pytest
 
-from schemalint import cache as cache_mod
-from schemalint import parallel
-from schemalint.cache import Cache, lint_migrations, resolve_dir
+from schemalint.check.catalog import all_rules
+from schemalint.check.engine import lint
 from schemalint.cli import main
-from schemalint.config import LintConfig
+from schemalint.config.settings import LintConfig
 from schemalint.diagnostics import Diagnostic, Edit, Fix, Severity
-from schemalint.engine import lint
-from schemalint.rule import StatementRef
-from schemalint.rules_catalog import all_rules
-from schemalint.source import Migration
+from schemalint.diagnostics.rule import StatementRef
+from schemalint.discover.source import Migration
+from schemalint.speed import cache as cache_mod
+from schemalint.speed import parallel
+from schemalint.speed.cache import Cache, lint_migrations, resolve_dir
 
 from .helpers import as_dicts
 
@@ -252,7 +252,7 @@ def test_a_truncated_pack_keeps_the_records_before_the_cut(tmp_path, cached_env)
 
 
 def test_a_failed_run_leaves_no_half_written_pack(tmp_path, cached_env, monkeypatch):
-    import schemalint.engine as engine_mod
+    import schemalint.check.engine as engine_mod
 
     def boom(*args, **kwargs):
         parsed = kwargs["parsed"]

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from schemalint.cli import main
-from schemalint.discover import discover, find_candidates
-from schemalint.layouts import assign
+from schemalint.discover.discovery import discover, find_candidates
+from schemalint.discover.layouts import assign
 from tests.corpus import CORPUS as SHARED
 
 CORPUS = Path(os.environ.get("SCHEMALINT_CORPUS") or SHARED)

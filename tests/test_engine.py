@@ -1,9 +1,9 @@
 """The engine: folding order, down migrations, dispatch."""
 
-from schemalint.config import LintConfig
-from schemalint.engine import lint
+from schemalint.check.engine import lint
+from schemalint.config.settings import LintConfig
+from schemalint.discover.source import Migration
 from schemalint.rules import RULES
-from schemalint.source import Migration
 
 
 def _lint(*migrations, select=("ALL",)):

@@ -3,14 +3,14 @@ the rule; edits apply whole or not at all; --fix, --diff and --unsafe-fixes on r
 
 import pytest
 
+from schemalint.check.engine import lint
+from schemalint.check.fix import apply_edits, plan_fixes, unified_diff
 from schemalint.cli import main
-from schemalint.config import LintConfig
+from schemalint.config.settings import LintConfig
 from schemalint.diagnostics import Diagnostic, Edit, Fix, Severity
-from schemalint.engine import lint
-from schemalint.fix import apply_edits, plan_fixes, unified_diff
-from schemalint.parse import parse_migration
+from schemalint.discover.source import Migration
+from schemalint.parse.statements import parse_migration
 from schemalint.rules import RULES
-from schemalint.source import Migration
 
 FIXABLE = [r for r in RULES if r.fix]
 

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemalint.diagnostics import Severity
-from schemalint.jsonfast import dumps_indent2
+from schemalint.speed.jsonfast import dumps_indent2
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
                     st.text(), st.sampled_from([Severity.ERROR, "é\n\"\\\u2028\x00"]))
@@ -31,11 +31,11 @@ def test_report_shaped_document():
 
 
 def test_json_report_is_json_dumps_of_the_document():
-    from schemalint.config import LintConfig
-    from schemalint.engine import lint
+    from schemalint.check.catalog import all_rules
+    from schemalint.check.engine import lint
+    from schemalint.config.settings import LintConfig
+    from schemalint.discover.source import Migration
     from schemalint.report import LintResult, json_report
-    from schemalint.rules_catalog import all_rules
-    from schemalint.source import Migration
 
     migrations = [Migration(path="001_é.sql", text="CREATE TABLE t (id serial PRIMARY KEY, n json);\n"
                                                    "CREATE INDEX i ON t (n);\nALTER TABLE t ADD COLUMN x int NOT NULL;\n"),
@@ -49,8 +49,8 @@ def test_json_report_is_json_dumps_of_the_document():
 
 def test_json_report_fast_item_path_matches_the_general_one():
     from schemalint.diagnostics import Diagnostic, Edit, Fix
-    from schemalint.jsonfast import dumps_indent2 as general
     from schemalint.report import json_report
+    from schemalint.speed.jsonfast import dumps_indent2 as general
 
     plain = Diagnostic("SL101", "create-index-non-concurrently", Severity.WARNING, "a/é \"q\".sql",
                        3, 1, 4, 20, "`t` — bloqué\n\u2028\x00", "help\\ \t")
@@ -70,11 +70,11 @@ def test_json_report_fast_item_path_matches_the_general_one():
 def test_json_report_in_pieces_is_the_same_document(monkeypatch):
     import io
 
-    from schemalint.config import LintConfig
-    from schemalint.engine import lint
+    from schemalint.check.catalog import all_rules
+    from schemalint.check.engine import lint
+    from schemalint.config.settings import LintConfig
+    from schemalint.discover.source import Migration
     from schemalint.report import LintResult, json_report, write
-    from schemalint.rules_catalog import all_rules
-    from schemalint.source import Migration
 
     text = "".join(f"CREATE INDEX i{n} ON t (a);\nALTER TABLE t ADD COLUMN c{n} int NOT NULL;\n"
                    for n in range(7))

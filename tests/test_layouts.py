@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from schemalint.check.engine import lint
 from schemalint.cli import main
-from schemalint.config import LintConfig
-from schemalint.discover import discover
-from schemalint.engine import lint
-from schemalint.layouts import LAYOUTS
-from schemalint.layouts.files import flyway_version
+from schemalint.config.settings import LintConfig
+from schemalint.discover.discovery import discover
+from schemalint.discover.layouts import LAYOUTS
+from schemalint.discover.layouts.files import flyway_version
 from schemalint.rules import RULES
 
 
@@ -327,8 +327,8 @@ def test_alembic_stream_splits_at_running_upgrade_and_tracks_its_transaction():
 
 
 def test_alembic_sections_in_process():
-    from schemalint.layouts import LoadEnv
-    from schemalint.layouts.streams import alembic_sections
+    from schemalint.discover.layouts import LoadEnv
+    from schemalint.discover.layouts.streams import alembic_sections
 
     migs = alembic_sections("upgrade.sql", ALEMBIC, LoadEnv())
     assert [m.in_transaction for m in migs] == [None, True, True]
@@ -352,8 +352,8 @@ CREATE INDEX CONCURRENTLY "shop_order_total" ON "shop_order" ("total");
 
 
 def test_django_stream_splits_at_applying_markers():
-    from schemalint.layouts import LoadEnv
-    from schemalint.layouts.streams import django_sections
+    from schemalint.discover.layouts import LoadEnv
+    from schemalint.discover.layouts.streams import django_sections
 
     migs = django_sections("<stdin>", DJANGO, LoadEnv())
     assert len(migs) == 2
@@ -387,8 +387,8 @@ def test_auto_detection_per_directory(tmp_path):
         "e/001.sql": "-- +goose Up\nSELECT 1;\n",
         "f/001.sql": "-- migrate:up\nSELECT 1;\n",
     })
-    from schemalint.discover import find_candidates
-    from schemalint.layouts import assign
+    from schemalint.discover.discovery import find_candidates
+    from schemalint.discover.layouts import assign
 
     for sub, expected in zip("abcdef", ["flyway", "golang-migrate", "prisma", "diesel", "auto", "auto"],
                              strict=True):
@@ -422,7 +422,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "layouts.md"
 def test_docs_sql_examples_parse_and_every_layout_is_documented():
     import re
 
-    from schemalint.layouts import LoadEnv, load_text
+    from schemalint.discover.layouts import LoadEnv, load_text
 
     text = DOC.read_text(encoding="utf-8")
     blocks = re.findall(r"```sql\n(.*?)```", text, re.S)
@@ -441,7 +441,7 @@ def test_directory_walk_skips_hidden_and_linked_directories_like_os_walk(tmp_pat
     # hidden directories are skipped and a symbolic link to a directory is not entered.
     import os
 
-    from schemalint.walk import walk
+    from schemalint.discover.walk import walk
 
     for d in ("a/b", "a/.hidden", "c"):
         (tmp_path / d).mkdir(parents=True)

@@ -1,8 +1,8 @@
 """Folding statements into the schema model."""
 
-from schemalint.model import Model
-from schemalint.parse import parse_migration
-from schemalint.source import Migration
+from schemalint.discover.source import Migration
+from schemalint.model.schema import Model
+from schemalint.parse.statements import parse_migration
 
 
 def fold(*files: str, pg=(15, 0)) -> Model:
@@ -118,7 +118,7 @@ def test_alter_of_unknown_table_creates_an_external_stub():
 
 
 def test_plain_index_element_shape_is_the_general_shape():
-    from schemalint.model import _element_shape, _general_element_shape
+    from schemalint.model.schema import _element_shape, _general_element_shape
 
     # A plain column: the fast path writes what the general shape would.
     for elem in ({"name": "a"}, {"name": 'é"x\u2028\x00'},
@@ -146,7 +146,7 @@ def test_sites_keep_the_statements_place_not_its_tree():
     (memory on long histories), and a statement's sites share one place and one SQL string."""
     import gc
 
-    from schemalint.parse import Statement
+    from schemalint.parse.statements import Statement
 
     sql = "CREATE TABLE t (a int NOT NULL, b timestamp, CONSTRAINT t_a UNIQUE (a));"
     mig = Migration(path="001.sql", text=sql)

@@ -1,4 +1,4 @@
-"""A run split between two processes (linter/parallel.py) gives exactly the findings of one."""
+"""A run split between two processes (linter/speed/parallel.py) gives exactly the findings of one."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import time
 
 import pytest
 
-from schemalint import cache as cache_mod
-from schemalint import parallel
-from schemalint.cache import Cache, lint_migrations
+from schemalint.check.catalog import all_rules
+from schemalint.check.engine import lint
 from schemalint.cli import main
-from schemalint.config import LintConfig
-from schemalint.engine import lint
-from schemalint.rules_catalog import all_rules
-from schemalint.source import Migration
+from schemalint.config.settings import LintConfig
+from schemalint.discover.source import Migration
+from schemalint.speed import cache as cache_mod
+from schemalint.speed import parallel
+from schemalint.speed.cache import Cache, lint_migrations
 
 from .corpus import CORPUS, ROOT, requires_corpus
 from .helpers import FILES, as_dicts, bench_module
@@ -128,7 +128,7 @@ def test_a_parent_interrupted_kills_its_child(monkeypatch):
         started.append(self.pid_started)
 
     monkeypatch.setattr(parallel._Child, "__init__", record)
-    from schemalint import engine
+    from schemalint.check import engine
 
     def interrupted(self, migration):
         raise KeyboardInterrupt
@@ -204,7 +204,7 @@ def test_the_parse_pack_gets_both_processes_results(tmp_path, monkeypatch, child
     # findings are not taken from the run before.)
     keys = iter(range(1000))
     monkeypatch.setattr(cache_mod, "run_key", lambda *a: f"other-key-{next(keys)}")
-    import schemalint.parse as parse_mod
+    import schemalint.parse.statements as parse_mod
 
     def no_parsing(text):
         raise AssertionError("parsed again")

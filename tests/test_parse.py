@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemalint.parse import parse_migration, split_statements
-from schemalint.source import Migration, decode_bytes
+from schemalint.discover.source import Migration, decode_bytes
+from schemalint.parse.statements import parse_migration, split_statements
 from tests.helpers import lint_sql
 
 
@@ -104,7 +104,7 @@ def test_empty_and_comment_only_files():
 def test_offset_map_agrees_with_encoding(text):
     """Every character boundary's UTF-8 byte offset maps back to its character offset,
     across runs of 2-, 3- and 4-byte characters, mixed or not."""
-    from schemalint.parse import OffsetMap
+    from schemalint.parse.statements import OffsetMap
 
     offsets = OffsetMap(text)
     for i in range(len(text) + 1):
@@ -114,7 +114,7 @@ def test_offset_map_agrees_with_encoding(text):
 def test_parse_and_result_share_one_offset_map():
     """parse_migration builds a file's byte->character tables once: parse_sql builds them
     in the map build_result then gives the statements."""
-    from schemalint import parse as parse_mod
+    from schemalint.parse import statements as parse_mod
 
     built = []
     real = parse_mod.OffsetMap._build

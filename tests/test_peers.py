@@ -1,12 +1,12 @@
-"""The peer inventories (linter/peers.py) and the rules' `equivalents` account for every rule of
+"""The peer inventories (linter/docs/peers.py) and the rules' `equivalents` account for every rule of
 squawk, eugene, strong_migrations and pgfence, and name only peer rules that exist."""
 
 import json
 
+from schemalint.check.catalog import catalog
 from schemalint.cli import main
-from schemalint.peers import PEERS, comparison_page, problems
-from schemalint.rule import PEER_NAMES
-from schemalint.rules_catalog import catalog
+from schemalint.diagnostics.rule import PEER_NAMES
+from schemalint.docs.peers import PEERS, comparison_page, problems
 
 
 def test_every_peer_rule_is_accounted_for():

@@ -1,4 +1,4 @@
-"""linter/pglast_loader.py: schemalint loads pglast's parser without running pglast's
+"""linter/parse/pglast_loader.py: schemalint loads pglast's parser without running pglast's
 `__init__` (enums, node classes); a later `import pglast` in the same process must still give
 the complete package, reusing the same parser module and exception classes.
 
@@ -21,12 +21,12 @@ def _run(code: str) -> str:
 def test_parse_does_not_import_pglast_enums_or_ast():
     out = _run("""
         import sys
-        from schemalint import parse
-        from schemalint.source import Migration
+        from schemalint.parse import statements as parse
+        from schemalint.discover.source import Migration
         result = parse.parse_migration(Migration(path="m.sql", text="CREATE INDEX i ON t (a); SELEC 1;"))
         assert [s.kind for s in result.statements] == ["IndexStmt"], result
         assert len(result.errors) == 1
-        import schemalint.identifiers
+        import schemalint.rulekit.identifiers
         loaded = sorted(m for m in sys.modules if m.startswith("pglast"))
         print(" ".join(loaded))
     """)
@@ -37,8 +37,8 @@ def test_parse_does_not_import_pglast_enums_or_ast():
 
 def test_a_later_import_pglast_is_complete_and_shares_the_parser_and_its_errors():
     out = _run("""
-        from schemalint import parse
-        from schemalint.identifiers import NEEDS_QUOTES_AS_NAME
+        from schemalint.parse import statements as parse
+        from schemalint.rulekit.identifiers import NEEDS_QUOTES_AS_NAME
         assert "select" in NEEDS_QUOTES_AS_NAME
         import pglast
         from pglast import enums, parser
@@ -68,7 +68,7 @@ def test_a_later_import_pglast_is_complete_and_shares_the_parser_and_its_errors(
 
 def test_the_parser_modules_own_ast_and_enums_work_before_pglast_is_imported():
     out = _run("""
-        from schemalint import parse
+        from schemalint.parse import statements as parse
         (raw,) = parse._pg.parse_sql("SELECT 1")  # builds pglast.ast nodes through placeholders
         assert type(raw.stmt).__name__ == "SelectStmt"
         import pglast.ast
@@ -81,7 +81,7 @@ def test_the_parser_modules_own_ast_and_enums_work_before_pglast_is_imported():
 def test_pglast_imported_first_is_used_as_it_is():
     out = _run("""
         import pglast
-        from schemalint import parse
+        from schemalint.parse import statements as parse
         assert parse._pg is pglast.parser
         print("ok")
     """)
@@ -97,7 +97,7 @@ def test_falls_back_to_the_plain_import_when_the_loader_fails():
             raise RuntimeError("surprise")
 
         importlib.util.module_from_spec = broken  # what the loader uses; the import system does not
-        from schemalint import parse
+        from schemalint.parse import statements as parse
         import pglast
         assert parse._pg is pglast.parser
         assert "pglast.enums" in sys.modules  # the ordinary import ran pglast's __init__
@@ -110,13 +110,13 @@ def test_falls_back_to_the_plain_import_when_the_loader_fails():
 def test_a_failure_half_way_leaves_pglast_as_the_plain_import_would():
     out = _run("""
         import sys
-        from schemalint import pglast_loader
+        from schemalint.parse import pglast_loader
 
         def broken(self, name):
             raise RuntimeError("surprise")  # after the package is registered
 
         pglast_loader._Deferred.__init__ = broken
-        from schemalint import parse
+        from schemalint.parse import statements as parse
         import pglast
         assert parse._pg is pglast.parser
         assert "pglast.enums" in sys.modules and pglast.__version__
@@ -131,7 +131,7 @@ def test_a_failure_half_way_leaves_pglast_as_the_plain_import_would():
 def test_keywords_first_then_a_direct_import_of_the_parser():
     out = _run("""
         import sys
-        from schemalint.pglast_loader import submodule
+        from schemalint.parse.pglast_loader import submodule
         keywords = submodule("keywords")
         assert "pglast.enums" not in sys.modules
         import pglast.parser  # not through the loader

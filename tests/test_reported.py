@@ -9,12 +9,12 @@ import os
 
 import pytest
 
-from schemalint import gate
-from schemalint.cache import lint_migrations
+from schemalint.check.catalog import all_rules
+from schemalint.check.engine import lint
 from schemalint.cli import main
-from schemalint.config import LintConfig
-from schemalint.engine import lint
-from schemalint.rules_catalog import all_rules
+from schemalint.config.settings import LintConfig
+from schemalint.gate import reporting as gate
+from schemalint.speed.cache import lint_migrations
 
 from .corpus import CORPUS, corpus_projects, requires_corpus
 from .helpers import FILES, as_dicts, bench_module, git

@@ -17,13 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from schemalint.check.engine import lint
 from schemalint.cli import main
-from schemalint.config import LintConfig
-from schemalint.engine import lint
-from schemalint.layouts import LoadEnv
-from schemalint.layouts import load_text as load_any
+from schemalint.config.settings import LintConfig
+from schemalint.discover.layouts import LoadEnv
+from schemalint.discover.layouts import load_text as load_any
+from schemalint.discover.source import decode_bytes
 from schemalint.rules import RULES
-from schemalint.source import decode_bytes
 
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -182,7 +182,7 @@ def test_a_broken_rule_becomes_an_internal_error_and_the_run_continues(monkeypat
     base = next(r for r in RULES if r.name == "create-index-non-concurrently")
     broken = base.replace(code="SL999", name="broken-rule", check=_broken_check,
                           node_types=("CreateStmt",))
-    from schemalint import rules_catalog
+    from schemalint.check import catalog as rules_catalog
 
     monkeypatch.setattr(rules_catalog, "all_rules", lambda: (broken, *RULES))
     f = tmp_path / "m.sql"

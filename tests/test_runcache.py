@@ -78,7 +78,7 @@ def test_an_unchanged_run_replays_the_report_and_exit_code(project, capsys, monk
 
 def test_a_replay_loads_neither_parser_nor_rules(project):
     code = ("import sys; from schemalint.cli import main; rc = main(['check', 'migrations']); "
-            "print(sorted(m for m in ('pglast', 'schemalint.rules', 'schemalint.model') "
+            "print(sorted(m for m in ('pglast', 'schemalint.rules', 'schemalint.model.schema') "
             "if m in sys.modules), file=sys.stderr); sys.exit(rc)")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     first = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True)
@@ -197,8 +197,8 @@ def test_output_files_and_stderr_are_replayed(project, capsys, monkeypatch):
 
 @pytest.mark.parametrize("extra", [["--diff"], ["--no-cache"], ["--changed-since", "HEAD"]])
 def test_runs_with_side_effects_or_outside_inputs_are_not_stored(project, capsys, extra):
-    from schemalint import runcache
     from schemalint.cli import build_parser
+    from schemalint.speed import runcache
 
     args = build_parser().parse_args(["check", "migrations", *extra])
     # Refused by the rule itself (each of these runs would also fail to store for other
@@ -212,8 +212,8 @@ def test_runs_with_side_effects_or_outside_inputs_are_not_stored(project, capsys
 def test_standard_input_is_not_stored(project, capsys, monkeypatch):
     import io
 
-    from schemalint import runcache
     from schemalint.cli import build_parser
+    from schemalint.speed import runcache
 
     assert runcache.eligible(build_parser().parse_args(["check", "-"])) is False
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"SELECT 1;\n")))

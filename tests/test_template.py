@@ -5,12 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from schemalint.config import LintConfig
-from schemalint.engine import lint
-from schemalint.layouts import LoadEnv
-from schemalint.layouts.base import prepare
+from schemalint.check.engine import lint
+from schemalint.config.settings import LintConfig
+from schemalint.discover.layouts import LoadEnv
+from schemalint.discover.layouts.base import prepare
+from schemalint.discover.template import render
 from schemalint.rules import RULES
-from schemalint.template import render
 
 
 def check(text: str, values=None, path: str = "m.sql", select=("ALL",)):
@@ -133,7 +133,7 @@ def test_psql_lexer_classes_are_spelled_cheaply_but_mean_the_same():
     # (compiling such a range costs 2-5 ms each); the characters they match must not change.
     import re
 
-    from schemalint import template as t
+    from schemalint.discover import template as t
 
     # The BMP, and astral letters (\w), symbols and the last plane's end.
     codes = [*range(0x10000), *range(0x10000, 0x10100), *range(0x1D400, 0x1D500), *range(0x1F600, 0x1F700),
@@ -168,7 +168,7 @@ def _psql_samples(count: int, seed: int):
 def test_the_lexer_for_text_without_copy_renders_like_the_full_one(monkeypatch):
     # Without `stdin` in the text, psql rendering skips words and semicolons in runs; what it
     # renders, and where, must be what the word-by-word lexer renders.
-    from schemalint import template as t
+    from schemalint.discover import template as t
 
     values = {"v": "val", "x": "a'b\"c"}
     samples = list(_psql_samples(3000, seed=7)) + [
@@ -187,7 +187,7 @@ def test_the_lexer_for_text_without_copy_renders_like_the_full_one(monkeypatch):
 
 
 def test_block_comments_nest_and_may_end_past_the_limit():
-    from schemalint.source import block_comment_end
+    from schemalint.discover.source import block_comment_end
 
     def stepwise(text, start, limit):
         depth, pos = 1, start + 2

@@ -144,7 +144,7 @@ def _common(inputs: Inputs) -> list[str]:
 
 
 def _schemalint(argv: list[str], quiet: bool = False) -> int:
-    from ..cli import main as cli_main
+    from schemalint.cli import main as cli_main
 
     print("schemalint " + shlex.join(argv), flush=True)
     if not quiet:

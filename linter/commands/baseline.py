@@ -6,11 +6,11 @@ import argparse
 import os
 import sys
 
-from ..errors import UsageError
+from schemalint.errors import UsageError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from .check import add_arguments as add_check_arguments
+    from schemalint.commands.check import add_arguments as add_check_arguments
 
     # The same options as `check`, so the baseline records exactly what `check` would report;
     # --baseline names the file to write.
@@ -18,10 +18,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from ..baseline import dump, entries_for
-    from ..engine import lint
-    from ..rules_catalog import all_rules
-    from .check import build_config, collect, unreadable_diagnostics
+    from schemalint.check.catalog import all_rules
+    from schemalint.check.engine import lint
+    from schemalint.commands.check import build_config, collect, unreadable_diagnostics
+    from schemalint.gate.baseline import dump, entries_for
 
     if args.no_baseline or args.changed_since or args.prune_baseline:
         raise UsageError("baseline records every finding: --no-baseline, --changed-since and "

@@ -10,9 +10,9 @@ import argparse
 import os
 import sys
 
-from ..cli import EXIT_FINDINGS, EXIT_OK
-from ..errors import UsageError
-from .common import add_input_arguments, add_outcome_arguments
+from schemalint.cli import EXIT_FINDINGS, EXIT_OK
+from schemalint.commands.common import add_input_arguments, add_outcome_arguments
+from schemalint.errors import UsageError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -49,7 +49,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--replay", action="store_true",
                    help="also apply the migrations to a throwaway PostgreSQL and add the replay "
                         "findings (docs/replay.md); the replay flags below tune it")
-    from .replay import add_replay_options
+    from schemalint.commands.replay import add_replay_options
 
     add_replay_options(p)
     color = p.add_mutually_exclusive_group()
@@ -61,7 +61,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def add_gate_arguments(p: argparse.ArgumentParser) -> None:
     """Configuration file, baseline and changed-only flags (see config_file.py and gate.py)."""
-    from ..config_file import add_arguments as add_config_arguments
+    from schemalint.config.file import add_arguments as add_config_arguments
 
     add_config_arguments(p)
     g = p.add_argument_group("baseline and changed-only")
@@ -78,10 +78,10 @@ def add_gate_arguments(p: argparse.ArgumentParser) -> None:
 
 def build_config(args):
     """The effective LintConfig: defaults, then the configuration file, then CLI flags."""
-    from ..config_file import resolve
+    from schemalint.config.file import resolve
 
     if getattr(args, "layout", None):
-        from ..layouts import layout_names
+        from schemalint.discover.layouts import layout_names
 
         if args.layout not in layout_names():
             raise UsageError(f"--layout: unknown layout {args.layout!r} "
@@ -93,8 +93,8 @@ def build_config(args):
 def collect(args, config, planned=None):
     """Discover the migrations to check, in apply order. Returns (migrations, unreadable).
     `planned`: `gate.plan_paths(args.paths, config)`, when the caller already has it."""
-    from ..discover import discover, read_stdin
-    from ..gate import included, plan_paths
+    from schemalint.discover.discovery import discover, read_stdin
+    from schemalint.gate.reporting import included, plan_paths
 
     paths, args.report_only = planned or plan_paths(args.paths, config)
     if not paths:
@@ -124,9 +124,9 @@ def _layout(config):
 
 
 def unreadable_diagnostics(unreadable):
-    from ..engine_rules import UNREADABLE_FILE
-    from ..rule import make_diagnostic
-    from ..source import Migration
+    from schemalint.diagnostics.engine_rules import UNREADABLE_FILE
+    from schemalint.diagnostics.rule import make_diagnostic
+    from schemalint.discover.source import Migration
 
     return [
         make_diagnostic(UNREADABLE_FILE, Migration(path=path, text=""), 0, 0,
@@ -137,13 +137,13 @@ def unreadable_diagnostics(unreadable):
 
 def gate(diagnostics, migrations, config, args):
     """The baseline and changed-only filtering (suppression comments are the engine's)."""
-    from ..gate import apply
+    from schemalint.gate.reporting import apply
 
     return apply(diagnostics, migrations, config, args)
 
 
 def parse_outputs(args) -> list[tuple[str, str]]:
-    from ..report import parse_output
+    from schemalint.report import parse_output
 
     try:
         return [parse_output(spec) for spec in args.output]
@@ -153,7 +153,7 @@ def parse_outputs(args) -> list[tuple[str, str]]:
 
 def emit(result, args) -> None:
     """Write the report(s): --format to stdout, each --output FORMAT:PATH to its file."""
-    from ..report import find_root, write_reports
+    from schemalint.report import find_root, write_reports
 
     result.root = result.root or find_root(os.getcwd())
     try:
@@ -166,7 +166,7 @@ def apply_fixes(diagnostics, migrations, args) -> int | None:
     """--diff: print the fixes as a unified diff and return the exit code (1 when there are
     any). --fix: write them and return None; the caller lints the fixed files again so the
     report shows what is left, at its new position."""
-    from ..fix import UNSAFE, check_writable, plan_fixes, unified_diff, write_fixes
+    from schemalint.check.fix import UNSAFE, check_writable, plan_fixes, unified_diff, write_fixes
 
     stdin_path = (args.stdin_filename or "<stdin>") if "-" in args.paths else None
     if args.fix and not args.diff and stdin_path is not None:
@@ -204,8 +204,8 @@ def use_color(args) -> bool:
 
 
 def run(args) -> int:
-    from ..cache import resolve_dir
-    from ..report import FORMATS
+    from schemalint.report import FORMATS
+    from schemalint.speed.cache import resolve_dir
 
     if args.format not in FORMATS:
         raise UsageError(f"--format: unknown format {args.format!r} (choose from {', '.join(FORMATS)})")
@@ -214,10 +214,10 @@ def run(args) -> int:
     # The report cache (runcache.py): an unchanged run prints the stored report.
     cache_dir = resolve_dir(args.no_cache, args.cache_dir, root=getattr(config, "root", None))
     if cache_dir is not None:
-        from .. import runcache
+        from schemalint.speed import runcache
 
         if runcache.eligible(args):
-            from ..gate import plan_paths
+            from schemalint.gate.reporting import plan_paths
 
             planned = plan_paths(args.paths, config)
             reports = runcache.ReportCache(cache_dir, args, config, use_color(args), planned[0])
@@ -230,7 +230,7 @@ def run(args) -> int:
 
 def _run_recorded(args, config, cache_dir, reports, planned) -> int:
     """`_run`, keeping what it reads and writes for the report cache."""
-    from .. import runcache
+    from schemalint.speed import runcache
 
     if reports.key is None:  # a glob or a missing path: nothing to key the report by
         return _run(args, config, cache_dir, planned=planned)
@@ -256,8 +256,8 @@ def _run_recorded(args, config, cache_dir, reports, planned) -> int:
 
 
 def _run(args, config, cache_dir, seen: dict | None = None, planned=None) -> int:
-    from ..cache import lint_migrations
-    from ..report import LintResult, failed
+    from schemalint.report import LintResult, failed
+    from schemalint.speed.cache import lint_migrations
 
     migrations, unreadable = collect(args, config, planned)
 
@@ -266,13 +266,13 @@ def _run(args, config, cache_dir, seen: dict | None = None, planned=None) -> int
     if args.replay:
         # Replay findings join the static ones inside lint(), so that suppression comments
         # (and their unused-ignore accounting) cover both.
-        from ..replay.rules import REPLAY_RULES
-        from .replay import check_diagnostics
+        from schemalint.commands.replay import check_diagnostics
+        from schemalint.diagnostics.replay_rules import REPLAY_RULES
 
         replayed, replay_rules = check_diagnostics(migrations, config, args), REPLAY_RULES
     # engine.lint, with parse results and unchanged runs taken from the cache (cache.py).
     def lint_and_gate(migrations, unreadable, extra=(), extra_rules=()):
-        from ..gate import reported_paths
+        from schemalint.gate.reporting import reported_paths
 
         found = lint_migrations(migrations, config, stats, cache_dir, extra=extra,
                                 extra_rules=extra_rules, reported=reported_paths(migrations, args))

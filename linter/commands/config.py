@@ -8,7 +8,7 @@ import sys
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from .check import add_arguments as add_check_arguments
+    from schemalint.commands.check import add_arguments as add_check_arguments
 
     # The same options as `check`: `schemalint config --select SL1` shows what `check
     # --select SL1` would use. --format text|json chooses this command's output.
@@ -16,9 +16,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from ..config_file import KEYS, _display, effective_values
-    from ..errors import UsageError
-    from .check import build_config
+    from schemalint.commands.check import build_config
+    from schemalint.config.file import KEYS, _display, effective_values
+    from schemalint.errors import UsageError
 
     if args.format not in ("text", "json"):
         raise UsageError(f"--format: {args.format!r} is not available here (choose text or json)")

@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from ..errors import UsageError
+from schemalint.errors import UsageError
 
 REPO_URL = "https://github.com/schemalint/schemalint"
 ACTION = "schemalint/schemalint"
@@ -36,7 +36,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def detect_paths(root: str = ".") -> list[str]:
-    from ..walk import SQL_SUFFIXES
+    from schemalint.discover.walk import SQL_SUFFIXES
 
     for candidate in CANDIDATE_DIRS:
         full = os.path.join(root, candidate)
@@ -48,7 +48,7 @@ def detect_paths(root: str = ".") -> list[str]:
 
 
 def _version_ref() -> str:
-    from .. import __version__
+    from schemalint import __version__
 
     return f"v{__version__}"
 
@@ -119,7 +119,7 @@ schemalint:
 
 
 def run(args) -> int:
-    from ..config_file import starter_file
+    from schemalint.config.file import starter_file
 
     files = {CONFIG_FILE: starter_file(list(args.paths) or detect_paths())}
     if args.github:

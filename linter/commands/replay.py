@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli import EXIT_FINDINGS, EXIT_OK
-from ..errors import UsageError
-from .common import add_input_arguments, add_outcome_arguments
+from schemalint.cli import EXIT_FINDINGS, EXIT_OK
+from schemalint.commands.common import add_input_arguments, add_outcome_arguments
+from schemalint.errors import UsageError
 
 
 def _positive_int(text: str) -> int:
@@ -75,13 +75,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     sel.add_argument("--from", metavar="FILE", default=None, dest="from_file",
                      help="trace from this migration on")
     add_replay_options(p)
-    from ..config_file import add_arguments as add_config_arguments
+    from schemalint.config.file import add_arguments as add_config_arguments
 
     add_config_arguments(p)
 
 
 def replay_options(args, config):
-    from ..replay.options import from_config, merge_cli
+    from schemalint.replay.options import from_config, merge_cli
 
     opts = from_config(config.replay)
     major = None
@@ -103,7 +103,7 @@ def replay_options(args, config):
 
 def run_replay(migrations, config, opts):
     """Replay and return the report; translates signals into exit codes for the CLI."""
-    from ..replay.runner import replay
+    from schemalint.replay.runner import replay
 
     if not migrations:
         raise UsageError("no migrations found to replay")
@@ -122,10 +122,10 @@ def _suppressed(diagnostics, migrations, config):
     """Suppression comments apply to replay findings through the engine's path. Findings
     about the comments (an ignore that suppressed nothing) are `check`'s: replay alone
     cannot tell that a comment is meant for a static rule."""
-    from ..engine import statement_spans, suppress_comments
-    from ..parse import parse_migration
-    from ..replay.rules import REPLAY_RULES
-    from ..suppress import MARKER
+    from schemalint.check.engine import statement_spans, suppress_comments
+    from schemalint.check.suppress import MARKER
+    from schemalint.diagnostics.replay_rules import REPLAY_RULES
+    from schemalint.parse.statements import parse_migration
 
     files = [(m, statement_spans(parse_migration(m).statements))
              for m in migrations if MARKER in m.text]
@@ -136,10 +136,10 @@ def _suppressed(diagnostics, migrations, config):
 
 
 def run(args) -> int:
-    from ..replay.cleanup import Terminated
-    from ..replay.report import render
-    from ..report import failed
-    from .check import build_config, collect
+    from schemalint.commands.check import build_config, collect
+    from schemalint.replay.cleanup import Terminated
+    from schemalint.replay.report import render
+    from schemalint.report import failed
 
     config = build_config(args)
     migrations, unreadable = collect(args, config)

@@ -13,7 +13,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from ..rules_catalog import all_rules, catalog
+    from schemalint.check.catalog import all_rules, catalog
 
     rules = catalog() if args.all or args.format == "json" else all_rules()
     if args.format == "json":

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import UsageError
-from .cleanup import Cleanup
+from schemalint.errors import UsageError
+from schemalint.replay.cleanup import Cleanup
 
 BACKENDS = ("auto", "local", "docker", "dsn")
 
@@ -46,8 +46,8 @@ def choose_backend(requested: str, dsn: str | None, local_found: bool,
 
 def open_target(backend: str, *, dsn: str | None, pg_bin: str | None, major: int | None,
                 image: str | None, cleanup: Cleanup) -> Target:
-    from . import docker, local
-    from .dsn import create_database, mask_dsn
+    from schemalint.replay import docker, local
+    from schemalint.replay.dsn import create_database, mask_dsn
 
     if backend == "auto":
         found = local.find_binaries(pg_bin, major) if not dsn else None

@@ -1,4 +1,4 @@
-"""Static lock table (`schemalint.locks.statement_locks`) versus what replay observed.
+"""Static lock table (`schemalint.model.locks.statement_locks`) versus what replay observed.
 
 Per traced statement and per table or view it did not create itself, the strongest mode predicted is compared
 with the strongest mode observed. Observed locks weaker than SHARE UPDATE EXCLUSIVE that
@@ -8,9 +8,9 @@ transaction counts as observed."""
 
 from __future__ import annotations
 
-from ..locks import LockMode, statement_locks
-from ..model import Model
-from .trace import Mismatch, StatementTrace
+from schemalint.model.locks import LockMode, statement_locks
+from schemalint.model.schema import Model
+from schemalint.replay.trace import Mismatch, StatementTrace
 
 _MINOR = LockMode.SHARE_UPDATE_EXCLUSIVE
 # The static lock table calls every relation LOCK TABLE accepts a "table".

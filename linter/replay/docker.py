@@ -10,8 +10,8 @@ import os
 import socket
 from urllib.parse import urlparse
 
-from ..errors import UsageError
-from .cleanup import Cleanup
+from schemalint.errors import UsageError
+from schemalint.replay.cleanup import Cleanup
 
 DEFAULT_IMAGE = "postgres:{major}-alpine"
 PING_TIMEOUT = 2.0

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import secrets
 
-from ..errors import UsageError
-from .cleanup import Cleanup
+from schemalint.errors import UsageError
+from schemalint.replay.cleanup import Cleanup
 
 DATABASE_PREFIX = "schemalint_replay_"
 _URL_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")

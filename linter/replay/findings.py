@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ..rule import make_diagnostic
-from .rules import (
+from schemalint.diagnostics.replay_rules import (
     BLOCKING_LOCK_WITHOUT_TIMEOUT,
     FOREIGN_KEY_UNINDEXED,
     LONG_BLOCKING_LOCK,
@@ -11,7 +10,8 @@ from .rules import (
     ROUNDTRIP_DIFFERENCE,
     TABLE_REWRITE,
 )
-from .trace import ReplayReport, StatementTrace
+from schemalint.diagnostics.rule import make_diagnostic
+from schemalint.replay.trace import ReplayReport, StatementTrace
 
 _BLOCKING = ("reads", "writes")
 _TABLES = ("table", "materialized view")
@@ -25,7 +25,7 @@ def _diag(rule, trace: StatementTrace, message: str, help: str | None = None):
 
 
 def _fingerprint(trace: StatementTrace) -> str:
-    from ..parse import fingerprint
+    from schemalint.parse.statements import fingerprint
 
     return fingerprint(trace.sql)
 

@@ -22,8 +22,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from ..errors import UsageError
-from .cleanup import Cleanup
+from schemalint.errors import UsageError
+from schemalint.replay.cleanup import Cleanup
 
 SUPERUSER = "postgres"
 _VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
-from ..errors import UsageError
+from schemalint.errors import UsageError
 
 
 @dataclass

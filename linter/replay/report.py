@@ -20,8 +20,8 @@ from __future__ import annotations
 import json
 from itertools import groupby
 
-from ..rule import DOCS_URL
-from .trace import ReplayReport, StatementTrace
+from schemalint.diagnostics.rule import DOCS_URL
+from schemalint.replay.trace import ReplayReport, StatementTrace
 
 VERSION = 1
 FORMATS = ("text", "markdown", "json")

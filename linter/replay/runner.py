@@ -6,17 +6,17 @@ from __future__ import annotations
 import os
 import time
 
-from ..parse import parse_migration
-from ..source import Migration
-from .backends import open_target
-from .cleanup import Cleanup, handle_signals
-from .compare import mismatches
-from .findings import findings, roundtrip_finding, unindexed_fk_finding
-from .options import ReplayOptions
-from .selection import first_traced
-from .snapshot import catalog_snapshot, differences
-from .trace import ReplayReport, RoundTrip, StatementTrace
-from .tracer import Tracer
+from schemalint.discover.source import Migration
+from schemalint.parse.statements import parse_migration
+from schemalint.replay.backends import open_target
+from schemalint.replay.cleanup import Cleanup, handle_signals
+from schemalint.replay.compare import mismatches
+from schemalint.replay.findings import findings, roundtrip_finding, unindexed_fk_finding
+from schemalint.replay.options import ReplayOptions
+from schemalint.replay.selection import first_traced
+from schemalint.replay.snapshot import catalog_snapshot, differences
+from schemalint.replay.trace import ReplayReport, RoundTrip, StatementTrace
+from schemalint.replay.tracer import Tracer
 
 
 def pair_key(migration: Migration) -> str:
@@ -49,7 +49,7 @@ def _not_run(migration: Migration, statements) -> list[StatementTrace]:
 def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
            on_progress=None) -> ReplayReport:
     """Run a replay. `config` (a LintConfig) selects and re-grades the findings."""
-    from .stats import load_stats
+    from schemalint.replay.stats import load_stats
 
     began = time.monotonic()
     ups = [m for m in migrations if m.direction != "down"]
@@ -87,7 +87,7 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
 
         replay_rows: dict[int, int] = {}
         if not failed and (opts.rows or opts.rows_per_table):
-            from .seed import seed
+            from schemalint.replay.seed import seed
 
             report.seeded, report.seed_problems = seed(tracer.a, opts.rows, opts.rows_per_table)
             replay_rows = dict(tracer.a.execute(
@@ -151,7 +151,7 @@ def select_findings(diagnostics: list, config) -> list:
     """Apply the configuration's rule selection and severity overrides to replay findings."""
     if config is None:
         return diagnostics
-    from .rules import REPLAY_RULES
+    from schemalint.diagnostics.replay_rules import REPLAY_RULES
 
     enabled = {r.name for r in config.enabled_rules(REPLAY_RULES)}
     out = [d for d in diagnostics if d.rule in enabled]

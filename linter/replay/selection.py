@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from ..errors import UsageError
+from schemalint.errors import UsageError
 
 
 def _git(args: list[str], cwd: str) -> str:

@@ -15,7 +15,7 @@ import csv
 import io
 import json
 
-from ..errors import UsageError
+from schemalint.errors import UsageError
 
 
 def _key(schema: str | None, table: str) -> str:

@@ -23,9 +23,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-from ..locks import LockMode as Mode
-from ..locks import blocks
-from .trace import KINDS, Change, LockTrace, Relation, StatementTrace
+from schemalint.model.locks import LockMode as Mode
+from schemalint.model.locks import blocks
+from schemalint.replay.trace import KINDS, Change, LockTrace, Relation, StatementTrace
 
 # OIDs below FirstNormalObjectId (16384) are the system catalogs: the tracer's own catalog
 # queries lock those, the migration's objects are all above.

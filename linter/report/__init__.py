@@ -13,13 +13,13 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from ..records import Record
+from schemalint.records import Record
 
 TYPE_CHECKING = False  # not `typing`'s: importing typing costs every start-up ~3 ms
 if TYPE_CHECKING:
     from typing import TextIO
 
-    from ..diagnostics import Diagnostic, Severity
+    from schemalint.diagnostics import Diagnostic, Severity
 
 # Severity is imported where it is used: a report-cache hit (runcache.py) needs only FORMATS.
 
@@ -58,7 +58,7 @@ class LintResult(Record):
         self.root = root
 
     def counts(self) -> dict[str, int]:
-        from ..diagnostics import Severity
+        from schemalint.diagnostics import Severity
 
         c = Counter([d.severity for d in self.diagnostics])  # str() of each: 80 ms on 40,000
         return {"error": c[Severity.ERROR], "warning": c[Severity.WARNING], "info": c[Severity.INFO]}
@@ -76,7 +76,7 @@ class LintResult(Record):
 
 
 def threshold(fail_on: str) -> Severity | None:
-    from ..diagnostics import Severity
+    from schemalint.diagnostics import Severity
 
     return None if fail_on == "never" else Severity.parse(fail_on)
 
@@ -198,7 +198,7 @@ def rules_of(result: LintResult) -> dict:
     """code -> Rule for every rule the result may mention (the catalog when not given)."""
     if result.rules:
         return dict(result.rules)
-    from ..rules_catalog import catalog
+    from schemalint.check.catalog import catalog
 
     return {r.code: r for r in catalog()}
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..rule import DOCS_URL
-from . import artifact_path
+from schemalint.diagnostics.rule import DOCS_URL
+from schemalint.report import artifact_path
 
 _COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -58,7 +58,7 @@ def after_render(result, environ: Mapping[str, str]) -> None:
     path = environ.get("GITHUB_STEP_SUMMARY")
     if not path:
         return
-    from .markdown_report import render as markdown
+    from schemalint.report.markdown_report import render as markdown
 
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(markdown(result) + "\n")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from . import artifact_path, stable_ids
+from schemalint.report import artifact_path, stable_ids
 
 # GitLab's severities: info, minor, major, critical, blocker.
 SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from json.encoder import encode_basestring as _enc  # the C escaper, as json.dumps uses
 
-from ..diagnostics import Severity
-from ..jsonfast import dumps_indent2
-from ..rule import DOCS_URL
+from schemalint.diagnostics import Severity
+from schemalint.diagnostics.rule import DOCS_URL
+from schemalint.speed.jsonfast import dumps_indent2
 
 VERSION = 1
 

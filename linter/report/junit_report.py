@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 
-from ..rule import DOCS_URL
+from schemalint.diagnostics.rule import DOCS_URL
 
 
 def _failure_text(d) -> str:
@@ -21,7 +21,7 @@ def _failure_text(d) -> str:
 
 
 def render(result) -> str:
-    from . import checked_paths
+    from schemalint.report import checked_paths
 
     # junit-xml (and `six`, which it imports) warn about their own deprecated APIs; those
     # warnings are for its maintainers, not for people reading a lint report.

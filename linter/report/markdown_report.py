@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..rule import DOCS_URL
+from schemalint.diagnostics.rule import DOCS_URL
 
 _ICONS = {"error": ":x:", "warning": ":warning:", "info": ":information_source:"}
 # Sections start open while the report stays short enough to read in a comment.

@@ -3,8 +3,8 @@ the span underlined, then the help. Colour only when asked (the CLI decides: TTY
 
 from __future__ import annotations
 
-from ..rule import DOCS_URL
-from ..source import LineIndex
+from schemalint.diagnostics.rule import DOCS_URL
+from schemalint.discover.source import LineIndex
 
 _COLORS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "info": "\x1b[1;36m"}
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"

@@ -207,12 +207,12 @@ def test_the_changed_only_pass_takes_the_complete_pass_findings_from_the_cache(
         github, capsys, monkeypatch):
     """The complete pass (for the SARIF file) runs first and fills the cache; the history
     is checked once, not twice."""
-    import schemalint.engine
+    import schemalint.check.engine
 
     monkeypatch.delenv("SCHEMALINT_NO_CACHE", raising=False)  # conftest.py turns it off
     checks = []
-    real = schemalint.engine.lint
-    monkeypatch.setattr(schemalint.engine, "lint", lambda *a, **k: checks.append(k) or real(*a, **k))
+    real = schemalint.check.engine.lint
+    monkeypatch.setattr(schemalint.check.engine, "lint", lambda *a, **k: checks.append(k) or real(*a, **k))
     github.set(changed_since=github.base_sha)
     assert github_action.run(os.environ) == 1
     out = capsys.readouterr().out

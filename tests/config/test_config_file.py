@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 import yaml
 
-from schemalint.config_file import json_schema, load_file, starter_file
+from schemalint.config.file import json_schema, load_file, starter_file
 from schemalint.errors import UsageError
 
 from .conftest import BAD_INDEX, TABLE

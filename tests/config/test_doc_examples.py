@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from schemalint.cli import main
-from schemalint.config_file import load_file
+from schemalint.config.file import load_file
 from schemalint.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[2]

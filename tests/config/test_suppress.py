@@ -1,10 +1,10 @@
 """Suppression comments: placement, forms, and the findings about the comments themselves."""
 
-from schemalint.config import LintConfig, PathOverride
-from schemalint.engine import lint
-from schemalint.engine_rules import IGNORE_WITHOUT_REASON, UNKNOWN_IGNORE, UNUSED_IGNORE
+from schemalint.check.engine import lint
+from schemalint.config.settings import LintConfig, PathOverride
+from schemalint.diagnostics.engine_rules import IGNORE_WITHOUT_REASON, UNKNOWN_IGNORE, UNUSED_IGNORE
+from schemalint.discover.source import Migration
 from schemalint.rules import RULES
-from schemalint.source import Migration
 
 TABLE = "CREATE TABLE orders (id bigint, region text, created_at timestamptz, updated_at timestamptz);\n"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from schemalint.discover.source import Migration
 from schemalint.replay import local
 from schemalint.replay.cleanup import Cleanup
 from schemalint.replay.options import ReplayOptions
 from schemalint.replay.runner import replay
-from schemalint.source import Migration
 
 BINARIES = local.find_binaries()
 needs_postgres = pytest.mark.skipif(

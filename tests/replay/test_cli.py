@@ -8,9 +8,9 @@ import subprocess
 import pytest
 
 from schemalint.cli import main
+from schemalint.discover.source import Migration
 from schemalint.errors import UsageError
 from schemalint.replay.selection import first_traced
-from schemalint.source import Migration
 
 EXAMPLE = "docs/example/migrations"
 

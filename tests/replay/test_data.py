@@ -65,9 +65,9 @@ def test_parse_stats_formats():
 
 
 def test_roundtrip_clean_and_mismatch(server):
+    from schemalint.discover.source import Migration
     from schemalint.replay.options import ReplayOptions
     from schemalint.replay.runner import replay
-    from schemalint.source import Migration
 
     def go(down: str):
         migrations = [Migration("001_base/up.sql", "CREATE TABLE base (id int);"),

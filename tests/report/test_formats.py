@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from schemalint.check.catalog import catalog
 from schemalint.diagnostics import Severity
 from schemalint.report import LintResult, render, stable_ids
 from schemalint.report.github_report import after_render, escape_data, escape_property
-from schemalint.rules_catalog import catalog
 from tests.report.test_snapshots import fixture_result
 
 ROOT = Path(__file__).resolve().parents[2]

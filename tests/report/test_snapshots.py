@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from schemalint import __version__
+from schemalint.check.catalog import catalog
+from schemalint.check.engine import lint
 from schemalint.diagnostics import Edit, Fix, Severity
-from schemalint.engine import lint
 from schemalint.report import FORMATS, LintResult, render
 from schemalint.rules import RULES
-from schemalint.rules_catalog import catalog
 from tests.helpers import load_fixture
 
 HERE = Path(__file__).resolve().parent

@@ -2,10 +2,10 @@
 
 import pytest
 
-from schemalint.config import LintConfig
-from schemalint.engine import lint
+from schemalint.check.engine import lint
+from schemalint.config.settings import LintConfig
+from schemalint.discover.source import Migration
 from schemalint.rules import RULES
-from schemalint.source import Migration
 
 CASES = [(r, "bad", i, sql) for r in RULES for i, sql in enumerate(r.bad)] + [
     (r, "good", i, sql) for r in RULES for i, sql in enumerate(r.good)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from schemalint.engine import lint
+from schemalint.check.engine import lint
 from schemalint.rules import RULES
 from tests.helpers import load_fixture
 

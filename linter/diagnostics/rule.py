@@ -1,0 +1,247 @@
+"""The shape every rule module shares: metadata as data plus a check function."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from types import ModuleType
+
+from schemalint.diagnostics import Diagnostic, Fix, Severity
+from schemalint.records import Frozen
+
+DOCS_URL = "https://github.com/schemalint/schemalint/blob/main/docs/rules/{name}.md"
+
+CATEGORIES = ("locking", "breaking", "schema", "types", "transactions", "timeouts", "replay",
+              "engine")
+
+# The other linters whose rules `Rule.equivalents` may name (inventories: linter/docs/peers.py).
+PEER_NAMES = ("squawk", "eugene", "strong_migrations", "pgfence")
+
+
+class Rule(Frozen):
+    """A rule's metadata and, once bound, its check functions. Immutable; compared by value.
+
+    A plain class, not a @dataclass: see records.py (start-up time)."""
+
+    __slots__ = ("code", "name", "category", "severity", "summary", "why", "instead", "bad",
+                 "good", "ok_when", "node_types", "scope", "min_pg", "max_pg", "default_enabled",
+                 "options", "fix", "equivalents", "check", "check_schema", "end_of_migration")
+
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        category: str,
+        severity: Severity,
+        summary: str,
+        why: str,
+        instead: str,
+        bad: tuple[str, ...],
+        good: tuple[str, ...],
+        ok_when: str = "",
+        # Statement kinds (libpg_query node names) the check wants, or a kind and one of its
+        # ALTER TABLE actions ("AlterTableStmt.AT_AddColumn", see engine.RuleSet); () means
+        # every statement.
+        node_types: tuple[str, ...] = (),
+        # "statement": check(stmt, ctx) per statement; "schema": check_schema(model, ctx) once
+        # after all migrations; both may define end_of_migration(ctx) too.
+        scope: str = "statement",
+        # Inclusive PostgreSQL major versions the hazard exists on (None: no bound).
+        min_pg: int | None = None,
+        max_pg: int | None = None,
+        default_enabled: bool = True,
+        options: Mapping[str, object] | None = None,
+        fix: str | None = None,  # None, "safe" or "unsafe"
+        equivalents: Mapping[str, tuple[str, ...]] | None = None,
+        # Bound from the rule's module by `bind`.
+        check: Callable | None = None,
+        check_schema: Callable | None = None,
+        end_of_migration: Callable | None = None,
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "code", code)
+        set_(self, "name", name)
+        set_(self, "category", category)
+        set_(self, "severity", severity)
+        set_(self, "summary", summary)
+        set_(self, "why", why)
+        set_(self, "instead", instead)
+        set_(self, "bad", bad)
+        set_(self, "good", good)
+        set_(self, "ok_when", ok_when)
+        set_(self, "node_types", node_types)
+        set_(self, "scope", scope)
+        set_(self, "min_pg", min_pg)
+        set_(self, "max_pg", max_pg)
+        set_(self, "default_enabled", default_enabled)
+        set_(self, "options", {} if options is None else options)
+        set_(self, "fix", fix)
+        set_(self, "equivalents", {} if equivalents is None else equivalents)
+        set_(self, "check", check)
+        set_(self, "check_schema", check_schema)
+        set_(self, "end_of_migration", end_of_migration)
+
+    @property
+    def url(self) -> str:
+        return DOCS_URL.format(name=self.name)
+
+    def applies_to(self, pg_major: int) -> bool:
+        return (self.min_pg is None or pg_major >= self.min_pg) and (
+            self.max_pg is None or pg_major <= self.max_pg
+        )
+
+    def bind(self, module: ModuleType) -> Rule:
+        return self.replace(
+            check=getattr(module, "check", None),
+            check_schema=getattr(module, "check_schema", None),
+            end_of_migration=getattr(module, "end_of_migration", None),
+        )
+
+    def metadata(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "category": self.category,
+            "severity": str(self.severity),
+            "default_enabled": self.default_enabled,
+            "scope": self.scope,
+            "summary": self.summary,
+            "why": self.why,
+            "instead": self.instead,
+            "ok_when": self.ok_when,
+            "pg_versions": {"min": self.min_pg, "max": self.max_pg},
+            "options": dict(self.options),
+            "fix": self.fix,
+            "bad": list(self.bad),
+            "good": list(self.good),
+            "equivalents": {p: list(self.equivalents.get(p, ())) for p in PEER_NAMES},
+            "url": self.url,
+        }
+
+
+class Context:
+    """What a rule may read while checking one statement. Rules never mutate it."""
+
+    __slots__ = ("_key", "_rangevar", "config", "model", "options", "rule", "stmt")
+
+    def __init__(self, model, config) -> None:
+        self.model = model
+        self.config = config
+        self.stmt = None
+        self.rule: Rule | None = None
+        self.options: Mapping[str, object] = {}
+        # The last rangevar `key` resolved, and its key: the rules of one statement ask for
+        # the key of the same `relation` node again and again (100,000s of lookups).
+        self._rangevar = None
+        self._key = None
+
+    def forget_keys(self) -> None:
+        """The model changed (the statement was folded): resolve names afresh."""
+        self._rangevar = None
+
+    # --- facts ------------------------------------------------------------------------
+    @property
+    def pg_version(self) -> tuple[int, int]:
+        return self.model.pg_version
+
+    @property
+    def pg_major(self) -> int:
+        return self.model.pg_version[0]
+
+    @property
+    def session(self):
+        return self.model.session
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.model.session.in_transaction
+
+    def key(self, rangevar: dict) -> tuple[str, str]:
+        if rangevar is self._rangevar:
+            return self._key
+        key = self._key = self.model.key(rangevar)
+        self._rangevar = rangevar
+        return key
+
+    def table(self, rangevar_or_key):
+        # The key through this context's cache, then the model's own lookup.
+        return self.model.table(rangevar_or_key if isinstance(rangevar_or_key, tuple)
+                                else self.key(rangevar_or_key))
+
+    def created_here(self, rangevar_or_key) -> bool:
+        """The relation was created earlier in this same migration file, so nothing
+        reads or writes it yet, whatever the transaction state."""
+        return self.model.created_in_this_migration(
+            rangevar_or_key if isinstance(rangevar_or_key, tuple) else self.key(rangevar_or_key))
+
+    # --- reporting --------------------------------------------------------------------
+    def report(
+        self,
+        message: str,
+        *,
+        location: int | None = None,
+        span: tuple[int, int] | None = None,
+        help: str | None = None,
+        fix: Fix | None = None,
+        site=None,
+    ) -> Diagnostic:
+        """A finding of the running rule: at `site` (a model Site, for schema rules), else
+        in the current statement at `span`, at the token at node `location`, or over the
+        whole statement."""
+        if site is not None:
+            return make_diagnostic(self.rule, site.migration, site.start, site.end, message,
+                                   help, fix, fingerprint_of=site)
+        stmt = self.stmt
+        start, end = span if span is not None else stmt.span_at(location)
+        return make_diagnostic(self.rule, stmt.migration, start, end, message, help, fix,
+                               fingerprint_of=stmt)
+
+
+def make_diagnostic(rule: Rule, migration, start: int, end: int, message: str,
+                    help: str | None = None, fix: Fix | None = None, fingerprint_of=None) -> Diagnostic:
+    lines = migration.lines
+    line, col = lines.position(start)
+    end_line, end_col = lines.position(max(end, start))
+    diag = Diagnostic(
+        code=rule.code,
+        rule=rule.name,
+        severity=rule.severity,
+        path=migration.path,
+        line=line,
+        column=col,
+        end_line=end_line,
+        end_column=end_col,
+        message=message,
+        help=rule.instead if help is None else help,
+        fix=fix,
+        start=start,
+        end=end,
+    )
+    if fingerprint_of is not None:
+        diag.extra["statement"] = StatementRef(fingerprint_of.sql)
+    return diag
+
+
+class StatementRef:
+    """The statement a finding is in, as reporters need it (`sql`, `fingerprint`).
+
+    A finding keeps this rather than the parsed Statement so that it does not keep the
+    statement's whole JSON tree alive until the report is written (17,000 findings on a
+    50,000-statement history held ~150 MB of trees), and so that cached findings carry
+    the same thing. The libpg_query fingerprint is computed only when a reporter asks."""
+
+    __slots__ = ("_fingerprint", "sql")
+
+    def __init__(self, sql: str, fingerprint: str | None = None) -> None:
+        self.sql = sql
+        self._fingerprint = fingerprint
+
+    @property
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            from schemalint.parse.statements import fingerprint
+
+            self._fingerprint = fingerprint(self.sql)
+        return self._fingerprint
+
+
+Check = Callable[..., Iterable[Diagnostic]]

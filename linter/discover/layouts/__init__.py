@@ -1,0 +1,183 @@
+"""Migration framework layouts: discovery, order, up/down and the implicit transaction.
+
+`LAYOUTS` maps a layout name (the `--layout` / `layout:` value) to its class. "auto"
+detects the layout of each directory from file names (sqitch.plan, Flyway, golang-migrate,
+Diesel, Prisma) and, for files no name-based layout claims, from their content (goose and
+dbmate markers, Alembic and Django SQL output, schema dumps); anything else is plain.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from schemalint.discover.layouts.base import (
+    Candidate,
+    Layout,
+    LoadEnv,
+    is_down_path,
+    natural_key,
+    prepare,
+)
+from schemalint.discover.layouts.files import (
+    DieselLayout,
+    FlywayLayout,
+    GolangMigrateLayout,
+    PlainLayout,
+    PrismaLayout,
+)
+from schemalint.discover.layouts.sections import (
+    DbmateLayout,
+    GooseLayout,
+    dbmate_sections,
+    goose_sections,
+)
+from schemalint.discover.layouts.sqitch import SqitchLayout, find_plan
+from schemalint.discover.layouts.streams import (
+    AlembicLayout,
+    DjangoLayout,
+    DumpLayout,
+    alembic_sections,
+    django_sections,
+    is_dump,
+)
+from schemalint.discover.source import Migration, decode_bytes
+
+__all__ = ["LAYOUTS", "Candidate", "Layout", "LoadEnv", "assign", "layout_names", "load_stdin", "natural_key"]
+
+
+class AutoLayout(Layout):
+    """Plain order; each file's content decides goose, dbmate, Alembic, Django or dump."""
+
+    name = "auto"
+    description = "detect per directory from names, then per file from content"
+
+    def load(self, cand: Candidate, data: bytes, env: LoadEnv) -> list[Migration]:
+        decoded = decode_bytes(data)
+        return load_text(cand.path, decoded.text, env, decoded.invalid_at)
+
+
+def load_text(path: str, text: str, env: LoadEnv, invalid_at: int | None = None) -> list[Migration]:
+    """A file (or standard input) whose layout only its content tells."""
+    if GooseLayout.sniff(text):
+        return goose_sections(path, text, env, invalid_at)
+    if DbmateLayout.sniff(text):
+        return dbmate_sections(path, text, env, invalid_at)
+    if is_dump(path, text):
+        return prepare(path, text, env, direction="baseline", in_transaction=False, invalid_at=invalid_at)
+    if AlembicLayout.sniff(text):
+        return alembic_sections(path, text, env, invalid_at)
+    if DjangoLayout.sniff(text):
+        return django_sections(path, text, env, invalid_at)
+    return prepare(path, text, env, direction="down" if is_down_path(path) else "up", invalid_at=invalid_at)
+
+
+# The named layouts; "auto" (the default) is not one of them but detects them.
+LAYOUTS: dict[str, type[Layout]] = {
+    "plain": PlainLayout,
+    "golang-migrate": GolangMigrateLayout,
+    "flyway": FlywayLayout,
+    "goose": GooseLayout,
+    "dbmate": DbmateLayout,
+    "diesel": DieselLayout,
+    "prisma": PrismaLayout,
+    "sqitch": SqitchLayout,
+    "dump": DumpLayout,
+    "alembic": AlembicLayout,
+    "django": DjangoLayout,
+}
+# Layouts told apart by file names, strongest evidence first.
+_BY_NAME = (DieselLayout, PrismaLayout, FlywayLayout, GolangMigrateLayout)
+
+
+def layout_names() -> tuple[str, ...]:
+    return ("auto", *LAYOUTS)
+
+
+def _detect(cands: list[Candidate], plans: dict[str, bool], probes: list[Layout],
+            directory: str | None = None) -> list[tuple[Layout, list[Candidate]]]:
+    """Split one directory's files between the layout their names show and `auto`.
+    `plans`, `directory`: see find_plan; `probes`: one instance of each _BY_NAME layout, to ask `claims`."""
+    plan = find_plan(cands, plans, directory)
+    if plan is not None:
+        top = os.path.dirname(plan)
+        scripts = [c for c in cands
+                   if os.path.relpath(c.abs_path, top).split(os.sep, 1)[0] in ("deploy", "revert", "verify")]
+        if scripts:
+            script_ids = {id(c) for c in scripts}
+            rest = [c for c in cands if id(c) not in script_ids]
+            return [(SqitchLayout(), scripts)] + ([(AutoLayout(), rest)] if rest else [])
+    best, claimed = None, []
+    names = {c.name for c in cands}
+    for probe in probes:
+        if not probe.may_claim(names):
+            continue
+        mine = [c for c in cands if probe.claims(c)]
+        if len(mine) > len(claimed):
+            best, claimed = probe, mine
+    if best is None:
+        return [(AutoLayout(), cands)]
+    best = type(best)()  # its own instance: a layout may keep state while it loads its files
+    claimed_ids = {id(c) for c in claimed}
+    rest = [c for c in cands if id(c) not in claimed_ids]
+    return [(best, claimed)] + ([(AutoLayout(), rest)] if rest else [])
+
+
+def _group_dir(cand: Candidate) -> str:
+    return cand.root or cand.directory
+
+
+def assign(candidates: list[Candidate], layout: str | Mapping[str, str]) -> list[tuple[Layout, list[Candidate]]]:
+    """Group the files by the layout that reads them, groups in path order.
+
+    `layout` is a layout name, or a mapping {directory: layout name} for repositories with
+    several layouts: a file takes the layout of the longest directory that contains it
+    (directories relative to the current directory, or absolute); other files are "auto".
+    """
+    keyed: dict[tuple[str, str], list[Candidate]] = {}
+    if isinstance(layout, str):
+        # One layout for every file: each group is a directory argument or a file's directory.
+        for cand in candidates:
+            group = _group_dir(cand)
+            cands = keyed.get((group, layout))
+            if cands is None:
+                keyed[(group, layout)] = [cand]
+            else:
+                cands.append(cand)
+    else:
+        mapping = {os.path.abspath(k) if k not in ("", ".", "*") else "": v for k, v in layout.items()}
+        for cand in candidates:
+            prefix = _owner(cand.abs_path, mapping)
+            name = mapping.get(prefix, "auto")
+            group = prefix or _group_dir(cand)
+            keyed.setdefault((group, name), []).append(cand)
+    groups: list[tuple[Layout, list[Candidate]]] = []
+    plans: dict[str, bool] = {}  # sqitch.plan path -> whether it is a file, for every group
+    probes = [cls() for cls in _BY_NAME]
+    for (group, name), cands in sorted(keyed.items(), key=lambda kv: (natural_key(kv[0][0]), kv[0][1])):
+        if name == "auto":
+            # One directory per group when each file's group is its root or directory.
+            groups.extend(_detect(cands, plans, probes, group if isinstance(layout, str) else None))
+        else:
+            groups.append((LAYOUTS[name](), cands))  # the config validated the name
+    return groups
+
+
+def _owner(path: str, mapping: Mapping[str, str]) -> str:
+    best = ""
+    for prefix in mapping:
+        if prefix and (path == prefix or path.startswith(prefix.rstrip(os.sep) + os.sep)) and len(prefix) > len(best):
+            best = prefix
+    return best
+
+
+def load_stdin(path: str, data: bytes, layout: str, env: LoadEnv) -> list[Migration]:
+    """Standard input: a named layout, or (auto) the content decides."""
+    decoded = decode_bytes(data)
+    if layout in ("auto", "plain") or layout not in LAYOUTS:
+        if layout == "plain":
+            return prepare(path, decoded.text, env, direction="down" if is_down_path(path) else "up",
+                           invalid_at=decoded.invalid_at)
+        return load_text(path, decoded.text, env, decoded.invalid_at)
+    cand = Candidate(path, os.path.abspath(path), "")
+    return LAYOUTS[layout]().load(cand, data, env)

@@ -1,0 +1,281 @@
+"""What every layout shares: candidates, sort keys, and turning file text into migrations."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+
+from schemalint.discover.source import LineIndex, Migration, decode_bytes
+from schemalint.discover.template import blank, render, resolve_include
+from schemalint.records import Record
+
+_DIGITS = re.compile(r"(\d+)")
+MAX_INCLUDE_DEPTH = 8
+
+
+# Sort keys of path components already seen: directory names repeat for every file under
+# them. Cleared when it grows large (a long-running process that sees many paths).
+_COMPONENT_KEYS: dict[str, tuple] = {}
+
+
+def _component_key(component: str) -> tuple:
+    chunks = _DIGITS.split(component.lower())
+    key = tuple([(0, int(c), c) if c.isdigit() else (1, 0, c) for c in chunks if c])
+    if len(_COMPONENT_KEYS) > 100_000:
+        _COMPONENT_KEYS.clear()
+    _COMPONENT_KEYS[component] = key
+    return key
+
+
+# Keys of directories already seen: files in one directory extend their directory's key.
+_DIRECTORY_KEYS: dict[str, tuple] = {}
+
+
+def natural_key(path: str) -> tuple:
+    """Number-aware sort key: V1_9 < V1_10, 2_x < 10_x; compares path components in order."""
+    if os.sep != "/":
+        path = path.replace(os.sep, "/")
+    head, slash, last = path.rpartition("/")
+    last_key = _COMPONENT_KEYS.get(last) or _component_key(last)
+    if not slash:
+        return (last_key,)
+    head_key = _DIRECTORY_KEYS.get(head)
+    if head_key is None:
+        head_key = natural_key(head)
+        if len(_DIRECTORY_KEYS) > 100_000:
+            _DIRECTORY_KEYS.clear()
+        _DIRECTORY_KEYS[head] = head_key
+    return (*head_key, last_key)
+
+
+_POSIX = os.sep == "/" and os.altsep is None
+
+
+def basename(path: str) -> str:
+    """os.path.basename, without a Python-level call into posixpath on posix."""
+    return path.rpartition("/")[2] if _POSIX else os.path.basename(path)
+
+
+def dirname(path: str) -> str:
+    """os.path.dirname: on posix the part before the last "/", trailing slashes dropped unless
+    that leaves nothing (then "/"-only or "" as posixpath gives it)."""
+    if _POSIX:
+        head = path.rpartition("/")[0].rstrip("/")
+        if head:
+            return head
+    return os.path.dirname(path)
+
+
+def is_down_path(path: str) -> bool:
+    name = os.path.basename(path).lower()
+    return name == "down.sql" or name.endswith(".down.sql")
+
+
+class Candidate(Record):
+    """A file found on disk, before it is read.
+
+    `name`, `parent` and `directory` are worked out once (discovery passes them in when it
+    already knows them from walking the directory)."""
+
+    __slots__ = ("_directory", "_name", "_parent", "abs_path", "path", "root")
+    _fields = ("path", "abs_path", "root")
+
+    def __init__(self, path: str, abs_path: str, root: str, name: str | None = None, parent: str | None = None,
+                 directory: str | None = None) -> None:
+        self.path = path  # display path
+        self.abs_path = abs_path
+        self.root = root  # the directory argument it was found under ("" for a file argument)
+        self._name = name
+        self._parent = parent
+        self._directory = directory
+
+    @property
+    def relative(self) -> str:
+        if not self.root:
+            return os.path.basename(self.path)
+        root = self.root.rstrip(os.sep)
+        if self.abs_path.startswith(root + os.sep):  # both absolute and normalised: no relpath
+            return self.abs_path[len(root) + 1:]
+        return os.path.relpath(self.abs_path, self.root)
+
+    @property
+    def name(self) -> str:
+        name = self._name
+        if name is None:
+            name = self._name = basename(self.abs_path)
+        return name
+
+    @property
+    def directory(self) -> str:
+        """os.path.dirname(abs_path)."""
+        directory = self._directory
+        if directory is None:
+            directory = self._directory = dirname(self.abs_path)
+        return directory
+
+    @property
+    def parent(self) -> str:
+        parent = self._parent
+        if parent is None:
+            parent = self._parent = basename(self.directory)
+        return parent
+
+
+class LoadEnv:
+    """Settings a layout needs to turn file bytes into migrations."""
+
+    __slots__ = ("follow_includes", "including", "placeholders")
+
+    def __init__(self, placeholders: Mapping[str, str] | None = None, including: tuple[str, ...] = (),
+                 follow_includes: bool = True) -> None:
+        self.placeholders = {} if placeholders is None else placeholders
+        # Files already being read, so `\i` cycles stop.
+        self.including = including
+        self.follow_includes = follow_includes
+
+    def __repr__(self) -> str:
+        return (f"LoadEnv(placeholders={self.placeholders!r}, including={self.including!r}, "
+                f"follow_includes={self.follow_includes!r})")
+
+
+class Layout:
+    """A framework's conventions: which files, in what order, which direction, which transaction.
+
+    `transaction` is the framework's default for `Migration.in_transaction` (None: we do not
+    know; the `assume_in_transaction` setting decides).
+    """
+
+    name = ""
+    transaction: bool | None = None
+    description = ""
+
+    def claims(self, cand: Candidate) -> bool:
+        """Whether a file's path follows this layout's naming (used by auto-detection)."""
+        return False
+
+    @staticmethod
+    def may_claim(names: set[str]) -> bool:
+        """False when `claims` is false for every file with one of these names (a cheap
+        test on one directory's file names, so detection need not ask file by file)."""
+        return True
+
+    def order(self, candidates: list[Candidate]) -> list[Candidate]:
+        """The files this layout applies, in apply order (files it ignores are dropped)."""
+        roots: dict[str, tuple] = {}
+
+        def key(c: Candidate) -> tuple:
+            root = roots.get(c.root)
+            if root is None:
+                root = roots[c.root] = natural_key(c.root)
+            return root, natural_key(c.relative)
+
+        return sorted(candidates, key=key)
+
+    def load(self, cand: Candidate, data: bytes, env: LoadEnv) -> list[Migration]:
+        decoded = decode_bytes(data)
+        return prepare(cand.path, decoded.text, env, invalid_at=decoded.invalid_at,
+                       direction="down" if is_down_path(cand.path) else "up",
+                       in_transaction=self.transaction)
+
+
+def prepare(path: str, text: str, env: LoadEnv, *, sql: str | None = None, base: int = 0,
+            direction: str = "up", in_transaction: bool | None = None, invalid_at: int | None = None,
+            notes: list | None = None) -> list[Migration]:
+    """One section of a file -> migrations.
+
+    `sql` is what the parser sees: the file with the other sections blanked (same length), or,
+    with `base`, the slice of the file that starts at offset `base`. Templates are rendered
+    here; psql `\\i`/`\\ir` of a file that exists splits the migration around the included
+    file's migrations, in the order psql runs them.
+    """
+    visible = text if sql is None else sql
+    rendered = render(visible, env.placeholders)
+    migration = Migration(path=path, text=text, sql=sql, direction=direction,
+                          in_transaction=in_transaction, invalid_utf8_at=invalid_at)
+    if notes:
+        migration.notes.extend(notes)
+    to_original = rendered.to_original if rendered is not None else None
+    if base:
+        migration.to_original = _shifted(to_original, base)
+    else:
+        migration.to_original = to_original
+    if rendered is None:
+        return [migration]
+    migration.sql = rendered.sql
+    if base or not env.follow_includes or len(env.including) >= MAX_INCLUDE_DEPTH:
+        return [migration]
+    includes = [inc for inc in rendered.includes if os.path.isfile(resolve_include(inc, path))]
+    if not includes:
+        return [migration]
+    return _split_at_includes(migration, visible, includes, env)
+
+
+def _shifted(inner, base: int):
+    if inner is None:
+        return lambda offset: offset + base
+    return lambda offset: inner(offset) + base
+
+
+def _split_at_includes(migration: Migration, visible: str, includes: list, env: LoadEnv) -> list[Migration]:
+    out: list[Migration] = []
+    path = migration.path
+    lines = LineIndex(migration.text)
+    parts_env = LoadEnv(env.placeholders, env.including, follow_includes=False)
+    start = 0
+    for inc in includes + [None]:
+        stop = len(visible) if inc is None else inc.offset
+        part = blank(visible[:start]) + visible[start:stop] + blank(visible[stop:])
+        for m in prepare(path, migration.text, parts_env, sql=part, direction=migration.direction,
+                         in_transaction=migration.in_transaction):
+            m._lines = lines
+            out.append(m)
+        if inc is None:
+            break
+        target = resolve_include(inc, path)
+        if os.path.abspath(target) not in env.including:
+            try:
+                with open(target, "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                data = None
+            if data is not None:
+                decoded = decode_bytes(data)
+                child = LoadEnv(env.placeholders, env.including + (os.path.abspath(path), os.path.abspath(target)))
+                out.extend(prepare(_display(target), decoded.text, child, direction=migration.direction,
+                                   in_transaction=migration.in_transaction,
+                                   invalid_at=decoded.invalid_at))
+        start = stop
+    out[0].notes.extend(migration.notes)
+    out[0].invalid_utf8_at = migration.invalid_utf8_at
+    return out
+
+
+def sections(path: str, text: str, spans: list[tuple[int, int, str, bool | None]], env: LoadEnv,
+             invalid_at: int | None = None, notes: list | None = None,
+             sql_text: str | None = None) -> list[Migration]:
+    """Several sections of one file ((start, end, direction, in_transaction) each) -> one
+    migration per section, the other sections blanked so offsets equal the file's.
+    `sql_text` is the file as the parser should see it (same length as `text`)."""
+    source = text if sql_text is None else sql_text
+    out: list[Migration] = []
+    lines = LineIndex(text) if len(spans) > 1 else None
+    for i, (start, end, direction, in_tx) in enumerate(spans):
+        if (start, end) == (0, len(text)):
+            sql = None if source is text else source
+        else:
+            sql = blank(source[:start]) + source[start:end] + blank(source[end:])
+        for m in prepare(path, text, env, sql=sql, direction=direction, in_transaction=in_tx,
+                         invalid_at=invalid_at if i == 0 else None, notes=notes if i == 0 else None):
+            if lines is not None and m.path == path:
+                m._lines = lines
+            out.append(m)
+    return out
+
+
+def _display(path: str) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return path
+    return path if rel.startswith("..") else rel
