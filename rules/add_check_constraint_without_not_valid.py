@@ -1,15 +1,17 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import (
+from schemalint.rulekit import (
+    Rule,
+    Severity,
+    alter_commands,
+    clause_text,
+    constraint_name,
     display_name,
     format_type,
     is_array,
+    named_constraint_sql,
     quote_ident,
     type_mods,
     type_name,
 )
-from schemalint.rulekit.advice import clause_text, constraint_name, named_constraint_sql
-from schemalint.rulekit.facts import alter_commands
 
 RULE = Rule(
     code="SL108",

@@ -1,7 +1,15 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import display_name, format_type, quote_ident, type_mods, type_name
-from schemalint.rulekit.facts import alter_commands, column_constraints, column_default
+from schemalint.rulekit import (
+    Rule,
+    Severity,
+    alter_commands,
+    column_constraints,
+    column_default,
+    display_name,
+    format_type,
+    quote_ident,
+    type_mods,
+    type_name,
+)
 
 RULE = Rule(
     code="SL106",

@@ -1,7 +1,16 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import display_name, format_type, quote_ident, type_mods, type_name
-from schemalint.rulekit.facts import alter_commands, column_default, function_name, volatile_call
+from schemalint.rulekit import (
+    Rule,
+    Severity,
+    alter_commands,
+    column_default,
+    display_name,
+    format_type,
+    function_name,
+    quote_ident,
+    type_mods,
+    type_name,
+    volatile_call,
+)
 
 RULE = Rule(
     code="SL104",

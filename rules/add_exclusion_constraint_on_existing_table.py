@@ -1,8 +1,11 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import display_name, quote_ident
-from schemalint.rulekit.advice import constraint_name
-from schemalint.rulekit.facts import alter_commands
+from schemalint.rulekit import (
+    Rule,
+    Severity,
+    alter_commands,
+    constraint_name,
+    display_name,
+    quote_ident,
+)
 
 RULE = Rule(
     code="SL111",

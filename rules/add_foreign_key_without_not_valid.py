@@ -1,15 +1,18 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import (
+from schemalint.rulekit import (
+    Rule,
+    Severity,
+    added_column_fk_validated,
+    alter_commands,
+    claim_on,
+    constraint_name,
     display_name,
     format_type,
+    named_constraint_sql,
     quote_ident,
     strings,
     type_mods,
     type_name,
 )
-from schemalint.rulekit.advice import claim_on, constraint_name, named_constraint_sql
-from schemalint.rulekit.facts import added_column_fk_validated, alter_commands
 
 RULE = Rule(
     code="SL107",

@@ -1,14 +1,14 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import (
+from schemalint.rulekit import (
     SERIAL_TYPES,
+    Rule,
+    Severity,
+    alter_commands,
     display_name,
     format_type,
     quote_ident,
     type_mods,
     type_name,
 )
-from schemalint.rulekit.facts import alter_commands
 
 RULE = Rule(
     code="SL113",

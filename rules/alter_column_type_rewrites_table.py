@@ -1,8 +1,13 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import display_name, quote_ident
-from schemalint.rulekit.facts import alter_commands
-from schemalint.rulekit.rewrites import NO_REWRITE, column_type_change, session_timezone_utc
+from schemalint.rulekit import (
+    NO_REWRITE,
+    Rule,
+    Severity,
+    alter_commands,
+    column_type_change,
+    display_name,
+    quote_ident,
+    session_timezone_utc,
+)
 
 
 def _no_rewrite_table() -> str:

@@ -1,6 +1,4 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import display_name
+from schemalint.rulekit import Rule, Severity, display_name
 
 RULE = Rule(
     code="SL115",

@@ -1,5 +1,4 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
+from schemalint.rulekit import Rule, Severity
 
 RULE = Rule(
     code="SL103",

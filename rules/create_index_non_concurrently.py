@@ -1,7 +1,4 @@
-from schemalint.diagnostics import Edit, Fix, Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import display_name
-from schemalint.rulekit.advice import claim_on, lock_sentence
+from schemalint.rulekit import Edit, Fix, Rule, Severity, claim_on, display_name, lock_sentence
 
 RULE = Rule(
     code="SL101",

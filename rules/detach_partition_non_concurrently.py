@@ -1,7 +1,4 @@
-from schemalint.diagnostics import Edit, Fix, Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import display_name
-from schemalint.rulekit.facts import alter_commands
+from schemalint.rulekit import Edit, Fix, Rule, Severity, alter_commands, display_name
 
 RULE = Rule(
     code="SL117",

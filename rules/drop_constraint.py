@@ -1,10 +1,11 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import display_name, quote_ident
-from schemalint.rulekit.breaking import (
+from schemalint.rulekit import (
+    Rule,
+    Severity,
     clause_span,
+    display_name,
     existing_table_actions,
     new_before,
+    quote_ident,
     replaced_after,
     stmt_site,
 )

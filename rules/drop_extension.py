@@ -1,9 +1,6 @@
 import re
 
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import quote_ident
-from schemalint.rulekit.breaking import breaking_drops, name_span, stmt_site
+from schemalint.rulekit import Rule, Severity, breaking_drops, name_span, quote_ident, stmt_site
 
 RULE = Rule(
     code="SL218",

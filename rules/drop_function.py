@@ -1,7 +1,4 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import display_name
-from schemalint.rulekit.breaking import breaking_drops, name_span, stmt_site
+from schemalint.rulekit import Rule, Severity, breaking_drops, display_name, name_span, stmt_site
 
 RULE = Rule(
     code="SL204",

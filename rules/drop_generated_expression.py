@@ -1,7 +1,13 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import display_name, quote_ident
-from schemalint.rulekit.breaking import clause_span, existing_table_actions, new_before, stmt_site
+from schemalint.rulekit import (
+    Rule,
+    Severity,
+    clause_span,
+    display_name,
+    existing_table_actions,
+    new_before,
+    quote_ident,
+    stmt_site,
+)
 
 RULE = Rule(
     code="SL219",

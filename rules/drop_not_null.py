@@ -1,8 +1,14 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import column_display_name, display_name, quote_ident
-from schemalint.rulekit.breaking import clause_span, is_down
-from schemalint.rulekit.facts import alter_commands, is_table_alter
+from schemalint.rulekit import (
+    Rule,
+    Severity,
+    alter_commands,
+    clause_span,
+    column_display_name,
+    display_name,
+    is_down,
+    is_table_alter,
+    quote_ident,
+)
 
 RULE = Rule(
     code="SL214",

@@ -1,6 +1,4 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import qualified_key, strings
+from schemalint.rulekit import Rule, Severity, qualified_key, strings
 
 RULE = Rule(
     code="SL121",

@@ -1,6 +1,4 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import qualified_key, quote_ident, strings
+from schemalint.rulekit import Rule, Severity, qualified_key, quote_ident, strings
 
 RULE = Rule(
     code="SL409",

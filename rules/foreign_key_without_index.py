@@ -1,6 +1,4 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import display_name, quote_ident
+from schemalint.rulekit import Rule, Severity, display_name, quote_ident
 
 RULE = Rule(
     code="SL301",

@@ -1,9 +1,6 @@
 import re
 
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.lazyre import lazy
-from schemalint.parse.names import display_name, quote_ident, strings
+from schemalint.rulekit import Rule, Severity, display_name, lazy, quote_ident, strings
 
 RULE = Rule(
     code="SL312",

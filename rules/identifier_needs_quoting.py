@@ -1,10 +1,10 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import quote_ident
-from schemalint.rulekit.identifiers import (
+from schemalint.rulekit import (
     IDENTIFIER_KINDS,
     NEEDS_QUOTES_AS_NAME,
+    Rule,
+    Severity,
     defined_identifiers,
+    quote_ident,
 )
 
 RULE = Rule(

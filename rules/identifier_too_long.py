@@ -1,9 +1,6 @@
 import re
 
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import quote_ident
-from schemalint.rulekit.identifiers import IDENTIFIER_KINDS, defined_identifiers
+from schemalint.rulekit import IDENTIFIER_KINDS, Rule, Severity, defined_identifiers, quote_ident
 
 RULE = Rule(
     code="SL307",

@@ -1,10 +1,15 @@
 import re
 
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.lazyre import lazy
-from schemalint.parse.names import column_display_name, format_type, quote_ident
-from schemalint.rulekit.facts import replace_type_fix, written_columns
+from schemalint.rulekit import (
+    Rule,
+    Severity,
+    column_display_name,
+    format_type,
+    lazy,
+    quote_ident,
+    replace_type_fix,
+    written_columns,
+)
 
 RULE = Rule(
     code="SL407",

@@ -1,11 +1,18 @@
 import re
 
-from schemalint.diagnostics import Edit, Fix, Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.lazyre import lazy
-from schemalint.parse.names import display_name, quote_ident
-from schemalint.rulekit.breaking import clause_span, dropped_objects, name_span
-from schemalint.rulekit.facts import alter_commands
+from schemalint.rulekit import (
+    Edit,
+    Fix,
+    Rule,
+    Severity,
+    alter_commands,
+    clause_span,
+    display_name,
+    dropped_objects,
+    lazy,
+    name_span,
+    quote_ident,
+)
 
 RULE = Rule(
     code="SL314",

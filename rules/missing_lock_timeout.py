@@ -1,8 +1,4 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.model.locks import blocked_phrase
-from schemalint.parse.names import display_name
-from schemalint.rulekit.advice import statement_site
+from schemalint.rulekit import Rule, Severity, blocked_phrase, display_name, statement_site
 
 RULE = Rule(
     code="SL510",

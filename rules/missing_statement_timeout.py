@@ -1,6 +1,4 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.rulekit.advice import statement_site
+from schemalint.rulekit import Rule, Severity, statement_site
 
 RULE = Rule(
     code="SL511",

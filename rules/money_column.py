@@ -1,7 +1,4 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import column_display_name, quote_ident
-from schemalint.rulekit.facts import written_columns
+from schemalint.rulekit import Rule, Severity, column_display_name, quote_ident, written_columns
 
 RULE = Rule(
     code="SL406",

@@ -1,6 +1,4 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.rulekit.advice import line_of
+from schemalint.rulekit import Rule, Severity, line_of
 
 RULE = Rule(
     code="SL501",

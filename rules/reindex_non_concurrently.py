@@ -1,11 +1,15 @@
 import re
 
-from schemalint.diagnostics import Edit, Fix, Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.lazyre import lazy
-from schemalint.model.locks import strongest
-from schemalint.parse.names import display_name
-from schemalint.rulekit.advice import lock_sentence
+from schemalint.rulekit import (
+    Edit,
+    Fix,
+    Rule,
+    Severity,
+    display_name,
+    lazy,
+    lock_sentence,
+    strongest,
+)
 
 RULE = Rule(
     code="SL116",

@@ -1,7 +1,4 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import display_name, format_type, quote_ident
-from schemalint.rulekit.breaking import is_down
+from schemalint.rulekit import Rule, Severity, display_name, format_type, is_down, quote_ident
 
 RULE = Rule(
     code="SL211",

@@ -1,12 +1,14 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import qualified_key, quote_ident, strings
-from schemalint.rulekit.breaking import (
+from schemalint.rulekit import (
+    Rule,
+    Severity,
     is_down,
     name_span,
     new_before,
+    qualified_key,
+    quote_ident,
     replaced_after,
     stmt_site,
+    strings,
     swapped_in,
 )
 

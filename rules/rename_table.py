@@ -1,7 +1,14 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import display_name, quote_ident
-from schemalint.rulekit.breaking import is_down, new_before, replaced_after, stmt_site, swapped_in
+from schemalint.rulekit import (
+    Rule,
+    Severity,
+    display_name,
+    is_down,
+    new_before,
+    quote_ident,
+    replaced_after,
+    stmt_site,
+    swapped_in,
+)
 
 RULE = Rule(
     code="SL212",

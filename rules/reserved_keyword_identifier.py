@@ -1,8 +1,8 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.rulekit.identifiers import (
+from schemalint.rulekit import (
     IDENTIFIER_KINDS,
     NEEDS_QUOTES_AS_NAME,
+    Rule,
+    Severity,
     defined_identifiers,
 )
 

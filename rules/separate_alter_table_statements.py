@@ -1,9 +1,13 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.model.locks import LockMode, alter_subcommand_locks
-from schemalint.parse.names import display_name
-from schemalint.rulekit.advice import line_of, statement_site
-from schemalint.rulekit.facts import alter_commands
+from schemalint.rulekit import (
+    LockMode,
+    Rule,
+    Severity,
+    alter_commands,
+    alter_subcommand_locks,
+    display_name,
+    line_of,
+    statement_site,
+)
 
 RULE = Rule(
     code="SL119",

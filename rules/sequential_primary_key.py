@@ -1,7 +1,4 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import display_name, quote_ident
-from schemalint.rulekit.facts import column_default
+from schemalint.rulekit import Rule, Severity, column_default, display_name, quote_ident
 
 RULE = Rule(
     code="SL303",

@@ -1,8 +1,11 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import display_name, quote_ident
-from schemalint.rulekit.facts import alter_commands
-from schemalint.rulekit.rewrites import proven_not_null
+from schemalint.rulekit import (
+    Rule,
+    Severity,
+    alter_commands,
+    display_name,
+    proven_not_null,
+    quote_ident,
+)
 
 RULE = Rule(
     code="SL105",

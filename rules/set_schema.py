@@ -1,7 +1,12 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import display_name, qualified_key, quote_ident, strings
-from schemalint.rulekit.breaking import is_down
+from schemalint.rulekit import (
+    Rule,
+    Severity,
+    display_name,
+    is_down,
+    qualified_key,
+    quote_ident,
+    strings,
+)
 
 RULE = Rule(
     code="SL215",

@@ -1,7 +1,4 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import display_name
-from schemalint.rulekit.advice import line_of
+from schemalint.rulekit import Rule, Severity, display_name, line_of
 
 RULE = Rule(
     code="SL120",

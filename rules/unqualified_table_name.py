@@ -1,6 +1,4 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import quote_ident
+from schemalint.rulekit import Rule, Severity, quote_ident
 
 RULE = Rule(
     code="SL313",

@@ -1,8 +1,4 @@
-from schemalint.diagnostics import Severity
-from schemalint.diagnostics.rule import Rule
-from schemalint.parse.names import display_name, quote_ident
-from schemalint.rulekit.advice import line_of
-from schemalint.rulekit.facts import alter_commands
+from schemalint.rulekit import Rule, Severity, alter_commands, display_name, line_of, quote_ident
 
 RULE = Rule(
     code="SL109",

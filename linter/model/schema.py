@@ -24,7 +24,6 @@ from schemalint.parse.names import (
 )
 from schemalint.parse.statements import _IDENT_CONT, _IDENT_START, token_span, type_span
 from schemalint.records import Record
-from schemalint.rulekit.rewrites import slow_reason
 
 Key = tuple[str, str]  # (schema, name)
 
@@ -587,6 +586,8 @@ class Model:
         # the transaction), e.g. CREATE TABLE ... AS after a DROP TABLE in the same transaction.
         if blocking is None and not (s.in_transaction and s.access_exclusive):
             return
+        from schemalint.rulekit.rewrites import slow_reason  # TEMPORARY: bookkeeping moves out
+
         why = slow_reason(stmt, self, self.pg_version[0], (s.timezone or "").upper() == "UTC")
         if why:
             s.first_unbounded_slow = (stmt, why)
@@ -602,6 +603,8 @@ class Model:
         s = self.session
         if any(c.relation not in s.access_exclusive and c.relation not in s.created for c in claims):
             return True
+        from schemalint.rulekit.rewrites import slow_reason  # TEMPORARY: bookkeeping moves out
+
         return slow_reason(stmt, self, self.pg_version[0]) is not None
 
     def _hold_locks(self, stmt, claims) -> None:
