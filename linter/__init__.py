@@ -1,6 +1,6 @@
 """schemalint: a PostgreSQL schema and migration linter."""
 
-__version__ = "0.1.0"
+from schemalint.version import __version__
 
 __all__ = ["__version__", "lint", "LintConfig", "Diagnostic", "Severity", "Migration"]
 

@@ -11,10 +11,8 @@ import importlib
 import os
 import sys
 
-from schemalint import __version__
-from schemalint.errors import UsageError
-
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+from schemalint.errors import EXIT_ERROR, EXIT_OK, UsageError
+from schemalint.version import __version__
 
 # Subcommand -> module with `add_arguments(parser)` and `run(args) -> int`. Modules are
 # imported lazily so `schemalint check` never pays for replay's imports.

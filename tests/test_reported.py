@@ -51,17 +51,17 @@ def _configured(tmp_path, history_dir: str) -> str:
 
 
 def _report(args: list[str], monkeypatch, capsys, fold_others: bool) -> str:
-    real = gate.reported_paths
+    real = gate.ReportScope.reported_paths
     used = []
 
-    def reported_paths(migrations, args):
+    def reported_paths(scope, migrations):
         # fold_others=False: the behaviour before, every file checked, the report filtered.
-        found = real(migrations, args) if fold_others else None
+        found = real(scope, migrations) if fold_others else None
         used.append((found, len(migrations)))
         return found
 
     with monkeypatch.context() as patch:
-        patch.setattr(gate, "reported_paths", reported_paths)
+        patch.setattr(gate.ReportScope, "reported_paths", reported_paths)
         code = main(["check", *args, "--format", "json", "--no-cache"])
     out = capsys.readouterr().out
     assert code in (0, 1)

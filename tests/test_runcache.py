@@ -198,9 +198,10 @@ def test_output_files_and_stderr_are_replayed(project, capsys, monkeypatch):
 @pytest.mark.parametrize("extra", [["--diff"], ["--no-cache"], ["--changed-since", "HEAD"]])
 def test_runs_with_side_effects_or_outside_inputs_are_not_stored(project, capsys, extra):
     from schemalint.cli import build_parser
+    from schemalint.config.flags import Flags
     from schemalint.speed import runcache
 
-    args = build_parser().parse_args(["check", "migrations", *extra])
+    args = Flags.from_namespace(build_parser().parse_args(["check", "migrations", *extra]))
     # Refused by the rule itself (each of these runs would also fail to store for other
     # reasons here: no cache directory, no git history).
     assert runcache.eligible(args) is (extra == ["--no-cache"])
@@ -213,9 +214,10 @@ def test_standard_input_is_not_stored(project, capsys, monkeypatch):
     import io
 
     from schemalint.cli import build_parser
+    from schemalint.config.flags import Flags
     from schemalint.speed import runcache
 
-    assert runcache.eligible(build_parser().parse_args(["check", "-"])) is False
+    assert runcache.eligible(Flags.from_namespace(build_parser().parse_args(["check", "-"]))) is False
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"SELECT 1;\n")))
     assert main(["check", "-"]) == 0
     capsys.readouterr()

@@ -19,7 +19,7 @@ NOT_ON_THE_CHECK_PATH = ("hashlib", "_hashlib", "shutil", "pathlib", "typing", "
 # Not imported by the modules that set up a check (the command line, configuration, caches,
 # reporting, the rule catalog and the rule metadata types).
 NOT_IN_THE_SETUP = ("dataclasses", "inspect", *NOT_ON_THE_CHECK_PATH)
-SETUP_MODULES = ("schemalint.cli", "schemalint.commands.check", "schemalint.config.file",
+SETUP_MODULES = ("schemalint.cli", "schemalint.commands.check", "schemalint.config.resolve",
                  "schemalint.config.settings", "schemalint.speed.cache", "schemalint.speed.runcache", "schemalint.report",
                  "schemalint.check.catalog", "schemalint.diagnostics.engine_rules", "schemalint.diagnostics",
                  "schemalint.diagnostics.rule", "schemalint.gate.reporting", "schemalint.model.locks", "schemalint.check.suppress")

@@ -8,9 +8,7 @@ running `--fix` again applies it against the new text.
 
 from __future__ import annotations
 
-import difflib
 import os
-import shutil
 from collections.abc import Iterable, Sequence
 
 from schemalint.diagnostics import Diagnostic, Edit
@@ -114,6 +112,8 @@ def plan_fixes(diagnostics: Iterable[Diagnostic], sources: dict[str, str], unsaf
 
 
 def unified_diff(plan: FixPlan) -> str:
+    import difflib  # only for --diff: not worth its import at every start-up
+
     out = []
     for f in plan.files:
         out.extend(difflib.unified_diff(
@@ -153,5 +153,7 @@ def write_fixes(plan: FixPlan) -> None:
         tmp = f"{f.path}.schemalint-fix.tmp"
         with open(tmp, "wb") as fh:
             fh.write(data)
+        import shutil  # only when --fix writes: not worth its import at every start-up
+
         shutil.copymode(f.path, tmp)
         os.replace(tmp, f.path)

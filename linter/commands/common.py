@@ -1,8 +1,16 @@
-"""Arguments that `check` and `replay` share, defined once so their help never drifts apart."""
+"""What the commands share: their arguments (defined once so their help never drifts apart),
+the settings built from them, and the migrations they collect."""
 
 from __future__ import annotations
 
 import argparse
+import os
+
+from schemalint.config.flags import Flags
+from schemalint.config.resolve import Settings, resolve
+from schemalint.config.validate import Vocabulary
+from schemalint.errors import UsageError
+from schemalint.report import parse_output
 
 
 def add_input_arguments(p: argparse.ArgumentParser) -> None:
@@ -20,3 +28,106 @@ def add_outcome_arguments(p: argparse.ArgumentParser) -> None:
                    help="lowest severity that makes the exit code 1 (default: error)")
     p.add_argument("--assume-in-transaction", action="store_true", default=None,
                    help="each migration file runs inside a transaction (as most frameworks do)")
+
+
+def add_config_arguments(p: argparse.ArgumentParser) -> None:
+    """The configuration flags `check`, `replay`, `baseline` and `config` share."""
+    g = p.add_argument_group("configuration")
+    g.add_argument("--config", metavar="PATH", default=None,
+                   help="the configuration file (default: the nearest .schemalint.yaml or "
+                        "pyproject.toml with [tool.schemalint], from the working directory up)")
+    g.add_argument("--no-config", action="store_true", help="ignore configuration files")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def add_replay_options(p: argparse.ArgumentParser) -> None:
+    """Flags shared by `replay` and `check --replay`; each overrides the config's replay table."""
+    g = p.add_argument_group("replay")
+    g.add_argument("--backend", choices=("auto", "local", "docker", "dsn"), default=None,
+                   help="where to replay: auto (default: dsn if given, else local binaries, "
+                        "else docker), local, docker or dsn")
+    g.add_argument("--pg-bin", metavar="DIR", default=None,
+                   help="directory with the PostgreSQL server binaries (postgres, initdb)")
+    g.add_argument("--dsn", metavar="CONNINFO", default=None,
+                   help="an existing server; replay works in a fresh scratch database it drops")
+    g.add_argument("--image", metavar="IMAGE", default=None,
+                   help="Docker image for --backend docker (default postgres:<version>-alpine)")
+    g.add_argument("--rows", metavar="N", type=positive_int, default=None,
+                   help="fill every pre-existing table with N synthetic rows before tracing")
+    g.add_argument("--stats", metavar="FILE", default=None,
+                   help="production row counts (pg_stat_user_tables export) for runtime estimates")
+    g.add_argument("--probe", action="store_true", default=None,
+                   help="while each lock is held, test from a second session whether reads "
+                        "and writes on the table are blocked")
+    g.add_argument("--roundtrip", action="store_true", default=None,
+                   help="apply up, down, up where down migrations exist and compare the schema")
+    g.add_argument("--lock-threshold-ms", metavar="MS", type=float, default=None,
+                   help="report blocking locks held longer than this (default 1000)")
+    g.add_argument("--statement-timeout", metavar="SECONDS", type=_seconds, default=None,
+                   dest="statement_timeout_s", help="per-statement timeout (default 60)")
+    g.add_argument("--timeout", metavar="SECONDS", type=_seconds, default=None, dest="timeout_s",
+                   help="overall timeout for applying the migrations (default 600)")
+
+
+
+def vocabulary() -> Vocabulary:
+    """What a configuration may name: every rule and every layout, loaded only when a name
+    must be checked (a run without a configuration file or selectors, such as a report-cache
+    hit, loads neither the rules nor the layouts)."""
+    return Vocabulary(_rules, _layouts)
+
+
+def _rules() -> tuple:
+    from schemalint.check.catalog import catalog  # lazily: see vocabulary()
+
+    return catalog()
+
+
+def _layouts() -> tuple[str, ...]:
+    from schemalint.discover.layouts import layout_names  # lazily: see vocabulary()
+
+    return layout_names()
+
+
+def settings_from(args) -> Settings:
+    """The command line as one typed value, then the effective settings: defaults, the
+    configuration file, then the flags."""
+    flags = Flags.from_namespace(args)
+    if flags.layout and flags.layout not in _layouts():
+        raise UsageError(f"--layout: unknown layout {flags.layout!r} "
+                         f"(choose from {', '.join(_layouts())})")
+    return resolve(flags, vocabulary())
+
+
+def parse_outputs(flags: Flags) -> list[tuple[str, str]]:
+    try:
+        return [parse_output(spec) for spec in flags.output]
+    except ValueError as exc:
+        raise UsageError(f"--output: {exc}") from None
+
+
+def use_color(flags: Flags, out) -> bool:
+    if flags.color is not None:
+        return flags.color
+    if os.environ.get("NO_COLOR"):
+        return False
+    return out.isatty()

@@ -6,39 +6,40 @@ import argparse
 import json
 import sys
 
+from schemalint.commands.check import add_arguments as add_check_arguments
+from schemalint.commands.common import settings_from
+from schemalint.config.keys import KEYS
+from schemalint.config.reader import display_path
+from schemalint.config.resolve import effective_values
+from schemalint.errors import UsageError
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from schemalint.commands.check import add_arguments as add_check_arguments
-
     # The same options as `check`: `schemalint config --select SL1` shows what `check
     # --select SL1` would use. --format text|json chooses this command's output.
     add_check_arguments(p)
 
 
-def run(args) -> int:
-    from schemalint.commands.check import build_config
-    from schemalint.config.file import KEYS, _display, effective_values
-    from schemalint.errors import UsageError
-
+def run(args, out=None) -> int:
+    out = sys.stdout if out is None else out
     if args.format not in ("text", "json"):
         raise UsageError(f"--format: {args.format!r} is not available here (choose text or json)")
-    build_config(args)
-    resolved = args.resolved
+    resolved = settings_from(args)
     values = effective_values(resolved)
-    if args.paths:
-        values["paths"] = list(args.paths)
-    if args.format == "json":
+    if resolved.flags.paths:
+        values["paths"] = list(resolved.flags.paths)
+    if resolved.flags.format == "json":
         doc = {
             "version": 1,
             "file": resolved.file,
             "settings": {k.name: {"value": values[k.name], "source": resolved.sources[k.name]}
                          for k in KEYS},
         }
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        out.write(json.dumps(doc, indent=2) + "\n")
         return 0
     lines = [f"{k.name}: {json.dumps(values[k.name], ensure_ascii=False)}" for k in KEYS]
     width = max(len(line) for line in lines) + 2
-    out = [f"# configuration file: {_display(resolved.file) if resolved.file else 'none'}"]
-    out += [line.ljust(width) + f"# {resolved.sources[k.name]}" for line, k in zip(lines, KEYS, strict=True)]
-    sys.stdout.write("\n".join(out) + "\n")
+    lines_out = [f"# configuration file: {display_path(resolved.file) if resolved.file else 'none'}"]
+    lines_out += [line.ljust(width) + f"# {resolved.sources[k.name]}" for line, k in zip(lines, KEYS, strict=True)]
+    out.write("\n".join(lines_out) + "\n")
     return 0

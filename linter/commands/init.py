@@ -8,10 +8,13 @@ documented there; the pre-commit configuration uses the hook id `schemalint` fro
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 
+from schemalint.config.keys import KEY_BY_NAME, SCHEMA_ID
 from schemalint.errors import UsageError
+from schemalint.version import __version__
 
 REPO_URL = "https://github.com/schemalint/schemalint"
 ACTION = "schemalint/schemalint"
@@ -48,8 +51,6 @@ def detect_paths(root: str = ".") -> list[str]:
 
 
 def _version_ref() -> str:
-    from schemalint import __version__
-
     return f"v{__version__}"
 
 
@@ -119,7 +120,6 @@ schemalint:
 
 
 def run(args) -> int:
-    from schemalint.config.file import starter_file
 
     files = {CONFIG_FILE: starter_file(list(args.paths) or detect_paths())}
     if args.github:
@@ -143,3 +143,32 @@ def run(args) -> int:
             fh.write(content)
         print(f"wrote {name}", file=sys.stderr)
     return 0
+
+
+def starter_file(paths: list[str]) -> str:
+    """The commented `.schemalint.yaml` that `schemalint init` writes."""
+    def flow(value) -> str:
+        return json.dumps(value)
+
+    out = [
+        f"# schemalint {__version__} configuration. Reference: docs/configuration.md",
+        f"# yaml-language-server: $schema={SCHEMA_ID.replace('/blob/', '/raw/')}",
+        "",
+        f"paths: {flow(paths)}",
+        f"pg_version: {flow(KEY_BY_NAME['pg_version'].default)}",
+        "assume_in_transaction: false",
+        "fail_on: error",
+        "",
+        "# select: [ALL]                 # opt-in rules too",
+        "# ignore: [sequential-primary-key]",
+        "# severity:",
+        "#   foreign-key-without-index: error",
+        "# rules:",
+        "#   table-without-timestamps: {created_column: created_at, updated_column: updated_at}",
+        "# overrides:",
+        "#   - paths: [\"legacy/**\"]",
+        "#     ignore: [ALL]",
+        "# require_reason: true           # suppression comments must say why",
+        "",
+    ]
+    return "\n".join(out)

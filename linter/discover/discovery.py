@@ -13,12 +13,12 @@ import sys
 from collections.abc import Iterable, Mapping
 from stat import S_ISDIR
 
+from schemalint.discover.inputs import InputLog
 from schemalint.discover.layouts import LAYOUTS, Candidate, LoadEnv, assign, load_stdin, natural_key
 from schemalint.discover.layouts.base import is_down_path
 from schemalint.discover.source import Migration
 from schemalint.discover.walk import SQL_SUFFIXES, stat_or_none, walk
 from schemalint.records import Record
-from schemalint.speed.runcache import read as read_noted
 
 __all__ = ["LAYOUTS", "Candidate", "Discovery", "discover", "find_candidates", "is_down_path",
            "natural_key", "read_stdin"]
@@ -27,14 +27,19 @@ _POSIX = os.name == "posix"  # relpath compares paths case-insensitively elsewhe
 
 
 class Discovery(Record):
-    __slots__ = ("migrations", "missing", "unreadable")
-    _fields = ("migrations", "unreadable", "missing")  # the constructor's order
+    """What discovery found (the migrations in apply order, each with its layout's direction
+    and transaction mode), what it could not read or find, and what it read (`inputs`)."""
+
+    __slots__ = ("inputs", "migrations", "missing", "unreadable")
+    _fields = ("migrations", "unreadable", "missing", "inputs")  # the constructor's order
 
     def __init__(self, migrations: list[Migration] | None = None,
-                 unreadable: list[tuple[str, str]] | None = None, missing: list[str] | None = None) -> None:
+                 unreadable: list[tuple[str, str]] | None = None, missing: list[str] | None = None,
+                 inputs: InputLog | None = None) -> None:
         self.migrations = [] if migrations is None else migrations
         self.unreadable = [] if unreadable is None else unreadable  # (path, reason)
         self.missing = [] if missing is None else missing
+        self.inputs = InputLog() if inputs is None else inputs
 
 
 def _display(path: str, full: str | None = None, cwd: str | None = None) -> str:
@@ -127,8 +132,10 @@ def _glob_match(path: str, pattern: str) -> bool:
 
 
 def discover(args: Iterable[str], layout: str | Mapping[str, str] = "auto", exclude: Iterable[str] = (),
-             placeholders: Mapping[str, str] | None = None, include: Iterable[str] = ()) -> Discovery:
-    """Find, order and read the migrations under `args`.
+             placeholders: Mapping[str, str] | None = None, include: Iterable[str] = (),
+             record_inputs: bool = False) -> Discovery:
+    """Find, order and read the migrations under `args`. With `record_inputs`, the result's
+    `inputs` lists every file read or looked for (for the report cache).
 
     Schema dumps (direction "baseline") come first: they are the schema the migrations
     start from. Then each layout group in path order, each in its framework's order.
@@ -138,29 +145,30 @@ def discover(args: Iterable[str], layout: str | Mapping[str, str] = "auto", excl
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _discover(args, layout, exclude, placeholders, include)
+        return _discover(args, layout, exclude, placeholders, include, InputLog(record_inputs))
     finally:
         if enabled:
             gc.enable()
 
 
 def _discover(args: Iterable[str], layout: str | Mapping[str, str], exclude: Iterable[str],
-              placeholders: Mapping[str, str] | None, include: Iterable[str]) -> Discovery:
+              placeholders: Mapping[str, str] | None, include: Iterable[str],
+              inputs: InputLog) -> Discovery:
     candidates, missing = find_candidates(args, exclude)
     included = tuple(include)
     if included:
         candidates = [c for c in candidates if any(_glob_match(c.path, pat) for pat in included)]
-    result = Discovery(missing=missing)
-    env = LoadEnv(placeholders=dict(placeholders or {}))
+    result = Discovery(missing=missing, inputs=inputs)
+    env = LoadEnv(placeholders=dict(placeholders or {}), inputs=inputs)
     baseline: list[Migration] = []
-    for chosen, cands in assign(candidates, layout):
+    for chosen, cands in assign(candidates, layout, inputs):
         group: list[Migration] = []
-        for cand in chosen.order(cands):
+        for cand in chosen.order(cands, env):
             try:
                 # Unbuffered: one read of the whole file, no buffer object per file.
                 with open(cand.abs_path, "rb", buffering=0) as fh:
                     data = fh.read()
-                    read_noted(cand.abs_path, fh.fileno(), data)
+                    inputs.read(cand.abs_path, fh.fileno(), data)
             except OSError as exc:
                 result.unreadable.append((cand.path, exc.strerror or str(exc)))
                 continue

@@ -27,9 +27,9 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
 
+from schemalint.discover.inputs import InputLog
 from schemalint.discover.source import block_comment_end
 from schemalint.lazyre import lazy
-from schemalint.speed.runcache import touched
 
 # Cheap tests that decide whether a pass runs at all (substring tests and a regex with a
 # literal first character: both scan at C speed, where an alternation would not).
@@ -428,14 +428,14 @@ def render(text: str, values: Mapping[str, str] | None = None) -> Rendered | Non
     return Rendered(sql, to_original, includes)
 
 
-def resolve_include(include: Include, including_path: str) -> str:
+def resolve_include(include: Include, including_path: str, inputs: InputLog) -> str:
     """Where psql finds an `\\i` (current directory) or `\\ir` (the including file's directory)
     file; for `\\i` we also try the including file's directory, where it usually is."""
-    touched(include.path)
+    inputs.look(include.path)
     if os.path.isabs(include.path):
         return include.path
     here = os.path.join(os.path.dirname(including_path), include.path)
-    touched(here)
+    inputs.look(here)
     if include.relative or os.path.exists(here):
         return here
     return include.path

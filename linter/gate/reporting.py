@@ -9,7 +9,6 @@ the others are only folded, not checked (`reported_paths`).
 from __future__ import annotations
 
 import os
-import sys
 
 from schemalint.errors import UsageError
 
@@ -56,62 +55,65 @@ def included(migrations: list, unreadable: list, config) -> tuple[list, list]:
             [u for u in unreadable if config.included(u[0])])
 
 
-def _report_filter(args) -> set[str] | None:
-    """Real paths of the files whose findings are reported: those named on the command line
-    (`plan_paths`), the files changed since --changed-since's ref, or both at once; None
-    when every file's are."""
-    report_only = getattr(args, "report_only", None)
-    ref = getattr(args, "changed_since", None)
-    if ref:
-        from schemalint.gate.changed import changed_files
-
-        changed = changed_files(ref)
-        report_only = changed if report_only is None else report_only & changed
-    return report_only
-
-
-def _reportable(args):
-    """`_report_filter` as a test of a finding's or migration's path; None when every file
-    is reported. Kept on `args`: git is asked once per command line (a --fix run reports
+class ReportScope:
+    """Which files' findings are reported: those named on the command line inside the
+    configured paths (`plan_paths`), the files changed since --changed-since's ref, both at
+    once, or every file. Built once per command line: git is asked once (a --fix run reports
     twice), and each path is resolved once."""
-    if "_reportable" not in vars(args):
-        report_only = _report_filter(args)
-        reportable = None
-        if report_only is not None:
-            known: dict[str, bool] = {}
 
-            def reportable(path: str) -> bool:
-                found = known.get(path)
-                if found is None:
-                    found = known[path] = path.startswith("<") or _real(path) in report_only
-                return found
+    __slots__ = ("_known", "_only")
 
-        args._reportable = reportable
-    return args._reportable
+    def __init__(self, only: set[str] | None) -> None:
+        self._only = only  # real paths, or None: every file
+        self._known: dict[str, bool] = {}
+
+    @classmethod
+    def of(cls, named: set[str] | None, changed_since: str | None) -> ReportScope:
+        only = named
+        if changed_since:
+            # git (subprocess, shutil) only when asked: tests/test_startup_imports.py
+            from schemalint.gate.changed import changed_files
+
+            changed = changed_files(changed_since)
+            only = changed if only is None else only & changed
+        return cls(only)
+
+    @property
+    def everything(self) -> bool:
+        return self._only is None
+
+    def reportable(self, path: str) -> bool:
+        if self._only is None:
+            return True
+        found = self._known.get(path)
+        if found is None:
+            found = self._known[path] = path.startswith("<") or _real(path) in self._only
+        return found
+
+    def reported_paths(self, migrations: list) -> set[str] | None:
+        """The paths of the migrations whose findings can be reported; None when all can be.
+        The engine only folds the others (`engine.lint(reported=)`)."""
+        return None if self._only is None else {m.path for m in migrations if self.reportable(m.path)}
 
 
-def reported_paths(migrations: list, args) -> set[str] | None:
-    """The paths of the migrations whose findings can be reported (`_report_filter`); None
-    when all can be. The engine only folds the others (`engine.lint(reported=)`)."""
-    reportable = _reportable(args)
-    return None if reportable is None else {m.path for m in migrations if reportable(m.path)}
-
-
-def apply(diagnostics: list, migrations: list, config, args) -> list:
-    """The baseline, then the report filters (named files, --changed-since)."""
-    reportable = _reportable(args)
-    resolved = getattr(args, "resolved", None)
-    baseline_path = resolved.baseline if resolved else None
-    if baseline_path and (os.path.exists(baseline_path) or resolved.baseline_explicit):
+def apply(diagnostics: list, migrations: list, settings, scope: ReportScope,
+          notices: list[str]) -> list:
+    """The baseline, then the report scope (named files, --changed-since). What the user
+    should hear about the baseline (stale entries, pruning) is appended to `notices`."""
+    baseline_path = settings.baseline
+    if baseline_path and (os.path.exists(baseline_path) or settings.baseline_explicit):
         # Only the reported files were checked: an entry of another file is not stale.
-        checked = migrations if reportable is None else [m for m in migrations if reportable(m.path)]
-        diagnostics = _apply_baseline(diagnostics, checked, baseline_path, args)
-    if reportable is not None:
-        diagnostics = [d for d in diagnostics if reportable(d.path)]
+        checked = [m for m in migrations if scope.reportable(m.path)]
+        diagnostics = _apply_baseline(diagnostics, checked, baseline_path,
+                                      bool(settings.flags.prune_baseline), notices)
+    if not scope.everything:
+        diagnostics = [d for d in diagnostics if scope.reportable(d.path)]
     return diagnostics
 
 
-def _apply_baseline(diagnostics: list, migrations: list, path: str, args) -> list:
+def _apply_baseline(diagnostics: list, migrations: list, path: str, prune: bool,
+                    notices: list[str]) -> list:
+    # hashlib (OpenSSL) and json only when there is a baseline: tests/test_startup_imports.py
     from schemalint.gate import baseline
 
     if not os.path.exists(path):
@@ -123,18 +125,17 @@ def _apply_baseline(diagnostics: list, migrations: list, path: str, args) -> lis
     base_dir = os.path.dirname(os.path.abspath(path))
     outcome = baseline.compare(diagnostics, entries, base_dir, {m.path for m in migrations})
     shown = _shown(path)
-    if outcome.stale:
-        if getattr(args, "prune_baseline", False):
-            stale = {e.key for e in outcome.stale}
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(baseline.dump(e for e in entries if e.key not in stale))
-            print(f"schemalint: removed {len(outcome.stale)} entr{'y' if len(outcome.stale) == 1 else 'ies'} "
-                  f"that no longer occur from {shown}", file=sys.stderr)
-        else:
-            print(f"schemalint: {len(outcome.stale)} baseline entr{'y' if len(outcome.stale) == 1 else 'ies'} "
-                  f"in {shown} no longer occur; remove them with --prune-baseline:", file=sys.stderr)
-            for e in outcome.stale[:20]:
-                print(f"  {e.path}: {e.rule} ({e.message})", file=sys.stderr)
-            if len(outcome.stale) > 20:
-                print(f"  ... and {len(outcome.stale) - 20} more", file=sys.stderr)
+    stale = outcome.stale
+    entries_word = "entry" if len(stale) == 1 else "entries"
+    if stale and prune:
+        keys = {e.key for e in stale}
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(baseline.dump(e for e in entries if e.key not in keys))
+        notices.append(f"schemalint: removed {len(stale)} {entries_word} that no longer occur from {shown}")
+    elif stale:
+        notices.append(f"schemalint: {len(stale)} baseline {entries_word} in {shown} no longer occur; "
+                       "remove them with --prune-baseline:")
+        notices += [f"  {e.path}: {e.rule} ({e.message})" for e in stale[:20]]
+        if len(stale) > 20:
+            notices.append(f"  ... and {len(stale) - 20} more")
     return outcome.new

@@ -15,8 +15,8 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
-from schemalint import __version__
 from schemalint.report import artifact_path, rules_of, stable_ids
+from schemalint.version import __version__
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/schemalint/schemalint"

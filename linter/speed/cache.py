@@ -41,7 +41,7 @@ import sys
 import time
 from collections import Counter
 
-from schemalint import __version__
+from schemalint.version import __version__
 
 # Edit, Fix, Severity and StatementRef: imported by `_finding_types()` when findings are
 # encoded or decoded, so that resolving the cache directory and computing keys (all a

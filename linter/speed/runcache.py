@@ -17,9 +17,10 @@ does for "racily clean" index entries) is trusted; any other file is read and ha
 a `touch` or a checkout that restores the same bytes is still a hit, and an edit within
 the same second as the last run is still seen.
 
-Files the run reads besides the migrations themselves are recorded through `touched()`,
-called where layouts and templating open or probe a file (`schemalint.discover.layouts`,
-`schemalint.discover.template`); the baseline is passed to `ReportCache.store`. Runs with side effects or inputs outside
+Discovery, asked to record its inputs, returns every file it read or looked for besides the
+migrations (layout files, `\\i` includes) and the digest of each migration as read
+(`schemalint.discover.inputs.InputLog`); those and the baseline are passed to
+`ReportCache.store`. Runs with side effects or inputs outside
 this model are never cached: `--fix`, `--diff`, `--replay`, `--changed-since`,
 `--prune-baseline`, standard input, the GitHub job summary, unreadable files.
 """
@@ -32,8 +33,9 @@ import sys
 import time
 from stat import S_ISDIR
 
+from schemalint.discover.inputs import InputLog, bytes_hash, file_signature
 from schemalint.discover.walk import SQL_SUFFIXES, stat_or_none, walk
-from schemalint.speed.cache import _PLAIN, Cache, _hash, bytes_hash, canonical
+from schemalint.speed.cache import _PLAIN, Cache, _hash, canonical
 
 # Bump when the entry layout changes.
 ENTRY_FORMAT = 1
@@ -44,50 +46,13 @@ MAX_ENTRIES = 32
 CHUNK = 1 << 20
 ABSENT = "-"
 
-# While a run is recorded: absolute paths of the files discovery looked for or read besides
-# the migrations (None: not recording), and the signature of each migration file as read.
-_touched: set[str] | None = None
-_reads: dict[str, tuple[int, int, int, str]] = {}
-
-
-def touched(path: str) -> None:
-    """Note that this run's result depends on `path` (its contents, or that it is absent)."""
-    if _touched is not None:
-        _touched.add(os.path.abspath(path))
-
-
-def read(abs_path: str, fd: int, data: bytes) -> None:
-    """Note the bytes discovery read from the open file `fd`: their hash, with the file's stat
-    taken at the same time, so the file need not be read again to store the report (and a
-    change after this read shows as a changed stat)."""
-    if _touched is not None:
-        st = os.fstat(fd)
-        _reads[abs_path] = (*_sig(st), bytes_hash(data))
-
-
-def start_recording() -> int:
-    """Start noting what the run reads; returns the start time (ns)."""
-    global _touched
-    _touched = set()
-    _reads.clear()
-    return time.time_ns()
-
-
-def stop_recording() -> tuple[set[str], dict]:
-    global _touched
-    paths, _touched = _touched or set(), None
-    reads = dict(_reads)
-    _reads.clear()
-    return paths, reads
-
-
-def eligible(args) -> bool:
+def eligible(flags) -> bool:
     """Whether this `check` run may be answered from, and stored in, the report cache."""
-    if args.fix or args.diff or args.replay or args.changed_since or args.prune_baseline:
+    if flags.fix or flags.diff or flags.replay or flags.changed_since or flags.prune_baseline:
         return False
-    if "-" in args.paths:
+    if "-" in flags.paths:
         return False
-    formats = {args.format, *(spec.split(":", 1)[0] for spec in args.output)}
+    formats = {flags.format, *(spec.split(":", 1)[0] for spec in flags.output)}
     if "github" in formats and os.environ.get("GITHUB_STEP_SUMMARY"):
         return False  # a side file appended to on every run
     return True
@@ -110,28 +75,22 @@ def _candidates(paths: list[str]) -> tuple[list[str], dict] | None:
                            if n.lower().endswith(SQL_SUFFIXES))
         else:
             out.append(arg)
-            signatures[arg] = _sig(st)
+            signatures[arg] = file_signature(st)
     return out, signatures
 
 
 def _arguments_text(arguments: dict) -> str:
-    """A deterministic text of the parsed command line. argparse gives plain values (str,
-    numbers, None, lists of str), whose repr is deterministic and much cheaper than
-    `canonical` on a pre-commit run naming thousands of files; anything else goes through
-    `canonical`."""
-    plain = all(type(v) in _PLAIN or (type(v) is list and all(type(x) is str for x in v))
+    """A deterministic text of the command line's flags. They are plain values (str, numbers,
+    None, tuples of str), whose repr is deterministic and much cheaper than `canonical` on a
+    pre-commit run naming thousands of files; anything else goes through `canonical`."""
+    plain = all(type(v) in _PLAIN or (type(v) is tuple and all(type(x) is str for x in v))
                 for v in arguments.values())
     return repr(sorted(arguments.items())) if plain else canonical(arguments)
 
 
 def _signature(path: str) -> tuple[int, int, int] | None:
     st = stat_or_none(path)
-    return None if st is None else _sig(st)
-
-
-def _sig(st) -> tuple[int, int, int]:
-    """What a file's stat must keep for the file to be trusted unread."""
-    return st.st_size, st.st_mtime_ns, st.st_ino
+    return None if st is None else file_signature(st)
 
 
 def _content_hash(path: str) -> str | None:
@@ -145,22 +104,20 @@ def _content_hash(path: str) -> str | None:
 
 
 class ReportCache:
-    def __init__(self, cache_dir: str, args, config, color: bool, paths: list[str]) -> None:
+    def __init__(self, cache_dir: str, settings, color: bool, paths: list[str]) -> None:
         # The report cache lives beside the other levels, in the version's directory, and
         # shares its creation and the cleanup of other versions' entries (Cache.prepare).
         self._cache = Cache(cache_dir)
         self.dir = os.path.join(self._cache.base, "reports")
         found = _candidates(paths)
         self.candidates, self.signatures = found if found is not None else (None, {})
-        # `resolved` (where each setting came from) is covered by the configuration and the
-        # baseline path; `report_only` is derived from the paths.
-        arguments = {k: v for k, v in vars(args).items()
-                     if not k.startswith("_") and k not in ("resolved", "report_only")}
-        resolved = getattr(args, "resolved", None)
-        baseline = (resolved.baseline, resolved.baseline_explicit) if resolved else None
+        # Where each setting came from is covered by the configuration and the baseline path.
+        flags = settings.flags
+        arguments = {name: getattr(flags, name) for name in flags._fields}
+        baseline = (settings.baseline, settings.baseline_explicit)
         self.key = None if self.candidates is None else _hash(
             str(ENTRY_FORMAT), sys.version, os.getcwd(), _arguments_text(arguments),
-            canonical(config),
+            canonical(settings.config),
             repr(baseline), repr(color), repr(paths), "\n".join(self.candidates),
         )
 
@@ -234,20 +191,19 @@ class ReportCache:
             tee.ok = False  # nowhere to keep it: this run is not stored
         return tee
 
-    def store(self, started: int, recorded: tuple[set[str], dict], migrations,
-              baseline: str | None, code: int, out: Tee, err_text: str,
-              output_paths: list[str]) -> None:
-        """Keep this run's report. `started`, `recorded`: from `start_recording` and
-        `stop_recording` around the run."""
+    def store(self, started: int, inputs: InputLog, migrations, baseline: str | None, code: int,
+              out: Tee, err_text: str, output_paths: list[str]) -> None:
+        """Keep this run's report. `started`: `time.time_ns()` before discovery; `inputs`:
+        what discovery read besides the migrations, and the migrations' bytes as read."""
         if self.key is None or not out.close():
             return
-        if not self._store(started, recorded, migrations, baseline, code, out, err_text,
+        if not self._store(started, inputs, migrations, baseline, code, out, err_text,
                            output_paths):
             out.discard()
 
-    def _store(self, started, recorded, migrations, baseline, code, out, err_text,
+    def _store(self, started, inputs, migrations, baseline, code, out, err_text,
                output_paths) -> bool:
-        touched_paths, reads = recorded
+        touched_paths, reads = inputs.looked_at, inputs.reads
         # Candidates as named (the working directory is in the key), the other files read
         # (migrations of included files, layout files, the baseline) by absolute path.
         paths = [(p, os.path.abspath(p)) for p in dict.fromkeys(self.candidates)]

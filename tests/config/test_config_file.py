@@ -6,8 +6,10 @@ import jsonschema
 import pytest
 import yaml
 
-from schemalint.config.file import json_schema, load_file, starter_file
+from schemalint.commands.init import starter_file
+from schemalint.docs.config_reference import json_schema
 from schemalint.errors import UsageError
+from tests.helpers import load_config_file as load_file
 
 from .conftest import BAD_INDEX, TABLE
 

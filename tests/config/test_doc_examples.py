@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from schemalint.cli import main
-from schemalint.config.file import load_file
 from schemalint.errors import UsageError
+from tests.helpers import load_config_file as load_file
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["docs/configuring.md", "docs/suppression-and-baseline.md", "docs/configuration.md"]

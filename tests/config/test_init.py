@@ -6,7 +6,7 @@ import sys
 import pytest
 import yaml
 
-from schemalint.config.file import load_file
+from tests.helpers import load_config_file as load_file
 
 
 def test_starter_config_detects_migrations_and_loads(project):

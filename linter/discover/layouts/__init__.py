@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from schemalint.discover.inputs import InputLog
 from schemalint.discover.layouts.base import (
     Candidate,
     Layout,
@@ -94,11 +95,11 @@ def layout_names() -> tuple[str, ...]:
     return ("auto", *LAYOUTS)
 
 
-def _detect(cands: list[Candidate], plans: dict[str, bool], probes: list[Layout],
+def _detect(cands: list[Candidate], plans: dict[str, bool], probes: list[Layout], inputs: InputLog,
             directory: str | None = None) -> list[tuple[Layout, list[Candidate]]]:
     """Split one directory's files between the layout their names show and `auto`.
     `plans`, `directory`: see find_plan; `probes`: one instance of each _BY_NAME layout, to ask `claims`."""
-    plan = find_plan(cands, plans, directory)
+    plan = find_plan(cands, inputs, plans, directory)
     if plan is not None:
         top = os.path.dirname(plan)
         scripts = [c for c in cands
@@ -127,13 +128,16 @@ def _group_dir(cand: Candidate) -> str:
     return cand.root or cand.directory
 
 
-def assign(candidates: list[Candidate], layout: str | Mapping[str, str]) -> list[tuple[Layout, list[Candidate]]]:
+def assign(candidates: list[Candidate], layout: str | Mapping[str, str],
+           inputs: InputLog | None = None) -> list[tuple[Layout, list[Candidate]]]:
     """Group the files by the layout that reads them, groups in path order.
 
     `layout` is a layout name, or a mapping {directory: layout name} for repositories with
     several layouts: a file takes the layout of the longest directory that contains it
     (directories relative to the current directory, or absolute); other files are "auto".
+    `inputs` notes the layout files looked for (sqitch.plan).
     """
+    inputs = InputLog() if inputs is None else inputs
     keyed: dict[tuple[str, str], list[Candidate]] = {}
     if isinstance(layout, str):
         # One layout for every file: each group is a directory argument or a file's directory.
@@ -157,7 +161,7 @@ def assign(candidates: list[Candidate], layout: str | Mapping[str, str]) -> list
     for (group, name), cands in sorted(keyed.items(), key=lambda kv: (natural_key(kv[0][0]), kv[0][1])):
         if name == "auto":
             # One directory per group when each file's group is its root or directory.
-            groups.extend(_detect(cands, plans, probes, group if isinstance(layout, str) else None))
+            groups.extend(_detect(cands, plans, probes, inputs, group if isinstance(layout, str) else None))
         else:
             groups.append((LAYOUTS[name](), cands))  # the config validated the name
     return groups

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 
+from schemalint.discover.inputs import InputLog
 from schemalint.discover.source import LineIndex, Migration, decode_bytes
 from schemalint.discover.template import blank, render, resolve_include
 from schemalint.records import Record
@@ -125,11 +126,12 @@ class Candidate(Record):
 class LoadEnv:
     """Settings a layout needs to turn file bytes into migrations."""
 
-    __slots__ = ("follow_includes", "including", "placeholders")
+    __slots__ = ("follow_includes", "including", "inputs", "placeholders")
 
     def __init__(self, placeholders: Mapping[str, str] | None = None, including: tuple[str, ...] = (),
-                 follow_includes: bool = True) -> None:
+                 follow_includes: bool = True, inputs: InputLog | None = None) -> None:
         self.placeholders = {} if placeholders is None else placeholders
+        self.inputs = InputLog() if inputs is None else inputs  # what the run read besides migrations
         # Files already being read, so `\i` cycles stop.
         self.including = including
         self.follow_includes = follow_includes
@@ -137,6 +139,9 @@ class LoadEnv:
     def __repr__(self) -> str:
         return (f"LoadEnv(placeholders={self.placeholders!r}, including={self.including!r}, "
                 f"follow_includes={self.follow_includes!r})")
+
+    def child(self, including: tuple[str, ...], follow_includes: bool = True) -> LoadEnv:
+        return LoadEnv(self.placeholders, including, follow_includes, self.inputs)
 
 
 class Layout:
@@ -160,7 +165,7 @@ class Layout:
         test on one directory's file names, so detection need not ask file by file)."""
         return True
 
-    def order(self, candidates: list[Candidate]) -> list[Candidate]:
+    def order(self, candidates: list[Candidate], env: LoadEnv) -> list[Candidate]:
         """The files this layout applies, in apply order (files it ignores are dropped)."""
         roots: dict[str, tuple] = {}
 
@@ -205,7 +210,7 @@ def prepare(path: str, text: str, env: LoadEnv, *, sql: str | None = None, base:
     migration.sql = rendered.sql
     if base or not env.follow_includes or len(env.including) >= MAX_INCLUDE_DEPTH:
         return [migration]
-    includes = [inc for inc in rendered.includes if os.path.isfile(resolve_include(inc, path))]
+    includes = [inc for inc in rendered.includes if os.path.isfile(resolve_include(inc, path, env.inputs))]
     if not includes:
         return [migration]
     return _split_at_includes(migration, visible, includes, env)
@@ -221,7 +226,7 @@ def _split_at_includes(migration: Migration, visible: str, includes: list, env: 
     out: list[Migration] = []
     path = migration.path
     lines = LineIndex(migration.text)
-    parts_env = LoadEnv(env.placeholders, env.including, follow_includes=False)
+    parts_env = env.child(env.including, follow_includes=False)
     start = 0
     for inc in includes + [None]:
         stop = len(visible) if inc is None else inc.offset
@@ -232,7 +237,7 @@ def _split_at_includes(migration: Migration, visible: str, includes: list, env: 
             out.append(m)
         if inc is None:
             break
-        target = resolve_include(inc, path)
+        target = resolve_include(inc, path, env.inputs)
         if os.path.abspath(target) not in env.including:
             try:
                 with open(target, "rb") as fh:
@@ -241,7 +246,7 @@ def _split_at_includes(migration: Migration, visible: str, includes: list, env: 
                 data = None
             if data is not None:
                 decoded = decode_bytes(data)
-                child = LoadEnv(env.placeholders, env.including + (os.path.abspath(path), os.path.abspath(target)))
+                child = env.child(env.including + (os.path.abspath(path), os.path.abspath(target)))
                 out.extend(prepare(_display(target), decoded.text, child, direction=migration.direction,
                                    in_transaction=migration.in_transaction,
                                    invalid_at=decoded.invalid_at))

@@ -7,10 +7,10 @@ import re
 
 from schemalint.diagnostics.engine_rules import LAYOUT_PROBLEM
 from schemalint.diagnostics.rule import make_diagnostic
+from schemalint.discover.inputs import InputLog
 from schemalint.discover.layouts.base import Candidate, Layout, LoadEnv, natural_key, prepare
 from schemalint.discover.source import Migration, decode_bytes
 from schemalint.lazyre import lazy
-from schemalint.speed.runcache import touched
 
 
 class PlainLayout(Layout):
@@ -36,7 +36,7 @@ class GolangMigrateLayout(Layout):
     def may_claim(names: set[str]) -> bool:
         return any(name[:1].isdigit() for name in names)
 
-    def order(self, candidates: list[Candidate]) -> list[Candidate]:
+    def order(self, candidates: list[Candidate], env: LoadEnv) -> list[Candidate]:
         def key(c: Candidate):
             m = _GOLANG().match(c.name)
             return (int(m.group(1)), m.group(3).lower() == "down", natural_key(c.relative))
@@ -81,7 +81,7 @@ class FlywayLayout(Layout):
     def may_claim(names: set[str]) -> bool:
         return any(name[:1] in _FLYWAY_FIRST for name in names)
 
-    def order(self, candidates: list[Candidate]) -> list[Candidate]:
+    def order(self, candidates: list[Candidate], env: LoadEnv) -> list[Candidate]:
         versioned, repeatable = [], []
         for c in candidates:
             m = _FLYWAY().match(c.name)
@@ -100,7 +100,7 @@ class FlywayLayout(Layout):
         text = decoded.text
         m = _FLYWAY().match(cand.name)
         in_tx: bool | None = True
-        setting = _script_setting(cand.abs_path + ".conf", text)
+        setting = _script_setting(cand.abs_path + ".conf", text, env.inputs)
         if setting is not None:
             in_tx = setting
         elif _FLYWAY_NON_TX().search(text):
@@ -126,9 +126,9 @@ class FlywayLayout(Layout):
             seen.setdefault(version, mig.path)
 
 
-def _script_setting(conf_path: str, text: str) -> bool | None:
+def _script_setting(conf_path: str, text: str, inputs: InputLog) -> bool | None:
     """`executeInTransaction` from a `V1__x.sql.conf` file or a `-- flyway:` first-line comment."""
-    touched(conf_path)
+    inputs.look(conf_path)
     try:
         with open(conf_path, encoding="utf-8", errors="replace") as fh:
             conf = fh.read()
@@ -160,7 +160,7 @@ class DieselLayout(Layout):
     def may_claim(names: set[str]) -> bool:
         return "up.sql" in names or "down.sql" in names
 
-    def order(self, candidates: list[Candidate]) -> list[Candidate]:
+    def order(self, candidates: list[Candidate], env: LoadEnv) -> list[Candidate]:
         def key(c: Candidate):
             version = _DIESEL_DIR().match(c.parent).group(1).replace("-", "")
             return (version, c.parent, c.name == "down.sql")
@@ -175,15 +175,15 @@ class DieselLayout(Layout):
         folder = cand.directory
         in_tx = self._in_tx.get(folder, ...)
         if in_tx is ...:  # up.sql and down.sql share the folder: read its metadata.toml once
-            in_tx = self._in_tx[folder] = _diesel_in_transaction(folder)
+            in_tx = self._in_tx[folder] = _diesel_in_transaction(folder, env.inputs)
         return prepare(cand.path, decoded.text, env, direction="down" if cand.name == "down.sql" else "up",
                        in_transaction=in_tx, invalid_at=decoded.invalid_at)
 
 
-def _diesel_in_transaction(folder: str) -> bool | None:
+def _diesel_in_transaction(folder: str, inputs: InputLog) -> bool | None:
     in_tx: bool | None = True
     metadata = os.path.join(folder, "metadata.toml")
-    touched(metadata)
+    inputs.look(metadata)
     try:
         with open(metadata, encoding="utf-8") as fh:
             m = _RUN_IN_TRANSACTION().search(fh.read())
@@ -210,5 +210,5 @@ class PrismaLayout(Layout):
     def may_claim(names: set[str]) -> bool:
         return "migration.sql" in names
 
-    def order(self, candidates: list[Candidate]) -> list[Candidate]:
+    def order(self, candidates: list[Candidate], env: LoadEnv) -> list[Candidate]:
         return sorted((c for c in candidates if self.claims(c)), key=lambda c: c.parent)

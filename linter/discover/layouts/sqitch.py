@@ -14,6 +14,7 @@ import os
 
 from schemalint.diagnostics.engine_rules import LAYOUT_PROBLEM
 from schemalint.diagnostics.rule import make_diagnostic
+from schemalint.discover.inputs import InputLog
 from schemalint.discover.layouts.base import (
     Candidate,
     Layout,
@@ -25,7 +26,6 @@ from schemalint.discover.layouts.base import (
 from schemalint.discover.source import Migration, decode_bytes
 from schemalint.lazyre import lazy
 from schemalint.records import Record
-from schemalint.speed.runcache import touched
 
 PLAN = "sqitch.plan"
 # change_name [dep1 !conflict proj:dep] 2013-12-30T23:19:21Z Planner <email> # note
@@ -43,9 +43,9 @@ class Change(Record):
         self.deps = [] if deps is None else deps
         self.line = line
 
-def read_plan(path: str) -> tuple[list[Change], str]:
+def read_plan(path: str, inputs: InputLog) -> tuple[list[Change], str]:
     """The deploy order from a plan file (and the plan's text)."""
-    touched(path)
+    inputs.look(path)
     with open(path, encoding="utf-8", errors="replace") as fh:
         text = fh.read()
     changes: list[Change] = []
@@ -76,7 +76,7 @@ def read_plan(path: str) -> tuple[list[Change], str]:
     return changes, text
 
 
-def find_plan(candidates: list[Candidate], known: dict[str, bool] | None = None,
+def find_plan(candidates: list[Candidate], inputs: InputLog, known: dict[str, bool] | None = None,
               directory: str | None = None) -> str | None:
     """The sqitch.plan in the candidates' directory or the one above it. `known` remembers
     which plan paths are files across calls (sibling directories share their parent);
@@ -88,7 +88,7 @@ def find_plan(candidates: list[Candidate], known: dict[str, bool] | None = None,
             plan = os.path.join(up, PLAN)
             is_file = known.get(plan)
             if is_file is None:  # first asked in this run: noted once, as runcache needs
-                touched(plan)
+                inputs.look(plan)
                 is_file = known[plan] = os.path.isfile(plan)
             if is_file:
                 return plan
@@ -103,12 +103,12 @@ class SqitchLayout(Layout):
     def __init__(self) -> None:
         self._notes: dict[str, list] = {}
 
-    def order(self, candidates: list[Candidate]) -> list[Candidate]:
-        plan_path = find_plan(candidates)
+    def order(self, candidates: list[Candidate], env: LoadEnv) -> list[Candidate]:
+        plan_path = find_plan(candidates, env.inputs)
         if plan_path is None:
             return []
         top = os.path.dirname(plan_path)
-        changes, _ = read_plan(plan_path)
+        changes, _ = read_plan(plan_path, env.inputs)
         by_path = {c.abs_path: c for c in candidates}
         out: list[Candidate] = []
         seen: set[str] = set()
@@ -118,7 +118,7 @@ class SqitchLayout(Layout):
                 path = os.path.join(top, kind, change.script + ".sql")
                 cand = by_path.get(path)
                 if cand is None and kind == "deploy":
-                    touched(path)
+                    env.inputs.look(path)
                 if cand is None and kind == "deploy" and os.path.isfile(path):
                     cand = Candidate(os.path.relpath(path) if not os.path.relpath(path).startswith("..") else path,
                                      path, top)

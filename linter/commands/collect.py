@@ -1,0 +1,71 @@
+"""What `check`, `replay` and `baseline` read: the migrations to check, in apply order."""
+
+from __future__ import annotations
+
+import os
+
+from schemalint.config.resolve import Settings
+from schemalint.diagnostics.engine_rules import UNREADABLE_FILE
+from schemalint.diagnostics.rule import make_diagnostic
+from schemalint.discover.discovery import discover, read_stdin
+from schemalint.discover.inputs import InputLog
+from schemalint.discover.source import Migration
+from schemalint.errors import UsageError
+from schemalint.gate.reporting import included, plan_paths
+
+
+class Collected:
+    """The migrations a run checks, in apply order, what could not be read, what discovery
+    read (for the report cache), and the real paths of the files to report when only some
+    are (named on the command line inside the configured paths)."""
+
+    __slots__ = ("inputs", "migrations", "named", "unreadable")
+
+    def __init__(self, migrations: list, unreadable: list, named: set[str] | None,
+                 inputs: InputLog | None = None) -> None:
+        self.migrations = migrations
+        self.unreadable = unreadable
+        self.named = named
+        self.inputs = InputLog() if inputs is None else inputs
+
+
+def collect(settings: Settings, planned=None, record_inputs: bool = False) -> Collected:
+    """Discover the migrations to check, in apply order. `planned`:
+    `gate.plan_paths(paths, config)`, when the caller already has it."""
+    flags, config = settings.flags, settings.config
+    paths, named = planned or plan_paths(list(flags.paths), config)
+    if not paths:
+        raise UsageError("no paths given: `schemalint check migrations/` (or - for standard input), "
+                         "or `paths:` in .schemalint.yaml")
+    migrations, unreadable = [], []
+    file_paths = [p for p in paths if p != "-"]
+    inputs = None
+    if file_paths:
+        found = discover(file_paths, layout=_layout(config), placeholders=config.placeholders,
+                         record_inputs=record_inputs)
+        if found.missing:
+            raise UsageError("no such file or directory: " + ", ".join(found.missing))
+        migrations.extend(found.migrations)
+        unreadable.extend(found.unreadable)
+        inputs = found.inputs
+    migrations, unreadable = included(migrations, unreadable, config)
+    if "-" in paths:
+        migrations.extend(read_stdin(flags.stdin_filename or "<stdin>", config.layout, config.placeholders))
+    return Collected(migrations, unreadable, named, inputs)
+
+
+def _layout(config):
+    """`layout:` is a name, or {directory: name} with directories relative to the config file."""
+    layout = config.layout
+    root = config.root
+    if isinstance(layout, str) or not root:
+        return layout
+    return {k if k in ("", ".", "*") else os.path.join(root, k): v for k, v in layout.items()}
+
+
+def unreadable_diagnostics(unreadable):
+    return [
+        make_diagnostic(UNREADABLE_FILE, Migration(path=path, text=""), 0, 0,
+                        f"cannot read this file: {reason}")
+        for path, reason in unreadable
+    ]

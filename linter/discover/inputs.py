@@ -1,0 +1,49 @@
+"""What a discovery looked at: every file it read or looked for besides the migrations it
+found, and the bytes of each migration file as read. The report cache (schemalint.speed) keys
+a stored report by these; discovery itself only notes them, and only when asked to.
+
+A file's content digest is blake2b of its bytes: `bytes_hash` is the one definition, used for
+the digests noted here and for those the report cache computes when it checks them again."""
+
+from __future__ import annotations
+
+import os
+
+
+def bytes_hash(data: bytes) -> str:
+    # hashlib's blake2b is _blake2's; importing hashlib itself also loads OpenSSL (_hashlib,
+    # ~3 ms of every start-up) for algorithms never used here.
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # pragma: no cover - a Python built without its own blake2
+        from hashlib import blake2b
+    return blake2b(data, digest_size=20).hexdigest()
+
+
+def file_signature(st: os.stat_result) -> tuple[int, int, int]:
+    """What a file's stat must keep for the file to be trusted unread."""
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+class InputLog:
+    """The inputs of one discovery. With `recording` off (a run no cache will store) every
+    method returns at once, so discovery pays nothing for it."""
+
+    __slots__ = ("looked_at", "reads", "recording")
+
+    def __init__(self, recording: bool = False) -> None:
+        self.recording = recording
+        self.looked_at: set[str] = set()  # absolute paths read or probed besides migrations
+        # absolute path -> (size, mtime_ns, inode, digest) of each migration file as read
+        self.reads: dict[str, tuple[int, int, int, str]] = {}
+
+    def look(self, path: str) -> None:
+        """The result depends on `path`: its contents, or that it is absent."""
+        if self.recording:
+            self.looked_at.add(os.path.abspath(path))
+
+    def read(self, abs_path: str, fd: int, data: bytes) -> None:
+        """The bytes read from the open file `fd`, with its stat taken at the same time (a
+        change after this read shows as a changed stat)."""
+        if self.recording:
+            self.reads[abs_path] = (*file_signature(os.fstat(fd)), bytes_hash(data))
