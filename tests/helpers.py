@@ -158,3 +158,11 @@ FILES = [
                             "CREATE TABLE items (id int, order_id bigint REFERENCES orders);\nCOMMIT;\n",
               in_transaction=False),
 ]
+
+
+def load_config_file(path):
+    """A configuration file read and validated against every rule and layout, as the CLI does."""
+    from schemalint.commands.common import vocabulary
+    from schemalint.config.validate import load_file
+
+    return load_file(path, vocabulary())
