@@ -10,7 +10,7 @@ import pytest
 from schemalint.check.catalog import all_rules
 from schemalint.check.engine import lint
 from schemalint.cli import main
-from schemalint.config.settings import LintConfig
+from schemalint.config.settings import LintConfig, PgVersion
 from schemalint.diagnostics import Diagnostic, Edit, Fix, Severity
 from schemalint.diagnostics.rule import StatementRef
 from schemalint.discover.source import Migration
@@ -80,7 +80,7 @@ def test_cold_warm_and_uncached_runs_agree(tmp_path, cached_env):
 def test_parse_results_reused_when_only_findings_must_be_recomputed(tmp_path, cached_env):
     run(MIGRATIONS, str(tmp_path))
     # A different configuration misses the run entry but reuses every parse result.
-    config = LintConfig(pg_version=(11, 0))
+    config = LintConfig(pg_version=PgVersion(11, 0))
     cache = Cache(str(tmp_path))
     cache.load_pack()
     calls = []

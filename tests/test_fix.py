@@ -6,7 +6,7 @@ import pytest
 from schemalint.check.engine import lint
 from schemalint.check.fix import apply_edits, plan_fixes, unified_diff
 from schemalint.cli import main
-from schemalint.config.settings import LintConfig
+from schemalint.config.settings import LintConfig, PgVersion
 from schemalint.diagnostics import Diagnostic, Edit, Fix, Severity
 from schemalint.discover.source import Migration
 from schemalint.parse.statements import parse_migration
@@ -17,7 +17,7 @@ FIXABLE = [r for r in RULES if r.fix]
 
 def _lint(rule, text):
     major = rule.min_pg or 15
-    config = LintConfig(pg_version=(major, 0), select=(rule.name,))
+    config = LintConfig(pg_version=PgVersion(major, 0), select=(rule.name,))
     return lint([Migration(path="example.sql", text=text)], config, RULES)
 
 

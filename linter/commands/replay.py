@@ -48,12 +48,12 @@ def replay_options(settings: Settings):
 
     flags, config = settings.flags, settings.config
     opts = from_config(config.replay)
-    major = config.pg_version[0] if flags.pg_version else None
     opts = merge_cli(opts, {
         "backend": flags.backend, "pg_bin": flags.pg_bin, "dsn": flags.dsn, "image": flags.image,
         "rows": flags.rows, "stats": flags.stats, "probe": flags.probe, "roundtrip": flags.roundtrip,
         "lock_threshold_ms": flags.lock_threshold_ms, "statement_timeout_s": flags.statement_timeout_s,
-        "timeout_s": flags.timeout_s, "pg_version": major,
+        "timeout_s": flags.timeout_s,
+        "pg_version": config.pg_version if flags.pg_version else None,
         "since": flags.since, "last": flags.last, "from_file": flags.from_file,
     })
     if flags.rows is not None:

@@ -16,11 +16,38 @@ if TYPE_CHECKING:
 # A bare major version means a current patch release of it: servers run patched minors,
 # and rules about old minors (14.0-14.3) should fire only when the user names one.
 LATEST_MINOR = 99
-DEFAULT_PG_VERSION = (15, LATEST_MINOR)
 
 
-def parse_pg_version(value: str | int) -> tuple[int, int]:
-    """'15' -> (15, LATEST_MINOR); '14.2' -> (14, 2). Raises ValueError with a readable message."""
+class PgVersion(tuple):
+    """The PostgreSQL version migrations run on: (major, minor), a bare major meaning its
+    latest minor. The one type for it everywhere: the configuration, the model, the rules and
+    replay. A tuple, so versions compare as PostgreSQL's do: `version >= (14, 4)`."""
+
+    __slots__ = ()
+
+    def __new__(cls, major: int, minor: int = LATEST_MINOR) -> PgVersion:
+        return tuple.__new__(cls, (major, minor))
+
+    @property
+    def major(self) -> int:
+        return self[0]
+
+    @property
+    def minor(self) -> int:
+        return self[1]
+
+    def __str__(self) -> str:
+        return str(self[0]) if self[1] == LATEST_MINOR else f"{self[0]}.{self[1]}"
+
+    def __repr__(self) -> str:
+        return f"PgVersion({self[0]}, {self[1]})"
+
+
+DEFAULT_PG_VERSION = PgVersion(15)
+
+
+def parse_pg_version(value: str | int) -> PgVersion:
+    """'15' -> PgVersion(15); '14.2' -> PgVersion(14, 2). Raises ValueError with a readable message."""
     text = str(value).strip()
     parts = text.split(".")
     try:
@@ -30,12 +57,11 @@ def parse_pg_version(value: str | int) -> tuple[int, int]:
         raise ValueError(f"invalid PostgreSQL version {text!r} (expected e.g. 15 or 14.4)") from None
     if len(parts) > 2 or not 9 <= major <= 30 or minor < 0:
         raise ValueError(f"invalid PostgreSQL version {text!r} (expected e.g. 15 or 14.4)")
-    return major, minor
+    return PgVersion(major, minor)
 
 
 def format_pg_version(version: tuple[int, int]) -> str:
-    major, minor = version
-    return str(major) if minor == LATEST_MINOR else f"{major}.{minor}"
+    return str(PgVersion(*version))
 
 
 # Plain classes rather than @dataclass, for start-up time (see records.py): compared by
@@ -85,7 +111,7 @@ class LintConfig(Record):
 
     def __init__(
         self,
-        pg_version: tuple[int, int] = DEFAULT_PG_VERSION,
+        pg_version: PgVersion = DEFAULT_PG_VERSION,
         assume_in_transaction: bool = False,
         # Selectors: rule code ("SL101"), name, code prefix ("SL1") or category; "ALL" for all.
         select: tuple[str, ...] = (),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
+from schemalint.config.settings import PgVersion
 from schemalint.errors import UsageError
 
 
@@ -12,7 +13,7 @@ from schemalint.errors import UsageError
 class ReplayOptions:
     backend: str = "auto"
     pg_bin: str | None = None
-    pg_version: int | None = None  # major; None: whatever is found
+    pg_version: PgVersion | None = None  # the server's major version; None: whatever is found
     dsn: str | None = None
     image: str | None = None
     rows: int = 0
@@ -65,7 +66,7 @@ def from_config(table: Mapping[str, object]) -> ReplayOptions:
         elif key in ("lock_threshold_ms", "statement_timeout_s", "timeout_s"):
             setattr(opts, key, _number(key, value))
         elif key == "pg_version":
-            opts.pg_version = _number(key, str(value).split(".")[0], int, 9)
+            opts.pg_version = PgVersion(_number(key, str(value).split(".")[0], int, 9))
         else:
             setattr(opts, key, None if value is None else str(value))
     return opts

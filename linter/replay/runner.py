@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 
+from schemalint.config.settings import PgVersion
 from schemalint.discover.source import Migration
 from schemalint.parse.statements import parse_migration
 from schemalint.replay.backends import open_target
@@ -63,7 +64,7 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
 
     with Cleanup() as cleanup, handle_signals():
         target = open_target(opts.backend, dsn=opts.dsn, pg_bin=opts.pg_bin,
-                             major=opts.pg_version, image=opts.image, cleanup=cleanup)
+                             major=opts.pg_version.major if opts.pg_version else None, image=opts.image, cleanup=cleanup)
         tracer = Tracer(target.conninfo, statement_timeout_s=opts.statement_timeout_s,
                         probe=opts.probe, timeout_s=opts.timeout_s)
         cleanup.push("close the replay sessions", tracer.close)
@@ -131,7 +132,7 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
         _extrapolate(report, replay_rows, names_at_start, production)
         report.mismatches = mismatches(ups, parsed, report.statements,
                                        (config.pg_version if config is not None
-                                        else (tracer.server_version_num // 10000, 0)),
+                                        else PgVersion(tracer.server_version_num // 10000, 0)),
                                        opts.assume_in_transaction)
         report.total_ms = (time.monotonic() - began) * 1000
 

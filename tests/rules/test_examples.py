@@ -3,7 +3,7 @@
 import pytest
 
 from schemalint.check.engine import lint
-from schemalint.config.settings import LintConfig
+from schemalint.config.settings import LintConfig, PgVersion
 from schemalint.discover.source import Migration
 from schemalint.rules import RULES
 
@@ -16,7 +16,7 @@ def _lint_example(rule, sql):
     # Examples are one migration file; the rule is enabled whatever its default, on a PG
     # version it applies to.
     major = rule.min_pg or (rule.max_pg if rule.max_pg and rule.max_pg < 15 else 15)
-    config = LintConfig(pg_version=(major, 0), select=(rule.name,))
+    config = LintConfig(pg_version=PgVersion(major, 0), select=(rule.name,))
     return lint([Migration(path="example.sql", text=sql)], config, RULES)
 
 
