@@ -23,8 +23,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from schemalint.model.locks import LockMode as Mode
-from schemalint.model.locks import blocks
+from schemalint.model.lock_modes import LockMode as Mode
+from schemalint.model.lock_modes import blocks
 from schemalint.replay.trace import KINDS, Change, LockTrace, Relation, StatementTrace
 
 # OIDs below FirstNormalObjectId (16384) are the system catalogs: the tracer's own catalog
