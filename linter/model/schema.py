@@ -12,7 +12,8 @@ import re
 from json.encoder import encode_basestring_ascii as _ascii_str  # json.dumps's own
 
 from schemalint.discover.source import Migration
-from schemalint.model.locks import LockMode, statement_locks
+from schemalint.model.lock_modes import LockMode
+from schemalint.model.locks import statement_locks
 from schemalint.parse.names import (
     SERIAL_TYPES,
     is_array,

@@ -8,7 +8,8 @@ transaction counts as observed."""
 
 from __future__ import annotations
 
-from schemalint.model.locks import LockMode, statement_locks
+from schemalint.model.lock_modes import LockMode
+from schemalint.model.locks import statement_locks
 from schemalint.model.schema import Model
 from schemalint.replay.trace import Mismatch, StatementTrace
 

@@ -14,6 +14,7 @@ from schemalint.replay.cleanup import Cleanup, handle_signals
 from schemalint.replay.compare import mismatches
 from schemalint.replay.findings import findings, roundtrip_finding, unindexed_fk_finding
 from schemalint.replay.options import ReplayOptions
+from schemalint.replay.queries import unindexed_foreign_keys_query
 from schemalint.replay.selection import first_traced
 from schemalint.replay.snapshot import catalog_snapshot, differences
 from schemalint.replay.trace import ReplayReport, RoundTrip, StatementTrace
@@ -97,7 +98,7 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
         if not failed:
             tracer.snapshot_structure()
             tracer.refresh_relations()
-        names_at_start = {oid: rel.name for oid, rel in tracer.names.items()}
+        names_at_start = {oid: rel.name for oid, rel in tracer.ledger.names.items()}
 
         reported_fks: set[tuple[int, str]] = set()
         for m in ups[first:]:
@@ -166,8 +167,7 @@ def _foreign_keys_query(traces: list[StatementTrace]) -> str | None:
     a change of structure can leave one so), read in the round trip of its COMMIT."""
     if not any(t.changes for t in traces):
         return None
-    return Tracer.unindexed_foreign_keys_query(sorted({c.oid for t in traces for c in t.changes
-                                                        if c.oid}))
+    return unindexed_foreign_keys_query(sorted({c.oid for t in traces for c in t.changes if c.oid}))
 
 
 def _check_foreign_keys(rows, traces: list[StatementTrace], reported: set,

@@ -8,7 +8,8 @@ or the parser's internals (an import-linter contract in pyproject.toml keeps it 
 from schemalint.diagnostics import Edit, Fix, Severity
 from schemalint.diagnostics.rule import Rule
 from schemalint.lazyre import lazy
-from schemalint.model.locks import LockMode, alter_subcommand_locks, blocked_phrase, strongest
+from schemalint.model.alter_locks import alter_subcommand_locks
+from schemalint.model.lock_modes import LockMode, blocked_phrase, strongest
 from schemalint.parse.names import (
     SERIAL_TYPES,
     column_display_name,

@@ -3,7 +3,7 @@ lock facts from `locks.py` worded for a sentence."""
 
 from __future__ import annotations
 
-from schemalint.model.locks import LockClaim, LockMode, blocked_phrase, strongest
+from schemalint.model.lock_modes import LockClaim, LockMode, blocked_phrase, strongest
 from schemalint.model.schema import Site
 from schemalint.parse.names import display_name, quote_ident, strings
 
