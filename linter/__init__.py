@@ -1,26 +1,25 @@
 """schemalint: a PostgreSQL schema and migration linter."""
 
+import importlib
+
 from schemalint.version import __version__
 
 __all__ = ["__version__", "lint", "LintConfig", "Diagnostic", "Severity", "Migration"]
 
 
+# The public API, loaded on first use: `import schemalint` (which every command does) stays
+# cheap, and `schemalint.lint` loads the parser, the model and the rules only when called for.
+_PUBLIC = {
+    "lint": "schemalint.check.engine",
+    "LintConfig": "schemalint.config.settings",
+    "Diagnostic": "schemalint.diagnostics",
+    "Severity": "schemalint.diagnostics",
+    "Migration": "schemalint.discover.source",
+}
+
+
 def __getattr__(name: str):
-    # Lazy public API: `import schemalint` stays cheap for the CLI's start-up time.
-    if name == "lint":
-        from schemalint.check.engine import lint
-
-        return lint
-    if name == "LintConfig":
-        from schemalint.config.settings import LintConfig
-
-        return LintConfig
-    if name in ("Diagnostic", "Severity"):
-        from schemalint import diagnostics
-
-        return getattr(diagnostics, name)
-    if name == "Migration":
-        from schemalint.discover.source import Migration
-
-        return Migration
-    raise AttributeError(name)
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(name)
+    return getattr(importlib.import_module(module), name)

@@ -45,7 +45,7 @@ class _HelpFormatter(argparse.HelpFormatter):
 
     def __getattr__(self, name):
         if name in ("_width", "_max_help_position") and "_max_help_position_wanted" in self.__dict__:
-            import shutil
+            import shutil  # only for help text: see the class docstring
 
             width = shutil.get_terminal_size().columns - 2
             self._width = width

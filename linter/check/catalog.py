@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from schemalint.config.settings import selector_matches
+from schemalint.diagnostics.engine_rules import ENGINE_RULES
+from schemalint.diagnostics.replay_rules import REPLAY_RULES
 from schemalint.errors import UsageError
+from schemalint.rules import RULES
 
 # Renamed rules: old name -> current name. Codes are never reused.
 REDIRECTS: dict[str, str] = {}
 
 
-@lru_cache(maxsize=1)
 def all_rules() -> tuple:
-    from schemalint.rules import RULES
-
-    return tuple(RULES)
+    return RULES
 
 
 def catalog() -> tuple:
     """Every rule, engine and replay findings included (for docs and `schemalint rules`)."""
-    from schemalint.diagnostics.engine_rules import ENGINE_RULES
-    from schemalint.diagnostics.replay_rules import REPLAY_RULES
-
-    return all_rules() + REPLAY_RULES + ENGINE_RULES
+    return RULES + REPLAY_RULES + ENGINE_RULES
 
 
 def by_name_or_code(token: str):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable, Sequence
 
+from schemalint.check import suppress
 from schemalint.config.settings import LintConfig
 from schemalint.diagnostics import Diagnostic
 from schemalint.diagnostics.engine_rules import ENGINE_RULES, INTERNAL_ERROR, INVALID_ENCODING
+from schemalint.diagnostics.replay_rules import REPLAY_RULES
 from schemalint.diagnostics.rule import Context, Rule, make_diagnostic
 from schemalint.discover.source import Migration
 from schemalint.model.schema import Model
 from schemalint.parse.statements import parse_migration
+from schemalint.rules import RULES
 
 
 class RuleSet:
@@ -125,9 +128,6 @@ def suppress_comments(diagnostics: list[Diagnostic], files: list, config: LintCo
     every rule whose findings may be present; `running`: names of those that ran (an
     ignore naming a rule that did not run is not unused). With `report_comments`, the
     findings about the comments themselves (unused, unknown, without reason) are added."""
-    from schemalint.check import suppress
-    from schemalint.diagnostics.replay_rules import REPLAY_RULES
-
     known = {}
     # Replay findings can be suppressed even in a run without replay: their names are known.
     for rule in (*rules, *REPLAY_RULES, *ENGINE_RULES):
@@ -296,8 +296,6 @@ def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Ru
     so its findings are the same.
     """
     if rules is None:
-        from schemalint.rules import RULES
-
         rules = RULES
     checker = Checker(config, rules, parsed)
     for migration in migrations:

@@ -204,7 +204,7 @@ def _suppressed(diag, f: _File) -> bool:
 
 
 def _suggest(token: str, known: dict[str, str]) -> str:
-    import difflib
+    import difflib  # only after a typo: not worth its import at every start-up
 
     close = difflib.get_close_matches(token, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""

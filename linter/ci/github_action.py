@@ -29,6 +29,8 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from schemalint.cli import main as cli_main
+
 MARKER = "<!-- schemalint-report -->"
 # GitHub rejects comment bodies over 65,536 characters.
 COMMENT_LIMIT = 65_000
@@ -144,8 +146,6 @@ def _common(inputs: Inputs) -> list[str]:
 
 
 def _schemalint(argv: list[str], quiet: bool = False) -> int:
-    from schemalint.cli import main as cli_main
-
     print("schemalint " + shlex.join(argv), flush=True)
     if not quiet:
         code = cli_main(argv)

@@ -13,6 +13,7 @@ import os
 import sys
 
 from schemalint.config.keys import KEY_BY_NAME, SCHEMA_ID
+from schemalint.discover.walk import SQL_SUFFIXES
 from schemalint.errors import UsageError
 from schemalint.version import __version__
 
@@ -39,8 +40,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def detect_paths(root: str = ".") -> list[str]:
-    from schemalint.discover.walk import SQL_SUFFIXES
-
     for candidate in CANDIDATE_DIRS:
         full = os.path.join(root, candidate)
         if os.path.isdir(full):

@@ -94,7 +94,7 @@ def _suppressed(diagnostics, migrations, config):
 def run(args, out=None, err=None) -> int:
     # The replay machinery (psycopg, server backends) loads only when a replay runs.
     from schemalint.replay.cleanup import Terminated
-    from schemalint.replay.report import render
+    from schemalint.replay.report import render  # see above
 
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err

@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from schemalint.check.catalog import all_rules, catalog
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", "-f", choices=("text", "json"), default="text")
@@ -13,8 +15,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from schemalint.check.catalog import all_rules, catalog
-
     rules = catalog() if args.all or args.format == "json" else all_rules()
     if args.format == "json":
         json.dump({"version": 1, "rules": [r.metadata() for r in rules]}, sys.stdout, indent=2)

@@ -28,7 +28,7 @@ class ConfigError(UsageError):
 
 
 def yaml_tree(text: str, display: str) -> Val | None:
-    import yaml
+    import yaml  # the parsers load only when a file is read (see the module docstring)
 
     loader = yaml.SafeLoader(text)
     try:
@@ -45,7 +45,7 @@ def yaml_tree(text: str, display: str) -> Val | None:
 
 
 def _from_node(loader, node, display: str) -> Val:
-    import yaml
+    import yaml  # see yaml_tree
 
     line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -81,7 +81,7 @@ class _RawNumber(float):
 
 def toml_load(text: str, display: str) -> dict | None:
     if sys.version_info >= (3, 11):
-        import tomllib
+        import tomllib  # see yaml_tree
     else:  # pragma: no cover - exercised on 3.10 only
         import tomli as tomllib
     try:

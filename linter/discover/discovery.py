@@ -102,7 +102,7 @@ def find_candidates(args: Iterable[str], exclude: Iterable[str] = ()) -> tuple[l
             if abs_full not in found:
                 found[abs_full] = Candidate(_display(arg, abs_full, cwd), abs_full, "")
         else:
-            import glob
+            import glob  # only for glob arguments: most runs name files and directories
 
             if not glob.has_magic(arg):
                 missing.append(arg)
@@ -122,7 +122,7 @@ def find_candidates(args: Iterable[str], exclude: Iterable[str] = ()) -> tuple[l
 
 def _glob_match(path: str, pattern: str) -> bool:
     """A glob matches the path, the file name, or a directory the file is under."""
-    from fnmatch import fnmatch
+    from fnmatch import fnmatch  # only with include/exclude globs
 
     if fnmatch(path, pattern) or fnmatch(os.path.basename(path), pattern):
         return True

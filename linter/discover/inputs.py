@@ -14,7 +14,7 @@ def bytes_hash(data: bytes) -> str:
     # hashlib's blake2b is _blake2's; importing hashlib itself also loads OpenSSL (_hashlib,
     # ~3 ms of every start-up) for algorithms never used here.
     try:
-        from _blake2 import blake2b
+        from _blake2 import blake2b  # on first use only: most runs hash nothing
     except ImportError:  # pragma: no cover - a Python built without its own blake2
         from hashlib import blake2b
     return blake2b(data, digest_size=20).hexdigest()

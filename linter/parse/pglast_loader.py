@@ -57,6 +57,7 @@ def _run_init(package: ModuleType, spec) -> None:
 def _deferred_package():
     """The `pglast` package module and its spec, registered in sys.modules with `__init__`
     not yet run."""
+    # Only when the parser is first needed (this module's whole purpose: see above).
     from importlib.machinery import PathFinder
     from importlib.util import module_from_spec
 

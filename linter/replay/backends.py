@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemalint.errors import UsageError
+from schemalint.replay import docker, local
 from schemalint.replay.cleanup import Cleanup
+from schemalint.replay.dsn import create_database, mask_dsn
 
 BACKENDS = ("auto", "local", "docker", "dsn")
 
@@ -46,9 +48,6 @@ def choose_backend(requested: str, dsn: str | None, local_found: bool,
 
 def open_target(backend: str, *, dsn: str | None, pg_bin: str | None, major: int | None,
                 image: str | None, cleanup: Cleanup) -> Target:
-    from schemalint.replay import docker, local
-    from schemalint.replay.dsn import create_database, mask_dsn
-
     if backend == "auto":
         found = local.find_binaries(pg_bin, major) if not dsn else None
         problem = None if dsn or found else docker.ping_engine()

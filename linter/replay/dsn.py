@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 import secrets
 
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
 from schemalint.errors import UsageError
 from schemalint.replay.cleanup import Cleanup
 
@@ -26,8 +29,6 @@ def mask_dsn(dsn: str) -> str:
 
 
 def _parse(dsn: str) -> dict:
-    from psycopg.conninfo import conninfo_to_dict
-
     try:
         return conninfo_to_dict(dsn)
     except Exception as exc:  # noqa: BLE001 - psycopg.ProgrammingError; never echo the DSN itself
@@ -35,8 +36,6 @@ def _parse(dsn: str) -> dict:
 
 
 def database_conninfo(dsn: str, dbname: str) -> str:
-    from psycopg.conninfo import make_conninfo
-
     return make_conninfo(dsn, dbname=dbname)
 
 
@@ -46,8 +45,6 @@ def quote_ident(name: str) -> str:
 
 def create_database(dsn: str, cleanup: Cleanup, connect_timeout: int = 10) -> str:
     """Create the scratch database; return its conninfo. Its DROP is pushed on `cleanup`."""
-    import psycopg
-
     params = _parse(dsn)
     params.setdefault("connect_timeout", str(connect_timeout))
     admin = psycopg.conninfo.make_conninfo(**params)
@@ -65,8 +62,6 @@ def create_database(dsn: str, cleanup: Cleanup, connect_timeout: int = 10) -> st
 def drop_database(admin_conninfo: str, name: str) -> None:
     """Drop the scratch database, first ending any session still in it (ours, after a
     cancelled statement). Only names we generated are ever dropped."""
-    import psycopg
-
     if not name.startswith(DATABASE_PREFIX):  # pragma: no cover - defensive
         raise ValueError(f"refusing to drop {name!r}")
     with psycopg.connect(admin_conninfo, autocommit=True) as conn:

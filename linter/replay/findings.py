@@ -11,6 +11,7 @@ from schemalint.diagnostics.replay_rules import (
     TABLE_REWRITE,
 )
 from schemalint.diagnostics.rule import make_diagnostic
+from schemalint.parse.statements import fingerprint
 from schemalint.replay.trace import ReplayReport, StatementTrace
 
 _BLOCKING = ("reads", "writes")
@@ -25,8 +26,6 @@ def _diag(rule, trace: StatementTrace, message: str, help: str | None = None):
 
 
 def _fingerprint(trace: StatementTrace) -> str:
-    from schemalint.parse.statements import fingerprint
-
     return fingerprint(trace.sql)
 
 

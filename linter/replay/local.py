@@ -160,7 +160,7 @@ class RunAs:
         """None when we may run the server ourselves; else the unprivileged user to use."""
         if os.geteuid() != 0:
             return None
-        import pwd
+        import pwd  # POSIX only, and only when running as root
 
         try:
             entry = pwd.getpwnam("nobody")
@@ -187,7 +187,7 @@ def _preexec():
     uid change (a credential change would reset it), so libc is loaded here, in the parent:
     the unprivileged child may not be able to read our Python installation."""
     try:
-        import ctypes
+        import ctypes  # Linux's prctl, only when running as root
 
         prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (ImportError, OSError, AttributeError):

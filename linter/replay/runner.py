@@ -7,6 +7,7 @@ import os
 import time
 
 from schemalint.config.settings import PgVersion
+from schemalint.diagnostics.replay_rules import REPLAY_RULES
 from schemalint.discover.source import Migration
 from schemalint.parse.statements import parse_migration
 from schemalint.replay.backends import open_target
@@ -15,8 +16,10 @@ from schemalint.replay.compare import mismatches
 from schemalint.replay.findings import findings, roundtrip_finding, unindexed_fk_finding
 from schemalint.replay.options import ReplayOptions
 from schemalint.replay.queries import unindexed_foreign_keys_query
+from schemalint.replay.seed import seed
 from schemalint.replay.selection import first_traced
 from schemalint.replay.snapshot import catalog_snapshot, differences
+from schemalint.replay.stats import load_stats
 from schemalint.replay.trace import ReplayReport, RoundTrip, StatementTrace
 from schemalint.replay.tracer import Tracer
 
@@ -51,8 +54,6 @@ def _not_run(migration: Migration, statements) -> list[StatementTrace]:
 def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
            on_progress=None) -> ReplayReport:
     """Run a replay. `config` (a LintConfig) selects and re-grades the findings."""
-    from schemalint.replay.stats import load_stats
-
     began = time.monotonic()
     ups = [m for m in migrations if m.direction != "down"]
     downs = {pair_key(m): m for m in migrations if m.direction == "down"}
@@ -89,8 +90,6 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
 
         replay_rows: dict[int, int] = {}
         if not failed and (opts.rows or opts.rows_per_table):
-            from schemalint.replay.seed import seed
-
             report.seeded, report.seed_problems = seed(tracer.a, opts.rows, opts.rows_per_table)
             replay_rows = dict(tracer.a.execute(
                 "SELECT oid::int8, greatest(reltuples, 0)::int8 FROM pg_class "
@@ -153,8 +152,6 @@ def select_findings(diagnostics: list, config) -> list:
     """Apply the configuration's rule selection and severity overrides to replay findings."""
     if config is None:
         return diagnostics
-    from schemalint.diagnostics.replay_rules import REPLAY_RULES
-
     enabled = {r.name for r in config.enabled_rules(REPLAY_RULES)}
     out = [d for d in diagnostics if d.rule in enabled]
     for d in out:

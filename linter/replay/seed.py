@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import psycopg
+
 _TABLES_SQL = """
 SELECT c.oid::int8, c.oid::regclass::text
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -187,8 +189,6 @@ def _insert_sql(table: Table, n: int, filled: Mapping[int, int],
 
 def seed(conn, rows: int, rows_per_table: Mapping[str, int] | None = None) -> tuple[dict[str, int], list[str]]:
     """Fill the tables; returns ({table: rows inserted}, [problems])."""
-    import psycopg
-
     # Configuration keys as written (`orders`, `public.orders`, `billing.invoices`) against
     # regclass names (unqualified in public, quoted where needed).
     per_table = {_plain(k): n for k, n in (rows_per_table or {}).items()}

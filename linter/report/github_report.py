@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from schemalint.diagnostics.rule import DOCS_URL
 from schemalint.report import artifact_path
+from schemalint.report.markdown_report import render as markdown
 
 _COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -58,7 +59,5 @@ def after_render(result, environ: Mapping[str, str]) -> None:
     path = environ.get("GITHUB_STEP_SUMMARY")
     if not path:
         return
-    from schemalint.report.markdown_report import render as markdown
-
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(markdown(result) + "\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 
 from schemalint.diagnostics.rule import DOCS_URL
+from schemalint.report import checked_paths
 
 
 def _failure_text(d) -> str:
@@ -21,13 +22,11 @@ def _failure_text(d) -> str:
 
 
 def render(result) -> str:
-    from schemalint.report import checked_paths
-
     # junit-xml (and `six`, which it imports) warn about their own deprecated APIs; those
     # warnings are for its maintainers, not for people reading a lint report.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        import junit_xml
+        import junit_xml  # inside the filter: its own import warns
 
         by_path: dict[str, list] = {}
         for d in result.diagnostics:

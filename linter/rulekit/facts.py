@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from schemalint.diagnostics import Edit, Fix
-from schemalint.parse.names import strings
+from schemalint.parse.names import SERIAL_TYPES, strings, type_name
 from schemalint.rulekit.builtins import BUILTIN_NON_VOLATILE
 
 # Functions whose result can change within a statement. A volatile default on
@@ -87,8 +87,6 @@ def column_default(coldef: dict) -> dict | None:
 def has_default_clause(coldef: dict) -> bool:
     """The column definition gives a DEFAULT (even DEFAULT NULL), or implies one (serial's
     nextval(), a generated column's expression)."""
-    from schemalint.parse.names import SERIAL_TYPES, type_name
-
     return bool(coldef.get("raw_default") or column_constraints(coldef, "CONSTR_DEFAULT")
                 or column_constraints(coldef, "CONSTR_GENERATED")
                 or type_name(coldef.get("typeName") or {}) in SERIAL_TYPES)
