@@ -4,8 +4,8 @@ each statement takes on each relation, per PostgreSQL version."""
 import pytest
 
 from schemalint.discover.source import Migration
+from schemalint.model import Model
 from schemalint.model.locks import LockClaim, LockMode, blocks, conflicts, statement_locks
-from schemalint.model.schema import Model
 from schemalint.parse.statements import parse_migration
 
 M = LockMode
