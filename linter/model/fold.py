@@ -9,7 +9,23 @@ it. Statements the model does not understand are ignored.
 from __future__ import annotations
 
 from schemalint.discover.source import Migration
-from schemalint.model import fold_ddl
+from schemalint.model.fold_ddl import (
+    alter_table,
+    create_composite,
+    create_extension,
+    create_function,
+    create_index,
+    create_schema,
+    create_sequence,
+    create_table,
+    create_table_as,
+    create_type,
+    create_view,
+    drop,
+    rename,
+    select_into,
+    set_schema,
+)
 from schemalint.model.objects import (
     Constraint,
     Index,
@@ -30,12 +46,15 @@ from schemalint.parse.names import qualified_key, relation_key, strings
 
 
 class Model:
+    """The schema as the migrations folded so far leave it, and the session of the file being
+    folded."""
+
     def __init__(self, pg_version: tuple[int, int] = (15, 0)) -> None:
         self.pg_version = pg_version
         self.tables: TableMap = TableMap()
         self.indexes: IndexMap = IndexMap()
-        # Foreign keys by the table they reference, so a rename updates only those.
-        # Entries of dropped constraints may remain: updating them is harmless.
+        # Foreign keys by the table they reference (kept by fold_ddl.py), so a rename updates
+        # only those. Entries of dropped constraints may remain: updating them is harmless.
         self.fk_refs: dict[Key, list[tuple[Table, Constraint]]] = {}
         self.sequences: dict[Key, Site | TokenSite | None] = {}
         self.types: dict[Key, str] = {}  # enum/domain/composite -> kind
@@ -116,6 +135,7 @@ class Model:
 
     # --- folding ------------------------------------------------------------------
     def fold(self, stmt) -> None:
+        """Apply `stmt` (after its rules ran: they see the model as the statement finds it)."""
         self.folds += 1
         handler = _FOLDERS.get(stmt.kind)
         if handler is not None:
@@ -151,7 +171,7 @@ class Model:
 
 
 def _select(model, stmt, node: dict) -> None:
-    fold_ddl.select_into(model, stmt, node)
+    select_into(model, stmt, node)
     fold_set_config(model, node)
 
 
@@ -162,21 +182,21 @@ _RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FORE
 _SESSION_KINDS = frozenset({"TransactionStmt", "VariableSetStmt"})
 
 _FOLDERS = {
-    "CreateStmt": fold_ddl.create_table,
-    "CreateTableAsStmt": fold_ddl.create_table_as,
-    "ViewStmt": fold_ddl.create_view,
-    "AlterTableStmt": fold_ddl.alter_table,
-    "IndexStmt": fold_ddl.create_index,
-    "DropStmt": fold_ddl.drop,
-    "RenameStmt": fold_ddl.rename,
-    "AlterObjectSchemaStmt": fold_ddl.set_schema,
-    "CreateSeqStmt": fold_ddl.create_sequence,
-    "CreateEnumStmt": lambda m, s, n: fold_ddl.create_type(m, s, n, "enum"),
-    "CreateDomainStmt": lambda m, s, n: fold_ddl.create_type(m, s, n, "domain"),
-    "CreateSchemaStmt": fold_ddl.create_schema,
-    "CreateExtensionStmt": fold_ddl.create_extension,
-    "CompositeTypeStmt": fold_ddl.create_composite,
-    "CreateFunctionStmt": fold_ddl.create_function,
+    "CreateStmt": create_table,
+    "CreateTableAsStmt": create_table_as,
+    "ViewStmt": create_view,
+    "AlterTableStmt": alter_table,
+    "IndexStmt": create_index,
+    "DropStmt": drop,
+    "RenameStmt": rename,
+    "AlterObjectSchemaStmt": set_schema,
+    "CreateSeqStmt": create_sequence,
+    "CreateEnumStmt": lambda m, s, n: create_type(m, s, n, "enum"),
+    "CreateDomainStmt": lambda m, s, n: create_type(m, s, n, "domain"),
+    "CreateSchemaStmt": create_schema,
+    "CreateExtensionStmt": create_extension,
+    "CompositeTypeStmt": create_composite,
+    "CreateFunctionStmt": create_function,
     "TransactionStmt": fold_transaction,
     "VariableSetStmt": fold_variable_set,
     "SelectStmt": _select,

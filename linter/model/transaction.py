@@ -1,7 +1,8 @@
 """The per-file session: the open transaction (explicit BEGIN/COMMIT or the framework's
-implicit one), the settings in effect (lock_timeout, statement_timeout, TimeZone,
-search_path) and what this file created or renamed; with the folds of the statements that
-change it (BEGIN/COMMIT, SET, SELECT set_config)."""
+implicit one), the settings in effect (lock_timeout, statement_timeout, TimeZone) and what
+this file created or renamed; with the folds of the statements that change them (BEGIN/COMMIT,
+SET, SELECT set_config). They set search_path too, which the `Model` keeps beside the
+session (every name lookup reads it)."""
 
 from __future__ import annotations
 
