@@ -5,7 +5,8 @@
 Runs `schemalint check PATHS --format json --no-cache` in this process, unsplit
 (`SCHEMALINT_JOBS=1`: no half of the run hidden in a forked child, parallel.py), with a
 perf_counter around each stage: discovery (`check.collect`), parsing (`parse.parse_sql`:
-libpg_query + JSON decoding), folding the model (`Model.fold`), the rest of the lint stage
+libpg_query + JSON decoding), folding the model and its lock ledger (`Model.fold`,
+`LockLedger.before` and `.after`), the rest of the lint stage
 (the rules, the engine around them, building the findings) and writing the report
 (`check.emit`, to /dev/null). Prints the median of each stage over the runs, in ms and as a
 share of the whole command. Imports are outside the timings.
@@ -37,10 +38,11 @@ import time
 
 def one_run(paths: list[str]) -> dict[str, float]:
     import schemalint.commands.check as check_mod
-    import schemalint.model.schema as model_mod
     import schemalint.parse.statements as parse_mod
     import schemalint.speed.cache as cache_mod
     from schemalint.cli import main
+    from schemalint.model import Model
+    from schemalint.rulekit.lock_ledger import LockLedger
 
     spent: dict[str, float] = {}
 
@@ -60,7 +62,9 @@ def one_run(paths: list[str]) -> dict[str, float]:
                (check_mod, "emit", timed(check_mod, "emit", "report")),
                (cache_mod, "lint_migrations", timed(cache_mod, "lint_migrations", "lint")),
                (parse_mod, "parse_sql", timed(parse_mod, "parse_sql", "parse")),
-               (model_mod.Model, "fold", timed(model_mod.Model, "fold", "fold"))]
+               (Model, "fold", timed(Model, "fold", "fold")),
+               (LockLedger, "before", timed(LockLedger, "before", "fold")),
+               (LockLedger, "after", timed(LockLedger, "after", "fold"))]
     stdout = sys.stdout
     sys.stdout = open(os.devnull, "w", encoding="utf-8")
     try:
@@ -81,9 +85,9 @@ def detail(paths: list[str]) -> None:
     import json
 
     import schemalint.check.engine as engine_mod
-    import schemalint.diagnostics.rule as rule_mod
     import schemalint.parse.statements as parse_mod
     import schemalint.report.json_report as json_report
+    import schemalint.rulekit.context as context_mod
     from schemalint.cli import main
 
     spent: dict[str, float] = {}
@@ -135,7 +139,8 @@ def detail(paths: list[str]) -> None:
                # parse.py calls json.loads through the module: every caller's is timed
                # while the command runs (the report and configuration decode next to nothing).
                (parse_mod.json, "loads", timed("json.loads", json.loads)),
-               (rule_mod, "make_diagnostic", timed("make_diagnostic", rule_mod.make_diagnostic)),
+               # the findings the rules make (`Context.report`)
+               (context_mod, "make_diagnostic", timed("make_diagnostic", context_mod.make_diagnostic)),
                (json_report, "_item_text", timed("JSON report, per finding", json_report._item_text))]
     saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patched]
     for owner, name, value in patched:

@@ -27,7 +27,7 @@ RULE = Rule(
 
 
 def end_of_migration(statements, ctx):
-    found = ctx.session.first_unguarded_lock
+    found = ctx.locks.first_unguarded_lock
     if found is None:
         return
     stmt, claim = found

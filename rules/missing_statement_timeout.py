@@ -25,7 +25,7 @@ RULE = Rule(
 
 
 def end_of_migration(statements, ctx):
-    found = ctx.session.first_unbounded_slow
+    found = ctx.locks.first_unbounded_slow
     if found is None:
         return
     stmt, why = found

@@ -55,7 +55,7 @@ def check(stmt, ctx):
         table_key = index.table if index is not None else (key if word == "TABLE" else None)
         if table_key is not None and ctx.created_here(table_key):
             return
-    claims = ctx.model.statement_locks(stmt)
+    claims = ctx.locks.claims(stmt)
     on_table = (f"takes {lock_sentence(strongest(claims, table_key), display_name(table_key))} and "
                 if table_key else "takes a SHARE lock on each table (writes blocked) and ")
     message = (f"REINDEX {word} {target} {on_table}an ACCESS EXCLUSIVE lock on each index it "

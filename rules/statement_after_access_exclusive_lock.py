@@ -28,12 +28,11 @@ RULE = Rule(
 
 
 def check(stmt, ctx):
-    session = ctx.session
-    held = session.access_exclusive
-    if not held or session.access_exclusive_extended or not session.in_transaction:
+    locks = ctx.locks
+    held = locks.access_exclusive
+    if not held or locks.access_exclusive_extended or not ctx.in_transaction:
         return
-    model = ctx.model
-    if not model.extends_exclusive_hold(stmt, model.statement_locks(stmt)):
+    if not locks.extends_exclusive_hold(stmt, locks.claims(stmt)):
         return
     key, taker = next(iter(held.items()))
     table = display_name(key)

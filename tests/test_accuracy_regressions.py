@@ -54,7 +54,7 @@ def test_add_column_check_help_keeps_the_rest_of_the_column():
 
 def _model(*sqls):
     from schemalint.config.settings import LintConfig
-    from schemalint.model.schema import Model
+    from schemalint.model import Model
     from schemalint.parse.statements import parse_migration
 
     model = Model()

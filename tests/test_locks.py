@@ -4,9 +4,9 @@ each statement takes on each relation, per PostgreSQL version."""
 import pytest
 
 from schemalint.discover.source import Migration
+from schemalint.model import Model
 from schemalint.model.lock_modes import LockClaim, LockMode, blocks, conflicts
 from schemalint.model.locks import statement_locks
-from schemalint.model.schema import Model
 from schemalint.parse.statements import parse_migration
 
 M = LockMode

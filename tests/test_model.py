@@ -1,7 +1,7 @@
 """Folding statements into the schema model."""
 
 from schemalint.discover.source import Migration
-from schemalint.model.schema import Model
+from schemalint.model import Model
 from schemalint.parse.statements import parse_migration
 
 
@@ -118,26 +118,26 @@ def test_alter_of_unknown_table_creates_an_external_stub():
 
 
 def test_plain_index_element_shape_is_the_general_shape():
-    from schemalint.model.schema import _element_shape, _general_element_shape
+    from schemalint.model.shapes import element_shape, general_element_shape
 
     # A plain column: the fast path writes what the general shape would.
     for elem in ({"name": "a"}, {"name": 'é"x\u2028\x00'},
                  {"name": "a", "ordering": "SORTBY_DEFAULT", "nulls_ordering": "SORTBY_NULLS_DEFAULT"},
                  {"name": "a", "ordering": "SORTBY_ASC"}):
-        assert _element_shape(elem) == _general_element_shape(elem)
+        assert element_shape(elem) == general_element_shape(elem)
     # Anything else takes the general shape (which would compare with itself): pinned.
-    assert _element_shape({"name": ""}) == "{}"
-    assert _element_shape({"name": "a", "ordering": "SORTBY_DESC"}) == \
+    assert element_shape({"name": ""}) == "{}"
+    assert element_shape({"name": "a", "ordering": "SORTBY_DESC"}) == \
         '{"name":"a","ordering":"SORTBY_DESC"}'
-    assert _element_shape({"name": "a", "nulls_ordering": "SORTBY_NULLS_FIRST"}) == \
+    assert element_shape({"name": "a", "nulls_ordering": "SORTBY_NULLS_FIRST"}) == \
         '{"name":"a","nulls_ordering":"SORTBY_NULLS_FIRST"}'
-    assert _element_shape({"name": "a", "opclass": [{"String": {"sval": "text_pattern_ops"}}]}) == \
+    assert element_shape({"name": "a", "opclass": [{"String": {"sval": "text_pattern_ops"}}]}) == \
         '{"name":"a","opclass":[{"String":{"sval":"text_pattern_ops"}}]}'
-    assert _element_shape({"expr": {"A_Const": {"ival": {"ival": 1}, "location": 5}}}) == \
+    assert element_shape({"expr": {"A_Const": {"ival": {"ival": 1}, "location": 5}}}) == \
         '{"expr":{"A_Const":{"ival":{"ival":1}}}}'
     # The general shape drops the parser's defaults and locations.
-    assert _general_element_shape({"name": "a", "ordering": "SORTBY_ASC"}) == '{"name":"a"}'
-    assert (_general_element_shape({"expr": {"A_Const": {"ival": {"ival": 1}, "location": 5}}})
+    assert general_element_shape({"name": "a", "ordering": "SORTBY_ASC"}) == '{"name":"a"}'
+    assert (general_element_shape({"expr": {"A_Const": {"ival": {"ival": 1}, "location": 5}}})
             == '{"expr":{"A_Const":{"ival":{"ival":1}}}}')
 
 

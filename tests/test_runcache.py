@@ -78,7 +78,7 @@ def test_an_unchanged_run_replays_the_report_and_exit_code(project, capsys, monk
 
 def test_a_replay_loads_neither_parser_nor_rules(project):
     code = ("import sys; from schemalint.cli import main; rc = main(['check', 'migrations']); "
-            "print(sorted(m for m in ('pglast', 'schemalint.rules', 'schemalint.model.schema') "
+            "print(sorted(m for m in ('pglast', 'schemalint.rules', 'schemalint.model.fold') "
             "if m in sys.modules), file=sys.stderr); sys.exit(rc)")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     first = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True)

@@ -9,10 +9,12 @@ from schemalint.config.settings import LintConfig
 from schemalint.diagnostics import Diagnostic
 from schemalint.diagnostics.engine_rules import ENGINE_RULES, INTERNAL_ERROR, INVALID_ENCODING
 from schemalint.diagnostics.replay_rules import REPLAY_RULES
-from schemalint.diagnostics.rule import Context, Rule, make_diagnostic
+from schemalint.diagnostics.rule import Rule, make_diagnostic
 from schemalint.discover.source import Migration
-from schemalint.model.schema import Model
+from schemalint.model import Model
 from schemalint.parse.statements import parse_migration
+from schemalint.rulekit.context import Context
+from schemalint.rulekit.lock_ledger import LockLedger
 from schemalint.rules import RULES
 
 
@@ -152,16 +154,18 @@ class _Ctx(Context):
 
 class Checker:
     """One pass over a history: each migration, in order, is checked by the rules and folded
-    into the schema model (`check`), or only folded (`fold`); then the schema rules run on
-    the final model (`check_schema`) and `finish` applies the configuration and suppression
-    comments. `lint` is these steps over every migration; parallel.py splits them between
-    two processes, one of which folds a prefix of the history without checking it."""
+    into the schema model, with its lock ledger kept beside it (`check`), or only folded
+    (`fold`); then the schema rules run on the final model (`check_schema`) and `finish`
+    applies the configuration and suppression comments. `lint` is these steps over every
+    migration; parallel.py splits them between two processes, one of which folds a prefix
+    of the history without checking it."""
 
     def __init__(self, config: LintConfig, rules: Iterable[Rule], parsed=None) -> None:
         self.config = config
         self.ruleset = RuleSet(rules, config)
         self.model = Model(config.pg_version)
-        self.ctx = _Ctx(self.model, config)
+        self.locks = LockLedger(self.model)
+        self.ctx = _Ctx(self.model, config, self.locks)
         self.ctx.config_options = self.ruleset.options
         self.parsed = parsed
         self.out: list[Diagnostic] = []
@@ -191,8 +195,9 @@ class Checker:
         if "schemalint:" in migration.text:
             self.with_directives.append((migration, statement_spans(result.statements)))
 
-        target = self.model
+        target, locks = self.model, self.locks
         target.begin_migration(migration, config.assume_in_transaction)
+        locks.begin_migration()
         # A schema dump (direction "baseline") is the schema the migrations start from:
         # folded into the model, never reported on.
         baseline = migration.direction == "baseline"
@@ -210,7 +215,9 @@ class Checker:
                 except Exception as exc:  # noqa: BLE001 - one broken rule must not stop the run
                     out.append(_internal_error(rule.name, migration, stmt.start, stmt.end, exc))
             try:
+                claims = locks.before(stmt)
                 target.fold(stmt)
+                locks.after(stmt, claims)
             except Exception as exc:  # noqa: BLE001
                 out.append(_internal_error("the schema model", migration, stmt.start, stmt.end, exc))
         ctx.stmt = None
@@ -220,25 +227,26 @@ class Checker:
 
     def fold(self, migration: Migration, count: bool = False) -> None:
         """Bring the model to where it stands after `migration`, without checking it: no
-        findings, no lock bookkeeping (`Model.fold_schema`). The model ends exactly as
-        `check` leaves it; the findings of this file are some other pass's business, or
-        nobody's (`lint(reported=)`). `count`: add its statements to `statement_count`,
-        as `check` does."""
+        findings, no lock ledger (it feeds only this file's rules; no fold reads it), so the
+        model ends exactly as `check` leaves it. The findings of this file are some other
+        pass's business, or nobody's (`lint(reported=)`). `count`: add its statements to
+        `statement_count`, as `check` does."""
         result = self.parse(migration)
         if count:
             self.statement_count += len(result.statements)
         model = self.model
         model.begin_migration(migration, self.config.assume_in_transaction)
+        self.locks.begin_migration()  # no earlier file's locks pass for this one's
         for stmt in result.statements:
             try:
-                model.fold_schema(stmt)
+                model.fold(stmt)
             except Exception:  # noqa: BLE001 - `check` reports it, on the pass that checks this file
                 pass
 
     def release_model(self) -> None:
         """Free the model once no more migrations will be checked or folded here
         (`finish` does not need it)."""
-        self.model = self.ctx = None
+        self.model = self.locks = self.ctx = None
 
     def check_schema(self, migrations: Sequence[Migration]) -> None:
         """The schema rules, on the model folded from every migration."""

@@ -34,6 +34,15 @@ _TAG_CONT = r"[^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]"  # no `$` inside a do
 _TOKEN = re.compile(
     rf'"(?:[^"]|"")*"|{_IDENT_START}{_IDENT_CONT}*(?:\.[\w$"]+)*|\S', re.S
 )
+# The text of a type name as written, from its first token: a possibly quoted and
+# qualified name, a second word (`character varying`, `double precision`), modifiers,
+# `with[out] time zone` and array bounds. Compiled when a finding first asks for a type's span.
+_IDENT = rf'(?:"(?:[^"]|"")*"|{_IDENT_START}{_IDENT_CONT}*)'
+_TYPE_TEXT = lazy(
+    rf"{_IDENT}(?:\s*\.\s*{_IDENT})*(?:\s+(?:varying|precision)\b)?(?:\s*\([^()]*\))?"
+    r"(?:\s+with(?:out)?\s+time\s+zone\b)?(?:\s*\[\s*\d*\s*\])*",
+    re.I,
+)
 
 
 class OffsetMap:
@@ -212,11 +221,9 @@ def _span_matching(offsets: OffsetMap, location: int, pattern: re.Pattern,
 
 def type_span(offsets: OffsetMap, location: int, statement: tuple[int, int]) -> tuple[int, int]:
     """The span of the type text that starts at byte `location` (`Statement.span_matching`
-    with the model's TYPE_TEXT), for a model's TypeSite located on demand; `statement`: the
+    with `_TYPE_TEXT`), for a model's TypeSite located on demand; `statement`: the
     statement's span, the fallback without a location."""
-    from schemalint.model.schema import TYPE_TEXT
-
-    return _span_matching(offsets, location, TYPE_TEXT, statement)
+    return _span_matching(offsets, location, _TYPE_TEXT(), statement)
 
 
 def fingerprint(sql: str) -> str:

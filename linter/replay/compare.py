@@ -8,9 +8,9 @@ transaction counts as observed."""
 
 from __future__ import annotations
 
+from schemalint.model import Model
 from schemalint.model.lock_modes import LockMode
 from schemalint.model.locks import statement_locks
-from schemalint.model.schema import Model
 from schemalint.replay.trace import Mismatch, StatementTrace
 
 _MINOR = LockMode.SHARE_UPDATE_EXCLUSIVE

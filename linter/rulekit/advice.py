@@ -3,8 +3,8 @@ lock facts from `locks.py` worded for a sentence."""
 
 from __future__ import annotations
 
+from schemalint.model import Site
 from schemalint.model.lock_modes import LockClaim, LockMode, blocked_phrase, strongest
-from schemalint.model.schema import Site
 from schemalint.parse.names import display_name, quote_ident, strings
 
 
@@ -44,7 +44,7 @@ def lock_sentence(claim: LockClaim | None, table: str) -> str:
 
 
 def claim_on(ctx, stmt, key) -> LockClaim | None:
-    return strongest(ctx.model.statement_locks(stmt), key)
+    return strongest(ctx.locks.claims(stmt), key)
 
 
 def constraint_name(con: dict, table_name: str, kind: str) -> str:

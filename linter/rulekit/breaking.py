@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from schemalint.model.schema import Site
+from schemalint.model import Site
 from schemalint.parse.names import qualified_key, strings
 from schemalint.records import Frozen
 from schemalint.rulekit.facts import alter_commands, is_table_alter

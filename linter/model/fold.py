@@ -1,0 +1,203 @@
+"""The schema model, folded statement by statement.
+
+`Model.fold(stmt)` applies one parsed statement: its schema changes (fold_ddl.py) and its
+changes to the file's session (transaction.py). Rules never mutate the model; the engine
+runs a statement's rules against the model as it was *before* that statement, then folds
+it. Statements the model does not understand are ignored.
+"""
+
+from __future__ import annotations
+
+from schemalint.discover.source import Migration
+from schemalint.model.fold_ddl import (
+    alter_table,
+    create_composite,
+    create_extension,
+    create_function,
+    create_index,
+    create_schema,
+    create_sequence,
+    create_table,
+    create_table_as,
+    create_type,
+    create_view,
+    drop,
+    rename,
+    select_into,
+    set_schema,
+)
+from schemalint.model.objects import (
+    Constraint,
+    Index,
+    IndexMap,
+    Key,
+    Site,
+    Table,
+    TableMap,
+    TokenSite,
+)
+from schemalint.model.transaction import (
+    Session,
+    fold_set_config,
+    fold_transaction,
+    fold_variable_set,
+)
+from schemalint.parse.names import qualified_key, relation_key, strings
+
+
+class Model:
+    """The schema as the migrations folded so far leave it, and the session of the file being
+    folded."""
+
+    def __init__(self, pg_version: tuple[int, int] = (15, 0)) -> None:
+        self.pg_version = pg_version
+        self.tables: TableMap = TableMap()
+        self.indexes: IndexMap = IndexMap()
+        # Foreign keys by the table they reference (kept by fold_ddl.py), so a rename updates
+        # only those. Entries of dropped constraints may remain: updating them is harmless.
+        self.fk_refs: dict[Key, list[tuple[Table, Constraint]]] = {}
+        self.sequences: dict[Key, Site | TokenSite | None] = {}
+        self.types: dict[Key, str] = {}  # enum/domain/composite -> kind
+        self.schemas: set[str] = {"public"}
+        # User functions by unqualified name -> "immutable" | "stable" | "volatile".
+        self.function_volatility: dict[str, str] = {}
+        # SET search_path: `search_schema` is where unqualified CREATEs go (the first schema
+        # of the path), `search_path` where unqualified names are looked up, in order.
+        self.search_schema = "public"
+        self.search_path: tuple[str, ...] = ("public",)
+        self.session = Session()
+        self.stmt_index = -1  # index of the statement being folded (for Session.named_at)
+        self._down_sink: Model | None = None
+        # Statements folded so far: facts derived from the model are cached against it
+        # (`_written`: facts.written_columns' index of columns by type, and `folds` then).
+        self.folds = 0
+        self._written = None
+
+    # --- lookups -------------------------------------------------------------------
+    def key(self, rangevar: dict) -> Key:
+        schema = rangevar.get("schemaname")
+        if schema == "pg_temp":  # temporary tables are kept under the schema they were made in
+            return self.resolve(rangevar.get("relname", ""))
+        if schema or len(self.search_path) == 1:
+            return relation_key(rangevar, self.search_schema)
+        return self.resolve(rangevar.get("relname", ""))
+
+    def qualified(self, names: list[str]) -> Key:
+        """`qualified_key` with an unqualified name looked up along the search_path."""
+        if len(names) >= 2 or len(self.search_path) == 1:
+            return qualified_key(names, self.search_schema)
+        return self.resolve(names[0] if names else "")
+
+    def resolve(self, name: str) -> Key:
+        """An unqualified relation name: the first schema of the search_path that holds a table,
+        index or sequence of that name (as PostgreSQL looks it up), else the creation schema."""
+        for schema in self.search_path:
+            key = (schema, name)
+            if key in self.tables or key in self.indexes or key in self.sequences:
+                return key
+        return (self.search_schema, name)
+
+    def table(self, rangevar_or_key) -> Table | None:
+        key = rangevar_or_key if isinstance(rangevar_or_key, tuple) else self.key(rangevar_or_key)
+        return self.tables.get(key)
+
+    def created_in_this_migration(self, key: tuple) -> bool:
+        """`key`: any key of `Session.created` (a relation's, a column's, a constraint's)."""
+        return key in self.session.created
+
+    def referencing(self, key: Key) -> list[Key]:
+        """Other tables with a foreign key to `key`, in table order."""
+        tables = self.tables
+        owners = {t.key for t, con in self.fk_refs.get(key, ())
+                  if con.ref_table == key and t.key != key and t.constraints.get(con.name) is con
+                  and tables.get(t.key) is t}
+        return sorted(owners, key=tables.position)
+
+    def indexes_of(self, key: Key) -> list[Index]:
+        return [i for _, i in self.indexes.of_table(key)]
+
+    # --- migration boundaries -----------------------------------------------------
+    def begin_migration(self, migration: Migration, assume_in_transaction: bool) -> None:
+        implicit = migration.in_transaction
+        if implicit is None:
+            implicit = assume_in_transaction
+        self.session = Session(migration=migration, implicit=bool(implicit))
+        self.search_schema = "public"
+        self.search_path = ("public",)
+        # A down migration is checked against the schema as it stands when it would run,
+        # but must never change what later up migrations see: its schema changes go to a
+        # throwaway model that shares this file's session (transactions, timeouts, names
+        # created in the file).
+        self._down_sink = None
+        if not migration.folds_into_model:
+            self._down_sink = Model(self.pg_version)
+            self._down_sink.session = self.session
+
+    # --- folding ------------------------------------------------------------------
+    def fold(self, stmt) -> None:
+        """Apply `stmt` (after its rules ran: they see the model as the statement finds it)."""
+        self.folds += 1
+        handler = _FOLDERS.get(stmt.kind)
+        if handler is not None:
+            target = self if self._down_sink is None or stmt.kind in _SESSION_KINDS else self._down_sink
+            target.stmt_index = stmt.index
+            handler(target, stmt, stmt.node)
+
+    def rename_keys(self, node: dict) -> tuple[tuple, tuple] | None:
+        """(old key, new key) of a RenameStmt, in the key forms of `Session.named_at`."""
+        rtype = node.get("renameType")
+        new = node.get("newname", "")
+        rel = node.get("relation")
+        if rtype in _RELATION_KINDS and rel:
+            key = self.key(rel)
+            return key, (key[0], new)
+        if rtype == "OBJECT_COLUMN" and rel:
+            key = self.key(rel)
+            return (*key, node.get("subname", "")), (*key, new)
+        if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+            obj = node.get("object") or {}
+            names = strings(obj.get("List", {}).get("items")) or strings(obj.get("TypeName", {}).get("names"))
+            if names:
+                key = qualified_key(names, self.search_schema)
+                return ("type", *key), ("type", key[0], new)
+        if rtype in ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE", "OBJECT_AGGREGATE"):
+            names = strings((node.get("object") or {}).get("ObjectWithArgs", {}).get("objname"))
+            if names:
+                key = qualified_key(names, self.search_schema)
+                return ("function", *key), ("function", key[0], new)
+        if rtype == "OBJECT_SCHEMA":
+            return ("schema", node.get("subname", "")), ("schema", new)
+        return None
+
+
+def _select(model, stmt, node: dict) -> None:
+    select_into(model, stmt, node)
+    fold_set_config(model, node)
+
+
+_RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE",
+                   "OBJECT_SEQUENCE", "OBJECT_INDEX")
+
+# Statements whose fold only changes the per-file session, never the schema.
+_SESSION_KINDS = frozenset({"TransactionStmt", "VariableSetStmt"})
+
+_FOLDERS = {
+    "CreateStmt": create_table,
+    "CreateTableAsStmt": create_table_as,
+    "ViewStmt": create_view,
+    "AlterTableStmt": alter_table,
+    "IndexStmt": create_index,
+    "DropStmt": drop,
+    "RenameStmt": rename,
+    "AlterObjectSchemaStmt": set_schema,
+    "CreateSeqStmt": create_sequence,
+    "CreateEnumStmt": lambda m, s, n: create_type(m, s, n, "enum"),
+    "CreateDomainStmt": lambda m, s, n: create_type(m, s, n, "domain"),
+    "CreateSchemaStmt": create_schema,
+    "CreateExtensionStmt": create_extension,
+    "CompositeTypeStmt": create_composite,
+    "CreateFunctionStmt": create_function,
+    "TransactionStmt": fold_transaction,
+    "VariableSetStmt": fold_variable_set,
+    "SelectStmt": _select,
+}
