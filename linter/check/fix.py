@@ -18,7 +18,6 @@ from schemalint.records import Record
 UNSAFE = "unsafe fix: pass --unsafe-fixes to apply it"
 
 
-# Plain classes rather than @dataclass, for start-up time (see records.py).
 class FilePlan(Record):
     __slots__ = ("path", "original", "fixed", "applied")
 

@@ -31,7 +31,6 @@ _BODY = lazy(
 _REASON_STRIP = " \t:;-\u2013\u2014"
 
 
-# Plain classes rather than @dataclass, for start-up time (see records.py).
 class Entry(Record):
     """One rule named in a directive (token None: the bare form, every rule)."""
 

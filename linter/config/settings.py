@@ -64,8 +64,7 @@ def format_pg_version(version: tuple[int, int]) -> str:
     return str(PgVersion(*version))
 
 
-# Plain classes rather than @dataclass, for start-up time (see records.py): compared by
-# value; PathOverride and PathPolicy immutable.
+# Compared by value; PathOverride and PathPolicy are immutable.
 
 
 class PathOverride(Frozen):
@@ -104,7 +103,7 @@ class PathPolicy(Frozen):
 
 
 class LintConfig(Record):
-    # No __slots__: like the dataclass it replaces, callers may hang extra attributes on it.
+    # No __slots__: callers may hang extra attributes on it.
     _fields = ("pg_version", "assume_in_transaction", "select", "extend_select", "ignore",
                "severity", "options", "fail_on", "layout", "placeholders", "include",
                "exclude", "replay", "paths", "root", "overrides", "require_reason")

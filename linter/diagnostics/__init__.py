@@ -25,8 +25,7 @@ class Severity(IntEnum):
             ) from None
 
 
-# Plain classes rather than @dataclass (start-up time, see records.py): Edit and Fix are
-# immutable, hashable and compared by value; Diagnostic is mutable and compared by value.
+# Edit and Fix are immutable, hashable and compared by value; Diagnostic is mutable and compared by value.
 
 
 class Edit(Frozen):

@@ -18,9 +18,7 @@ PEER_NAMES = ("squawk", "eugene", "strong_migrations", "pgfence")
 
 
 class Rule(Frozen):
-    """A rule's metadata and, once bound, its check functions. Immutable; compared by value.
-
-    A plain class, not a @dataclass: see records.py (start-up time)."""
+    """A rule's metadata and, once bound, its check functions. Immutable; compared by value."""
 
     __slots__ = ("code", "name", "category", "severity", "summary", "why", "instead", "bad",
                  "good", "ok_when", "node_types", "scope", "min_pg", "max_pg", "default_enabled",

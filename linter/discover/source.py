@@ -98,8 +98,7 @@ class Migration:
     changes lengths supplies `to_original`, mapping an offset in `sql` back to
     an offset in `text`.
 
-    A plain class with slots (not a dataclass: creating one costs start-up time). Equality
-    is identity: two migrations with the same text are still two files.
+    Equality is identity: two migrations with the same text are still two files.
     """
 
     __slots__ = ("_lines", "direction", "in_transaction", "invalid_utf8_at", "notes", "path", "sql", "text",

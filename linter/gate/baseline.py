@@ -24,8 +24,7 @@ _SPACE = lazy(r"\s+")
 
 
 class Entry(Frozen):
-    """One accepted finding. Immutable; compared and ordered by value, field by field (a plain
-    class rather than a @dataclass, for start-up time: see records.py)."""
+    """One accepted finding. Immutable; compared and ordered by value, field by field."""
 
     __slots__ = ("path", "rule", "fingerprint", "occurrence", "code", "message")
 

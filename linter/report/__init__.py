@@ -27,7 +27,7 @@ FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab", "markdown")
 
 
 class LintResult(Record):
-    """What reporters render. A plain class, not a @dataclass: see records.py."""
+    """What reporters render."""
 
     _fields = ("diagnostics", "sources", "files_checked", "statements", "fail_on", "rules",
                "color", "extra", "root")

@@ -21,8 +21,7 @@ _ROUTINES = {"OBJECT_FUNCTION": "function", "OBJECT_PROCEDURE": "procedure", "OB
 
 
 class Dropped(Frozen):
-    """An object a DROP removes. Immutable, compared by value (a plain class rather than a
-    @dataclass, for start-up time: see records.py)."""
+    """An object a DROP removes. Immutable, compared by value."""
 
     __slots__ = ("kind", "key", "names")
 
