@@ -16,6 +16,7 @@ from schemalint.discover.layouts.base import (
     Candidate,
     Layout,
     LoadEnv,
+    directory_key,
     is_down_path,
     natural_key,
     prepare,
@@ -158,7 +159,7 @@ def assign(candidates: list[Candidate], layout: str | Mapping[str, str],
     groups: list[tuple[Layout, list[Candidate]]] = []
     plans: dict[str, bool] = {}  # sqitch.plan path -> whether it is a file, for every group
     probes = [cls() for cls in _BY_NAME]
-    for (group, name), cands in sorted(keyed.items(), key=lambda kv: (natural_key(kv[0][0]), kv[0][1])):
+    for (group, name), cands in sorted(keyed.items(), key=lambda kv: (directory_key(kv[0][0]), kv[0][1])):
         if name == "auto":
             # One directory per group when each file's group is its root or directory.
             groups.extend(_detect(cands, plans, probes, inputs, group if isinstance(layout, str) else None))

@@ -18,6 +18,12 @@ MAX_INCLUDE_DEPTH = 8
 # Sort keys of path components already seen: directory names repeat for every file under
 # them. Cleared when it grows large (a long-running process that sees many paths).
 _COMPONENT_KEYS: dict[str, tuple] = {}
+_NAME_KEYS: dict[str, tuple] = {}
+# Ends a file name's stem in its key: it sorts before every chunk, so `x.sql` comes before
+# `x-fks.sql`, `x_2.sql` and `x-constraints.sql` (by characters `-` would sort before `.`);
+# a down file after the other files of its stem (it reverts them).
+_STEM_END = (-1, 0, "")
+_DOWN_STEM_END = (-1, 1, "")
 
 
 def _component_key(component: str) -> tuple:
@@ -29,25 +35,52 @@ def _component_key(component: str) -> tuple:
     return key
 
 
+def _name_key(name: str) -> tuple:
+    """A file name's key: its stem (up to the first dot after the first character), whether
+    it is a down file, then the rest. A base file comes before its suffixed companions."""
+    dot = name.find(".", 1)
+    if dot == -1:
+        key = _COMPONENT_KEYS.get(name) or _component_key(name)
+    else:
+        stem, rest = name[:dot], name[dot + 1:]
+        end = _DOWN_STEM_END if name.lower().endswith(".down.sql") else _STEM_END
+        key = (*(_COMPONENT_KEYS.get(stem) or _component_key(stem)), end,
+               *(_COMPONENT_KEYS.get(rest) or _component_key(rest)))
+    if len(_NAME_KEYS) > 100_000:
+        _NAME_KEYS.clear()
+    _NAME_KEYS[name] = key
+    return key
+
+
 # Keys of directories already seen: files in one directory extend their directory's key.
 _DIRECTORY_KEYS: dict[str, tuple] = {}
 
 
 def natural_key(path: str) -> tuple:
-    """Number-aware sort key: V1_9 < V1_10, 2_x < 10_x; compares path components in order."""
+    """Number-aware sort key of a file path: V1_9 < V1_10, 2_x < 10_x; compares path
+    components in order, and a file name by its stem first (`x.sql` < `x-fks.sql`)."""
     if os.sep != "/":
         path = path.replace(os.sep, "/")
     head, slash, last = path.rpartition("/")
-    last_key = _COMPONENT_KEYS.get(last) or _component_key(last)
+    last_key = _NAME_KEYS.get(last) or _name_key(last)
     if not slash:
         return (last_key,)
-    head_key = _DIRECTORY_KEYS.get(head)
-    if head_key is None:
-        head_key = natural_key(head)
+    return (*directory_key(head), last_key)
+
+
+def directory_key(path: str) -> tuple:
+    """Number-aware sort key of a directory path (its components compared in order)."""
+    if os.sep != "/":
+        path = path.replace(os.sep, "/")
+    key = _DIRECTORY_KEYS.get(path)
+    if key is None:
+        head, slash, last = path.rpartition("/")
+        last_key = _COMPONENT_KEYS.get(last) or _component_key(last)
+        key = (*directory_key(head), last_key) if slash else (last_key,)
         if len(_DIRECTORY_KEYS) > 100_000:
             _DIRECTORY_KEYS.clear()
-        _DIRECTORY_KEYS[head] = head_key
-    return (*head_key, last_key)
+        _DIRECTORY_KEYS[path] = key
+    return key
 
 
 _POSIX = os.sep == "/" and os.altsep is None
@@ -172,7 +205,7 @@ class Layout:
         def key(c: Candidate) -> tuple:
             root = roots.get(c.root)
             if root is None:
-                root = roots[c.root] = natural_key(c.root)
+                root = roots[c.root] = directory_key(c.root)
             return root, natural_key(c.relative)
 
         return sorted(candidates, key=key)
