@@ -85,3 +85,79 @@ def test_companion_file_sees_the_table_of_its_base_file(tmp_path):
     assert got == [("001_users.sql", 1, "table-without-timestamps"),
                    ("001_users.sql", 2, "table-without-timestamps"),
                    ("001_users-fks.sql", 1, "foreign-key-without-index")]
+
+
+# --- a sqitch tree without sqitch.plan (class 3) -------------------------------------------
+
+SQITCH_TREE = {
+    "deploy/10_orders.sql": "BEGIN;\nCREATE TABLE orders (id bigint, customer_id bigint);\nCOMMIT;\n",
+    "deploy/2_customers.sql": "BEGIN;\nCREATE TABLE customers (id bigint PRIMARY KEY);\nCOMMIT;\n",
+    "deploy/10_orders-idx.sql": "BEGIN;\nCREATE INDEX orders_customer ON orders (customer_id);\nCOMMIT;\n",
+    "revert/10_orders.sql": "BEGIN;\nDROP TABLE orders;\nCOMMIT;\n",
+    "revert/2_customers.sql": "BEGIN;\nDROP TABLE customers;\nCOMMIT;\n",
+    "verify/10_orders.sql": "SELECT id, customer_id FROM orders WHERE FALSE;\n",
+    "verify/2_customers.sql": "SELECT id FROM customers WHERE FALSE;\n",
+}
+
+
+def test_sqitch_tree_without_plan_is_sqitch_in_name_order(tmp_path):
+    write(tmp_path, {**SQITCH_TREE, "README.sql": "SELECT 1;\n"})
+    found = discover([str(tmp_path)])
+    assert order(tmp_path) == [
+        ("deploy/2_customers.sql", "up"), ("revert/2_customers.sql", "down"),
+        ("deploy/10_orders.sql", "up"), ("revert/10_orders.sql", "down"),
+        ("deploy/10_orders-idx.sql", "up"), ("README.sql", "up"),
+    ]
+    assert [m.layout for m in found.migrations] == ["sqitch"] * 5 + ["plain"]
+    assert {m.in_transaction for m in found.migrations[:5]} == {False}
+    assert [(os.path.relpath(s.path, tmp_path), s.kind) for s in found.skipped] == [
+        ("verify/2_customers.sql", "verify-script"), ("verify/10_orders.sql", "verify-script")]
+    # The missing plan is reported once, on the first script.
+    problems = [(os.path.relpath(d.path, tmp_path), d.line, d.rule)
+                for d in lint(found.migrations, LintConfig(select=("layout-problem",)), RULES)]
+    assert problems == [("deploy/2_customers.sql", 1, "layout-problem")]
+    message = found.migrations[0].notes[0].message
+    assert message.startswith("no sqitch.plan in ") and "name order" in message
+
+
+def test_sqitch_tree_without_plan_reverts_are_down_and_verify_is_not_linted(tmp_path):
+    write(tmp_path, SQITCH_TREE)
+    found = discover([str(tmp_path)]).migrations
+    config = LintConfig(select=("drop-table", "table-without-primary-key", "create-index-non-concurrently",
+                                "layout-problem"))
+    got = [(os.path.relpath(d.path, tmp_path), d.line, d.rule) for d in lint(found, config, RULES)]
+    # Read as plain, revert/ ran as up migrations: two drop-table findings, and the tables
+    # were gone from the schema (no table-without-primary-key on orders).
+    assert got == [("deploy/2_customers.sql", 1, "layout-problem"),
+                   ("deploy/10_orders.sql", 2, "table-without-primary-key"),
+                   ("deploy/10_orders-idx.sql", 2, "create-index-non-concurrently")]
+
+
+def test_explicit_sqitch_layout_without_plan_and_a_nested_tree(tmp_path):
+    write(tmp_path, {f"db/{k}": v for k, v in SQITCH_TREE.items()})
+    for layout in ("sqitch", "auto"):
+        found = discover([str(tmp_path)], layout=layout)
+        assert [(os.path.relpath(m.path, tmp_path), m.direction) for m in found.migrations] == [
+            ("db/deploy/2_customers.sql", "up"), ("db/revert/2_customers.sql", "down"),
+            ("db/deploy/10_orders.sql", "up"), ("db/revert/10_orders.sql", "down"),
+            ("db/deploy/10_orders-idx.sql", "up")]
+        assert len(found.skipped) == 2
+
+
+def test_a_deploy_directory_alone_is_not_a_sqitch_tree(tmp_path):
+    write(tmp_path, {"deploy/1_a.sql": "SELECT 1;", "deploy/2_b.sql": "SELECT 1;"})
+    found = discover([str(tmp_path)])
+    assert [m.layout for m in found.migrations] == ["plain", "plain"]
+    assert not found.migrations[0].notes
+
+
+def test_sqitch_with_plan_skips_verify_and_scripts_outside_the_plan(tmp_path):
+    write(tmp_path, {
+        "sqitch.plan": "%project=x\n\na 2024-01-01T00:00:00Z Ann <a@example.com>\n",
+        "deploy/a.sql": "SELECT 1;", "revert/a.sql": "SELECT 1;", "verify/a.sql": "SELECT 1;",
+        "deploy/old.sql": "SELECT 1;",
+    })
+    found = discover([str(tmp_path)])
+    assert order(tmp_path) == [("deploy/a.sql", "up"), ("revert/a.sql", "down")]
+    assert [(os.path.relpath(s.path, tmp_path), s.kind) for s in found.skipped] == [
+        ("deploy/old.sql", "not-in-plan"), ("verify/a.sql", "verify-script")]

@@ -15,31 +15,76 @@ from stat import S_ISDIR
 
 from schemalint.discover.inputs import InputLog
 from schemalint.discover.layouts import LAYOUTS, Candidate, LoadEnv, assign, load_stdin, natural_key
-from schemalint.discover.layouts.base import is_down_path
+from schemalint.discover.layouts.base import Skipped, directory_key, is_down_path
 from schemalint.discover.source import Migration
 from schemalint.discover.walk import SQL_SUFFIXES, stat_or_none, walk
 from schemalint.records import Record
 
-__all__ = ["LAYOUTS", "Candidate", "Discovery", "discover", "find_candidates", "is_down_path",
-           "natural_key", "read_stdin"]
+__all__ = ["LAYOUTS", "Candidate", "DirectoryLayout", "Discovery", "Skipped", "directories", "discover",
+           "find_candidates", "is_down_path", "natural_key", "read_stdin"]
 
 _POSIX = os.name == "posix"  # relpath compares paths case-insensitively elsewhere
 
 
 class Discovery(Record):
-    """What discovery found (the migrations in apply order, each with its layout's direction
-    and transaction mode), what it could not read or find, and what it read (`inputs`)."""
+    """What discovery found (the migrations in apply order, each with the layout that read
+    it, its direction and transaction mode), the files it found but does not apply and why
+    (`skipped`), what it could not read or find, and what it read (`inputs`)."""
 
-    __slots__ = ("inputs", "migrations", "missing", "unreadable")
-    _fields = ("migrations", "unreadable", "missing", "inputs")  # the constructor's order
+    __slots__ = ("inputs", "migrations", "missing", "skipped", "unreadable")
+    _fields = ("migrations", "unreadable", "missing", "inputs", "skipped")  # the constructor's order
 
     def __init__(self, migrations: list[Migration] | None = None,
                  unreadable: list[tuple[str, str]] | None = None, missing: list[str] | None = None,
-                 inputs: InputLog | None = None) -> None:
+                 inputs: InputLog | None = None, skipped: list[Skipped] | None = None) -> None:
         self.migrations = [] if migrations is None else migrations
         self.unreadable = [] if unreadable is None else unreadable  # (path, reason)
         self.missing = [] if missing is None else missing
         self.inputs = InputLog() if inputs is None else inputs
+        self.skipped = [] if skipped is None else skipped  # in path order
+
+
+class DirectoryLayout(Record):
+    """One directory's layout in a run's summary: how many files it applies, how many it
+    skips (`check --format json`'s summary, `plan`)."""
+
+    __slots__ = ("directory", "files", "layout", "skipped")
+    _fields = ("directory", "layout", "files", "skipped")
+
+    def __init__(self, directory: str, layout: str, files: int = 0, skipped: int = 0) -> None:
+        self.directory = directory
+        self.layout = layout
+        self.files = files
+        self.skipped = skipped
+
+    def to_dict(self) -> dict:
+        return {"directory": self.directory, "layout": self.layout, "files": self.files,
+                "skipped": self.skipped}
+
+
+def directories(migrations: list[Migration], skipped: list[Skipped] = ()) -> list[DirectoryLayout]:
+    """The layout of each directory, in path order: a directory is where a layout's naming
+    sits (a Diesel or Prisma migration folder counts for the folder above it); one entry
+    per directory and layout."""
+    entries: dict[tuple[str, str], DirectoryLayout] = {}
+    seen: set[tuple[str, str]] = set()
+
+    def entry(path: str, layout: str) -> DirectoryLayout:
+        cls = LAYOUTS.get(layout)
+        home = path if path.startswith("<") else (cls.home(path) if cls is not None else os.path.dirname(path))
+        key = (home or ".", layout)
+        found = entries.get(key)
+        if found is None:
+            found = entries[key] = DirectoryLayout(*key)
+        return found
+
+    for m in migrations:
+        if (m.path, m.layout) not in seen:
+            seen.add((m.path, m.layout))
+            entry(m.path, m.layout or "plain").files += 1
+    for s in skipped:
+        entry(s.path, s.layout or "plain").skipped += 1
+    return [entries[k] for k in sorted(entries, key=lambda k: (directory_key(k[0]), k[1]))]
 
 
 def _display(path: str, full: str | None = None, cwd: str | None = None) -> str:
@@ -163,7 +208,11 @@ def _discover(args: Iterable[str], layout: str | Mapping[str, str], exclude: Ite
     baseline: list[Migration] = []
     for chosen, cands in assign(candidates, layout, inputs):
         group: list[Migration] = []
-        for cand in chosen.order(cands, env):
+        ordered = chosen.order(cands, env)
+        applied = {id(c) for c in ordered}
+        result.skipped.extend(chosen.skipped(c) for c in cands if id(c) not in applied)
+        name = chosen.name
+        for cand in ordered:
             try:
                 # Unbuffered: one read of the whole file, no buffer object per file.
                 with open(cand.abs_path, "rb", buffering=0) as fh:
@@ -172,11 +221,15 @@ def _discover(args: Iterable[str], layout: str | Mapping[str, str], exclude: Ite
             except OSError as exc:
                 result.unreadable.append((cand.path, exc.strerror or str(exc)))
                 continue
-            group.extend(chosen.load(cand, data, env))
+            for m in chosen.load(cand, data, env):
+                if not m.layout:
+                    m.layout = name
+                group.append(m)
         _after_group(chosen, group)
         for m in group:
             (baseline if m.direction == "baseline" else result.migrations).append(m)
     result.migrations[:0] = baseline
+    result.skipped.sort(key=lambda s: natural_key(s.path))
     return result
 
 

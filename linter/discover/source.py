@@ -101,13 +101,13 @@ class Migration:
     Equality is identity: two migrations with the same text are still two files.
     """
 
-    __slots__ = ("_lines", "direction", "in_transaction", "invalid_utf8_at", "notes", "path", "sql", "text",
-                 "to_original")
+    __slots__ = ("_lines", "direction", "in_transaction", "invalid_utf8_at", "layout", "notes", "path", "sql",
+                 "template", "text", "to_original")
 
     def __init__(self, path: str, text: str, sql: str | None = None, direction: str = "up",
                  in_transaction: bool | None = None, to_original: Callable[[int], int] | None = None,
                  invalid_utf8_at: int | None = None, notes: list | None = None,
-                 _lines: LineIndex | None = None) -> None:
+                 _lines: LineIndex | None = None, layout: str = "", template=None) -> None:
         self.path = path
         self.text = text
         self.sql = sql  # None: the parser sees `text`
@@ -119,12 +119,16 @@ class Migration:
         # Diagnostics a layout or template renderer produced while preparing `sql`.
         self.notes = [] if notes is None else notes
         self._lines = _lines
+        self.layout = layout  # the layout that read it ("" for a migration made in memory)
+        # What rendering did (schemalint.discover.template.TemplateUse), None: not rendered.
+        self.template = template
 
     def __repr__(self) -> str:
         return (f"Migration(path={self.path!r}, text={self.text!r}, sql={self.sql!r}, "
                 f"direction={self.direction!r}, in_transaction={self.in_transaction!r}, "
                 f"to_original={self.to_original!r}, invalid_utf8_at={self.invalid_utf8_at!r}, "
-                f"notes={self.notes!r}, _lines={self._lines!r})")
+                f"notes={self.notes!r}, _lines={self._lines!r}, layout={self.layout!r}, "
+                f"template={self.template!r})")
 
     @property
     def parse_text(self) -> str:

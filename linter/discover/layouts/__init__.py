@@ -34,7 +34,7 @@ from schemalint.discover.layouts.sections import (
     dbmate_sections,
     goose_sections,
 )
-from schemalint.discover.layouts.sqitch import SqitchLayout, find_plan
+from schemalint.discover.layouts.sqitch import SCRIPT_DIRS, SqitchLayout, find_plan, sqitch_trees
 from schemalint.discover.layouts.streams import (
     AlembicLayout,
     DjangoLayout,
@@ -60,18 +60,25 @@ class AutoLayout(Layout):
 
 
 def load_text(path: str, text: str, env: LoadEnv, invalid_at: int | None = None) -> list[Migration]:
-    """A file (or standard input) whose layout only its content tells."""
+    """A file (or standard input) whose layout only its content tells; each migration
+    records that layout."""
     if GooseLayout.sniff(text):
-        return goose_sections(path, text, env, invalid_at)
-    if DbmateLayout.sniff(text):
-        return dbmate_sections(path, text, env, invalid_at)
-    if is_dump(path, text):
-        return prepare(path, text, env, direction="baseline", in_transaction=False, invalid_at=invalid_at)
-    if AlembicLayout.sniff(text):
-        return alembic_sections(path, text, env, invalid_at)
-    if DjangoLayout.sniff(text):
-        return django_sections(path, text, env, invalid_at)
-    return prepare(path, text, env, direction="down" if is_down_path(path) else "up", invalid_at=invalid_at)
+        name, migrations = "goose", goose_sections(path, text, env, invalid_at)
+    elif DbmateLayout.sniff(text):
+        name, migrations = "dbmate", dbmate_sections(path, text, env, invalid_at)
+    elif is_dump(path, text):
+        name, migrations = "dump", prepare(path, text, env, direction="baseline", in_transaction=False,
+                                           invalid_at=invalid_at)
+    elif AlembicLayout.sniff(text):
+        name, migrations = "alembic", alembic_sections(path, text, env, invalid_at)
+    elif DjangoLayout.sniff(text):
+        name, migrations = "django", django_sections(path, text, env, invalid_at)
+    else:
+        name, migrations = "plain", prepare(path, text, env, direction="down" if is_down_path(path) else "up",
+                                            invalid_at=invalid_at)
+    for m in migrations:
+        m.layout = name
+    return migrations
 
 
 # The named layouts; "auto" (the default) is not one of them but detects them.
@@ -103,12 +110,18 @@ def _detect(cands: list[Candidate], plans: dict[str, bool], probes: list[Layout]
     plan = find_plan(cands, inputs, plans, directory)
     if plan is not None:
         top = os.path.dirname(plan)
-        scripts = [c for c in cands
-                   if os.path.relpath(c.abs_path, top).split(os.sep, 1)[0] in ("deploy", "revert", "verify")]
-        if scripts:
-            script_ids = {id(c) for c in scripts}
-            rest = [c for c in cands if id(c) not in script_ids]
-            return [(SqitchLayout(), scripts)] + ([(AutoLayout(), rest)] if rest else [])
+        scripts = [c for c in cands if os.path.relpath(c.abs_path, top).split(os.sep, 1)[0] in SCRIPT_DIRS]
+    else:
+        scripts = sqitch_trees(cands)  # a sqitch tree whose plan is missing
+    if scripts:
+        script_ids = {id(c) for c in scripts}
+        rest = [c for c in cands if id(c) not in script_ids]
+        return [(SqitchLayout(), scripts)] + (_by_name(rest, probes) if rest else [])
+    return _by_name(cands, probes)
+
+
+def _by_name(cands: list[Candidate], probes: list[Layout]) -> list[tuple[Layout, list[Candidate]]]:
+    """The name-based layout that claims the most of these files, and `auto` for the rest."""
     best, claimed = None, []
     names = {c.name for c in cands}
     for probe in probes:
@@ -180,9 +193,12 @@ def load_stdin(path: str, data: bytes, layout: str, env: LoadEnv) -> list[Migrat
     """Standard input: a named layout, or (auto) the content decides."""
     decoded = decode_bytes(data)
     if layout in ("auto", "plain") or layout not in LAYOUTS:
-        if layout == "plain":
-            return prepare(path, decoded.text, env, direction="down" if is_down_path(path) else "up",
-                           invalid_at=decoded.invalid_at)
-        return load_text(path, decoded.text, env, decoded.invalid_at)
-    cand = Candidate(path, os.path.abspath(path), "")
-    return LAYOUTS[layout]().load(cand, data, env)
+        if layout != "plain":
+            return load_text(path, decoded.text, env, decoded.invalid_at)
+        migrations = prepare(path, decoded.text, env, direction="down" if is_down_path(path) else "up",
+                             invalid_at=decoded.invalid_at)
+    else:
+        migrations = LAYOUTS[layout]().load(Candidate(path, os.path.abspath(path), ""), data, env)
+    for m in migrations:
+        m.layout = m.layout or layout
+    return migrations

@@ -156,6 +156,20 @@ class Candidate(Record):
         return parent
 
 
+class Skipped(Record):
+    """A file discovery found but does not apply, and why. `kind` is stable (`plan --format
+    json` and the summaries count by it); `reason` is for people."""
+
+    __slots__ = ("kind", "layout", "path", "reason")
+    _fields = ("path", "kind", "reason", "layout")
+
+    def __init__(self, path: str, kind: str, reason: str, layout: str = "") -> None:
+        self.path = path  # display path
+        self.kind = kind  # "other-dialect", "replaced", "verify-script", "not-in-plan", "not-a-migration", ...
+        self.reason = reason
+        self.layout = layout
+
+
 class LoadEnv:
     """Settings a layout needs to turn file bytes into migrations."""
 
@@ -215,6 +229,16 @@ class Layout:
         return prepare(cand.path, decoded.text, env, invalid_at=decoded.invalid_at,
                        direction="down" if is_down_path(cand.path) else "up",
                        in_transaction=self.transaction)
+
+    def skipped(self, cand: Candidate) -> Skipped:
+        """Why `order` left a file out."""
+        return Skipped(cand.path, "not-a-migration", f"not a {self.name} migration file name", self.name)
+
+    @staticmethod
+    def home(path: str) -> str:
+        """The directory whose layout a file shows (the summaries group by it): its own
+        directory, or the one above a folder per migration."""
+        return dirname(path)
 
 
 def prepare(path: str, text: str, env: LoadEnv, *, sql: str | None = None, base: int = 0,

@@ -8,7 +8,15 @@ import re
 from schemalint.diagnostics.engine_rules import LAYOUT_PROBLEM
 from schemalint.diagnostics.rule import make_diagnostic
 from schemalint.discover.inputs import InputLog
-from schemalint.discover.layouts.base import Candidate, Layout, LoadEnv, natural_key, prepare
+from schemalint.discover.layouts.base import (
+    Candidate,
+    Layout,
+    LoadEnv,
+    Skipped,
+    dirname,
+    natural_key,
+    prepare,
+)
 from schemalint.discover.source import Migration, decode_bytes
 from schemalint.lazyre import lazy
 
@@ -42,6 +50,10 @@ class GolangMigrateLayout(Layout):
             return (int(m.group(1)), m.group(3).lower() == "down", natural_key(c.relative))
 
         return sorted((c for c in candidates if self.claims(c)), key=key)
+
+    def skipped(self, cand: Candidate) -> Skipped:
+        return Skipped(cand.path, "not-a-migration",
+                       "not a golang-migrate file name (<version>_<title>.up.sql or .down.sql)", self.name)
 
 
 # Flyway: V<version>__<desc>.sql (versioned), U<version>__ (undo), B<version>__ (baseline,
@@ -94,6 +106,17 @@ class FlywayLayout(Layout):
         versioned.sort(key=lambda t: t[:2])
         repeatable.sort(key=lambda t: t[:2])
         return [t[2] for t in versioned] + [t[2] for t in repeatable]
+
+    def skipped(self, cand: Candidate) -> Skipped:
+        m = _FLYWAY().match(cand.name)
+        prefix = m.group("prefix") if m else None
+        if prefix == "U":
+            return Skipped(cand.path, "not-applied", "Flyway undo migration: only `flyway undo` runs it", self.name)
+        if prefix == "B":
+            return Skipped(cand.path, "not-applied", "Flyway baseline migration: it stands for the versioned "
+                                                     "migrations up to its version", self.name)
+        return Skipped(cand.path, "not-a-migration",
+                       "not a Flyway migration name (V<version>__<desc>.sql or R__<desc>.sql)", self.name)
 
     def load(self, cand: Candidate, data: bytes, env: LoadEnv) -> list[Migration]:
         decoded = decode_bytes(data)
@@ -167,6 +190,14 @@ class DieselLayout(Layout):
 
         return sorted((c for c in candidates if self.claims(c)), key=key)
 
+    def skipped(self, cand: Candidate) -> Skipped:
+        return Skipped(cand.path, "not-a-migration",
+                       "not a Diesel migration (<version>_<name>/up.sql or down.sql)", self.name)
+
+    @staticmethod
+    def home(path: str) -> str:
+        return dirname(dirname(path))  # migrations/<version>_<name>/up.sql
+
     def __init__(self) -> None:
         self._in_tx: dict[str, bool | None] = {}  # migration folder -> its metadata.toml setting
 
@@ -212,3 +243,11 @@ class PrismaLayout(Layout):
 
     def order(self, candidates: list[Candidate], env: LoadEnv) -> list[Candidate]:
         return sorted((c for c in candidates if self.claims(c)), key=lambda c: c.parent)
+
+    def skipped(self, cand: Candidate) -> Skipped:
+        return Skipped(cand.path, "not-a-migration",
+                       "not a Prisma migration (<timestamp>_<name>/migration.sql)", self.name)
+
+    @staticmethod
+    def home(path: str) -> str:
+        return dirname(dirname(path))  # migrations/<timestamp>_<name>/migration.sql

@@ -6,6 +6,10 @@ A reworked change appears twice in the plan; its earlier scripts are
 `deploy/name@tag.sql`, named after the first tag that follows the earlier entry.
 sqitch runs each script through psql without a transaction of its own: scripts
 hold their own BEGIN/COMMIT.
+
+A tree of `deploy/` with `revert/` or `verify/` but no `sqitch.plan` (not copied, or
+kept elsewhere) is still sqitch: its deploys are read in name order, each followed by
+its revert, and the missing plan is a `layout-problem`.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from schemalint.discover.layouts.base import (
     Candidate,
     Layout,
     LoadEnv,
+    Skipped,
     dirname,
     natural_key,
     prepare,
@@ -95,6 +100,46 @@ def find_plan(candidates: list[Candidate], inputs: InputLog, known: dict[str, bo
     return None
 
 
+SCRIPT_DIRS = ("deploy", "revert", "verify")
+
+
+def script_place(path: str) -> tuple[str, str, str] | None:
+    """(the directory holding deploy/, revert/ and verify/, which of them, the change name)
+    of a script path, from its outermost such directory; None for other paths."""
+    parts = path.replace(os.sep, "/").split("/")
+    for i, part in enumerate(parts[:-1]):
+        if part in SCRIPT_DIRS:
+            name = "/".join(parts[i + 1:])
+            return "/".join(parts[:i]), part, name[:-4] if name.lower().endswith(".sql") else name
+    return None
+
+
+def sqitch_trees(candidates: list[Candidate]) -> list[Candidate]:
+    """The scripts of sqitch trees without a plan: under a directory that holds `deploy/`
+    scripts and `revert/` or `verify/` scripts (relative to the directory argument)."""
+    if not any("deploy" in c.abs_path for c in candidates):  # the usual case, at C speed
+        return []
+    kinds: dict[str, set[str]] = {}
+    places = []
+    for c in candidates:
+        place = script_place(c.relative) if c.root else None
+        places.append(place)
+        if place is not None:
+            kinds.setdefault(place[0], set()).add(place[1])
+    trees = {top for top, found in kinds.items() if "deploy" in found and len(found) > 1}
+    return [c for c, place in zip(candidates, places, strict=True) if place is not None and place[0] in trees]
+
+
+def _kind(cand: Candidate) -> str | None:
+    """deploy, revert or verify: the outermost such directory under the directory argument,
+    else the nearest one above the file."""
+    place = script_place(cand.relative) if cand.root else None
+    if place is not None:
+        return place[1]
+    parts = cand.abs_path.replace(os.sep, "/").split("/")[:-1]
+    return next((part for part in reversed(parts) if part in SCRIPT_DIRS), None)
+
+
 class SqitchLayout(Layout):
     name = "sqitch"
     description = "sqitch.plan order; deploy/ (up) and revert/ (down) scripts; verify/ is not linted"
@@ -104,15 +149,15 @@ class SqitchLayout(Layout):
         self._notes: dict[str, list] = {}
 
     def order(self, candidates: list[Candidate], env: LoadEnv) -> list[Candidate]:
+        self._notes = {}
         plan_path = find_plan(candidates, env.inputs)
         if plan_path is None:
-            return []
+            return self._order_without_plan(candidates)
         top = os.path.dirname(plan_path)
         changes, _ = read_plan(plan_path, env.inputs)
         by_path = {c.abs_path: c for c in candidates}
         out: list[Candidate] = []
         seen: set[str] = set()
-        self._notes = {}
         for change in changes:
             for kind in ("deploy", "revert"):
                 path = os.path.join(top, kind, change.script + ".sql")
@@ -135,12 +180,48 @@ class SqitchLayout(Layout):
             seen.add(change.name)
         return out
 
+    def _order_without_plan(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Each tree's deploys in name order (the plan's order is unknown), each followed by
+        its revert; the missing plan is a problem of the first script."""
+        trees: dict[str, dict[str, dict[str, Candidate]]] = {}
+        for c in candidates:
+            place = script_place(c.relative) if c.root else None
+            if place is not None and place[1] != "verify":
+                top = os.path.join(c.root, place[0]) if c.root else c.directory
+                trees.setdefault(top, {}).setdefault(place[2], {})[place[1]] = c
+        out: list[Candidate] = []
+        for top in sorted(trees, key=natural_key):
+            changes = trees[top]
+            first = len(out)
+            for name in sorted(changes, key=natural_key):
+                out.extend(changes[name][kind] for kind in ("deploy", "revert") if kind in changes[name])
+            shown = os.path.join(os.path.relpath(top) if not os.path.relpath(top).startswith("..") else top, PLAN)
+            self._problem(out[first].abs_path,
+                          f"no {PLAN} in {os.path.dirname(shown) or '.'} or the directory above: the deploy "
+                          "scripts were checked in name order, each followed by its revert; sqitch deploys "
+                          "only the changes of a plan, in its order")
+        return out
+
+    def skipped(self, cand: Candidate) -> Skipped:
+        kind = _kind(cand)
+        if kind == "verify":
+            return Skipped(cand.path, "verify-script",
+                           "sqitch verify script: queries that test a deploy, not a migration", self.name)
+        if kind is not None:
+            return Skipped(cand.path, "not-in-plan", f"not a change of {PLAN}: sqitch never runs it", self.name)
+        return Skipped(cand.path, "not-a-migration", "not under deploy/, revert/ or verify/", self.name)
+
+    @staticmethod
+    def home(path: str) -> str:
+        place = script_place(path)
+        return place[0] if place is not None else dirname(path)
+
     def _problem(self, path: str, message: str) -> None:
         self._notes.setdefault(os.path.abspath(path), []).append(message)
 
     def load(self, cand: Candidate, data: bytes, env: LoadEnv) -> list[Migration]:
         decoded = decode_bytes(data)
-        direction = "down" if os.path.basename(os.path.dirname(cand.abs_path)) == "revert" else "up"
+        direction = "down" if _kind(cand) == "revert" else "up"
         migrations = prepare(cand.path, decoded.text, env, direction=direction,
                              in_transaction=self.transaction, invalid_at=decoded.invalid_at)
         for message in self._notes.pop(cand.abs_path, ()):
