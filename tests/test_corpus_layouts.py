@@ -31,6 +31,7 @@ EXPECTED = {
     "harbor": ("golang-migrate", "0001_initial_schema.up.sql", "0190_2.16.0_schema.up.sql", {False}),
     "supabase-postgres": ("auto", "init-scripts/00000000000000-initial-schema.sql", None, {True}),
     "trigger-dev": ("prisma", "20221206131204_init/migration.sql", None, {False}),
+    "hydra": ("pop", "20150101000001000000_networks.postgres.up.sql", None, {True, False}),
 }
 
 
@@ -64,6 +65,24 @@ def test_supabase_init_scripts_run_before_migrations():
            discover([str(CORPUS / "supabase-postgres")]).migrations]
     kinds = [r.split(os.sep)[0] for r in rel]
     assert kinds == sorted(kinds, key=lambda k: k != "init-scripts")
+
+
+@needs_corpus
+def test_hydra_popx_variants_order_and_autocommit():
+    # popx: per version the postgres variant, else the generic file (459 of the 1,223
+    # files are one or the other, MANIFEST.md; 3 generic ones have a postgres variant);
+    # versions in order, each up before its down; `.autocommit` files outside a transaction.
+    found = discover([str(CORPUS / "hydra")])
+    names = [os.path.basename(m.path) for m in found.migrations]
+    assert len(names) == 456 and len(found.skipped) == 767
+    assert sorted(s.kind for s in found.skipped).count("replaced") == 3
+    assert not any(n.split(".")[-3] in ("cockroach", "mysql", "sqlite") for n in names if n.count(".") > 2)
+    versions = [n.split("_")[0] for n in names]
+    assert versions == sorted(versions)
+    assert {m.in_transaction for m in found.migrations if ".autocommit." in m.path} == {False}
+    assert {m.in_transaction for m in found.migrations if ".autocommit." not in m.path} == {True}
+    assert "20241609000001000000_device_flow.postgres.up.sql" in names
+    assert "20241609000001000000_device_flow.autocommit.up.sql" not in names
 
 
 @needs_corpus

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import os
 
-SQL_SUFFIXES = (".sql", ".psql", ".pgsql")
+# Dialect names in file names of projects that keep one variant per database engine
+# (`name.sql.postgres` beside `name.sql.sqlite`, pop's `<version>_<name>.<dialect>.up.sql`):
+# PostgreSQL's variants are migrations, the others are skipped (and counted).
+POSTGRES_DIALECTS = frozenset(("postgres", "postgresql", "pg", "pgx", "pgsql"))
+OTHER_DIALECTS = frozenset(("sqlite", "sqlite3", "mysql", "mariadb", "mssql", "sqlserver", "oracle", "h2",
+                            "hsqldb", "derby", "db2", "cockroach", "cockroachdb", "crdb", "duckdb", "clickhouse"))
+SQL_SUFFIXES = (".sql", ".psql", ".pgsql",
+                *sorted(f".sql.{d}" for d in POSTGRES_DIALECTS | OTHER_DIALECTS if d != "pgsql"))
 
 
 def stat_or_none(path: str):

@@ -1,8 +1,8 @@
 """Migration framework layouts: discovery, order, up/down and the implicit transaction.
 
 `LAYOUTS` maps a layout name (the `--layout` / `layout:` value) to its class. "auto"
-detects the layout of each directory from file names (sqitch.plan, Flyway, golang-migrate,
-Diesel, Prisma) and, for files no name-based layout claims, from their content (goose and
+detects the layout of each directory from file names (sqitch.plan or a deploy/ revert/ verify/
+tree, Flyway, pop, golang-migrate, Diesel, Prisma) and, for files no name-based layout claims, from their content (goose and
 dbmate markers, Alembic and Django SQL output, schema dumps); anything else is plain.
 """
 
@@ -16,10 +16,12 @@ from schemalint.discover.layouts.base import (
     Candidate,
     Layout,
     LoadEnv,
+    Skipped,
     directory_key,
     is_down_path,
     natural_key,
     prepare,
+    without_other_dialects,
 )
 from schemalint.discover.layouts.files import (
     DieselLayout,
@@ -28,6 +30,7 @@ from schemalint.discover.layouts.files import (
     PlainLayout,
     PrismaLayout,
 )
+from schemalint.discover.layouts.pop import PopLayout
 from schemalint.discover.layouts.sections import (
     DbmateLayout,
     GooseLayout,
@@ -54,9 +57,15 @@ class AutoLayout(Layout):
     name = "auto"
     description = "detect per directory from names, then per file from content"
 
+    def order(self, candidates: list[Candidate], env: LoadEnv) -> list[Candidate]:
+        return super().order(without_other_dialects(candidates), env)
+
     def load(self, cand: Candidate, data: bytes, env: LoadEnv) -> list[Migration]:
         decoded = decode_bytes(data)
         return load_text(cand.path, decoded.text, env, decoded.invalid_at)
+
+    def skipped(self, cand: Candidate) -> Skipped:
+        return PlainLayout().skipped(cand)  # only plain naming drops files here
 
 
 def load_text(path: str, text: str, env: LoadEnv, invalid_at: int | None = None) -> list[Migration]:
@@ -85,6 +94,7 @@ def load_text(path: str, text: str, env: LoadEnv, invalid_at: int | None = None)
 LAYOUTS: dict[str, type[Layout]] = {
     "plain": PlainLayout,
     "golang-migrate": GolangMigrateLayout,
+    "pop": PopLayout,
     "flyway": FlywayLayout,
     "goose": GooseLayout,
     "dbmate": DbmateLayout,
@@ -96,7 +106,9 @@ LAYOUTS: dict[str, type[Layout]] = {
     "django": DjangoLayout,
 }
 # Layouts told apart by file names, strongest evidence first.
-_BY_NAME = (DieselLayout, PrismaLayout, FlywayLayout, GolangMigrateLayout)
+# pop before golang-migrate: its files have golang-migrate's naming too, and pop claims a
+# directory only when a file name shows a dialect or `.autocommit` (PopLayout.may_claim).
+_BY_NAME = (DieselLayout, PrismaLayout, FlywayLayout, PopLayout, GolangMigrateLayout)
 
 
 def layout_names() -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from schemalint.discover.inputs import InputLog
 from schemalint.discover.source import LineIndex, Migration, decode_bytes
 from schemalint.discover.template import blank, render, resolve_include
+from schemalint.discover.walk import OTHER_DIALECTS, POSTGRES_DIALECTS
 from schemalint.records import Record
 
 _DIGITS = re.compile(r"(\d+)")
@@ -99,6 +100,30 @@ def dirname(path: str) -> str:
         if head:
             return head
     return os.path.dirname(path)
+
+
+def file_dialect(name: str) -> str | None:
+    """The database engine a file name is for: `x.sql.<engine>`, `x.<engine>.sql`,
+    `x.<engine>.up.sql` / `.down.sql` with a known engine name; "postgres" for PostgreSQL's
+    names; None for a file of no engine in particular."""
+    lower = name.lower()
+    parts = lower.split(".")
+    if len(parts) < 3:
+        return None
+    if parts[-2] == "sql":
+        engine = parts[-1]
+    elif parts[-1] == "sql":
+        engine = parts[-3] if parts[-2] in ("up", "down") and len(parts) > 3 else parts[-2]
+    else:
+        return None
+    if engine in POSTGRES_DIALECTS:
+        return "postgres"
+    return engine if engine in OTHER_DIALECTS else None
+
+
+def without_other_dialects(candidates: list[Candidate]) -> list[Candidate]:
+    """The files that are not another engine's variant (`x.sql.sqlite`, `x.mysql.sql`)."""
+    return [c for c in candidates if file_dialect(c.name) in (None, "postgres")]
 
 
 def is_down_path(path: str) -> bool:
@@ -232,6 +257,9 @@ class Layout:
 
     def skipped(self, cand: Candidate) -> Skipped:
         """Why `order` left a file out."""
+        dialect = file_dialect(cand.name)
+        if dialect not in (None, "postgres"):
+            return Skipped(cand.path, "other-dialect", f"{dialect} variant: not PostgreSQL's", self.name)
         return Skipped(cand.path, "not-a-migration", f"not a {self.name} migration file name", self.name)
 
     @staticmethod

@@ -16,6 +16,7 @@ from schemalint.discover.layouts.base import (
     dirname,
     natural_key,
     prepare,
+    without_other_dialects,
 )
 from schemalint.discover.source import Migration, decode_bytes
 from schemalint.lazyre import lazy
@@ -23,7 +24,11 @@ from schemalint.lazyre import lazy
 
 class PlainLayout(Layout):
     name = "plain"
-    description = "any *.sql files, in natural (number-aware) path order; *.down.sql and down.sql are down migrations"
+    description = ("any *.sql files, in natural (number-aware) path order; *.down.sql and down.sql are down "
+                   "migrations; another engine's variants (x.sql.sqlite, x.mysql.sql) are skipped")
+
+    def order(self, candidates: list[Candidate], env: LoadEnv) -> list[Candidate]:
+        return super().order(without_other_dialects(candidates), env)
 
 
 # golang-migrate: {version}_{title}.up.sql / .down.sql, version an unsigned integer.
