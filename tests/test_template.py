@@ -206,3 +206,39 @@ def test_block_comments_nest_and_may_end_past_the_limit():
         for limit in range(len(text) + 2):
             assert block_comment_end(text, 0, limit) == stepwise(text, 0, limit), (text, limit)
         assert block_comment_end(text, 0) == stepwise(text, 0, len(text))
+
+
+def test_go_template_function_calls_use_the_configured_value():
+    # ory's templates: `{{ index .Options "Namespace" }}` rendered as the schema `index`.
+    text = ('CREATE INDEX identities_email ON {{ index .Options "Namespace" }}.identities (email);\n'
+            'CREATE INDEX sessions_user ON {{ printf "%s" .Schema }}.sessions (user_id);\n'
+            "CREATE INDEX events_at ON {{ var('schema') }}.events (at);\n")
+    (mig,), diags = check(text, {"Namespace": "auth", "Schema": "app", "schema": "analytics"})
+    assert [line.split() for line in mig.sql.splitlines()] == [
+        ["CREATE", "INDEX", "identities_email", "ON", "auth", ".identities", "(email);"],
+        ["CREATE", "INDEX", "sessions_user", "ON", "app", ".sessions", "(user_id);"],
+        ["CREATE", "INDEX", "events_at", "ON", "analytics", ".events", "(at);"]]
+    messages = [d.message for d in diags if d.rule == "create-index-non-concurrently"]
+    assert ["`auth.identities`" in messages[0], "`app.sessions`" in messages[1],
+            "`analytics.events`" in messages[2]] == [True, True, True]
+    assert at(diags, "create-index-non-concurrently") == [(1, 34), (2, 31), (3, 27)]  # the template
+    assert mig.template.kinds == ["go/jinja"]
+    assert mig.template.placeholders == {"Namespace": "config", "Schema": "config", "schema": "config"}
+
+
+def test_go_template_map_entry_by_its_full_path_and_unset_values_by_their_key():
+    text = 'CREATE TABLE {{ index .Options "Namespace" }}.t (a int);\n'
+    (mig,), _ = check(text, {"Options.Namespace": "tenant"})
+    assert mig.sql.startswith("CREATE TABLE tenant ")
+    (mig,), _ = check(text)
+    # Without a value: an identifier made of the key, not of the function's name.
+    assert mig.sql.startswith("CREATE TABLE Namespace ")
+    assert mig.template.placeholders == {"Namespace": "unset"}
+
+
+def test_template_use_records_kinds_and_where_each_value_came_from():
+    text = "\\set owner app\nALTER TABLE ${schema}.t OWNER TO :owner;\nSELECT :'missing';\n{% if x %}{% endif %}\n"
+    rendered = render(text, {"schema": "s"})
+    assert rendered.use.kinds == ["psql", "flyway", "go/jinja"]
+    assert rendered.use.placeholders == {"owner": "set", "missing": "unset", "schema": "config"}
+    assert render("SELECT 1;\n") is None

@@ -59,6 +59,9 @@ _TEXT_TEMPLATE = lazy(
 _GO_CONTROL = frozenset(("if", "else", "end", "range", "with", "define", "template", "block", "break",
                          "continue"))
 _NAME = lazy(r"[A-Za-z_][\w.:]*")
+# The words of a Go template or Jinja expression: a quoted string, a parenthesis or `|`, or
+# a run of anything else.
+_EXPR_TOKEN = lazy(r"""\s*(?:"(?P<dq>(?:[^"\\]|\\.)*)"|'(?P<sq>[^']*)'|`(?P<bq>[^`]*)`|(?P<punct>[(),|])|(?P<word>[^\s"'`(),|]+))""")
 _NOT_IDENT = lazy(r"\W+")
 # Keywords after which the grammar wants a string literal, not an identifier.
 _LITERAL_AFTER = lazy(r"(?:\bIS|\bPASSWORD|\bENCODING|\bLOCATION)\s*$", re.I)
@@ -164,26 +167,58 @@ class Include:
 class Rendered:
     """The SQL the parser sees, the map back to the original text, and the psql includes."""
 
-    __slots__ = ("includes", "sql", "to_original")
+    __slots__ = ("includes", "sql", "to_original", "use")
 
     def __init__(self, sql: str, to_original: Callable[[int], int] | None,
-                 includes: list[Include] | None = None) -> None:
+                 includes: list[Include] | None = None, use: TemplateUse | None = None) -> None:
         self.sql = sql
         self.to_original = to_original
         self.includes = [] if includes is None else includes
+        self.use = TemplateUse() if use is None else use
 
     def __repr__(self) -> str:
-        return f"Rendered(sql={self.sql!r}, to_original={self.to_original!r}, includes={self.includes!r})"
+        return (f"Rendered(sql={self.sql!r}, to_original={self.to_original!r}, includes={self.includes!r}, "
+                f"use={self.use!r})")
+
+
+class TemplateUse:
+    """What rendering one text did: the kinds of templating found ("psql" variables and
+    meta-commands, "copy-data", "flyway" `${}`, "go/jinja" `{{ }}` and `{% %}`), in the order
+    first met, and each placeholder substituted with where its value came from ("config":
+    `placeholders:`, "set": a psql `\\set`, "unset": none, rendered as its own name)."""
+
+    __slots__ = ("kinds", "placeholders")
+
+    def __init__(self) -> None:
+        self.kinds: list[str] = []
+        self.placeholders: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return f"TemplateUse(kinds={self.kinds!r}, placeholders={self.placeholders!r})"
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, TemplateUse) and self.kinds == other.kinds
+                and self.placeholders == other.placeholders)
+
+    __hash__ = None
+
+    def kind(self, kind: str) -> None:
+        if kind not in self.kinds:
+            self.kinds.append(kind)
+
+    def placeholder(self, name: str, source: str) -> None:
+        self.placeholders.setdefault(name, source)
 
 
 class _Edits:
     """Non-overlapping replacements, in increasing order, of spans of `text`."""
 
-    __slots__ = ("edits", "text")
+    __slots__ = ("edits", "text", "use")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, use: TemplateUse | None = None) -> None:
         self.text = text
         self.edits: list[tuple[int, int, str]] = []
+        self.use = TemplateUse() if use is None else use  # what the rendering found
 
     def add(self, start: int, end: int, replacement: str) -> None:
         if self.text[start:end] != replacement:
@@ -246,35 +281,91 @@ def _pad(value: str, length: int) -> str:
     return value + " " * (length - len(value)) if len(value) <= length else value
 
 
-def _render_text_templates(text: str, values: Mapping[str, str]) -> _Edits:
-    edits = _Edits(text)
+def _expression_names(body: str) -> list[str]:
+    """The placeholder names a Go template or Jinja expression may stand for, most specific
+    first; the last one names an identifier when none has a value.
+
+    `.Schema`, `$.Schema`, `schema`, `config.schema` are references; `index .Options
+    "Namespace"` is the map entry (`Options.Namespace`, then `Namespace`); `printf "%s"
+    .Schema` and other function calls stand for their first reference; Jinja's `var('x')`
+    and `env_var("X")` for their first string. Only the first command of a pipeline
+    (`.Schema | quote`) counts."""
+    tokens: list[tuple[str, str]] = []  # (kind, text): "str", "word", "punct"
+    pos = 0
+    match = _EXPR_TOKEN().match
+    while pos < len(body):
+        m = match(body, pos)
+        if m is None or m.end() == pos:
+            break
+        pos = m.end()
+        if m.group("punct") == "|":
+            break
+        kind = m.lastgroup
+        tokens.append(("str" if kind in ("dq", "sq", "bq") else kind, m.group(kind)))
+    words = [t for k, t in tokens if k == "word"]
+    strings = [t for k, t in tokens if k == "str"]
+    if not words:
+        return strings[:1]
+    head = words[0]
+    call = len(tokens) > 1 and tokens[0] == ("word", head) and tokens[1] == ("punct", "(")  # Jinja f(x)
+
+    def path_names(path: str) -> list[str]:
+        last = path.rsplit(".", 1)[-1]
+        return [path, last] if last != path else [path]
+
+    if head.startswith((".", "$")) or len(tokens) == 1:
+        return path_names(head.lstrip("$."))
+    if head == "index" and len(words) > 1:
+        keys = strings or [w.lstrip("$.") for w in words[2:]]
+        if keys:
+            full = ".".join(filter(None, (words[1].lstrip("$."), *keys)))
+            return [full, keys[-1]] if full != keys[-1] else [full]
+    refs = [w.lstrip("$.") for w in words[1:] if (call or w.startswith((".", "$"))) and w.lstrip("$.")]
+    if strings and (call or not refs):
+        return [strings[0]]
+    if refs:
+        return path_names(refs[0])
+    name = _NAME().search(head)
+    return [name.group()] if name else [body]
+
+
+def _render_text_templates(text: str, values: Mapping[str, str], use: TemplateUse | None = None) -> _Edits:
+    edits = _Edits(text, use)
+    use = edits.use
     for m in _TEXT_TEMPLATE().finditer(text):
         start, end = m.span()
         flyway = m.group("flyway")
         expr = m.group("expr")
         if flyway is not None:
+            use.kind("flyway")
             name = flyway.strip()
             value = values.get(name)
             if value is None and name.startswith("flyway:"):
                 value = values.get(name[len("flyway:") :])
+            use.placeholder(name, "unset" if value is None else "config")
             edits.add(start, end, _pad(value if value is not None else _unknown(name, text, start),
                                        end - start))
         elif expr is not None:
+            use.kind("go/jinja")
             body = expr.strip()
             words = body.split()
             head = words[0] if words else ""
             if not body or body.startswith("/*") or head in _GO_CONTROL or head.startswith(("$", "-")) and "=" in body:
                 edits.add(start, end, blank(m.group()))
                 continue
-            name_match = _NAME().search(body.lstrip(".$"))
-            name = name_match.group() if name_match else body
-            value = values.get(name)
+            names = _expression_names(body) or [body]
+            value = None
+            for name in names:
+                value = values.get(name)
+                if value is not None:
+                    use.placeholder(name, "config")
+                    break
             if value is None:
-                value = values.get(name.rsplit(".", 1)[-1]) if "." in name else None
-            if value is None:
-                value = _unknown(name.rsplit(".", 1)[-1], text, start)
+                use.placeholder(names[-1], "unset")
+                value = _unknown(names[-1], text, start)
             edits.add(start, end, _pad(value, end - start))
         else:  # {% tag %} and {# comment #}: control flow and comments render to nothing
+            use.kind("go/jinja")
             edits.add(start, end, blank(m.group()))
     return edits
 
@@ -300,9 +391,12 @@ def _meta_value(args: str, variables: Mapping[str, str]) -> str:
     return "".join(out)
 
 
-def _render_psql(text: str, values: Mapping[str, str], includes: list[Include]) -> _Edits:
-    edits = _Edits(text)
+def _render_psql(text: str, values: Mapping[str, str], includes: list[Include],
+                 use: TemplateUse | None = None) -> _Edits:
+    edits = _Edits(text, use)
+    use = edits.use
     variables = dict(values)
+    set_here: set[str] = set()  # variables a `\set` gave their value
     n = len(text)
     pos = 0
     depth = 0  # square brackets: `arr[a:b]` is a slice, not a variable
@@ -337,6 +431,9 @@ def _render_psql(text: str, values: Mapping[str, str], includes: list[Include]) 
             token = m.group()
             name = token[1:].strip("'\"")
             value = variables.get(name)
+            if value is not None or depth == 0 and not _after_operand(text, pos) or token[1] in "'\"":
+                use.kind("psql")
+                use.placeholder(name, "unset" if value is None else "set" if name in set_here else "config")
             if token[1] == "'":
                 edits.add(pos, end, _quote_literal(value) if value is not None else _pad("'" + name + "'", end - pos))
             elif token[1] == '"':
@@ -346,6 +443,7 @@ def _render_psql(text: str, values: Mapping[str, str], includes: list[Include]) 
             elif depth == 0 and not _after_operand(text, pos):
                 edits.add(pos, end, " " + _unknown(name, text, pos))
         elif kind == "meta":
+            use.kind("psql")
             nl = text.find("\n", pos)
             line_end = n if nl == -1 else nl
             name_m = _META_NAME().match(text, pos)
@@ -361,9 +459,11 @@ def _render_psql(text: str, values: Mapping[str, str], includes: list[Include]) 
                 parts = args.split(None, 1)
                 if parts:
                     variables[parts[0]] = _meta_value(parts[1] if len(parts) > 1 else "", variables)
+                    set_here.add(parts[0])
             elif command == "unset":
                 for var in args.split():
                     variables.pop(var, None)
+                    set_here.discard(var)
             elif command in _INCLUDES and args.strip():
                 includes.append(Include(pos, args.strip().strip("'"), _INCLUDES[command]))
             end = line_end
@@ -386,6 +486,7 @@ def _skip_copy_data(text: str, start: int, edits: _Edits) -> int:
     nl = text.find("\n", start)
     if nl == -1:
         return len(text)
+    edits.use.kind("copy-data")
     data_start = nl + 1
     data_end = _data_end(text, data_start)
     if data_end > data_start:
@@ -417,15 +518,16 @@ def render(text: str, values: Mapping[str, str] | None = None) -> Rendered | Non
     to_original = None
     sql = text
     includes: list[Include] = []
+    use = TemplateUse()
     # psql first: it drops COPY data, which may be most of a dump and is never linted.
     if _psql_hint(sql):
-        sql, to_original = _render_psql(sql, values, includes).apply()
+        sql, to_original = _render_psql(sql, values, includes, use).apply()
     if _text_hint(sql):
-        sql, inner = _render_text_templates(sql, values).apply()
+        sql, inner = _render_text_templates(sql, values, use).apply()
         to_original = _compose(to_original, inner)
     if sql is text:
         return None
-    return Rendered(sql, to_original, includes)
+    return Rendered(sql, to_original, includes, use)
 
 
 def resolve_include(include: Include, including_path: str, inputs: InputLog) -> str:

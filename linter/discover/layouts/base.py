@@ -293,6 +293,7 @@ def prepare(path: str, text: str, env: LoadEnv, *, sql: str | None = None, base:
     if rendered is None:
         return [migration]
     migration.sql = rendered.sql
+    migration.template = rendered.use
     if base or not env.follow_includes or len(env.including) >= MAX_INCLUDE_DEPTH:
         return [migration]
     includes = [inc for inc in rendered.includes if os.path.isfile(resolve_include(inc, path, env.inputs))]
