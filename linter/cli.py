@@ -18,6 +18,8 @@ from schemalint.version import __version__
 # imported lazily so `schemalint check` never pays for replay's imports.
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("schemalint.commands.check", "lint migrations (the default)"),
+    "plan": ("schemalint.commands.plan",
+             "show the migrations in apply order: layout, up or down, transaction, templating, skipped files"),
     "rules": ("schemalint.commands.rules", "list the rules and their metadata"),
     "replay": ("schemalint.commands.replay",
                "apply migrations to a throwaway PostgreSQL and report locks, rewrites and timings"),

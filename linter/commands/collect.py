@@ -1,4 +1,5 @@
-"""What `check`, `replay` and `baseline` read: the migrations to check, in apply order."""
+"""What `check`, `plan`, `replay` and `baseline` read: the migrations to check, in apply order,
+and the files found but not applied."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ import os
 from schemalint.config.resolve import Settings
 from schemalint.diagnostics.engine_rules import UNREADABLE_FILE
 from schemalint.diagnostics.rule import make_diagnostic
-from schemalint.discover.discovery import discover, read_stdin
+from schemalint.discover.discovery import (
+    DirectoryLayout,
+    Skipped,
+    directories,
+    discover,
+    natural_key,
+    read_stdin,
+)
 from schemalint.discover.inputs import InputLog
 from schemalint.discover.source import Migration
 from schemalint.errors import UsageError
@@ -15,18 +23,24 @@ from schemalint.gate.reporting import included, plan_paths
 
 
 class Collected:
-    """The migrations a run checks, in apply order, what could not be read, what discovery
-    read (for the report cache), and the real paths of the files to report when only some
-    are (named on the command line inside the configured paths)."""
+    """The migrations a run checks, in apply order, what could not be read, the files found
+    but not applied and why (`skipped`), what discovery read (for the report cache), and the
+    real paths of the files to report when only some are (named on the command line inside
+    the configured paths)."""
 
-    __slots__ = ("inputs", "migrations", "named", "unreadable")
+    __slots__ = ("inputs", "migrations", "named", "skipped", "unreadable")
 
     def __init__(self, migrations: list, unreadable: list, named: set[str] | None,
-                 inputs: InputLog | None = None) -> None:
+                 inputs: InputLog | None = None, skipped: list[Skipped] | None = None) -> None:
         self.migrations = migrations
         self.unreadable = unreadable
         self.named = named
         self.inputs = InputLog() if inputs is None else inputs
+        self.skipped = [] if skipped is None else skipped
+
+    def directories(self) -> list[DirectoryLayout]:
+        """Each directory's layout, files applied and files skipped."""
+        return directories(self.migrations, self.skipped)
 
 
 def collect(settings: Settings, planned=None, record_inputs: bool = False) -> Collected:
@@ -37,7 +51,7 @@ def collect(settings: Settings, planned=None, record_inputs: bool = False) -> Co
     if not paths:
         raise UsageError("no paths given: `schemalint check migrations/` (or - for standard input), "
                          "or `paths:` in .schemalint.yaml")
-    migrations, unreadable = [], []
+    migrations, unreadable, skipped = [], [], []
     file_paths = [p for p in paths if p != "-"]
     inputs = None
     if file_paths:
@@ -47,11 +61,26 @@ def collect(settings: Settings, planned=None, record_inputs: bool = False) -> Co
             raise UsageError("no such file or directory: " + ", ".join(found.missing))
         migrations.extend(found.migrations)
         unreadable.extend(found.unreadable)
+        skipped.extend(found.skipped)
         inputs = found.inputs
-    migrations, unreadable = included(migrations, unreadable, config)
+    kept, unreadable = included(migrations, unreadable, config)
+    if len(kept) != len(migrations):
+        skipped.extend(_excluded(migrations, kept))
+        skipped.sort(key=lambda s: natural_key(s.path))
+        migrations = kept
     if "-" in paths:
         migrations.extend(read_stdin(flags.stdin_filename or "<stdin>", config.layout, config.placeholders))
-    return Collected(migrations, unreadable, named, inputs)
+    return Collected(migrations, unreadable, named, inputs, skipped)
+
+
+def _excluded(migrations: list[Migration], kept: list[Migration]) -> list[Skipped]:
+    """The files the configuration's include/exclude globs left out, once each."""
+    kept_paths = {m.path for m in kept}
+    out: dict[str, Skipped] = {}
+    for m in migrations:
+        if m.path not in kept_paths and m.path not in out:
+            out[m.path] = Skipped(m.path, "excluded", "left out by the configuration's include/exclude", m.layout)
+    return list(out.values())
 
 
 def _layout(config):

@@ -102,6 +102,7 @@ def check(settings: Settings, cache_dir, out, err, seen: dict | None = None, pla
         statements=stats.get("statements", 0),
         fail_on=config.fail_on,
         color=use_color(flags, out),
+        extra={"layouts": [d.to_dict() for d in collected.directories()]},  # --format json's summary
     )
     emit(result, flags, out)
     if seen is not None:

@@ -5,7 +5,9 @@ Schema version 1 (the JSON Schema is `linter/report.schema.json`, shipped in the
  "diagnostics": [{"code", "rule", "severity", "path", "line", "column",
                   "end_line", "end_column", "message", "help", "url"}],
  "summary": {"files", "statements", "diagnostics", "error", "warning", "info",
-             "fail_on", "failed"}}
+             "fail_on", "failed", "layouts": [{"directory", "layout", "files", "skipped"}]}}
+`layouts` (the layout of each directory, as `schemalint plan` shows it) is in the JSON
+report only; the other formats' summaries are unchanged.
 """
 
 from __future__ import annotations
@@ -33,9 +35,18 @@ def item(d) -> dict:
     return out
 
 
+def summary(result) -> dict:
+    """The result's summary, with the layout of each directory when the run discovered any."""
+    out = result.summary()
+    layouts = result.extra.get("layouts")
+    if layouts is not None:
+        out["layouts"] = layouts
+    return out
+
+
 def document(result) -> dict:
     return {"version": VERSION, "diagnostics": [item(d) for d in result.diagnostics],
-            "summary": result.summary()}
+            "summary": summary(result)}
 
 
 def render(result) -> str:
@@ -63,8 +74,8 @@ def render_pieces(result) -> Iterator[str]:
             items = [_item_text(d, urls) for d in diagnostics[i:i + _PIECE]]
             yield ("[\n    " if i == 0 else ",\n    ") + ",\n    ".join(items)
         yield "\n  ]"
-    summary = dumps_indent2(result.summary(), nl="\n  ")
-    yield f',\n  "summary": {summary}\n}}\n'
+    text = dumps_indent2(summary(result), nl="\n  ")
+    yield f',\n  "summary": {text}\n}}\n'
 
 
 _NL = "\n    "  # a finding sits at the third level of the document
