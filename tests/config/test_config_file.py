@@ -73,7 +73,7 @@ def test_pyproject_without_table_is_skipped(project):
 @pytest.mark.parametrize("text,expected", [
     ("pg_versoin: 14\n", ".schemalint.yaml:1: pg_versoin: unknown key (did you mean 'pg_version'?)"),
     ("layout:\n  db/a: flyway\n  db/b: gooze\n",
-     ".schemalint.yaml:3: layout.db/b: unknown layout 'gooze' (known: auto, plain, golang-migrate, "
+     ".schemalint.yaml:3: layout.db/b: unknown layout 'gooze' (known: auto, plain, golang-migrate, pop, "
      "flyway, goose, dbmate, diesel, prisma, sqitch, dump, alembic, django) (did you mean 'goose'?)"),
     ("paths: [m]\nfail-on: warning\n", ".schemalint.yaml:2: fail-on: unknown key (did you mean 'fail_on'?)"),
     ("select:\n  - SL101\n  - create-index-concurently\n",
