@@ -1,13 +1,31 @@
-"""The `dsn` backend: an existing server. Replay creates a fresh database
-`schemalint_replay_<random>`, works only there, and drops it afterwards.
+"""The `dsn` backend: an existing server, probably shared, so replay works in a sandbox.
 
-Passwords never appear in output: every DSN shown goes through `mask_dsn`.
+Replay creates a scratch role (LOGIN, no SUPERUSER, CREATEDB, CREATEROLE or REPLICATION, a
+random password) and a scratch database that role owns, both named
+`schemalint_replay_<random>`, and connects as that role for every migration: a migration
+cannot step out with RESET ROLE or SET ROLE, since the session itself belongs to the role.
+Roles the migrations grant to or own objects as can be declared (`replay: roles`); those
+that do not exist are created for the run (NOLOGIN, granted to the scratch role) and
+dropped after it; a role that existed before is never altered or dropped. The DSN's user
+needs CREATEDB and CREATEROLE (or SUPERUSER) for this; without them replay stops with an
+error rather than run with the DSN's own privileges. Statements that reach beyond the
+scratch database are not sent (`sandbox.Guard`).
+
+Cleanup drops the database (WITH (FORCE) from PostgreSQL 13; before, or when FORCE may not
+end a session, ending what it may and retrying while sessions leave), then the roles, and
+says exactly what it had to leave behind.
+
+Passwords never appear in output: DSNs shown go through `mask_dsn`, messages from libpq or
+the server through `mask_text`, however malformed the DSN.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+import time
+from dataclasses import dataclass
+from urllib.parse import unquote
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -15,24 +33,86 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from schemalint.errors import UsageError
 from schemalint.replay.cleanup import Cleanup
 
-DATABASE_PREFIX = "schemalint_replay_"
-_URL_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
-_KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.I)
+DATABASE_PREFIX = "schemalint_replay_"  # the scratch database's and the scratch role's
+CONNECT_TIMEOUT_S = 10
+DROP_PATIENCE_S = 10.0  # how long cleanup waits for sessions it may not end to leave
+
+# --- masking ---------------------------------------------------------------------------
+
+_URL = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*://")
+_QUERY_PASSWORD = re.compile(r"[?&]password=([^&#]*)", re.I)
+# key=value form: the value runs to the next ` key=` (an unquoted value with a space in it
+# is malformed, and libpq would echo its pieces) or to the end; a quoted one to its quote.
+_KV_PASSWORD = re.compile(r"(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*(?:'|$)|.*?(?=\s+\w+\s*=|\s*$))",
+                          re.I | re.S)
+_TEXT_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'?|\S+)", re.I)
+_TEXT_URL = re.compile(r"(://[^\s:/@\"]*:)[^\s\"]*@")
+_QUOTED = re.compile(r'"([^"\n]*)"')
+
+
+def _secret_spans(dsn: str) -> list[tuple[int, int]]:
+    """Where passwords may be in `dsn`, as (start, end), generously: a URL's user
+    information is taken up to its LAST '@' (a raw '@' in a password is malformed, and libpq
+    would cut it at the first and show the rest as the host name)."""
+    spans = []
+    url = _URL.match(dsn)
+    if url:
+        start = url.end()
+        at = dsn.rfind("@")
+        colon = dsn.find(":", start)
+        if at > start and -1 < colon < at:
+            spans.append((colon + 1, at))
+        spans += [m.span(1) for m in _QUERY_PASSWORD.finditer(dsn, start)]
+    else:
+        spans += [m.span(1) for m in _KV_PASSWORD.finditer(dsn)]
+    return sorted(s for s in spans if s[1] > s[0])
 
 
 def mask_dsn(dsn: str) -> str:
-    """The DSN with any password replaced by ***, in URL or key=value form."""
-    masked = _URL_PASSWORD.sub(r"\1***@", dsn)
-    masked = _KV_PASSWORD.sub(r"\1***", masked)
-    # password=... as a URL query parameter
-    return re.sub(r"([?&]password=)[^&]*", r"\1***", masked, flags=re.I)
+    """The DSN with every password replaced by ***, in URL or key=value form."""
+    out = dsn
+    for start, end in reversed(_secret_spans(dsn)):
+        out = out[:start] + "***" + out[end:]
+    return out
+
+
+def _fragments(dsn: str) -> set[str]:
+    """The passwords of `dsn`, decoded and undecoded, quoted and not, and their pieces: what
+    libpq may echo of a malformed DSN (a host `ss@host`, a port, a token in quotes)."""
+    out: set[str] = set()
+    for start, end in _secret_spans(dsn):
+        value = dsn[start:end]
+        for v in (value, value.strip("'"), unquote(value)):
+            out.add(v)
+            out.update(re.split(r"[\s@/:?&#'%=]+", v))
+    out.discard("")
+    return out
+
+
+def mask_text(text: str, dsn: str | None) -> str:
+    """A message with anything that may be a password of `dsn` (or of any DSN quoted in it)
+    replaced by ***."""
+    fragments = _fragments(dsn) if dsn else set()
+    for frag in sorted(fragments, key=len, reverse=True):
+        if len(frag) >= 4:
+            text = text.replace(frag, "***")
+    if fragments:
+        def quoted(m: re.Match) -> str:
+            inner = m.group(1)
+            hit = inner in fragments or any(len(f) >= 2 and f in inner for f in fragments)
+            return '"***"' if hit else m.group()
+
+        text = _QUOTED.sub(quoted, text)
+    text = _TEXT_PASSWORD.sub(r"\1***", text)
+    return _TEXT_URL.sub(r"\1***@", text)
 
 
 def _parse(dsn: str) -> dict:
     try:
         return conninfo_to_dict(dsn)
-    except Exception as exc:  # noqa: BLE001 - psycopg.ProgrammingError; never echo the DSN itself
-        raise UsageError(f"--dsn: not a valid connection string ({mask_dsn(str(exc))})") from None
+    except Exception as exc:  # noqa: BLE001 - psycopg.ProgrammingError
+        raise UsageError(f"--dsn {mask_dsn(dsn)}: not a valid connection string "
+                         f"({mask_text(str(exc).strip(), dsn)})") from None
 
 
 def database_conninfo(dsn: str, dbname: str) -> str:
@@ -43,28 +123,195 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def create_database(dsn: str, cleanup: Cleanup, connect_timeout: int = 10) -> str:
-    """Create the scratch database; return its conninfo. Its DROP is pushed on `cleanup`."""
+def _quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+# --- the sandbox -----------------------------------------------------------------------
+
+@dataclass
+class Sandbox:
+    conninfo: str  # the scratch role's, to the scratch database: holds its password
+    shown: str  # what to print instead
+    name: str  # of the scratch database and of the scratch role
+    created_roles: tuple[str, ...]  # declared roles replay created for this run
+    server_version_num: int
+
+
+def _connect_admin(dsn: str, shown: str) -> tuple[psycopg.Connection, str]:
     params = _parse(dsn)
-    params.setdefault("connect_timeout", str(connect_timeout))
-    admin = psycopg.conninfo.make_conninfo(**params)
-    name = DATABASE_PREFIX + secrets.token_hex(6)
+    params.setdefault("connect_timeout", str(CONNECT_TIMEOUT_S))
+    admin = make_conninfo(**params)
     try:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {quote_ident(name)}")
+        conn = psycopg.connect(admin, autocommit=True)
     except psycopg.Error as exc:
-        raise UsageError(f"--dsn {mask_dsn(dsn)}: cannot create a scratch database: "
-                         f"{mask_dsn(str(exc).strip())}") from None
-    cleanup.push(f"drop database {name}", lambda: drop_database(admin, name))
-    return database_conninfo(admin, name)
+        raise UsageError(f"--dsn {shown}: cannot connect: {mask_text(str(exc).strip(), dsn)}") from None
+    conn.add_notice_handler(lambda diag: None)
+    return conn, admin
 
 
-def drop_database(admin_conninfo: str, name: str) -> None:
-    """Drop the scratch database, first ending any session still in it (ours, after a
-    cancelled statement). Only names we generated are ever dropped."""
+def _require_privileges(conn, shown: str) -> bool:
+    """Whether the DSN's user is a superuser; a UsageError when it cannot build the sandbox."""
+    user, superuser, createrole, createdb = conn.execute(
+        "SELECT current_user, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles "
+        "WHERE rolname = current_user").fetchone()
+    missing = [] if superuser else [
+        attr for attr, has in (("CREATEDB", createdb), ("CREATEROLE", createrole)) if not has]
+    if missing:
+        raise UsageError(
+            f"--dsn {shown}: user {user} lacks {' and '.join(missing)}, which replay needs to "
+            "run migrations in a sandbox (a scratch database owned by a scratch role; migrations "
+            "never run with the DSN user's own privileges). Grant it "
+            f"(ALTER ROLE {quote_ident(user)} {' '.join(missing)}), connect as a user that has "
+            "them, or replay on a server of replay's own (--backend local or docker)")
+    return superuser
+
+
+def open_sandbox(dsn: str, cleanup: Cleanup, *, roles: tuple[str, ...] = (),
+                 major: int | None = None) -> Sandbox:
+    """Create the scratch role, the declared roles that do not exist and the scratch
+    database; push their removal on `cleanup` (database first, then roles)."""
+    shown = mask_dsn(dsn)
+    conn, admin = _connect_admin(dsn, shown)
+    with conn:
+        version = conn.info.server_version
+        found = conn.execute("SHOW server_version").fetchone()[0].split()[0]
+        if major is not None and version // 10000 != major:
+            raise UsageError(f"--pg-version {major}: the server at --dsn {shown} runs PostgreSQL "
+                             f"{found}; point --dsn at a PostgreSQL {major} server, or drop "
+                             "--pg-version")
+        superuser = _require_privileges(conn, shown)
+        name = DATABASE_PREFIX + secrets.token_hex(6)
+        password = secrets.token_urlsafe(24)
+        # The password travels as a verifier computed here, in the server's
+        # password_encryption, so it is in no server log.
+        verifier = conn.pgconn.encrypt_password(password.encode(), name.encode()).decode()
+        try:
+            # Pushed first so that it runs last: the role owns the database.
+            cleanup.push(f"drop role {name}", lambda: drop_role(admin, name, dsn))
+            if version >= 160000 and not superuser:
+                # PostgreSQL 16: a CREATEROLE user gets only ADMIN OPTION on the roles it
+                # creates; CREATE DATABASE ... OWNER needs SET on the owner, and dropping the
+                # database later needs its privileges (INHERIT).
+                conn.execute("SET createrole_self_grant = 'set, inherit'")
+            conn.execute(f"CREATE ROLE {quote_ident(name)} LOGIN NOSUPERUSER NOCREATEDB "
+                         f"NOCREATEROLE NOREPLICATION PASSWORD {_quote_literal(verifier)}")
+            if version < 160000 and not superuser:
+                # Before 16, owning a database as another role needs membership in it.
+                conn.execute(f"GRANT {quote_ident(name)} TO CURRENT_USER")
+            created = _declared_roles(conn, roles, name, admin, dsn, cleanup)
+            cleanup.push(f"drop database {name}", lambda: drop_database(admin, name, version, dsn))
+            conn.execute(f"CREATE DATABASE {quote_ident(name)} OWNER {quote_ident(name)}")
+        except psycopg.Error as exc:
+            raise UsageError(f"--dsn {shown}: cannot set up replay's sandbox: "
+                             f"{mask_text(str(exc).strip(), dsn)}") from None
+    scratch = make_conninfo(admin, user=name, password=password, dbname=name)
+    _check_login(scratch, shown, name, dsn)
+    return Sandbox(scratch, f"{shown} (as role {name} in database {name})", name, created, version)
+
+
+def _declared_roles(conn, roles, scratch: str, admin: str, dsn: str, cleanup: Cleanup) -> tuple[str, ...]:
+    """Create the declared roles that do not exist, NOLOGIN, granted to the scratch role (so
+    that it may own objects as them and SET ROLE to them). Existing ones are left alone:
+    granting one to the scratch role would hand it that role's privileges on the server."""
+    created = []
+    for role in dict.fromkeys(roles):
+        if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+            continue
+        try:
+            conn.execute(f"CREATE ROLE {quote_ident(role)} NOLOGIN")
+        except psycopg.errors.DuplicateObject:
+            continue  # created meanwhile by someone else: theirs
+        cleanup.push(f"drop role {role}", lambda role=role: drop_role(admin, role, dsn))
+        conn.execute(f"GRANT {quote_ident(role)} TO {quote_ident(scratch)}")
+        created.append(role)
+    return tuple(created)
+
+
+def _check_login(scratch: str, shown: str, name: str, dsn: str) -> None:
+    try:
+        with psycopg.connect(scratch, autocommit=True) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        raise UsageError(
+            f"--dsn {shown}: replay's scratch role {name} cannot log in "
+            f"({mask_text(str(exc).strip(), dsn)}). Replay runs the migrations as a role it "
+            "creates, with a password: the server's pg_hba.conf must accept password "
+            "(scram-sha-256, md5) or trust authentication for new roles from this client "
+            "(peer, ident or certificate authentication cannot work for a role made on the fly)"
+        ) from None
+
+
+# --- cleanup ---------------------------------------------------------------------------
+
+class LeftBehind(Exception):
+    """Cleanup could not remove something; the message says what and how to remove it."""
+
+
+def drop_database(admin: str, name: str, version: int, dsn: str | None = None,
+                  patience: float = DROP_PATIENCE_S) -> None:
+    """Drop the scratch database. Only names replay generated are ever dropped."""
     if not name.startswith(DATABASE_PREFIX):  # pragma: no cover - defensive
         raise ValueError(f"refusing to drop {name!r}")
-    with psycopg.connect(admin_conninfo, autocommit=True) as conn:
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                     "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
-        conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)}")
+    drop = f"DROP DATABASE IF EXISTS {quote_ident(name)}"
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            if version >= 130000:
+                try:
+                    # 13+: ends the other sessions in it, when we may end them all.
+                    conn.execute(drop + " WITH (FORCE)")
+                    return
+                except psycopg.Error:
+                    pass  # a session we may not end (a superuser's): wait for it below
+            deadline = time.monotonic() + patience
+            while True:
+                _end_sessions(conn, name)
+                try:
+                    # Waits up to 5 s for sessions to leave, and ends autovacuum workers.
+                    conn.execute(drop)
+                    return
+                except psycopg.errors.ObjectInUse:
+                    if time.monotonic() >= deadline:
+                        break
+                    time.sleep(0.2)
+            sessions = conn.execute(
+                "SELECT pid, coalesce(usename, '?'), coalesce(backend_type, ''), "
+                "coalesce(state, '') FROM pg_stat_activity WHERE datname = %s", (name,)).fetchall()
+    except psycopg.Error as exc:
+        raise LeftBehind(f"database {name} was NOT dropped ({mask_text(str(exc).strip(), dsn)}); "
+                         f"drop it with: DROP DATABASE {quote_ident(name)} WITH (FORCE);") from None
+    who = ", ".join(f"pid {pid} ({user}{', ' + kind if kind else ''}{', ' + state if state else ''})"
+                    for pid, user, kind, state in sessions) or "sessions that had just left"
+    raise LeftBehind(f"database {name} was NOT dropped: after {patience:g} s it is still in use "
+                     f"by {who}, which this user may not end; drop it with: "
+                     f"DROP DATABASE {quote_ident(name)} WITH (FORCE);")
+
+
+def _end_sessions(conn, name: str) -> None:
+    """pg_terminate_backend each session in the database that we may end (those of roles we
+    are a member of); a superuser's session raises an error, which leaves it alone."""
+    pids = [r[0] for r in conn.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,))]
+    for pid in pids:
+        try:
+            conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        except psycopg.Error:
+            pass
+
+
+def drop_role(admin: str, role: str, dsn: str | None = None) -> None:
+    """Drop a role replay created. Objects or privileges it still has here (nothing replay
+    made outside the scratch database, which is gone by now) are dropped with it: being
+    replay's, they are this run's."""
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            try:
+                conn.execute(f"DROP ROLE IF EXISTS {quote_ident(role)}")
+            except psycopg.errors.DependentObjectsStillExist:
+                conn.execute(f"DROP OWNED BY {quote_ident(role)}")
+                conn.execute(f"DROP ROLE IF EXISTS {quote_ident(role)}")
+    except psycopg.Error as exc:
+        detail = getattr(getattr(exc, "diag", None), "message_detail", None)
+        why = mask_text(" ".join(filter(None, (str(exc).strip(), detail))), dsn)
+        raise LeftBehind(f"role {role} was NOT dropped ({why}); drop it with: "
+                         f"DROP ROLE {quote_ident(role)};") from None
