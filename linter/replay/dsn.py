@@ -115,10 +115,6 @@ def _parse(dsn: str) -> dict:
                          f"({mask_text(str(exc).strip(), dsn)})") from None
 
 
-def database_conninfo(dsn: str, dbname: str) -> str:
-    return make_conninfo(dsn, dbname=dbname)
-
-
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -206,7 +202,7 @@ def open_sandbox(dsn: str, cleanup: Cleanup, *, roles: tuple[str, ...] = (),
             raise UsageError(f"--dsn {shown}: cannot set up replay's sandbox: "
                              f"{mask_text(str(exc).strip(), dsn)}") from None
     scratch = make_conninfo(admin, user=name, password=password, dbname=name)
-    _check_login(scratch, shown, name, dsn)
+    _enter(scratch, shown, name, dsn, created)
     return Sandbox(scratch, f"{shown} (as role {name} in database {name})", name, created, version)
 
 
@@ -228,11 +224,17 @@ def _declared_roles(conn, roles, scratch: str, admin: str, dsn: str, cleanup: Cl
     return tuple(created)
 
 
-def _check_login(scratch: str, shown: str, name: str, dsn: str) -> None:
+def _enter(scratch: str, shown: str, name: str, dsn: str, created: tuple[str, ...]) -> None:
+    """Log in as the scratch role (a server that cannot let it in is told plainly) and let
+    the declared roles replay created create objects in the scratch database, as an
+    application's owner role would (`SET ROLE app_owner; CREATE TABLE ...`)."""
     try:
         with psycopg.connect(scratch, autocommit=True) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.Error as exc:
+            for role in created:
+                conn.execute(f"GRANT CREATE ON DATABASE {quote_ident(name)} TO {quote_ident(role)}")
+                if conn.execute("SELECT to_regnamespace('public')").fetchone()[0] is not None:
+                    conn.execute(f"GRANT CREATE ON SCHEMA public TO {quote_ident(role)}")
+    except psycopg.OperationalError as exc:
         raise UsageError(
             f"--dsn {shown}: replay's scratch role {name} cannot log in "
             f"({mask_text(str(exc).strip(), dsn)}). Replay runs the migrations as a role it "
@@ -240,6 +242,9 @@ def _check_login(scratch: str, shown: str, name: str, dsn: str) -> None:
             "(scram-sha-256, md5) or trust authentication for new roles from this client "
             "(peer, ident or certificate authentication cannot work for a role made on the fly)"
         ) from None
+    except psycopg.Error as exc:
+        raise UsageError(f"--dsn {shown}: cannot set up replay's sandbox: "
+                         f"{mask_text(str(exc).strip(), dsn)}") from None
 
 
 # --- cleanup ---------------------------------------------------------------------------
@@ -249,8 +254,11 @@ class LeftBehind(Exception):
 
 
 def drop_database(admin: str, name: str, version: int, dsn: str | None = None,
-                  patience: float = DROP_PATIENCE_S) -> None:
-    """Drop the scratch database. Only names replay generated are ever dropped."""
+                  patience: float | None = None) -> None:
+    """Drop the scratch database (a server before 13 is told by `version`), waiting up to
+    `patience` seconds (DROP_PATIENCE_S) for sessions it may not end. Only names replay
+    generated are ever dropped."""
+    patience = DROP_PATIENCE_S if patience is None else patience
     if not name.startswith(DATABASE_PREFIX):  # pragma: no cover - defensive
         raise ValueError(f"refusing to drop {name!r}")
     drop = f"DROP DATABASE IF EXISTS {quote_ident(name)}"
@@ -274,14 +282,17 @@ def drop_database(admin: str, name: str, version: int, dsn: str | None = None,
                     if time.monotonic() >= deadline:
                         break
                     time.sleep(0.2)
+            # (Another user's backend_type and state are hidden from a non-superuser.)
             sessions = conn.execute(
-                "SELECT pid, coalesce(usename, '?'), coalesce(backend_type, ''), "
-                "coalesce(state, '') FROM pg_stat_activity WHERE datname = %s", (name,)).fetchall()
+                "SELECT a.pid, coalesce(a.usename, '?'), concat_ws(', ', "
+                "CASE WHEN r.rolsuper THEN 'superuser' END, a.backend_type, a.state) "
+                "FROM pg_stat_activity a LEFT JOIN pg_roles r ON r.oid = a.usesysid "
+                "WHERE a.datname = %s", (name,)).fetchall()
     except psycopg.Error as exc:
         raise LeftBehind(f"database {name} was NOT dropped ({mask_text(str(exc).strip(), dsn)}); "
                          f"drop it with: DROP DATABASE {quote_ident(name)} WITH (FORCE);") from None
-    who = ", ".join(f"pid {pid} ({user}{', ' + kind if kind else ''}{', ' + state if state else ''})"
-                    for pid, user, kind, state in sessions) or "sessions that had just left"
+    who = ", ".join(f"pid {pid} ({user}{', ' + more if more else ''})"
+                    for pid, user, more in sessions) or "sessions that had just left"
     raise LeftBehind(f"database {name} was NOT dropped: after {patience:g} s it is still in use "
                      f"by {who}, which this user may not end; drop it with: "
                      f"DROP DATABASE {quote_ident(name)} WITH (FORCE);")

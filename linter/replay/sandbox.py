@@ -227,7 +227,8 @@ def connect_findings(migration, statements) -> list:
         at = m.start() + m.group().index("\\")
         if any(start <= at < end for start, end in spans):
             continue  # inside a statement: a string or a function body, not psql's
-        target = m.group(1).split()[0] if m.group(1).split() else "(the same database, anew)"
+        args = m.group(1).split()
+        target = f"database `{args[0]}`" if args else "the same database anew"
         d = make_diagnostic(SKIPPED_CLUSTER_STATEMENT, migration, at, m.end(),
                             f"`{_shown(m.group().strip())}` not followed: psql would connect to "
                             f"{target}; replay runs the whole file in its scratch database")
