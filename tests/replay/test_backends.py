@@ -14,7 +14,7 @@ from schemalint.errors import UsageError
 from schemalint.replay import docker
 from schemalint.replay.backends import choose_backend
 from schemalint.replay.cleanup import Cleanup
-from schemalint.replay.dsn import mask_dsn
+from schemalint.replay.mask import mask_dsn
 
 
 def test_auto_prefers_dsn_then_local_then_docker():
@@ -165,3 +165,14 @@ def test_a_malformed_dsn_never_shows_its_password(server, capsys):
     assert "ss@" not in err and "p@" not in err
     err = _error(capsys, "--dsn", "host=/nonexistent password=abc defsecret")
     assert "not a valid connection string" in err and "defsecret" not in err
+
+
+def test_config_command_masks_the_dsn(tmp_path, monkeypatch, capsys):
+    from schemalint.cli import main
+
+    (tmp_path / ".schemalint.yaml").write_text('replay:\n  dsn: "postgresql://u:p@ss@host/db"\n')
+    monkeypatch.chdir(tmp_path)
+    for fmt in ("text", "json"):
+        assert main(["config", "--format", fmt]) == 0
+        out = capsys.readouterr().out
+        assert "postgresql://u:***@host/db" in out and "p@ss" not in out

@@ -11,7 +11,7 @@ from schemalint.discover.source import Migration
 from schemalint.errors import UsageError
 from schemalint.parse.statements import parse_migration
 from schemalint.replay import dsn as dsn_backend
-from schemalint.replay.dsn import mask_dsn, mask_text
+from schemalint.replay.mask import mask_dsn, mask_text
 from schemalint.replay.sandbox import Guard, cluster_reach, connect_findings
 from schemalint.replay.trace import StatementTrace
 
