@@ -112,8 +112,6 @@ def open_sandbox(dsn: str, cleanup: Cleanup, *, roles: tuple[str, ...] = (),
         # password_encryption, so it is in no server log.
         verifier = conn.pgconn.encrypt_password(password.encode(), name.encode()).decode()
         try:
-            # Pushed first so that it runs last: the role owns the database.
-            cleanup.push(f"drop role {name}", lambda: drop_role(admin, name, dsn))
             if version >= 160000 and not superuser:
                 # PostgreSQL 16: a CREATEROLE user gets only ADMIN OPTION on the roles it
                 # creates; CREATE DATABASE ... OWNER needs SET on the owner, and dropping the
@@ -121,12 +119,15 @@ def open_sandbox(dsn: str, cleanup: Cleanup, *, roles: tuple[str, ...] = (),
                 conn.execute("SET createrole_self_grant = 'set, inherit'")
             conn.execute(f"CREATE ROLE {quote_ident(name)} LOGIN NOSUPERUSER NOCREATEDB "
                          f"NOCREATEROLE NOREPLICATION PASSWORD {_quote_literal(verifier)}")
+            # Each removal is pushed once its object exists (never a name someone else has),
+            # so the stack drops the database first, then the declared roles, then this one.
+            cleanup.push(f"drop role {name}", lambda: drop_role(admin, name, dsn))
             if version < 160000 and not superuser:
                 # Before 16, owning a database as another role needs membership in it.
                 conn.execute(f"GRANT {quote_ident(name)} TO CURRENT_USER")
             created = _declared_roles(conn, roles, name, admin, dsn, cleanup)
-            cleanup.push(f"drop database {name}", lambda: drop_database(admin, name, version, dsn))
             conn.execute(f"CREATE DATABASE {quote_ident(name)} OWNER {quote_ident(name)}")
+            cleanup.push(f"drop database {name}", lambda: drop_database(admin, name, version, dsn))
         except psycopg.Error as exc:
             raise UsageError(f"--dsn {shown}: cannot set up replay's sandbox: "
                              f"{mask_text(str(exc).strip(), dsn)}") from None

@@ -150,6 +150,8 @@ def _replay(migrations: list[Migration], opts: ReplayOptions, config, on_progres
                                        opts.assume_in_transaction)
         report.total_ms = (time.monotonic() - began) * 1000
 
+    if target.guard is not None:
+        target.guard.explain(report.statements)
     diagnostics = findings(report, opts.lock_threshold_ms) + report.diagnostics
     # What replay did not send (a shared server's sandbox) and psql's \connect it cannot follow.
     diagnostics += target.guard.findings() if target.guard is not None else []

@@ -204,6 +204,19 @@ class Guard:
         self.skipped.setdefault((trace.path, trace.start), (trace, why))
         return True
 
+    def explain(self, traces: Iterable[StatementTrace]) -> None:
+        """Say why a statement failed when the sandbox is the likely reason."""
+        for trace in traces:
+            if trace.status != "failed" or not trace.error:
+                continue
+            if trace.sqlstate == "42704" and trace.error.startswith("role "):
+                trace.error += (" (replay runs in a sandbox on this server: declare the role in "
+                                "the replay configuration's `roles` and replay creates it for the run)")
+            elif trace.sqlstate == "42501":
+                trace.error += (" (replay runs the migrations as an unprivileged scratch role that "
+                                "owns only its scratch database, on a server it shares: see "
+                                "docs/replay.md, the sandbox)")
+
     def findings(self) -> list:
         out = []
         for trace, why in self.skipped.values():

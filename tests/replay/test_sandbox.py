@@ -362,3 +362,15 @@ def test_the_local_backend_runs_everything():
     report = replay([migration], ReplayOptions(backend="local"))
     assert [t.status for t in report.statements] == ["ok"] * 4
     assert report.diagnostics == []
+
+
+def test_a_failure_the_sandbox_explains(run):
+    report = run("CREATE TABLE t (id int);\nGRANT SELECT ON t TO ghost;\n")
+    failed = next(t for t in report.statements if t.status == "failed")
+    assert failed.error.startswith('role "ghost" does not exist (replay runs in a sandbox')
+    assert "`roles`" in failed.error
+    report = run("CREATE FUNCTION f() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;\n"
+                 "CREATE EVENT TRIGGER e ON ddl_command_start EXECUTE FUNCTION f();\n")
+    failed = next(t for t in report.statements if t.status == "failed")
+    assert failed.error.startswith("permission denied to create event trigger")
+    assert "unprivileged scratch role" in failed.error
