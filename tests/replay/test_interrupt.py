@@ -104,13 +104,17 @@ def test_signal_during_dsn_replay_drops_the_database(server, tmp_path):
         return [r[0] for r in admin.execute(
             "SELECT datname FROM pg_database WHERE datname LIKE 'schemalint_replay_%'")]
 
+    def scratch_roles():
+        return [r[0] for r in admin.execute(
+            "SELECT rolname FROM pg_roles WHERE rolname LIKE 'schemalint_replay_%'")]
+
     try:
         (name,) = _wait_for(scratch, "the scratch database")
         _wait_for(lambda: _sleeping(server.conninfo(name)), "the slow statement to run")
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
         assert proc.returncode == 143, proc.stderr.read().decode()
-        assert scratch() == []
+        assert scratch() == [] and scratch_roles() == []
     finally:
         _reap(proc)
         admin.close()
