@@ -203,41 +203,46 @@ def drop_database(admin: str, name: str, version: int, dsn: str | None = None,
                     pass  # a session we may not end (a superuser's): wait for it below
             deadline = time.monotonic() + patience
             while True:
-                _end_sessions(conn, name)
-                try:
-                    # Waits up to 5 s for sessions to leave, and ends autovacuum workers.
-                    conn.execute(drop)
-                    return
-                except psycopg.errors.ObjectInUse:
-                    if time.monotonic() >= deadline:
-                        break
-                    time.sleep(0.2)
+                # DROP DATABASE ends autovacuum workers (sessions without a user) itself,
+                # but waits 5 s for any other session and then fails: send it once none is left.
+                if not _end_sessions(conn, name):
+                    try:
+                        conn.execute(drop)
+                        return
+                    except psycopg.errors.ObjectInUse:
+                        pass  # one came in meanwhile
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(0.1)
             # (Another user's backend_type and state are hidden from a non-superuser.)
             sessions = conn.execute(
                 "SELECT a.pid, coalesce(a.usename, '?'), concat_ws(', ', "
                 "CASE WHEN r.rolsuper THEN 'superuser' END, a.backend_type, a.state) "
                 "FROM pg_stat_activity a LEFT JOIN pg_roles r ON r.oid = a.usesysid "
-                "WHERE a.datname = %s", (name,)).fetchall()
+                "WHERE a.datname = %s AND a.usesysid IS NOT NULL", (name,)).fetchall()
     except psycopg.Error as exc:
         raise LeftBehind(f"database {name} was NOT dropped ({mask_text(str(exc).strip(), dsn)}); "
                          f"drop it with: DROP DATABASE {quote_ident(name)} WITH (FORCE);") from None
     who = ", ".join(f"pid {pid} ({user}{', ' + more if more else ''})"
-                    for pid, user, more in sessions) or "sessions that had just left"
+                    for pid, user, more in sessions) or "a session that has just left"
     raise LeftBehind(f"database {name} was NOT dropped: after {patience:g} s it is still in use "
                      f"by {who}, which this user may not end; drop it with: "
                      f"DROP DATABASE {quote_ident(name)} WITH (FORCE);")
 
 
-def _end_sessions(conn, name: str) -> None:
+def _end_sessions(conn, name: str) -> int:
     """pg_terminate_backend each session in the database that we may end (those of roles we
-    are a member of); a superuser's session raises an error, which leaves it alone."""
+    are a member of; a superuser's raises an error, which leaves it alone). Returns how many
+    sessions with a user were there."""
     pids = [r[0] for r in conn.execute(
-        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,))]
+        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
+        "AND usesysid IS NOT NULL", (name,))]
     for pid in pids:
         try:
             conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
         except psycopg.Error:
             pass
+    return len(pids)
 
 
 def drop_role(admin: str, role: str, dsn: str | None = None) -> None:
