@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import psycopg
 import pytest
@@ -105,9 +104,16 @@ def _hba(server, text: str) -> None:
     # Written in place: the file keeps the owner the server runs as.
     with open(os.path.join(server.data_dir, "pg_hba.conf"), "w") as fh:
         fh.write(text)
+
+    def loaded():
+        # In a new session: when the postmaster last reread its files (on SIGHUP, asynchronously).
+        with psycopg.connect(server.conninfo(), autocommit=True) as su:
+            return su.execute("SELECT pg_conf_load_time()").fetchone()[0]
+
+    before = loaded()
     with psycopg.connect(server.conninfo(), autocommit=True) as su:
         su.execute("SELECT pg_reload_conf()")
-    time.sleep(0.2)  # the postmaster rereads it on SIGHUP, asynchronously
+    _wait_for(lambda: loaded() > before, "the server to reread pg_hba.conf", timeout=30)
 
 
 def _dsn(server, user: str = "deployer") -> str:
