@@ -36,6 +36,7 @@ DATABASE_PREFIX = "schemalint_replay_"  # the scratch database's and the scratch
 CONNECT_TIMEOUT_S = 10
 DROP_PATIENCE_S = 10.0  # how long cleanup waits for sessions it may not end to leave
 
+
 def _parse(dsn: str) -> dict:
     try:
         return conninfo_to_dict(dsn)
@@ -60,7 +61,6 @@ class Sandbox:
     shown: str  # what to print instead
     name: str  # of the scratch database and of the scratch role
     created_roles: tuple[str, ...]  # declared roles replay created for this run
-    server_version_num: int
 
 
 def _connect_admin(dsn: str, shown: str) -> tuple[psycopg.Connection, str]:
@@ -86,7 +86,7 @@ def _require_privileges(conn, shown: str) -> bool:
         raise UsageError(
             f"--dsn {shown}: user {user} lacks {' and '.join(missing)}, which replay needs to "
             "run migrations in a sandbox (a scratch database owned by a scratch role; migrations "
-            "never run with the DSN user's own privileges). Grant it "
+            f"never run with the DSN user's own privileges). Grant {'them' if missing[1:] else 'it'} "
             f"(ALTER ROLE {quote_ident(user)} {' '.join(missing)}), connect as a user that has "
             "them, or replay on a server of replay's own (--backend local or docker)")
     return superuser
@@ -133,7 +133,7 @@ def open_sandbox(dsn: str, cleanup: Cleanup, *, roles: tuple[str, ...] = (),
                              f"{mask_text(str(exc).strip(), dsn)}") from None
     scratch = make_conninfo(admin, user=name, password=password, dbname=name)
     _enter(scratch, shown, name, dsn, created)
-    return Sandbox(scratch, f"{shown} (as role {name} in database {name})", name, created, version)
+    return Sandbox(scratch, f"{shown} (as role {name} in database {name})", name, created)
 
 
 def _declared_roles(conn, roles, scratch: str, admin: str, dsn: str, cleanup: Cleanup) -> tuple[str, ...]:

@@ -109,10 +109,9 @@ def _name(node: dict) -> str:
     return value.get("sval", "") if isinstance(value, dict) else ""
 
 
-def _identity_change(target: str, allowed: frozenset[str], what: str) -> str | None:
-    if target in allowed or target.lower() == "none":
-        return None
-    return f"{what} `{target}`: replay runs every migration as its scratch role"
+def _may_switch(target: str, allowed_roles: frozenset[str]) -> bool:
+    """SET ROLE to a role replay created for the run (granted to the scratch role), or NONE."""
+    return target in allowed_roles or target.lower() == "none"
 
 
 def cluster_reach(kind: str, node: dict, allowed_roles: frozenset[str] = frozenset()) -> str | None:
@@ -124,9 +123,11 @@ def cluster_reach(kind: str, node: dict, allowed_roles: frozenset[str] = frozens
     if kind == "VariableSetStmt":
         name = node.get("name")
         if name in _IDENTITY and node.get("kind") == "VAR_SET_VALUE":
-            args = node.get("args") or ({},)
+            target = _name((node.get("args") or ({},))[0])
+            if name == "role" and _may_switch(target, allowed_roles):
+                return None
             what = "switches to role" if name == "role" else "switches the session user to"
-            return _identity_change(_name(args[0]), allowed_roles, what)
+            return f"{what} `{target}`: replay runs every migration as its scratch role"
         return None
     if kind == "CopyStmt":
         if node.get("is_program"):
@@ -177,7 +178,7 @@ def _function_why(name: str, args, allowed_roles: frozenset[str]) -> str | None:
             return why
     if name == "set_config" and args and _name(args[0]).lower() in _IDENTITY:
         target = _name(args[1]) if len(args) > 1 else ""
-        if not target or _identity_change(target, allowed_roles, "") is not None:
+        if _name(args[0]).lower() != "role" or not _may_switch(target, allowed_roles):
             return "changes the session's role"
     return None
 

@@ -217,3 +217,9 @@ def test_messages_are_masked_with_the_dsns_passwords():
     assert mask_text(message, dsn) == 'could not translate host name "***" to address: Name or service not known'
     assert mask_text("password=s3cret host=x", None) == "password=*** host=x"
     assert mask_text("connecting to postgresql://a:b@c/d", None) == "connecting to postgresql://a:***@c/d"
+
+
+def test_set_session_authorization_is_never_sent():
+    # Only a superuser session may; the scratch role never is one.
+    assert "session user" in _reach("SET SESSION AUTHORIZATION app_owner", {"app_owner"})
+    assert _reach("SELECT set_config('session_authorization', 'app_owner', false)", {"app_owner"})
