@@ -83,8 +83,8 @@ SKIPPED_CLUSTER_STATEMENT = Rule(
         "migration as that role. Statements that act on the server as a whole are not sent at "
         "all: CREATE/ALTER/DROP DATABASE, ALTER SYSTEM, CREATE/ALTER/DROP ROLE and role "
         "membership, REASSIGN/DROP OWNED, tablespaces, subscriptions, LOAD, CHECKPOINT, COPY to or "
-        "from a program or a server file, SET ROLE or SET SESSION AUTHORIZATION to a role replay "
-        "did not create, privileges, comments and owners of databases, roles and tablespaces, "
+        "from a program or a server file, SET SESSION AUTHORIZATION, SET ROLE to a role "
+        "replay did not create, privileges, comments and owners of databases, roles and tablespaces, "
         "administration functions (pg_terminate_backend, pg_read_file, lo_import, dblink, "
         "replication slots, ...), and psql's `\\connect`, which replay cannot follow. The rest of "
         "the migration is replayed; what these statements would have done is not measured.",
