@@ -12,6 +12,7 @@ from schemalint.config.keys import KEYS
 from schemalint.config.reader import display_path
 from schemalint.config.resolve import effective_values
 from schemalint.errors import UsageError
+from schemalint.replay.mask import mask_dsn
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -26,6 +27,8 @@ def run(args, out=None) -> int:
         raise UsageError(f"--format: {args.format!r} is not available here (choose text or json)")
     resolved = settings_from(args)
     values = effective_values(resolved)
+    if isinstance(values["replay"].get("dsn"), str):
+        values["replay"]["dsn"] = mask_dsn(values["replay"]["dsn"])
     if resolved.flags.paths:
         values["paths"] = list(resolved.flags.paths)
     if resolved.flags.format == "json":

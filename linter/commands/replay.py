@@ -108,7 +108,9 @@ def run(args, out=None, err=None) -> int:
     try:
         report = run_replay(migrations, config, opts, err)
     except Terminated as exc:
-        print(f"schemalint: {exc}; the replay server was cleaned up", file=err)
+        left = getattr(exc, "cleanup_errors", None)
+        print(f"schemalint: {exc}; " + ("replay cleanup was incomplete: " + "; ".join(left) if left
+                                        else "the replay server was cleaned up"), file=err)
         return 128 + exc.signum
     report.diagnostics = _suppressed(report.diagnostics, migrations, config)
     out.write(render(settings.flags.format, report))

@@ -67,6 +67,9 @@ REPLAY_KEYS = (
         "than this many milliseconds."),
     Key("statement_timeout_s", "number", "statement_timeout for each replayed statement, in seconds."),
     Key("timeout_s", "number", "Overall time limit for a replay run, in seconds."),
+    Key("roles", "names", "With `dsn`: roles the migrations grant to, own objects as or `SET ROLE` "
+        "to. Replay creates those that do not exist on the server (NOLOGIN, granted to its "
+        "scratch role) for the run and drops them afterwards; roles that exist are never altered."),
 )
 
 KEYS: tuple[Key, ...] = (

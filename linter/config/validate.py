@@ -206,7 +206,7 @@ class _Validator:
                 else:
                     self.errors.add(node, at, f"unknown layout {_got(name)} (known: "
                                     f"{', '.join(known)})" + _did_you_mean(scalar_text(name), known))
-        elif kind in ("paths", "globs", "selectors"):
+        elif kind in ("paths", "globs", "selectors", "names"):
             result = self.strings(val, where, split=kind == "selectors")
             if result is not None and kind == "selectors":
                 for item, token in result:

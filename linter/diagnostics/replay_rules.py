@@ -74,5 +74,28 @@ ROUNDTRIP_DIFFERENCE = Rule(
     bad=(), good=(),
 )
 
+SKIPPED_CLUSTER_STATEMENT = Rule(
+    code="SL607", name="replay-skipped-cluster-statement", category="replay", severity=Severity.INFO,
+    summary="Replay did not send this statement: its effect reaches beyond replay's scratch "
+            "database.",
+    why="With `--dsn`, replay works on a server that other databases and users share. It creates "
+        "a scratch database and a scratch role that owns only that database, and runs every "
+        "migration as that role. Statements that act on the server as a whole are not sent at "
+        "all: CREATE/ALTER/DROP DATABASE, ALTER SYSTEM, CREATE/ALTER/DROP ROLE and role "
+        "membership, REASSIGN/DROP OWNED, tablespaces, subscriptions, LOAD, CHECKPOINT, COPY to or "
+        "from a program or a server file, SET SESSION AUTHORIZATION, SET ROLE to a role "
+        "replay did not create, privileges, comments and owners of databases, roles and tablespaces, "
+        "administration functions (pg_terminate_backend, pg_read_file, lo_import, dblink, "
+        "replication slots, ...), and psql's `\\connect`, which replay cannot follow. The rest of "
+        "the migration is replayed; what these statements would have done is not measured.",
+    instead="Nothing to change when the statement is meant to run once per server. Declare the "
+            "roles later statements grant to or own objects as in the replay configuration "
+            "(`roles: [app_owner, readonly]`): replay creates those that do not exist, for the run "
+            "only. To replay everything, use the `local` or `docker` backend, whose server is "
+            "replay's own.",
+    bad=(), good=(),
+)
+
 REPLAY_RULES = (LONG_BLOCKING_LOCK, TABLE_REWRITE, BLOCKING_LOCK_WITHOUT_TIMEOUT,
-                MIGRATION_FAILED, FOREIGN_KEY_UNINDEXED, ROUNDTRIP_DIFFERENCE)
+                MIGRATION_FAILED, FOREIGN_KEY_UNINDEXED, ROUNDTRIP_DIFFERENCE,
+                SKIPPED_CLUSTER_STATEMENT)

@@ -45,7 +45,7 @@ def _schema_for(key: Key, rules) -> dict:
     elif kind == "layout":
         names = {"enum": list(layout_names())}
         s = {"oneOf": [names, {"type": "object", "additionalProperties": names}]}
-    elif kind in ("paths", "globs"):
+    elif kind in ("paths", "globs", "names"):
         s = dict(strings)
     elif kind == "selectors":
         s = dict(strings)
@@ -100,7 +100,7 @@ _KIND_TEXT = {
     "string": "string", "boolean": "boolean", "integer": "integer", "number": "number",
     "rows": "integer, or mapping of table to integer",
     "enum": "one of {choices}", "version": "version", "layout": "layout name",
-    "paths": "list of paths", "globs": "list of globs", "selectors": "list of rule selectors",
+    "paths": "list of paths", "globs": "list of globs", "names": "list of names", "selectors": "list of rule selectors",
     "string-map": "mapping of name to string", "severity-map": "mapping of rule to severity",
     "rule-options": "mapping of rule to options", "section": "mapping",
     "overrides": "list of mappings",

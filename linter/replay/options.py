@@ -19,6 +19,7 @@ class ReplayOptions:
     rows: int = 0
     rows_per_table: Mapping[str, int] = field(default_factory=dict)
     stats: str | None = None
+    roles: tuple[str, ...] = ()  # --dsn: roles the migrations need, created for the run if absent
     probe: bool = False
     roundtrip: bool = False
     lock_threshold_ms: float = 1000.0
@@ -32,7 +33,7 @@ class ReplayOptions:
 
 # Keys the configuration file's replay table may hold.
 CONFIG_KEYS = ("backend", "pg_bin", "pg_version", "dsn", "image", "rows", "probe", "roundtrip",
-               "lock_threshold_ms", "statement_timeout_s", "timeout_s", "stats")
+               "lock_threshold_ms", "statement_timeout_s", "timeout_s", "stats", "roles")
 
 
 def _number(key: str, value, kind=float, minimum: float = 0):
@@ -65,6 +66,11 @@ def from_config(table: Mapping[str, object]) -> ReplayOptions:
             setattr(opts, key, value)
         elif key in ("lock_threshold_ms", "statement_timeout_s", "timeout_s"):
             setattr(opts, key, _number(key, value))
+        elif key == "roles":
+            names = [value] if isinstance(value, str) else value
+            if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) and n for n in names):
+                raise UsageError(f"replay.roles: expected a list of role names, got {value!r}")
+            opts.roles = tuple(names)
         elif key == "pg_version":
             opts.pg_version = PgVersion(_number(key, str(value).split(".")[0], int, 9))
         else:

@@ -56,6 +56,8 @@ def _status(t: StatementTrace) -> str:
         return "FAILED"
     if t.status == "not_run":
         return "not run"
+    if t.status == "skipped":
+        return "skipped"  # not sent: see the replay-skipped-cluster-statement finding
     return f"{_ms(t.duration_ms)} ms" + (f" (~{_ms(t.estimate_ms)} ms est.)" if t.estimate_ms is not None else "")
 
 

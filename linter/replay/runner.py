@@ -16,6 +16,7 @@ from schemalint.replay.compare import mismatches
 from schemalint.replay.findings import findings, roundtrip_finding, unindexed_fk_finding
 from schemalint.replay.options import ReplayOptions
 from schemalint.replay.queries import unindexed_foreign_keys_query
+from schemalint.replay.sandbox import connect_findings
 from schemalint.replay.seed import seed
 from schemalint.replay.selection import first_traced
 from schemalint.replay.snapshot import catalog_snapshot, differences
@@ -53,7 +54,18 @@ def _not_run(migration: Migration, statements) -> list[StatementTrace]:
 
 def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
            on_progress=None) -> ReplayReport:
-    """Run a replay. `config` (a LintConfig) selects and re-grades the findings."""
+    """Run a replay. `config` (a LintConfig) selects and re-grades the findings. An exception
+    (a signal's included) leaves with `cleanup_errors`: what cleanup could not undo."""
+    cleanup = Cleanup()
+    try:
+        return _replay(migrations, opts, config, on_progress, cleanup)
+    except BaseException as exc:
+        exc.cleanup_errors = cleanup.errors
+        raise
+
+
+def _replay(migrations: list[Migration], opts: ReplayOptions, config, on_progress,
+            cleanup: Cleanup) -> ReplayReport:
     began = time.monotonic()
     ups = [m for m in migrations if m.direction != "down"]
     downs = {pair_key(m): m for m in migrations if m.direction == "down"}
@@ -64,11 +76,13 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
     def framework_tx(m: Migration) -> bool:
         return bool(m.in_transaction) or opts.assume_in_transaction
 
-    with Cleanup() as cleanup, handle_signals():
+    with cleanup, handle_signals():
         target = open_target(opts.backend, dsn=opts.dsn, pg_bin=opts.pg_bin,
-                             major=opts.pg_version.major if opts.pg_version else None, image=opts.image, cleanup=cleanup)
+                             major=opts.pg_version.major if opts.pg_version else None, image=opts.image,
+                             cleanup=cleanup, roles=opts.roles)
         tracer = Tracer(target.conninfo, statement_timeout_s=opts.statement_timeout_s,
                         probe=opts.probe, timeout_s=opts.timeout_s)
+        tracer.guard = target.guard
         cleanup.push("close the replay sessions", tracer.close)
         report = ReplayReport(server_version=tracer.server_version, backend=target.backend,
                               production_rows=production, untraced_migrations=first)
@@ -136,7 +150,12 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
                                        opts.assume_in_transaction)
         report.total_ms = (time.monotonic() - began) * 1000
 
+    if target.guard is not None:
+        target.guard.explain(report.statements)
     diagnostics = findings(report, opts.lock_threshold_ms) + report.diagnostics
+    # What replay did not send (a shared server's sandbox) and psql's \connect it cannot follow.
+    diagnostics += target.guard.findings() if target.guard is not None else []
+    diagnostics += [d for m, r in parsed.items() for d in connect_findings(m, r.statements)]
     for rt in report.roundtrips:
         if rt.differences or rt.error:
             down = next(m for m in migrations if m.path == rt.down_path and m.direction == "down")

@@ -131,6 +131,8 @@ class Tracer:
         self.ledger = Ledger()
         self._prepared = False  # the PREPARED statements exist on A
         self.then_rows: list[tuple] | None = None  # see run_migration
+        # guard(stmt, trace) -> True: do not send the statement (a shared server's sandbox).
+        self.guard = None
         # {oid: relfilenode} read right after the last statement, for the next one's "before".
         self._filenodes_after: dict[int, int] | None = None
 
@@ -180,6 +182,11 @@ class Tracer:
                                    line=lines.position(stmt.start)[0], sql=stmt.sql,
                                    kind=stmt.kind, traced=traced)
             if failed:
+                if traced:
+                    out.append(trace)
+                continue
+            if self.guard is not None and self.guard(stmt, trace):
+                self._filenodes_after = filenodes  # nothing was sent
                 if traced:
                     out.append(trace)
                 continue

@@ -3,6 +3,8 @@ module; each replay works in its own scratch database through the `dsn` backend.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from schemalint.discover.source import Migration
@@ -11,7 +13,10 @@ from schemalint.replay.cleanup import Cleanup
 from schemalint.replay.options import ReplayOptions
 from schemalint.replay.runner import replay
 
-BINARIES = local.find_binaries()
+# SCHEMALINT_TEST_PG_BIN: run the replay tests on the server binaries of that directory (to
+# test another major version than the one found first).
+BINARIES = (local.require_binaries(os.environ["SCHEMALINT_TEST_PG_BIN"], None)
+            if os.environ.get("SCHEMALINT_TEST_PG_BIN") else local.find_binaries())
 needs_postgres = pytest.mark.skipif(
     BINARIES is None, reason="PostgreSQL server binaries not found (apt-get install postgresql)")
 

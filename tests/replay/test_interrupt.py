@@ -104,13 +104,17 @@ def test_signal_during_dsn_replay_drops_the_database(server, tmp_path):
         return [r[0] for r in admin.execute(
             "SELECT datname FROM pg_database WHERE datname LIKE 'schemalint_replay_%'")]
 
+    def scratch_roles():
+        return [r[0] for r in admin.execute(
+            "SELECT rolname FROM pg_roles WHERE rolname LIKE 'schemalint_replay_%'")]
+
     try:
         (name,) = _wait_for(scratch, "the scratch database")
         _wait_for(lambda: _sleeping(server.conninfo(name)), "the slow statement to run")
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
         assert proc.returncode == 143, proc.stderr.read().decode()
-        assert scratch() == []
+        assert scratch() == [] and scratch_roles() == []
     finally:
         _reap(proc)
         admin.close()
@@ -138,6 +142,29 @@ def test_sigkill_leaves_a_directory_the_next_run_removes(tmp_path):
         shutil.rmtree(base, ignore_errors=True)
 
 
+def test_sigkill_during_first_template_creation_leaves_nothing_for_long(tmp_path):
+    """initdb's directory names its owner and initdb dies with schemalint (PDEATHSIG): the
+    next run removes the directory."""
+    base = tempfile.mkdtemp(prefix="schemalint-test-")
+    os.chmod(base, 0o711)
+    env = dict(os.environ, TMPDIR=base, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    proc = _start(["--backend", "local"], env, tmp_path)
+    try:
+        scratch = _wait_for(lambda: next((os.path.join(base, d) for d in os.listdir(base)
+                                          if d.startswith("schemalint-initdb-")), None),
+                            "initdb's directory")
+        _wait_for(lambda: _processes_mentioning(scratch), "initdb to run")
+        proc.kill()
+        proc.wait(30)
+        _wait_for(lambda: not _processes_mentioning(scratch), "initdb to die with schemalint")
+        assert os.path.isdir(scratch)
+        assert local.remove_stale_roots(base) == [scratch]
+        assert os.listdir(base) == []
+    finally:
+        _reap(proc)
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def test_only_dead_owners_directories_are_removed(tmp_path):
     def make(name: str, owner: str | None = None, postmaster: int | None = None) -> str:
         path = tmp_path / name
@@ -151,14 +178,23 @@ def test_only_dead_owners_directories_are_removed(tmp_path):
     dead_pid = subprocess.Popen(["true"])  # a pid that has exited
     dead_pid.wait()
     me = f"{os.getpid()} {local._start_time(os.getpid())}"
-    dead = make("schemalint-replay-dead0001", f"{dead_pid.pid} 1")
-    reused = make("schemalint-replay-reused01", f"{os.getpid()} 1")  # our pid, another start
-    alive = make("schemalint-replay-alive001", me)
-    serving = make("schemalint-replay-serving1", f"{dead_pid.pid} 1", postmaster=os.getpid())
+    mine = f"{os.getpid()}.{local._start_time(os.getpid())}"
+    # Owners named in the directory name (this version), whatever stage they died in.
+    dead = make(f"schemalint-replay-{dead_pid.pid}.1-abcd1234")
+    dead_initdb = make(f"schemalint-initdb-{dead_pid.pid}.1-abcd1234")
+    reused = make(f"schemalint-initdb-{os.getpid()}.1-abcd1234")  # our pid, another start
+    alive = make(f"schemalint-replay-{mine}-abcd1234")
+    alive_initdb = make(f"schemalint-initdb-{mine}-abcd1234")
+    serving = make(f"schemalint-replay-{dead_pid.pid}.1-serving1", postmaster=os.getpid())
+    # Earlier versions' names, the owner in a file.
+    old_dead = make("schemalint-replay-dead0001", f"{dead_pid.pid} 1")
+    old_reused = make("schemalint-replay-reused01", f"{os.getpid()} 1")
+    old_alive = make("schemalint-replay-alive001", me)
     anonymous = make("schemalint-replay-noowner1")
     other_name = make("schemalint-replay-x", f"{dead_pid.pid} 1")
     os.symlink(dead, tmp_path / "schemalint-replay-symlink1")
-    assert sorted(local.remove_stale_roots(str(tmp_path))) == sorted([dead, reused])
-    for kept in (alive, serving, anonymous, other_name):
+    assert sorted(local.remove_stale_roots(str(tmp_path))) == sorted(
+        [dead, dead_initdb, reused, old_dead, old_reused])
+    for kept in (alive, alive_initdb, serving, old_alive, anonymous, other_name):
         assert os.path.isdir(kept)
     assert os.path.islink(tmp_path / "schemalint-replay-symlink1")
