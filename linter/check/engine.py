@@ -148,6 +148,16 @@ def suppress_comments(diagnostics: list[Diagnostic], files: list, config: LintCo
     return kept + config.apply(new, rules, ENGINE_RULES)
 
 
+def invalid_encoding(migration: Migration) -> Diagnostic:
+    """The `invalid-encoding` finding of a file that is not valid UTF-8 (`check` and `replay`)."""
+    at = migration.invalid_utf8_at
+    return make_diagnostic(
+        INVALID_ENCODING, migration, at, at + 1,
+        "this file is not valid UTF-8; invalid bytes were replaced with U+FFFD "
+        "and the rest of the file was checked",
+    )
+
+
 class _Ctx(Context):
     __slots__ = ("config_options",)
 
@@ -183,12 +193,7 @@ class Checker:
         out, config, ruleset, ctx = self.out, self.config, self.ruleset, self.ctx
         out.extend(migration.notes)
         if migration.invalid_utf8_at is not None:
-            at = migration.invalid_utf8_at
-            out.append(make_diagnostic(
-                INVALID_ENCODING, migration, at, at + 1,
-                "this file is not valid UTF-8; invalid bytes were replaced with U+FFFD "
-                "and the rest of the file was checked",
-            ))
+            out.append(invalid_encoding(migration))
         result = self.parse(migration)
         out.extend(result.errors)
         self.statement_count += len(result.statements)

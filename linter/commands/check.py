@@ -13,6 +13,7 @@ import time
 from schemalint.commands.common import (
     add_config_arguments,
     add_input_arguments,
+    add_layout_argument,
     add_outcome_arguments,
     add_replay_options,
     parse_outputs,
@@ -31,9 +32,7 @@ from schemalint.speed.cache import resolve_dir
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_input_arguments(p)
     add_outcome_arguments(p)
-    p.add_argument("--layout", metavar="LAYOUT", default=None,
-                   help="migration framework layout: auto (default: detected), plain, flyway, "
-                        "golang-migrate, goose, dbmate, diesel, prisma, sqitch, dump, alembic, django")
+    add_layout_argument(p)
     p.add_argument("--format", "-f", default="text", metavar="FORMAT",
                    help="output format on stdout: text (default), json, sarif, junit, github, "
                         "gitlab or markdown")

@@ -22,6 +22,13 @@ def add_input_arguments(p: argparse.ArgumentParser) -> None:
                    help="the path to report for input read from standard input")
 
 
+def add_layout_argument(p: argparse.ArgumentParser) -> None:
+    """--layout: `check` and `replay` read the same migrations in the same order."""
+    p.add_argument("--layout", metavar="LAYOUT", default=None,
+                   help="migration framework layout: auto (default: detected), plain, flyway, "
+                        "golang-migrate, goose, dbmate, diesel, prisma, sqitch, dump, alembic, django")
+
+
 def add_outcome_arguments(p: argparse.ArgumentParser) -> None:
     """--fail-on and --assume-in-transaction."""
     p.add_argument("--fail-on", choices=("error", "warning", "info", "never"), default=None,
