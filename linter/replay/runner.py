@@ -175,6 +175,7 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
                     _count_not_run(m, files.after(stopped.end), report)
                 _stop(report, stopped, len(ups) - i - 1)
                 continue
+            parsed.forget(m)
             if seeder is not None:
                 seeder.after(m)
             if traced and tracer.then_rows is not None:
@@ -191,10 +192,9 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
             report.seeded, report.seeding, report.seed_problems = seeder.counts, seeder.seeded, seeder.problems
         names = {**names_at_start, **{oid: rel.name for oid, rel in tracer.ledger.names.items()}}
         _extrapolate(report, seeder.filled if seeder is not None else {}, names, production)
-        report.mismatches = mismatches(ups, parsed, report.statements,
-                                       (config.pg_version if config is not None
-                                        else PgVersion(tracer.server_version_num // 10000, 0)),
-                                       opts.assume_in_transaction)
+        report.mismatches = _compare(ups, parsed, report, (
+            config.pg_version if config is not None else PgVersion(tracer.server_version_num // 10000, 0)),
+            opts.assume_in_transaction)
         report.total_ms = (time.monotonic() - began) * 1000
 
     diagnostics = findings(report, opts.lock_threshold_ms) + report.diagnostics
@@ -207,6 +207,18 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
     report.diagnostics = select_findings(diagnostics, config)
     report.cleanup_errors = cleanup.errors
     return report
+
+
+def _compare(ups: list[Migration], parsed: Parsed, report: ReplayReport, pg_version,
+             assume_in_transaction: bool) -> list:
+    """The static lock table against the observations, reading the migrations (again) only
+    up to the last statement traced."""
+    last = next((t for t in reversed(report.statements) if t.traced and t.status == "ok"), None)
+    if last is None:
+        return []
+    parsed.get(last.migration).limit = last.start
+    upto = next(i for i, m in enumerate(ups) if m is last.migration)
+    return mismatches(ups[:upto + 1], parsed, report.statements, pg_version, assume_in_transaction)
 
 
 def _bookkeeping(tracer: Tracer, migrations, config, report: ReplayReport) -> None:
