@@ -13,7 +13,7 @@ JSON schema version 2 (documented in docs/replay.md):
  "roundtrips": [{"up", "down", "differences", "error"}],
  "mismatches": [{"path", "line", "relation", "predicted", "observed"}] | null,
  "seeded": {table: rows}, "seeding": [{"table", "rows", "after"}], "seed_problems": [...],
- "bookkeeping": {framework: [table, ...]}, "untraced_migrations", "total_ms",
+ "bookkeeping": {framework: [table, ...]}, "notes": [...], "untraced_migrations", "total_ms",
  "diagnostics": [same objects as `schemalint check --format json`]}
 
 Version 1 listed every statement that did not run, with its SQL, in "statements"; version 2
@@ -71,6 +71,7 @@ def _header(report: ReplayReport) -> list[str]:
              f"total {report.total_ms / 1000:.2f} s"]
     for framework, tables in report.bookkeeping.items():
         lines.append(f"created {framework}'s own table(s) first: {', '.join(tables)}")
+    lines += report.notes
     if report.seeding:
         lines.append("seeded, right after the migration that created each table: "
                      + ", ".join(f"{s.table} {s.rows} row(s) (after {s.after})" for s in report.seeding))
@@ -203,6 +204,7 @@ def _tail(report: ReplayReport) -> dict:
         "seeding": [s.to_dict() for s in report.seeding],
         "seed_problems": report.seed_problems,
         "bookkeeping": report.bookkeeping,
+        "notes": report.notes,
         "untraced_migrations": report.untraced_migrations,
         "total_ms": round(report.total_ms, 1),
         "diagnostics": _diagnostics(report),

@@ -227,7 +227,7 @@ def _bookkeeping(tracer: Tracer, migrations, config, report: ReplayReport) -> No
     names = frameworks(migrations, layout, getattr(config, "root", None))
     if names:
         report.bookkeeping, problems = create_bookkeeping(tracer.a, names)
-        report.seed_problems += problems
+        report.notes += problems
 
 
 def _seeder(tracer: Tracer, opts: ReplayOptions, report: ReplayReport) -> Seeder | None:

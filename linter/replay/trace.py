@@ -204,6 +204,7 @@ class ReplayReport:
     # The framework bookkeeping tables created before the first migration (golang-migrate's
     # schema_migrations, ...), by framework.
     bookkeeping: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the replay could not set up as asked
     production_rows: dict[str, int] = field(default_factory=dict)
     untraced_migrations: int = 0
     total_ms: float = 0.0
