@@ -176,8 +176,6 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
                 _stop(report, stopped, len(ups) - i - 1)
                 continue
             parsed.forget(m)
-            if seeder is not None:
-                seeder.after(m)
             if traced and tracer.then_rows is not None:
                 _check_foreign_keys(tracer.then_rows, traces, reported_fks, report)
             if down is not None:
@@ -187,6 +185,11 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
                     stopped = rt
                     report.stopped = (f"{rt.error}; {len(ups) - i - 1} later migration file(s) "
                                       "not replayed")
+                    continue
+            if seeder is not None:
+                # After the round trip, whose up again re-creates the tables: the later
+                # migrations find them filled.
+                seeder.after(m)
         if seeder is not None:
             seeder.finish()
             report.seeded, report.seeding, report.seed_problems = seeder.counts, seeder.seeded, seeder.problems

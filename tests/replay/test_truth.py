@@ -252,3 +252,14 @@ def test_missing_role_inside_a_transaction_stops_and_says_why(run):
                                    "framework's runner would stop here too; 1 later migration "
                                    "file(s) not replayed")
     assert [(n.path, n.statements) for n in report.not_run] == [("002.sql", 1), ("003.sql", 1)]
+
+
+def test_tables_are_seeded_after_the_roundtrip_recreates_them(server):
+    files = [Migration("001_t/up.sql", "CREATE TABLE t (id int PRIMARY KEY, name text);"),
+             Migration("001_t/down.sql", "DROP TABLE t;", direction="down"),
+             Migration("002_n/up.sql", "ALTER TABLE t ADD COLUMN n int NOT NULL;")]
+    report = replay(files, ReplayOptions(backend="dsn", dsn=server.conninfo(), roundtrip=True,
+                                         rows=10))
+    assert [(s.table, s.after) for s in report.seeding] == [("t", "001_t/up.sql")]
+    # 002 met the seeded rows: the table was filled after up again.
+    assert "contains null values" in statement(report, "ADD COLUMN n").error
