@@ -50,7 +50,7 @@ def _refused(migration: Migration, files: FileStatements) -> StatementTrace | No
     """Why PostgreSQL would refuse the whole file before running any of it, as the trace of
     the failure: a statement it cannot parse, or bytes that are not UTF-8 (a UTF-8 server
     rejects the query text on receipt: SQLSTATE 22021)."""
-    if migration.invalid_utf8_at is not None:
+    if _sends_invalid_utf8(migration):
         at = migration.invalid_utf8_at
         stmt = next((s for s in files if s.end > at), None)
         start, end = (stmt.start, stmt.end) if stmt is not None else (at, at + 1)
@@ -62,6 +62,18 @@ def _refused(migration: Migration, files: FileStatements) -> StatementTrace | No
     if error is not None:
         return _failed_at(migration, error.start, error.end, error.message)
     return None
+
+
+def _sends_invalid_utf8(migration: Migration) -> bool:
+    """Whether the text this migration sends holds the file's first invalid byte (decoded as
+    U+FFFD): a goose or dbmate section blanks the other sections out, which may hold it."""
+    at = migration.invalid_utf8_at
+    if at is None:
+        return False
+    sent = migration.parse_text
+    if migration.sql is not None and len(sent) == len(migration.text):
+        return sent[at:at + 1] == "\ufffd"
+    return "\ufffd" in sent
 
 
 def _count_not_run(migration: Migration, statements, report: ReplayReport) -> None:

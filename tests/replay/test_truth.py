@@ -263,3 +263,13 @@ def test_tables_are_seeded_after_the_roundtrip_recreates_them(server):
     assert [(s.table, s.after) for s in report.seeding] == [("t", "001_t/up.sql")]
     # 002 met the seeded rows: the table was filled after up again.
     assert "contains null values" in statement(report, "ADD COLUMN n").error
+
+
+def test_invalid_utf8_only_refuses_the_section_that_holds_it(server, tmp_path, capsys):
+    (tmp_path / "001_x.sql").write_bytes(b"-- +goose Up\nCREATE TABLE t (id int);\n"
+                                         b"-- +goose Down\nCOMMENT ON TABLE t IS 'caf\xe9';\n")
+    (tmp_path / "002_y.sql").write_bytes(b"-- +goose Up\nCOMMENT ON TABLE t IS 'caf\xe9';\n")
+    main(["replay", str(tmp_path), "--dsn", server.conninfo(), "--format", "json", "--no-config"])
+    doc = json.loads(capsys.readouterr().out)
+    assert [(s["path"].rsplit("/", 1)[1], s["status"]) for s in doc["statements"]] == [
+        ("001_x.sql", "ok"), ("002_y.sql", "failed")]
