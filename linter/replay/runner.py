@@ -5,7 +5,6 @@ created it, check foreign keys and round trips, extrapolate, and produce finding
 from __future__ import annotations
 
 import os
-import re
 import time
 
 from schemalint.config.settings import PgVersion
@@ -14,6 +13,7 @@ from schemalint.discover.source import Migration
 from schemalint.replay.backends import open_target
 from schemalint.replay.cleanup import Cleanup, handle_signals
 from schemalint.replay.compare import mismatches
+from schemalint.replay.failures import count_not_run, refused, role_goes_on, stop
 from schemalint.replay.findings import findings, roundtrip_finding, unindexed_fk_finding
 from schemalint.replay.frameworks import create_bookkeeping, frameworks
 from schemalint.replay.options import ReplayOptions
@@ -23,7 +23,7 @@ from schemalint.replay.selection import first_traced
 from schemalint.replay.snapshot import FrozenWindow, catalog_snapshot, differences
 from schemalint.replay.stats import load_stats
 from schemalint.replay.stream import FileStatements, Parsed
-from schemalint.replay.trace import NotRun, ReplayReport, RoundTrip, StatementTrace
+from schemalint.replay.trace import ReplayReport, RoundTrip, StatementTrace
 from schemalint.replay.tracer import Tracer
 
 
@@ -38,92 +38,6 @@ def pair_key(migration: Migration) -> str:
         if base.endswith(suffix):
             return path[: -len(suffix)]
     return path
-
-
-def _failed_at(migration: Migration, start: int, end: int, error: str) -> StatementTrace:
-    line = migration.lines.position(start)[0]
-    return StatementTrace(migration=migration, start=start, end=end, line=line,
-                          sql=migration.text[start:end], kind="", status="failed", error=error)
-
-
-def _refused(migration: Migration, files: FileStatements) -> StatementTrace | None:
-    """Why PostgreSQL would refuse the whole file before running any of it, as the trace of
-    the failure: a statement it cannot parse, or bytes that are not UTF-8 (a UTF-8 server
-    rejects the query text on receipt: SQLSTATE 22021)."""
-    if _sends_invalid_utf8(migration):
-        at = migration.invalid_utf8_at
-        stmt = next((s for s in files if s.end > at), None)
-        start, end = (stmt.start, stmt.end) if stmt is not None else (at, at + 1)
-        line, col = migration.lines.position(at)
-        return _failed_at(migration, start, end,
-                          f'invalid byte sequence for encoding "UTF8" at line {line}, column {col}: '
-                          "the file is not valid UTF-8 and PostgreSQL rejects it")
-    error = files.error
-    if error is not None:
-        return _failed_at(migration, error.start, error.end, error.message)
-    return None
-
-
-def _sends_invalid_utf8(migration: Migration) -> bool:
-    """Whether the text this migration sends holds the file's first invalid byte (decoded as
-    U+FFFD): a goose or dbmate section blanks the other sections out, which may hold it."""
-    at = migration.invalid_utf8_at
-    if at is None:
-        return False
-    sent = migration.parse_text
-    if migration.sql is not None and len(sent) == len(migration.text):
-        return sent[at:at + 1] == "\ufffd"
-    return "\ufffd" in sent
-
-
-def _count_not_run(migration: Migration, statements, report: ReplayReport) -> None:
-    """Count `statements` (not run) into one NotRun entry: the report names the lines, not the SQL."""
-    first = last = None
-    count = 0
-    for stmt in statements:
-        if first is None:
-            first = stmt.start
-        last = stmt.start
-        count += 1
-    if count:
-        lines = migration.lines
-        report.not_run.append(NotRun(migration, lines.position(first)[0], lines.position(last)[0],
-                                     count, seq=len(report.statements)))
-
-
-def _stop(report: ReplayReport, at: StatementTrace, files_left: int) -> None:
-    """Say why the replay stopped and how many files it did not replay."""
-    why = at.error or "failed"
-    if at.sqlstate == SQLSTATE_UNDEFINED_OBJECT and missing_role(at.error_primary) and at.in_transaction:
-        why += ("; the statement ran inside a transaction, which the failure aborted, so the "
-                "framework's runner would stop here too")
-    report.stopped = (f"{at.path}:{at.line}: {why}; {files_left} later migration file(s) not replayed"
-                      if files_left else f"{at.path}:{at.line}: {why}")
-
-
-# SQLSTATE 42704 (undefined_object) with this message: a role the migration names is missing.
-SQLSTATE_UNDEFINED_OBJECT = "42704"
-_MISSING_ROLE = re.compile(r'^role "(.+)" does not exist$')
-
-
-def missing_role(message: str | None) -> str | None:
-    m = _MISSING_ROLE.match(message or "")
-    return m.group(1) if m else None
-
-
-def _role_goes_on(trace: StatementTrace) -> bool:
-    """A statement that failed for a role the replay database lacks (one every deployment
-    has: `ALTER USER some_admin ...`) is reported with what to declare; the file goes on
-    when the statement ran on its own (autocommit changed nothing else), as a runner that
-    sends statements one by one would. Inside a transaction the failure aborted it: stop."""
-    role = missing_role(trace.error) if trace.sqlstate == SQLSTATE_UNDEFINED_OBJECT else None
-    if role is None:
-        return False
-    trace.error_primary = trace.error
-    trace.error = (f"{trace.error}: the replay database has no role {role}; if every deployment "
-                   f"has it, declare it in the configuration (replay: roles: [{role}]) and replay "
-                   "creates it")
-    return not trace.in_transaction
 
 
 def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
@@ -146,7 +60,7 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
         tracer = Tracer(target.conninfo, statement_timeout_s=opts.statement_timeout_s,
                         probe=opts.probe, timeout_s=opts.timeout_s)
         cleanup.push("close the replay sessions", tracer.close)
-        tracer.goes_on = _role_goes_on
+        tracer.goes_on = role_goes_on
         report = ReplayReport(server_version=tracer.server_version, backend=target.backend,
                               production_rows=production, untraced_migrations=first)
         report.options = {"target": target.shown, "server_ready_ms": round(target.ready_ms, 1)}
@@ -159,7 +73,7 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
         for i, m in enumerate(ups):
             files = parsed[m]
             if stopped is not None:
-                _count_not_run(m, files, report)
+                count_not_run(m, files, report)
                 continue
             traced = i >= first
             if i == first:
@@ -168,13 +82,13 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
                 names_at_start = {oid: rel.name for oid, rel in tracer.ledger.names.items()}
             if traced and on_progress:
                 on_progress(m)
-            refused = _refused(m, files)
-            if refused is not None:
-                report.statements.append(refused)
+            failure = refused(m, files)
+            if failure is not None:
+                report.statements.append(failure)
                 if traced:  # nothing of the file ran
-                    _count_not_run(m, (s for s in files if s.start != refused.start), report)
-                stopped = refused
-                _stop(report, refused, len(ups) - i - 1)
+                    count_not_run(m, (s for s in files if s.start != failure.start), report)
+                stopped = failure
+                stop(report, failure, len(ups) - i - 1)
                 continue
             down = downs.get(pair_key(m)) if opts.roundtrip and traced else None
             before = catalog_snapshot(tracer.a) if down is not None else None
@@ -184,8 +98,8 @@ def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
             if tracer.stopped is not None:
                 stopped = tracer.stopped
                 if traced:
-                    _count_not_run(m, files.after(stopped.end), report)
-                _stop(report, stopped, len(ups) - i - 1)
+                    count_not_run(m, files.after(stopped.end), report)
+                stop(report, stopped, len(ups) - i - 1)
                 continue
             parsed.forget(m)
             if traced and tracer.then_rows is not None:
@@ -301,9 +215,9 @@ def _roundtrip(tracer: Tracer, up: Migration, down: Migration, before: dict, fra
     the later migrations would not find the schema they expect."""
     rt = RoundTrip(up.path, down.path)
     down_files = FileStatements(down)
-    refused = _refused(down, down_files)
-    if refused is not None:
-        rt.error = f"{down.path}:{refused.line}: {refused.error}"
+    failure = refused(down, down_files)
+    if failure is not None:
+        rt.error = f"{down.path}:{failure.line}: {failure.error}"
         return rt
     after_up = catalog_snapshot(tracer.a)
     tracer.run_migration(down, down_files, traced=False, framework_tx=framework_tx(down))
