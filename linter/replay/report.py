@@ -72,10 +72,9 @@ def _header(report: ReplayReport) -> list[str]:
     for framework, tables in report.bookkeeping.items():
         lines.append(f"created {framework}'s own table(s) first: {', '.join(tables)}")
     lines += report.notes
-    if report.seeding:
-        lines.append("seeded, right after the migration that created each table: "
-                     + ", ".join(f"{s.table} {s.rows} row(s) (after {s.after})" for s in report.seeding))
-    elif report.rows_requested and not report.seed_problems:
+    # Each table right after the migration that created it.
+    lines += [f"seeded {s.table}: {s.rows} row(s), after {s.after}" for s in report.seeding]
+    if report.rows_requested and not report.seeding and not report.seed_problems:
         lines.append("seeded nothing: no migration created a table to fill")
     lines += [f"seeding: {p}" for p in report.seed_problems]
     if report.stopped:

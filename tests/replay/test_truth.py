@@ -43,7 +43,8 @@ def test_every_migration_traced_and_each_table_seeded_after_its_migration(server
     # 002 ran on the seeded rows: PostgreSQL refuses NOT NULL without a default on them.
     assert "contains null values" in statement(report, "nick").error
     text, md, doc = render_text(report), render_markdown(report), document(report)
-    assert "users 40 row(s) (after 001.sql)" in text and "users 40 row(s) (after 001.sql)" in md
+    assert "seeded users: 40 row(s), after 001.sql" in text
+    assert "- seeded posts: 40 row(s), after 001.sql" in md
     assert doc["seeding"][0] == {"table": "users", "rows": 40, "after": "001.sql"}
 
 
