@@ -284,12 +284,13 @@ class Seeder:
             n = self.per_table.get(key, self.rows)
             if n <= 0:
                 continue
-            plan = _insert_plan(table, n, self._parent_rows, self.names)
-            if plan.sql is None:
-                self.problems.append(f"{short}: not filled: {plan.why}")
-                continue
+            plan = _Plan()
             try:
                 with self.conn.transaction():
+                    plan = _insert_plan(table, n, self._parent_rows, self.names)
+                    if plan.sql is None:
+                        self.problems.append(f"{short}: not filled: {plan.why}")
+                        continue
                     inserted = self.conn.execute(plan.sql).rowcount
             except psycopg.Error as exc:
                 self.problems.append(f"{short}: not filled: {_why(exc, plan)}")
@@ -298,7 +299,10 @@ class Seeder:
             self.seeded.append(Seeded(short, inserted, migration.path))
             analyze.append(table.name)
         if analyze:
-            self.conn.execute(f"ANALYZE {', '.join(analyze)}")
+            try:
+                self.conn.execute(f"ANALYZE {', '.join(analyze)}")
+            except psycopg.Error as exc:
+                self.problems.append(f"ANALYZE {', '.join(analyze)}: {_why(exc, _Plan())}")
 
     def _parent_rows(self, oid: int) -> int:
         """Rows a referenced table holds: what we inserted, else what the migrations did
