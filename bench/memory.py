@@ -51,9 +51,11 @@ def _rss_pss_kb(pid: int) -> tuple[int, int]:
 
 
 def peak_tree(cmd: list[str], env: dict | None = None, cwd: str | None = None,
-              interval: float = 0.01) -> dict:
-    """Run `cmd` (stdout discarded) and sample its process tree until it exits."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env, cwd=cwd)
+              interval: float = 0.01, stdout=None) -> dict:
+    """Run `cmd` (stdout discarded, or written to the file `stdout`) and sample its process
+    tree until it exits."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL if stdout is None else stdout,
+                            env=env, cwd=cwd)
     peak_rss = peak_pss = peak_single = most = 0
     at_peak: list[int] = []  # each process's PSS when the tree's PSS peaked, the command first
     while proc.poll() is None:

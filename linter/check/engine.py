@@ -12,7 +12,7 @@ from schemalint.diagnostics.replay_rules import REPLAY_RULES
 from schemalint.diagnostics.rule import Rule, make_diagnostic
 from schemalint.discover.source import Migration
 from schemalint.model import Model
-from schemalint.parse.statements import parse_migration
+from schemalint.parse.statements import iter_parse, parse_migration
 from schemalint.rulekit.context import Context
 from schemalint.rulekit.lock_ledger import LockLedger
 from schemalint.rules import RULES
@@ -148,6 +148,22 @@ def suppress_comments(diagnostics: list[Diagnostic], files: list, config: LintCo
     return kept + config.apply(new, rules, ENGINE_RULES)
 
 
+# Above this many characters a file is checked as a stream of parse batches (Checker._results).
+STREAM_CHARS = 1 << 22
+_DATA_KINDS = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "CopyStmt", "SelectStmt"})
+_NO_TREE: dict = {}
+
+
+def invalid_encoding(migration: Migration) -> Diagnostic:
+    """The `invalid-encoding` finding of a file that is not valid UTF-8 (`check` and `replay`)."""
+    at = migration.invalid_utf8_at
+    return make_diagnostic(
+        INVALID_ENCODING, migration, at, at + 1,
+        "this file is not valid UTF-8; invalid bytes were replaced with U+FFFD "
+        "and the rest of the file was checked",
+    )
+
+
 class _Ctx(Context):
     __slots__ = ("config_options",)
 
@@ -183,18 +199,7 @@ class Checker:
         out, config, ruleset, ctx = self.out, self.config, self.ruleset, self.ctx
         out.extend(migration.notes)
         if migration.invalid_utf8_at is not None:
-            at = migration.invalid_utf8_at
-            out.append(make_diagnostic(
-                INVALID_ENCODING, migration, at, at + 1,
-                "this file is not valid UTF-8; invalid bytes were replaced with U+FFFD "
-                "and the rest of the file was checked",
-            ))
-        result = self.parse(migration)
-        out.extend(result.errors)
-        self.statement_count += len(result.statements)
-        if "schemalint:" in migration.text:
-            self.with_directives.append((migration, statement_spans(result.statements)))
-
+            out.append(invalid_encoding(migration))
         target, locks = self.model, self.locks
         target.begin_migration(migration, config.assume_in_transaction)
         locks.begin_migration()
@@ -202,28 +207,47 @@ class Checker:
         # folded into the model, never reported on.
         baseline = migration.direction == "baseline"
         extend = out.extend
-        for stmt in result.statements:
-            ctx.stmt = stmt
-            ctx.forget_keys()
-            for rule, check, options in () if baseline else ruleset.calls(stmt):
-                ctx.rule = rule
-                ctx.options = options
+        results, streamed = self._results(migration)
+        statements: list = []
+        for result in results:
+            out.extend(result.errors)
+            self.statement_count += len(result.statements)
+            statements += result.statements
+            for stmt in result.statements:
+                ctx.stmt = stmt
+                ctx.forget_keys()
+                for rule, check, options in () if baseline else ruleset.calls(stmt):
+                    ctx.rule = rule
+                    ctx.options = options
+                    try:
+                        found = check(stmt, ctx)
+                        if found:
+                            extend(found)
+                    except Exception as exc:  # noqa: BLE001 - one broken rule must not stop the run
+                        out.append(_internal_error(rule.name, migration, stmt.start, stmt.end, exc))
                 try:
-                    found = check(stmt, ctx)
-                    if found:
-                        extend(found)
-                except Exception as exc:  # noqa: BLE001 - one broken rule must not stop the run
-                    out.append(_internal_error(rule.name, migration, stmt.start, stmt.end, exc))
-            try:
-                claims = locks.before(stmt)
-                target.fold(stmt)
-                locks.after(stmt, claims)
-            except Exception as exc:  # noqa: BLE001
-                out.append(_internal_error("the schema model", migration, stmt.start, stmt.end, exc))
+                    claims = locks.before(stmt)
+                    target.fold(stmt)
+                    locks.after(stmt, claims)
+                except Exception as exc:  # noqa: BLE001
+                    out.append(_internal_error("the schema model", migration, stmt.start, stmt.end, exc))
+                if streamed and stmt.kind in _DATA_KINDS:
+                    stmt.node = _NO_TREE  # see _results
+        if "schemalint:" in migration.text:
+            self.with_directives.append((migration, statement_spans(statements)))
         ctx.stmt = None
         ctx.forget_keys()
         for rule in () if baseline else ruleset.end_of_migration:
-            _run(rule, rule.end_of_migration, ctx, (result.statements, ctx), out, migration, 0, 0)
+            _run(rule, rule.end_of_migration, ctx, (statements, ctx), out, migration, 0, 0)
+
+    def _results(self, migration: Migration):
+        """(the file's parse results, streamed). A file above `STREAM_CHARS` is parsed in
+        batches, not cached, and the trees of its data statements are dropped once their
+        rules ran and they were folded (end-of-migration rules read only DDL trees): a
+        50 MB file of INSERTs never has all its trees at once."""
+        if len(migration.parse_text) > STREAM_CHARS:
+            return iter_parse(migration), True
+        return (self.parse(migration),), False
 
     def fold(self, migration: Migration, count: bool = False) -> None:
         """Bring the model to where it stands after `migration`, without checking it: no
@@ -231,17 +255,17 @@ class Checker:
         model ends exactly as `check` leaves it. The findings of this file are some other
         pass's business, or nobody's (`lint(reported=)`). `count`: add its statements to
         `statement_count`, as `check` does."""
-        result = self.parse(migration)
-        if count:
-            self.statement_count += len(result.statements)
         model = self.model
         model.begin_migration(migration, self.config.assume_in_transaction)
         self.locks.begin_migration()  # no earlier file's locks pass for this one's
-        for stmt in result.statements:
-            try:
-                model.fold(stmt)
-            except Exception:  # noqa: BLE001 - `check` reports it, on the pass that checks this file
-                pass
+        for result in self._results(migration)[0]:
+            if count:
+                self.statement_count += len(result.statements)
+            for stmt in result.statements:
+                try:
+                    model.fold(stmt)
+                except Exception:  # noqa: BLE001 - `check` reports it, on the pass that checks this file
+                    pass
 
     def release_model(self) -> None:
         """Free the model once no more migrations will be checked or folded here

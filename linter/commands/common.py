@@ -23,7 +23,8 @@ def add_input_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def add_layout_argument(p: argparse.ArgumentParser) -> None:
-    """--layout: how the migrations are found and ordered (`check`, `plan`)."""
+    """--layout: how the migrations are found and ordered (`check`, `replay`, `plan` read the
+    same migrations in the same order)."""
     p.add_argument("--layout", metavar="LAYOUT", default=None,
                    help="migration framework layout: auto (default: detected), plain, flyway, "
                         "golang-migrate, pop, goose, dbmate, diesel, prisma, sqitch, dump, alembic, django")

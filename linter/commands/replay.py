@@ -6,18 +6,20 @@ from __future__ import annotations
 import argparse
 import sys
 
-from schemalint.check.engine import statement_spans, suppress_comments
+from schemalint.check.engine import invalid_encoding, statement_spans, suppress_comments
 from schemalint.check.suppress import MARKER
 from schemalint.commands.collect import collect
 from schemalint.commands.common import (
     add_config_arguments,
     add_input_arguments,
+    add_layout_argument,
     add_outcome_arguments,
     add_replay_options,
     positive_int,
     settings_from,
 )
 from schemalint.config.resolve import Settings
+from schemalint.diagnostics.engine_rules import INVALID_ENCODING
 from schemalint.diagnostics.replay_rules import REPLAY_RULES
 from schemalint.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from schemalint.parse.statements import parse_migration
@@ -27,6 +29,7 @@ from schemalint.report import failed
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_input_arguments(p)
     add_outcome_arguments(p)
+    add_layout_argument(p)
     p.add_argument("--format", "-f", default="text", choices=("text", "markdown", "json"),
                    help="report format (default text)")
     p.add_argument("--pg-version", metavar="MAJOR", default=None,
@@ -63,20 +66,38 @@ def replay_options(settings: Settings):
 
 
 def run_replay(migrations, config, opts, err):
-    """Replay and return the report; cleanup problems are told on `err`."""
-    from schemalint.replay.runner import replay  # psycopg and the backends: only when replaying
+    """Replay and return the report; cleanup problems are told on `err`. A SIGTERM or SIGHUP
+    during the replay (after its cleanup) ends the command with 128 + the signal's number
+    and no traceback, whichever command replays; SIGINT is KeyboardInterrupt (130, cli)."""
+    # psycopg and the backends: only when replaying.
+    from schemalint.replay.cleanup import Terminated
+    from schemalint.replay.runner import replay  # see above
 
     if not migrations:
         raise UsageError("no migrations found to replay")
-    report = replay(migrations, opts, config)
+    try:
+        report = replay(migrations, opts, config)
+    except Terminated as exc:
+        left = getattr(exc, "cleanup_errors", None)
+        print(f"schemalint: {exc}; " + ("replay cleanup was incomplete: " + "; ".join(left) if left
+                                        else "the replay server was cleaned up"), file=err)
+        raise SystemExit(128 + exc.signum) from None
     for problem in report.cleanup_errors:
         print(f"schemalint: warning: replay cleanup: {problem}", file=err)
     return report
 
 
 def check_diagnostics(migrations, settings: Settings, err) -> list:
-    """`schemalint check --replay`: the replay findings, to add to the static ones."""
+    """`schemalint check --replay`: the replay findings, to add to the static ones (which
+    already hold `invalid-encoding`)."""
     return run_replay(migrations, settings.config, replay_options(settings), err).diagnostics
+
+
+def _encoding_findings(migrations, config) -> list:
+    """`invalid-encoding` for each file that is not UTF-8, as `check` reports it."""
+    if not config.enabled_rules([INVALID_ENCODING]):
+        return []
+    return [invalid_encoding(m) for m in migrations if m.invalid_utf8_at is not None]
 
 
 def _suppressed(diagnostics, migrations, config):
@@ -93,8 +114,7 @@ def _suppressed(diagnostics, migrations, config):
 
 def run(args, out=None, err=None) -> int:
     # The replay machinery (psycopg, server backends) loads only when a replay runs.
-    from schemalint.replay.cleanup import Terminated
-    from schemalint.replay.report import render  # see above
+    from schemalint.replay.report import write
 
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
@@ -105,13 +125,8 @@ def run(args, out=None, err=None) -> int:
     if collected.unreadable:
         raise UsageError("cannot read " + ", ".join(f"{p} ({why})" for p, why in collected.unreadable))
     opts = replay_options(settings)
-    try:
-        report = run_replay(migrations, config, opts, err)
-    except Terminated as exc:
-        left = getattr(exc, "cleanup_errors", None)
-        print(f"schemalint: {exc}; " + ("replay cleanup was incomplete: " + "; ".join(left) if left
-                                        else "the replay server was cleaned up"), file=err)
-        return 128 + exc.signum
-    report.diagnostics = _suppressed(report.diagnostics, migrations, config)
-    out.write(render(settings.flags.format, report))
+    report = run_replay(migrations, config, opts, err)
+    report.diagnostics = _encoding_findings(migrations, config) + _suppressed(
+        report.diagnostics, migrations, config)
+    write(settings.flags.format, report, out)
     return EXIT_FINDINGS if failed(report.diagnostics, config.fail_on) else EXIT_OK

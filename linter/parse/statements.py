@@ -429,6 +429,14 @@ def parse_sql(text: str, offsets: OffsetMap | None = None) -> RawParse:
             _recover(offsets, text, split_statements(text), _ByteCounter(text), statements, errors)
         return statements, errors
 
+    for batch in _batches(text, offsets, errors):
+        statements.extend(batch)
+    return statements, errors
+
+
+def _batches(text: str, offsets: OffsetMap, errors: list[tuple[int, str]]):
+    """A large text parsed in batches of whole statements: each batch's statements (raw,
+    as in `RawParse`), its errors appended to `errors`."""
     pieces = split_statements(text)
     byte_of = _ByteCounter(text)
     i = 0
@@ -444,9 +452,28 @@ def parse_sql(text: str, offsets: OffsetMap | None = None) -> RawParse:
         except (_pg.ParseError, RecursionError):
             batch.clear()
             _recover(offsets, text, pieces[i:j], byte_of, batch, errors)
-        statements.extend(batch)
+        yield batch
         i = j
-    return statements, errors
+
+
+def iter_parse(migration: Migration):
+    """`parse_migration` as a stream of ParseResults, one per batch of statements, for a
+    consumer that needs one statement at a time (replay): a large file's trees never all
+    exist at once. Statement indexes run across batches."""
+    offsets = migration_offsets(migration)
+    text = migration.parse_text
+    if len(text) <= _LARGE:
+        yield build_result(migration, parse_sql(text, offsets), offsets)
+        return
+    index = 0
+    errors: list[tuple[int, str]] = []
+    for batch in _batches(text, offsets, errors):
+        result = build_result(migration, (batch, errors), offsets)
+        errors.clear()  # `_batches` appends the next batch's errors to this same list
+        for stmt in result.statements:
+            stmt.index += index
+        index += len(batch)
+        yield result
 
 
 def _recover(offsets: OffsetMap, text: str, pieces: list[tuple[int, int]], byte_of,

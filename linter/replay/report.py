@@ -1,7 +1,7 @@
 """The lock report: text (a table per migration), Markdown (for a PR comment) and JSON.
 
-JSON schema version 1 (documented in docs/replay.md):
-{"version": 1, "server_version", "backend",
+JSON schema version 2 (documented in docs/replay.md):
+{"version": 2, "server_version", "backend",
  "statements": [{"path", "line", "sql", "status", "duration_ms", "estimate_ms"?,
                  "in_transaction", "lock_timeout",
                  "locks": [{"relation", "kind", "mode", "held_ms", "held_estimate_ms"?,
@@ -9,10 +9,16 @@ JSON schema version 1 (documented in docs/replay.md):
                  "rewrites": [{"relation", "kind"}],
                  "changes": [{"table", "object", "name", "change", "definition", "before"?}],
                  "error"}],
+ "not_run": [{"path", "line", "end_line", "statements"}], "stopped",
  "roundtrips": [{"up", "down", "differences", "error"}],
  "mismatches": [{"path", "line", "relation", "predicted", "observed"}] | null,
- "seeded": {table: rows}, "seed_problems": [...], "untraced_migrations", "total_ms",
+ "seeded": {table: rows}, "seeding": [{"table", "rows", "after"}], "seed_problems": [...],
+ "bookkeeping": {framework: [table, ...]}, "notes": [...], "untraced_migrations", "total_ms",
  "diagnostics": [same objects as `schemalint check --format json`]}
+
+Version 1 listed every statement that did not run, with its SQL, in "statements"; version 2
+counts them per file in "not_run" (a 50 MB file that fails at its first line no longer
+repeats itself in the report) and the JSON is written statement by statement.
 """
 
 from __future__ import annotations
@@ -21,9 +27,9 @@ import json
 from itertools import groupby
 
 from schemalint.diagnostics.rule import DOCS_URL
-from schemalint.replay.trace import ReplayReport, StatementTrace
+from schemalint.replay.trace import NotRun, ReplayReport, StatementTrace
 
-VERSION = 1
+VERSION = 2
 FORMATS = ("text", "markdown", "json")
 
 
@@ -65,21 +71,44 @@ def _header(report: ReplayReport) -> list[str]:
     lines = [f"PostgreSQL {report.server_version} ({report.backend} backend); "
              f"{report.untraced_migrations} migration(s) applied untraced first; "
              f"total {report.total_ms / 1000:.2f} s"]
-    if report.seeded:
-        total = sum(report.seeded.values())
-        lines.append(f"seeded {total} row(s) into {len(report.seeded)} table(s) before tracing")
+    for framework, tables in report.bookkeeping.items():
+        lines.append(f"created {framework}'s own table(s) first: {', '.join(tables)}")
+    lines += report.notes
+    # Each table right after the migration that created it.
+    lines += [f"seeded {s.table}: {s.rows} row(s), after {s.after}" for s in report.seeding]
+    if report.rows_requested and not report.seeding and not report.seed_problems:
+        lines.append("seeded nothing: no migration created a table to fill")
     lines += [f"seeding: {p}" for p in report.seed_problems]
+    if report.stopped:
+        lines.append(f"stopped at {report.stopped}")
     if report.production_rows:
         lines.append("estimates at production size are linear extrapolations from the seeded "
                      "row counts (--stats)")
     return lines
 
 
+def _entries(report: ReplayReport):
+    """The statement traces with the NotRun counts in replay order."""
+    pending = iter(report.not_run)
+    nxt = next(pending, None)
+    for i, t in enumerate(report.statements):
+        while nxt is not None and nxt.seq <= i:
+            yield nxt
+            nxt = next(pending, None)
+        yield t
+    while nxt is not None:
+        yield nxt
+        nxt = next(pending, None)
+
+
 def render_text(report: ReplayReport) -> str:
     out = _header(report)
-    for path, group in groupby(report.statements, key=lambda t: t.path):
+    for path, group in groupby(_entries(report), key=lambda t: t.path):
         out += ["", f"== {path}"]
         for t in group:
+            if isinstance(t, NotRun):
+                out.append(f"{t.line:>5}  {'':>2}  {'not run':>12}  {t.describe()}")
+                continue
             tx = "tx" if t.in_transaction else "  "
             out.append(f"{t.line:>5}  {tx}  {_status(t):>12}  {_sql_line(t.sql)}")
             for lk in t.locks:
@@ -119,10 +148,13 @@ def render_markdown(report: ReplayReport) -> str:
         for d in report.diagnostics:
             out.append(f"- **{d.severity}** [`{d.code} {d.rule}`]({DOCS_URL.format(name=d.rule)}) "
                        f"`{d.path}:{d.line}`: {_md_cell(d.message)}")
-    for path, group in groupby(report.statements, key=lambda t: t.path):
+    for path, group in groupby(_entries(report), key=lambda t: t.path):
         out += ["", f"### `{path}`", "", "| line | statement | time | locks | rewrites |",
                 "|---:|---|---:|---|---|"]
         for t in group:
+            if isinstance(t, NotRun):
+                out.append(f"| {t.line} | {t.describe()} | not run |  |  |")
+                continue
             locks = "<br>".join(_md_cell(_lock_text(lk)) for lk in t.locks)
             if t.error:
                 locks = (locks + "<br>" if locks else "") + "**error:** " + _md_cell(t.error)
@@ -144,30 +176,78 @@ def render_markdown(report: ReplayReport) -> str:
     return "\n".join(out)
 
 
-def document(report: ReplayReport) -> dict:
-    diags = []
+def _diagnostics(report: ReplayReport) -> list[dict]:
+    out = []
     for d in report.diagnostics:
         item = d.to_dict()
         item["url"] = DOCS_URL.format(name=d.rule)
-        diags.append(item)
+        out.append(item)
+    return out
+
+
+def document(report: ReplayReport) -> dict:
     return {
         "version": VERSION,
         "server_version": report.server_version,
         "backend": report.backend,
         "statements": [t.to_dict() for t in report.statements],
-        "roundtrips": [rt.to_dict() for rt in report.roundtrips],
-        "mismatches": None if report.mismatches is None else [m.to_dict() for m in report.mismatches],
-        "seeded": report.seeded,
-        "seed_problems": report.seed_problems,
-        "untraced_migrations": report.untraced_migrations,
-        "total_ms": round(report.total_ms, 1),
-        "diagnostics": diags,
+        **_tail(report),
     }
 
 
+def _tail(report: ReplayReport) -> dict:
+    return {
+        "not_run": [n.to_dict() for n in report.not_run],
+        "stopped": report.stopped,
+        "roundtrips": [rt.to_dict() for rt in report.roundtrips],
+        "mismatches": None if report.mismatches is None else [m.to_dict() for m in report.mismatches],
+        "seeded": report.seeded,
+        "seeding": [s.to_dict() for s in report.seeding],
+        "seed_problems": report.seed_problems,
+        "bookkeeping": report.bookkeeping,
+        "notes": report.notes,
+        "untraced_migrations": report.untraced_migrations,
+        "total_ms": round(report.total_ms, 1),
+        "diagnostics": _diagnostics(report),
+    }
+
+
+def _json_chunks(report: ReplayReport):
+    """The JSON document piece by piece, one statement at a time: the same text as
+    `json.dumps(document(report), indent=2)` without the whole document in memory."""
+    def dumps(value, level: int) -> str:
+        return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * level)
+
+    yield "{\n"
+    yield f'  "version": {VERSION},\n  "server_version": {dumps(report.server_version, 1)},\n'
+    yield f'  "backend": {dumps(report.backend, 1)},\n'
+    if report.statements:
+        yield '  "statements": [\n'
+        last = len(report.statements) - 1
+        for i, t in enumerate(report.statements):
+            yield "    " + dumps(t.to_dict(), 2) + (",\n" if i < last else "\n")
+        yield "  ],\n"
+    else:
+        yield '  "statements": [],\n'
+    tail = _tail(report)
+    last_key = next(reversed(tail))
+    for key, value in tail.items():
+        yield f"  {json.dumps(key)}: {dumps(value, 1)}" + (",\n" if key != last_key else "\n")
+    yield "}\n"
+
+
 def render_json(report: ReplayReport) -> str:
-    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
+    return "".join(_json_chunks(report))
 
 
 def render(fmt: str, report: ReplayReport) -> str:
     return {"text": render_text, "markdown": render_markdown, "json": render_json}[fmt](report)
+
+
+def write(fmt: str, report: ReplayReport, out) -> None:
+    """Write the report to `out`; JSON as it is produced, statement by statement."""
+    if fmt == "json":
+        for chunk in _json_chunks(report):
+            out.write(chunk)
+    else:
+        out.write(render(fmt, report))

@@ -1,5 +1,6 @@
-"""The replay pipeline: open a server, apply the untraced migrations, seed, trace the rest,
-check foreign keys and round trips, extrapolate, and produce findings."""
+"""The replay pipeline: open a server, create the framework's bookkeeping tables, apply the
+migrations (the first ones untraced), seed each table right after the migration that
+created it, check foreign keys and round trips, extrapolate, and produce findings."""
 
 from __future__ import annotations
 
@@ -9,18 +10,20 @@ import time
 from schemalint.config.settings import PgVersion
 from schemalint.diagnostics.replay_rules import REPLAY_RULES
 from schemalint.discover.source import Migration
-from schemalint.parse.statements import parse_migration
 from schemalint.replay.backends import open_target
 from schemalint.replay.cleanup import Cleanup, handle_signals
 from schemalint.replay.compare import mismatches
+from schemalint.replay.failures import count_not_run, refused, role_goes_on, stop
 from schemalint.replay.findings import findings, roundtrip_finding, unindexed_fk_finding
+from schemalint.replay.frameworks import create_bookkeeping, frameworks
 from schemalint.replay.options import ReplayOptions
 from schemalint.replay.queries import unindexed_foreign_keys_query
 from schemalint.replay.sandbox import connect_findings
-from schemalint.replay.seed import seed
+from schemalint.replay.seed import Seeder
 from schemalint.replay.selection import first_traced
-from schemalint.replay.snapshot import catalog_snapshot, differences
+from schemalint.replay.snapshot import FrozenWindow, catalog_snapshot, differences
 from schemalint.replay.stats import load_stats
+from schemalint.replay.stream import FileStatements, Parsed
 from schemalint.replay.trace import ReplayReport, RoundTrip, StatementTrace
 from schemalint.replay.tracer import Tracer
 
@@ -38,24 +41,11 @@ def pair_key(migration: Migration) -> str:
     return path
 
 
-def _failed_at_parse(migration: Migration, error) -> StatementTrace:
-    line = migration.lines.position(error.start)[0]
-    return StatementTrace(migration=migration, start=error.start, end=error.end, line=line,
-                          sql=migration.text[error.start:error.end], kind="", status="failed",
-                          error=error.message)
-
-
-def _not_run(migration: Migration, statements) -> list[StatementTrace]:
-    lines = migration.lines
-    return [StatementTrace(migration=migration, start=s.start, end=s.end,
-                           line=lines.position(s.start)[0], sql=s.sql, kind=s.kind)
-            for s in statements]
-
-
 def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
            on_progress=None) -> ReplayReport:
-    """Run a replay. `config` (a LintConfig) selects and re-grades the findings. An exception
-    (a signal's included) leaves with `cleanup_errors`: what cleanup could not undo."""
+    """Run a replay. `config` (a LintConfig) selects and re-grades the findings and names
+    the layout (for the framework's bookkeeping tables). An exception (a signal's included)
+    leaves with `cleanup_errors`: what cleanup could not undo."""
     cleanup = Cleanup()
     try:
         return _replay(migrations, opts, config, on_progress, cleanup)
@@ -71,7 +61,7 @@ def _replay(migrations: list[Migration], opts: ReplayOptions, config, on_progres
     downs = {pair_key(m): m for m in migrations if m.direction == "down"}
     first = first_traced(ups, since=opts.since, last=opts.last, from_file=opts.from_file)
     production = load_stats(opts.stats) if opts.stats else {}
-    parsed = {m: parse_migration(m) for m in ups}
+    parsed = Parsed()
 
     def framework_tx(m: Migration) -> bool:
         return bool(m.in_transaction) or opts.assume_in_transaction
@@ -84,70 +74,70 @@ def _replay(migrations: list[Migration], opts: ReplayOptions, config, on_progres
                         probe=opts.probe, timeout_s=opts.timeout_s)
         tracer.guard = target.guard
         cleanup.push("close the replay sessions", tracer.close)
+        tracer.goes_on = role_goes_on
         report = ReplayReport(server_version=tracer.server_version, backend=target.backend,
                               production_rows=production, untraced_migrations=first)
         report.options = {"target": target.shown, "server_ready_ms": round(target.ready_ms, 1)}
-        failed = False
-
-        for m in ups[:first]:
-            result = parsed[m]
-            if result.errors:
-                report.statements.append(_failed_at_parse(m, result.errors[0]))
-                failed = True
-                break
-            traces = tracer.run_migration(m, result.statements, traced=False,
-                                          framework_tx=framework_tx(m))
-            if traces:
-                report.statements.extend(traces)
-                failed = True
-                break
-
-        replay_rows: dict[int, int] = {}
-        if not failed and (opts.rows or opts.rows_per_table):
-            report.seeded, report.seed_problems = seed(tracer.a, opts.rows, opts.rows_per_table)
-            replay_rows = dict(tracer.a.execute(
-                "SELECT oid::int8, greatest(reltuples, 0)::int8 FROM pg_class "
-                "WHERE relkind IN ('r', 'p', 'm') AND oid >= 16384").fetchall())
-        if not failed:
-            tracer.snapshot_structure()
-            tracer.refresh_relations()
-        names_at_start = {oid: rel.name for oid, rel in tracer.ledger.names.items()}
-
+        _bookkeeping(tracer, migrations, config, report)
+        seeder = _seeder(tracer, opts, report)
+        window = FrozenWindow(tracer.a) if opts.roundtrip else None
+        names_at_start: dict[int, str] = {}
         reported_fks: set[tuple[int, str]] = set()
-        for m in ups[first:]:
-            result = parsed[m]
-            if failed:
-                report.statements.extend(_not_run(m, result.statements))
+        stopped = None
+        for i, m in enumerate(ups):
+            files = parsed[m]
+            if stopped is not None:
+                count_not_run(m, files, report)
                 continue
-            if on_progress:
+            traced = i >= first
+            if i == first:
+                tracer.snapshot_structure()
+                tracer.refresh_relations()
+                names_at_start = {oid: rel.name for oid, rel in tracer.ledger.names.items()}
+            if traced and on_progress:
                 on_progress(m)
-            if result.errors:
-                err = result.errors[0]
-                report.statements.append(_failed_at_parse(m, err))
-                report.statements.extend(_not_run(m, [s for s in result.statements
-                                                      if s.start >= err.end]))
-                failed = True
+            failure = refused(m, files)
+            if failure is not None:
+                report.statements.append(failure)
+                if traced:  # nothing of the file ran
+                    count_not_run(m, (s for s in files if s.start != failure.start), report)
+                stopped = failure
+                stop(report, failure, len(ups) - i - 1)
                 continue
-            down = downs.get(pair_key(m)) if opts.roundtrip else None
+            down = downs.get(pair_key(m)) if opts.roundtrip and traced else None
             before = catalog_snapshot(tracer.a) if down is not None else None
-            traces = tracer.run_migration(m, result.statements, traced=True,
-                                          framework_tx=framework_tx(m), then=_foreign_keys_query)
+            traces = tracer.run_migration(m, files, traced=traced, framework_tx=framework_tx(m),
+                                          then=_foreign_keys_query if traced else None)
             report.statements.extend(traces)
-            if any(t.status == "failed" for t in traces):
-                failed = True
+            if tracer.stopped is not None:
+                stopped = tracer.stopped
+                if traced:
+                    count_not_run(m, files.after(stopped.end), report)
+                stop(report, stopped, len(ups) - i - 1)
                 continue
-            if tracer.then_rows is not None:
+            parsed.forget(m)
+            if traced and tracer.then_rows is not None:
                 _check_foreign_keys(tracer.then_rows, traces, reported_fks, report)
             if down is not None:
-                report.roundtrips.append(_roundtrip(tracer, m, down, before, framework_tx))
-                if report.roundtrips[-1].error:
-                    failed = True
-
-        _extrapolate(report, replay_rows, names_at_start, production)
-        report.mismatches = mismatches(ups, parsed, report.statements,
-                                       (config.pg_version if config is not None
-                                        else PgVersion(tracer.server_version_num // 10000, 0)),
-                                       opts.assume_in_transaction)
+                rt = _roundtrip(tracer, m, down, before, framework_tx, window)
+                report.roundtrips.append(rt)
+                if rt.stops:
+                    stopped = rt
+                    report.stopped = (f"{rt.error}; {len(ups) - i - 1} later migration file(s) "
+                                      "not replayed")
+                    continue
+            if seeder is not None:
+                # After the round trip, whose up again re-creates the tables: the later
+                # migrations find them filled.
+                seeder.after(m)
+        if seeder is not None:
+            seeder.finish()
+            report.seeded, report.seeding, report.seed_problems = seeder.counts, seeder.seeded, seeder.problems
+        names = {**names_at_start, **{oid: rel.name for oid, rel in tracer.ledger.names.items()}}
+        _extrapolate(report, seeder.filled if seeder is not None else {}, names, production)
+        report.mismatches = _compare(ups, parsed, report, (
+            config.pg_version if config is not None else PgVersion(tracer.server_version_num // 10000, 0)),
+            opts.assume_in_transaction)
         report.total_ms = (time.monotonic() - began) * 1000
 
     if target.guard is not None:
@@ -155,7 +145,7 @@ def _replay(migrations: list[Migration], opts: ReplayOptions, config, on_progres
     diagnostics = findings(report, opts.lock_threshold_ms) + report.diagnostics
     # What replay did not send (a shared server's sandbox) and psql's \connect it cannot follow.
     diagnostics += target.guard.findings() if target.guard is not None else []
-    diagnostics += [d for m, r in parsed.items() for d in connect_findings(m, r.statements)]
+    diagnostics += [d for m in migrations if "\\c" in m.text for d in connect_findings(m, list(parsed[m]))]
     for rt in report.roundtrips:
         if rt.differences or rt.error:
             down = next(m for m in migrations if m.path == rt.down_path and m.direction == "down")
@@ -165,6 +155,37 @@ def _replay(migrations: list[Migration], opts: ReplayOptions, config, on_progres
     report.diagnostics = select_findings(diagnostics, config)
     report.cleanup_errors = cleanup.errors
     return report
+
+
+def _compare(ups: list[Migration], parsed: Parsed, report: ReplayReport, pg_version,
+             assume_in_transaction: bool) -> list:
+    """The static lock table against the observations, reading the migrations (again) only
+    up to the last statement traced."""
+    last = next((t for t in reversed(report.statements) if t.traced and t.status == "ok"), None)
+    if last is None:
+        return []
+    parsed.get(last.migration).limit = last.start
+    upto = next(i for i, m in enumerate(ups) if m is last.migration)
+    return mismatches(ups[:upto + 1], parsed, report.statements, pg_version, assume_in_transaction)
+
+
+def _bookkeeping(tracer: Tracer, migrations, config, report: ReplayReport) -> None:
+    """Create the framework's own tables before the first migration, as its runner does."""
+    layout = getattr(config, "layout", "auto") if config is not None else "auto"
+    names = frameworks(migrations, layout, getattr(config, "root", None))
+    if names:
+        report.bookkeeping, problems = create_bookkeeping(tracer.a, names)
+        report.notes += problems
+
+
+def _seeder(tracer: Tracer, opts: ReplayOptions, report: ReplayReport) -> Seeder | None:
+    """--rows / per-table counts: a Seeder that knows the tables that are not the migrations'."""
+    if not (opts.rows or opts.rows_per_table):
+        return None
+    report.rows_requested = True
+    seeder = Seeder(tracer.a, opts.rows, opts.rows_per_table)
+    seeder.start()
+    return seeder
 
 
 def select_findings(diagnostics: list, config) -> list:
@@ -204,30 +225,46 @@ def _check_foreign_keys(rows, traces: list[StatementTrace], reported: set,
             report.diagnostics.append(unindexed_fk_finding(where, shown, name, definition))
 
 
-def _roundtrip(tracer: Tracer, up: Migration, down: Migration, before: dict, framework_tx) -> RoundTrip:
+def _roundtrip(tracer: Tracer, up: Migration, down: Migration, before: dict, framework_tx,
+               window) -> RoundTrip:
+    """Down, compare with `before` (the catalog before up), up again. A down that fails ends
+    only this round trip: the replay goes on from the schema it left (the same as after up
+    when the down ran in a transaction, which the failure rolled back; otherwise the report
+    names what the failed down changed). Only an up that fails after down stops the replay:
+    the later migrations would not find the schema they expect."""
     rt = RoundTrip(up.path, down.path)
-    down_result = parse_migration(down)
-    if down_result.errors:
-        rt.error = f"{down.path}: {down_result.errors[0].message}"
+    down_files = FileStatements(down)
+    failure = refused(down, down_files)
+    if failure is not None:
+        rt.error = f"{down.path}:{failure.line}: {failure.error}"
         return rt
-    failure = tracer.run_migration(down, down_result.statements, traced=False,
-                                   framework_tx=framework_tx(down))
-    if failure:
-        rt.error = f"{down.path}:{failure[0].line}: {failure[0].error}"
+    after_up = catalog_snapshot(tracer.a)
+    tracer.run_migration(down, down_files, traced=False, framework_tx=framework_tx(down))
+    if tracer.stopped is not None:
+        failure = tracer.stopped
+        rt.error = f"{down.path}:{failure.line}: {failure.error}"
+        left = differences(after_up, catalog_snapshot(tracer.a),
+                           window.normaliser(tracer.a) if window else None)
+        if left:
+            rt.error += ("; the failed down migration left these changes, which the later "
+                         "migrations replay on: " + "; ".join(left[:5])
+                         + (f"; and {len(left) - 5} more" if len(left) > 5 else ""))
         return rt
-    rt.differences = differences(before, catalog_snapshot(tracer.a))
+    rt.differences = differences(before, catalog_snapshot(tracer.a),
+                                 window.normaliser(tracer.a) if window else None)
     # Up again: the schema the later migrations expect, and proof that down left room for it.
-    again = tracer.run_migration(up, parse_migration(up).statements, traced=False,
-                                 framework_tx=framework_tx(up))
-    if again:
-        rt.error = f"re-applying {up.path} after down failed at line {again[0].line}: {again[0].error}"
+    tracer.run_migration(up, FileStatements(up), traced=False, framework_tx=framework_tx(up))
+    if tracer.stopped is not None:
+        again = tracer.stopped
+        rt.error = f"re-applying {up.path} after down failed at line {again.line}: {again.error}"
+        rt.stops = True
     return rt
 
 
 def _extrapolate(report: ReplayReport, replay_rows: dict[int, int], names: dict[int, str],
                  production: dict[str, int]) -> None:
     """Linear estimate: a statement's time scales with the rows of the largest-growing
-    existing table it locked (production rows / replayed rows)."""
+    existing table it locked (production rows / seeded rows)."""
     if not production or not replay_rows:
         return
     factor_of = {oid: production[names[oid]] / rows for oid, rows in replay_rows.items()

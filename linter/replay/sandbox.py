@@ -210,7 +210,8 @@ class Guard:
         for trace in traces:
             if trace.status != "failed" or not trace.error:
                 continue
-            if trace.sqlstate == "42704" and trace.error.startswith("role "):
+            if trace.sqlstate == "42704" and trace.error.startswith("role ") \
+                    and "replay: roles" not in trace.error:  # failures.role_goes_on said it already
                 trace.error += (" (replay runs in a sandbox on this server: declare the role in "
                                 "the replay configuration's `roles` and replay creates it for the run)")
             elif trace.sqlstate == "42501":

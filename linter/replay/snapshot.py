@@ -3,6 +3,10 @@ create in the user's schemas, so that 'before up' and 'after down' compare as di
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
 _SNAPSHOT_SQL = """
 WITH ns AS (
   SELECT oid, nspname FROM pg_namespace
@@ -57,14 +61,55 @@ def catalog_snapshot(conn) -> dict[str, str]:
     return dict(conn.execute(_SNAPSHOT_SQL).fetchall())
 
 
-def differences(before: dict[str, str], after: dict[str, str]) -> list[str]:
-    """Readable differences, sorted: what after-down still has, lacks or changed."""
+def differences(before: dict[str, str], after: dict[str, str],
+                frozen: Callable[[str], str] | None = None) -> list[str]:
+    """Readable differences, sorted: what after-down still has, lacks or changed.
+    `frozen`: a definition with its frozen `now` literals replaced (`FrozenWindow`); two
+    definitions equal after it are not a difference."""
     out = []
     for key in sorted(set(before) | set(after)):
         if key not in after:
             out.append(f"missing after down: {key}")
         elif key not in before:
             out.append(f"left behind by down: {key}")
-        elif before[key] != after[key]:
+        elif before[key] != after[key] and (frozen is None or frozen(before[key]) != frozen(after[key])):
             out.append(f"changed by up+down: {key}: {before[key]} -> {after[key]}")
     return out
+
+
+# A date or timestamp literal as pg_get_expr and pg_get_viewdef print it:
+# '2025-06-01 12:00:00.123456+02'::timestamp with time zone, '2025-06-01'::date, ...
+_DATE_LITERAL = re.compile(
+    r"'(\d{4}-\d{2}-\d{2})((?: \d{2}:\d{2}:\d{2}(?:\.\d+)?)?)(?:[+-]\d{2}(?::?\d{2}){0,2})?'"
+    r"::(timestamp(?:\(\d\))? with(?:out)? time zone|date)")
+
+
+class FrozenWindow:
+    """When the replay ran, on the server's clock. PostgreSQL evaluates `'now'`, `'today'`,
+    `'tomorrow'` and `'yesterday'` literals when it reads them (the datetime input docs:
+    "converted to ordinary date/time values as soon as they are read"), so a view or a
+    default written with one holds the moment it was created, and a down migration that
+    re-creates it holds another moment: not a difference. A literal counts as frozen when
+    it falls within the replay's run, give or take a day (time zones, `'tomorrow'`)."""
+
+    def __init__(self, conn) -> None:
+        self.start = self._now(conn)
+
+    @staticmethod
+    def _now(conn) -> datetime:
+        return conn.execute("SELECT localtimestamp").fetchone()[0]
+
+    def normaliser(self, conn) -> Callable[[str], str]:
+        low = self.start - timedelta(days=1)
+        high = self._now(conn) + timedelta(days=1)
+
+        def replace(m: re.Match) -> str:
+            try:
+                day = date.fromisoformat(m.group(1))
+                moment = datetime.fromisoformat(m.group(1) + (m.group(2) or ""))
+            except ValueError:
+                return m.group(0)
+            inside = low <= moment <= high if m.group(2) else low.date() <= day <= high.date()
+            return f"'<frozen now>'::{m.group(3)}" if inside else m.group(0)
+
+        return lambda text: _DATE_LITERAL.sub(replace, text)

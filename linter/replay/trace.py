@@ -87,6 +87,7 @@ class StatementTrace:
     rewrites: list[Relation] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     error: str | None = None
+    error_primary: str | None = None  # PostgreSQL's message, when `error` adds advice to it
     sqlstate: str | None = None
     lock_timeout: str | None = None  # the setting in effect when the statement ran
     estimate_ms: float | None = None  # linear extrapolation to production row counts
@@ -119,6 +120,43 @@ class StatementTrace:
 
 
 @dataclass
+class NotRun:
+    """Statements of one file that did not run (after a failure): counted, not listed, so a
+    report never repeats the SQL of a large file that did not run. `seq`: how many
+    statement traces precede it in the report."""
+
+    migration: object  # source.Migration
+    line: int  # of the first statement not run
+    end_line: int  # of the last one
+    statements: int
+    seq: int = 0
+
+    @property
+    def path(self) -> str:
+        return self.migration.path
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "line": self.line, "end_line": self.end_line,
+                "statements": self.statements}
+
+    def describe(self) -> str:
+        lines = f"line {self.line}" if self.line == self.end_line else f"lines {self.line}-{self.end_line}"
+        return f"{self.statements} statement(s) not run ({lines})"
+
+
+@dataclass
+class Seeded:
+    """`--rows`: a table filled right after the migration that created it."""
+
+    table: str
+    rows: int
+    after: str  # the path of that migration
+
+    def to_dict(self) -> dict:
+        return {"table": self.table, "rows": self.rows, "after": self.after}
+
+
+@dataclass
 class RoundTrip:
     """--roundtrip for one migration: up, down, up."""
 
@@ -126,6 +164,7 @@ class RoundTrip:
     down_path: str
     differences: list[str] = field(default_factory=list)
     error: str | None = None  # the down or the second up failed
+    stops: bool = False  # up failed after down: the later migrations cannot be replayed
 
     def to_dict(self) -> dict:
         return {"up": self.up_path, "down": self.down_path,
@@ -155,8 +194,17 @@ class ReplayReport:
     diagnostics: list = field(default_factory=list)
     roundtrips: list[RoundTrip] = field(default_factory=list)
     mismatches: list[Mismatch] | None = None  # None: no static lock table available
+    not_run: list[NotRun] = field(default_factory=list)
+    # Why the replay stopped before the end, and how many files it did not replay.
+    stopped: str | None = None
     seeded: dict[str, int] = field(default_factory=dict)  # table -> rows inserted
+    seeding: list[Seeded] = field(default_factory=list)  # the same, with where
     seed_problems: list[str] = field(default_factory=list)
+    rows_requested: bool = False  # --rows or per-table counts were given
+    # The framework bookkeeping tables created before the first migration (golang-migrate's
+    # schema_migrations, ...), by framework.
+    bookkeeping: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the replay could not set up as asked
     production_rows: dict[str, int] = field(default_factory=dict)
     untraced_migrations: int = 0
     total_ms: float = 0.0

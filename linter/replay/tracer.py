@@ -133,6 +133,10 @@ class Tracer:
         self.then_rows: list[tuple] | None = None  # see run_migration
         # guard(stmt, trace) -> True: do not send the statement (a shared server's sandbox).
         self.guard = None
+        # goes_on(trace): whether the file goes on after this failed statement (the runner's
+        # rule: a framework's runner would go on); `stopped`: the failure run_migration stopped at.
+        self.goes_on = None
+        self.stopped: StatementTrace | None = None
         # {oid: relfilenode} read right after the last statement, for the next one's "before".
         self._filenodes_after: dict[int, int] | None = None
 
@@ -162,12 +166,14 @@ class Tracer:
     # --- running one migration -------------------------------------------------------
     def run_migration(self, migration, statements, *, traced: bool, framework_tx: bool,
                       then=None) -> list[StatementTrace]:
-        """Apply one migration file. Returns a trace per statement (traced) or only the
-        failing statement's trace (untraced). Stops at the first failure.
+        """Apply one migration file. Returns a trace per statement run (traced) or only the
+        failed statements' traces (untraced). Stops at the first failure (left in
+        `stopped`) unless `goes_on` says the file goes on past it.
 
         `then(traces)`: a query (or None) to run once the file has applied, in the round
         trip of its COMMIT when it ends one; its rows are left in `then_rows`."""
         self.then_rows = None
+        self.stopped = None
         if traced:
             self.ledger.start_file()
         out: list[StatementTrace] = []
@@ -181,10 +187,6 @@ class Tracer:
             trace = StatementTrace(migration=migration, start=stmt.start, end=stmt.end,
                                    line=lines.position(stmt.start)[0], sql=stmt.sql,
                                    kind=stmt.kind, traced=traced)
-            if failed:
-                if traced:
-                    out.append(trace)
-                continue
             if self.guard is not None and self.guard(stmt, trace):
                 self._filenodes_after = filenodes  # nothing was sent
                 if traced:
@@ -197,9 +199,15 @@ class Tracer:
             if stmt.kind in _FORGETS_PREPARED:
                 self._prepared = False
             if trace.status == "failed":
-                failed = True
                 self._abort()
-            if traced or failed:
+                if self.goes_on is None or not self.goes_on(trace):
+                    # The statements after it are not run: the caller counts them.
+                    failed = True
+                    self.stopped = trace
+                    out.append(trace)
+                    break
+                out.append(trace)
+            elif traced:
                 out.append(trace)
         if failed:
             return out
@@ -221,6 +229,7 @@ class Tracer:
                         kind=statements[-1].kind, traced=traced)
                     self._record_error(last, exc)
                     last.error = f"at the end of the file's transaction (COMMIT): {last.error}"
+                    self.stopped = last
                     if not (traced and out):
                         out.append(last)
                 return out

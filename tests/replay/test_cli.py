@@ -20,7 +20,7 @@ def test_replay_json_report(server, capsys):
                  "--rows", "100"])
     doc = json.loads(capsys.readouterr().out)
     assert code == 1  # the example's 002 fails on seeded rows (NOT NULL without default)
-    assert doc["version"] == 1 and doc["untraced_migrations"] == 1
+    assert doc["version"] == 2 and doc["untraced_migrations"] == 1
     failed = [s for s in doc["statements"] if s["status"] == "failed"]
     assert [(s["path"].rsplit("/", 1)[-1], s["line"]) for s in failed] == [("002_add_order_columns.sql", 2)]
     assert "contains null values" in failed[0]["error"]

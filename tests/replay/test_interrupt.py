@@ -54,10 +54,10 @@ def _sleeping(conninfo: str) -> bool:
         return False
 
 
-def _start(args, env, tmp_path):
+def _start(args, env, tmp_path, command=("replay",)):
     migration = tmp_path / "001_slow.sql"
     migration.write_text(SLOW)
-    return subprocess.Popen([sys.executable, "-m", "schemalint", "replay", str(migration), *args],
+    return subprocess.Popen([sys.executable, "-m", "schemalint", *command, str(migration), *args],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -71,14 +71,19 @@ def _reap(proc) -> None:
     proc.stderr.close()
 
 
-@pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_signal_during_local_replay_leaves_nothing(tmp_path, signum, code):
+CHECK_REPLAY = ("check", "--replay", "--no-cache")
+
+
+@pytest.mark.parametrize("command,signum,code", [
+    (("replay",), signal.SIGINT, 130), (("replay",), signal.SIGTERM, 143),
+    (CHECK_REPLAY, signal.SIGTERM, 143), (CHECK_REPLAY, signal.SIGHUP, 129)])
+def test_signal_during_local_replay_leaves_nothing(tmp_path, command, signum, code):
     # A fresh base directory for the replay's temporary directory, traversable by the
     # unprivileged user the server runs as when we are root.
     base = tempfile.mkdtemp(prefix="schemalint-test-")
     os.chmod(base, 0o711)
     env = dict(os.environ, TMPDIR=base)
-    proc = _start(["--backend", "local"], env, tmp_path)
+    proc = _start(["--backend", "local"], env, tmp_path, command)
     try:
         root = _wait_for(lambda: next((os.path.join(base, d) for d in os.listdir(base)
                                        if d.startswith("schemalint-replay-")), None),
@@ -88,16 +93,22 @@ def test_signal_during_local_replay_leaves_nothing(tmp_path, signum, code):
         assert _processes_mentioning(root), "the server should be running"
         proc.send_signal(signum)
         proc.wait(30)
-        assert proc.returncode == code, proc.stderr.read().decode()
+        err = proc.stderr.read().decode()
+        assert proc.returncode == code, err
+        assert "Traceback" not in err
         assert not os.path.exists(root)
         assert _processes_mentioning(root) == []
+        assert not [d for d in os.listdir(base) if d.startswith("schemalint-")]
     finally:
         _reap(proc)
         shutil.rmtree(base, ignore_errors=True)
 
 
-def test_signal_during_dsn_replay_drops_the_database(server, tmp_path):
-    proc = _start(["--dsn", server.conninfo()], dict(os.environ), tmp_path)
+@pytest.mark.parametrize("command,signum,code", [
+    (("replay",), signal.SIGTERM, 143), (("replay",), signal.SIGHUP, 129),
+    (CHECK_REPLAY, signal.SIGINT, 130)])
+def test_signal_during_dsn_replay_drops_the_database(server, tmp_path, command, signum, code):
+    proc = _start(["--dsn", server.conninfo()], dict(os.environ), tmp_path, command)
     admin = psycopg.connect(server.conninfo(), autocommit=True)
 
     def scratch():
@@ -111,9 +122,11 @@ def test_signal_during_dsn_replay_drops_the_database(server, tmp_path):
     try:
         (name,) = _wait_for(scratch, "the scratch database")
         _wait_for(lambda: _sleeping(server.conninfo(name)), "the slow statement to run")
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signum)
         proc.wait(30)
-        assert proc.returncode == 143, proc.stderr.read().decode()
+        err = proc.stderr.read().decode()
+        assert proc.returncode == code, err
+        assert "Traceback" not in err
         assert scratch() == [] and scratch_roles() == []
     finally:
         _reap(proc)

@@ -83,9 +83,15 @@ def test_failure_is_reported_at_its_line_and_the_rest_not_run(run):
     report = run(SETUP, "ALTER TABLE items ADD COLUMN a int;\nALTER TABLE nope ADD COLUMN b int;\n"
                         "ALTER TABLE items ADD COLUMN c int;", "ALTER TABLE items ADD COLUMN d int;",
                  last=2)
-    assert [t.status for t in report.statements] == ["ok", "failed", "not_run", "not_run"]
+    assert [t.status for t in report.statements] == ["ok", "failed"]
     failed = report.statements[1]
     assert failed.line == 2 and 'relation "nope" does not exist' in failed.error
+    # What did not run is counted, per file, without its SQL.
+    assert [n.to_dict() for n in report.not_run] == [
+        {"path": "002.sql", "line": 3, "end_line": 3, "statements": 1},
+        {"path": "003.sql", "line": 1, "end_line": 1, "statements": 1}]
+    assert report.stopped == ('002.sql:2: relation "nope" does not exist; 1 later migration '
+                              "file(s) not replayed")
     diag = next(d for d in report.diagnostics if d.rule == "migration-failed")
     assert (diag.path, diag.line, diag.source) == ("002.sql", 2, "replay")
 
