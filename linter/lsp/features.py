@@ -136,13 +136,16 @@ class Document:
                 if rule is not None:
                     parts.append(_rule_text(rule, d.severity))
                     found_range = found_range or lsp_d.range
-        if not parts:
-            word = self._rule_word(at + self.checked.shift)
-            if word is None:
-                return None
+        word = self._rule_word(at + self.checked.shift)
+        if word is not None:
             rule, start, end = word
-            parts.append(_rule_text(rule, rule.severity))
-            found_range = self.range(start - self.checked.shift, end - self.checked.shift)
+            text = _rule_text(rule, rule.severity)
+            if text not in parts:
+                parts.append(text)
+                found_range = found_range or self.range(start - self.checked.shift,
+                                                        end - self.checked.shift)
+        if not parts:
+            return None
         return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown,
                                                     value="\n\n---\n\n".join(parts)),
                          range=found_range)

@@ -69,3 +69,19 @@ def test_path_of_decodes_file_uris():
     assert path_of("file:///tmp/a%20b/%C3%A9%23.sql") == "/tmp/a b/é#.sql"
     assert path_of("file://localhost/tmp/x.sql") == "/tmp/x.sql"
     assert path_of("untitled:Untitled-1") is None
+
+
+def test_a_byte_order_mark_kept_by_the_editor_shifts_the_first_line(tmp_path, monkeypatch):
+    from lsprotocol import types as lsp
+
+    from schemalint.lsp.features import Document
+    from schemalint.lsp.lint import DocumentChecker
+
+    monkeypatch.chdir(tmp_path)
+    text = "\ufeffCREATE INDEX i ON orders (id);\n"  # schemalint drops the mark, as check does
+    doc = Document("untitled:x", 1, DocumentChecker(no_config=True).check(None, text), UTF16)
+    finding = next(d for d in doc.lsp_diagnostics if d.code == "SL101")
+    assert finding.range.start == lsp.Position(0, text.index("orders"))
+    fix = doc.code_actions(finding.range, [lsp.CodeActionKind.QuickFix.value], versioned=False)
+    at = lsp.Position(0, text.index(" i ON"))
+    assert fix[0].edit.changes["untitled:x"] == [lsp.TextEdit(lsp.Range(at, at), " CONCURRENTLY")]
