@@ -108,16 +108,19 @@ class DocumentChecker:
         real = _real(path)
         overlay = {path: data, real: data}
         exists = os.path.isfile(path)
-        if config.paths and exists:
-            planned = plan_paths([path], config)
-            if planned[1] is None:
+        if config.paths:
+            dirs = _configured(path, real, exists, config)
+            if dirs is None:
                 return (), [], [], "outside the configured paths"
-            roots = [planned[0]]
-        else:
+            roots = [dirs]
+        elif os.path.isdir(os.path.dirname(path)):
             roots = [[os.path.dirname(path)]]
+        else:  # a new file in a new directory: no history
+            mine = _alone(_shown(path), data, config)
+            return (path,), mine, mine, None
         for dirs in roots:
             collected = collect(settings, (dirs, None), overlay=overlay)
-            mine = [m for m in collected.migrations if _real(m.path) == real]
+            mine = _of(collected.migrations, {path, real}, real)
             if mine and not config.paths:
                 layout = LAYOUTS.get(mine[0].layout)
                 home = layout.home(path) if layout is not None else dirs[0]
@@ -135,6 +138,21 @@ class DocumentChecker:
         # Not on disk yet (a new file): the newest migration of its directory.
         mine = _alone(_shown(path), data, config)
         return history, migrations + mine, mine, None
+
+
+def _configured(path: str, real: str, exists: bool, config) -> list[str] | None:
+    """The configured paths to read when the file at `path` is inside them, as `check FILE`
+    reads them (`plan_paths`); None when it is outside them."""
+    if exists:
+        paths, named = plan_paths([path], config)
+        return None if named is None else paths
+    # Not on disk yet: plan_paths decides only for files that exist; the same test.
+    configured = [os.path.join(config.root or os.getcwd(), p) for p in config.paths]
+    for p in configured:
+        root = _real(p)
+        if real == root or real.startswith(root.rstrip(os.sep) + os.sep):
+            return [c for c in configured if os.path.exists(c)]
+    return None
 
 
 def _alone(path: str, data: bytes, config) -> list[Migration]:
@@ -169,6 +187,13 @@ class _Parsed:
             raw = parse_sql(text, offsets)
         self.kept[text] = raw
         return build_result(migration, raw, offsets)
+
+
+def _of(migrations: list[Migration], paths: set[str], real: str) -> list[Migration]:
+    """The migrations read from the file at one of `paths` (absolute), or whose real path is
+    `real` (realpath is a system call per component: only when no path matched)."""
+    mine = [m for m in migrations if os.path.abspath(m.path) in paths]
+    return mine or [m for m in migrations if _real(m.path) == real]
 
 
 def _real(path: str) -> str:

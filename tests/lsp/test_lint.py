@@ -124,3 +124,15 @@ def test_a_file_its_layout_skips_is_not_checked(project):
     stray.write_text(INDEX)
     checked = checker.check(str(stray), INDEX)
     assert checked.diagnostics == [] and "not PostgreSQL" in checked.skipped
+
+
+def test_a_new_file_inside_the_configured_paths_has_their_history(project):
+    (project / ".schemalint.yaml").write_text("paths: [db/migrations]\n")
+    checker = DocumentChecker()
+    new = project / "db" / "migrations" / "003_new.sql"
+    assert "foreign-key-without-index" in _rules(checker.check(str(new), FOREIGN_KEY))
+    outside = project / "scripts" / "new.sql"
+    assert checker.check(str(outside), FOREIGN_KEY).skipped == "outside the configured paths"
+    # No configuration, a new directory: the file alone.
+    elsewhere = DocumentChecker(no_config=True).check(str(project / "new" / "x.sql"), FOREIGN_KEY)
+    assert "foreign-key-without-index" not in _rules(elsewhere) and elsewhere.problem is None
