@@ -63,17 +63,17 @@ class DocumentChecker:
         try:
             settings = self.settings_for(path)
             history, migrations, mine, skipped = self._history(path, text, settings)
-        except UsageError as exc:  # a configuration or path error: the user's to fix
+            if not mine:
+                return Checked(text, skipped=skipped)
+            reported = {m.path for m in mine}
+            found = lint(migrations, settings.config, parsed=_Parsed(self, history, reported),
+                         reported=reported)
+            # The schema rules report on any file; `check FILE` would show only this one's.
+            found = [d for d in found if d.path in reported]
+            scope = ReportScope({_real(p) for p in reported if not p.startswith("<")} or None)
+            return Checked(text, gate(found, migrations, settings, scope, []))
+        except UsageError as exc:  # the configuration, a path or the baseline: the user's to fix
             return Checked(text, problem=str(exc))
-        if not mine:
-            return Checked(text, skipped=skipped)
-        reported = {m.path for m in mine}
-        found = lint(migrations, settings.config, parsed=_Parsed(self, history, reported),
-                     reported=reported)
-        # The schema rules report on any file; `check FILE` would show only this one's.
-        found = [d for d in found if d.path in reported]
-        scope = ReportScope({_real(p) for p in reported if not p.startswith("<")} or None)
-        return Checked(text, gate(found, migrations, settings, scope, []))
 
     def settings_for(self, path: str | None) -> Settings:
         """The settings `check` would use for a file at `path`, from the nearest

@@ -136,3 +136,15 @@ def test_a_new_file_inside_the_configured_paths_has_their_history(project):
     # No configuration, a new directory: the file alone.
     elsewhere = DocumentChecker(no_config=True).check(str(project / "new" / "x.sql"), FOREIGN_KEY)
     assert "foreign-key-without-index" not in _rules(elsewhere) and elsewhere.problem is None
+
+
+def test_the_baseline_hides_what_it_records_and_a_broken_one_is_reported(project):
+    path = project / "db" / "migrations" / "002_index.sql"
+    path.write_text(INDEX)
+    (project / ".schemalint.yaml").write_text("paths: [db/migrations]\n")
+    assert main(["baseline"]) == 0
+    checker = DocumentChecker()
+    assert "create-index-non-concurrently" not in _rules(checker.check(str(path), INDEX))
+    assert "create-index-non-concurrently" in _rules(checker.check(str(path), "\n" + INDEX.replace(" i ", " j ")))
+    (project / ".schemalint-baseline.json").write_text("{")
+    assert "baseline" in checker.check(str(path), INDEX).problem
