@@ -1,5 +1,6 @@
 """docs/editors.md stays true: its editor settings start `schemalint lsp` with arguments the
-command takes, and its options table lists the command's options."""
+command takes, its options table lists the command's options, and without pygls the command
+says how to install it."""
 
 from __future__ import annotations
 
@@ -44,3 +45,15 @@ def test_the_options_table_lists_every_option():
     options = {o for a in sub._actions if a.help != "==SUPPRESS==" for o in a.option_strings} - {"-h", "--help"}
     documented = set(re.findall(r"^\| `(--[a-z-]+)", DOC, re.M))
     assert documented == options
+
+
+def test_without_pygls_the_command_says_how_to_install_it(capsys, monkeypatch):
+    import sys
+
+    from schemalint.cli import main
+
+    monkeypatch.setitem(sys.modules, "pygls", None)  # `import pygls` fails as if not installed
+    monkeypatch.delitem(sys.modules, "schemalint.lsp.server", raising=False)
+    monkeypatch.delitem(sys.modules, "schemalint.lsp.features", raising=False)
+    assert main(["lsp"]) == 2
+    assert "pip install 'schemalint[lsp]'" in capsys.readouterr().err
