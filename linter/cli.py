@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("schemalint.commands.config", "show the effective configuration and where each value came from"),
     "baseline": ("schemalint.commands.baseline", "record current findings so check reports only new ones"),
     "init": ("schemalint.commands.init", "write a starter .schemalint.yaml and CI configuration"),
+    # Above the commands (it reads migrations as `check` does): see schemalint/lsp/command.py.
+    "lsp": ("schemalint.lsp.command", "serve editors: a Language Server over standard input and output"),
 }
 
 

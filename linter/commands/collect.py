@@ -43,9 +43,11 @@ class Collected:
         return directories(self.migrations, self.skipped)
 
 
-def collect(settings: Settings, planned=None, record_inputs: bool = False) -> Collected:
+def collect(settings: Settings, planned=None, record_inputs: bool = False,
+            overlay: dict[str, bytes] | None = None) -> Collected:
     """Discover the migrations to check, in apply order. `planned`:
-    `gate.plan_paths(paths, config)`, when the caller already has it."""
+    `gate.plan_paths(paths, config)`, when the caller already has it; `overlay`: file
+    contents to use instead of the disk's, by absolute path (`discover`)."""
     flags, config = settings.flags, settings.config
     paths, named = planned or plan_paths(list(flags.paths), config)
     if not paths:
@@ -56,7 +58,7 @@ def collect(settings: Settings, planned=None, record_inputs: bool = False) -> Co
     inputs = None
     if file_paths:
         found = discover(file_paths, layout=_layout(config), placeholders=config.placeholders,
-                         record_inputs=record_inputs)
+                         record_inputs=record_inputs, overlay=overlay)
         if found.missing:
             raise UsageError("no such file or directory: " + ", ".join(found.missing))
         migrations.extend(found.migrations)

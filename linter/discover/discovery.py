@@ -178,9 +178,10 @@ def _glob_match(path: str, pattern: str) -> bool:
 
 def discover(args: Iterable[str], layout: str | Mapping[str, str] = "auto", exclude: Iterable[str] = (),
              placeholders: Mapping[str, str] | None = None, include: Iterable[str] = (),
-             record_inputs: bool = False) -> Discovery:
+             record_inputs: bool = False, overlay: Mapping[str, bytes] | None = None) -> Discovery:
     """Find, order and read the migrations under `args`. With `record_inputs`, the result's
-    `inputs` lists every file read or looked for (for the report cache).
+    `inputs` lists every file read or looked for (for the report cache). `overlay`: the
+    contents to use instead of what is on disk, by absolute path (an editor's unsaved text).
 
     Schema dumps (direction "baseline") come first: they are the schema the migrations
     start from. Then each layout group in path order, each in its framework's order.
@@ -190,7 +191,8 @@ def discover(args: Iterable[str], layout: str | Mapping[str, str] = "auto", excl
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _discover(args, layout, exclude, placeholders, include, InputLog(record_inputs))
+        return _discover(args, layout, exclude, placeholders, include, InputLog(record_inputs),
+                         overlay or {})
     finally:
         if enabled:
             gc.enable()
@@ -198,7 +200,7 @@ def discover(args: Iterable[str], layout: str | Mapping[str, str] = "auto", excl
 
 def _discover(args: Iterable[str], layout: str | Mapping[str, str], exclude: Iterable[str],
               placeholders: Mapping[str, str] | None, include: Iterable[str],
-              inputs: InputLog) -> Discovery:
+              inputs: InputLog, overlay: Mapping[str, bytes]) -> Discovery:
     candidates, missing = find_candidates(args, exclude)
     included = tuple(include)
     if included:
@@ -213,14 +215,16 @@ def _discover(args: Iterable[str], layout: str | Mapping[str, str], exclude: Ite
         result.skipped.extend(chosen.skipped(c) for c in cands if id(c) not in applied)
         name = chosen.name
         for cand in ordered:
-            try:
-                # Unbuffered: one read of the whole file, no buffer object per file.
-                with open(cand.abs_path, "rb", buffering=0) as fh:
-                    data = fh.read()
-                    inputs.read(cand.abs_path, fh.fileno(), data)
-            except OSError as exc:
-                result.unreadable.append((cand.path, exc.strerror or str(exc)))
-                continue
+            data = overlay.get(cand.abs_path) if overlay else None
+            if data is None:
+                try:
+                    # Unbuffered: one read of the whole file, no buffer object per file.
+                    with open(cand.abs_path, "rb", buffering=0) as fh:
+                        data = fh.read()
+                        inputs.read(cand.abs_path, fh.fileno(), data)
+                except OSError as exc:
+                    result.unreadable.append((cand.path, exc.strerror or str(exc)))
+                    continue
             for m in chosen.load(cand, data, env):
                 if not m.layout:
                     m.layout = name
