@@ -48,6 +48,12 @@ class Ledger:
         self.names = {oid: _relation(oid, name, kind) for oid, name, kind in rows}
         self.pre_existing = set(self.names)
 
+    def learn_relations(self, rows) -> None:
+        """Relations read later (`queries.RELATIONS_SQL`): name those not known yet."""
+        for oid, name, kind in rows:
+            if oid not in self.names:
+                self.names[oid] = _relation(oid, name, kind)
+
     def read_structure(self, rows) -> None:
         """Every table's structure, before the traced migrations."""
         self.structure = fold_structure(rows)

@@ -33,6 +33,25 @@ FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation
 WHERE l.pid = %s AND l.locktype = 'relation' AND l.granted AND l.relation >= 16384
 """
 
+# The locks A waits for (not granted yet): read by B while A is held up by B's blocker.
+THEIR_WAITS_SQL = """
+SELECT l.locktype, l.relation::int8, l.mode, c.relkind::text,
+       CASE WHEN c.oid IS NULL THEN NULL ELSE c.oid::regclass::text END
+FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation
+WHERE l.pid = %s AND NOT l.granted
+"""
+
+# The tables to hold, for a statement outside a transaction, among the (quoted) names it
+# gives: the tables themselves, and the table of each index (LOCK TABLE refuses indexes,
+# and PostgreSQL locks an index's table before the index: DROP INDEX's
+# RangeVarCallbackForDropRelation, REINDEX's RangeVarCallbackForReindexIndex).
+BLOCKER_TARGETS_SQL = """
+SELECT DISTINCT COALESCE(i.indrelid, c.oid)::regclass::text
+FROM unnest(%s::text[]) x JOIN pg_class c ON c.oid = to_regclass(x)
+LEFT JOIN pg_index i ON i.indexrelid = c.oid
+WHERE c.relkind IN ('r', 'p', 'i', 'I')
+"""
+
 # Seconds since the epoch, microsecond resolution, read on the server.
 CLOCK_SQL = "SELECT extract(epoch FROM clock_timestamp())::float8"
 
@@ -172,6 +191,30 @@ def _range_vars(node) -> set[str]:
         elif isinstance(cur, list):
             stack.extend(v for v in cur if isinstance(v, (dict, list)))
     return out
+
+
+def named_relations(node) -> list[str]:
+    """Qualified, quoted names of the relations a statement names: its RangeVars and, for
+    DROP, the names in its object list."""
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            # A RangeVar, wrapped ({"RangeVar": {...}}) or as a typed field ("relation").
+            rv = cur.get("RangeVar", cur)
+            if isinstance(rv, dict) and isinstance(rv.get("relname"), str):
+                schema = rv.get("schemaname")
+                out.add((_quote(schema) + "." if schema else "") + _quote(rv["relname"]))
+            stack.extend(v for v in cur.values() if isinstance(v, (dict, list)))
+        elif isinstance(cur, list):
+            stack.extend(cur)
+    for obj in node.get("objects", ()) if isinstance(node, dict) else ():
+        items = obj.get("List", {}).get("items", ()) if isinstance(obj, dict) else ()
+        parts = [i.get("String", {}).get("sval") for i in items]
+        if parts and all(parts):
+            out.add(".".join(_quote(p) for p in parts))
+    return sorted(out)
 
 
 def _text_array(items) -> str:
