@@ -132,6 +132,14 @@ class Ledger:
                 rel = self.names.get(oid) or Relation(oid, f"(oid {oid})", "relation")
                 trace.rewrites.append(rel)
 
+    def keep_unread(self, now: dict[int, dict], unread) -> None:
+        """Complete a partial structure reading: the entries `unread(key)` of each table
+        were not read, so they are as last seen."""
+        for oid, new in now.items():
+            old = self.structure.get(oid)
+            if old is not None:
+                new.update((key, d) for key, d in old.items() if unread(key))
+
     def record_changes(self, trace: StatementTrace, now: dict[int, dict], locks) -> None:
         """Diff the structure of the tables locked for DDL against what we last saw. A
         table with such a lock that is missing from `now` was dropped."""

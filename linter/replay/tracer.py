@@ -311,6 +311,8 @@ class Tracer:
         trace.in_transaction = not own_tx
         may_rewrite = stmt.kind in _MAY_REWRITE_KINDS
         structure = stmt.kind not in _NO_STRUCTURE_KINDS
+        # CREATE INDEX adds an index and changes nothing else of its table.
+        indexes_only = stmt.kind == "IndexStmt"
         commit_now = own_tx and not self.probe
         self._ensure_prepared()
         # Round trips dominate the cost of tracing, so everything travels in one message
@@ -326,7 +328,7 @@ class Tracer:
         clock = len(parts)
         parts += [CLOCK_SQL, stmt.sql, locks_query(self.ledger.held)]
         if structure:
-            parts.append(structure_query(stmt, ddl_oids(self.ledger.held_locks())))
+            parts.append(structure_query(indexes_only))
         if may_rewrite:
             parts.append(FILENODES_QUERY)
         if commit_now:
@@ -361,7 +363,10 @@ class Tracer:
         ledger.note_own_locks(trace, started, [r[1:] for r in results[after] if r[1] is not None])
         ledger.note_during(trace)
         if structure:
-            ledger.record_changes(trace, fold_structure(results[after + 1]), ledger.held_locks())
+            now = fold_structure(results[after + 1])
+            if indexes_only:
+                ledger.keep_unread(now, lambda key: key[0] != "index")
+            ledger.record_changes(trace, now, ledger.held_locks())
         if may_rewrite:
             before = dict(results[clock - 1]) if read_before else filenodes
             self._filenodes_after = dict(results[after + (2 if structure else 1)])

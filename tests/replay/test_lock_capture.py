@@ -49,3 +49,18 @@ def test_a_failing_statement_releases_the_blocker(run):
     report = run(TABLE, "CREATE INDEX CONCURRENTLY bad ON items (nope);")
     t = statement(report, "CONCURRENTLY")
     assert t.status == "failed" and "nope" in t.error
+
+
+def test_changes_to_a_table_locked_earlier_in_the_transaction_are_seen(run):
+    # Every DDL-locked table is re-read after each statement: one locked by an earlier
+    # statement of the framework's transaction is neither skipped nor taken for dropped.
+    report = run("CREATE TABLE t (id int);\nALTER TABLE t ADD COLUMN x int;\n"
+                 "CREATE INDEX ti ON t (id);\nDROP INDEX ti;\nALTER TABLE t ADD COLUMN y int;",
+                 in_transaction=True)
+    seen = {t.sql: [c.describe() for c in t.changes] for t in report.statements}
+    assert seen["ALTER TABLE t ADD COLUMN x int"] == ["added column x on t: integer"]
+    assert seen["CREATE INDEX ti ON t (id)"] == [
+        "added index ti on t: CREATE INDEX ti ON public.t USING btree (id)"]
+    assert seen["DROP INDEX ti"] == [
+        "dropped index ti on t: CREATE INDEX ti ON public.t USING btree (id)"]
+    assert seen["ALTER TABLE t ADD COLUMN y int"] == ["added column y on t: integer"]
