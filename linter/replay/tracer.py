@@ -78,6 +78,21 @@ SQLSTATE_QUERY_CANCELED = "57014"
 SQLSTATE_ACTIVE_SQL_TRANSACTION = "25001"
 
 
+def may_change_structure(kind: str, node: dict) -> bool:
+    """Whether a statement can change a table's columns, constraints or indexes."""
+    if kind in _NO_STRUCTURE_KINDS:
+        return False
+    if kind == "DropStmt":
+        # A view or trigger dropped without CASCADE: nothing of a table depends on it
+        # (CASCADE could drop a column of the view's row type).
+        return not (node.get("removeType") in ("OBJECT_VIEW", "OBJECT_TRIGGER")
+                    and node.get("behavior") != "DROP_CASCADE")
+    if kind == "AlterEnumStmt":
+        # ADD VALUE; RENAME VALUE (oldVal) changes how a column default is deparsed.
+        return bool(node.get("oldVal"))
+    return True
+
+
 def must_run_outside_transaction(kind: str, node: dict) -> bool:
     if kind in _OUTSIDE_TX_KINDS:
         # ANALYZE alone may run in a transaction; VACUUM may not.
@@ -310,7 +325,7 @@ class Tracer:
         own_tx = not self._in_tx()
         trace.in_transaction = not own_tx
         may_rewrite = stmt.kind in _MAY_REWRITE_KINDS
-        structure = stmt.kind not in _NO_STRUCTURE_KINDS
+        structure = may_change_structure(stmt.kind, stmt.node)
         # CREATE INDEX adds an index and changes nothing else of its table.
         indexes_only = stmt.kind == "IndexStmt"
         commit_now = own_tx and not self.probe
