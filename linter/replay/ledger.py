@@ -48,6 +48,12 @@ class Ledger:
         self.names = {oid: _relation(oid, name, kind) for oid, name, kind in rows}
         self.pre_existing = set(self.names)
 
+    def learn_relations(self, rows) -> None:
+        """Relations read later (`queries.RELATIONS_SQL`): name those not known yet."""
+        for oid, name, kind in rows:
+            if oid not in self.names:
+                self.names[oid] = _relation(oid, name, kind)
+
     def read_structure(self, rows) -> None:
         """Every table's structure, before the traced migrations."""
         self.structure = fold_structure(rows)
@@ -125,6 +131,14 @@ class Ledger:
             if new is not None and new != node:
                 rel = self.names.get(oid) or Relation(oid, f"(oid {oid})", "relation")
                 trace.rewrites.append(rel)
+
+    def keep_unread(self, now: dict[int, dict], unread) -> None:
+        """Complete a partial structure reading: the entries `unread(key)` of each table
+        were not read, so they are as last seen."""
+        for oid, new in now.items():
+            old = self.structure.get(oid)
+            if old is not None:
+                new.update((key, d) for key, d in old.items() if unread(key))
 
     def record_changes(self, trace: StatementTrace, now: dict[int, dict], locks) -> None:
         """Diff the structure of the tables locked for DDL against what we last saw. A

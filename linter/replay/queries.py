@@ -33,6 +33,25 @@ FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation
 WHERE l.pid = %s AND l.locktype = 'relation' AND l.granted AND l.relation >= 16384
 """
 
+# The locks A waits for (not granted yet): read by B while A is held up by B's blocker.
+THEIR_WAITS_SQL = """
+SELECT l.locktype, l.relation::int8, l.mode, c.relkind::text,
+       CASE WHEN c.oid IS NULL THEN NULL ELSE c.oid::regclass::text END
+FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation
+WHERE l.pid = %s AND NOT l.granted
+"""
+
+# The tables to hold, for a statement outside a transaction, among the (quoted) names it
+# gives: the tables themselves, and the table of each index (LOCK TABLE refuses indexes,
+# and PostgreSQL locks an index's table before the index: DROP INDEX's
+# RangeVarCallbackForDropRelation, REINDEX's RangeVarCallbackForReindexIndex).
+BLOCKER_TARGETS_SQL = """
+SELECT DISTINCT COALESCE(i.indrelid, c.oid)::regclass::text
+FROM unnest(%s::text[]) x JOIN pg_class c ON c.oid = to_regclass(x)
+LEFT JOIN pg_index i ON i.indexrelid = c.oid
+WHERE c.relkind IN ('r', 'p', 'i', 'I')
+"""
+
 # Seconds since the epoch, microsecond resolution, read on the server.
 CLOCK_SQL = "SELECT extract(epoch FROM clock_timestamp())::float8"
 
@@ -51,10 +70,11 @@ SELECT a.attrelid::int8, 'column', a.attname::text,
        || COALESCE(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '')
 FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE a.attrelid IN (SELECT oid FROM t) AND a.attnum > 0 AND NOT a.attisdropped
+  AND NOT {indexes_only}
 UNION ALL
 SELECT k.conrelid::int8, 'constraint', k.conname::text,
        pg_get_constraintdef(k.oid) || CASE WHEN k.convalidated THEN '' ELSE ' NOT VALID' END
-FROM pg_constraint k WHERE k.conrelid IN (SELECT oid FROM t)
+FROM pg_constraint k WHERE k.conrelid IN (SELECT oid FROM t) AND NOT {indexes_only}
 UNION ALL
 SELECT i.indrelid::int8, 'index', c.relname::text,
        pg_get_indexdef(i.indexrelid) || CASE WHEN i.indisvalid THEN '' ELSE ' (INVALID)' END
@@ -66,21 +86,21 @@ UNION ALL
 SELECT oid::int8, 'table', '', '' FROM t
 """
 # Every table, before the traced migrations.
-STRUCTURE_ALL_SQL = _STRUCTURE_TEMPLATE.format(tables="""
+STRUCTURE_ALL_SQL = _STRUCTURE_TEMPLATE.format(indexes_only="false", tables="""
   SELECT oid FROM pg_class WHERE oid >= 16384 AND relkind IN ('r', 'p', 'm', 'f')
     AND relnamespace <> 'pg_toast'::regnamespace""")
 # The tables A holds a lock on that any change of structure needs (SHARE UPDATE
-# EXCLUSIVE or stronger): a statement can only have changed those. Of those, the ones
-# matching $1 (all of them), not among the oids $2 (locked for DDL by earlier statements of
-# the transaction, already read) or named by $3 (quoted names).
-_STRUCTURE_LOCKED_SQL = _STRUCTURE_TEMPLATE.format(tables="""
+# EXCLUSIVE or stronger): a statement can only have changed those. All of them, also those
+# locked by earlier statements of the transaction: a statement may change such a table
+# without naming it (DROP INDEX names the index; a DROP ... CASCADE names neither), and a
+# table left out would look dropped. $1: read only the indexes (a CREATE INDEX can change
+# nothing else; the parameter is a one-time filter, the other branches do not run).
+_STRUCTURE_LOCKED_SQL = _STRUCTURE_TEMPLATE.format(indexes_only="$1", tables="""
   SELECT DISTINCT c.oid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
   WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
     AND l.relation >= 16384 AND c.relkind IN ('r', 'p', 'm', 'f')
     AND l.mode IN ('ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock',
-                   'ExclusiveLock', 'AccessExclusiveLock')
-    AND ($1 OR l.relation::text <> ALL($2)
-         OR c.oid = ANY(SELECT to_regclass(x) FROM unnest($3) x))""")
+                   'ExclusiveLock', 'AccessExclusiveLock')""")
 
 # int2vector casts to an int2[] indexed from 0.
 _UNINDEXED_FK_SQL = """
@@ -106,7 +126,7 @@ PREPARED = {
     "schemalint_locks": ("text[]", "SELECT c.now, l.* FROM (" + CLOCK_SQL + ") c(now)\n"
                          "LEFT JOIN (" + _MY_LOCKS_SQL.rstrip()
                          + "\n  AND l.relation::text || ':' || l.mode <> ALL($1)) l ON true"),
-    "schemalint_structure": ("boolean, text[], text[]", _STRUCTURE_LOCKED_SQL),
+    "schemalint_structure": ("boolean", _STRUCTURE_LOCKED_SQL),
     "schemalint_filenodes": ("", FILENODES_SQL),
     "schemalint_unindexed_fks": ("oid[]", _UNINDEXED_FK_SQL),
 }
@@ -118,22 +138,16 @@ def locks_query(held) -> str:
     return f"EXECUTE schemalint_locks({_text_array(f'{oid}:{mode}' for oid, mode in held)})"
 
 
-def structure_query(stmt, ddl_oids: list[int]) -> str:
-    """Re-read the tables this statement may have changed: those it newly locked for
-    DDL and those it names. In a long transaction (a framework's per-file one) the
-    tables locked by earlier statements, `ddl_oids`, need no re-reading unless named
-    again; code (DO, CALL, SELECT of a function) may touch any of them."""
-    if stmt.kind in ("DoStmt", "CallStmt", "SelectStmt"):
-        return "EXECUTE schemalint_structure(true, '{}', '{}')"
-    return (f"EXECUTE schemalint_structure(false, {_text_array(map(str, ddl_oids))}, "
-            f"{_text_array(sorted(_range_vars(stmt.node)))})")
+def structure_query(indexes_only: bool) -> str:
+    """Re-read the tables locked for DDL (see _STRUCTURE_LOCKED_SQL)."""
+    return f"EXECUTE schemalint_structure({'true' if indexes_only else 'false'})"
 
 
 def structure_sql(oids: list[int]) -> str:
     """The structure of the tables among `oids`."""
     listed = ", ".join(str(int(o)) for o in oids)
     return _STRUCTURE_TEMPLATE.format(
-        tables=f"SELECT oid FROM pg_class WHERE oid IN ({listed}) AND relkind IN ('r', 'p', 'm', 'f')")
+        indexes_only="false", tables=f"SELECT oid FROM pg_class WHERE oid IN ({listed}) AND relkind IN ('r', 'p', 'm', 'f')")
 
 
 def unindexed_foreign_keys_query(tables: list[int]) -> str:
@@ -157,21 +171,28 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _range_vars(node) -> set[str]:
-    """Qualified, quoted names of the relations a statement's AST names."""
+def named_relations(node) -> list[str]:
+    """Qualified, quoted names of the relations a statement names: its RangeVars and, for
+    DROP, the names in its object list."""
     out: set[str] = set()
     stack = [node]
     while stack:
         cur = stack.pop()
         if isinstance(cur, dict):
-            rv = cur.get("RangeVar")
-            if isinstance(rv, dict) and rv.get("relname"):
+            # A RangeVar, wrapped ({"RangeVar": {...}}) or as a typed field ("relation").
+            rv = cur.get("RangeVar", cur)
+            if isinstance(rv, dict) and isinstance(rv.get("relname"), str):
                 schema = rv.get("schemaname")
                 out.add((_quote(schema) + "." if schema else "") + _quote(rv["relname"]))
             stack.extend(v for v in cur.values() if isinstance(v, (dict, list)))
         elif isinstance(cur, list):
-            stack.extend(v for v in cur if isinstance(v, (dict, list)))
-    return out
+            stack.extend(cur)
+    for obj in node.get("objects", ()) if isinstance(node, dict) else ():
+        items = obj.get("List", {}).get("items", ()) if isinstance(obj, dict) else ()
+        parts = [i.get("String", {}).get("sval") for i in items]
+        if parts and all(parts):
+            out.add(".".join(_quote(p) for p in parts))
+    return sorted(out)
 
 
 def _text_array(items) -> str:

@@ -10,7 +10,10 @@ manager (`pg_locks`) until the transaction that took them ends, so:
   sees the relations it has just created - and its locks are still held, so B can probe
   them (`--probe`) and their hold time runs until the COMMIT;
 * a statement that cannot run in a transaction block (CREATE INDEX CONCURRENTLY, VACUUM,
-  ...) runs in a thread on A while B polls `pg_locks` for A's pid.
+  ...) runs in a thread on A while B polls `pg_locks` for A's pid. Polling alone misses
+  the locks of a statement that ends between two polls, so B first holds the tables the
+  statement names (`_Blocker`): A waits at its first lock, B reads that waiting lock, then
+  lets it go.
 
 The catalog queries are in `queries`, what they teach is kept in the `ledger`.
 """
@@ -25,6 +28,7 @@ import psycopg
 from schemalint.replay.ledger import Ledger, ddl_oids
 from schemalint.replay.probe import probe_statement
 from schemalint.replay.queries import (
+    BLOCKER_TARGETS_SQL,
     CLOCK_SQL,
     FILENODES_QUERY,
     FILENODES_SQL,
@@ -33,8 +37,10 @@ from schemalint.replay.queries import (
     RELATIONS_SQL,
     STRUCTURE_ALL_SQL,
     THEIR_LOCKS_SQL,
+    THEIR_WAITS_SQL,
     fold_structure,
     locks_query,
+    named_relations,
     structure_query,
     structure_sql,
 )
@@ -66,8 +72,25 @@ _NO_STRUCTURE_KINDS = frozenset({
     "CreateSeqStmt", "AlterSeqStmt", "CreateEnumStmt", "CompositeTypeStmt", "CreateSchemaStmt",
     "AlterOwnerStmt", "CreatePolicyStmt", "RuleStmt", "AlterFunctionStmt", "CreateRoleStmt",
 })
+# How long B holds a statement's tables at most, waiting for A to ask for one of them.
+_HOLD_S = 2.0
 SQLSTATE_QUERY_CANCELED = "57014"
 SQLSTATE_ACTIVE_SQL_TRANSACTION = "25001"
+
+
+def may_change_structure(kind: str, node: dict) -> bool:
+    """Whether a statement can change a table's columns, constraints or indexes."""
+    if kind in _NO_STRUCTURE_KINDS:
+        return False
+    if kind == "DropStmt":
+        # A view or trigger dropped without CASCADE: nothing of a table depends on it
+        # (CASCADE could drop a column of the view's row type).
+        return not (node.get("removeType") in ("OBJECT_VIEW", "OBJECT_TRIGGER")
+                    and node.get("behavior") != "DROP_CASCADE")
+    if kind == "AlterEnumStmt":
+        # ADD VALUE; RENAME VALUE (oldVal) changes how a column default is deparsed.
+        return bool(node.get("oldVal"))
+    return True
 
 
 def must_run_outside_transaction(kind: str, node: dict) -> bool:
@@ -302,7 +325,9 @@ class Tracer:
         own_tx = not self._in_tx()
         trace.in_transaction = not own_tx
         may_rewrite = stmt.kind in _MAY_REWRITE_KINDS
-        structure = stmt.kind not in _NO_STRUCTURE_KINDS
+        structure = may_change_structure(stmt.kind, stmt.node)
+        # CREATE INDEX adds an index and changes nothing else of its table.
+        indexes_only = stmt.kind == "IndexStmt"
         commit_now = own_tx and not self.probe
         self._ensure_prepared()
         # Round trips dominate the cost of tracing, so everything travels in one message
@@ -318,7 +343,7 @@ class Tracer:
         clock = len(parts)
         parts += [CLOCK_SQL, stmt.sql, locks_query(self.ledger.held)]
         if structure:
-            parts.append(structure_query(stmt, ddl_oids(self.ledger.held_locks())))
+            parts.append(structure_query(indexes_only))
         if may_rewrite:
             parts.append(FILENODES_QUERY)
         if commit_now:
@@ -353,7 +378,10 @@ class Tracer:
         ledger.note_own_locks(trace, started, [r[1:] for r in results[after] if r[1] is not None])
         ledger.note_during(trace)
         if structure:
-            ledger.record_changes(trace, fold_structure(results[after + 1]), ledger.held_locks())
+            now = fold_structure(results[after + 1])
+            if indexes_only:
+                ledger.keep_unread(now, lambda key: key[0] != "index")
+            ledger.record_changes(trace, now, ledger.held_locks())
         if may_rewrite:
             before = dict(results[clock - 1]) if read_before else filenodes
             self._filenodes_after = dict(results[after + (2 if structure else 1)])
@@ -390,9 +418,39 @@ class Tracer:
                 return out
 
     # --- statements outside a transaction block ------------------------------------------
+    def _hold(self, stmt) -> bool:
+        """B takes ACCESS EXCLUSIVE, in a transaction, on the existing tables `stmt` names
+        (an index's table for an index), so that A waits at its first lock on one of them
+        (every table-level mode conflicts with ACCESS EXCLUSIVE). True when held. Names are
+        resolved with B's search_path; a name B cannot resolve or lock is not held, and
+        the statement is then only polled."""
+        names = named_relations(stmt.node)
+        if not names:
+            return False
+        try:
+            targets = [row[0] for row in self.b.execute(BLOCKER_TARGETS_SQL, (names,))]
+            if not targets:
+                return False
+            self.b.execute("BEGIN")
+            self.b.execute(f"LOCK TABLE {', '.join(targets)} IN ACCESS EXCLUSIVE MODE")
+        except psycopg.Error:
+            self._release()
+            return False
+        return True
+
+    def _release(self) -> None:
+        if self.b.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            self.b.execute("ROLLBACK")
+
     def _trace_outside(self, stmt, trace: StatementTrace) -> None:
-        """Run on A in a thread; B polls A's locks (and probes) until it returns."""
+        """Run on A in a thread; B holds the tables it names until A waits for one of them,
+        records that lock, lets it go, then polls A's locks (and probes) until it returns."""
         before = self._filenodes() if stmt.kind in _MAY_REWRITE_KINDS else None
+        trace.lock_timeout = self.a.execute("SHOW lock_timeout").fetchone()[0]
+        held = self._hold(stmt)
+        if held and trace.lock_timeout != "0":
+            # The migration's lock_timeout must not fire while B holds A back on purpose.
+            self.a.execute("SET lock_timeout = 0")
         done = threading.Event()
         box: dict = {}
 
@@ -411,7 +469,24 @@ class Tracer:
         began = time.monotonic()
         thread.start()
         poll = self.b.cursor()
+        waited = 0.0  # how long A waited for B
         while not done.is_set():
+            if held:
+                waits = poll.execute(THEIR_WAITS_SQL, (self.a_pid,)).fetchall()
+                if not waits and time.monotonic() - began < _HOLD_S:
+                    continue
+                for locktype, oid, mode_text, relkind, name in waits:
+                    # The lock A waits for is granted as soon as B lets go: it is the
+                    # statement's first lock on that table.
+                    if locktype == "relation" and oid is not None and oid >= 16384:
+                        lock = ledger.lock(oid, mode_text, relkind, name, known=known)
+                        if lock is not None and (oid, mode_text) not in seen:
+                            seen.add((oid, mode_text))
+                            trace.locks.append(lock)
+                self._release()
+                held = False
+                waited = time.monotonic() - began
+                continue
             for oid, mode_text, relkind, name in poll.execute(THEIR_LOCKS_SQL, (self.a_pid,)):
                 key = (oid, mode_text)
                 if key not in seen:
@@ -423,9 +498,16 @@ class Tracer:
             if self.probe:
                 probe_statement(self.b, trace, lambda: not done.is_set())
         thread.join()
+        if held:
+            self._release()  # A ended (failed) before waiting for B
+        if trace.lock_timeout != "0" and self.a.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            self.a.execute("SELECT set_config('lock_timeout', %s, false)", (trace.lock_timeout,))
         if "exc" in box:
             raise box["exc"]
         ended = time.monotonic()
+        # The time A waited for B is replay's, not the statement's.
+        trace.duration_ms = max(0.0, trace.duration_ms - waited * 1000)
+        began += waited
         for lock in trace.locks:
             lock.held_ms = (ended - began) * 1000
             lock.during.append(trace)
@@ -436,6 +518,9 @@ class Tracer:
                     ledger.rename(lock, *row)
         if trace.status != "ok":
             return
+        # Learn what the statement created (an index whose lock ended between two polls),
+        # so that later files see it as pre-existing.
+        ledger.learn_relations(self.a.execute(RELATIONS_SQL).fetchall())
         if before is not None:
             ledger.record_rewrites(trace, before, self._filenodes())
         oids = ddl_oids(trace.locks)
