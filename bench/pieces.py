@@ -1,0 +1,517 @@
+"""Each speed piece on and off, on the runs users make: the section of docs/performance.md
+between its `pieces` markers (issue 12: speed keeps what pays on those runs, nothing else).
+
+    python bench/pieces.py [--before REV] [--runs 5] [--only SCENARIO]... [--variants NAME,...]
+    python bench/pieces.py --dataclass [--runs 15]
+    python bench/pieces.py --render
+
+Two trees run side by side, each staged as a wheel lays it out and byte-compiled: `before`,
+the commit REV that still has every piece, and `after`, this working tree. A piece is turned
+off in `before` by a patch applied before the command runs (`SHIM`), so the code measured is
+otherwise the same. Scenarios, every command `--format json`, stdout to /dev/null:
+
+- cold-a, cold-b: every .sql file of ../shared/corpus (a), bench (b) (50,000 statements), with
+  an empty cache directory;
+- warm-a, warm-b: the same again, unchanged (the report cache answers);
+- context-b: the pre-commit run in context (bench/context.py): (b) declared as the `paths` of
+  a `.schemalint.yaml`, its last migration edited, `check LAST`;
+- ci-a, ci-b: CI with a restored cache: a fresh copy of the repository (new inodes and mtimes,
+  as a checkout) plus one new migration, the cache directory of the previous commit's run
+  copied in, `check` of everything;
+- ci-action-b: the same, then the GitHub Action's two passes in one process (the whole
+  history with a SARIF file, then `--changed-since` the previous commit);
+- small-cold, small-warm: one small migration, as a pre-commit hook passes it.
+
+Each variant gets its own cache directory, filled by its own runs. Rounds alternate the order
+of the variants. Results go to bench/results/pieces.json (merged with earlier runs, so a
+scenario can be measured again alone) and the rendered section to --out.
+
+`--dataclass`: the start-up cost of `@dataclass(slots=True)` for the value classes of the
+check path (the `Record`/`Frozen` subclasses, read from the source) against the plain classes
+they are (linter/records.py), on each Python 3.10-3.13 under ~/.pyenv/versions: `import
+dataclasses` plus creating the classes, in fresh processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import glob
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+RESULTS = os.path.join(HERE, "results", "pieces.json")
+BEGIN, END = "<!-- pieces: begin -->", "<!-- pieces: end -->"
+# The last commit with every piece as issue 12 found it.
+BEFORE = "a11801b"
+
+# Runs the command(s) after turning pieces off: `python shim.py PATCHES ARGV [;; ARGV]...`.
+SHIM = '''\
+import sys
+patches = set(sys.argv[1].split(","))
+if "gc-on" in patches:
+    import gc
+    gc.disable = lambda: None
+if "lazyre-eager" in patches:
+    import schemalint.lazyre as lazyre
+
+    class eager(lazyre.lazy):
+        __slots__ = ()
+
+        def __init__(self, pattern, flags=0):
+            super().__init__(pattern, flags)
+            self()
+    lazyre.lazy = eager
+if "parse-off" in patches:
+    import schemalint.speed.cache as cache
+    cache.PACK_MIN_CHARS = float("inf")
+if "runs-off" in patches:
+    from schemalint.speed.cache import Cache
+    Cache.load_run = lambda self, key: None
+    Cache.store_run = lambda self, key, payload: None
+if patches & {"json-stdlib", "json-general", "json-fstrings"}:
+    import json
+    import schemalint.report.json_report as jr
+    if "json-stdlib" in patches:
+        jr.render_pieces = lambda r: iter((json.dumps(jr.document(r), indent=2, ensure_ascii=False) + "\\n",))
+    elif "json-general" in patches:
+        jr.render_pieces = lambda r: iter((jr.dumps_indent2(jr.document(r), end="\\n"),))
+    else:
+        jr.dumps_indent2 = lambda o, end="", nl="\\n": json.dumps(o, indent=2, ensure_ascii=False).replace("\\n", nl) + end
+from schemalint.cli import main
+argv, code = sys.argv[2:], 0
+while argv:
+    cut = argv.index(";;") if ";;" in argv else len(argv)
+    code = main(argv[:cut])
+    argv = argv[cut + 1:]
+sys.exit(code)
+'''
+
+# name -> (tree, patches, environment, extra arguments, what it shows)
+VARIANTS = {
+    "before": ("before", "-", {}, [], "every piece as issue 12 found it"),
+    "parse-off": ("before", "parse-off", {}, [], "no per-file parse cache (`parse.pack`)"),
+    "runs-off": ("before", "runs-off", {}, [], "no whole-run findings cache (`runs/`)"),
+    "one-process": ("before", "-", {"SCHEMALINT_JOBS": "1"}, [], "no two-process split"),
+    "gc-on": ("before", "gc-on", {}, [], "the cyclic GC left on"),
+    "json-stdlib": ("before", "json-stdlib", {}, [], "the JSON report by `json.dumps(indent=2)`"),
+    "json-general": ("before", "json-general", {}, [],
+                     "the JSON report by jsonfast's `dumps_indent2` alone (no per-finding f-strings)"),
+    "json-fstrings": ("before", "json-fstrings", {}, [],
+                      "per-finding f-strings, `json.dumps` for the rest (no jsonfast.py)"),
+    "lazyre-eager": ("before", "lazyre-eager", {}, [], "every pattern compiled at import (no lazyre)"),
+    "after": ("after", "-", {}, [], "this tree"),
+    "after-jobs2": ("after", "-", {}, ["--jobs", "2"], "this tree, `--jobs 2`"),
+}
+COLD = ["before", "parse-off", "runs-off", "one-process", "gc-on", "after", "after-jobs2"]
+SCENARIOS = {
+    "cold-a": COLD + ["json-stdlib", "json-general", "json-fstrings", "lazyre-eager"],
+    "cold-b": COLD + ["json-stdlib", "json-general", "json-fstrings"],
+    "warm-a": ["before", "after"],
+    "warm-b": ["before", "after"],
+    "context-b": ["before", "parse-off", "runs-off", "gc-on", "after"],
+    "ci-a": ["before", "parse-off", "runs-off", "one-process", "after"],
+    "ci-b": COLD,
+    "ci-action-b": ["before", "parse-off", "runs-off", "after"],
+    "small-cold": ["before", "gc-on", "lazyre-eager", "after"],
+    "small-warm": ["before", "after"],
+}
+TITLES = {
+    "cold-a": "(a) cold: every .sql file of the shared corpus, empty cache",
+    "cold-b": "(b) cold: 50,000 statements, empty cache",
+    "warm-a": "(a) warm: unchanged, cache filled",
+    "warm-b": "(b) warm: unchanged, cache filled",
+    "context-b": "pre-commit in context: (b) as `paths`, last file edited, `check LAST`",
+    "ci-a": "CI, restored cache: (a) checked out afresh plus one new migration",
+    "ci-b": "CI, restored cache: (b) checked out afresh plus one new migration",
+    "ci-action-b": "CI, restored cache, the GitHub Action's two passes on (b) (SARIF, then `--changed-since`)",
+    "small-cold": "(c) one small migration, empty cache",
+    "small-warm": "(c) one small migration, cache filled",
+}
+SMALL = ("ALTER TABLE orders ADD COLUMN shipped_at timestamptz;\n"
+         "CREATE INDEX CONCURRENTLY orders_shipped_at_idx ON orders (shipped_at);\n")
+GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
+
+
+def stage(work: str, rev: str | None) -> str:
+    """The package as a wheel lays it out (linter/ as schemalint, rules/ in it), compiled."""
+    top = os.path.join(work, rev or "worktree")
+    os.makedirs(top)
+    if rev:
+        archive = subprocess.run(["git", "archive", rev, "linter", "rules"], cwd=ROOT,
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", top], input=archive, check=True)
+    else:
+        for name in ("linter", "rules"):
+            shutil.copytree(os.path.join(ROOT, name), os.path.join(top, name),
+                            ignore=shutil.ignore_patterns("__pycache__"))
+    os.rename(os.path.join(top, "linter"), os.path.join(top, "schemalint"))
+    os.rename(os.path.join(top, "rules"), os.path.join(top, "schemalint", "rules"))
+    subprocess.run([sys.executable, "-m", "compileall", "-q", top], check=True,
+                   env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
+    return top
+
+
+class Runner:
+    def __init__(self, work: str, trees: dict[str, str]) -> None:
+        self.work = work
+        self.shim = os.path.join(work, "shim.py")
+        with open(self.shim, "w", encoding="utf-8") as fh:
+            fh.write(SHIM)
+        base = {k: v for k, v in os.environ.items()
+                if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith("SCHEMALINT_")}
+        self.env = {tree: {**base, "NO_COLOR": "1", "PYTHONPATH": path} for tree, path in trees.items()}
+
+    def run(self, variant: str, argvs: list[list[str]], cwd: str) -> tuple[float, float, int]:
+        """(wall s, CPU s of the process tree, exit code)."""
+        tree, patches, env, extra, _ = VARIANTS[variant]
+        cmd = [sys.executable, self.shim, patches]
+        for i, argv in enumerate(argvs):
+            cmd += ([";;"] if i else []) + argv + extra
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=cwd, env={**self.env[tree], **env},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if proc.returncode not in (0, 1):
+            sys.exit(f"{variant}: {' '.join(cmd)} exited {proc.returncode}:\n{proc.stderr.decode()}")
+        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        return wall, cpu, proc.returncode
+
+
+def corpus_files(corpus: str) -> list[str]:
+    return sorted(glob.glob(os.path.join(corpus, "**", "*.sql"), recursive=True))
+
+
+def bench_b() -> str:
+    gen = os.path.join(HERE, "results", "gen50000")
+    if not os.path.isdir(os.path.join(gen, "migrations")):
+        subprocess.run([sys.executable, os.path.join(HERE, "gen_repo.py"), gen,
+                        "--statements", "50000"], check=True, stdout=subprocess.DEVNULL)
+    return os.path.join(gen, "migrations")
+
+
+def _git(cwd: str, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, env={**os.environ, **GIT_ENV}, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def _new_migration(path: str, n: int) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(f"-- a new migration, run {n}\nALTER TABLE orders ADD COLUMN c{n} int;\n")
+
+
+class Scenario:
+    """`prepare(vdir, variant)` once per variant and `each(vdir, n)` before each timed run
+    (both untimed); `each` returns the command lines to time and their working directory."""
+
+    def __init__(self, name: str, corpus: str, runner: Runner) -> None:
+        self.name, self.runner = name, runner
+        self.kind = name.split("-")[0]
+        self.input = corpus if name.endswith("-a") else bench_b() if name.endswith("-b") else None
+        # Where a migration goes in the copy: (a) is given file by file, (b) is `migrations/`.
+        self.sub = "" if name.endswith("-a") else "migrations"
+        self.new = os.path.join(self.sub, "zz_new.sql" if name.endswith("-a") else "999999_new.sql")
+
+    def prepare(self, vdir: str, variant: str) -> None:
+        repo = os.path.join(vdir, "repo")
+        if self.input is None:
+            os.makedirs(repo)
+            with open(os.path.join(repo, "one.sql"), "w", encoding="utf-8") as fh:
+                fh.write(SMALL)
+            self.files = ["one.sql"]
+        else:
+            shutil.copytree(self.input, os.path.join(repo, self.sub) if self.sub else repo)
+            self.files = sorted(os.path.relpath(p, repo) for p in glob.glob(
+                os.path.join(repo, "**", "*.sql"), recursive=True))
+        cache = ["--cache-dir", os.path.join(vdir, "cache")]
+        if self.kind == "context":
+            with open(os.path.join(repo, ".schemalint.yaml"), "w", encoding="utf-8") as fh:
+                fh.write("paths:\n  - migrations\n")
+            # The developer's cache: a whole run, then the hook's.
+            self.runner.run(variant, [["check", "--format", "json", *cache]], repo)
+        if self.name == "ci-action-b":
+            _git(repo, "init", "-q")
+            _git(repo, "add", "-A")
+            _git(repo, "commit", "-q", "-m", "history")
+        if self.kind in ("warm", "context") or self.name == "small-warm":
+            self.runner.run(variant, *self.commands(vdir, repo))
+        if self.kind == "ci":
+            # The previous commit's run, its cache kept as CI keeps it between jobs.
+            self.runner.run(variant, *self.commands(vdir, repo, since="HEAD"))
+            os.rename(os.path.join(repo, ".schemalint_cache"), os.path.join(vdir, "restored"))
+
+    def commands(self, vdir: str, top: str, since: str = "HEAD~1") -> tuple[list[list[str]], str]:
+        if self.kind == "context":
+            return [["check", self.files[-1], "--format", "json", "--cache-dir",
+                     os.path.join(vdir, "cache")]], top
+        if self.kind != "ci":
+            return [["check", *self.files, "--format", "json", "--cache-dir",
+                     os.path.join(vdir, "cache")]], top
+        files = self.files + ([self.new] if os.path.exists(os.path.join(top, self.new)) else [])
+        cache = ["--cache-dir", ".schemalint_cache"]
+        if self.name != "ci-action-b":
+            return [["check", *files, "--format", "json", *cache]], top
+        whole = ["check", "migrations", "--format", "json",
+                 "--output", f"sarif:{os.path.join(vdir, 'out.sarif')}", *cache]
+        changed = ["check", "migrations", "--format", "github", "--changed-since", since,
+                   "--output", f"json:{os.path.join(vdir, 'out.json')}",
+                   "--output", f"markdown:{os.path.join(vdir, 'out.md')}", *cache]
+        return [whole, changed], top
+
+    def each(self, vdir: str, n: int) -> tuple[list[list[str]], str]:
+        repo = os.path.join(vdir, "repo")
+        if self.kind == "cold" or self.name == "small-cold":
+            shutil.rmtree(os.path.join(vdir, "cache"), ignore_errors=True)
+        if self.kind == "context":
+            with open(os.path.join(repo, self.files[-1]), "a", encoding="utf-8") as fh:
+                fh.write(f"-- edit {n}\n")
+        if self.kind != "ci":
+            return self.commands(vdir, repo)
+        # A fresh checkout (new inodes and mtimes) with one new migration, the cache restored.
+        ci = os.path.join(vdir, "ci")
+        shutil.rmtree(ci, ignore_errors=True)
+        shutil.copytree(repo, ci, symlinks=True)
+        _new_migration(os.path.join(ci, self.new), n)
+        if self.name == "ci-action-b":
+            _git(ci, "add", "-A")
+            _git(ci, "commit", "-q", "-m", "new migration")
+        shutil.copytree(os.path.join(vdir, "restored"), os.path.join(ci, ".schemalint_cache"))
+        return self.commands(vdir, ci)
+
+
+def measure(names: list[str], variants_wanted: set[str] | None, runs: int, before: str,
+            corpus: str) -> dict:
+    results: dict = {}
+    with tempfile.TemporaryDirectory(prefix="schemalint-pieces-") as work:
+        trees = {"before": stage(work, before), "after": stage(work, None)}
+        runner = Runner(work, trees)
+        for name in names:
+            variants = [v for v in SCENARIOS[name] if variants_wanted is None or v in variants_wanted]
+            scenario = Scenario(name, corpus, runner)
+            load = [os.getloadavg()[0]]
+            dirs = {}
+            for v in variants:
+                dirs[v] = os.path.join(work, name, v)
+                os.makedirs(dirs[v])
+                scenario.prepare(dirs[v], v)
+            walls: dict[str, list[float]] = {v: [] for v in variants}
+            cpus: dict[str, list[float]] = {v: [] for v in variants}
+            codes: dict[str, set[int]] = {v: set() for v in variants}
+            for r in range(runs):
+                for v in variants if r % 2 == 0 else variants[::-1]:
+                    argvs, cwd = scenario.each(dirs[v], r + 1)
+                    wall, cpu, code = runner.run(v, argvs, cwd)
+                    walls[v].append(wall)
+                    cpus[v].append(cpu)
+                    codes[v].add(code)
+                print(f"  {name}: round {r + 1}/{runs}", file=sys.stderr)
+            load.append(os.getloadavg()[0])
+            for v in variants:
+                shutil.rmtree(dirs[v], ignore_errors=True)
+            results[name] = {
+                "load": load, "runs": runs, "date": time.strftime("%Y-%m-%d %H:%M"),
+                "rows": {v: {"walls": walls[v], "cpus": cpus[v], "codes": sorted(codes[v])}
+                         for v in variants},
+            }
+            print(f"{name}: " + ", ".join(f"{v} {statistics.median(walls[v]):.3f}s" for v in variants),
+                  file=sys.stderr)
+    return results
+
+
+# --- @dataclass(slots=True) at start-up ------------------------------------------------------
+
+PROBE = '''\
+import json, sys, time
+spec, mode, base = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+if mode == "plain":
+    code = compile(base + "".join(
+        f"class {name}({'Frozen' if frozen else 'Record'}):\\n    __slots__ = {tuple(fields)!r}\\n"
+        f"    def __init__(self, {', '.join(fields)}):\\n"
+        + "".join(f"        object.__setattr__(self, {f!r}, {f})\\n" if frozen else f"        self.{f} = {f}\\n"
+                  for f in fields)
+        for name, fields, frozen in spec), "<plain>", "exec")
+start = time.perf_counter()
+if mode == "plain":
+    exec(code, {"__name__": "plain"})
+    imported = time.perf_counter()
+else:
+    import dataclasses
+    imported = time.perf_counter()
+    for name, fields, frozen in spec:
+        cls = type(name, (), {"__annotations__": {f: "object" for f in fields}, "__module__": "dc"})
+        dataclasses.dataclass(slots=True, frozen=frozen)(cls)
+done = time.perf_counter()
+print(json.dumps([imported - start, done - imported, "inspect" in sys.modules]))
+'''
+
+
+def record_classes() -> list[tuple[str, list[str], bool]]:
+    """(name, fields, frozen) of every Record/Frozen subclass in linter/ and rules/."""
+    out = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "linter", "**", "*.py"), recursive=True)
+                       + glob.glob(os.path.join(ROOT, "rules", "*.py"))):
+        with open(path, encoding="utf-8") as fh:
+            tree = ast.parse(fh.read())
+        for node in ast.walk(tree):
+            bases = [b.id for b in getattr(node, "bases", ()) if isinstance(b, ast.Name)]
+            if not isinstance(node, ast.ClassDef) or not {"Record", "Frozen"} & set(bases):
+                continue
+            for item in node.body:
+                if (isinstance(item, ast.Assign) and isinstance(item.targets[0], ast.Name)
+                        and item.targets[0].id == "__slots__"):
+                    fields = ast.literal_eval(item.value)
+                    out.append((node.name, list(fields), "Frozen" in bases))
+    return out
+
+
+def measure_dataclass(runs: int) -> dict:
+    spec = json.dumps(record_classes())
+    with open(os.path.join(ROOT, "linter", "records.py"), encoding="utf-8") as fh:
+        base = fh.read() + "\n"
+    pythons = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.1[0-3].*/bin/python3")))
+    out = {"classes": len(json.loads(spec)), "pythons": {}}
+    for python in pythons:
+        version = subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+        rows: dict[str, list] = {"plain": [], "dataclass": []}
+        for _ in range(runs):
+            for mode in rows:
+                proc = subprocess.run([python, "-S", "-c", PROBE, spec, mode, base],
+                                      capture_output=True, text=True, check=True)
+                rows[mode].append(json.loads(proc.stdout))
+        out["pythons"][version] = {
+            mode: {"import_ms": statistics.median(r[0] for r in vals) * 1000,
+                   "classes_ms": statistics.median(r[1] for r in vals) * 1000,
+                   "inspect": vals[0][2]}
+            for mode, vals in rows.items()}
+        print(f"python {version}: {out['pythons'][version]}", file=sys.stderr)
+    out["date"] = time.strftime("%Y-%m-%d %H:%M")
+    out["load"] = os.getloadavg()[0]
+    return out
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+def _s(v: float) -> str:
+    return f"{v * 1000:.0f} ms" if v < 1 else f"{v:.2f} s"
+
+
+def render(saved: dict) -> str:
+    lines = [BEGIN, "## Each speed piece, on and off",
+             "",
+             f"Generated by `python bench/pieces.py --before {saved.get('before', BEFORE)} --runs N` "
+             "(`--render` rewrites it from bench/results/pieces.json) — do not edit by hand. "
+             "`before` is that commit, with every piece as issue 12 found it; each other "
+             "`before`-variant turns one piece off in it (bench/pieces.py's `SHIM`); `after` is "
+             "this tree. Wall time of the whole command (medians, min–max) and CPU time of its "
+             "process tree; the change is against `before`. The machine has 2 cores shared with "
+             "other work: the load average is given before and after each scenario.",
+             ""]
+    scenarios = saved.get("scenarios", {})
+    for name in SCENARIOS:
+        res = scenarios.get(name)
+        if not res:
+            continue
+        rows = res["rows"]
+        lines += [f"### {TITLES[name]}", "",
+                  f"{res['runs']} runs each, {res['date']}, load {res['load'][0]:.2f} / {res['load'][1]:.2f}.",
+                  "", "| variant | wall median | min–max | CPU median | vs before |", "|---|---|---|---|---|"]
+        ref = statistics.median(rows["before"]["walls"]) if "before" in rows else None
+        for v in SCENARIOS[name]:
+            if v not in rows:
+                continue
+            w = rows[v]["walls"]
+            med = statistics.median(w)
+            change = f"{med / ref - 1:+.0%}" if ref and v != "before" else ""
+            lines.append(f"| `{v}`: {VARIANTS[v][4]} | {_s(med)} | {_s(min(w))}–{_s(max(w))} | "
+                         f"{_s(statistics.median(rows[v]['cpus']))} | {change} |")
+        lines.append("")
+    dc = saved.get("dataclass")
+    if dc:
+        lines += ["### `@dataclass(slots=True)` at start-up",
+                  "",
+                  f"The {dc['classes']} value classes of linter/ (every `Record`/`Frozen` subclass, "
+                  "their fields read from the source) created as `@dataclass(slots=True)` (with "
+                  "`frozen=True` for `Frozen`) after `import dataclasses`, against the plain "
+                  "classes they are (linter/records.py, methods already compiled as in a .pyc); "
+                  f"fresh `python -S` processes, medians of {dc.get('runs', '?')}, {dc['date']}, "
+                  f"load {dc['load']:.2f}.",
+                  "", "| Python | `import dataclasses` | creating the dataclasses | plain classes | "
+                  "cost at start-up | imports `inspect` |", "|---|---|---|---|---|---|"]
+        for version, row in dc["pythons"].items():
+            d, p = row["dataclass"], row["plain"]
+            extra = d["import_ms"] + d["classes_ms"] - p["import_ms"] - p["classes_ms"]
+            lines.append(f"| {version} | {d['import_ms']:.1f} ms | {d['classes_ms']:.1f} ms | "
+                         f"{p['import_ms'] + p['classes_ms']:.1f} ms | +{extra:.1f} ms | "
+                         f"{'yes' if d['inspect'] else 'no'} |")
+        lines.append("")
+    lines += [saved.get("decisions", DECISIONS).rstrip(), "", END]
+    return "\n".join(lines)
+
+
+DECISIONS = """### Decisions"""
+
+
+def write_doc(out: str, section: str) -> None:
+    with open(out, encoding="utf-8") as fh:
+        text = fh.read()
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        text = head + section + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    with open(out, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--before", default=BEFORE)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--only", action="append", choices=list(SCENARIOS))
+    ap.add_argument("--variants", help="comma-separated: measure only these variants")
+    ap.add_argument("--corpus", default=os.path.join(ROOT, "..", "shared", "corpus"))
+    ap.add_argument("--dataclass", action="store_true", help="measure @dataclass(slots=True) only")
+    ap.add_argument("--render", action="store_true", help="only rewrite --out from the saved results")
+    ap.add_argument("--out", default=os.path.join(ROOT, "docs", "performance.md"))
+    args = ap.parse_args()
+    saved: dict = {}
+    if os.path.exists(RESULTS):
+        with open(RESULTS, encoding="utf-8") as fh:
+            saved = json.load(fh)
+    if args.dataclass:
+        saved["dataclass"] = {**measure_dataclass(args.runs), "runs": args.runs}
+    elif not args.render:
+        corpus = os.path.abspath(args.corpus)
+        if not corpus_files(corpus):
+            sys.exit(f"no corpus at {corpus}: pass --corpus")
+        wanted = set(args.variants.split(",")) if args.variants else None
+        found = measure(args.only or list(SCENARIOS), wanted, args.runs, args.before, corpus)
+        for name, res in found.items():
+            old = saved.setdefault("scenarios", {}).get(name)
+            if old and wanted is not None:  # keep the other variants' earlier figures
+                old["rows"].update(res["rows"])
+                res = {**res, "rows": old["rows"]}
+            saved["scenarios"][name] = res
+        saved["before"] = args.before
+    os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
+    with open(RESULTS, "w", encoding="utf-8") as fh:
+        json.dump(saved, fh, indent=1)
+    write_doc(args.out, render(saved))
+    print(f"wrote {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
