@@ -61,6 +61,15 @@ patches = set(sys.argv[1].split(","))
 if "gc-on" in patches:
     import gc
     gc.disable = lambda: None
+if "gc-discovery-on" in patches:
+    import gc
+    import types
+    import schemalint.discover.discovery as discovery
+    discovery.gc = types.SimpleNamespace(isenabled=gc.isenabled, enable=gc.enable, disable=lambda: None)
+if "gc-whole" in patches:
+    import gc
+    gc.disable()
+    gc.enable = lambda: None
 if "lazyre-eager" in patches:
     import schemalint.lazyre as lazyre
 
@@ -103,6 +112,8 @@ VARIANTS = {
     "runs-off": ("before", "runs-off", {}, [], "no whole-run findings cache (`runs/`)"),
     "one-process": ("before", "-", {"SCHEMALINT_JOBS": "1"}, [], "no two-process split"),
     "gc-on": ("before", "gc-on", {}, [], "the cyclic GC left on"),
+    "gc-lint-only": ("before", "gc-discovery-on", {}, [], "the GC off in the lint stage only (on in discovery)"),
+    "gc-whole": ("before", "gc-whole", {}, [], "the GC off for the whole process"),
     "json-stdlib": ("before", "json-stdlib", {}, [], "the JSON report by `json.dumps(indent=2)`"),
     "json-general": ("before", "json-general", {}, [],
                      "the JSON report by jsonfast's `dumps_indent2` alone (no per-finding f-strings)"),
@@ -112,13 +123,14 @@ VARIANTS = {
     "after": ("after", "-", {}, [], "this tree"),
     "after-jobs2": ("after", "-", {}, ["--jobs", "2"], "this tree, `--jobs 2`"),
 }
-COLD = ["before", "parse-off", "runs-off", "one-process", "gc-on", "after", "after-jobs2"]
+COLD = ["before", "parse-off", "runs-off", "one-process", "gc-on", "gc-lint-only", "gc-whole", "after",
+        "after-jobs2"]
 SCENARIOS = {
     "cold-a": COLD + ["json-stdlib", "json-general", "json-fstrings", "lazyre-eager"],
     "cold-b": COLD + ["json-stdlib", "json-general", "json-fstrings"],
     "warm-a": ["before", "after"],
     "warm-b": ["before", "after"],
-    "context-b": ["before", "parse-off", "runs-off", "gc-on", "after"],
+    "context-b": ["before", "parse-off", "runs-off", "gc-on", "gc-lint-only", "gc-whole", "after"],
     "ci-a": ["before", "parse-off", "runs-off", "one-process", "after"],
     "ci-b": COLD,
     "ci-action-b": ["before", "parse-off", "runs-off", "after"],
@@ -292,8 +304,8 @@ class Scenario:
 
 
 def measure(names: list[str], variants_wanted: set[str] | None, runs: int, before: str,
-            corpus: str) -> dict:
-    results: dict = {}
+            corpus: str, done) -> None:
+    """Measure each scenario; `done(name, result)` after each."""
     with tempfile.TemporaryDirectory(prefix="schemalint-pieces-") as work:
         trees = {"before": stage(work, before), "after": stage(work, None)}
         runner = Runner(work, trees)
@@ -320,14 +332,14 @@ def measure(names: list[str], variants_wanted: set[str] | None, runs: int, befor
             load.append(os.getloadavg()[0])
             for v in variants:
                 shutil.rmtree(dirs[v], ignore_errors=True)
-            results[name] = {
+            done(name, {
                 "load": load, "runs": runs, "date": time.strftime("%Y-%m-%d %H:%M"),
                 "rows": {v: {"walls": walls[v], "cpus": cpus[v], "codes": sorted(codes[v])}
                          for v in variants},
-            }
-            print(f"{name}: " + ", ".join(f"{v} {statistics.median(walls[v]):.3f}s" for v in variants),
+            })
+            print(f"{name}: " + ", ".join(f"{v} {statistics.median(walls[v]):.2f}s/"
+                                          f"{statistics.median(cpus[v]):.2f}s" for v in variants),
                   file=sys.stderr)
-    return results
 
 
 # --- @dataclass(slots=True) at start-up ------------------------------------------------------
@@ -340,7 +352,7 @@ if mode == "plain":
         f"class {name}({'Frozen' if frozen else 'Record'}):\\n    __slots__ = {tuple(fields)!r}\\n"
         f"    def __init__(self, {', '.join(fields)}):\\n"
         + "".join(f"        object.__setattr__(self, {f!r}, {f})\\n" if frozen else f"        self.{f} = {f}\\n"
-                  for f in fields)
+                  for f in fields) + "        pass\\n"
         for name, fields, frozen in spec), "<plain>", "exec")
 start = time.perf_counter()
 if mode == "plain":
@@ -350,7 +362,7 @@ else:
     import dataclasses
     imported = time.perf_counter()
     for name, fields, frozen in spec:
-        cls = type(name, (), {"__annotations__": {f: "object" for f in fields}, "__module__": "dc"})
+        cls = type(name, (), {"__annotations__": {f: "object" for f in fields}, "__module__": "__main__"})
         dataclasses.dataclass(slots=True, frozen=frozen)(cls)
 done = time.perf_counter()
 print(json.dumps([imported - start, done - imported, "inspect" in sys.modules]))
@@ -368,11 +380,15 @@ def record_classes() -> list[tuple[str, list[str], bool]]:
             bases = [b.id for b in getattr(node, "bases", ()) if isinstance(b, ast.Name)]
             if not isinstance(node, ast.ClassDef) or not {"Record", "Frozen"} & set(bases):
                 continue
-            for item in node.body:
-                if (isinstance(item, ast.Assign) and isinstance(item.targets[0], ast.Name)
-                        and item.targets[0].id == "__slots__"):
-                    fields = ast.literal_eval(item.value)
-                    out.append((node.name, list(fields), "Frozen" in bases))
+            assigned = {item.targets[0].id: item.value for item in node.body
+                        if isinstance(item, ast.Assign) and isinstance(item.targets[0], ast.Name)}
+            for name in ("__slots__", "_fields"):  # `_fields` where there are no slots
+                try:
+                    fields = ast.literal_eval(assigned[name])
+                except (KeyError, ValueError):
+                    continue
+                out.append((node.name, list(fields), "Frozen" in bases))
+                break
     return out
 
 
@@ -427,16 +443,20 @@ def render(saved: dict) -> str:
         rows = res["rows"]
         lines += [f"### {TITLES[name]}", "",
                   f"{res['runs']} runs each, {res['date']}, load {res['load'][0]:.2f} / {res['load'][1]:.2f}.",
-                  "", "| variant | wall median | min–max | CPU median | vs before |", "|---|---|---|---|---|"]
-        ref = statistics.median(rows["before"]["walls"]) if "before" in rows else None
+                  "", "| variant | wall median | min–max | CPU median | wall, CPU vs before |",
+                  "|---|---|---|---|---|"]
+        ref = rows.get("before")
         for v in SCENARIOS[name]:
             if v not in rows:
                 continue
-            w = rows[v]["walls"]
+            w, cpu = rows[v]["walls"], statistics.median(rows[v]["cpus"])
             med = statistics.median(w)
-            change = f"{med / ref - 1:+.0%}" if ref and v != "before" else ""
+            change = ""
+            if ref and v != "before":
+                change = (f"{med / statistics.median(ref['walls']) - 1:+.0%}, "
+                          f"{cpu / statistics.median(ref['cpus']) - 1:+.0%}")
             lines.append(f"| `{v}`: {VARIANTS[v][4]} | {_s(med)} | {_s(min(w))}–{_s(max(w))} | "
-                         f"{_s(statistics.median(rows[v]['cpus']))} | {change} |")
+                         f"{_s(cpu)} | {change} |")
         lines.append("")
     dc = saved.get("dataclass")
     if dc:
@@ -491,25 +511,30 @@ def main() -> None:
     if os.path.exists(RESULTS):
         with open(RESULTS, encoding="utf-8") as fh:
             saved = json.load(fh)
+
+    def save() -> None:
+        os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
+        with open(RESULTS, "w", encoding="utf-8") as fh:
+            json.dump(saved, fh, indent=1)
+        write_doc(args.out, render(saved))
+
+    def done(name: str, res: dict) -> None:
+        old = saved.setdefault("scenarios", {}).get(name)
+        if old and wanted is not None:  # keep the other variants' earlier figures
+            res = {**res, "rows": {**old["rows"], **res["rows"]}}
+        saved["scenarios"][name] = res
+        saved["before"] = args.before
+        save()
+
+    wanted = set(args.variants.split(",")) if args.variants else None
     if args.dataclass:
         saved["dataclass"] = {**measure_dataclass(args.runs), "runs": args.runs}
     elif not args.render:
         corpus = os.path.abspath(args.corpus)
         if not corpus_files(corpus):
             sys.exit(f"no corpus at {corpus}: pass --corpus")
-        wanted = set(args.variants.split(",")) if args.variants else None
-        found = measure(args.only or list(SCENARIOS), wanted, args.runs, args.before, corpus)
-        for name, res in found.items():
-            old = saved.setdefault("scenarios", {}).get(name)
-            if old and wanted is not None:  # keep the other variants' earlier figures
-                old["rows"].update(res["rows"])
-                res = {**res, "rows": old["rows"]}
-            saved["scenarios"][name] = res
-        saved["before"] = args.before
-    os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
-    with open(RESULTS, "w", encoding="utf-8") as fh:
-        json.dump(saved, fh, indent=1)
-    write_doc(args.out, render(saved))
+        measure(args.only or list(SCENARIOS), wanted, args.runs, args.before, corpus, done)
+    save()
     print(f"wrote {args.out}", file=sys.stderr)
 
 

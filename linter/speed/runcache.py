@@ -33,7 +33,8 @@ import time
 from stat import S_ISDIR
 
 from schemalint.discover.walk import SQL_SUFFIXES, stat_or_none, walk
-from schemalint.speed.cache import _PLAIN, Cache, _hash, bytes_hash, canonical
+from schemalint.speed.keys import PLAIN, bytes_hash, canonical, hash_parts
+from schemalint.speed.store import Cache
 
 # Bump when the entry layout changes.
 ENTRY_FORMAT = 1
@@ -119,7 +120,7 @@ def _arguments_text(arguments: dict) -> str:
     numbers, None, lists of str), whose repr is deterministic and much cheaper than
     `canonical` on a pre-commit run naming thousands of files; anything else goes through
     `canonical`."""
-    plain = all(type(v) in _PLAIN or (type(v) is list and all(type(x) is str for x in v))
+    plain = all(type(v) in PLAIN or (type(v) is list and all(type(x) is str for x in v))
                 for v in arguments.values())
     return repr(sorted(arguments.items())) if plain else canonical(arguments)
 
@@ -158,7 +159,7 @@ class ReportCache:
                      if not k.startswith("_") and k not in ("resolved", "report_only")}
         resolved = getattr(args, "resolved", None)
         baseline = (resolved.baseline, resolved.baseline_explicit) if resolved else None
-        self.key = None if self.candidates is None else _hash(
+        self.key = None if self.candidates is None else hash_parts(
             str(ENTRY_FORMAT), sys.version, os.getcwd(), _arguments_text(arguments),
             canonical(config),
             repr(baseline), repr(color), repr(paths), "\n".join(self.candidates),
@@ -289,7 +290,7 @@ class ReportCache:
             data = marshal.dumps(entry)
         except ValueError:
             return False
-        if not self._cache._write(self._path(), data):
+        if not self._cache.write(self._path(), data):
             return False  # a read-only or full disk: run without this cache
         self._prune(os.path.basename(out.path))
         return True
