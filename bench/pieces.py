@@ -345,6 +345,157 @@ def measure(names: list[str], variants_wanted: set[str] | None, runs: int, befor
                   file=sys.stderr)
 
 
+# --- in-process breakdowns ------------------------------------------------------------------
+# Under load, two whole runs of the same command differ by more than a piece costs; the
+# share of one run's CPU time spent in a piece's own code is steadier. Run in `after` (or
+# `before` for the JSON writers) as `python -c BREAKDOWN MODE ARGV_JSON`; prints JSON.
+BREAKDOWN = '''\
+import contextlib, gc, io, json, sys, time
+mode, argv = sys.argv[1], json.loads(sys.argv[2])
+spent = {}
+
+
+def timed(owner, name, label):
+    real = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        t = time.process_time()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            spent[label] = spent.get(label, 0.0) + time.process_time() - t
+    setattr(owner, name, wrapper)
+
+
+if mode in ("cold", "gc-on"):
+    import types
+    import schemalint.commands.check as check
+    import schemalint.discover.discovery as discovery
+    import schemalint.speed.cache as cache
+    from schemalint.speed.pack import ParsePack
+    from schemalint.speed.store import Cache
+    dumps = cache.marshal.dumps
+    cache.marshal = types.SimpleNamespace(dumps=dumps, loads=cache.marshal.loads)
+    timed(cache.marshal, "dumps", "parse cache")
+    for name in ("__init__", "add", "save"):
+        timed(ParsePack, name, "parse cache")
+    timed(cache, "encode_diagnostics", "run cache")
+    for name in ("load_run", "store_run"):
+        timed(Cache, name, "run cache")
+    timed(cache, "text_hash", "hashing texts")
+    stage = ["setup"]
+    for owner, name in ((discovery, "discover"), (cache, "lint_migrations"), (check, "emit")):
+        real = getattr(owner, name)
+
+        def staged(*args, _real=real, _name=name, **kwargs):
+            stage[0] = _name
+            try:
+                return _real(*args, **kwargs)
+            finally:
+                stage[0] = "other"
+        setattr(owner, name, staged)
+    started = [0.0]
+
+    def collecting(phase, info):
+        if phase == "start":
+            started[0] = time.process_time()
+        else:
+            key = "GC in " + stage[0]
+            spent[key] = spent.get(key, 0.0) + time.process_time() - started[0]
+    gc.callbacks.append(collecting)
+    if mode == "gc-on":
+        gc.disable = lambda: None
+    from schemalint.cli import main
+    t = time.process_time()
+    with contextlib.redirect_stdout(io.StringIO()):
+        main(argv)
+    spent["total"] = time.process_time() - t
+elif mode == "json":
+    import schemalint.report as report
+    from schemalint.cli import main
+    from schemalint.report import json_report
+    got = {}
+    report.write_reports = lambda result, *args, **kwargs: got.setdefault("result", result)
+    with contextlib.redirect_stdout(io.StringIO()):
+        main(argv)
+    result = got["result"]
+    result.root = "."
+    gc.disable()
+    ways = {"f-strings (the JSON report)": lambda: "".join(json_report.render_pieces(result)),
+            "json.dumps(indent=2)": lambda: json.dumps(json_report.document(result), indent=2,
+                                                       ensure_ascii=False)}
+    if hasattr(json_report, "dumps_indent2"):
+        ways["jsonfast.dumps_indent2"] = lambda: json_report.dumps_indent2(json_report.document(result))
+    for _ in range(3):
+        for label, way in ways.items():
+            t = time.process_time()
+            way()
+            spent.setdefault(label, []).append(time.process_time() - t)
+    spent = {k: min(v) for k, v in spent.items()}
+    spent["findings"] = len(result.diagnostics)
+elif mode == "lazyre":
+    import re
+    import schemalint.lazyre as lazyre
+    made = []
+    real_init = lazyre.lazy.__init__
+
+    def init(self, pattern, flags=0):
+        real_init(self, pattern, flags)
+        made.append(self)
+    lazyre.lazy.__init__ = init
+    from schemalint.cli import main
+    with contextlib.redirect_stdout(io.StringIO()):
+        main(argv)
+    unused = [p for p in made if p._compiled is None]
+    for label, patterns in (("compiling every pattern", made),
+                            ("compiling those the run did not use", unused)):
+        times = []
+        for _ in range(5):
+            re.purge()  # re's own cache of compiled patterns
+            t = time.process_time()
+            for p in patterns:
+                re.compile(p._pattern, p._flags)
+            times.append(time.process_time() - t)
+        spent[label] = min(times)
+    spent["patterns"] = len(made)
+    spent["unused"] = len(unused)
+print(json.dumps(spent))
+'''
+
+
+def measure_breakdown(runs: int, before: str, corpus: str) -> dict:
+    out: dict = {}
+    with tempfile.TemporaryDirectory(prefix="schemalint-pieces-") as work:
+        trees = {"before": stage(work, before), "after": stage(work, None)}
+        env = Runner(work, trees).env
+        small = os.path.join(work, "one.sql")
+        with open(small, "w", encoding="utf-8") as fh:
+            fh.write(SMALL)
+        inputs = {"(a)": corpus_files(corpus), "(b)": [bench_b()]}
+        jobs = [(f"cold {k}", "after", "cold", v) for k, v in inputs.items()]
+        jobs += [(f"GC on, cold {k}", "after", "gc-on", v) for k, v in inputs.items()]
+        jobs += [(f"JSON writers {k}", "before", "json", v) for k, v in inputs.items()]
+        jobs += [("patterns, (c) cold", "after", "lazyre", [small])]
+        for label, tree, mode, paths in jobs:
+            rows = []
+            for _ in range(runs if mode not in ("json", "lazyre") else 1):
+                cache = os.path.join(work, "cache")
+                shutil.rmtree(cache, ignore_errors=True)
+                argv = ["check", *paths, "--format", "json", "--cache-dir", cache]
+                proc = subprocess.run([sys.executable, "-c", BREAKDOWN, mode, json.dumps(argv)],
+                                      env=env[tree], cwd=work, capture_output=True, text=True)
+                if proc.returncode:
+                    sys.exit(f"{label}: {proc.stderr}")
+                rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            out[label] = {k: statistics.median(r.get(k, 0.0) for r in rows)
+                          for k in sorted({k for r in rows for k in r})}
+            out[label]["load"] = os.getloadavg()[0]
+            print(f"{label}: {out[label]}", file=sys.stderr)
+    out["date"] = time.strftime("%Y-%m-%d %H:%M")
+    out["runs"] = runs
+    return out
+
+
 # --- @dataclass(slots=True) at start-up ------------------------------------------------------
 
 PROBE = '''\
@@ -484,16 +635,129 @@ def render(saved: dict) -> str:
                          f"{p['import_ms'] + p['classes_ms']:.1f} ms | +{extra:.1f} ms | "
                          f"{'yes' if d['inspect'] else 'no'} |")
         lines.append("")
-    lines += [saved.get("decisions", DECISIONS).rstrip(), "", END]
+    lines += breakdown_lines(saved.get("breakdown"))
+    lines += decisions(scenarios, dc) + [END]
     return "\n".join(lines)
 
 
-DECISIONS = """### Decisions"""
+# piece -> (issue 12's rule, [(scenario, variant, baseline, what the figure says)], decision)
+# A figure is how much faster the baseline runs than the variant, in wall and CPU time
+# (negative: slower).
+PIECES = [
+    ("per-file parse cache (`parse.pack`)",
+     "keep only if it makes the pre-commit run in context or CI with a restored cache "
+     "≥ 20 % faster while costing a cold run ≤ 5 %",
+     [("context-b", "after-parse-off", "after", "pre-commit in context"),
+      ("ci-b", "after-parse-off", "after", "CI (b)"), ("ci-a", "after-parse-off", "after", "CI (a)"),
+      ("cold-a", "after-parse-off", "after", "cold (a)"), ("cold-b", "after-parse-off", "after", "cold (b)")],
+     "PARSE"),
+    ("whole-run findings cache (`runs/`)", "keep what pays on runs users make",
+     [("ci-action-b", "after-runs-off", "after", "the GitHub Action's two passes"),
+      ("cold-a", "after-runs-off", "after", "cold (a)"), ("cold-b", "after-runs-off", "after", "cold (b)")],
+     "RUNS"),
+    ("two-process split", "the default only if it wins ≥ 25 % wall on (b) by default",
+     [("cold-b", "before-jobs1", "before", "cold (b), as it was"),
+      ("cold-b", "after", "after-jobs2", "cold (b), `--jobs 2`"),
+      ("ci-b", "after", "after-jobs2", "CI (b), `--jobs 2`")],
+     "SPLIT"),
+    ("cyclic GC off", "if kept, in one place, measured",
+     [("cold-b", "after-gc-on", "after", "cold (b)"), ("context-b", "after-gc-on", "after", "in context"),
+      ("ci-b", "after-gc-on", "after", "CI (b)"), ("cold-a", "after-gc-on", "after", "cold (a)")],
+     "GC"),
+    ("JSON writer", "one fast JSON writer",
+     [("cold-b", "before-json-stdlib", "before", "`json.dumps` instead, cold (b)"),
+      ("cold-b", "before-json-general", "before", "jsonfast alone instead, cold (b)"),
+      ("cold-b", "before-json-fstrings", "before", "f-strings, no jsonfast, cold (b)")],
+     "JSON"),
+    ("lazily compiled patterns (`lazyre`)", "keep what pays on runs users make",
+     [("small-cold", "after-lazyre-eager", "after", "(c) cold"), ("cold-a", "after-lazyre-eager", "after", "cold (a)")],
+     "LAZYRE"),
+]
+DECISIONS = {
+    "PARSE": "",
+    "RUNS": "",
+    "SPLIT": "",
+    "GC": "",
+    "JSON": "",
+    "LAZYRE": "",
+    "DATACLASS": "",
+}
+
+
+def _faster(scenarios: dict, name: str, variant: str, baseline: str) -> str | None:
+    rows = scenarios.get(name, {}).get("rows", {})
+    if variant not in rows or baseline not in rows:
+        return None
+    wall = 1 - statistics.median(rows[baseline]["walls"]) / statistics.median(rows[variant]["walls"])
+    cpu = 1 - statistics.median(rows[baseline]["cpus"]) / statistics.median(rows[variant]["cpus"])
+    return f"{wall:+.0%} wall, {cpu:+.0%} CPU"
+
+
+def breakdown_lines(bd: dict | None) -> list[str]:
+    if not bd:
+        return []
+    lines = ["### Where a run's CPU time goes, piece by piece", "",
+             "`python bench/pieces.py --breakdown`: one command in one process, its CPU time "
+             "(`time.process_time`) summed over each piece's own code; medians of "
+             f"{bd['runs']} runs, {bd['date']}. Steadier than comparing whole runs on a loaded "
+             "machine: the share of a run is what the piece costs it.", "",
+             "| run | total | parse cache | run cache | hashing texts | GC in discovery | "
+             "GC in the lint stage | GC in the report |", "|---|---|---|---|---|---|---|---|"]
+
+    def cell(row: dict, key: str) -> str:
+        v = row.get(key, 0.0)
+        return f"{v * 1000:.0f} ms ({v / row['total']:.1%})"
+
+    for label in ("cold (a)", "cold (b)", "GC on, cold (a)", "GC on, cold (b)"):
+        row = bd.get(label)
+        if row:
+            lines.append(f"| {label} | {_s(row['total'])} | {cell(row, 'parse cache')} | "
+                         f"{cell(row, 'run cache')} | {cell(row, 'hashing texts')} | "
+                         f"{cell(row, 'GC in discover')} | {cell(row, 'GC in lint_migrations')} | "
+                         f"{cell(row, 'GC in emit')} |")
+    lines.append("")
+    for label in ("JSON writers (a)", "JSON writers (b)"):
+        row = bd.get(label)
+        if row:
+            ways = ", ".join(f"{k} {_s(v)}" for k, v in row.items()
+                             if k not in ("findings", "load"))
+            lines.append(f"- {label}, the report of {row['findings']:.0f} findings written "
+                         f"(in `before`, best of 3): {ways}.")
+    row = bd.get("patterns, (c) cold")
+    if row:
+        lines.append(f"- Patterns compiled on first use (`lazyre`), `check` of one small file: "
+                     f"{row['patterns']:.0f} patterns, {row['unused']:.0f} of them unused by the run; "
+                     f"compiling every one takes {_s(row['compiling every pattern'])}, the unused "
+                     f"ones {_s(row['compiling those the run did not use'])} (what compiling at "
+                     "import would add to the run).")
+    return lines + [""]
+
+
+def decisions(scenarios: dict, dc: dict | None) -> list[str]:
+    lines = ["### Decisions", "",
+             "Each figure: how much less time the run takes with the piece than without it "
+             "(negative: more), from the tables above.", "",
+             "| piece | rule | measured | decision |", "|---|---|---|---|"]
+    for piece, rule, figures, key in PIECES:
+        measured = [f"{label}: {got}" for name, variant, baseline, label in figures
+                    if (got := _faster(scenarios, name, variant, baseline)) is not None]
+        lines.append(f"| {piece} | {rule} | {'; '.join(measured) or '-'} | {DECISIONS[key]} |")
+    if dc:
+        costs = []
+        for version, row in dc["pythons"].items():
+            d, p = row["dataclass"], row["plain"]
+            costs.append(f"{version}: +{d['import_ms'] + d['classes_ms'] - p['import_ms'] - p['classes_ms']:.0f} ms")
+        lines.append(f"| `@dataclass(slots=True)` for the value classes | re-measure on 3.10–3.13 | "
+                     f"{'; '.join(costs)} at start-up | {DECISIONS['DATACLASS']} |")
+    return lines + [""]
 
 
 def write_doc(out: str, section: str) -> None:
-    with open(out, encoding="utf-8") as fh:
-        text = fh.read()
+    try:
+        with open(out, encoding="utf-8") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        text = ""
     if BEGIN in text and END in text:
         head, rest = text.split(BEGIN, 1)
         text = head + section + rest.split(END, 1)[1]
@@ -511,6 +775,7 @@ def main() -> None:
     ap.add_argument("--variants", help="comma-separated: measure only these variants")
     ap.add_argument("--corpus", default=os.path.join(ROOT, "..", "shared", "corpus"))
     ap.add_argument("--dataclass", action="store_true", help="measure @dataclass(slots=True) only")
+    ap.add_argument("--breakdown", action="store_true", help="measure the in-process breakdowns only")
     ap.add_argument("--render", action="store_true", help="only rewrite --out from the saved results")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "performance.md"))
     args = ap.parse_args()
@@ -536,6 +801,8 @@ def main() -> None:
     wanted = set(args.variants.split(",")) if args.variants else None
     if args.dataclass:
         saved["dataclass"] = {**measure_dataclass(args.runs), "runs": args.runs}
+    elif args.breakdown:
+        saved["breakdown"] = measure_breakdown(args.runs, args.before, os.path.abspath(args.corpus))
     elif not args.render:
         corpus = os.path.abspath(args.corpus)
         if not corpus_files(corpus):
