@@ -61,11 +61,6 @@ patches = set(sys.argv[1].split(","))
 if "gc-on" in patches:
     import gc
     gc.disable = lambda: None
-if "gc-discovery-on" in patches:
-    import gc
-    import types
-    import schemalint.discover.discovery as discovery
-    discovery.gc = types.SimpleNamespace(isenabled=gc.isenabled, enable=gc.enable, disable=lambda: None)
 if "gc-whole" in patches:
     import gc
     gc.disable()
@@ -120,13 +115,13 @@ VARIANTS = {
     "after-parse-off": ("after", "parse-off", {}, [], "no per-file parse cache (`parse.pack`)"),
     "after-runs-off": ("after", "runs-off", {}, [], "no whole-run findings cache (`runs/`)"),
     "after-gc-on": ("after", "gc-on", {}, [], "the cyclic GC left on"),
-    "after-gc-lint": ("after", "gc-discovery-on", {}, [], "the GC off in the lint stage only"),
-    "after-gc-whole": ("after", "gc-whole", {}, [], "the GC off for the whole process"),
+    "after-gc-whole": ("after", "gc-whole", {}, [],
+                       "the GC off for the whole process, not only while checking"),
     "after-lazyre-eager": ("after", "lazyre-eager", {}, [], "every pattern compiled at import (no lazyre)"),
 }
 SPLIT = ["before", "before-jobs1", "after", "after-jobs2"]
 CACHES = ["after-parse-off", "after-runs-off"]
-GC = ["after-gc-on", "after-gc-lint", "after-gc-whole"]
+GC = ["after-gc-on", "after-gc-whole"]
 JSON = ["before-json-stdlib", "before-json-general", "before-json-fstrings"]
 SCENARIOS = {
     "cold-a": SPLIT + CACHES + GC + JSON + ["after-lazyre-eager"],
@@ -348,10 +343,12 @@ def measure(names: list[str], variants_wanted: set[str] | None, runs: int, befor
 # --- in-process breakdowns ------------------------------------------------------------------
 # Under load, two whole runs of the same command differ by more than a piece costs; the
 # share of one run's CPU time spent in a piece's own code is steadier. Run in `after` (or
-# `before` for the JSON writers) as `python -c BREAKDOWN MODE ARGV_JSON`; prints JSON.
+# `before` for the JSON writers) as `python -c BREAKDOWN MODE ARGV_JSON_FILE`; prints JSON.
 BREAKDOWN = '''\
 import contextlib, gc, io, json, sys, time
-mode, argv = sys.argv[1], json.loads(sys.argv[2])
+mode = sys.argv[1]
+with open(sys.argv[2], encoding="utf-8") as fh:
+    argv = json.load(fh)
 spent = {}
 
 
@@ -369,7 +366,6 @@ def timed(owner, name, label):
 
 if mode in ("cold", "gc-on"):
     import types
-    import schemalint.commands.check as check
     import schemalint.discover.discovery as discovery
     import schemalint.speed.cache as cache
     from schemalint.speed.pack import ParsePack
@@ -384,15 +380,15 @@ if mode in ("cold", "gc-on"):
         timed(Cache, name, "run cache")
     timed(cache, "text_hash", "hashing texts")
     stage = ["setup"]
-    for owner, name in ((discovery, "discover"), (cache, "lint_migrations"), (check, "emit")):
+    for owner, name, label in ((discovery, "discover", "discovery"), (cache, "lint_migrations", "lint")):
         real = getattr(owner, name)
 
-        def staged(*args, _real=real, _name=name, **kwargs):
-            stage[0] = _name
+        def staged(*args, _real=real, _label=label, **kwargs):
+            stage[0] = _label
             try:
                 return _real(*args, **kwargs)
             finally:
-                stage[0] = "other"
+                stage[0] = "after " + _label
         setattr(owner, name, staged)
     started = [0.0]
 
@@ -410,6 +406,17 @@ if mode in ("cold", "gc-on"):
     with contextlib.redirect_stdout(io.StringIO()):
         main(argv)
     spent["total"] = time.process_time() - t
+elif mode.startswith("action"):
+    # The GitHub Action's two passes, in one process as it runs them (argv: both).
+    from schemalint.cli import main
+    if mode == "action-runs-off":
+        from schemalint.speed.store import Cache
+        Cache.load_run = lambda self, key: None
+    for i, args in enumerate(argv):
+        t = time.process_time()
+        with contextlib.redirect_stdout(io.StringIO()):
+            main(args)
+        spent[f"pass {i + 1}"] = time.process_time() - t
 elif mode == "json":
     import schemalint.report as report
     from schemalint.cli import main
@@ -463,6 +470,34 @@ print(json.dumps(spent))
 '''
 
 
+def _action_repo(work: str, env: dict):
+    """(b) committed in a git repository, the cache of the Action's run on that commit
+    (`work/restored`), then one new migration committed; returns the Action's two command
+    lines for a cache directory and a base commit."""
+    repo = os.path.join(work, "action")
+    shutil.copytree(bench_b(), os.path.join(repo, "migrations"))
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "history")
+
+    def passes(cache: str, since: str) -> list[list[str]]:
+        out = os.path.join(work, "out")
+        return [["check", "migrations", "--format", "json", "--output", f"sarif:{out}.sarif",
+                 "--cache-dir", cache],
+                ["check", "migrations", "--format", "github", "--changed-since", since,
+                 "--output", f"json:{out}.json", "--output", f"markdown:{out}.md", "--cache-dir", cache]]
+
+    argv = os.path.join(work, "argv.json")
+    with open(argv, "w", encoding="utf-8") as fh:
+        json.dump(passes(os.path.join(work, "restored"), "HEAD"), fh)
+    subprocess.run([sys.executable, "-c", BREAKDOWN, "action", argv], env=env, cwd=repo,
+                   check=True, stdout=subprocess.DEVNULL)
+    _new_migration(os.path.join(repo, "migrations", "999999_new.sql"), 1)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "new migration")
+    return passes
+
+
 def measure_breakdown(runs: int, before: str, corpus: str) -> dict:
     out: dict = {}
     with tempfile.TemporaryDirectory(prefix="schemalint-pieces-") as work:
@@ -476,14 +511,25 @@ def measure_breakdown(runs: int, before: str, corpus: str) -> dict:
         jobs += [(f"GC on, cold {k}", "after", "gc-on", v) for k, v in inputs.items()]
         jobs += [(f"JSON writers {k}", "before", "json", v) for k, v in inputs.items()]
         jobs += [("patterns, (c) cold", "after", "lazyre", [small])]
+        action = _action_repo(work, env["after"])
+        jobs += [("the Action's two passes (b)", "after", "action", []),
+                 ("the Action's two passes (b), no run cache", "after", "action-runs-off", [])]
         for label, tree, mode, paths in jobs:
             rows = []
             for _ in range(runs if mode not in ("json", "lazyre") else 1):
                 cache = os.path.join(work, "cache")
                 shutil.rmtree(cache, ignore_errors=True)
-                argv = ["check", *paths, "--format", "json", "--cache-dir", cache]
-                proc = subprocess.run([sys.executable, "-c", BREAKDOWN, mode, json.dumps(argv)],
-                                      env=env[tree], cwd=work, capture_output=True, text=True)
+                argv = os.path.join(work, "argv.json")
+                cwd = work
+                with open(argv, "w", encoding="utf-8") as fh:
+                    if mode.startswith("action"):
+                        shutil.copytree(os.path.join(work, "restored"), cache)
+                        json.dump(action(cache, "HEAD~1"), fh)
+                        cwd = os.path.join(work, "action")
+                    else:
+                        json.dump(["check", *paths, "--format", "json", "--cache-dir", cache], fh)
+                proc = subprocess.run([sys.executable, "-c", BREAKDOWN, mode, argv],
+                                      env=env[tree], cwd=cwd, capture_output=True, text=True)
                 if proc.returncode:
                     sys.exit(f"{label}: {proc.stderr}")
                 rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
@@ -636,7 +682,7 @@ def render(saved: dict) -> str:
                          f"{'yes' if d['inspect'] else 'no'} |")
         lines.append("")
     lines += breakdown_lines(saved.get("breakdown"))
-    lines += decisions(scenarios, dc) + [END]
+    lines += decisions(scenarios, dc, saved.get("breakdown")) + [END]
     return "\n".join(lines)
 
 
@@ -674,12 +720,22 @@ PIECES = [
      "LAZYRE"),
 ]
 DECISIONS = {
-    "PARSE": "",
-    "RUNS": "",
-    "SPLIT": "",
-    "GC": "",
-    "JSON": "",
-    "LAZYRE": "",
+    "PARSE": "**kept**: it makes the pre-commit run in context and CI with a restored cache far "
+             "more than 20 % faster, and costs a cold run under 5 % of its CPU time "
+             "(linter/speed/pack.py).",
+    "RUNS": "**kept**: the GitHub Action runs two passes by default (`sarif-file` and "
+            "`changed-since: auto`), and this is what spares the second its lint; a few percent "
+            "of a cold run (linter/speed/store.py).",
+    "SPLIT": "**opt-in**, `check --jobs N` (default 1): far from 25 % on (b), and more CPU time. "
+             "`SCHEMALINT_JOBS` and the size threshold that chose it automatically are gone.",
+    "GC": "**kept, in one place**: the check command's lint stage (`lint_migrations`, "
+          "linter/speed/cache.py). Discovery no longer turns it off: it collected next to "
+          "nothing there; turning it off for the whole process would save little more.",
+    "JSON": "**one writer**: the JSON report's per-finding f-strings (linter/report/json_report.py), "
+            "`json.dumps` for the summary and any unusual finding; jsonfast.py removed, so the "
+            "report package imports nothing of speed/. Same bytes (tests/report/test_json_report.py).",
+    "LAZYRE": "**kept** (linter/lazyre.py, 25 lines): a pre-commit run would otherwise compile "
+              "patterns it never uses at every start.",
     "DATACLASS": "",
 }
 
@@ -702,7 +758,7 @@ def breakdown_lines(bd: dict | None) -> list[str]:
              f"{bd['runs']} runs, {bd['date']}. Steadier than comparing whole runs on a loaded "
              "machine: the share of a run is what the piece costs it.", "",
              "| run | total | parse cache | run cache | hashing texts | GC in discovery | "
-             "GC in the lint stage | GC in the report |", "|---|---|---|---|---|---|---|---|"]
+             "GC in the lint stage | GC after it (gate, report) |", "|---|---|---|---|---|---|---|---|"]
 
     def cell(row: dict, key: str) -> str:
         v = row.get(key, 0.0)
@@ -713,9 +769,15 @@ def breakdown_lines(bd: dict | None) -> list[str]:
         if row:
             lines.append(f"| {label} | {_s(row['total'])} | {cell(row, 'parse cache')} | "
                          f"{cell(row, 'run cache')} | {cell(row, 'hashing texts')} | "
-                         f"{cell(row, 'GC in discover')} | {cell(row, 'GC in lint_migrations')} | "
-                         f"{cell(row, 'GC in emit')} |")
+                         f"{cell(row, 'GC in discovery')} | {cell(row, 'GC in lint')} | "
+                         f"{cell(row, 'GC in after lint')} |")
     lines.append("")
+    on, off = bd.get("the Action's two passes (b)"), bd.get("the Action's two passes (b), no run cache")
+    if on and off:
+        lines.append(f"- The GitHub Action's two passes on (b) in one process, as it runs them (a "
+                     "restored cache, one new migration; the whole history with a SARIF file, then "
+                     f"`--changed-since`): {_s(on['pass 1'])} + {_s(on['pass 2'])} with the run "
+                     f"cache, {_s(off['pass 1'])} + {_s(off['pass 2'])} without it.")
     for label in ("JSON writers (a)", "JSON writers (b)"):
         row = bd.get(label)
         if row:
@@ -733,14 +795,53 @@ def breakdown_lines(bd: dict | None) -> list[str]:
     return lines + [""]
 
 
-def decisions(scenarios: dict, dc: dict | None) -> list[str]:
+def _share(bd: dict, label: str, key: str) -> str | None:
+    row = bd.get(label)
+    return None if not row or key not in row else f"{row[key] / row['total']:.1%}"
+
+
+def breakdown_figures(key: str, bd: dict | None) -> list[str]:
+    """The figures of the in-process breakdowns that bear on a piece's decision."""
+    if not bd:
+        return []
+    out = []
+    if key in ("PARSE", "RUNS"):
+        piece = "parse cache" if key == "PARSE" else "run cache"
+        costs = [f"{k} {got}" for k in ("(a)", "(b)") if (got := _share(bd, f"cold {k}", piece))]
+        out.append("its share of a cold run's CPU time: " + ", ".join(costs))
+    on, off = bd.get("the Action's two passes (b)"), bd.get("the Action's two passes (b), no run cache")
+    if key == "RUNS" and on and off:
+        out.append(f"the Action's second pass on (b): {_s(on['pass 2'])} with it, {_s(off['pass 2'])} "
+                   f"without (first pass {_s(on['pass 1'])})")
+    if key == "GC":
+        for k in ("(a)", "(b)"):
+            parts = [f"{where} {got}" for where, stage in (("checking", "lint"), ("discovery", "discovery"))
+                     if (got := _share(bd, f"GC on, cold {k}", f"GC in {stage}"))]
+            after = _share(bd, f"cold {k}", "GC in after lint")
+            out.append(f"collecting, GC on, cold {k}: " + ", ".join(parts)
+                       + (f"; after checking, GC back on: {after}" if after else ""))
+    if key == "JSON" and bd.get("JSON writers (b)"):
+        row = bd["JSON writers (b)"]
+        out.append("writing (b)'s report: " + ", ".join(
+            f"{k} {_s(v)}" for k, v in row.items() if k not in ("findings", "load")))
+    if key == "LAZYRE" and bd.get("patterns, (c) cold"):
+        row = bd["patterns, (c) cold"]
+        out.append(f"compiling the {row['unused']:.0f} patterns of {row['patterns']:.0f} a (c) run "
+                   f"does not use: {_s(row['compiling those the run did not use'])}")
+    return out
+
+
+def decisions(scenarios: dict, dc: dict | None, bd: dict | None) -> list[str]:
     lines = ["### Decisions", "",
-             "Each figure: how much less time the run takes with the piece than without it "
-             "(negative: more), from the tables above.", "",
+             "Whole runs: how much less time the run takes with the piece than without it "
+             "(negative: more), from the tables above (on this loaded machine, differences "
+             "under about 15 % between whole runs are noise); then the breakdowns' figures, "
+             "which measure the small costs.", "",
              "| piece | rule | measured | decision |", "|---|---|---|---|"]
     for piece, rule, figures, key in PIECES:
         measured = [f"{label}: {got}" for name, variant, baseline, label in figures
                     if (got := _faster(scenarios, name, variant, baseline)) is not None]
+        measured += breakdown_figures(key, bd)
         lines.append(f"| {piece} | {rule} | {'; '.join(measured) or '-'} | {DECISIONS[key]} |")
     if dc:
         costs = []

@@ -39,6 +39,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from schemalint.speed.findings import decode_diagnostics, encode_diagnostics
+
 # The parent's share of the statements (see the module docstring).
 PARENT_SHARE = 0.8
 # The child encodes and writes its findings in chunks of this many: it never holds the
@@ -141,8 +143,6 @@ def _child_work(out, migrations, config, rules, parsed, k: int, hooks) -> None:
     """In the child: `_check_rest`, written to `out` as marshal records (each preceded by
     its length): (statements counted, files with suppression comments, pack file, number
     of findings), then the findings in chunks, in the cache's encoding."""
-    from schemalint.speed.cache import encode_diagnostics
-
     count, found, directive_files, pack = _check_rest(migrations, config, rules, parsed, k, hooks)
     _write_record(out, (count, directive_files, pack, len(found)))
     for start in range(0, len(found), CHUNK):
@@ -168,8 +168,6 @@ def _read_record(src):
 
 def _decode(src):
     """What `_child_work` wrote, as `_check_rest` returns it; None if it cannot be read."""
-    from schemalint.speed.cache import decode_diagnostics
-
     if src is None:
         return None
     try:
