@@ -469,7 +469,7 @@ steadier comparison.
 
 def write_doc(path: str, text: str) -> None:
     """Write `text` to `path`, keeping the section bench/pieces.py writes there."""
-    from pieces import BEGIN, END
+    from pieces_render import BEGIN, END
 
     try:
         with open(path, encoding="utf-8") as fh:
