@@ -154,9 +154,10 @@ class ReportCache:
         found = _candidates(paths)
         self.candidates, self.signatures = found if found is not None else (None, {})
         # `resolved` (where each setting came from) is covered by the configuration and the
-        # baseline path; `report_only` is derived from the paths.
+        # baseline path; `report_only` is derived from the paths; `jobs` changes how the
+        # report is made, not what it says.
         arguments = {k: v for k, v in vars(args).items()
-                     if not k.startswith("_") and k not in ("resolved", "report_only")}
+                     if not k.startswith("_") and k not in ("resolved", "report_only", "jobs")}
         resolved = getattr(args, "resolved", None)
         baseline = (resolved.baseline, resolved.baseline_explicit) if resolved else None
         self.key = None if self.candidates is None else hash_parts(
