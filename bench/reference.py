@@ -56,13 +56,11 @@ def _inputs(corpus: str) -> list[tuple[str, list[str]]]:
 def write(out: str, corpus: str, jobs: str | None) -> None:
     os.makedirs(out, exist_ok=True)
     env = dict(os.environ, NO_COLOR="1")
-    if jobs:
-        env["SCHEMALINT_JOBS"] = jobs
     for name, args in _inputs(corpus):
         for fmt in FORMATS:
             path = os.path.join(out, f"{name}.{fmt}")
             cmd = [sys.executable, "-m", "schemalint", "check", "--no-config", "--no-cache",
-                   "--fail-on", "never", "--format", fmt, *args]
+                   "--fail-on", "never", "--format", fmt, *(["--jobs", jobs] if jobs else []), *args]
             with open(path, "wb") as f:
                 proc = subprocess.run(cmd, stdout=f, stderr=subprocess.PIPE, cwd=ROOT, env=env)
             with open(path, "ab") as f:
@@ -88,7 +86,7 @@ def main() -> int:
     w = sub.add_parser("write")
     w.add_argument("dir")
     w.add_argument("--corpus", default=os.path.join(ROOT, "..", "shared", "corpus"))
-    w.add_argument("--jobs", help="set SCHEMALINT_JOBS for the runs")
+    w.add_argument("--jobs", help="check with --jobs N")
     c = sub.add_parser("compare")
     c.add_argument("before")
     c.add_argument("after")

@@ -1,18 +1,13 @@
-"""The figures behind linter/speed/parallel.py's two constants, reproducible.
+"""The figures behind linter/speed/parallel.py's split (`check --jobs 2`), reproducible.
 
     python bench/split.py balance [--shares 0.72,0.76,0.8,0.84] [--runs 3] PATH...
-    python bench/split.py threshold [--statements 1200,3000,8000] [--runs 8]
     python bench/split.py contention [--runs 3]
 
-`balance`: `schemalint check PATH... --no-cache` split in two at each parent share
+`balance`: `schemalint check PATH... --no-cache --jobs 2` at each parent share
 (`PARENT_SHARE`), in this process; for each share, the medians of when the parent finished
 its part and when the child's findings arrived, in seconds from the start of the command.
 The parent waits when the second is later: the child was the slower, and the share should
 grow. Run on bench/results/gen50000/migrations (b) and on the shared corpus (a).
-
-`threshold`: generated histories of each size (bench/gen_repo.py), checked with
-`--no-cache` in one process and split in two (`SCHEMALINT_JOBS=1` / `=2`), alternating;
-median wall times. Below the size where the split stops losing, `SPLIT_MIN_CHARS`.
 
 `contention`: one CPU-bound Python loop alone, then two side by side: how much slower each
 runs when both cores are busy (the split cannot gain more than this machine allows).
@@ -26,17 +21,13 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def balance(paths: list[str], shares: list[float], runs: int) -> None:
     from schemalint.cli import main
     from schemalint.speed import parallel
 
-    os.environ["SCHEMALINT_JOBS"] = "2"
     real_result = parallel._Child.result
     marks: dict[str, float] = {}
 
@@ -56,34 +47,10 @@ def balance(paths: list[str], shares: list[float], runs: int) -> None:
             marks.clear()
             marks["start"] = time.perf_counter()
             with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-                main(["check", *paths, "--format", "json", "--no-cache"])
+                main(["check", *paths, "--format", "json", "--no-cache", "--jobs", "2"])
             rows.append((marks["parent"], marks["child"], time.perf_counter() - marks["start"]))
         parent, child, total = (statistics.median(r[i] for r in rows) for i in range(3))
         print(f"{share:>6.2f} {parent:>11.2f}s {child:>10.2f}s {total:>6.2f}s")
-
-
-def threshold(sizes: list[int], runs: int) -> None:
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    print(f"{'statements':>10} {'SQL':>9} {'one process':>12} {'two':>7}")
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in sizes:
-            repo = os.path.join(tmp, f"gen{n}")
-            subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_repo.py"),
-                            "--statements", str(n), repo], check=True, stdout=subprocess.DEVNULL)
-            migrations = os.path.join(repo, "migrations")
-            size = sum(os.path.getsize(os.path.join(migrations, f)) for f in os.listdir(migrations))
-            cmd = [sys.executable, "-m", "schemalint", "check", migrations, "--format", "json",
-                   "--no-cache"]
-            walls: dict[str, list[float]] = {"1": [], "2": []}
-            for _ in range(runs):
-                for jobs in ("1", "2"):
-                    t = time.perf_counter()
-                    subprocess.run(cmd, env={**env, "SCHEMALINT_JOBS": jobs},
-                                   stdout=subprocess.DEVNULL)
-                    walls[jobs].append(time.perf_counter() - t)
-            print(f"{n:>10} {size / 1000:>7.0f}KB {statistics.median(walls['1']):>11.2f}s "
-                  f"{statistics.median(walls['2']):>6.2f}s")
 
 
 _LOOP = ("import time\nt = time.perf_counter()\nd = {}\n"
@@ -110,16 +77,11 @@ def main() -> None:
     b.add_argument("--shares", default="0.72,0.76,0.8,0.84")
     b.add_argument("--runs", type=int, default=3)
     b.add_argument("paths", nargs="+")
-    t = sub.add_parser("threshold")
-    t.add_argument("--statements", default="1200,3000,8000")
-    t.add_argument("--runs", type=int, default=8)
     c = sub.add_parser("contention")
     c.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
     if args.what == "balance":
         balance(args.paths, [float(s) for s in args.shares.split(",")], args.runs)
-    elif args.what == "threshold":
-        threshold([int(n) for n in args.statements.split(",")], args.runs)
     else:
         contention(args.runs)
 

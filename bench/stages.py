@@ -2,11 +2,11 @@
 
     python bench/stages.py [--runs 3] FILE_OR_DIR...      e.g. bench/results/gen50000/migrations
 
-Runs `schemalint check PATHS --format json --no-cache` in this process, unsplit
-(`SCHEMALINT_JOBS=1`: no half of the run hidden in a forked child, parallel.py), with a
-perf_counter around each stage: discovery (`check.collect`), parsing (`parse.parse_sql`:
-libpg_query + JSON decoding), folding the model and its lock ledger (`Model.fold`,
-`LockLedger.before` and `.after`), the rest of the lint stage
+Runs `schemalint check PATHS --format json --no-cache` in this process (one process, the
+default: no half of the run hidden in a forked child), with a perf_counter around each
+stage: discovery (`check.collect`), parsing (`parse.parse_sql`: libpg_query + JSON
+decoding), folding the model and its lock ledger (`Model.fold`, `LockLedger.before` and
+`.after`), the rest of the lint stage
 (the rules, the engine around them, building the findings) and writing the report
 (`check.emit`, to /dev/null). Prints the median of each stage over the runs, in ms and as a
 share of the whole command. Imports are outside the timings.
@@ -213,7 +213,6 @@ def main() -> None:
     ap.add_argument("--parsers", action="store_true", help="pglast's ways to parse, timed")
     ap.add_argument("paths", nargs="+")
     args = ap.parse_args()
-    os.environ["SCHEMALINT_JOBS"] = "1"
     os.environ.pop("SCHEMALINT_NO_CACHE", None)
     if args.detail:
         detail(args.paths)

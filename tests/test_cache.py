@@ -16,7 +16,11 @@ from schemalint.diagnostics.rule import StatementRef
 from schemalint.discover.source import Migration
 from schemalint.speed import cache as cache_mod
 from schemalint.speed import parallel
-from schemalint.speed.cache import Cache, lint_migrations, resolve_dir
+from schemalint.speed.cache import lint_migrations, resolve_dir
+from schemalint.speed.findings import decode_diagnostics, encode_diagnostics
+from schemalint.speed.keys import _code_files
+from schemalint.speed.pack import ParsePack
+from schemalint.speed.store import Cache
 
 from .helpers import as_dicts
 
@@ -53,14 +57,13 @@ def reference(files=MIGRATIONS, config=None):
 def cached_env(monkeypatch):
     monkeypatch.delenv("SCHEMALINT_NO_CACHE", raising=False)
     monkeypatch.delenv("SCHEMALINT_CACHE_DIR", raising=False)
-    monkeypatch.delenv("SCHEMALINT_JOBS", raising=False)
     # These inputs are tiny: use the parse pack anyway, it is what is tested.
     monkeypatch.setattr(cache_mod, "PACK_MIN_CHARS", 0)
 
 
-def run(files, cache_dir, config=None):
+def run(files, cache_dir, config=None, jobs=1):
     stats: dict = {}
-    diags = lint_migrations(migrations(files), config or LintConfig(), stats, cache_dir)
+    diags = lint_migrations(migrations(files), config or LintConfig(), stats, cache_dir, jobs=jobs)
     return as_dicts(diags), stats
 
 
@@ -77,25 +80,20 @@ def test_cold_warm_and_uncached_runs_agree(tmp_path, cached_env):
     assert stats["statements"] == stats2["statements"] == count
 
 
-def test_parse_results_reused_when_only_findings_must_be_recomputed(tmp_path, cached_env):
+def test_parse_results_reused_when_only_findings_must_be_recomputed(tmp_path, cached_env, monkeypatch):
     run(MIGRATIONS, str(tmp_path))
     # A different configuration misses the run entry but reuses every parse result.
     config = LintConfig(pg_version=PgVersion(11, 0))
-    cache = Cache(str(tmp_path))
-    cache.load_pack()
     calls = []
-    real = cache_mod.Cache.load_parse
+    real = ParsePack.get
 
     def spy(self, digest):
         raw = real(self, digest)
         calls.append(raw is not None)
         return raw
 
-    cache_mod.Cache.load_parse = spy
-    try:
-        got, stats = run(MIGRATIONS, str(tmp_path), config)
-    finally:
-        cache_mod.Cache.load_parse = real
+    monkeypatch.setattr(ParsePack, "get", spy)
+    got, stats = run(MIGRATIONS, str(tmp_path), config)
     assert stats["cache"] == "miss"
     assert calls and all(calls)
     assert got == reference(config=config)[0]
@@ -162,11 +160,12 @@ def test_unwritable_cache_dir_is_skipped(tmp_path, cached_env):
 
 def test_parallel_lint_equals_serial(tmp_path, cached_env, monkeypatch):
     expected, _ = reference()
-    monkeypatch.setenv("SCHEMALINT_JOBS", "2")  # the split of parallel.py, at any size
-    assert parallel.split_point(migrations(MIGRATIONS)) > 0 or not parallel._can_fork()
-    got, _ = run(MIGRATIONS, str(tmp_path))
+    # pytest-xdist's workers run a thread of their own (test_no_split_beside_other_threads).
+    monkeypatch.setattr(parallel, "_other_threads", lambda: False)
+    assert parallel.split_point(migrations(MIGRATIONS), 2) > 0 or not parallel._can_fork()
+    got, _ = run(MIGRATIONS, str(tmp_path), jobs=2)
     assert got == expected
-    got_nocache, _ = run(MIGRATIONS, None)
+    got_nocache, _ = run(MIGRATIONS, None, jobs=2)
     assert got_nocache == expected
 
 
@@ -175,17 +174,17 @@ def test_findings_round_trip():
                    end_line=1, end_column=5, message="m é", help="h",
                    fix=Fix("add it", (Edit(1, 2, "x"),), safe=False), start=1, end=4,
                    extra={"statement": StatementRef("SELECT 1"), "n": [1, (2, "x")]})
-    encoded = cache_mod.encode_diagnostics([d])
+    encoded = encode_diagnostics([d])
     import marshal
 
-    (back,) = cache_mod.decode_diagnostics(marshal.loads(marshal.dumps(encoded)))
+    (back,) = decode_diagnostics(marshal.loads(marshal.dumps(encoded)))
     assert back.to_dict() == d.to_dict()
     assert back.fix == d.fix and back.severity is Severity.WARNING
     assert back.extra["n"] == [1, (2, "x")]
     assert back.extra["statement"].fingerprint == StatementRef("SELECT 1").fingerprint
     # Something the cache cannot store faithfully: the run is not cached.
     d.extra["odd"] = object()
-    assert cache_mod.encode_diagnostics([d]) is None
+    assert encode_diagnostics([d]) is None
 
 
 def test_resolve_dir(tmp_path, cached_env, monkeypatch):
@@ -241,13 +240,11 @@ def test_small_runs_skip_the_parse_pack_but_cache_findings(tmp_path, cached_env,
 def test_a_truncated_pack_keeps_the_records_before_the_cut(tmp_path, cached_env):
     run(MIGRATIONS, str(tmp_path))
     [pack] = list(tmp_path.rglob("parse.pack"))
-    whole = Cache(str(tmp_path))
-    whole.load_pack()
+    whole = ParsePack(Cache(str(tmp_path)))
     data = pack.read_bytes()
     pack.write_bytes(data[:-1])  # the last record loses its last byte
-    cut = Cache(str(tmp_path))
-    cut.load_pack()
-    assert 0 < len(cut._pack) == len(whole._pack) - 1
+    cut = ParsePack(Cache(str(tmp_path)))
+    assert 0 < len(cut.entries) == len(whole.entries) - 1
     assert not list(tmp_path.rglob("*.tmp"))
 
 
@@ -264,3 +261,9 @@ def test_a_failed_run_leaves_no_half_written_pack(tmp_path, cached_env, monkeypa
     with pytest.raises(RuntimeError):
         run(MIGRATIONS, str(tmp_path))
     assert not list(tmp_path.rglob("*.tmp")) and not list(tmp_path.rglob("parse.pack"))
+
+
+def test_the_code_fingerprint_covers_every_package_and_the_rules():
+    files = {entry.rsplit(":", 2)[0].replace(os.sep, "/") for entry in _code_files()}
+    assert {"check/engine.py", "parse/statements.py", "speed/keys.py", "cli.py"} <= files
+    assert "create_index_non_concurrently.py" in files or "rules/create_index_non_concurrently.py" in files

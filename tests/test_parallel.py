@@ -17,12 +17,22 @@ from schemalint.config.settings import LintConfig
 from schemalint.discover.source import Migration
 from schemalint.speed import cache as cache_mod
 from schemalint.speed import parallel
-from schemalint.speed.cache import Cache, lint_migrations
+from schemalint.speed.cache import lint_migrations
+from schemalint.speed.keys import text_hash
+from schemalint.speed.pack import ParsePack
+from schemalint.speed.store import Cache
 
 from .corpus import CORPUS, ROOT, requires_corpus
 from .helpers import FILES, as_dicts, bench_module
 
 pytestmark = pytest.mark.skipif(not parallel._can_fork(), reason="the split needs os.fork (Linux)")
+
+
+@pytest.fixture(autouse=True)
+def no_other_threads(monkeypatch):
+    """pytest-xdist's workers run a thread of their own, and the split refuses to fork a
+    process with other threads (test_no_split_beside_other_threads)."""
+    monkeypatch.setattr(parallel, "_other_threads", lambda: False)
 
 def serial(files=FILES, config=None):
     stats: dict = {}
@@ -144,44 +154,33 @@ def test_a_parent_interrupted_kills_its_child(monkeypatch):
 
 
 def test_split_point(monkeypatch):
-    monkeypatch.delenv("SCHEMALINT_JOBS", raising=False)
-    # pytest-xdist's workers run a thread of their own (test_no_split_beside_other_threads).
-    monkeypatch.setattr(parallel, "_other_threads", lambda: False)
-    small = [Migration(f"{i}.sql", "SELECT 1;\n") for i in range(10)]
-    assert parallel.split_point(small) == 0  # not worth a process
-    monkeypatch.setattr(parallel, "SPLIT_MIN_CHARS", 0)
     monkeypatch.setattr(parallel, "PARENT_SHARE", 0.7)
     # Cut by statements (semicolons), not bytes: the parent checks the files holding 70% of
     # them. By size, b alone would be most of the work.
     weighted = [Migration("a.sql", "SELECT 1;" * 60), Migration("b.sql", "-- " + "x" * 10_000),
                 Migration("c.sql", "SELECT 1;" * 40)]
-    assert parallel.split_point(weighted) == 2
-    assert parallel.split_point(weighted[:1]) == 0  # one file: nothing to share
-    monkeypatch.setenv("SCHEMALINT_JOBS", "1")
-    assert parallel.split_point(weighted) == 0
-    monkeypatch.setattr(parallel, "SPLIT_MIN_CHARS", 10**9)
-    monkeypatch.setenv("SCHEMALINT_JOBS", "2")
-    assert parallel.split_point(small) > 0  # forced, for these tests and for profiling
-    monkeypatch.setenv("SCHEMALINT_JOBS", "two")
-    assert parallel.split_point(small) == 0  # unreadable: the default, and these are small
+    assert parallel.split_point(weighted, 2) == 2
+    assert parallel.split_point(weighted, 8) == 2  # two is all it splits into
+    assert parallel.split_point(weighted, 1) == 0  # the default: one process
+    assert parallel.split_point(weighted, 0) == 0
+    assert parallel.split_point(weighted[:1], 2) == 0  # one file: nothing to share
+    small = [Migration(f"{i}.sql", "SELECT 1;\n") for i in range(10)]
+    assert parallel.split_point(small, 2) > 0  # asked for: whatever the size
 
 
 def test_no_split_beside_other_threads(monkeypatch):
     """Forking a multi-threaded process can deadlock the child: an application that runs
-    threads gets one process, unless it forces two."""
+    threads gets one process, whatever it asks for."""
     import threading
 
-    monkeypatch.delenv("SCHEMALINT_JOBS", raising=False)
-    monkeypatch.setattr(parallel, "SPLIT_MIN_CHARS", 0)
+    monkeypatch.undo()  # the real _other_threads (the autouse fixture replaced it)
     history = [Migration(f"{i}.sql", "SELECT 1;\n") for i in range(10)]
     release = threading.Event()
     worker = threading.Thread(target=release.wait)
     worker.start()
     try:
         assert threading.active_count() > 1
-        assert parallel.split_point(history) == 0
-        monkeypatch.setenv("SCHEMALINT_JOBS", "2")
-        assert parallel.split_point(history) > 0
+        assert parallel.split_point(history, 2) == 0
     finally:
         release.set()
         worker.join()
@@ -190,15 +189,13 @@ def test_no_split_beside_other_threads(monkeypatch):
 def test_the_parse_pack_gets_both_processes_results(tmp_path, monkeypatch, child_results):
     monkeypatch.delenv("SCHEMALINT_NO_CACHE", raising=False)
     monkeypatch.setattr(cache_mod, "PACK_MIN_CHARS", 0)
-    monkeypatch.setenv("SCHEMALINT_JOBS", "2")
     expected, count = serial()
     stats: dict = {}
-    assert as_dicts(lint_migrations(FILES, LintConfig(), stats, str(tmp_path))) == expected
+    assert as_dicts(lint_migrations(FILES, LintConfig(), stats, str(tmp_path), jobs=2)) == expected
     assert stats["statements"] == count
-    pack = Cache(str(tmp_path))
-    pack.load_pack()
-    texts = {cache_mod.text_hash(m.parse_text) for m in FILES}
-    assert set(pack._pack) == texts  # each distinct text once, whichever process parsed it
+    pack = ParsePack(Cache(str(tmp_path)))
+    texts = {text_hash(m.parse_text) for m in FILES}
+    assert set(pack.entries) == texts  # each distinct text once, whichever process parsed it
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
     # Every later run, split or not, parses nothing. (A new run key each time: the runs'
     # findings are not taken from the run before.)
@@ -210,9 +207,8 @@ def test_the_parse_pack_gets_both_processes_results(tmp_path, monkeypatch, child
         raise AssertionError("parsed again")
 
     monkeypatch.setattr(parse_mod, "parse_sql", no_parsing)
-    for jobs in ("1", "2"):
-        monkeypatch.setenv("SCHEMALINT_JOBS", jobs)
-        assert as_dicts(lint_migrations(FILES, LintConfig(), {}, str(tmp_path))) == expected
+    for jobs in (1, 2):
+        assert as_dicts(lint_migrations(FILES, LintConfig(), {}, str(tmp_path), jobs=jobs)) == expected
     assert child_results == [True, True]  # the first run's child, and the split later run's
 
 
@@ -221,30 +217,26 @@ def test_parse_entries_the_child_used_stay_fresh(tmp_path, monkeypatch, child_re
     last-used time current, so they are not aged out while still in use."""
     monkeypatch.delenv("SCHEMALINT_NO_CACHE", raising=False)
     monkeypatch.setattr(cache_mod, "PACK_MIN_CHARS", 0)
-    monkeypatch.setenv("SCHEMALINT_JOBS", "2")
-    lint_migrations(FILES, LintConfig(), {}, str(tmp_path))
+    lint_migrations(FILES, LintConfig(), {}, str(tmp_path), jobs=2)
     # Age every entry by three days.
-    old = Cache(str(tmp_path))
-    old.load_pack()
+    old = ParsePack(Cache(str(tmp_path)))
     long_ago = int(time.time()) - 3 * 86_400
-    assert old._open_pack()
-    for digest, (_, blob) in list(old._pack.items()):
-        old._pack_record(digest, long_ago, blob)
-    old._pack_out.close()
-    os.replace(old._pack_tmp, old._pack_path())
+    assert old._open()
+    for digest, (_, blob) in list(old.entries.items()):
+        old._record(digest, long_ago, blob)
+    old._out.close()
+    os.replace(old._tmp, old.path)
     monkeypatch.setattr(cache_mod, "run_key", lambda *a: "other-key")  # skip the findings hit
-    lint_migrations(FILES, LintConfig(), {}, str(tmp_path))
-    fresh = Cache(str(tmp_path))
-    fresh.load_pack()
-    child_texts = {cache_mod.text_hash(m.parse_text) for m in FILES[parallel.split_point(FILES):]}
+    lint_migrations(FILES, LintConfig(), {}, str(tmp_path), jobs=2)
+    fresh = ParsePack(Cache(str(tmp_path)))
+    child_texts = {text_hash(m.parse_text) for m in FILES[parallel.split_point(FILES, 2):]}
     assert child_texts
-    assert all(fresh._pack[d][0] > long_ago for d in child_texts)
+    assert all(fresh.entries[d][0] > long_ago for d in child_texts)
     assert child_results == [True, True]
 
 
-def _cli_json(args: list[str], jobs: str, monkeypatch, capsys) -> str:
-    monkeypatch.setenv("SCHEMALINT_JOBS", jobs)
-    code = main(["check", *args, "--format", "json", "--no-cache"])
+def _cli_json(args: list[str], jobs: str, capsys) -> str:
+    code = main(["check", *args, "--format", "json", "--no-cache", "--jobs", jobs])
     out = capsys.readouterr().out
     assert code in (0, 1)
     return out
@@ -254,14 +246,14 @@ def _cli_json(args: list[str], jobs: str, monkeypatch, capsys) -> str:
                                         if p.is_dir() and not p.name.startswith("_")))
 def test_held_out_repositories_split_or_not(case, monkeypatch, capsys, child_results):
     path = str(ROOT / "tests" / "heldout" / case)
-    assert _cli_json([path], "2", monkeypatch, capsys) == _cli_json([path], "1", monkeypatch, capsys)
+    assert _cli_json([path], "2", capsys) == _cli_json([path], "1", capsys)
     assert child_results == [True]
 
 
 @requires_corpus
 def test_the_corpus_split_or_not(monkeypatch, capsys, child_results):
     files = sorted(str(p) for p in CORPUS.rglob("*.sql"))
-    assert _cli_json(files, "2", monkeypatch, capsys) == _cli_json(files, "1", monkeypatch, capsys)
+    assert _cli_json(files, "2", capsys) == _cli_json(files, "1", capsys)
     assert child_results == [True]
 
 
@@ -270,11 +262,11 @@ def test_ctrl_c_leaves_no_process_behind(tmp_path):
     work: the command exits with 130, no process of its group remains, and no temporary
     file is left in the cache."""
     bench_module("gen_repo").generate(str(tmp_path / "repo"), statements=20_000)
-    env = {**os.environ, "SCHEMALINT_JOBS": "2"}
+    env = dict(os.environ)
     env.pop("SCHEMALINT_NO_CACHE", None)
     cache = tmp_path / "cache"
     proc = subprocess.Popen([sys.executable, "-m", "schemalint", "check", str(tmp_path / "repo"),
-                             "--format", "json", "--cache-dir", str(cache)],
+                             "--format", "json", "--cache-dir", str(cache), "--jobs", "2"],
                             env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, start_new_session=True)
     # Interrupt once the child has started its own share (its parse pack file exists).

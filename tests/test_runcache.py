@@ -147,6 +147,12 @@ def test_other_arguments_are_other_entries(project, capsys, monkeypatch):
     assert replayed(monkeypatch, capsys, "migrations") == text
 
 
+def test_the_number_of_processes_is_not_part_of_the_key(project, capsys, monkeypatch):
+    first = run(capsys, "migrations", "--format", "json")
+    age_all(project / "migrations")
+    assert replayed(monkeypatch, capsys, "migrations", "--format", "json", "--jobs", "2") == first
+
+
 def test_an_included_file_is_a_dependency(project, capsys):
     (project / "migrations" / "002_index.sql").write_text("\\ir ../shared/index.psql\n")
     shared = project / "shared"

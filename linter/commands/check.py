@@ -58,6 +58,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="neither read nor write the cache (also SCHEMALINT_NO_CACHE=1)")
     p.add_argument("--cache-dir", metavar="DIR", default=None,
                    help="where to keep the cache (default: .schemalint_cache/ at the project root)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="check in N processes (default 1; 2 or more splits a long history in "
+                        "two on Linux: less wall time for more CPU time, docs/cache.md)")
     p.add_argument("--replay", action="store_true",
                    help="also apply the migrations to a throwaway PostgreSQL and add the replay "
                         "findings (docs/replay.md); the replay flags below tune it")

@@ -77,7 +77,8 @@ def check(settings: Settings, cache_dir, out, err, seen: dict | None = None, pla
     def lint_and_gate(collected, extra=(), extra_rules=()):
         migrations = collected.migrations
         found = lint_migrations(migrations, config, stats, cache_dir, extra=extra,
-                                extra_rules=extra_rules, reported=scope.reported_paths(migrations))
+                                extra_rules=extra_rules, reported=scope.reported_paths(migrations),
+                                jobs=flags.jobs or 1)
         notices: list[str] = []
         reported = gate(found + unreadable_diagnostics(collected.unreadable), migrations, settings,
                         scope, notices)

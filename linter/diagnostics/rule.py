@@ -147,21 +147,14 @@ class StatementRef:
     A finding keeps this rather than the parsed Statement so that it does not keep the
     statement's whole JSON tree alive until the report is written (17,000 findings on a
     50,000-statement history held ~150 MB of trees), and so that cached findings carry
-    the same thing. The libpg_query fingerprint is computed only when a reporter asks."""
+    the same thing. The libpg_query fingerprint is computed only when a reporter asks
+    (`parse.statements.statement_fingerprint`), and kept here once computed."""
 
-    __slots__ = ("_fingerprint", "sql")
+    __slots__ = ("fingerprint", "sql")
 
     def __init__(self, sql: str, fingerprint: str | None = None) -> None:
         self.sql = sql
-        self._fingerprint = fingerprint
-
-    @property
-    def fingerprint(self) -> str:
-        if self._fingerprint is None:
-            from schemalint.parse.statements import fingerprint
-
-            self._fingerprint = fingerprint(self.sql)
-        return self._fingerprint
+        self.fingerprint = fingerprint
 
 
 Check = Callable[..., Iterable[Diagnostic]]

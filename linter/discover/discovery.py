@@ -7,7 +7,6 @@ belong, their order, up/down direction and the implicit transaction. `LAYOUTS` m
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from collections.abc import Iterable, Mapping
@@ -186,21 +185,8 @@ def discover(args: Iterable[str], layout: str | Mapping[str, str] = "auto", excl
     Schema dumps (direction "baseline") come first: they are the schema the migrations
     start from. Then each layout group in path order, each in its framework's order.
     """
-    # Discovery allocates many small objects and no reference cycles worth collecting: the
-    # cyclic collector would run some 30 times over the whole heap for 2,000 files (~10 ms).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _discover(args, layout, exclude, placeholders, include, InputLog(record_inputs),
-                         overlay or {})
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _discover(args: Iterable[str], layout: str | Mapping[str, str], exclude: Iterable[str],
-              placeholders: Mapping[str, str] | None, include: Iterable[str],
-              inputs: InputLog, overlay: Mapping[str, bytes]) -> Discovery:
+    inputs = InputLog(record_inputs)
+    overlay = overlay or {}
     candidates, missing = find_candidates(args, exclude)
     included = tuple(include)
     if included:

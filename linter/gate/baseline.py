@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterable
 
 from schemalint.lazyre import lazy
+from schemalint.parse.statements import statement_ref_fingerprint
 from schemalint.records import Frozen
 
 VERSION = 1
@@ -52,7 +53,7 @@ def _statement_fingerprint(d) -> str:
     owner = d.extra.get("statement") if d.extra else None
     if owner is not None:
         try:
-            return owner.fingerprint
+            return statement_ref_fingerprint(owner)
         except Exception:  # noqa: BLE001 - fall back to the message below
             pass
     if d.fingerprint:

@@ -226,6 +226,14 @@ def type_span(offsets: OffsetMap, location: int, statement: tuple[int, int]) -> 
     return _span_matching(offsets, location, _TYPE_TEXT(), statement)
 
 
+def statement_ref_fingerprint(ref) -> str:
+    """The fingerprint of the statement a finding is in (`diagnostics.rule.StatementRef`),
+    computed on first use and kept on the reference."""
+    if ref.fingerprint is None:
+        ref.fingerprint = fingerprint(ref.sql)
+    return ref.fingerprint
+
+
 def fingerprint(sql: str) -> str:
     """libpg_query's fingerprint (ignores whitespace, case and constants); falls back to
     whitespace-normalised text for SQL it cannot fingerprint."""

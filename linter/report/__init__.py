@@ -174,7 +174,10 @@ def statement_fingerprint(d: Diagnostic) -> str:
     reformatting (libpg_query's); the message for findings outside any statement."""
     stmt = d.extra.get("statement")
     if stmt is not None:
-        return stmt.fingerprint
+        # The parser loads only when a format needs fingerprints (never on a report-cache hit).
+        from schemalint.parse.statements import statement_ref_fingerprint
+
+        return statement_ref_fingerprint(stmt)
     return d.fingerprint or d.message
 
 

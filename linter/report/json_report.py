@@ -12,12 +12,12 @@ report only; the other formats' summaries are unchanged.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from json.encoder import encode_basestring as _enc  # the C escaper, as json.dumps uses
 
 from schemalint.diagnostics import Severity
 from schemalint.diagnostics.rule import DOCS_URL
-from schemalint.speed.jsonfast import dumps_indent2
 
 VERSION = 1
 
@@ -51,8 +51,8 @@ def document(result) -> dict:
 
 def render(result) -> str:
     """`json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"`, written one finding
-    at a time so that the document is never held as dicts (tests/test_jsonfast.py checks
-    that the two agree)."""
+    at a time so that the document is never held as dicts (tests/report/test_json_report.py
+    checks that the two agree)."""
     return "".join(render_pieces(result))
 
 
@@ -74,8 +74,14 @@ def render_pieces(result) -> Iterator[str]:
             items = [_item_text(d, urls) for d in diagnostics[i:i + _PIECE]]
             yield ("[\n    " if i == 0 else ",\n    ") + ",\n    ".join(items)
         yield "\n  ]"
-    text = dumps_indent2(summary(result), nl="\n  ")
+    text = _dumps(summary(result), "\n  ")
     yield f',\n  "summary": {text}\n}}\n'
+
+
+def _dumps(obj, nl: str) -> str:
+    """`obj` as `json.dumps(indent=2)` writes it at the level whose newline and indentation
+    are `nl` (`json.dumps` escapes newlines inside strings: each one left is a line break)."""
+    return json.dumps(obj, indent=2, ensure_ascii=False).replace("\n", nl)
 
 
 _NL = "\n    "  # a finding sits at the third level of the document
@@ -87,9 +93,10 @@ _SEVERITY = {sev: _enc(str(sev)) for sev in Severity}
 
 
 def _item_text(d, urls: dict[str, str]) -> str:
-    """`dumps_indent2(item(d), nl=_NL)` for the usual finding (plain str and int fields)
-    written as f-strings: a report of 40,000 findings spent most of its time building and
-    walking each finding's dict. Anything else takes the general path."""
+    """`_dumps(item(d), _NL)` for the usual finding (plain str and int fields) written as
+    f-strings: `json.dumps` with `indent` runs its pure-Python encoder, and a report of
+    40,000 findings spent most of its time building and walking each finding's dict.
+    Anything else takes the general path."""
     code, rule, path, message, help_ = d.code, d.rule, d.path, d.message, d.help
     line, column, end_line, end_column = d.line, d.column, d.end_line, d.end_column
     severity = _SEVERITY.get(d.severity) if type(d.severity) is Severity else None
@@ -99,7 +106,7 @@ def _item_text(d, urls: dict[str, str]) -> str:
             or type(path) is not str or type(message) is not str or type(help_) is not str
             or type(line) is not int or type(column) is not int or type(end_line) is not int
             or type(end_column) is not int):
-        return dumps_indent2(item(d), nl=_NL)
+        return _dumps(item(d), _NL)
     url = urls.get(rule)
     if url is None:
         url = urls[rule] = _enc(DOCS_URL.format(name=rule))

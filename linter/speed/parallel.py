@@ -1,32 +1,21 @@
-"""Check a large history in two processes, with the findings of one.
+"""`check --jobs 2`: one history checked in two processes, with the findings of one.
 
 The model a migration is checked against depends on every earlier migration, so a history
 cannot be cut into independent pieces. But bringing the model past a migration without
 checking it (`Checker.fold`: parse, then the schema changes alone, no rules, no lock
-bookkeeping) costs about half of checking it: on bench (b), 50,000 statements, parsing and
-folding each take about a quarter of a serial run and the rules about half (`python
-bench/stages.py`).
+bookkeeping) costs about half of checking it (`python bench/stages.py`).
 
 So the run is cut at migration k. This process checks migrations [0, k). A forked child
 folds [0, k) without checking them, checks [k, n), runs the schema rules on the final
 model and sends its findings back (marshal, in the cache's encoding, through a temporary
 file). Both processes reach migration k with the same model, so the findings are those of
 one process doing all of it (tests/test_parallel.py compares them on real and generated
-histories). The parent spends
-f·C on its share f of the statements (C: the cost of checking them all), the child
-f·Q + (1 - f)·C + S (Q: the cost of folding only; S: the schema rules). Where they finish
-together depends on the history (S grows with the tables the schema ends with) and on
-costs no model here has: the child also pays for copy-on-write faults, for encoding its
-findings, and for sharing the machine (`bench/split.py contention`: a CPU loop takes
-1.30 s alone and 1.80 s beside another). So the share is measured, whole command from
-start to last finding (`python bench/split.py balance --runs 5 PATH...`, medians):
-
-    share              0.72    0.76    0.80    0.84
-    (b) 50,000 stmts   5.39 s  4.44 s  4.16 s  4.38 s
-    (a) shared corpus  0.79 s  0.78 s  0.80 s  0.94 s
-
-`PARENT_SHARE` is 0.8: (b)'s best, within noise of (a)'s (0.75-0.76 cost (b) 0.3-0.9 s more
-in two such runs; 0.8 cost (a) up to 0.1 s).
+histories). The parent spends f·C on its share f of the statements (C: the cost of checking
+them all), the child f·Q + (1 - f)·C + S (Q: the cost of folding only; S: the schema rules).
+Where they finish together also depends on costs no model here has (copy-on-write faults,
+encoding the findings, two busy cores each running slower: `python bench/split.py
+contention`), so the share is measured, whole command from start to last finding: `python
+bench/split.py balance PATH...` finds 0.8 best on bench (b) and within noise on the corpus.
 
 If the child fails (killed, out of memory, a finding the encoding cannot carry), this
 process does the child's part itself, as the child does it.
@@ -37,9 +26,10 @@ parent's handlers), it leaves only through `os._exit` (no atexit handler, no flu
 buffer it inherited), and the parent kills and reaps it on every way out. Its result goes
 through a temporary file unlinked at creation, so no file is left behind either.
 
-Only where `fork` exists (Linux; the child must start with the migrations, the rules and
-pglast already loaded to be worth it), and only for inputs large enough to repay the fork
-and the child's second pass over the prefix (`SPLIT_MIN_CHARS`).
+Only when asked (`check --jobs 2`) and where `fork` exists (Linux; the child must start
+with the migrations, the rules and pglast already loaded to be worth it): the split costs
+more CPU than it saves wall time, and on bench (b) it saves less than the 25% that would make
+it the default (docs/performance.md, "Each speed piece").
 """
 
 from __future__ import annotations
@@ -49,12 +39,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-# On small inputs one process wins: forking, folding the prefix twice and shipping the
-# findings back cost more than the child saves. `python bench/split.py threshold`
-# (generated histories, medians of 8 alternating runs, --no-cache): 200 KB, 0.30 s split
-# vs 0.24 s in one process; 517 KB, 0.49 s vs 0.53 s; 1.4 MB, 0.99 s vs 1.04 s. The split
-# starts to win near 500 KB, by less than the runs vary; this threshold keeps a margin.
-SPLIT_MIN_CHARS = 750_000
+from schemalint.speed.findings import decode_diagnostics, encode_diagnostics
+
 # The parent's share of the statements (see the module docstring).
 PARENT_SHARE = 0.8
 # The child encodes and writes its findings in chunks of this many: it never holds the
@@ -62,28 +48,15 @@ PARENT_SHARE = 0.8
 CHUNK = 4096
 
 
-def split_point(migrations: Sequence) -> int:
+def split_point(migrations: Sequence, jobs: int) -> int:
     """Where to cut the run: the child checks migrations[k:] (0: run in one process).
-
-    `SCHEMALINT_JOBS=1` forces one process; `SCHEMALINT_JOBS=2` (or more: two is all
-    this splits into) forces two whatever the size of the input, even with other threads
-    running (the test suite does, under pytest-xdist's worker threads)."""
-    env = os.environ.get("SCHEMALINT_JOBS", "").strip()
-    forced = None
-    if env:
-        try:
-            forced = int(env) >= 2
-        except ValueError:  # not a number: as if unset
-            pass
-    if forced is False or len(migrations) < 2 or not _can_fork():
-        return 0
-    texts = [m.parse_text for m in migrations]
-    if not forced and (sum(map(len, texts)) < SPLIT_MIN_CHARS or _other_threads()):
+    `jobs`: the processes asked for (`--jobs`); two is all this splits into."""
+    if jobs < 2 or len(migrations) < 2 or not _can_fork() or _other_threads():
         return 0
     # The work a file makes is closer to its number of statements than to its size (a
     # COPY block or a long function body is cheap to check): semicolons count them well
     # enough to cut at, for a millisecond over the whole corpus.
-    weights = [t.count(";") + 1 for t in texts]
+    weights = [m.parse_text.count(";") + 1 for m in migrations]
     target = sum(weights) * PARENT_SHARE
     done = 0
     for k, weight in enumerate(weights):
@@ -170,8 +143,6 @@ def _child_work(out, migrations, config, rules, parsed, k: int, hooks) -> None:
     """In the child: `_check_rest`, written to `out` as marshal records (each preceded by
     its length): (statements counted, files with suppression comments, pack file, number
     of findings), then the findings in chunks, in the cache's encoding."""
-    from schemalint.speed.cache import encode_diagnostics
-
     count, found, directive_files, pack = _check_rest(migrations, config, rules, parsed, k, hooks)
     _write_record(out, (count, directive_files, pack, len(found)))
     for start in range(0, len(found), CHUNK):
@@ -197,8 +168,6 @@ def _read_record(src):
 
 def _decode(src):
     """What `_child_work` wrote, as `_check_rest` returns it; None if it cannot be read."""
-    from schemalint.speed.cache import decode_diagnostics
-
     if src is None:
         return None
     try:

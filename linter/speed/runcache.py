@@ -35,7 +35,8 @@ from stat import S_ISDIR
 
 from schemalint.discover.inputs import InputLog, bytes_hash, file_signature
 from schemalint.discover.walk import SQL_SUFFIXES, stat_or_none, walk
-from schemalint.speed.cache import _PLAIN, Cache, _hash, canonical
+from schemalint.speed.keys import PLAIN, canonical, hash_parts
+from schemalint.speed.store import Cache
 
 # Bump when the entry layout changes.
 ENTRY_FORMAT = 1
@@ -83,7 +84,7 @@ def _arguments_text(arguments: dict) -> str:
     """A deterministic text of the command line's flags. They are plain values (str, numbers,
     None, tuples of str), whose repr is deterministic and much cheaper than `canonical` on a
     pre-commit run naming thousands of files; anything else goes through `canonical`."""
-    plain = all(type(v) in _PLAIN or (type(v) is tuple and all(type(x) is str for x in v))
+    plain = all(type(v) in PLAIN or (type(v) is tuple and all(type(x) is str for x in v))
                 for v in arguments.values())
     return repr(sorted(arguments.items())) if plain else canonical(arguments)
 
@@ -111,11 +112,12 @@ class ReportCache:
         self.dir = os.path.join(self._cache.base, "reports")
         found = _candidates(paths)
         self.candidates, self.signatures = found if found is not None else (None, {})
-        # Where each setting came from is covered by the configuration and the baseline path.
+        # Where each setting came from is covered by the configuration and the baseline path;
+        # `jobs` changes how the report is made, not what it says.
         flags = settings.flags
-        arguments = {name: getattr(flags, name) for name in flags._fields}
+        arguments = {name: getattr(flags, name) for name in flags._fields if name != "jobs"}
         baseline = (settings.baseline, settings.baseline_explicit)
-        self.key = None if self.candidates is None else _hash(
+        self.key = None if self.candidates is None else hash_parts(
             str(ENTRY_FORMAT), sys.version, os.getcwd(), _arguments_text(arguments),
             canonical(settings.config),
             repr(baseline), repr(color), repr(paths), "\n".join(self.candidates),
@@ -245,7 +247,7 @@ class ReportCache:
             data = marshal.dumps(entry)
         except ValueError:
             return False
-        if not self._cache._write(self._path(), data):
+        if not self._cache.write(self._path(), data):
             return False  # a read-only or full disk: run without this cache
         self._prune(os.path.basename(out.path))
         return True
