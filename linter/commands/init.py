@@ -49,11 +49,28 @@ def detect_paths(root: str = ".") -> list[str]:
     return ["migrations"]
 
 
-def _version_ref() -> str:
-    return f"v{__version__}"
+def release_tag(version: str = __version__) -> str | None:
+    """The git tag of this release (`v1.2.0`), or None for a development build: a version
+    with a `.devN` or `+local` part (setuptools-scm's between tags, docs/releasing.md) has
+    no tag, so nothing may name one."""
+    if "dev" in version or "+" in version:
+        return None
+    return f"v{version}"
 
 
-def github_workflow() -> str:
+def _ref(version: str = __version__) -> tuple[str, str]:
+    """The git ref the CI files use, and a YAML comment line to put above it (indented by the
+    caller) when that ref is not a release tag."""
+    tag = release_tag(version)
+    if tag is not None:
+        return tag, ""
+    return "main", (f"# main: schemalint {version} is a development build; pin a release tag "
+                    f"(vX.Y.Z, {REPO_URL}/releases)")
+
+
+def github_workflow(version: str = __version__) -> str:
+    ref, note = _ref(version)
+    note = f"\n      {note}" if note else ""
     return f"""\
 # schemalint: lint the PostgreSQL migrations a pull request adds or changes.
 name: schemalint
@@ -71,8 +88,8 @@ jobs:
     steps:
       - uses: actions/checkout@v4
         with:
-          fetch-depth: 0  # changed-only checks need the merge base with the base branch
-      - uses: {ACTION}@{_version_ref()}
+          fetch-depth: 0  # changed-only checks need the merge base with the base branch{note}
+      - uses: {ACTION}@{ref}
         with:
           config: {CONFIG_FILE}
           fail-on: error
@@ -86,17 +103,21 @@ jobs:
 """
 
 
-def pre_commit_config() -> str:
+def pre_commit_config(version: str = __version__) -> str:
+    ref, note = _ref(version)
+    note = f"\n    {note}" if note else ""
     return f"""\
 repos:
-  - repo: {REPO_URL}
-    rev: {_version_ref()}
+  - repo: {REPO_URL}{note}
+    rev: {ref}
     hooks:
       - id: schemalint
 """
 
 
-def gitlab_ci() -> str:
+def gitlab_ci(version: str = __version__) -> str:
+    ref, note = _ref(version)
+    note = f"\n    {note}" if note else ""
     return f"""\
 # schemalint: lint the PostgreSQL migrations; findings appear in the merge request's
 # Code Quality widget. On merge requests only the changed migrations are reported.
@@ -105,8 +126,8 @@ schemalint:
   image: python:3.12
   variables:
     GIT_DEPTH: "0"  # changed-only checks need the merge base
-  script:
-    - pip install "schemalint @ git+{REPO_URL}@{_version_ref()}"
+  script:{note}
+    - pip install "schemalint @ git+{REPO_URL}@{ref}"
     - schemalint check ${{CI_MERGE_REQUEST_DIFF_BASE_SHA:+--changed-since "$CI_MERGE_REQUEST_DIFF_BASE_SHA"}} --format gitlab > gl-code-quality-report.json
   artifacts:
     when: always
