@@ -4,7 +4,9 @@ and the files found but not applied."""
 from __future__ import annotations
 
 import os
+from collections import Counter
 
+from schemalint.config.reader import display_path
 from schemalint.config.resolve import Settings
 from schemalint.diagnostics.engine_rules import UNREADABLE_FILE
 from schemalint.diagnostics.rule import make_diagnostic
@@ -18,39 +20,54 @@ from schemalint.discover.discovery import (
 )
 from schemalint.discover.inputs import InputLog
 from schemalint.discover.source import Migration
+from schemalint.discover.walk import SQL_SUFFIXES, stat_or_none, walk
 from schemalint.errors import UsageError
-from schemalint.gate.reporting import included, plan_paths
+from schemalint.gate.reporting import Planned, included, plan_paths, real_path
 
 
 class Collected:
     """The migrations a run checks, in apply order, what could not be read, the files found
-    but not applied and why (`skipped`), what discovery read (for the report cache), and the
+    but not applied and why (`skipped`), what discovery read (for the report cache), the
     real paths of the files to report when only some are (named on the command line inside
-    the configured paths)."""
+    the configured paths), and what the user should hear about the paths (`notices`)."""
 
-    __slots__ = ("inputs", "migrations", "named", "skipped", "unreadable")
+    __slots__ = ("inputs", "migrations", "named", "notices", "skipped", "unreadable")
 
     def __init__(self, migrations: list, unreadable: list, named: set[str] | None,
-                 inputs: InputLog | None = None, skipped: list[Skipped] | None = None) -> None:
+                 inputs: InputLog | None = None, skipped: list[Skipped] | None = None,
+                 notices: list[str] | None = None) -> None:
         self.migrations = migrations
         self.unreadable = unreadable
         self.named = named
         self.inputs = InputLog() if inputs is None else inputs
         self.skipped = [] if skipped is None else skipped
+        self.notices = [] if notices is None else notices
 
     def directories(self) -> list[DirectoryLayout]:
         """Each directory's layout, files applied and files skipped."""
         return directories(self.migrations, self.skipped)
 
 
-def collect(settings: Settings, planned=None, record_inputs: bool = False) -> Collected:
+def collect(settings: Settings, planned: Planned | None = None, record_inputs: bool = False,
+            strict: bool = True) -> Collected:
     """Discover the migrations to check, in apply order. `planned`:
-    `gate.plan_paths(paths, config)`, when the caller already has it."""
+    `gate.plan_paths(paths, config, force_exclude)`, when the caller already has it.
+    `strict`: a path given (or configured) that matches no migration is an error naming it,
+    so a typo never turns a check into a pass (`plan`, which lists what is skipped, is not)."""
     flags, config = settings.flags, settings.config
-    paths, named = planned or plan_paths(list(flags.paths), config)
+    force = bool(flags.force_exclude)
+    if planned is None:
+        planned = plan_paths(list(flags.paths), config, force)
+    paths, named = planned.paths, planned.named
+    ignored = list(planned.ignored)
     if not paths:
-        raise UsageError("no paths given: `schemalint check migrations/` (or - for standard input), "
-                         "or `paths:` in .schemalint.yaml")
+        if not ignored:
+            raise UsageError("no paths given: `schemalint check migrations/` (or - for standard "
+                             "input), or `paths:` in .schemalint.yaml")
+        # Every path given lies outside the configured ones: nothing to check, but the
+        # configured paths must still hold migrations, or the hook would never check any.
+        _configured_hold_sql(planned.configured, settings)
+        return Collected([], [], set(), notices=[_ignored_notice(ignored)])
     migrations, unreadable, skipped = [], [], []
     file_paths = [p for p in paths if p != "-"]
     inputs = None
@@ -58,7 +75,8 @@ def collect(settings: Settings, planned=None, record_inputs: bool = False) -> Co
         found = discover(file_paths, layout=_layout(config), placeholders=config.placeholders,
                          record_inputs=record_inputs)
         if found.missing:
-            raise UsageError("no such file or directory: " + ", ".join(found.missing))
+            raise UsageError("no such file or directory: "
+                             + ", ".join(_source(p, planned, settings) for p in found.missing))
         migrations.extend(found.migrations)
         unreadable.extend(found.unreadable)
         skipped.extend(found.skipped)
@@ -68,9 +86,92 @@ def collect(settings: Settings, planned=None, record_inputs: bool = False) -> Co
         skipped.extend(_excluded(migrations, kept))
         skipped.sort(key=lambda s: natural_key(s.path))
         migrations = kept
+    if strict:
+        unmatched = _unmatched(planned, migrations, unreadable)
+        if force:  # the hook: a staged file that is no migration is not checked, not an error
+            ignored += [p for p in unmatched if p in planned.given]
+            unmatched = [p for p in unmatched if p not in planned.given]
+        if unmatched:
+            raise UsageError("; ".join(f"{_source(p, planned, settings)} matches no migration: "
+                                       f"{_why(p, skipped)}" for p in unmatched))
     if "-" in paths:
         migrations.extend(read_stdin(flags.stdin_filename or "<stdin>", config.layout, config.placeholders))
-    return Collected(migrations, unreadable, named, inputs, skipped)
+    notices = [_ignored_notice(ignored)] if ignored else []
+    return Collected(migrations, unreadable, named, inputs, skipped, notices)
+
+
+def _ignored_notice(ignored: list[str]) -> str:
+    return (f"schemalint: --force-exclude: {len(ignored)} path(s) outside the configured paths "
+            f"or left out by include/exclude, not checked: {', '.join(ignored)}")
+
+
+def _source(path: str, planned: Planned, settings: Settings) -> str:
+    """`path`, and where it came from when that was the configuration's `paths:`."""
+    if path in planned.configured and path not in planned.given:
+        where = settings.sources.get("paths", "")
+        if where in ("", "default", "command line"):  # the flags' paths replaced the file's
+            where = display_path(settings.file) if settings.file else "the configuration"
+        return f"{path} (`paths:` in {where})"
+    return path
+
+
+def _configured_hold_sql(configured: list[str], settings: Settings) -> None:
+    planned = Planned([], configured=configured)
+    for path in configured:
+        if stat_or_none(path) is None:
+            raise UsageError(f"no such file or directory: {_source(path, planned, settings)}")
+        if os.path.isdir(path) and not any(
+                any(n.lower().endswith(SQL_SUFFIXES) for n in names) for _, _, names in walk(path)):
+            raise UsageError(f"{_source(path, planned, settings)} matches no migration: "
+                             f"{_why(path, [])}")
+
+
+def _unmatched(planned: Planned, migrations: list, unreadable: list) -> list[str]:
+    """The paths given or configured that no migration (nor unreadable file) came from."""
+    if planned.named is not None:
+        # Files named inside the configured paths: each must be one of the migrations read.
+        wanted = [p for p in planned.given if real_path(p) in planned.named]
+        checks = [p for p in (*planned.configured, *planned.given) if p not in wanted]
+    else:
+        wanted, checks = [], [p for p in (*planned.given, *planned.configured) if p != "-"]
+    found = [m.path for m in migrations] + [path for path, _ in unreadable]
+    out = []
+    if wanted:
+        names = {os.path.basename(p) for p in wanted}
+        reals = {real_path(p) for p in found if os.path.basename(p) in names}
+        out += [p for p in wanted if real_path(p) not in reals]
+    if len(checks) == 1 and found and not wanted:
+        return out  # the usual run: one path, and migrations came from it
+    absolute = [os.path.abspath(p) for p in found]
+    for arg in dict.fromkeys(checks):
+        if not _matches(arg, absolute):
+            out.append(arg)
+    return out
+
+
+def _matches(arg: str, absolute: list[str]) -> bool:
+    if stat_or_none(arg) is None:  # a glob (a missing path is an error already)
+        import glob  # only for glob arguments
+
+        hits = {os.path.abspath(m) for m in glob.glob(arg, recursive=True)}
+        return any(a in hits for a in absolute)
+    root = os.path.abspath(arg)
+    prefix = os.path.join(root, "")
+    return any(a == root or a.startswith(prefix) for a in absolute)
+
+
+def _why(path: str, skipped: list[Skipped]) -> str:
+    root = os.path.join(os.path.abspath(path), "")
+    mine = [s for s in skipped if os.path.abspath(s.path) == os.path.abspath(path)
+            or os.path.abspath(s.path).startswith(root)]
+    if mine:
+        reasons = Counter(s.reason for s in mine)
+        listed = ", ".join(f"{reason} ({n})" for reason, n in reasons.most_common())
+        return (f"{len(mine)} file(s) found, none applied: {listed}; `schemalint plan {path}` "
+                "lists them")
+    if os.path.isdir(path):
+        return f"no SQL file ({', '.join('*' + s for s in SQL_SUFFIXES[:3])}) in it"
+    return "not applied"
 
 
 def _excluded(migrations: list[Migration], kept: list[Migration]) -> list[Skipped]:

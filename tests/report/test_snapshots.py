@@ -24,16 +24,17 @@ from tests.helpers import load_fixture
 
 HERE = Path(__file__).resolve().parent
 SNAPSHOTS = HERE / "snapshots"
-EXTENSIONS = {"text": "txt", "json": "json", "sarif": "sarif", "junit": "xml",
+EXTENSIONS = {"text": "txt", "concise": "concise.txt", "json": "json", "sarif": "sarif", "junit": "xml",
               "github": "github.txt", "gitlab": "gitlab.json", "markdown": "md"}
 UPDATE = bool(os.environ.get("SCHEMALINT_UPDATE_SNAPSHOTS"))
 
 
 def _fixed_text(d) -> None:
     # The snapshots pin the formats, not the rules' wording (which other work improves):
-    # messages and help are replaced by fixed text with the characters formats must escape.
-    d.message = f"`{d.rule}` finding: 100% <sure>, a|b"
-    d.help = "Do this instead:\n    SELECT 'a' || 'b';"
+    # messages and help are replaced by fixed text with the characters formats must escape,
+    # control characters included (a terminal escape, a bell).
+    d.message = f"`{d.rule}` finding: 100% <sure>, a|b \x1b[2J"
+    d.help = "Do this instead:\n    SELECT 'a' || 'b';\x07"
     if d.fix is not None:
         d.fix = Fix("Replace it", (Edit(d.start, d.end, "x"),), safe=False)
 
@@ -66,6 +67,8 @@ def fixture_result(fail_on: str = "error") -> LintResult:
         statements=stats["statements"],
         fail_on=fail_on,
         rules=rules,
+        baselined=2,
+        suppressed=1,
     )
 
 
