@@ -17,6 +17,7 @@ from schemalint.commands.common import (
     add_selection_arguments,
     add_transaction_argument,
     settings_from,
+    write_file,
 )
 from schemalint.gate.baseline import dump, entries_for
 
@@ -43,8 +44,7 @@ def run(args, err=None) -> int:
     base_dir = os.path.dirname(os.path.abspath(path))
     entries = [e for e, _ in entries_for(diagnostics, base_dir)]
     os.makedirs(base_dir, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(dump(entries))
+    write_file(path, dump(entries))
     rel = os.path.relpath(path)
     shown = path if rel.startswith("..") else rel
     files = len({e.path for e in entries})

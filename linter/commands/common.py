@@ -74,6 +74,16 @@ def add_baseline_argument(p, help: str | None = None) -> None:
                                 "exists)")
 
 
+def write_file(path: str, text: str) -> None:
+    """Write `text` to `path`; a failure names the path, even when it comes from the write
+    rather than from `open` (a full disk, /dev/full)."""
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 
+from schemalint.commands.common import write_file
 from schemalint.config.keys import KEY_BY_NAME, SCHEMA_ID
 from schemalint.discover.walk import SQL_SUFFIXES
 from schemalint.errors import UsageError
@@ -159,8 +160,7 @@ def run(args) -> int:
     for name, content in files.items():
         if os.path.dirname(name):
             os.makedirs(os.path.dirname(name), exist_ok=True)
-        with open(name, "w", encoding="utf-8") as fh:
-            fh.write(content)
+        write_file(name, content)
         print(f"wrote {name}", file=sys.stderr)
     return 0
 
