@@ -50,18 +50,20 @@ def detect_paths(root: str = ".") -> list[str]:
     return ["migrations"]
 
 
-def release_tag(version: str = __version__) -> str | None:
+def release_tag(version: str | None = None) -> str | None:
     """The git tag of this release (`v1.2.0`), or None for a development build: a version
     with a `.devN` or `+local` part (setuptools-scm's between tags, docs/releasing.md) has
-    no tag, so nothing may name one."""
+    no tag, so nothing may name one. `version`: this schemalint's unless given."""
+    version = __version__ if version is None else version
     if "dev" in version or "+" in version:
         return None
     return f"v{version}"
 
 
-def _ref(version: str = __version__) -> tuple[str, str]:
+def _ref(version: str | None) -> tuple[str, str]:
     """The git ref the CI files use, and a YAML comment line to put above it (indented by the
     caller) when that ref is not a release tag."""
+    version = __version__ if version is None else version
     tag = release_tag(version)
     if tag is not None:
         return tag, ""
@@ -69,7 +71,7 @@ def _ref(version: str = __version__) -> tuple[str, str]:
                     f"(vX.Y.Z, {REPO_URL}/releases)")
 
 
-def github_workflow(version: str = __version__) -> str:
+def github_workflow(version: str | None = None) -> str:
     ref, note = _ref(version)
     note = f"\n      {note}" if note else ""
     return f"""\
@@ -104,7 +106,7 @@ jobs:
 """
 
 
-def pre_commit_config(version: str = __version__) -> str:
+def pre_commit_config(version: str | None = None) -> str:
     ref, note = _ref(version)
     note = f"\n    {note}" if note else ""
     return f"""\
@@ -116,7 +118,7 @@ repos:
 """
 
 
-def gitlab_ci(version: str = __version__) -> str:
+def gitlab_ci(version: str | None = None) -> str:
     ref, note = _ref(version)
     note = f"\n    {note}" if note else ""
     return f"""\
