@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from stat import S_ISDIR
 
 from schemalint.config.reader import display_path
 from schemalint.config.resolve import Settings
@@ -22,7 +23,7 @@ from schemalint.discover.inputs import InputLog
 from schemalint.discover.source import Migration
 from schemalint.discover.walk import SQL_SUFFIXES, stat_or_none, walk
 from schemalint.errors import UsageError
-from schemalint.gate.reporting import Planned, included, plan_paths, real_path
+from schemalint.gate.reporting import Planned, included, plan_paths
 
 
 class Collected:
@@ -52,22 +53,21 @@ def collect(settings: Settings, planned: Planned | None = None, record_inputs: b
             strict: bool = True) -> Collected:
     """Discover the migrations to check, in apply order. `planned`:
     `gate.plan_paths(paths, config, force_exclude)`, when the caller already has it.
-    `strict`: a path given (or configured) that matches no migration is an error naming it,
-    so a typo never turns a check into a pass (`plan`, which lists what is skipped, is not)."""
+    `strict`: a path given (or configured) where no SQL file is found, or a run that finds no
+    migration to check, is an error naming the paths, so a typo never turns a check into a
+    pass (`plan`, which lists what is skipped, is not strict)."""
     flags, config = settings.flags, settings.config
-    force = bool(flags.force_exclude)
     if planned is None:
-        planned = plan_paths(list(flags.paths), config, force)
+        planned = plan_paths(list(flags.paths), config, bool(flags.force_exclude))
     paths, named = planned.paths, planned.named
-    ignored = list(planned.ignored)
     if not paths:
-        if not ignored:
+        if not planned.ignored:
             raise UsageError("no paths given: `schemalint check migrations/` (or - for standard "
                              "input), or `paths:` in .schemalint.yaml")
         # Every path given lies outside the configured ones: nothing to check, but the
         # configured paths must still hold migrations, or the hook would never check any.
         _configured_hold_sql(planned.configured, settings)
-        return Collected([], [], set(), notices=[_ignored_notice(ignored)])
+        return Collected([], [], set(), notices=[_ignored_notice(planned.ignored)])
     migrations, unreadable, skipped = [], [], []
     file_paths = [p for p in paths if p != "-"]
     inputs = None
@@ -87,22 +87,16 @@ def collect(settings: Settings, planned: Planned | None = None, record_inputs: b
         skipped.sort(key=lambda s: natural_key(s.path))
         migrations = kept
     if strict:
-        unmatched = _unmatched(planned, migrations, unreadable)
-        if force:  # the hook: a staged file that is no migration is not checked, not an error
-            ignored += [p for p in unmatched if p in planned.given]
-            unmatched = [p for p in unmatched if p not in planned.given]
-        if unmatched:
-            raise UsageError("; ".join(f"{_source(p, planned, settings)} matches no migration: "
-                                       f"{_why(p, skipped)}" for p in unmatched))
+        _require_migrations(planned, migrations, unreadable, skipped, settings, "-" in paths)
     if "-" in paths:
         migrations.extend(read_stdin(flags.stdin_filename or "<stdin>", config.layout, config.placeholders))
-    notices = [_ignored_notice(ignored)] if ignored else []
+    notices = [_ignored_notice(planned.ignored)] if planned.ignored else []
     return Collected(migrations, unreadable, named, inputs, skipped, notices)
 
 
 def _ignored_notice(ignored: list[str]) -> str:
-    return (f"schemalint: --force-exclude: {len(ignored)} path(s) outside the configured paths "
-            f"or left out by include/exclude, not checked: {', '.join(ignored)}")
+    return (f"schemalint: --force-exclude: {len(ignored)} path(s) outside the configured paths, "
+            f"not checked: {', '.join(ignored)}")
 
 
 def _source(path: str, planned: Planned, settings: Settings) -> str:
@@ -123,55 +117,62 @@ def _configured_hold_sql(configured: list[str], settings: Settings) -> None:
         if os.path.isdir(path) and not any(
                 any(n.lower().endswith(SQL_SUFFIXES) for n in names) for _, _, names in walk(path)):
             raise UsageError(f"{_source(path, planned, settings)} matches no migration: "
-                             f"{_why(path, [])}")
+                             f"{_why(path)}")
 
 
-def _unmatched(planned: Planned, migrations: list, unreadable: list) -> list[str]:
-    """The paths given or configured that no migration (nor unreadable file) came from."""
-    if planned.named is not None:
-        # Files named inside the configured paths: each must be one of the migrations read.
-        wanted = [p for p in planned.given if real_path(p) in planned.named]
-        checks = [p for p in (*planned.configured, *planned.given) if p not in wanted]
-    else:
-        wanted, checks = [], [p for p in (*planned.given, *planned.configured) if p != "-"]
-    found = [m.path for m in migrations] + [path for path, _ in unreadable]
+def _require_migrations(planned: Planned, migrations: list, unreadable: list,
+                        skipped: list[Skipped], settings: Settings, stdin: bool) -> None:
+    """Each path given or configured must hold a file discovery considered (a migration, an
+    unreadable file, or a file skipped for a stated reason: another engine's variant is
+    skipped, not missing), and the run must have a migration to check."""
+    found = [m.path for m in migrations] + [path for path, _ in unreadable] + [s.path for s in skipped]
+    checks = [p for p in dict.fromkeys((*planned.configured, *planned.given)) if p != "-"]
+    if planned.named is not None:  # files named inside the configured paths exist: files
+        checks = [p for p in checks if p in planned.configured or not os.path.isfile(p)]
+    empty = [] if len(checks) == 1 and found else _empty(checks, found)
+    if empty:
+        raise UsageError("; ".join(f"{_source(p, planned, settings)} matches no migration: "
+                                   f"{_why(p)}" for p in empty))
+    if not migrations and not unreadable and not stdin:
+        shown = ", ".join(_source(p, planned, settings) for p in checks)
+        raise UsageError(f"no migration to check in {shown}: {_why_all(skipped)}")
+
+
+def _empty(checks: list[str], found: list[str]) -> list[str]:
+    """The paths under which none of the files `found` lies (one set lookup per file named, a
+    scan per directory or glob: a shell-expanded list of 2,000 files stays cheap)."""
+    absolute = {os.path.abspath(p) for p in found}
     out = []
-    if wanted:
-        names = {os.path.basename(p) for p in wanted}
-        reals = {real_path(p) for p in found if os.path.basename(p) in names}
-        out += [p for p in wanted if real_path(p) not in reals]
-    if len(checks) == 1 and found and not wanted:
-        return out  # the usual run: one path, and migrations came from it
-    absolute = [os.path.abspath(p) for p in found]
-    for arg in dict.fromkeys(checks):
-        if not _matches(arg, absolute):
+    for arg in checks:
+        st = stat_or_none(arg)
+        if st is None:  # a glob (a missing path is an error already)
+            import glob  # only for glob arguments
+
+            hit = any(os.path.abspath(m) in absolute for m in glob.glob(arg, recursive=True))
+        elif S_ISDIR(st.st_mode):
+            prefix = os.path.join(os.path.abspath(arg), "")
+            hit = any(a.startswith(prefix) for a in absolute)
+        else:
+            hit = os.path.abspath(arg) in absolute
+        if not hit:
             out.append(arg)
     return out
 
 
-def _matches(arg: str, absolute: list[str]) -> bool:
-    if stat_or_none(arg) is None:  # a glob (a missing path is an error already)
-        import glob  # only for glob arguments
-
-        hits = {os.path.abspath(m) for m in glob.glob(arg, recursive=True)}
-        return any(a in hits for a in absolute)
-    root = os.path.abspath(arg)
-    prefix = os.path.join(root, "")
-    return any(a == root or a.startswith(prefix) for a in absolute)
-
-
-def _why(path: str, skipped: list[Skipped]) -> str:
-    root = os.path.join(os.path.abspath(path), "")
-    mine = [s for s in skipped if os.path.abspath(s.path) == os.path.abspath(path)
-            or os.path.abspath(s.path).startswith(root)]
-    if mine:
-        reasons = Counter(s.reason for s in mine)
-        listed = ", ".join(f"{reason} ({n})" for reason, n in reasons.most_common())
-        return (f"{len(mine)} file(s) found, none applied: {listed}; `schemalint plan {path}` "
-                "lists them")
+def _why(path: str) -> str:
     if os.path.isdir(path):
         return f"no SQL file ({', '.join('*' + s for s in SQL_SUFFIXES[:3])}) in it"
-    return "not applied"
+    return "not read"
+
+
+def _why_all(skipped: list[Skipped]) -> str:
+    if not skipped:
+        return "no file was found"
+    reasons = Counter(s.reason for s in skipped)
+    listed = ", ".join(f"{reason} ({n})" for reason, n in reasons.most_common(3))
+    more = f", and {len(reasons) - 3} other reason(s)" if len(reasons) > 3 else ""
+    return (f"{len(skipped)} file(s) found, none applied: {listed}{more}; `schemalint plan` "
+            "lists them")
 
 
 def _excluded(migrations: list[Migration], kept: list[Migration]) -> list[Skipped]:
