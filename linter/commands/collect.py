@@ -168,8 +168,8 @@ def _why(path: str) -> str:
 def _why_all(skipped: list[Skipped]) -> str:
     if not skipped:
         return "no file was found"
-    reasons = Counter(s.reason for s in skipped)
-    listed = ", ".join(f"{reason} ({n})" for reason, n in reasons.most_common(3))
+    reasons = sorted(Counter(s.reason for s in skipped).items(), key=lambda r: (-r[1], r[0]))
+    listed = ", ".join(f"{reason} ({n})" for reason, n in reasons[:3])
     more = f", and {len(reasons) - 3} other reason(s)" if len(reasons) > 3 else ""
     return (f"{len(skipped)} file(s) found, none applied: {listed}{more}; `schemalint plan` "
             "lists them")
