@@ -18,6 +18,7 @@ from packaging.version import Version
 
 from schemalint import __version__
 from schemalint.commands import init
+from schemalint.report.sarif_report import semantic_version
 from tests.helpers import documented_tag
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,3 +190,12 @@ def test_docs_name_the_release_tag_the_release_process_creates():
     assert set(pinned) == {tag}, pinned
     releasing = (ROOT / "docs" / "releasing.md").read_text(encoding="utf-8")
     assert "git tag -a vX.Y.Z" in releasing and "twine check" in releasing
+
+
+@pytest.mark.parametrize(("version", "semver"), [
+    ("0.1.0", "0.1.0"), ("1.2", "1.2.0"), ("1.0.0rc1", "1.0.0-rc1"),
+    ("0.1.dev291+g08b4c9cb8.d20261207", "0.1.0-dev291+g08b4c9cb8.d20261207"),
+    ("1.2.1.dev3+g1a2b3c4", "1.2.1-dev3+g1a2b3c4"), ("0.1.dev0", "0.1.0-dev0")])
+def test_sarif_semantic_version_is_semver(version, semver):
+    """SARIF's `semanticVersion` is Semantic Versioning 2.0; a development version is not."""
+    assert semantic_version(version) == semver
