@@ -122,6 +122,17 @@ def test_force_exclude_ignores_paths_outside_the_configured_ones(here, capsys):
     assert code == 1 and out.startswith("seeds/dev.sql:1:35: error SL101 ")
 
 
+def test_force_exclude_ignores_files_the_configuration_excludes(here, capsys):
+    write(here, {".schemalint.yaml": "exclude: [\"seeds/**\"]\n", "seeds/dev.sql": BAD})
+    assert run(capsys, "check", "--force-exclude", "seeds/dev.sql") == (
+        0, "0 file(s), 0 statement(s) checked: 0 error(s), 0 warning(s), 0 info — passed (fail "
+           "on: error)\n", "")
+    assert run(capsys, "check", "seeds/dev.sql") == (
+        2, "", "schemalint: error: no migration to check in seeds/dev.sql: 1 file(s) found, none "
+               "applied: left out by the configuration's include/exclude (1); `schemalint plan` "
+               "lists them\n")
+
+
 def test_the_hook_passes_force_exclude():
     hooks = (ROOT / ".pre-commit-hooks.yaml").read_text()
     assert "  entry: schemalint check --force-exclude\n" in hooks

@@ -124,9 +124,15 @@ def _require_migrations(planned: Planned, migrations: list, unreadable: list,
                         skipped: list[Skipped], settings: Settings, stdin: bool) -> None:
     """Each path given or configured must hold a file discovery considered (a migration, an
     unreadable file, or a file skipped for a stated reason: another engine's variant is
-    skipped, not missing), and the run must have a migration to check."""
+    skipped, not missing), and the run must have a migration to check. With --force-exclude
+    (the hook) the paths given may all be left out: only the configured ones must hold
+    migrations."""
+    force = bool(settings.flags.force_exclude)
+    if force and not planned.configured:
+        return
     found = [m.path for m in migrations] + [path for path, _ in unreadable] + [s.path for s in skipped]
-    checks = [p for p in dict.fromkeys((*planned.configured, *planned.given)) if p != "-"]
+    given = () if force else planned.given
+    checks = [p for p in dict.fromkeys((*planned.configured, *given)) if p != "-"]
     if planned.named is not None:  # files named inside the configured paths exist: files
         checks = [p for p in checks if p in planned.configured or not os.path.isfile(p)]
     empty = [] if len(checks) == 1 and found else _empty(checks, found)
