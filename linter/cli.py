@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("schemalint.commands.check", "lint migrations (the default)"),
     "plan": ("schemalint.commands.plan",
              "show the migrations in apply order: layout, up or down, transaction, templating, skipped files"),
+    "rule": ("schemalint.commands.rule", "show a rule's documentation: why, what instead, examples"),
     "rules": ("schemalint.commands.rules", "list the rules and their metadata"),
     "replay": ("schemalint.commands.replay",
                "apply migrations to a throwaway PostgreSQL and report locks, rewrites and timings"),
@@ -79,9 +80,38 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _looks_like_path(word: str) -> bool:
+    """Whether a first argument that is no command is a path to check: it exists, or it has
+    a directory separator, a dot (`001_init.sql`, `.`) or a glob character. A bare word is
+    taken for a mistyped command instead (`schemalint chek x`)."""
+    return (any(c in word for c in "/.*?[") or os.sep in word or os.path.lexists(word))
+
+
+def _unknown_command(word: str) -> str:
+    import difflib  # only after a mistyped command
+
+    close = difflib.get_close_matches(word, list(COMMANDS), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else f" (commands: {', '.join(COMMANDS)})"
+    return (f"unknown command {word!r}{hint}; to check a path of that name, write "
+            f"`schemalint check {word}`")
+
+
+def _os_error(exc: OSError) -> str:
+    """An operating-system error as a user reads it: the file, then what went wrong."""
+    what = exc.strerror or str(exc)
+    if exc.filename is None:
+        return what
+    if exc.filename2 is not None:
+        return f"{exc.filename} -> {exc.filename2}: {what}"
+    return f"{exc.filename}: {what}"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        if not _looks_like_path(argv[0]):
+            print(f"schemalint: error: {_unknown_command(argv[0])}", file=sys.stderr)
+            return EXIT_ERROR
         argv.insert(0, "check")  # `schemalint migrations/` means `schemalint check migrations/`
     command = argv[0] if argv and argv[0] in COMMANDS else None
     parser = build_parser(only=command)
@@ -93,7 +123,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_ERROR
     try:
-        return importlib.import_module(args._module).run(args)
+        code = importlib.import_module(args._module).run(args)
+        try:
+            sys.stdout.flush()  # a full disk or /dev/full shows here, not at exit
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise UsageError(f"cannot write to standard output: {_os_error(exc)}") from None
+        return code
     except UsageError as exc:
         print(f"schemalint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -104,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
         # Output piped into `head` and closed early: not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as exc:  # a file we could not read or write: name it, no traceback
+        print(f"schemalint: error: {_os_error(exc)}", file=sys.stderr)
+        return EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - never show a traceback to a user
         if os.environ.get("SCHEMALINT_DEBUG"):
             raise

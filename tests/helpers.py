@@ -166,3 +166,15 @@ def load_config_file(path):
     from schemalint.config.validate import load_file
 
     return load_file(path, vocabulary())
+
+
+# The first release (docs/releasing.md): what the guides name until CHANGELOG.md lists one.
+FIRST_RELEASE = "0.1.0"
+
+
+def documented_tag() -> str:
+    """The release tag the guides and the README name: the newest release in CHANGELOG.md
+    (`## [1.2.0] - 2027-01-15`), or the first release while none is out."""
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    found = re.search(r"^## \[(\d+\.\d+\.\d+)\]", text, re.M)
+    return f"v{found.group(1) if found else FIRST_RELEASE}"

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from schemalint import __version__
+from tests.helpers import documented_tag
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDES = ["output-formats.md", "github.md", "gitlab.md", "jenkins.md", "pre-commit.md"]
@@ -111,7 +111,7 @@ def check_github_workflow(body: str, box: Path, env: dict) -> None:
     ours = [s for s in steps if s.get("uses", "").startswith("schemalint/schemalint@")]
     assert ours, "the workflow must use the schemalint action"
     for step in ours:
-        assert step["uses"] == f"schemalint/schemalint@v{__version__}"
+        assert step["uses"] == f"schemalint/schemalint@{documented_tag()}"
         unknown = set(step.get("with", {})) - set(ACTION["inputs"])
         assert not unknown, f"inputs the action does not have: {unknown}"
         for value in step.get("with", {}).values():
@@ -158,7 +158,7 @@ def check_pre_commit_config(body: str, box: Path, env: dict) -> None:
     config = yaml.safe_load(body)
     ids = {h["id"] for h in HOOKS}
     [repo] = [r for r in config["repos"] if r["repo"].endswith("schemalint/schemalint")]
-    assert repo["rev"] == f"v{__version__}"
+    assert repo["rev"] == documented_tag()
     assert {h["id"] for h in repo["hooks"]} <= ids
 
 

@@ -409,9 +409,11 @@ def test_layout_flag_and_unknown_layout(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
-def test_every_layout_reads_an_arbitrary_file_without_crashing(tmp_path, name):
+def test_every_layout_reads_an_arbitrary_file_without_crashing(tmp_path, name, capsys):
     write(tmp_path, {"x/001_a.sql": "CREATE TABLE t (a int);\n-- +goose Down\n\\set x 1\nSELECT :x;"})
-    assert main(["check", "--layout", name, "-q" if False else "--fail-on", "never", str(tmp_path)]) == 0
+    code = main(["check", "--layout", name, "--fail-on", "never", str(tmp_path)])
+    # A layout that applies nothing of it says so (exit 2) rather than passing an empty run.
+    assert code == 0 or (code == 2 and "no migration to check in " in capsys.readouterr().err)
 
 
 # --- docs/layouts.md ---------------------------------------------------------------------

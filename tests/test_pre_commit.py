@@ -143,3 +143,21 @@ def test_hook_folds_the_history_but_reports_only_staged_files(hook_repo, tmp_pat
     assert run.returncode == 1, run.stdout + run.stderr
     assert "db/migrations/006_index.sql:1:" in run.stdout
     assert "002_index.sql" not in run.stdout and "005_not_null.sql" not in run.stdout
+
+    # A staged SQL file outside the configured paths (a seed) is ignored, not linted.
+    (project / "seeds").mkdir()
+    (project / "seeds/dev.sql").write_text(BAD)
+    _git(project, "add", "seeds/dev.sql", env=hook_repo[1])
+    run = _run_configured(hook_repo, project)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "db/migrations/006_index.sql:1:" in run.stdout and "seeds/dev.sql:1:" not in run.stdout
+
+    # A mistyped `paths:` fails the commit, naming it, instead of turning the hook off.
+    (project / ".schemalint.yaml").write_text("paths:\n  - db/migratons\n")
+    _git(project, "add", ".schemalint.yaml", env=hook_repo[1])
+    (project / "db/migrations/006_index.sql").write_text(GOOD.replace("orders", "customers"))
+    _git(project, "add", "db/migrations/006_index.sql", env=hook_repo[1])
+    run = _run_configured(hook_repo, project)
+    assert run.returncode == 1, run.stdout + run.stderr  # pre-commit's code for a failed hook
+    assert ("schemalint: error: no such file or directory: db/migratons (`paths:` in "
+            ".schemalint.yaml)") in run.stdout

@@ -122,14 +122,16 @@ def statement_spans(statements) -> list[tuple[int, int]]:
 
 def suppress_comments(diagnostics: list[Diagnostic], files: list, config: LintConfig,
                       rules: Sequence[Rule], running: Iterable[str],
-                      report_comments: bool = True) -> list[Diagnostic]:
+                      report_comments: bool = True,
+                      hidden: dict[str, int] | None = None) -> list[Diagnostic]:
     """Apply suppression comments to `diagnostics` (static findings, replay findings, or
     both together: a comment is unused only if it suppresses nothing of any of them).
 
     `files`: (migration, statement spans) of each file whose text contains the marker; `rules`:
     every rule whose findings may be present; `running`: names of those that ran (an
     ignore naming a rule that did not run is not unused). With `report_comments`, the
-    findings about the comments themselves (unused, unknown, without reason) are added."""
+    findings about the comments themselves (unused, unknown, without reason) are added.
+    `hidden`, if given, counts the findings the comments suppressed, per path."""
     known = {}
     # Replay findings can be suppressed even in a run without replay: their names are known.
     for rule in (*rules, *REPLAY_RULES, *ENGINE_RULES):
@@ -142,6 +144,11 @@ def suppress_comments(diagnostics: list[Diagnostic], files: list, config: LintCo
         return ((policy.enabled & running) | engine_names) - policy.drop
 
     kept, new = suppress.apply(diagnostics, files, known, enabled_at, config.require_reason)
+    if hidden is not None and len(kept) != len(diagnostics):
+        left = {id(d) for d in kept}
+        for d in diagnostics:
+            if id(d) not in left:
+                hidden[d.path] = hidden.get(d.path, 0) + 1
     if not report_comments:
         return kept
     # Findings about the comments obey the configuration too (`ignore: [unused-ignore]`).
@@ -283,7 +290,8 @@ class Checker:
     def finish(self, migrations: Sequence[Migration], stats: dict | None = None,
                extra: Sequence[Diagnostic] = (), extra_rules: Sequence[Rule] = ()) -> list[Diagnostic]:
         """The findings: selection and severity overrides per path, suppression comments,
-        then sorted in migration order."""
+        then sorted in migration order. `stats`, if given, receives the number of statements
+        and, per path, how many findings suppression comments hid (`"suppressed"`)."""
         config, ruleset, out = self.config, self.ruleset, self.out
         baseline_paths = {m.path for m in migrations if m.direction == "baseline"}
         if baseline_paths:
@@ -295,9 +303,12 @@ class Checker:
         out.extend(extra)
         every = [*ruleset.all, *extra_rules]
         out = config.apply(out, every, ENGINE_RULES)
+        hidden: dict[str, int] = {}
         if self.with_directives:
             running = {r.name for r in ruleset.rules} | {r.name for r in config.enabled_rules(extra_rules)}
-            out = suppress_comments(out, self.with_directives, config, every, running)
+            out = suppress_comments(out, self.with_directives, config, every, running, hidden=hidden)
+        if stats is not None:
+            stats["suppressed"] = hidden
         # Report in migration order (the order they apply), then by position.
         order = {m.path: i for i, m in enumerate(migrations)}
         out.sort(key=lambda d: (order.get(d.path, len(order)), d.path, d.line, d.column, d.code))

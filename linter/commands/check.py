@@ -11,11 +11,14 @@ import sys
 import time
 
 from schemalint.commands.common import (
+    add_baseline_argument,
     add_config_arguments,
+    add_fail_on_argument,
     add_input_arguments,
     add_layout_argument,
-    add_outcome_arguments,
     add_replay_options,
+    add_selection_arguments,
+    add_transaction_argument,
     parse_outputs,
     settings_from,
     use_color,
@@ -24,61 +27,64 @@ from schemalint.config.flags import Flags
 from schemalint.config.resolve import Settings
 from schemalint.errors import UsageError
 from schemalint.gate.reporting import plan_paths
-from schemalint.report import FORMATS
+from schemalint.report import FORMATS, STATISTICS_FORMATS
 from schemalint.speed import runcache
 from schemalint.speed.cache import resolve_dir
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_input_arguments(p)
-    add_outcome_arguments(p)
+    p.add_argument("--force-exclude", action="store_true",
+                   help="ignore the paths given here that lie outside the configured `paths:` or "
+                        "that include/exclude leave out, instead of checking them (the pre-commit "
+                        "hook passes it with the staged files)")
     add_layout_argument(p)
-    p.add_argument("--format", "-f", default="text", metavar="FORMAT",
-                   help="output format on stdout: text (default), json, sarif, junit, github, "
-                        "gitlab or markdown")
-    p.add_argument("--output", "-o", action="append", default=[], metavar="FORMAT:PATH",
-                   help="also write the report in FORMAT to the file PATH (repeatable), "
-                        "e.g. --output sarif:schemalint.sarif")
-    p.add_argument("--pg-version", metavar="MAJOR[.MINOR]", default=None,
-                   help="the PostgreSQL version the migrations run on (default: 15)")
-    p.add_argument("--select", metavar="RULES", default=None,
-                   help="comma-separated rule codes, names, code prefixes or categories to enable "
-                        "instead of the defaults; ALL enables every rule, opt-in ones included")
-    p.add_argument("--extend-select", metavar="RULES", default=None,
-                   help="enable these rules in addition to the selection")
-    p.add_argument("--ignore", metavar="RULES", default=None, help="disable these rules")
+    add_transaction_argument(p)
+    out = p.add_argument_group("output")
+    out.add_argument("--format", "-f", default="text", metavar="FORMAT",
+                     help="output format on stdout: text (default), concise, json, sarif, junit, "
+                          "github, gitlab or markdown")
+    out.add_argument("--output", "-o", action="append", default=[], metavar="FORMAT:PATH",
+                     help="also write the report in FORMAT to the file PATH (repeatable), "
+                          "e.g. --output sarif:schemalint.sarif")
+    out.add_argument("--statistics", action="store_true",
+                     help="print how many findings each rule made instead of the findings "
+                          "(with --format text, concise or json)")
+    add_fail_on_argument(out)
+    color = out.add_mutually_exclusive_group()
+    color.add_argument("--color", dest="color", action="store_const", const=True, default=None,
+                       help="always colour the text output (default: on a terminal, unless "
+                            "NO_COLOR is set; FORCE_COLOR forces it)")
+    color.add_argument("--no-color", dest="color", action="store_const", const=False,
+                       help="never colour the text output")
+    add_selection_arguments(p)
     add_gate_arguments(p)
-    p.add_argument("--fix", action="store_true",
-                   help="apply safe fixes to the migration files and report what is left")
-    p.add_argument("--unsafe-fixes", action="store_true",
-                   help="with --fix or --diff, also apply fixes that change behaviour")
-    p.add_argument("--diff", action="store_true",
-                   help="print the fixes as a unified diff instead of writing them")
-    p.add_argument("--no-cache", action="store_true",
-                   help="neither read nor write the cache (also SCHEMALINT_NO_CACHE=1)")
-    p.add_argument("--cache-dir", metavar="DIR", default=None,
-                   help="where to keep the cache (default: .schemalint_cache/ at the project root)")
-    p.add_argument("--jobs", type=int, default=1, metavar="N",
-                   help="check in N processes (default 1; 2 or more splits a long history in "
-                        "two on Linux: less wall time for more CPU time, docs/cache.md)")
+    fixes = p.add_argument_group("fixes")
+    fixes.add_argument("--fix", action="store_true",
+                       help="apply safe fixes to the migration files and report what is left")
+    fixes.add_argument("--unsafe-fixes", action="store_true",
+                       help="with --fix or --diff, also apply fixes that change behaviour")
+    fixes.add_argument("--diff", action="store_true",
+                       help="print the fixes as a unified diff instead of writing them")
+    cache = p.add_argument_group("cache and speed")
+    cache.add_argument("--no-cache", action="store_true",
+                       help="neither read nor write the cache (also SCHEMALINT_NO_CACHE=1)")
+    cache.add_argument("--cache-dir", metavar="DIR", default=None,
+                       help="where to keep the cache (default: .schemalint_cache/ at the project root)")
+    cache.add_argument("--jobs", type=int, default=1, metavar="N",
+                       help="check in N processes (default 1; 2 or more splits a long history in "
+                            "two on Linux: less wall time for more CPU time, docs/cache.md)")
     p.add_argument("--replay", action="store_true",
                    help="also apply the migrations to a throwaway PostgreSQL and add the replay "
                         "findings (docs/replay.md); the replay flags below tune it")
     add_replay_options(p)
-    color = p.add_mutually_exclusive_group()
-    color.add_argument("--color", dest="color", action="store_const", const=True, default=None,
-                       help="always colour the text output")
-    color.add_argument("--no-color", dest="color", action="store_const", const=False,
-                       help="never colour the text output")
 
 
 def add_gate_arguments(p: argparse.ArgumentParser) -> None:
     """Configuration file, baseline and changed-only flags (see config/ and gate/)."""
     add_config_arguments(p)
     g = p.add_argument_group("baseline and changed-only")
-    g.add_argument("--baseline", metavar="PATH", default=None,
-                   help="report only findings not in this baseline file (default: "
-                        ".schemalint-baseline.json next to the configuration file, if it exists)")
+    add_baseline_argument(g)
     g.add_argument("--no-baseline", action="store_true", help="report baselined findings too")
     g.add_argument("--prune-baseline", action="store_true",
                    help="remove baseline entries that no longer occur from the baseline file")
@@ -95,13 +101,17 @@ def run(args, out=None, err=None) -> int:
     flags = Flags.from_namespace(args)
     if flags.format not in FORMATS:
         raise UsageError(f"--format: unknown format {flags.format!r} (choose from {', '.join(FORMATS)})")
+    if flags.statistics and flags.format not in STATISTICS_FORMATS:
+        raise UsageError(f"--statistics: prints a table (--format text or concise) or JSON "
+                         f"(--format json), not --format {flags.format}; --output still writes "
+                         "any format")
     parse_outputs(flags)
     settings = settings_from(args)
     # The report cache (speed/runcache.py): an unchanged run prints the stored report.
     cache_dir = resolve_dir(flags.no_cache, flags.cache_dir, root=settings.config.root)
     if cache_dir is not None and runcache.eligible(flags):
-        planned = plan_paths(list(flags.paths), settings.config)
-        reports = runcache.ReportCache(cache_dir, settings, use_color(flags, out), planned[0])
+        planned = plan_paths(list(flags.paths), settings.config, bool(flags.force_exclude))
+        reports = runcache.ReportCache(cache_dir, settings, use_color(flags, out), planned.paths)
         code = reports.replay(out, err)
         if code is not None:
             return code

@@ -30,12 +30,33 @@ def add_layout_argument(p: argparse.ArgumentParser) -> None:
                         "golang-migrate, pop, goose, dbmate, diesel, prisma, sqitch, dump, alembic, django")
 
 
-def add_outcome_arguments(p: argparse.ArgumentParser) -> None:
-    """--fail-on and --assume-in-transaction."""
+def add_fail_on_argument(p) -> None:
     p.add_argument("--fail-on", choices=("error", "warning", "info", "never"), default=None,
                    help="lowest severity that makes the exit code 1 (default: error)")
+
+
+def add_transaction_argument(p) -> None:
     p.add_argument("--assume-in-transaction", action="store_true", default=None,
                    help="each migration file runs inside a transaction (as most frameworks do)")
+
+
+def add_outcome_arguments(p: argparse.ArgumentParser) -> None:
+    """--fail-on and --assume-in-transaction."""
+    add_fail_on_argument(p)
+    add_transaction_argument(p)
+
+
+def add_selection_arguments(p: argparse.ArgumentParser) -> None:
+    """The PostgreSQL version and the rule selection (`check`, `baseline`, `config`)."""
+    g = p.add_argument_group("rules")
+    g.add_argument("--pg-version", metavar="MAJOR[.MINOR]", default=None,
+                   help="the PostgreSQL version the migrations run on (default: 15)")
+    g.add_argument("--select", metavar="RULES", default=None,
+                   help="comma-separated rule codes, names, code prefixes or categories to enable "
+                        "instead of the defaults; ALL enables every rule, opt-in ones included")
+    g.add_argument("--extend-select", metavar="RULES", default=None,
+                   help="enable these rules in addition to the selection")
+    g.add_argument("--ignore", metavar="RULES", default=None, help="disable these rules")
 
 
 def add_config_arguments(p: argparse.ArgumentParser) -> None:
@@ -45,6 +66,23 @@ def add_config_arguments(p: argparse.ArgumentParser) -> None:
                    help="the configuration file (default: the nearest .schemalint.yaml or "
                         "pyproject.toml with [tool.schemalint], from the working directory up)")
     g.add_argument("--no-config", action="store_true", help="ignore configuration files")
+
+
+def add_baseline_argument(p, help: str | None = None) -> None:
+    p.add_argument("--baseline", metavar="PATH", default=None,
+                   help=help or "report only findings not in this baseline file (default: "
+                                ".schemalint-baseline.json next to the configuration file, if it "
+                                "exists)")
+
+
+def write_file(path: str, text: str) -> None:
+    """Write `text` to `path`; a failure names the path, even when it comes from the write
+    rather than from `open` (a full disk, /dev/full)."""
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def positive_int(text: str) -> int:
@@ -133,9 +171,19 @@ def parse_outputs(flags: Flags) -> list[tuple[str, str]]:
         raise UsageError(f"--output: {exc}") from None
 
 
-def use_color(flags: Flags, out) -> bool:
+def use_color(flags: Flags, out, environ=None) -> bool:
+    """Whether the text formats are coloured: --color/--no-color, else NO_COLOR set and not
+    empty turns colour off (https://no-color.org), else FORCE_COLOR set and not empty turns it
+    on (https://force-color.org), else a terminal that is not TERM=dumb gets it. NO_COLOR
+    wins over FORCE_COLOR, as in CPython's own colouring."""
     if flags.color is not None:
         return flags.color
-    if os.environ.get("NO_COLOR"):
+    environ = os.environ if environ is None else environ
+    if environ.get("NO_COLOR"):
         return False
-    return out.isatty()
+    if environ.get("FORCE_COLOR"):
+        return True
+    if environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(out, "isatty", None)
+    return bool(isatty and isatty())

@@ -6,8 +6,15 @@ import argparse
 import json
 import sys
 
-from schemalint.commands.check import add_arguments as add_check_arguments
-from schemalint.commands.common import settings_from
+from schemalint.commands.common import (
+    add_baseline_argument,
+    add_config_arguments,
+    add_fail_on_argument,
+    add_layout_argument,
+    add_selection_arguments,
+    add_transaction_argument,
+    settings_from,
+)
 from schemalint.config.keys import KEYS
 from schemalint.config.reader import display_path
 from schemalint.config.resolve import effective_values
@@ -16,9 +23,22 @@ from schemalint.replay.mask import mask_dsn
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    # The same options as `check`: `schemalint config --select SL1` shows what `check
-    # --select SL1` would use. --format text|json chooses this command's output.
-    add_check_arguments(p)
+    # `check`'s options that change the settings: `schemalint config --select SL1` shows what
+    # `check --select SL1` would use. --format text|json chooses this command's output.
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="the paths `check PATH...` would be given (shown instead of `paths:`)")
+    p.add_argument("--format", "-f", default="text", metavar="FORMAT",
+                   help="output format: text (default) or json")
+    add_layout_argument(p)
+    add_transaction_argument(p)
+    add_fail_on_argument(p)
+    add_selection_arguments(p)
+    add_config_arguments(p)
+    g = p.add_argument_group("baseline")
+    add_baseline_argument(g, "the baseline file (default: .schemalint-baseline.json next to the "
+                             "configuration file)")
+    g.add_argument("--no-baseline", action="store_true",
+                   help="show the settings of `check --no-baseline`")
 
 
 def run(args, out=None) -> int:

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 
+from schemalint.commands.common import write_file
 from schemalint.config.keys import KEY_BY_NAME, SCHEMA_ID
 from schemalint.discover.walk import SQL_SUFFIXES
 from schemalint.errors import UsageError
@@ -49,11 +50,30 @@ def detect_paths(root: str = ".") -> list[str]:
     return ["migrations"]
 
 
-def _version_ref() -> str:
-    return f"v{__version__}"
+def release_tag(version: str | None = None) -> str | None:
+    """The git tag of this release (`v1.2.0`), or None for a development build: a version
+    with a `.devN` or `+local` part (setuptools-scm's between tags, docs/releasing.md) has
+    no tag, so nothing may name one. `version`: this schemalint's unless given."""
+    version = __version__ if version is None else version
+    if "dev" in version or "+" in version:
+        return None
+    return f"v{version}"
 
 
-def github_workflow() -> str:
+def _ref(version: str | None) -> tuple[str, str]:
+    """The git ref the CI files use, and a YAML comment line to put above it (indented by the
+    caller) when that ref is not a release tag."""
+    version = __version__ if version is None else version
+    tag = release_tag(version)
+    if tag is not None:
+        return tag, ""
+    return "main", (f"# main: schemalint {version} is a development build; pin a release tag "
+                    f"(vX.Y.Z, {REPO_URL}/releases)")
+
+
+def github_workflow(version: str | None = None) -> str:
+    ref, note = _ref(version)
+    note = f"\n      {note}" if note else ""
     return f"""\
 # schemalint: lint the PostgreSQL migrations a pull request adds or changes.
 name: schemalint
@@ -71,8 +91,8 @@ jobs:
     steps:
       - uses: actions/checkout@v4
         with:
-          fetch-depth: 0  # changed-only checks need the merge base with the base branch
-      - uses: {ACTION}@{_version_ref()}
+          fetch-depth: 0  # changed-only checks need the merge base with the base branch{note}
+      - uses: {ACTION}@{ref}
         with:
           config: {CONFIG_FILE}
           fail-on: error
@@ -86,17 +106,21 @@ jobs:
 """
 
 
-def pre_commit_config() -> str:
+def pre_commit_config(version: str | None = None) -> str:
+    ref, note = _ref(version)
+    note = f"\n    {note}" if note else ""
     return f"""\
 repos:
-  - repo: {REPO_URL}
-    rev: {_version_ref()}
+  - repo: {REPO_URL}{note}
+    rev: {ref}
     hooks:
       - id: schemalint
 """
 
 
-def gitlab_ci() -> str:
+def gitlab_ci(version: str | None = None) -> str:
+    ref, note = _ref(version)
+    note = f"\n    {note}" if note else ""
     return f"""\
 # schemalint: lint the PostgreSQL migrations; findings appear in the merge request's
 # Code Quality widget. On merge requests only the changed migrations are reported.
@@ -105,8 +129,8 @@ schemalint:
   image: python:3.12
   variables:
     GIT_DEPTH: "0"  # changed-only checks need the merge base
-  script:
-    - pip install "schemalint @ git+{REPO_URL}@{_version_ref()}"
+  script:{note}
+    - pip install "schemalint @ git+{REPO_URL}@{ref}"
     - schemalint check ${{CI_MERGE_REQUEST_DIFF_BASE_SHA:+--changed-since "$CI_MERGE_REQUEST_DIFF_BASE_SHA"}} --format gitlab > gl-code-quality-report.json
   artifacts:
     when: always
@@ -138,8 +162,7 @@ def run(args) -> int:
     for name, content in files.items():
         if os.path.dirname(name):
             os.makedirs(os.path.dirname(name), exist_ok=True)
-        with open(name, "w", encoding="utf-8") as fh:
-            fh.write(content)
+        write_file(name, content)
         print(f"wrote {name}", file=sys.stderr)
     return 0
 

@@ -16,16 +16,26 @@ from schemalint.diagnostics.replay_rules import REPLAY_RULES
 from schemalint.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from schemalint.gate.reporting import ReportScope
 from schemalint.gate.reporting import apply as gate
-from schemalint.report import LintResult, failed, find_root, write_reports
+from schemalint.report import LintResult, failed, find_root, statistics, write_reports
 from schemalint.speed.cache import lint_migrations
 
 
 def emit(result, flags: Flags, out) -> None:
-    """Write the report(s): --format to `out`, each --output FORMAT:PATH to its file."""
+    """Write the report(s): --format to `out` (or, with --statistics, the count per rule),
+    each --output FORMAT:PATH to its file."""
     result.root = result.root or find_root(os.getcwd())
+    outputs = parse_outputs(flags)
     try:
-        write_reports(result, flags.format, parse_outputs(flags), out)
+        if flags.statistics:
+            out.write(statistics.render(result, flags.format, bool(flags.unsafe_fixes)))
+            write_reports(result, None, outputs, out)
+        else:
+            write_reports(result, flags.format, outputs, out)
+    except BrokenPipeError:
+        raise  # output piped into `head` and closed early: cli.main ends quietly
     except OSError as exc:
+        if exc.filename is None:  # write_reports names the --output files
+            raise UsageError(f"cannot write to standard output: {exc.strerror or exc}") from None
         raise UsageError(f"--output: cannot write {exc.filename}: {exc.strerror}") from None
 
 
@@ -67,7 +77,10 @@ def check(settings: Settings, cache_dir, out, err, seen: dict | None = None, pla
     collected = collect(settings, planned, record_inputs=seen is not None)
     scope = ReportScope.of(collected.named, flags.changed_since)
 
+    for line in collected.notices:
+        print(line, file=err)
     stats: dict = {}
+    hidden = {"baselined": 0, "suppressed": 0}
     replayed, replay_rules = [], ()
     if flags.replay:
         # Replay findings join the static ones inside lint(), so that suppression comments
@@ -80,8 +93,10 @@ def check(settings: Settings, cache_dir, out, err, seen: dict | None = None, pla
                                 extra_rules=extra_rules, reported=scope.reported_paths(migrations),
                                 jobs=flags.jobs or 1)
         notices: list[str] = []
-        reported = gate(found + unreadable_diagnostics(collected.unreadable), migrations, settings,
-                        scope, notices)
+        reported, hidden["baselined"] = gate(found + unreadable_diagnostics(collected.unreadable),
+                                             migrations, settings, scope, notices)
+        suppressed = stats.get("suppressed") or {}
+        hidden["suppressed"] = sum(n for path, n in suppressed.items() if scope.reportable(path))
         for line in notices:
             print(line, file=err)
         return reported
@@ -104,6 +119,7 @@ def check(settings: Settings, cache_dir, out, err, seen: dict | None = None, pla
         fail_on=config.fail_on,
         color=use_color(flags, out),
         extra={"layouts": [d.to_dict() for d in collected.directories()]},  # --format json's summary
+        **hidden,
     )
     emit(result, flags, out)
     if seen is not None:

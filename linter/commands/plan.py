@@ -41,7 +41,7 @@ def run(args, out=None) -> int:
     if args.format not in ("text", "json"):
         raise UsageError(f"--format: {args.format!r} is not available here (choose text or json)")
     settings = settings_from(args)
-    doc = document(collect(settings), settings.config.assume_in_transaction)
+    doc = document(collect(settings, strict=False), settings.config.assume_in_transaction)
     out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n" if args.format == "json" else text(doc))
     return 0
 

@@ -10,14 +10,14 @@ from schemalint.records import Frozen
 
 _FIELDS = (
     # inputs
-    "paths", "stdin_filename", "layout",
+    "paths", "stdin_filename", "layout", "force_exclude",
     # configuration
     "config", "no_config", "pg_version", "assume_in_transaction", "select", "extend_select",
     "ignore", "fail_on",
     # gate
     "baseline", "no_baseline", "prune_baseline", "changed_since",
     # output
-    "format", "output", "color",
+    "format", "output", "color", "statistics",
     # fixes
     "fix", "unsafe_fixes", "diff",
     # speed

@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 
 from schemalint.errors import UsageError
+from schemalint.records import Record
 
 
-def _real(path: str) -> str:
+def real_path(path: str) -> str:
     return os.path.realpath(os.path.abspath(path))
 
 
@@ -22,29 +23,64 @@ def _shown(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-def plan_paths(cli_paths: list[str], config) -> tuple[list[str], set[str] | None]:
+class Planned(Record):
+    """What a run reads: the paths to discover; the real paths of the files to report when only
+    some are (None: every file); the paths given that --force-exclude ignores; the paths given
+    on the command line that are read, and those taken from the configuration's `paths:`
+    (each must match a migration: `commands.collect`)."""
+
+    __slots__ = ("configured", "given", "ignored", "named", "paths")
+    _fields = ("paths", "named", "ignored", "given", "configured")
+
+    def __init__(self, paths: list[str], named: set[str] | None = None,
+                 ignored: list[str] | None = None, given: list[str] | None = None,
+                 configured: list[str] | None = None) -> None:
+        self.paths = paths
+        self.named = named
+        self.ignored = [] if ignored is None else ignored
+        self.given = [] if given is None else given
+        self.configured = [] if configured is None else configured
+
+
+def plan_paths(cli_paths: list[str], config, force_exclude: bool = False) -> Planned:
     """The paths to discover and, when only some files are to be reported, their real paths.
 
     No paths on the command line: the configuration's `paths`. Only files on the command line,
     some inside the configured paths (a pre-commit hook passes the staged files): discover the
     configured paths (plus the named files outside them) so the whole history is folded, and
-    report only the named files."""
+    report only the named files. With `force_exclude` (the hook's flag), paths outside the
+    configured ones are ignored rather than checked."""
     configured = [os.path.join(config.root or os.getcwd(), p) for p in config.paths]
     if not cli_paths:
-        return [_shown(p) for p in configured], None
-    if not configured or "-" in cli_paths or not all(os.path.isfile(p) for p in cli_paths):
-        return list(cli_paths), None
-    roots = [_real(p) for p in configured]
+        shown = [_shown(p) for p in configured]
+        return Planned(shown, None, configured=shown)
+    if not configured or "-" in cli_paths:
+        return Planned(list(cli_paths), None, given=list(cli_paths))
+    roots = [real_path(p) for p in configured]
 
     def inside(path: str) -> bool:
-        real = _real(path)
+        real = real_path(path)
         return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
+    ignored: list[str] = []
+    if force_exclude:
+        ignored = [p for p in cli_paths if not inside(p)]
+        cli_paths = [p for p in cli_paths if inside(p)]
+        if not cli_paths:
+            return Planned([], set(), ignored, configured=[_shown(p) for p in configured])
+    if not all(os.path.isfile(p) for p in cli_paths):
+        return Planned(list(cli_paths), None, ignored, given=list(cli_paths))
+    shown = [_shown(p) for p in configured]
+    if not all(os.path.exists(p) for p in configured):
+        # A mistyped `paths:` would have the files checked without their history: discover
+        # the configured paths too, so the missing one is an error that names it.
+        return Planned(shown + list(cli_paths), None, ignored, given=list(cli_paths),
+                       configured=shown)
     if not any(inside(p) for p in cli_paths):
-        return list(cli_paths), None
+        return Planned(list(cli_paths), None, ignored, given=list(cli_paths))
     outside = [p for p in cli_paths if not inside(p)]
-    existing = [_shown(p) for p in configured if os.path.exists(p)]
-    return existing + outside, {_real(p) for p in cli_paths}
+    return Planned(shown + outside, {real_path(p) for p in cli_paths}, ignored, given=list(cli_paths),
+                   configured=shown)
 
 
 def included(migrations: list, unreadable: list, config) -> tuple[list, list]:
@@ -87,7 +123,7 @@ class ReportScope:
             return True
         found = self._known.get(path)
         if found is None:
-            found = self._known[path] = path.startswith("<") or _real(path) in self._only
+            found = self._known[path] = path.startswith("<") or real_path(path) in self._only
         return found
 
     def reported_paths(self, migrations: list) -> set[str] | None:
@@ -97,18 +133,25 @@ class ReportScope:
 
 
 def apply(diagnostics: list, migrations: list, settings, scope: ReportScope,
-          notices: list[str]) -> list:
-    """The baseline, then the report scope (named files, --changed-since). What the user
-    should hear about the baseline (stale entries, pruning) is appended to `notices`."""
+          notices: list[str]) -> tuple[list, int]:
+    """The baseline, then the report scope (named files, --changed-since): the findings to
+    report, and how many more the baseline hid in the files reported. What the user should
+    hear about the baseline (stale entries, pruning) is appended to `notices`."""
     baseline_path = settings.baseline
+    baselined = 0
     if baseline_path and (os.path.exists(baseline_path) or settings.baseline_explicit):
         # Only the reported files were checked: an entry of another file is not stale.
         checked = [m for m in migrations if scope.reportable(m.path)]
+        before = diagnostics
         diagnostics = _apply_baseline(diagnostics, checked, baseline_path,
                                       bool(settings.flags.prune_baseline), notices)
+        baselined = len(before) - len(diagnostics)
+        if baselined and not scope.everything:
+            left = {id(d) for d in diagnostics}
+            baselined = sum(1 for d in before if id(d) not in left and scope.reportable(d.path))
     if not scope.everything:
         diagnostics = [d for d in diagnostics if scope.reportable(d.path)]
-    return diagnostics
+    return diagnostics, baselined
 
 
 def _apply_baseline(diagnostics: list, migrations: list, path: str, prune: bool,

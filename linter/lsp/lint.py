@@ -23,7 +23,7 @@ from schemalint.config.resolve import Settings, resolve
 from schemalint.discover.layouts import LAYOUTS, LoadEnv, load_stdin
 from schemalint.discover.source import Migration
 from schemalint.errors import UsageError
-from schemalint.gate.reporting import ReportScope, plan_paths
+from schemalint.gate.reporting import Planned, ReportScope, plan_paths
 from schemalint.gate.reporting import apply as gate
 from schemalint.parse.statements import build_result, migration_offsets, parse_sql
 from schemalint.records import Record
@@ -71,7 +71,7 @@ class DocumentChecker:
             # The schema rules report on any file; `check FILE` would show only this one's.
             found = [d for d in found if d.path in reported]
             scope = ReportScope({_real(p) for p in reported if not p.startswith("<")} or None)
-            return Checked(text, gate(found, migrations, settings, scope, []))
+            return Checked(text, gate(found, migrations, settings, scope, [])[0])
         except UsageError as exc:  # the configuration, a path or the baseline: the user's to fix
             return Checked(text, problem=str(exc))
 
@@ -119,7 +119,7 @@ class DocumentChecker:
             mine = _alone(_shown(path), data, config)
             return (path,), mine, mine, None
         for dirs in roots:
-            collected = collect(settings, (dirs, None), overlay=overlay)
+            collected = collect(settings, Planned(list(dirs)), strict=False, overlay=overlay)
             mine = _of(collected.migrations, {path, real}, real)
             if mine and not config.paths:
                 layout = LAYOUTS.get(mine[0].layout)
@@ -144,8 +144,8 @@ def _configured(path: str, real: str, exists: bool, config) -> list[str] | None:
     """The configured paths to read when the file at `path` is inside them, as `check FILE`
     reads them (`plan_paths`); None when it is outside them."""
     if exists:
-        paths, named = plan_paths([path], config)
-        return None if named is None else paths
+        planned = plan_paths([path], config)
+        return None if planned.named is None else planned.paths
     # Not on disk yet: plan_paths decides only for files that exist; the same test.
     configured = [os.path.join(config.root or os.getcwd(), p) for p in config.paths]
     for p in configured:

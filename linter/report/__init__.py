@@ -23,14 +23,16 @@ if TYPE_CHECKING:
 
 # Severity is imported where it is used: a report-cache hit (runcache.py) needs only FORMATS.
 
-FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab", "markdown")
+FORMATS = ("text", "concise", "json", "sarif", "junit", "github", "gitlab", "markdown")
+# The formats `check --statistics` prints its table in (`statistics.py`).
+STATISTICS_FORMATS = ("text", "concise", "json")
 
 
 class LintResult(Record):
     """What reporters render."""
 
     _fields = ("diagnostics", "sources", "files_checked", "statements", "fail_on", "rules",
-               "color", "extra", "root")
+               "color", "extra", "root", "baselined", "suppressed")
 
     def __init__(
         self,
@@ -46,6 +48,10 @@ class LintResult(Record):
         # Directory that machine formats (SARIF, GitHub, GitLab) make paths relative to: the
         # repository root. "" keeps paths as displayed (relative to the working directory).
         root: str = "",
+        # Findings not reported: matched by the baseline, or hidden by suppression comments
+        # (in the files reported). Counted, never listed.
+        baselined: int = 0,
+        suppressed: int = 0,
     ) -> None:
         self.diagnostics = diagnostics
         self.sources = {} if sources is None else sources
@@ -56,6 +62,8 @@ class LintResult(Record):
         self.color = color
         self.extra = {} if extra is None else extra
         self.root = root
+        self.baselined = baselined
+        self.suppressed = suppressed
 
     def counts(self) -> dict[str, int]:
         from schemalint.diagnostics import Severity  # ~1 ms a report-cache hit never needs
@@ -70,9 +78,22 @@ class LintResult(Record):
             "statements": self.statements,
             "diagnostics": len(self.diagnostics),
             **counts,
+            "baselined": self.baselined,
+            "suppressed": self.suppressed,
             "fail_on": self.fail_on,
             "failed": failed(self.diagnostics, self.fail_on),
         }
+
+    def summary_line(self) -> str:
+        """The one-line summary the text formats end with: what was checked, the findings
+        per severity, what the baseline and suppression comments hid, the verdict."""
+        s = self.summary()
+        hidden = [f"{n} by {what}" for n, what in ((s["baselined"], "the baseline"),
+                                                   (s["suppressed"], "suppression comments")) if n]
+        return (f"{s['files']} file(s), {s['statements']} statement(s) checked: "
+                f"{s['error']} error(s), {s['warning']} warning(s), {s['info']} info"
+                f"{' (hidden: ' + ', '.join(hidden) + ')' if hidden else ''} — "
+                f"{'failed' if s['failed'] else 'passed'} (fail on: {s['fail_on']})")
 
 
 def threshold(fail_on: str) -> Severity | None:
@@ -118,25 +139,33 @@ def parse_output(spec: str) -> tuple[str, str]:
     return fmt, path
 
 
-def write_reports(result: LintResult, fmt: str, outputs: Iterable[tuple[str, str]],
+def write_reports(result: LintResult, fmt: str | None, outputs: Iterable[tuple[str, str]],
                   stdout: TextIO, environ: Mapping[str, str] | None = None) -> None:
-    """Render `fmt` to `stdout` and each (format, path) of `outputs` to its file. Colour is for
-    the terminal only. Side files (the GitHub job summary) are written once per format."""
+    """Render `fmt` (None: nothing) to `stdout` and each (format, path) of `outputs` to its
+    file. Colour is for the terminal only. Side files (the GitHub job summary) are written
+    once per format. An OSError writing a file names it (`filename`), even when it comes
+    from a write rather than from `open` (a full disk, /dev/full)."""
     environ = os.environ if environ is None else environ
     done: set[str] = set()
-    write(fmt, result, stdout)
-    done.add(fmt)
+    if fmt is not None:
+        write(fmt, result, stdout)
+        done.add(fmt)
     plain = result.replace(color=False)
     for out_fmt, path in outputs:
         # Streamed like stdout: an --output report of 40,000 findings is not held whole.
         if path == "-":
             write(out_fmt, plain, stdout)
         else:
-            parent = os.path.dirname(path)
-            if parent:
-                os.makedirs(parent, exist_ok=True)
-            with open(path, "w", encoding="utf-8", newline="") as fh:
-                write(out_fmt, plain, fh)
+            try:
+                parent = os.path.dirname(path)
+                if parent:
+                    os.makedirs(parent, exist_ok=True)
+                with open(path, "w", encoding="utf-8", newline="") as fh:
+                    write(out_fmt, plain, fh)
+            except OSError as exc:
+                if exc.filename is not None:
+                    raise
+                raise OSError(exc.errno, exc.strerror or str(exc), path) from None
         done.add(out_fmt)
     for name in sorted(done):
         hook = getattr(_module(name), "after_render", None)

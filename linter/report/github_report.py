@@ -4,7 +4,8 @@ Markdown appended to the job summary, because GitHub shows only the first ten er
 warning annotations of a step.
 
 Escaping follows GitHub's runner: in the message `%`, CR and LF are percent-encoded; in
-property values `:` and `,` as well. `col`/`endColumn` are 1-based and inclusive there, so the
+property values `:` and `,` as well. Other control characters from the files are written as
+`\\xNN` first (`escape.printable`): the runner would print them raw into the log. `col`/`endColumn` are 1-based and inclusive there, so the
 end is the last character of the span (`Diagnostic.end_column` is exclusive).
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 
 from schemalint.diagnostics.rule import DOCS_URL
 from schemalint.report import artifact_path
+from schemalint.report.escape import printable
 from schemalint.report.markdown_report import render as markdown
 
 _COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
@@ -28,16 +30,16 @@ def escape_property(text: str) -> str:
 
 
 def annotation(result, d) -> str:
-    props = {"file": artifact_path(result, d.path), "line": str(max(1, d.line)),
+    props = {"file": printable(artifact_path(result, d.path), True), "line": str(max(1, d.line)),
              "col": str(max(1, d.column))}
     end_line = max(d.end_line, d.line)
     props["endLine"] = str(end_line)
     if end_line == d.line:
         props["endColumn"] = str(max(d.column, d.end_column - 1))
     props["title"] = f"{d.code} {d.rule}"
-    body = d.message
+    body = printable(d.message, True)
     if d.help:
-        body += "\n\n" + d.help.rstrip()
+        body += "\n\n" + printable(d.help.rstrip())
     body += "\n\nSee " + DOCS_URL.format(name=d.rule)
     head = ",".join(f"{k}={escape_property(v)}" for k, v in props.items())
     return f"::{_COMMANDS[str(d.severity)]} {head}::{escape_data(body)}"
@@ -45,12 +47,7 @@ def annotation(result, d) -> str:
 
 def render(result) -> str:
     out = [annotation(result, d) for d in result.diagnostics]
-    s = result.summary()
-    out.append(
-        f"schemalint: {s['files']} file(s), {s['statements']} statement(s) checked: "
-        f"{s['error']} error(s), {s['warning']} warning(s), {s['info']} info — "
-        f"{'failed' if s['failed'] else 'passed'} (fail on: {s['fail_on']})"
-    )
+    out.append(f"schemalint: {result.summary_line()}")
     return "\n".join(out) + "\n"
 
 

@@ -1,11 +1,13 @@
 """`--format markdown`: a pull-request comment (also the GitHub job summary): a summary
-table, then the findings grouped per file in collapsible sections, each with its help."""
+table, then the findings grouped per file in collapsible sections, each with its help.
+Control characters from the files are written as `\\xNN` (`escape.printable`)."""
 
 from __future__ import annotations
 
 from html import escape
 
 from schemalint.diagnostics.rule import DOCS_URL
+from schemalint.report.escape import printable
 
 _ICONS = {"error": ":x:", "warning": ":warning:", "info": ":information_source:"}
 # Sections start open while the report stays short enough to read in a comment.
@@ -22,7 +24,7 @@ def _counts_text(counts: dict) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return printable(text).replace("|", "\\|").replace("\n", " ")
 
 
 def render(result) -> str:
@@ -41,6 +43,8 @@ def render(result) -> str:
         f"| statements checked | {s['statements']} |",
         f"| fails on | {s['fail_on']} |",
     ]
+    out += [f"| hidden by {what} | {n} |" for n, what in (
+        (s["baselined"], "the baseline"), (s["suppressed"], "suppression comments")) if n]
     by_path: dict[str, list] = {}
     for d in result.diagnostics:
         by_path.setdefault(d.path, []).append(d)
@@ -50,7 +54,7 @@ def render(result) -> str:
                        for k in ("error", "warning", "info")}
         out += [
             "",
-            f"<details{is_open}><summary><code>{escape(path)}</code>: "
+            f"<details{is_open}><summary><code>{escape(printable(path, True))}</code>: "
             f"{_counts_text(file_counts)}</summary>",
             "",
         ]
@@ -61,7 +65,8 @@ def render(result) -> str:
                 f"([{d.code} {d.rule}]({DOCS_URL.format(name=d.rule)}))"
             )
             if d.help:
-                out += ["", "  ```text", *(f"  {line}".rstrip() for line in d.help.rstrip().splitlines()),
+                out += ["", "  ```text", *(f"  {line}".rstrip()
+                                           for line in printable(d.help.rstrip()).splitlines()),
                         "  ```"]
             out.append("")
         out.append("</details>")

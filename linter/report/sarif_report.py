@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,6 +23,20 @@ SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas
 INFORMATION_URI = "https://github.com/schemalint/schemalint"
 FINGERPRINT_KEY = "schemalint/v1"
 _LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def semantic_version(version: str) -> str:
+    """`version` (PEP 440, as setuptools-scm writes it) in the Semantic Versioning 2.0 form
+    SARIF's `semanticVersion` requires: a release stays `1.2.0`; a development build
+    `0.1.dev291+g08b4c9cb8` becomes `0.1.0-dev291+g08b4c9cb8`."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)*)((?:a|b|rc)\d+)?(?:\.post(\d+))?(?:\.dev(\d+))?"
+                     r"(?:\+([0-9A-Za-z.]+))?", version)
+    if m is None:
+        return version
+    release, pre, post, dev, local = m.groups()
+    parts = (release.split(".") + ["0", "0"])[:3]
+    tags = [t for t in (pre, post and f"post{post}", dev and f"dev{dev}") if t]
+    return ".".join(parts) + ("-" + ".".join(tags) if tags else "") + ("+" + local if local else "")
 
 
 def _rule_help_markdown(rule) -> str:
@@ -86,7 +101,7 @@ def document(result) -> dict:
         "tool": {"driver": {
             "name": "schemalint",
             "version": __version__,
-            "semanticVersion": __version__,
+            "semanticVersion": semantic_version(__version__),
             "informationUri": INFORMATION_URI,
             "rules": [_rule_descriptor(r) for r in rules],
         }},

@@ -193,12 +193,13 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
             hit = cache.load_run(run_key(inputs, migrations))
         if hit is not None:
             try:
-                statements, encoded = hit
+                statements, encoded, suppressed = hit
                 diagnostics = decode_diagnostics(encoded)
             except Exception:  # noqa: BLE001 - a stale or damaged entry: recompute
                 diagnostics = None
             if diagnostics is not None:
                 stats["statements"] = statements
+                stats["suppressed"] = suppressed
                 stats["cache"] = "hit"
                 return diagnostics
 
@@ -230,6 +231,6 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
     if whole_run:
         encoded = encode_diagnostics(diagnostics)
         if encoded is not None:
-            cache.store_run(key, (stats.get("statements", 0), encoded))
+            cache.store_run(key, (stats.get("statements", 0), encoded, stats.get("suppressed", {})))
     stats["cache"] = "miss" if cache is not None else "off"
     return diagnostics

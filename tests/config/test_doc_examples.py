@@ -6,7 +6,9 @@ order and compares their output (standard error, then standard output) with the 
 follow each command. A configuration file shown is also validated, unless marked `invalid`.
 `schemalint` commands run in-process; others (git, cat) in a shell.
 `SCHEMALINT_UPDATE_DOCS=1 python -m pytest tests/config/test_doc_examples.py` rewrites the
-expected outputs after a deliberate change.
+expected outputs after a deliberate change. The pages show what a release writes: `schemalint
+init` runs as the documented release (tests/helpers.py `documented_tag`), whatever development
+version is installed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pytest
 
 from schemalint.cli import main
 from schemalint.errors import UsageError
+from tests.helpers import documented_tag
 from tests.helpers import load_config_file as load_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,6 +86,7 @@ def test_examples_in_docs(page, tmp_path, capsys, monkeypatch):
                        "GIT_AUTHOR_NAME": "docs", "GIT_AUTHOR_EMAIL": "docs@example.com",
                        "GIT_COMMITTER_NAME": "docs", "GIT_COMMITTER_EMAIL": "docs@example.com"}.items():
         monkeypatch.setenv(key, value)
+    monkeypatch.setattr("schemalint.commands.init.__version__", documented_tag().removeprefix("v"))
     path = ROOT / page
     text = path.read_text(encoding="utf-8")
     work = tmp_path / "project"

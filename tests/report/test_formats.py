@@ -14,6 +14,7 @@ import pytest
 from schemalint.check.catalog import catalog
 from schemalint.diagnostics import Severity
 from schemalint.report import LintResult, render, stable_ids
+from schemalint.report.escape import printable
 from schemalint.report.github_report import after_render, escape_data, escape_property
 from tests.report.test_snapshots import fixture_result
 
@@ -134,6 +135,8 @@ def test_sarif_paths_relative_to_the_repository_root(tmp_path):
 
 
 def test_junit_parses_back():
+    """Failures follow --fail-on: each file is a test case failing with its findings at or above
+    the threshold; each finding below it is a skipped test case of its own."""
     result = fixture_result()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no DeprecationWarning may leak out of the reporter
@@ -142,19 +145,43 @@ def test_junit_parses_back():
     suite = root.find("testsuite")
     assert suite.get("name") == "schemalint"
     cases = suite.findall("testcase")
-    assert [c.get("name") for c in cases] == list(result.sources)
-    assert int(suite.get("tests")) == len(result.sources)
+    files = [c for c in cases if c.get("name") in result.sources]
+    assert [c.get("name") for c in files] == list(result.sources)
+    failing = [d for d in result.diagnostics if d.severity >= Severity.ERROR]
+    below = [d for d in result.diagnostics if d.severity < Severity.ERROR]
+    assert (len(failing), len(below)) == (5, 2)
+    assert int(suite.get("tests")) == len(result.sources) + len(below)
     failures = [(c.get("name"), f) for c in cases for f in c.findall("failure")]
-    assert len(failures) == len(result.diagnostics)
-    for (name, f), d in zip(failures, result.diagnostics, strict=True):
+    assert len(failures) == len(failing)
+    for (name, f), d in zip(failures, failing, strict=True):
         assert name == d.path
-        assert f.get("type") == str(d.severity)
-        assert f.get("message") == f"{d.line}:{d.column} {d.code} [{d.rule}] {d.message}"
-        assert "SELECT 'a' || 'b';" in f.text  # the help, unescaped by the parser
+        assert f.get("type") == "error"
+        assert f.get("message") == f"{d.line}:{d.column} {d.code} [{d.rule}] {printable(d.message, True)}"
+        assert "SELECT 'a' || 'b';\\x07" in f.text  # the help, unescaped by the parser
         assert f.text.startswith(f"{d.path}:{d.line}:{d.column}: ")
+    skipped = [(c.get("name"), s) for c in cases for s in c.findall("skipped")]
+    assert [(name, s.get("message")) for name, s in skipped] == [
+        ("db/001_create_façade.sql:3:5 SL303 [sequential-primary-key]",
+         "info below --fail-on error: 3:5 SL303 [sequential-primary-key] `sequential-primary-key` "
+         "finding: 100% <sure>, a|b \\x1b[2J"),
+        ("db/002_index_façade.sql:3:1 SL102 [drop-index-non-concurrently]",
+         "warning below --fail-on error: 3:1 SL102 [drop-index-non-concurrently] "
+         "`drop-index-non-concurrently` finding: 100% <sure>, a|b \\x1b[2J"),
+    ]
     clean = [c for c in cases if c.get("name") == "db/005_clean.sql"][0]
     assert list(clean) == []
-    assert int(suite.get("failures")) == 4  # test cases (files) with failures
+    passing = [c for c in cases if c.get("name") == "db/001_create_façade.sql"][0]
+    assert list(passing) == []  # its info finding is below the threshold
+    assert int(suite.get("failures")) == 3  # test cases (files) with failures
+    assert int(suite.get("skipped")) == 2
+
+
+@pytest.mark.parametrize(("fail_on", "failures", "skipped"), [
+    ("error", 5, 2), ("warning", 6, 1), ("info", 7, 0), ("never", 0, 7)])
+def test_junit_failures_follow_fail_on(fail_on, failures, skipped):
+    root = ET.fromstring(render("junit", fixture_result(fail_on)).encode("utf-8"))
+    assert len(root.findall(".//failure")) == failures
+    assert len(root.findall(".//skipped")) == skipped
 
 
 def test_gitlab_code_quality_fields():
@@ -165,7 +192,7 @@ def test_gitlab_code_quality_fields():
     assert len(set(fingerprints)) == len(fingerprints)
     for issue, d in zip(issues, result.diagnostics, strict=True):
         assert issue["check_name"] == d.rule
-        assert d.message in issue["description"]
+        assert printable(d.message, True) in issue["description"]  # no raw escape sequence
         assert issue["severity"] in ("info", "minor", "major", "critical", "blocker")
         assert issue["location"] == {"path": d.path, "lines": {"begin": d.line, "end": d.end_line}}
     sev = {i["check_name"]: i["severity"] for i in issues}
@@ -192,8 +219,11 @@ def test_github_annotations():
                             "endColumn=15,title=SL101 create-index-non-concurrently::")
     odd = [c for c in commands if "SL901" in c][0]
     assert "file=db/003_odd%2Cname%3A50%25.sql," in odd
-    # Every annotation is one line: the multi-line help is percent-encoded.
+    # Every annotation is one line: the multi-line help is percent-encoded; other control
+    # characters (the fixture's ESC and BEL) are written as \xNN.
     assert all("\n" not in c for c in commands)
+    assert all("\x1b" not in c and "\x07" not in c for c in lines)
+    assert "a|b \\x1b[2J%0A%0ADo this instead:%0A    SELECT 'a' || 'b';\\x07%0A%0ASee " in first
 
 
 def test_github_step_summary_appends_markdown(tmp_path):

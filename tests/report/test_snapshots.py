@@ -19,21 +19,23 @@ from schemalint.check.catalog import catalog
 from schemalint.check.engine import lint
 from schemalint.diagnostics import Edit, Fix, Severity
 from schemalint.report import FORMATS, LintResult, render
+from schemalint.report.sarif_report import semantic_version
 from schemalint.rules import RULES
 from tests.helpers import load_fixture
 
 HERE = Path(__file__).resolve().parent
 SNAPSHOTS = HERE / "snapshots"
-EXTENSIONS = {"text": "txt", "json": "json", "sarif": "sarif", "junit": "xml",
+EXTENSIONS = {"text": "txt", "concise": "concise.txt", "json": "json", "sarif": "sarif", "junit": "xml",
               "github": "github.txt", "gitlab": "gitlab.json", "markdown": "md"}
 UPDATE = bool(os.environ.get("SCHEMALINT_UPDATE_SNAPSHOTS"))
 
 
 def _fixed_text(d) -> None:
     # The snapshots pin the formats, not the rules' wording (which other work improves):
-    # messages and help are replaced by fixed text with the characters formats must escape.
-    d.message = f"`{d.rule}` finding: 100% <sure>, a|b"
-    d.help = "Do this instead:\n    SELECT 'a' || 'b';"
+    # messages and help are replaced by fixed text with the characters formats must escape,
+    # control characters included (a terminal escape, a bell).
+    d.message = f"`{d.rule}` finding: 100% <sure>, a|b \x1b[2J"
+    d.help = "Do this instead:\n    SELECT 'a' || 'b';\x07"
     if d.fix is not None:
         d.fix = Fix("Replace it", (Edit(d.start, d.end, "x"),), safe=False)
 
@@ -66,6 +68,8 @@ def fixture_result(fail_on: str = "error") -> LintResult:
         statements=stats["statements"],
         fail_on=fail_on,
         rules=rules,
+        baselined=2,
+        suppressed=1,
     )
 
 
@@ -78,6 +82,7 @@ def test_snapshot(fmt):
     rendered = render(fmt, fixture_result())
     # The version belongs to the release, not to the format.
     rendered = rendered.replace(f'"{__version__}"', '"<version>"')
+    rendered = rendered.replace(f'"{semantic_version(__version__)}"', '"<version>"')
     golden = SNAPSHOTS / f"report.{EXTENSIONS[fmt]}"
     if UPDATE:
         golden.write_text(rendered, encoding="utf-8", newline="")
