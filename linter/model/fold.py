@@ -9,6 +9,7 @@ it. Statements the model does not understand are ignored.
 from __future__ import annotations
 
 from schemalint.discover.source import Migration
+from schemalint.model.fold_create import create_table, create_table_as, create_view, select_into
 from schemalint.model.fold_ddl import (
     alter_table,
     create_composite,
@@ -17,13 +18,9 @@ from schemalint.model.fold_ddl import (
     create_index,
     create_schema,
     create_sequence,
-    create_table,
-    create_table_as,
     create_type,
-    create_view,
     drop,
     rename,
-    select_into,
     set_schema,
 )
 from schemalint.model.objects import (
