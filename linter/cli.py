@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("schemalint.commands.config", "show the effective configuration and where each value came from"),
     "baseline": ("schemalint.commands.baseline", "record current findings so check reports only new ones"),
     "init": ("schemalint.commands.init", "write a starter .schemalint.yaml and CI configuration"),
+    "schema": ("schemalint.commands.schema",
+               "print the schema the migrations leave, as schemalint's model folds it"),
 }
 
 

@@ -12,6 +12,7 @@ from schemalint.diagnostics.replay_rules import REPLAY_RULES
 from schemalint.diagnostics.rule import Rule, make_diagnostic
 from schemalint.discover.source import Migration
 from schemalint.model import Model
+from schemalint.model.recover import with_recovered
 from schemalint.parse.statements import parse_migration
 from schemalint.rulekit.context import Context
 from schemalint.rulekit.lock_ledger import LockLedger
@@ -202,7 +203,10 @@ class Checker:
         # folded into the model, never reported on.
         baseline = migration.direction == "baseline"
         extend = out.extend
-        for stmt in result.statements:
+        # A file that failed to parse somewhere: CREATE TABLEs recovered from the failed
+        # pieces are folded in their place (model/recover.py).
+        statements = with_recovered(target, migration, result) if result.errors else result.statements
+        for stmt in statements:
             ctx.stmt = stmt
             ctx.forget_keys()
             for rule, check, options in () if baseline else ruleset.calls(stmt):
@@ -224,6 +228,7 @@ class Checker:
         ctx.forget_keys()
         for rule in () if baseline else ruleset.end_of_migration:
             _run(rule, rule.end_of_migration, ctx, (result.statements, ctx), out, migration, 0, 0)
+        target.end_migration()
 
     def fold(self, migration: Migration, count: bool = False) -> None:
         """Bring the model to where it stands after `migration`, without checking it: no
@@ -237,11 +242,12 @@ class Checker:
         model = self.model
         model.begin_migration(migration, self.config.assume_in_transaction)
         self.locks.begin_migration()  # no earlier file's locks pass for this one's
-        for stmt in result.statements:
+        for stmt in with_recovered(model, migration, result) if result.errors else result.statements:
             try:
                 model.fold(stmt)
             except Exception:  # noqa: BLE001 - `check` reports it, on the pass that checks this file
                 pass
+        model.end_migration()
 
     def release_model(self) -> None:
         """Free the model once no more migrations will be checked or folded here

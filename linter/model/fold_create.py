@@ -85,19 +85,44 @@ def create_table(model, stmt, node: dict) -> None:
                                                       col.not_null, col.default))
     model.tables[key] = table
     mark_created(model, key)
+    keys: list = []  # PRIMARY KEY and UNIQUE constraints, made once the columns are known
     for elt in node.get("tableElts") or ():
         if "ColumnDef" in elt:
-            add_column(model, stmt, table, elt["ColumnDef"])
+            add_column(model, stmt, table, elt["ColumnDef"], keys)
         elif "Constraint" in elt:
-            add_constraint(model, stmt, table, elt["Constraint"])
+            add_constraint(model, stmt, table, elt["Constraint"], keys=keys)
         elif "TableLikeClause" in elt:
             _create_like(model, stmt, table, elt["TableLikeClause"])
+    for con, column, location in _distinct_keys(keys):
+        add_constraint(model, stmt, table, con, column, location)
     if table.partition_of is not None:
         parent = model.tables.get(table.partition_of)
         if parent is not None:
             clone_partition_indexes(model, parent, table)
     if stub is not None:
         _keep_from_stub(model, stub, table)
+
+
+def _distinct_keys(keys: list) -> list:
+    """The PRIMARY KEY first, then each UNIQUE constraint unless an earlier one has the same
+    definition: CREATE TABLE builds one index for those (transformIndexConstraints: "remove
+    any redundant index specifications", `id int PRIMARY KEY UNIQUE`); an unnamed one takes
+    the name of a named duplicate."""
+    keys = sorted(keys, key=lambda k: k[0].get("contype") != "CONSTR_PRIMARY")
+    out: list = []
+    seen: dict = {}
+    for con, column, location in keys:
+        cols = tuple(strings(con.get("keys"))) or ((column,) if column else ())
+        same = (cols, tuple(strings(con.get("including"))), shape(con.get("where_clause") or {}),
+                con.get("access_method"), bool(con.get("nulls_not_distinct")),
+                bool(con.get("deferrable")), bool(con.get("initdeferred")), con.get("indexname"))
+        prior = seen.get(same)
+        if prior is None:
+            seen[same] = len(out)
+            out.append((con, column, location))
+        elif not out[prior][0].get("conname") and con.get("conname"):
+            out[prior] = ({**out[prior][0], "conname": con["conname"]}, out[prior][1], out[prior][2])
+    return out
 
 
 def _clear(model, old: Table):
@@ -294,7 +319,7 @@ def create_view(model, stmt, node: dict) -> None:
     mark_created(model, key)
 
 
-def add_column(model, stmt, table: Table, coldef: dict) -> None:
+def add_column(model, stmt, table: Table, coldef: dict, keys: list | None = None) -> None:
     # (The fold's hottest function: one call per column of the history.)
     tnode = coldef.get("typeName") or {}
     tname = type_name(tnode)
@@ -330,7 +355,8 @@ def add_column(model, stmt, table: Table, coldef: dict) -> None:
         elif contype in _CONTYPE:
             if contype == "CONSTR_PRIMARY":
                 col.not_null = True
-            add_constraint(model, stmt, table, con, column=col.name, location=coldef.get("location"))
+            add_constraint(model, stmt, table, con, column=col.name, location=coldef.get("location"),
+                           keys=keys)
 
 
 def set_identity(model, stmt, table: Table, col: Column, con: dict) -> None:
@@ -348,8 +374,15 @@ def _own_sequence(model, stmt, table: Table, col: Column) -> None:
 
 
 def add_constraint(model, stmt, table: Table, con: dict, column: str | None = None,
-                   location: int | None = None) -> None:
+                   location: int | None = None, keys: list | None = None) -> None:
+    """`keys`: in a CREATE TABLE, where its PRIMARY KEY and UNIQUE constraints wait to be
+    made (`_distinct_keys`)."""
     kind = _CONTYPE.get(con.get("contype", ""))
+    if keys is not None and kind in ("primary", "unique"):
+        if kind == "primary" and column in table.columns:
+            table.columns[column].not_null = True
+        keys.append((con, column, location))
+        return
     if kind is None:
         if con.get("contype") == "CONSTR_NOTNULL" and con.get("keys"):
             for col in strings(con["keys"]):
@@ -367,6 +400,9 @@ def add_constraint(model, stmt, table: Table, con: dict, column: str | None = No
         cols = (column,) if column else ()
     else:
         cols = tuple(strings(con.get("keys"))) or ((column,) if column else ())
+        using = model.indexes.get((table.key[0], con["indexname"])) if con.get("indexname") else None
+        if using is not None:  # ADD ... USING INDEX: the index's columns
+            cols = tuple(c for c in using.columns if c)
     name = con.get("conname")
     if not name:
         if kind == "foreign":

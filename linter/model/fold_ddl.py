@@ -5,6 +5,8 @@ RENAME, SET SCHEMA, and the CREATEs of sequences, types, functions, extensions a
 
 from __future__ import annotations
 
+import json
+
 from schemalint.model.fold_create import (
     add_column,
     add_constraint,
@@ -54,11 +56,17 @@ def alter_table(model, stmt, node: dict) -> None:
             dropped = table.columns.pop(name, None)
             if dropped is not None:
                 drop_owned_sequences(model, table, (dropped,))
+            # Indexes and constraints involving the column go with it (ALTER TABLE docs,
+            # DROP COLUMN): by their columns, or by a mention in an expression or predicate.
+            mention = '"sval":' + json.dumps(name)
             for cname, con in list(table.constraints.items()):
-                if name in con.columns:
+                if name in con.columns or (con.expr and mention in json.dumps(con.expr, separators=(",", ":"))):
                     del table.constraints[cname]
             for ikey, idx in model.indexes.of_table(table.key):
-                if name in idx.columns:
+                if name in idx.columns or name in idx.include or (
+                        (None in idx.columns or idx.predicate) and (
+                            any(mention in e for e in idx.elements)
+                            or (idx.predicate and mention in idx.predicate))):
                     del model.indexes[ikey]
         elif sub == "AT_AlterColumnType" and (col or table.external):
             if col is None:  # a column of a table older than the history: now we know its type
@@ -156,6 +164,7 @@ def drop(model, stmt, node: dict) -> None:
             model.sequences.pop(key, None)
         elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
             model.types.pop(key, None)
+            model.enums.pop(key, None)
         elif kind == "OBJECT_SCHEMA":
             model.schemas.discard(names[-1])
 
@@ -202,6 +211,8 @@ def rename(model, stmt, node: dict) -> None:
             mark_created(model, new_key)
         if old_key[0] == "type" and old_key[1:] in model.types:
             model.types[new_key[1:]] = model.types.pop(old_key[1:])
+            if old_key[1:] in model.enums:
+                model.enums[new_key[1:]] = model.enums.pop(old_key[1:])
         if old_key[0] == "type":
             _retype_columns(model, old_key[1:], new_key[2])
     if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
@@ -219,17 +230,18 @@ def rename(model, stmt, node: dict) -> None:
         table = model.table(node["relation"])
         old = node.get("subname")
         if table and old in table.columns:
-            col = table.columns.pop(old)
+            col = table.columns[old]
             col.name = new
-            table.columns[new] = col
+            # The column keeps its place (attnum): rebuild the dict in order.
+            table.columns = {new if n == old else n: c for n, c in table.columns.items()}
             for con in table.constraints.values():
                 con.columns = tuple(new if c == old else c for c in con.columns)
                 if old in con.not_null_columns:
                     con.not_null_columns = (con.not_null_columns - {old}) | {new}
             for _, idx in model.indexes.of_table(table.key):
                 idx.columns = tuple(new if c == old else c for c in idx.columns)
-            for _, con in model.fk_refs.get(table.key, ()):
-                if con.ref_table == table.key:
+            for t, con in model.fk_refs.get(table.key, ()):
+                if _live(model, t, con, table.key):
                     con.ref_columns = tuple(new if c == old else c for c in con.ref_columns)
     elif rtype == "OBJECT_INDEX":
         key = model.key(node["relation"])
@@ -267,12 +279,17 @@ def rename(model, stmt, node: dict) -> None:
                             col.sequence = new
 
 
+def _live(model, table, con, key: Key) -> bool:
+    """A `fk_refs` entry still in force: the table and its foreign key to `key` exist (the
+    entries of dropped ones linger, and are left alone)."""
+    return con.ref_table == key and model.tables.get(table.key) is table and table.constraints.get(con.name) is con
+
+
 def _move_fk_refs(model, key: Key, new_key: Key) -> None:
     """The foreign keys referencing a renamed or moved table follow it."""
-    moved = model.fk_refs.pop(key, ())
+    moved = [(t, con) for t, con in model.fk_refs.pop(key, ()) if _live(model, t, con, key)]
     for _, con in moved:
-        if con.ref_table == key:
-            con.ref_table = new_key
+        con.ref_table = new_key
     if moved:
         model.fk_refs.setdefault(new_key, []).extend(moved)
 
@@ -291,6 +308,16 @@ def _retype_columns(model, old: Key, new_name: str) -> None:
 
 
 def set_schema(model, stmt, node: dict) -> None:
+    if node.get("objectType") in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+        obj = node.get("object") or {}
+        names = strings(obj.get("List", {}).get("items")) or strings(obj.get("TypeName", {}).get("names"))
+        key = qualified_key(names, model.search_schema) if names else None
+        if key in model.types:
+            new_key = (node.get("newschema", key[0]), key[1])
+            model.types[new_key] = model.types.pop(key)
+            if key in model.enums:
+                model.enums[new_key] = model.enums.pop(key)
+        return
     if node.get("objectType") in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and node.get("relation"):
         key = model.key(node["relation"])
         table = model.tables.pop(key, None)
@@ -321,8 +348,31 @@ def create_type(model, stmt, node: dict, kind: str) -> None:
     if names:
         key = qualified_key(names, model.search_schema)
         model.types[key] = kind
+        if kind == "enum":
+            model.enums[key] = tuple(strings(node.get("vals")))
         mark_created(model, key)
         mark_created(model, ("type", *key))
+
+
+def alter_enum(model, stmt, node: dict) -> None:
+    """ALTER TYPE ... ADD VALUE [BEFORE | AFTER] / RENAME VALUE: the enum's labels in order."""
+    key = qualified_key(strings(node.get("typeName")), model.search_schema)
+    values = model.enums.get(key)
+    new = node.get("newVal")
+    if values is None or new is None:
+        return
+    old = node.get("oldVal")
+    if old is not None:
+        model.enums[key] = tuple(new if v == old else v for v in values)
+        return
+    if new in values:
+        return  # IF NOT EXISTS (without it PostgreSQL fails)
+    neighbor = node.get("newValNeighbor")
+    if neighbor in values:
+        at = values.index(neighbor) + (1 if node.get("newValIsAfter") else 0)
+        model.enums[key] = values[:at] + (new,) + values[at:]
+    else:
+        model.enums[key] = values + (new,)
 
 
 def create_composite(model, stmt, node: dict) -> None:
