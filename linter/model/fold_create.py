@@ -99,6 +99,7 @@ def create_table(model, stmt, node: dict) -> None:
         parent = model.tables.get(table.partition_of)
         if parent is not None:
             clone_partition_indexes(model, parent, table)
+            clone_partition_fks(model, parent, table)
     if stub is not None:
         _keep_from_stub(model, stub, table)
 
@@ -108,12 +109,15 @@ def _distinct_keys(keys: list) -> list:
     definition: CREATE TABLE builds one index for those (transformIndexConstraints: "remove
     any redundant index specifications", `id int PRIMARY KEY UNIQUE`); an unnamed one takes
     the name of a named duplicate."""
+    if len(keys) < 2:
+        return keys
     keys = sorted(keys, key=lambda k: k[0].get("contype") != "CONSTR_PRIMARY")
     out: list = []
     seen: dict = {}
     for con, column, location in keys:
         cols = tuple(strings(con.get("keys"))) or ((column,) if column else ())
-        same = (cols, tuple(strings(con.get("including"))), shape(con.get("where_clause") or {}),
+        where = con.get("where_clause")
+        same = (cols, tuple(strings(con.get("including"))), shape(where) if where else None,
                 con.get("access_method"), bool(con.get("nulls_not_distinct")),
                 bool(con.get("deferrable")), bool(con.get("initdeferred")), con.get("indexname"))
         prior = seen.get(same)
@@ -246,43 +250,90 @@ def clone_partition_indexes(model, parent: Table, part: Table) -> None:
         clone_index(model, idx, part, part.site, con.kind if con else None, parent=pkey)
 
 
+def clone_partition_fks(model, parent: Table, part: Table, only: Constraint | None = None) -> None:
+    """A partition gets each foreign key of its partitioned parent, under the same name
+    unless the partition uses it (CloneFkReferencing). The copies have no site: the
+    parent's constraint is the one written, and reported."""
+    for con in (only,) if only is not None else tuple(parent.constraints.values()):
+        if con.kind != "foreign" or any(
+                c.kind == "foreign" and c.columns == con.columns and c.ref_table == con.ref_table
+                for c in part.constraints.values()):
+            continue
+        name = con.name if con.name not in part.constraints else choose_constraint_name(
+            part, name_addition(con.columns), "fkey")
+        copy = part.constraints[name] = Constraint(
+            name=name, kind="foreign", columns=con.columns, validated=con.validated,
+            ref_table=con.ref_table, ref_columns=con.ref_columns, on_delete=con.on_delete)
+        model.fk_refs.setdefault(con.ref_table, []).append((part, copy))
+
+
 def _query_columns(model, select: dict, names: list[str]) -> dict[str, Column] | None:
     """The columns of CREATE TABLE AS / SELECT INTO: the names given, else the query's
-    output names (aliases, column references, function names, `*` over known tables);
-    None when some output column cannot be named from the SQL."""
+    output names (aliases, column references, function names, `*` over known tables; of a
+    UNION, its first branch's), with the type of a cast or of a known table's column; None
+    when some output column cannot be named from the SQL."""
     if names:
         return {n: Column(n, "") for n in names}
-    if not select or select.get("op", "SETOP_NONE") != "SETOP_NONE" or "targetList" not in select:
+    while select and select.get("op", "SETOP_NONE") != "SETOP_NONE":
+        select = select.get("larg")  # a set operation's columns are named by its first branch
+    if not select or "targetList" not in select:
         return None
+    sources = _from_tables(model, select)
     out: dict[str, Column] = {}
     for item in select["targetList"]:
         target = item.get("ResTarget", {})
         val = target.get("val") or {}
-        if target.get("name"):
-            out[target["name"]] = Column(target["name"], "")
-            continue
-        if "TypeCast" in val:
-            val = val["TypeCast"].get("arg") or {}
+        cast = val.get("TypeCast")
+        if cast is not None:
+            val = cast.get("arg") or {}
         fields = val.get("ColumnRef", {}).get("fields") or []
-        if fields and "A_Star" in fields[-1]:
-            sources = [model.tables.get(model.key(f["RangeVar"]))
-                       for f in select.get("fromClause") or () if "RangeVar" in f]
-            if not sources or None in sources or len(sources) != len(select.get("fromClause") or ()):
+        if fields and "A_Star" in fields[-1] and not target.get("name"):
+            tables = list(sources.values())
+            if not tables or None in tables or len(tables) != len(select.get("fromClause") or ()):
                 return None
-            for src in sources:
+            for src in tables:
                 if not src.columns_known:
                     return None
                 for name, col in src.columns.items():
                     out.setdefault(name, Column(name, col.type, col.mods, col.array))
+            continue
+        if target.get("name"):
+            name = target["name"]
         elif fields and "String" in fields[-1]:
             name = fields[-1]["String"]["sval"]
-            out[name] = Column(name, "")
         elif "FuncCall" in val:
             name = strings(val["FuncCall"].get("funcname"))[-1]
-            out[name] = Column(name, "")
         else:
             return None
+        col = out[name] = Column(name, "")
+        if cast is not None:
+            tnode = cast.get("typeName") or {}
+            col.type, col.mods, col.array = type_name(tnode), type_mods(tnode), is_array(tnode)
+        elif fields and "String" in fields[-1]:
+            src = _source_column(sources, strings(fields))
+            if src is not None:
+                col.type, col.mods, col.array = src.type, src.mods, src.array
     return out
+
+
+def _from_tables(model, select: dict) -> dict:
+    """The tables of a query's FROM list by the name it refers to them by (alias or name);
+    None for one the model does not know."""
+    out: dict = {}
+    for item in select.get("fromClause") or ():
+        rv = item.get("RangeVar")
+        if rv is not None:
+            alias = (rv.get("alias") or {}).get("aliasname") or rv.get("relname", "")
+            out[alias] = model.tables.get(model.key(rv))
+    return out
+
+
+def _source_column(sources: dict, fields: list[str]):
+    if len(fields) >= 2:
+        table = sources.get(fields[-2])
+        return table.columns.get(fields[-1]) if table is not None else None
+    found = [t.columns[fields[0]] for t in sources.values() if t is not None and fields[0] in t.columns]
+    return found[0] if len(found) == 1 else None
 
 
 def _create_from_query(model, stmt, rel: dict, select: dict, names: list[str], kind: str) -> None:
@@ -327,7 +378,7 @@ def add_column(model, stmt, table: Table, coldef: dict, keys: list | None = None
     col = Column(name, tname, type_mods(tnode), is_array(tnode))
     if tname in SERIAL_TYPES:
         col.serial, col.type, col.not_null = tname, SERIAL_TYPES[tname], True
-        _own_sequence(model, stmt, table, col)
+        _own_sequence(model, stmt, table, col, coldef.get("location"))
     default = coldef.get("raw_default")
     if default:
         col.default = default
@@ -362,15 +413,15 @@ def add_column(model, stmt, table: Table, coldef: dict, keys: list | None = None
 def set_identity(model, stmt, table: Table, col: Column, con: dict) -> None:
     col.identity = "always" if con.get("generated_when") == "a" else "by default"
     col.not_null = True
-    _own_sequence(model, stmt, table, col)
+    _own_sequence(model, stmt, table, col, con.get("location"))
 
 
-def _own_sequence(model, stmt, table: Table, col: Column) -> None:
+def _own_sequence(model, stmt, table: Table, col: Column, location: int | None) -> None:
     # A serial or identity column makes its sequence, named <table>_<column>_seq in the
     # table's schema (parse_utilcmd.c, generateSerialExtraStmts: ChooseRelationName).
     schema = table.key[0]
     col.sequence = choose_relation_name(model, schema, table.name, col.name, "seq")
-    model.sequences[(schema, col.sequence)] = site_of(stmt)
+    model.sequences[(schema, col.sequence)] = site_of(stmt, location)
 
 
 def add_constraint(model, stmt, table: Table, con: dict, column: str | None = None,
@@ -429,6 +480,9 @@ def add_constraint(model, stmt, table: Table, con: dict, column: str | None = No
         model.fk_refs.setdefault(constraint.ref_table, []).append((table, constraint))
         constraint.ref_columns = tuple(strings(con.get("pk_attrs")))
         constraint.on_delete = con.get("fk_del_action")
+        if table.partitioned:
+            for part in partitions_of(model, table.key):
+                clone_partition_fks(model, table, part, only=constraint)
     elif kind == "check":
         constraint.expr = con.get("raw_expr")
         constraint.not_null_columns = not_null_columns_of(constraint.expr)

@@ -10,6 +10,7 @@ import json
 from schemalint.model.fold_create import (
     add_column,
     add_constraint,
+    clone_partition_fks,
     clone_partition_indexes,
     default_index_name,
     drop_owned_sequences,
@@ -94,7 +95,12 @@ def alter_table(model, stmt, node: dict) -> None:
             table.constraints[name].validated = True
         elif sub == "AT_DropConstraint":
             model.session.dropped_constraints.add(("constraint", *table.key, name))
-            table.constraints.pop(name, None)
+            dropped = table.constraints.pop(name, None)
+            if dropped is not None and dropped.kind == "foreign" and table.partitioned:
+                for part in partitions_of(model, table.key):  # and its partitions' copies
+                    copy = part.constraints.get(name)
+                    if copy is not None and copy.kind == "foreign" and copy.site is None:
+                        del part.constraints[name]
             drop_index(model, (table.key[0], name))
         elif sub == "AT_SetLogged":
             table.persistence = "p"
@@ -105,6 +111,7 @@ def alter_table(model, stmt, node: dict) -> None:
             if part:
                 part.partition_of = table.key
                 clone_partition_indexes(model, table, part)
+                clone_partition_fks(model, table, part)
         elif sub == "AT_DetachPartition":
             part = model.table(cmd["def"]["PartitionCmd"]["name"])
             if part:

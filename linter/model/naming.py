@@ -27,6 +27,11 @@ def _clip(raw: bytes, n: int) -> bytes:
 def make_object_name(name1: str, name2: str | None, label: str | None) -> str:
     """makeObjectName: `name1_name2_label`, the longer of name1 and name2 shortened first
     until it fits in 63 bytes."""
+    joined = name1 if name2 is None else f"{name1}_{name2}"
+    if label:
+        joined = f"{joined}_{label}"
+    if len(joined) < NAMEDATALEN and joined.isascii():
+        return joined  # nearly every name: nothing to shorten
     raw1 = name1.encode("utf-8")
     raw2 = name2.encode("utf-8") if name2 is not None else b""
     overhead = (1 if name2 is not None else 0) + (len(label.encode("utf-8")) + 1 if label else 0)
@@ -50,6 +55,9 @@ def make_object_name(name1: str, name2: str | None, label: str | None) -> str:
 def name_addition(names) -> str:
     """ChooseIndexNameAddition (and ChooseForeignKeyConstraintNameAddition): the names
     joined by `_`, cut once the result reaches NAMEDATALEN bytes."""
+    joined = "_".join(names)
+    if len(joined) < NAMEDATALEN and joined.isascii():
+        return joined
     out = b""
     for name in names:
         if out:
@@ -100,6 +108,10 @@ def index_column_names(elems) -> list[str]:
     """ChooseIndexColumnNames: per index element, its column name, the name PostgreSQL
     figures for an expression (FigureIndexColname: a function's name, a cast's type ...)
     or `expr`, made unique by a number."""
+    if all(type(e.get("name")) is str and not e.get("indexcolname") for e in elems):
+        names = [e["name"] for e in elems]
+        if len(set(names)) == len(names):
+            return names  # plain distinct columns, nearly every index
     out: list[str] = []
     seen: set[str] = set()
     for elem in elems:
