@@ -4,8 +4,14 @@ VIEW; and the column and constraint folds ALTER TABLE shares with them."""
 
 from __future__ import annotations
 
-import json
-
+from schemalint.model.clones import (
+    INDEX_LABEL,
+    clone_index,
+    clone_partition_fks,
+    clone_partition_indexes,
+    partitions_of,
+    propagate_index,
+)
 from schemalint.model.naming import (
     check_column,
     choose_constraint_name,
@@ -32,8 +38,6 @@ _CONTYPE = {
     "CONSTR_CHECK": "check",
     "CONSTR_EXCLUSION": "exclusion",
 }
-# The label of an index's default name: ChooseIndexName.
-_INDEX_LABEL = {"primary": "pkey", "unique": "key", "exclusion": "excl"}
 
 # CREATE TABLE ... (LIKE src INCLUDING ...) option bits (parsenodes.h TableLikeOption).
 _LIKE_CONSTRAINTS, _LIKE_DEFAULTS, _LIKE_GENERATED, _LIKE_IDENTITY, _LIKE_INDEXES = 4, 8, 16, 32, 64
@@ -204,67 +208,6 @@ def _create_like(model, stmt, table: Table, like: dict) -> None:
             if idx.constraint and con is None:
                 continue
             clone_index(model, idx, table, site, con.kind if con else None)
-
-
-def clone_index(model, idx: Index, table: Table, site, kind: str | None,
-                parent: tuple | None = None) -> Index:
-    """A copy of `idx` on `table`, named as DefineIndex names an index given no name
-    (LIKE ... INCLUDING INDEXES, an index of a partitioned table on its partitions); with
-    its constraint when `kind` says it backs one."""
-    elems = [json.loads(e) for e in idx.elements] or [{"name": c} for c in idx.columns if c]
-    cols = index_column_names(elems + [{"name": c} for c in idx.include])
-    label = _INDEX_LABEL.get(kind, "idx")
-    name = choose_relation_name(model, table.key[0], table.name,
-                                None if kind == "primary" else name_addition(cols), label,
-                                table if kind else None)
-    copy = Index(name=name, table=table.key, columns=idx.columns, unique=idx.unique,
-                 partial=idx.partial, valid=idx.valid, method=idx.method,
-                 constraint=name if kind else None, site=site, elements=idx.elements,
-                 include=idx.include, predicate=idx.predicate, null_filter=idx.null_filter,
-                 parent=parent)
-    model.indexes[(table.key[0], name)] = copy
-    if kind:
-        table.constraints[name] = Constraint(name=name, kind=kind, columns=idx.columns, site=site)
-        if kind == "primary":
-            for c in idx.columns:
-                if c in table.columns:
-                    table.columns[c].not_null = True
-    return copy
-
-
-def clone_partition_indexes(model, parent: Table, part: Table) -> None:
-    """A new or attached partition gets an index for each index of its partitioned parent
-    (DefineIndex recurses; AttachPartitionEnsureIndexes), named after the partition. An
-    attached partition's own equivalent index is attached instead of a new one built."""
-    own = model.indexes_of(part.key)
-    for pkey, idx in model.indexes.of_table(parent.key):
-        if any(o.parent == pkey for o in own):
-            continue
-        match = next((o for o in own if o.parent is None and o.elements == idx.elements
-                      and o.unique == idx.unique and o.predicate == idx.predicate
-                      and o.method == idx.method), None)
-        if match is not None:
-            match.parent = pkey
-            continue
-        con = parent.constraints.get(idx.constraint) if idx.constraint else None
-        clone_index(model, idx, part, part.site, con.kind if con else None, parent=pkey)
-
-
-def clone_partition_fks(model, parent: Table, part: Table, only: Constraint | None = None) -> None:
-    """A partition gets each foreign key of its partitioned parent, under the same name
-    unless the partition uses it (CloneFkReferencing). The copies have no site: the
-    parent's constraint is the one written, and reported."""
-    for con in (only,) if only is not None else tuple(parent.constraints.values()):
-        if con.kind != "foreign" or any(
-                c.kind == "foreign" and c.columns == con.columns and c.ref_table == con.ref_table
-                for c in part.constraints.values()):
-            continue
-        name = con.name if con.name not in part.constraints else choose_constraint_name(
-            part, name_addition(con.columns), "fkey")
-        copy = part.constraints[name] = Constraint(
-            name=name, kind="foreign", columns=con.columns, validated=con.validated,
-            ref_table=con.ref_table, ref_columns=con.ref_columns, on_delete=con.on_delete)
-        model.fk_refs.setdefault(con.ref_table, []).append((part, copy))
 
 
 def _query_columns(model, select: dict, names: list[str]) -> dict[str, Column] | None:
@@ -466,7 +409,7 @@ def add_constraint(model, stmt, table: Table, con: dict, column: str | None = No
             index_cols = index_column_names(elems or [{"name": c} for c in cols])
             index_cols += strings(con.get("including"))
             name = choose_relation_name(model, table.key[0], table.name, name_addition(index_cols),
-                                        _INDEX_LABEL[kind], table)
+                                        INDEX_LABEL[kind], table)
     constraint = Constraint(
         name=name,
         kind=kind,
@@ -531,26 +474,6 @@ def _constraint_index(model, stmt, table: Table, con: dict, kind: str, name: str
         )
     if table.partitioned:
         propagate_index(model, table, (schema, name), index)
-
-
-def propagate_index(model, table: Table, key: tuple, index: Index) -> None:
-    """An index on a partitioned table is made on each of its partitions too (DefineIndex
-    recurses), or an equivalent one of theirs attached."""
-    for part in partitions_of(model, table.key):
-        own = model.indexes_of(part.key)
-        match = next((o for o in own if o.parent is None and o.elements == index.elements
-                      and o.unique == index.unique and o.predicate == index.predicate
-                      and o.method == index.method), None)
-        if match is not None:
-            match.parent = key
-            continue
-        con = table.constraints.get(index.constraint) if index.constraint else None
-        clone_index(model, index, part, index.site, con.kind if con else None, parent=key)
-
-
-def partitions_of(model, key: tuple) -> list[Table]:
-    """The partitions of a partitioned table (a scan: only partitioned tables ask)."""
-    return [t for t in model.tables.values() if t.partition_of == key]
 
 
 def default_index_name(model, table_key: tuple, node: dict) -> str:

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import json
 
+from schemalint.model.clones import (
+    clone_partition_fks,
+    clone_partition_indexes,
+    partitions_of,
+    propagate_index,
+)
 from schemalint.model.fold_create import (
     add_column,
     add_constraint,
-    clone_partition_fks,
-    clone_partition_indexes,
     default_index_name,
     drop_owned_sequences,
     mark_created,
-    partitions_of,
-    propagate_index,
     set_identity,
     site_of,
 )
