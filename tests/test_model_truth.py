@@ -251,3 +251,41 @@ def test_the_corpus_down_migrations_leave_the_model_as_they_found_it(project):
             downs += 1
             assert _state(model) == before, m.path
     assert downs > 100
+
+
+def test_recovered_sites_point_into_a_file_with_non_ascii_text():
+    from schemalint.check.engine import Checker
+
+    m = Migration("001.sql", "-- café, naïve\nCREATE TABLE t (\n  n int,\n  odd thing WITH STUFF\n);\n")
+    checker = Checker(LintConfig(), RULES)
+    checker.fold(m)
+    site = checker.model.tables[("public", "t")].columns["n"].type_site
+    assert m.text[site.start:site.end] == "int"
+
+
+# --- DO blocks --------------------------------------------------------------------------
+
+def test_ddl_inside_a_do_block_is_folded_where_it_is_written():
+    m = Migration("001.sql",
+                  "CREATE TABLE customers (id int PRIMARY KEY);\n"
+                  "DO $$\n"
+                  "BEGIN\n"
+                  "  IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 'orders') THEN\n"
+                  "    CREATE TABLE orders (id int PRIMARY KEY, customer_id int REFERENCES customers);\n"
+                  "  END IF;\n"
+                  "END $$;\n"
+                  "CREATE INDEX orders_id_idx ON orders (id);\n")
+    # The table is new in this file (no create-index finding), and the foreign key the DO
+    # block defines is reported where it is written.
+    assert found([m], "create-index-non-concurrently", "foreign-key-without-index") == [
+        ("001.sql", 5, 46, "foreign-key-without-index")]
+
+
+def test_a_do_block_statement_postgresql_would_reject_was_skipped():
+    model = fold("CREATE TABLE q (a int PRIMARY KEY, b int);"
+                 "DO $$ BEGIN IF NOT EXISTS (SELECT 1) THEN ALTER TABLE q ADD PRIMARY KEY (b); END IF;"
+                 " BEGIN ALTER TABLE q ADD COLUMN a text; EXCEPTION WHEN duplicate_column THEN NULL; END;"
+                 " EXECUTE 'CREATE INDEX q_b ON q (b)'; END $$;")
+    q = model.tables[("public", "q")]
+    assert q.primary_key().columns == ("a",) and q.columns["a"].type == "int4"
+    assert ("public", "q_b") in model.indexes

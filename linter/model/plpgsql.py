@@ -53,7 +53,7 @@ def do_statements(stmt) -> list[Statement]:
         for kind, node, _, _ in statements:
             shift_locations(node, shift)
             out.append(Statement(stmt.migration, stmt.index, kind, node, stmt.start, stmt.end,
-                                 stmt._offsets, _sql_start=stmt.place.sql_start,
+                                 stmt.place.offsets, _sql_start=stmt.place.sql_start,
                                  _sql_end=stmt.place.sql_end))
     return out
 

@@ -58,13 +58,14 @@ def recovered_creates(migration, result) -> list[Statement]:
     if not failed:
         return []
     out: list[Statement] = []
+    byte_of = _ByteOffsets(text)
     previous = {s.start: s.index for s in result.statements}
     starts = sorted(previous)
     for start, end in split_statements(text):
         lo, hi = original(start), original(end)
         if not any(lo <= pos <= hi for pos in failed):
             continue
-        node = _recover(text, start, end)
+        node = _recover(text, start, end, byte_of)
         if node is None:
             continue
         before = [s for s in starts if s < lo]
@@ -74,7 +75,7 @@ def recovered_creates(migration, result) -> list[Statement]:
     return out
 
 
-def _recover(text: str, start: int, end: int) -> dict | None:
+def _recover(text: str, start: int, end: int, byte_of) -> dict | None:
     m = _HEAD().match(text, start, end)
     if m is None:
         return None
@@ -82,20 +83,20 @@ def _recover(text: str, start: int, end: int) -> dict | None:
     if head is None or "CreateStmt" not in head:
         return None
     node = head["CreateStmt"]
-    shift_locations(node, _byte(text, m.start(1)))
+    shift_locations(node, byte_of(m.start(1)))
     node["tableElts"] = elements = []
     for a, b in _elements(text, m.end(), end):
         elem = _parse_one(_PROBE + text[a:b] + ")")
         if elem is not None and "CreateStmt" in elem and elem["CreateStmt"].get("tableElts"):
             item = elem["CreateStmt"]["tableElts"][0]
-            shift_locations(item, _byte(text, a) - len(_PROBE))
+            shift_locations(item, byte_of(a) - len(_PROBE))
             elements.append(item)
         else:
             name = re.match(_IDENT, text[a:b])
             if name and not _KEYWORD_START().match(text, a, b):
                 colname = name.group(0)
                 colname = colname[1:-1].replace('""', '"') if colname.startswith('"') else colname.lower()
-                elements.append({"ColumnDef": {"colname": colname, "location": _byte(text, a)}})
+                elements.append({"ColumnDef": {"colname": colname, "location": byte_of(a)}})
     return node
 
 
@@ -151,8 +152,22 @@ def _parse_one(sql: str) -> dict | None:
     return {kind: node}
 
 
-def _byte(text: str, char: int) -> int:
-    return len(text[:char].encode("utf-8")) if not text.isascii() else char
+class _ByteOffsets:
+    """Character offset -> UTF-8 byte offset in `text`, for increasing offsets (node
+    locations are byte offsets)."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.ascii = text, text.isascii()
+        self.char = self.byte = 0
+
+    def __call__(self, char: int) -> int:
+        if self.ascii:
+            return char
+        if char < self.char:
+            self.char = self.byte = 0
+        self.byte += len(self.text[self.char:char].encode("utf-8"))
+        self.char = char
+        return self.byte
 
 
 def shift_locations(node, base: int | None) -> None:
