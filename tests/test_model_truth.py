@@ -289,3 +289,16 @@ def test_a_do_block_statement_postgresql_would_reject_was_skipped():
     q = model.tables[("public", "q")]
     assert q.primary_key().columns == ("a",) and q.columns["a"].type == "int4"
     assert ("public", "q_b") in model.indexes
+
+
+def test_scratch_clones_are_equal_copies():
+    from schemalint.model import Column, Constraint, Index, Table
+    from schemalint.model.scratch import _clone
+
+    for obj in (Column("a", "int4", (1,), True, True, {"x": 1}, "always", "serial", True, None, "s"),
+                Constraint("c", "foreign", ("a",), False, ("s", "t"), ("id",), "c", None, None, frozenset("a")),
+                Index("i", ("s", "t"), ("a",), True, True, False, "hash", "c", None, ("e",), ("b",), "p",
+                      frozenset("a"), ("s", "j")),
+                Table(("s", "t"), {}, {}, "u", True, ("s", "p"), (), None, None, "view", True, False)):
+        copy = _clone(obj)
+        assert copy == obj and copy is not obj

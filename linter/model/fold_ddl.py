@@ -250,7 +250,7 @@ def rename(model, stmt, node: dict) -> None:
             for _, idx in model.indexes.of_table(table.key):
                 idx.columns = tuple(new if c == old else c for c in idx.columns)
             for t, con in model.fk_refs.get(table.key, ()):
-                if _live(model, t, con, table.key):
+                if old in con.ref_columns and _live(model, t, con, table.key):
                     con.ref_columns = tuple(new if c == old else c for c in con.ref_columns)
     elif rtype == "OBJECT_INDEX":
         key = model.key(node["relation"])
