@@ -39,6 +39,8 @@ _CONTYPE = {
     "CONSTR_EXCLUSION": "exclusion",
 }
 
+# The constraints CREATE TABLE builds once all its columns are known (`_distinct_keys`).
+_KEYS = frozenset({"CONSTR_PRIMARY", "CONSTR_UNIQUE"})
 # CREATE TABLE ... (LIKE src INCLUDING ...) option bits (parsenodes.h TableLikeOption).
 _LIKE_CONSTRAINTS, _LIKE_DEFAULTS, _LIKE_GENERATED, _LIKE_IDENTITY, _LIKE_INDEXES = 4, 8, 16, 32, 64
 
@@ -94,7 +96,10 @@ def create_table(model, stmt, node: dict) -> None:
         if "ColumnDef" in elt:
             add_column(model, stmt, table, elt["ColumnDef"], keys)
         elif "Constraint" in elt:
-            add_constraint(model, stmt, table, elt["Constraint"], keys=keys)
+            if elt["Constraint"].get("contype") in _KEYS:
+                keys.append((elt["Constraint"], None, None))
+            else:
+                add_constraint(model, stmt, table, elt["Constraint"])
         elif "TableLikeClause" in elt:
             _create_like(model, stmt, table, elt["TableLikeClause"])
     for con, column, location in _distinct_keys(keys):
@@ -109,17 +114,20 @@ def create_table(model, stmt, node: dict) -> None:
 
 
 def _distinct_keys(keys: list) -> list:
-    """The PRIMARY KEY first, then each UNIQUE constraint unless an earlier one has the same
-    definition: CREATE TABLE builds one index for those (transformIndexConstraints: "remove
-    any redundant index specifications", `id int PRIMARY KEY UNIQUE`); an unnamed one takes
-    the name of a named duplicate."""
+    """The keys to build: a UNIQUE constraint with the same definition as an earlier one (the
+    PRIMARY KEY first) is not, CREATE TABLE builds one index for those
+    (transformIndexConstraints: "remove any redundant index specifications", `id int PRIMARY
+    KEY UNIQUE`); an unnamed one takes the name of a named duplicate."""
     if len(keys) < 2:
         return keys
-    keys = sorted(keys, key=lambda k: k[0].get("contype") != "CONSTR_PRIMARY")
+    columns = [tuple(strings(con.get("keys"))) or ((column,) if column else ())
+               for con, column, _ in keys]
+    if len(set(columns)) == len(columns):
+        return keys  # nothing to merge: the usual case
+    keys = sorted(zip(keys, columns), key=lambda k: k[0][0].get("contype") != "CONSTR_PRIMARY")
     out: list = []
     seen: dict = {}
-    for con, column, location in keys:
-        cols = tuple(strings(con.get("keys"))) or ((column,) if column else ())
+    for (con, column, location), cols in keys:
         where = con.get("where_clause")
         same = (cols, tuple(strings(con.get("including"))), shape(where) if where else None,
                 con.get("access_method"), bool(con.get("nulls_not_distinct")),
@@ -314,6 +322,8 @@ def create_view(model, stmt, node: dict) -> None:
 
 
 def add_column(model, stmt, table: Table, coldef: dict, keys: list | None = None) -> None:
+    """`keys`: in a CREATE TABLE, where its PRIMARY KEY and UNIQUE constraints wait to be
+    made (`_distinct_keys`)."""
     # (The fold's hottest function: one call per column of the history.)
     tnode = coldef.get("typeName") or {}
     tname = type_name(tnode)
@@ -349,8 +359,10 @@ def add_column(model, stmt, table: Table, coldef: dict, keys: list | None = None
         elif contype in _CONTYPE:
             if contype == "CONSTR_PRIMARY":
                 col.not_null = True
-            add_constraint(model, stmt, table, con, column=col.name, location=coldef.get("location"),
-                           keys=keys)
+            if keys is not None and contype in _KEYS:
+                keys.append((con, col.name, coldef.get("location")))  # made by create_table
+            else:
+                add_constraint(model, stmt, table, con, column=col.name, location=coldef.get("location"))
 
 
 def set_identity(model, stmt, table: Table, col: Column, con: dict) -> None:
@@ -368,15 +380,8 @@ def _own_sequence(model, stmt, table: Table, col: Column, location: int | None) 
 
 
 def add_constraint(model, stmt, table: Table, con: dict, column: str | None = None,
-                   location: int | None = None, keys: list | None = None) -> None:
-    """`keys`: in a CREATE TABLE, where its PRIMARY KEY and UNIQUE constraints wait to be
-    made (`_distinct_keys`)."""
+                   location: int | None = None) -> None:
     kind = _CONTYPE.get(con.get("contype", ""))
-    if keys is not None and kind in ("primary", "unique"):
-        if kind == "primary" and column in table.columns:
-            table.columns[column].not_null = True
-        keys.append((con, column, location))
-        return
     if kind is None:
         if con.get("contype") == "CONSTR_NOTNULL" and con.get("keys"):
             for col in strings(con["keys"]):

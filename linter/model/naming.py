@@ -5,7 +5,7 @@ pg_constraint.c: ChooseConstraintName). Identifiers are at most NAMEDATALEN - 1 
 
 from __future__ import annotations
 
-from schemalint.model.objects import Key, Table
+from schemalint.model.objects import Table
 
 NAMEDATALEN = 64
 
@@ -68,40 +68,34 @@ def name_addition(names) -> str:
     return out.decode("utf-8", errors="ignore")
 
 
-def relation_name_taken(model, key: Key) -> bool:
-    """A relation of that name exists in that schema: tables, views, indexes and sequences
-    share pg_class's one namespace per schema."""
-    return key in model.tables or key in model.indexes or key in model.sequences
-
-
 def choose_relation_name(model, schema: str, name1: str, name2: str | None, label: str,
                          table: Table | None = None) -> str:
     """ChooseRelationName: the first of `name1_name2_label`, `..._label1`, `..._label2` ...
     that no relation of the schema holds (nor, for a constraint's index, a constraint of
     `table`: PostgreSQL checks the whole schema's constraints, the model only the table's)."""
-    modlabel = label
+    name = f"{name1}_{label}" if name2 is None else f"{name1}_{name2}_{label}"
+    if len(name) >= NAMEDATALEN or not name.isascii():
+        name = make_object_name(name1, name2, label)
     passes = 0
     while True:
-        name = make_object_name(name1, name2, modlabel)
-        if not relation_name_taken(model, (schema, name)) and (
+        key = (schema, name)
+        if not (key in model.tables or key in model.indexes or key in model.sequences) and (
                 table is None or name not in table.constraints):
             return name
         passes += 1
-        modlabel = f"{label}{passes}"
+        name = make_object_name(name1, name2, f"{label}{passes}")
 
 
 def choose_constraint_name(table: Table, name2: str | None, label: str, taken=()) -> str:
     """ChooseConstraintName for a CHECK or FOREIGN KEY constraint: unique among the table's
     constraints (PostgreSQL: among the schema's; the model keeps no index of those) and
     `taken` (the names chosen earlier in the same statement)."""
-    modlabel = label
+    name = make_object_name(table.name, name2, label)
     passes = 0
-    while True:
-        name = make_object_name(table.name, name2, modlabel)
-        if name not in table.constraints and name not in taken:
-            return name
+    while name in table.constraints or name in taken:
         passes += 1
-        modlabel = f"{label}{passes}"
+        name = make_object_name(table.name, name2, f"{label}{passes}")
+    return name
 
 
 def index_column_names(elems) -> list[str]:
