@@ -29,6 +29,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("schemalint.commands.init", "write a starter .schemalint.yaml and CI configuration"),
     # Above the commands (it reads migrations as `check` does): see schemalint/lsp/command.py.
     "lsp": ("schemalint.lsp.command", "serve editors: a Language Server over standard input and output"),
+    "schema": ("schemalint.commands.schema",
+               "print the schema the migrations leave, as schemalint's model folds it"),
 }
 
 

@@ -1,4 +1,4 @@
-from schemalint.rulekit import Rule, Severity, display_name, quote_ident
+from schemalint.rulekit import Rule, Severity, covers_foreign_key, display_name, quote_ident
 
 RULE = Rule(
     code="SL301",
@@ -12,8 +12,9 @@ RULE = Rule(
         "index. The check runs on the final schema, so an index added in a later migration counts.",
     instead="Create an index whose leading columns are the foreign key's columns (in any order), "
             "concurrently on an existing table.",
-    ok_when="A valid, non-partial index (a primary key or unique constraint counts) has the "
-            "foreign key's columns as its leading columns.",
+    ok_when="A valid index (a primary key or unique constraint counts) has the foreign key's "
+            "columns as its leading columns, with no predicate or one that only excludes their "
+            "NULLs (`WHERE customer_id IS NOT NULL`).",
     bad=(
         "CREATE TABLE customers (id bigint PRIMARY KEY);\n"
         "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id));",
@@ -31,22 +32,6 @@ RULE = Rule(
 )
 
 
-def covered(fk_columns: tuple, indexes) -> bool:
-    """The FK columns, as a set, are the leading columns of some valid, non-partial index:
-    an index on (b, a) serves lookups on a = ? AND b = ?."""
-    want = set(fk_columns)
-    n = len(want)
-    for index in indexes:
-        if not index.valid or index.partial or index.method not in ("btree", "hash", "gist", "brin", "gin"):
-            continue
-        if index.method == "hash" and n != 1:
-            continue
-        lead = index.columns[:n]
-        if len(lead) == n and None not in lead and set(lead) == want:
-            return True
-    return False
-
-
 def check_schema(model, ctx):
     by_table: dict = {}
     for index in model.indexes.values():
@@ -58,10 +43,10 @@ def check_schema(model, ctx):
         for con in table.constraints.values():
             if con.kind != "foreign" or not con.columns or con.site is None:
                 continue
-            if covered(con.columns, by_table.get(table.key, ())):
+            if covers_foreign_key(con.columns, by_table.get(table.key, ())):
                 continue
             # A partition's FK is served by an index on its partitioned parent.
-            if table.partition_of and covered(con.columns, by_table.get(table.partition_of, ())):
+            if table.partition_of and covers_foreign_key(con.columns, by_table.get(table.partition_of, ())):
                 continue
             name = display_name(table.key)
             cols = ", ".join(quote_ident(c) for c in con.columns)

@@ -12,6 +12,7 @@ from schemalint.diagnostics.replay_rules import REPLAY_RULES
 from schemalint.diagnostics.rule import Rule, make_diagnostic
 from schemalint.discover.source import Migration
 from schemalint.model import Model
+from schemalint.model.recover import with_recovered
 from schemalint.parse.statements import iter_parse, parse_migration
 from schemalint.rulekit.context import Context
 from schemalint.rulekit.lock_ledger import LockLedger
@@ -220,7 +221,10 @@ class Checker:
             out.extend(result.errors)
             self.statement_count += len(result.statements)
             statements += result.statements
-            for stmt in result.statements:
+            # A piece that failed to parse: CREATE TABLEs recovered from it are folded in
+            # their place (model/recover.py).
+            batch = with_recovered(target, migration, result) if result.errors else result.statements
+            for stmt in batch:
                 ctx.stmt = stmt
                 ctx.forget_keys()
                 for rule, check, options in () if baseline else ruleset.calls(stmt):
@@ -246,6 +250,7 @@ class Checker:
         ctx.forget_keys()
         for rule in () if baseline else ruleset.end_of_migration:
             _run(rule, rule.end_of_migration, ctx, (statements, ctx), out, migration, 0, 0)
+        target.end_migration()
 
     def _results(self, migration: Migration):
         """(the file's parse results, streamed). A file above `STREAM_CHARS` is parsed in
@@ -268,11 +273,12 @@ class Checker:
         for result in self._results(migration)[0]:
             if count:
                 self.statement_count += len(result.statements)
-            for stmt in result.statements:
+            for stmt in with_recovered(model, migration, result) if result.errors else result.statements:
                 try:
                     model.fold(stmt)
                 except Exception:  # noqa: BLE001 - `check` reports it, on the pass that checks this file
                     pass
+        model.end_migration()
 
     def release_model(self) -> None:
         """Free the model once no more migrations will be checked or folded here

@@ -9,7 +9,9 @@ it. Statements the model does not understand are ignored.
 from __future__ import annotations
 
 from schemalint.discover.source import Migration
+from schemalint.model.fold_create import create_table, create_table_as, create_view, select_into
 from schemalint.model.fold_ddl import (
+    alter_enum,
     alter_table,
     create_composite,
     create_extension,
@@ -17,13 +19,9 @@ from schemalint.model.fold_ddl import (
     create_index,
     create_schema,
     create_sequence,
-    create_table,
-    create_table_as,
     create_type,
-    create_view,
     drop,
     rename,
-    select_into,
     set_schema,
 )
 from schemalint.model.objects import (
@@ -36,6 +34,9 @@ from schemalint.model.objects import (
     TableMap,
     TokenSite,
 )
+from schemalint.model.plpgsql import do_statements, rejected
+from schemalint.model.recover import with_recovered
+from schemalint.model.scratch import Scratch
 from schemalint.model.transaction import (
     Session,
     fold_set_config,
@@ -43,6 +44,7 @@ from schemalint.model.transaction import (
     fold_variable_set,
 )
 from schemalint.parse.names import qualified_key, relation_key, strings
+from schemalint.parse.statements import parse_migration
 
 
 class Model:
@@ -58,6 +60,7 @@ class Model:
         self.fk_refs: dict[Key, list[tuple[Table, Constraint]]] = {}
         self.sequences: dict[Key, Site | TokenSite | None] = {}
         self.types: dict[Key, str] = {}  # enum/domain/composite -> kind
+        self.enums: dict[Key, tuple[str, ...]] = {}  # enum -> its labels, in order
         self.schemas: set[str] = {"public"}
         # User functions by unqualified name -> "immutable" | "stable" | "volatile".
         self.function_volatility: dict[str, str] = {}
@@ -67,7 +70,7 @@ class Model:
         self.search_path: tuple[str, ...] = ("public",)
         self.session = Session()
         self.stmt_index = -1  # index of the statement being folded (for Session.named_at)
-        self._down_sink: Model | None = None
+        self._scratch: Scratch | None = None  # a down migration's (begin_migration)
         # Statements folded so far: facts derived from the model are cached against it
         # (`_written`: facts.written_columns' index of columns by type, and `folds` then).
         self.folds = 0
@@ -125,13 +128,17 @@ class Model:
         self.search_schema = "public"
         self.search_path = ("public",)
         # A down migration is checked against the schema as it stands when it would run,
-        # but must never change what later up migrations see: its schema changes go to a
-        # throwaway model that shares this file's session (transactions, timeouts, names
-        # created in the file).
-        self._down_sink = None
+        # plus its own earlier statements, but must never change what later up migrations
+        # see: it folds into a scratch copy (scratch.py), dropped at the end of the file.
+        self.end_migration()
         if not migration.folds_into_model:
-            self._down_sink = Model(self.pg_version)
-            self._down_sink.session = self.session
+            self._scratch = Scratch(self)
+
+    def end_migration(self) -> None:
+        """The file is done: a down migration's scratch copy is dropped."""
+        if self._scratch is not None:
+            self._scratch.restore(self)
+            self._scratch = None
 
     # --- folding ------------------------------------------------------------------
     def fold(self, stmt) -> None:
@@ -139,9 +146,10 @@ class Model:
         self.folds += 1
         handler = _FOLDERS.get(stmt.kind)
         if handler is not None:
-            target = self if self._down_sink is None or stmt.kind in _SESSION_KINDS else self._down_sink
-            target.stmt_index = stmt.index
-            handler(target, stmt, stmt.node)
+            self.stmt_index = stmt.index
+            if self._scratch is not None and stmt.kind not in _SESSION_KINDS:
+                self._scratch.isolate(self, stmt)
+            handler(self, stmt, stmt.node)
 
     def rename_keys(self, node: dict) -> tuple[tuple, tuple] | None:
         """(old key, new key) of a RenameStmt, in the key forms of `Session.named_at`."""
@@ -170,6 +178,17 @@ class Model:
         return None
 
 
+def _do(model, stmt, node: dict) -> None:
+    """DO: the DDL its body runs (plpgsql.py), folded as if written in the file."""
+    for inner in do_statements(stmt):
+        handler = _FOLDERS.get(inner.kind)
+        if handler is None or inner.kind in _SESSION_KINDS or inner.kind == "DoStmt" or rejected(model, inner):
+            continue
+        if model._scratch is not None:
+            model._scratch.isolate(model, inner)
+        handler(model, inner, inner.node)
+
+
 def _select(model, stmt, node: dict) -> None:
     select_into(model, stmt, node)
     fold_set_config(model, node)
@@ -196,8 +215,30 @@ _FOLDERS = {
     "CreateSchemaStmt": create_schema,
     "CreateExtensionStmt": create_extension,
     "CompositeTypeStmt": create_composite,
+    "AlterEnumStmt": alter_enum,
     "CreateFunctionStmt": create_function,
     "TransactionStmt": fold_transaction,
     "VariableSetStmt": fold_variable_set,
     "SelectStmt": _select,
+    "DoStmt": _do,
 }
+
+
+def fold_history(migrations, pg_version: tuple[int, int] = (15, 0),
+                 assume_in_transaction: bool = False) -> Model:
+    """The model after every up migration of `migrations` (in apply order), as `check`
+    leaves it: CREATE TABLEs that failed to parse recovered (recover.py); down migrations
+    change nothing it keeps, so they are not folded."""
+    model = Model(pg_version)
+    for migration in migrations:
+        if not migration.folds_into_model:
+            continue
+        result = parse_migration(migration)
+        model.begin_migration(migration, assume_in_transaction)
+        for stmt in with_recovered(model, migration, result) if result.errors else result.statements:
+            try:
+                model.fold(stmt)
+            except Exception:  # noqa: BLE001 - as `check`: one statement the model trips on
+                pass
+        model.end_migration()
+    return model

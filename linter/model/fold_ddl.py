@@ -1,22 +1,30 @@
-"""The folds of the DDL statements: what CREATE, ALTER, DROP and RENAME do to the tables,
-columns, constraints, indexes, sequences, types and schemas of a `Model` (fold.py dispatches
-to them; the model is passed as `model`)."""
+"""The folds of the DDL statements that change what exists: ALTER TABLE, CREATE INDEX, DROP,
+RENAME, SET SCHEMA, and the CREATEs of sequences, types, functions, extensions and schemas
+(fold_create.py holds CREATE TABLE and its kin; fold.py dispatches; the model is passed as
+`model`)."""
 
 from __future__ import annotations
 
-from schemalint.model.objects import (
-    Column,
-    Constraint,
-    Index,
-    Key,
-    Site,
-    Table,
-    TokenSite,
-    TypeSite,
+import json
+
+from schemalint.model.clones import (
+    clone_partition_fks,
+    clone_partition_indexes,
+    partitions_of,
+    propagate_index,
 )
-from schemalint.model.shapes import element_shape, not_null_columns_of, shape
+from schemalint.model.fold_create import (
+    add_column,
+    add_constraint,
+    default_index_name,
+    drop_owned_sequences,
+    mark_created,
+    set_identity,
+    site_of,
+)
+from schemalint.model.objects import Column, Index, Key, Table, TypeSite
+from schemalint.model.shapes import element_shape, null_filter_of, shape
 from schemalint.parse.names import (
-    SERIAL_TYPES,
     is_array,
     qualified_key,
     relation_key,
@@ -24,301 +32,6 @@ from schemalint.parse.names import (
     type_mods,
     type_name,
 )
-
-# libpg_query constraint types -> ours
-_CONTYPE = {
-    "CONSTR_PRIMARY": "primary",
-    "CONSTR_UNIQUE": "unique",
-    "CONSTR_FOREIGN": "foreign",
-    "CONSTR_CHECK": "check",
-    "CONSTR_EXCLUSION": "exclusion",
-}
-_SUFFIX = {"primary": "pkey", "unique": "key", "foreign": "fkey", "check": "check", "exclusion": "excl"}
-
-
-def _truncate(name: str) -> str:
-    # NAMEDATALEN is 64: identifiers are truncated to 63 bytes.
-    raw = name.encode("utf-8")
-    if len(raw) <= 63:
-        return name
-    return raw[:63].decode("utf-8", errors="ignore")
-
-
-# CREATE TABLE ... (LIKE src INCLUDING ...) option bits (parsenodes.h TableLikeOption).
-_LIKE_CONSTRAINTS, _LIKE_DEFAULTS, _LIKE_GENERATED, _LIKE_IDENTITY, _LIKE_INDEXES = 4, 8, 16, 32, 64
-
-
-def _site(stmt, location: int | None = None) -> Site | TokenSite:
-    if location is None or location < 0:
-        return Site(stmt.migration, stmt.start, stmt.end, stmt.sql)
-    return TokenSite(stmt, location)
-
-
-def _mark_created(model, key: tuple) -> None:
-    model.session.created.add(key)
-    model.session.named_at[key] = model.stmt_index
-
-
-# CREATE TABLE
-def create_table(model, stmt, node: dict) -> None:
-    # Created in the first schema of the search_path, whatever later schemas hold.
-    key = relation_key(node["relation"], model.search_schema)
-    if key in model.tables:
-        return  # IF NOT EXISTS on an existing table (or a duplicate): no change
-    table = Table(key=key, site=_site(stmt, node["relation"].get("location")),
-                  created_in=stmt.migration)
-    table.persistence = node["relation"].get("relpersistence", "p")
-    table.partitioned = "partspec" in node
-    parents = tuple(model.key(r["RangeVar"]) for r in node.get("inhRelations") or () if "RangeVar" in r)
-    if node.get("partbound") and parents:
-        table.partition_of = parents[0]
-    else:
-        table.inherits = parents
-    for parent_key in parents:
-        parent = model.tables.get(parent_key)
-        if parent:
-            for name, col in parent.columns.items():
-                table.columns.setdefault(name, Column(col.name, col.type, col.mods, col.array, col.not_null, col.default))
-    model.tables[key] = table
-    _mark_created(model, key)
-    for elt in node.get("tableElts") or ():
-        if "ColumnDef" in elt:
-            _add_column(model, stmt, table, elt["ColumnDef"])
-        elif "Constraint" in elt:
-            _add_constraint(model, stmt, table, elt["Constraint"])
-        elif "TableLikeClause" in elt:
-            _create_like(model, stmt, table, elt["TableLikeClause"])
-
-
-def _create_like(model, stmt, table: Table, like: dict) -> None:
-    """CREATE TABLE ... (LIKE src INCLUDING ...): columns and NOT NULL always; defaults,
-    identity, generated expressions, CHECK constraints and indexes (with the primary key
-    and unique constraints) only when included. Foreign keys are never copied."""
-    src = model.tables.get(model.key(like["relation"]))
-    if src is None:
-        table.columns_known = False
-        return
-    opts = like.get("options", 0)
-    for name, col in src.columns.items():
-        table.columns[name] = Column(
-            col.name, col.type, col.mods, col.array, col.not_null,
-            default=col.default if opts & _LIKE_DEFAULTS else None,
-            identity=col.identity if opts & _LIKE_IDENTITY else None,
-            generated=col.generated and bool(opts & _LIKE_GENERATED))
-    table.columns_known &= src.columns_known
-    for con in src.constraints.values():
-        if (con.kind == "check" and opts & _LIKE_CONSTRAINTS) or (
-                con.kind in ("primary", "unique", "exclusion") and opts & _LIKE_INDEXES):
-            name = con.name if con.kind == "check" else _default_constraint_name(
-                table, con.kind, con.columns, {})
-            table.constraints[name] = Constraint(
-                name=name, kind=con.kind, columns=con.columns, expr=con.expr,
-                site=_site(stmt, like["relation"].get("location")),
-                not_null_columns=con.not_null_columns)
-    if opts & _LIKE_INDEXES:
-        for idx in model.indexes_of(src.key):
-            if idx.constraint and idx.constraint not in src.constraints:
-                continue
-            name = (_default_constraint_name(table, src.constraints[idx.constraint].kind,
-                                             idx.columns, {}) if idx.constraint
-                    else _truncate(f"{table.name}_{'_'.join(c or 'expr' for c in idx.columns)}_idx"))
-            model.indexes[(table.key[0], name)] = Index(
-                name=name, table=table.key, columns=idx.columns, unique=idx.unique,
-                partial=idx.partial, valid=idx.valid, method=idx.method,
-                constraint=name if idx.constraint else None,
-                site=_site(stmt, like["relation"].get("location")),
-                elements=idx.elements, include=idx.include, predicate=idx.predicate)
-
-
-def _query_columns(model, select: dict, names: list[str]) -> dict[str, Column] | None:
-    """The columns of CREATE TABLE AS / SELECT INTO: the names given, else the query's
-    output names (aliases, column references, function names, `*` over known tables);
-    None when some output column cannot be named from the SQL."""
-    if names:
-        return {n: Column(n, "") for n in names}
-    if not select or select.get("op", "SETOP_NONE") != "SETOP_NONE" or "targetList" not in select:
-        return None
-    out: dict[str, Column] = {}
-    for item in select["targetList"]:
-        target = item.get("ResTarget", {})
-        val = target.get("val") or {}
-        if target.get("name"):
-            out[target["name"]] = Column(target["name"], "")
-            continue
-        if "TypeCast" in val:
-            val = val["TypeCast"].get("arg") or {}
-        fields = val.get("ColumnRef", {}).get("fields") or []
-        if fields and "A_Star" in fields[-1]:
-            sources = [model.tables.get(model.key(f["RangeVar"]))
-                       for f in select.get("fromClause") or () if "RangeVar" in f]
-            if not sources or None in sources or len(sources) != len(select.get("fromClause") or ()):
-                return None
-            for src in sources:
-                if not src.columns_known:
-                    return None
-                for name, col in src.columns.items():
-                    out.setdefault(name, Column(name, col.type, col.mods, col.array))
-        elif fields and "String" in fields[-1]:
-            name = fields[-1]["String"]["sval"]
-            out[name] = Column(name, "")
-        elif "FuncCall" in val:
-            name = strings(val["FuncCall"].get("funcname"))[-1]
-            out[name] = Column(name, "")
-        else:
-            return None
-    return out
-
-
-def _create_from_query(model, stmt, rel: dict, select: dict, names: list[str], kind: str) -> None:
-    key = relation_key(rel, model.search_schema)
-    if key not in model.tables:
-        table = Table(key=key, site=_site(stmt, rel.get("location")), created_in=stmt.migration, kind=kind,
-                      persistence=rel.get("relpersistence", "p"))
-        columns = _query_columns(model, select, names)
-        table.columns, table.columns_known = columns or {}, columns is not None
-        model.tables[key] = table
-    _mark_created(model, key)
-
-
-def create_table_as(model, stmt, node: dict) -> None:
-    into = node.get("into") or {}
-    rel = into.get("rel")
-    if not rel:
-        return
-    kind = "materialized view" if node.get("objtype") == "OBJECT_MATVIEW" else "table"
-    _create_from_query(model, stmt, rel, (node.get("query") or {}).get("SelectStmt"),
-                       strings(into.get("colNames")), kind)
-
-
-def select_into(model, stmt, node: dict) -> None:
-    """SELECT ... INTO t creates the table t, as CREATE TABLE t AS does."""
-    into = node.get("intoClause") or {}
-    if into.get("rel"):
-        _create_from_query(model, stmt, into["rel"], node, strings(into.get("colNames")), "table")
-
-
-def create_view(model, stmt, node: dict) -> None:
-    key = relation_key(node["view"], model.search_schema)
-    model.tables[key] = Table(key=key, site=_site(stmt), created_in=stmt.migration, kind="view")
-    _mark_created(model, key)
-
-
-def _add_column(model, stmt, table: Table, coldef: dict) -> None:
-    # (The fold's hottest function: one call per column of the history.)
-    tnode = coldef.get("typeName") or {}
-    tname = type_name(tnode)
-    name = coldef.get("colname", "")
-    col = Column(name, tname, type_mods(tnode), is_array(tnode))
-    if tname in SERIAL_TYPES:
-        col.serial, col.type, col.not_null = tname, SERIAL_TYPES[tname], True
-    default = coldef.get("raw_default")
-    if default:
-        col.default = default
-    tloc = tnode.get("location")
-    if tloc is not None and tloc >= 0:
-        col.type_site = TypeSite(stmt, tloc)
-    table.columns[name] = col
-    _mark_created(model, (*table.key, name))
-    constraints = coldef.get("constraints")
-    if not constraints:
-        return
-    for c in constraints:
-        con = c.get("Constraint", {})
-        contype = con.get("contype")
-        if contype == "CONSTR_NOTNULL":
-            col.not_null = True
-        elif contype == "CONSTR_NULL":
-            col.not_null = False
-        elif contype == "CONSTR_DEFAULT":
-            col.default = con.get("raw_expr")
-        elif contype == "CONSTR_IDENTITY":
-            col.identity = "always" if con.get("generated_when") == "a" else "by default"
-            col.not_null = True
-        elif contype == "CONSTR_GENERATED":
-            col.generated = True
-        elif contype in _CONTYPE:
-            if contype == "CONSTR_PRIMARY":
-                col.not_null = True
-            _add_constraint(model, stmt, table, con, column=col.name, location=coldef.get("location"))
-
-
-def _add_constraint(model, stmt, table: Table, con: dict, column: str | None = None,
-                    location: int | None = None) -> None:
-    kind = _CONTYPE.get(con.get("contype", ""))
-    if kind is None:
-        if con.get("contype") == "CONSTR_NOTNULL" and con.get("keys"):
-            for col in strings(con["keys"]):
-                if col in table.columns:
-                    table.columns[col].not_null = True
-        return
-    if kind == "foreign":
-        cols = tuple(strings(con.get("fk_attrs"))) or ((column,) if column else ())
-    elif kind == "exclusion":
-        cols = tuple(
-            e["IndexElem"].get("name") for item in con.get("exclusions") or ()
-            for e in item.get("List", {}).get("items", [])[:1] if "IndexElem" in e
-        )
-    else:
-        cols = tuple(strings(con.get("keys"))) or ((column,) if column else ())
-    if kind == "check":
-        cols = (column,) if column else ()
-    name = con.get("conname") or _default_constraint_name(table, kind, cols, con)
-    constraint = Constraint(
-        name=name,
-        kind=kind,
-        columns=cols,
-        # NOT VALID sets skip_validation; constraints on a new table are always valid.
-        validated=not con.get("skip_validation") or table.key in model.session.created,
-        site=_site(stmt, con.get("location") if location is None else location),
-    )
-    if kind == "foreign":
-        constraint.ref_table = model.key(con["pktable"])
-        model.fk_refs.setdefault(constraint.ref_table, []).append((table, constraint))
-        constraint.ref_columns = tuple(strings(con.get("pk_attrs")))
-        constraint.on_delete = con.get("fk_del_action")
-    elif kind == "check":
-        constraint.expr = con.get("raw_expr")
-        constraint.not_null_columns = not_null_columns_of(constraint.expr)
-    table.constraints[name] = constraint
-    _mark_created(model, ("constraint", *table.key, name))
-    if con.get("skip_validation") and table.key not in model.session.created and model.session.in_transaction:
-        model.session.not_valid_in_tx[(table.key, name)] = stmt
-    if kind == "primary":
-        for c in cols:
-            if c in table.columns:
-                table.columns[c].not_null = True
-    if kind in ("primary", "unique", "exclusion"):
-        index_name = con.get("indexname")
-        existing = model.indexes.get((table.key[0], index_name)) if index_name else None
-        if existing is not None:
-            # ADD CONSTRAINT ... USING INDEX renames the index to the constraint name.
-            del model.indexes[(table.key[0], index_name)]
-            existing.name, existing.constraint = name, name
-            model.indexes[(table.key[0], name)] = existing
-        else:
-            model.indexes[(table.key[0], name)] = Index(
-                name=name,
-                table=table.key,
-                columns=cols,
-                unique=kind != "exclusion",
-                partial=bool(con.get("where_clause")),
-                method=con.get("access_method") or "btree",
-                constraint=name,
-                site=_site(stmt, con.get("location") if location is None else location),
-                elements=tuple(element_shape({"name": c}) for c in cols) if kind != "exclusion" else (),
-                include=tuple(strings(con.get("including"))),
-                predicate=shape(con["where_clause"]) if con.get("where_clause") else None,
-            )
-
-
-def _default_constraint_name(table: Table, kind: str, cols: tuple, con: dict) -> str:
-    # PostgreSQL's ChooseConstraintName: <table>_<cols>_<suffix>; pkey has no columns.
-    if kind == "primary":
-        return _truncate(f"{table.name}_pkey")
-    if kind == "check":
-        expr_cols = cols or ("",)
-        return _truncate(f"{table.name}_{expr_cols[0]}_check" if expr_cols[0] else f"{table.name}_check")
-    return _truncate(f"{table.name}_{'_'.join(c or 'expr' for c in cols)}_{_SUFFIX[kind]}")
 
 
 # ALTER TABLE
@@ -330,6 +43,8 @@ def alter_table(model, stmt, node: dict) -> None:
     if table is None:
         if node["relation"].get("relpersistence") == "t" or node.get("missing_ok"):
             return
+        # A stub: a table older than the history, or one a later-applying file creates
+        # (fold_create.create_table).
         table = model.tables[key] = Table(key=key, external=True)
     for item in node.get("cmds") or ():
         cmd = item.get("AlterTableCmd", {})
@@ -339,14 +54,22 @@ def alter_table(model, stmt, node: dict) -> None:
         if sub == "AT_AddColumn":
             coldef = cmd["def"]["ColumnDef"]
             if not (cmd.get("missing_ok") and coldef.get("colname") in table.columns):
-                _add_column(model, stmt, table, coldef)
+                add_column(model, stmt, table, coldef)
         elif sub == "AT_DropColumn":
-            table.columns.pop(name, None)
+            dropped = table.columns.pop(name, None)
+            if dropped is not None:
+                drop_owned_sequences(model, table, (dropped,))
+            # Indexes and constraints involving the column go with it (ALTER TABLE docs,
+            # DROP COLUMN): by their columns, or by a mention in an expression or predicate.
+            mention = '"sval":' + json.dumps(name)
             for cname, con in list(table.constraints.items()):
-                if name in con.columns:
+                if name in con.columns or (con.expr and mention in json.dumps(con.expr, separators=(",", ":"))):
                     del table.constraints[cname]
             for ikey, idx in model.indexes.of_table(table.key):
-                if name in idx.columns:
+                if name in idx.columns or name in idx.include or (
+                        (None in idx.columns or idx.predicate) and (
+                            any(mention in e for e in idx.elements)
+                            or (idx.predicate and mention in idx.predicate))):
                     del model.indexes[ikey]
         elif sub == "AT_AlterColumnType" and (col or table.external):
             if col is None:  # a column of a table older than the history: now we know its type
@@ -363,19 +86,24 @@ def alter_table(model, stmt, node: dict) -> None:
             col.default = cmd.get("def")
             col.serial = None  # its nextval() default is replaced or gone: no longer a serial
         elif sub == "AT_AddIdentity" and col:
-            con = cmd["def"]["Constraint"]
-            col.identity = "always" if con.get("generated_when") == "a" else "by default"
-            col.not_null = True
+            set_identity(model, stmt, table, col, cmd["def"]["Constraint"])
         elif sub == "AT_DropIdentity" and col:
             col.identity = None
+            drop_owned_sequences(model, table, (col,))
+            col.sequence = None
         elif sub == "AT_AddConstraint":
-            _add_constraint(model, stmt, table, cmd["def"]["Constraint"])
+            add_constraint(model, stmt, table, cmd["def"]["Constraint"])
         elif sub == "AT_ValidateConstraint" and name in table.constraints:
             table.constraints[name].validated = True
         elif sub == "AT_DropConstraint":
             model.session.dropped_constraints.add(("constraint", *table.key, name))
-            table.constraints.pop(name, None)
-            model.indexes.pop((table.key[0], name), None)
+            dropped = table.constraints.pop(name, None)
+            if dropped is not None and dropped.kind == "foreign" and table.partitioned:
+                for part in partitions_of(model, table.key):  # and its partitions' copies
+                    copy = part.constraints.get(name)
+                    if copy is not None and copy.kind == "foreign" and copy.site is None:
+                        del part.constraints[name]
+            drop_index(model, (table.key[0], name))
         elif sub == "AT_SetLogged":
             table.persistence = "p"
         elif sub == "AT_SetUnLogged":
@@ -384,38 +112,44 @@ def alter_table(model, stmt, node: dict) -> None:
             part = model.table(cmd["def"]["PartitionCmd"]["name"])
             if part:
                 part.partition_of = table.key
+                clone_partition_indexes(model, table, part)
+                clone_partition_fks(model, table, part)
         elif sub == "AT_DetachPartition":
             part = model.table(cmd["def"]["PartitionCmd"]["name"])
             if part:
                 part.partition_of = None
+                for idx in model.indexes_of(part.key):
+                    idx.parent = None  # its indexes stay, no longer attached
 
 
 # CREATE INDEX
 def create_index(model, stmt, node: dict) -> None:
     table_key = model.key(node["relation"])
-    name = node.get("idxname")
-    if not name:
-        cols = [p["IndexElem"].get("name") or "expr" for p in node.get("indexParams") or ()]
-        name = _truncate(f"{table_key[1]}_{'_'.join(cols)}_idx")
+    name = node.get("idxname") or default_index_name(model, table_key, node)
     key = (table_key[0], name)
     if key in model.indexes and node.get("if_not_exists"):
         return
-    model.indexes[key] = Index(
+    where = node.get("whereClause")
+    index = model.indexes[key] = Index(
         name=name,
         table=table_key,
         columns=tuple(p["IndexElem"].get("name") for p in node.get("indexParams") or ()),
         unique=bool(node.get("unique")),
-        partial=bool(node.get("whereClause")),
+        partial=bool(where),
         method=node.get("accessMethod", "btree"),
-        site=_site(stmt),
+        site=site_of(stmt),
         elements=tuple(element_shape(p["IndexElem"]) for p in node.get("indexParams") or ()),
         include=tuple(p["IndexElem"].get("name") or shape(p["IndexElem"])
                       for p in node.get("indexIncludingParams") or ()),
-        predicate=shape(node["whereClause"]) if node.get("whereClause") else None,
+        predicate=shape(where) if where else None,
+        null_filter=null_filter_of(where) if where else None,
     )
+    table = model.tables.get(table_key)
+    if table is not None and table.partitioned and node["relation"].get("inh", True):
+        propagate_index(model, table, key, index)
     # An index is new in this migration whatever its table: dropping it again in the
     # same file breaks nobody.
-    _mark_created(model, key)
+    mark_created(model, key)
 
 
 # DROP ...
@@ -432,17 +166,44 @@ def drop(model, stmt, node: dict) -> None:
             continue
         key = qualified_key(names, model.search_schema)
         if kind in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
-            model.tables.pop(key, None)
-            for ikey, _ in model.indexes.of_table(key):
-                del model.indexes[ikey]
+            drop_table(model, key)
         elif kind == "OBJECT_INDEX":
-            model.indexes.pop(key, None)
+            drop_index(model, key)
         elif kind == "OBJECT_SEQUENCE":
             model.sequences.pop(key, None)
         elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
             model.types.pop(key, None)
+            model.enums.pop(key, None)
         elif kind == "OBJECT_SCHEMA":
             model.schemas.discard(names[-1])
+
+
+def drop_table(model, key: Key) -> None:
+    """The table, its indexes, the sequences its columns own and, for a partitioned table,
+    its partitions."""
+    table = model.tables.pop(key, None)
+    for ikey, _ in model.indexes.of_table(key):
+        del model.indexes[ikey]
+    if table is not None:
+        drop_owned_sequences(model, table, table.columns.values())
+        if table.partitioned:
+            for part in partitions_of(model, key):
+                drop_table(model, part.key)
+
+
+def drop_index(model, key: Key) -> None:
+    """The index and, on a partitioned table, the partitions' indexes attached to it."""
+    index = model.indexes.pop(key, None)
+    if index is None:
+        return
+    table = model.tables.get(index.table)
+    if table is not None and table.partitioned:
+        for part in partitions_of(model, table.key):
+            for ikey, idx in model.indexes.of_table(part.key):
+                if idx.parent == key:
+                    drop_index(model, ikey)
+                    if idx.constraint:
+                        part.constraints.pop(idx.constraint, None)
 
 
 # ALTER ... RENAME
@@ -456,9 +217,11 @@ def rename(model, stmt, node: dict) -> None:
         s.renamed_from[new_key] = s.renamed_from.pop(old_key, old_key)
         s.named_at[new_key] = model.stmt_index
         if old_key in s.created:
-            _mark_created(model, new_key)
+            mark_created(model, new_key)
         if old_key[0] == "type" and old_key[1:] in model.types:
             model.types[new_key[1:]] = model.types.pop(old_key[1:])
+            if old_key[1:] in model.enums:
+                model.enums[new_key[1:]] = model.enums.pop(old_key[1:])
         if old_key[0] == "type":
             _retype_columns(model, old_key[1:], new_key[2])
     if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
@@ -469,29 +232,25 @@ def rename(model, stmt, node: dict) -> None:
             table.key = new_key
             model.tables[new_key] = table
             model.indexes.retable(key, new_key)
-            moved = model.fk_refs.pop(key, ())
-            for _, con in moved:
-                if con.ref_table == key:
-                    con.ref_table = new_key
-            if moved:
-                model.fk_refs.setdefault(new_key, []).extend(moved)
+            _move_fk_refs(model, key, new_key)
             if key in model.session.created:
-                _mark_created(model, new_key)
+                mark_created(model, new_key)
     elif rtype == "OBJECT_COLUMN":
         table = model.table(node["relation"])
         old = node.get("subname")
         if table and old in table.columns:
-            col = table.columns.pop(old)
+            col = table.columns[old]
             col.name = new
-            table.columns[new] = col
+            # The column keeps its place (attnum): rebuild the dict in order.
+            table.columns = {new if n == old else n: c for n, c in table.columns.items()}
             for con in table.constraints.values():
                 con.columns = tuple(new if c == old else c for c in con.columns)
                 if old in con.not_null_columns:
                     con.not_null_columns = (con.not_null_columns - {old}) | {new}
             for _, idx in model.indexes.of_table(table.key):
                 idx.columns = tuple(new if c == old else c for c in idx.columns)
-            for _, con in model.fk_refs.get(table.key, ()):
-                if con.ref_table == table.key:
+            for t, con in model.fk_refs.get(table.key, ()):
+                if old in con.ref_columns and _live(model, t, con, table.key):
                     con.ref_columns = tuple(new if c == old else c for c in con.ref_columns)
     elif rtype == "OBJECT_INDEX":
         key = model.key(node["relation"])
@@ -499,6 +258,12 @@ def rename(model, stmt, node: dict) -> None:
         if idx:
             idx.name = new
             model.indexes[(key[0], new)] = idx
+            table = model.tables.get(idx.table)
+            if idx.constraint and table is not None and idx.constraint in table.constraints:
+                # The constraint an index backs is renamed with it (RenameRelationInternal).
+                con = table.constraints.pop(idx.constraint)
+                con.name = idx.constraint = new
+                table.constraints[new] = con
     elif rtype == "OBJECT_TABCONSTRAINT":
         table = model.table(node["relation"])
         old = node.get("subname")
@@ -506,10 +271,36 @@ def rename(model, stmt, node: dict) -> None:
             con = table.constraints.pop(old)
             con.name = new
             table.constraints[new] = con
+            idx = model.indexes.get((table.key[0], old))
+            if idx is not None and idx.constraint == old:
+                # ... and the index behind a constraint with it (RenameConstraintById).
+                del model.indexes[(table.key[0], old)]
+                idx.name = idx.constraint = new
+                model.indexes[(table.key[0], new)] = idx
     elif rtype == "OBJECT_SEQUENCE":
         key = model.key(node["relation"])
         if key in model.sequences:
             model.sequences[(key[0], new)] = model.sequences.pop(key)
+            for table in model.tables.values():  # the column owning it, if any (rare statement)
+                if table.key[0] == key[0]:
+                    for col in table.columns.values():
+                        if col.sequence == key[1]:
+                            col.sequence = new
+
+
+def _live(model, table, con, key: Key) -> bool:
+    """A `fk_refs` entry still in force: the table and its foreign key to `key` exist (the
+    entries of dropped ones linger, and are left alone)."""
+    return con.ref_table == key and model.tables.get(table.key) is table and table.constraints.get(con.name) is con
+
+
+def _move_fk_refs(model, key: Key, new_key: Key) -> None:
+    """The foreign keys referencing a renamed or moved table follow it."""
+    moved = [(t, con) for t, con in model.fk_refs.pop(key, ()) if _live(model, t, con, key)]
+    for _, con in moved:
+        con.ref_table = new_key
+    if moved:
+        model.fk_refs.setdefault(new_key, []).extend(moved)
 
 
 def _retype_columns(model, old: Key, new_name: str) -> None:
@@ -526,18 +317,38 @@ def _retype_columns(model, old: Key, new_name: str) -> None:
 
 
 def set_schema(model, stmt, node: dict) -> None:
+    if node.get("objectType") in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+        obj = node.get("object") or {}
+        names = strings(obj.get("List", {}).get("items")) or strings(obj.get("TypeName", {}).get("names"))
+        key = qualified_key(names, model.search_schema) if names else None
+        if key in model.types:
+            new_key = (node.get("newschema", key[0]), key[1])
+            model.types[new_key] = model.types.pop(key)
+            if key in model.enums:
+                model.enums[new_key] = model.enums.pop(key)
+        return
     if node.get("objectType") in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and node.get("relation"):
         key = model.key(node["relation"])
         table = model.tables.pop(key, None)
         if table:
-            table.key = (node.get("newschema", key[0]), key[1])
+            schema = node.get("newschema", key[0])
+            table.key = (schema, key[1])
             model.tables[table.key] = table
+            _move_fk_refs(model, key, table.key)
+            # Its indexes and the sequences it owns move with it (AlterTableNamespace).
+            for ikey, idx in model.indexes.of_table(key):
+                del model.indexes[ikey]
+                idx.table = table.key
+                model.indexes[(schema, ikey[1])] = idx
+            for col in table.columns.values():
+                if col.sequence and (key[0], col.sequence) in model.sequences:
+                    model.sequences[(schema, col.sequence)] = model.sequences.pop((key[0], col.sequence))
 
 
 def create_sequence(model, stmt, node: dict) -> None:
     key = relation_key(node["sequence"], model.search_schema)
-    model.sequences[key] = _site(stmt)
-    _mark_created(model, key)
+    model.sequences[key] = site_of(stmt)
+    mark_created(model, key)
 
 
 def create_type(model, stmt, node: dict, kind: str) -> None:
@@ -546,8 +357,31 @@ def create_type(model, stmt, node: dict, kind: str) -> None:
     if names:
         key = qualified_key(names, model.search_schema)
         model.types[key] = kind
-        _mark_created(model, key)
-        _mark_created(model, ("type", *key))
+        if kind == "enum":
+            model.enums[key] = tuple(strings(node.get("vals")))
+        mark_created(model, key)
+        mark_created(model, ("type", *key))
+
+
+def alter_enum(model, stmt, node: dict) -> None:
+    """ALTER TYPE ... ADD VALUE [BEFORE | AFTER] / RENAME VALUE: the enum's labels in order."""
+    key = qualified_key(strings(node.get("typeName")), model.search_schema)
+    values = model.enums.get(key)
+    new = node.get("newVal")
+    if values is None or new is None:
+        return
+    old = node.get("oldVal")
+    if old is not None:
+        model.enums[key] = tuple(new if v == old else v for v in values)
+        return
+    if new in values:
+        return  # IF NOT EXISTS (without it PostgreSQL fails)
+    neighbor = node.get("newValNeighbor")
+    if neighbor in values:
+        at = values.index(neighbor) + (1 if node.get("newValIsAfter") else 0)
+        model.enums[key] = values[:at] + (new,) + values[at:]
+    else:
+        model.enums[key] = values + (new,)
 
 
 def create_composite(model, stmt, node: dict) -> None:
@@ -555,14 +389,14 @@ def create_composite(model, stmt, node: dict) -> None:
     if rel.get("relname"):
         key = model.key(rel)
         model.types[key] = "composite"
-        _mark_created(model, ("type", *key))
+        mark_created(model, ("type", *key))
 
 
 def create_function(model, stmt, node: dict) -> None:
     names = strings(node.get("funcname"))
     if not names:
         return
-    _mark_created(model, ("function", *qualified_key(names, model.search_schema)))
+    mark_created(model, ("function", *qualified_key(names, model.search_schema)))
     volatility = "volatile"  # CREATE FUNCTION's default
     for opt in node.get("options") or ():
         d = opt.get("DefElem", {})
@@ -573,10 +407,10 @@ def create_function(model, stmt, node: dict) -> None:
 
 def create_extension(model, stmt, node: dict) -> None:
     if node.get("extname"):
-        _mark_created(model, ("extension", node["extname"]))
+        mark_created(model, ("extension", node["extname"]))
 
 
 def create_schema(model, stmt, node: dict) -> None:
     if node.get("schemaname"):
         model.schemas.add(node["schemaname"])
-        _mark_created(model, ("schema", node["schemaname"]))
+        mark_created(model, ("schema", node["schemaname"]))

@@ -106,13 +106,15 @@ class Column(Record):
     # type_site: where the column's current type was written (CREATE TABLE, ADD COLUMN or
     # the last ALTER COLUMN TYPE): the span covers the whole type text, e.g. `timestamp(3)
     # without time zone`, so a finding can underline it and a fix can replace it.
+    # sequence: the name of the sequence a serial's default draws from (in the table's
+    # schema; the partitions of a table share their parent's), or an identity's own.
     __slots__ = ("name", "type", "mods", "array", "not_null", "default", "identity", "serial",
-                 "generated", "type_site")
+                 "generated", "type_site", "sequence")
 
     def __init__(self, name: str, type: str, mods: tuple = (), array: bool = False,
                  not_null: bool = False, default: dict | None = None, identity: str | None = None,
                  serial: str | None = None, generated: bool = False,
-                 type_site: Site | TypeSite | None = None) -> None:
+                 type_site: Site | TypeSite | None = None, sequence: str | None = None) -> None:
         self.name = name
         self.type = type
         self.mods = mods
@@ -123,6 +125,7 @@ class Column(Record):
         self.serial = serial
         self.generated = generated
         self.type_site = type_site
+        self.sequence = sequence
 
 
 class Constraint(Record):
@@ -153,15 +156,18 @@ class Index(Record):
     # PK/UNIQUE/EXCLUDE constraint. elements, include, predicate: comparable forms of what
     # the index stores, to tell duplicate and redundant indexes: one key per element
     # (column or expression, with opclass, collation and ordering), the INCLUDE columns
-    # and the WHERE predicate, all with parser locations stripped.
+    # and the WHERE predicate, all with parser locations stripped. null_filter: for a partial
+    # index whose predicate only excludes NULLs (`a IS NOT NULL [AND b IS NOT NULL]`), those
+    # columns. parent: the index of the partitioned table this partition's index is attached to.
     __slots__ = ("name", "table", "columns", "unique", "partial", "valid", "method", "constraint",
-                 "site", "elements", "include", "predicate")
+                 "site", "elements", "include", "predicate", "null_filter", "parent")
 
     def __init__(self, name: str, table: Key, columns: tuple[str | None, ...], unique: bool = False,
                  partial: bool = False, valid: bool = True, method: str = "btree",
                  constraint: str | None = None, site: Site | TokenSite | None = None,
                  elements: tuple[str, ...] = (), include: tuple[str, ...] = (),
-                 predicate: str | None = None) -> None:
+                 predicate: str | None = None, null_filter: frozenset | None = None,
+                 parent: Key | None = None) -> None:
         self.name = name
         self.table = table
         self.columns = columns
@@ -174,6 +180,8 @@ class Index(Record):
         self.elements = elements
         self.include = include
         self.predicate = predicate
+        self.null_filter = null_filter
+        self.parent = parent
 
 
 class IndexMap(dict):

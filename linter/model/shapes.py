@@ -64,3 +64,22 @@ def not_null_columns_of(expr: dict | None) -> frozenset:
         return frozenset()
     fields = strings((test.get("arg") or {}).get("ColumnRef", {}).get("fields"))
     return frozenset(fields[-1:]) if len(fields) == 1 else frozenset()
+
+
+def null_filter_of(expr: dict | None) -> frozenset | None:
+    """The columns a partial index's predicate only excludes the NULLs of: `a IS NOT NULL
+    [AND b IS NOT NULL ...]` (or `NOT (a IS NULL)`) -> {a, b}; None for any other predicate.
+    A lookup `a = $1` implies `a IS NOT NULL` (= is strict), so the planner can use such an
+    index for it (predtest.c: predicate_implied_by)."""
+    expr = expr or {}
+    bool_expr = expr.get("BoolExpr")
+    if bool_expr and bool_expr.get("boolop") == "AND_EXPR":
+        out: frozenset = frozenset()
+        for arg in bool_expr.get("args") or ():
+            cols = null_filter_of(arg)
+            if cols is None:
+                return None
+            out |= cols
+        return out
+    cols = not_null_columns_of(expr)
+    return cols or None
