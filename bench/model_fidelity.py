@@ -361,7 +361,7 @@ def fidelity(conninfo_for, name: str, path: str) -> dict:
     return {"project": name, "files": len(ups), "applied": len(applied.migrations),
             "statements": applied.statements, "stopped": applied.error,
             "agree": agree, "facts": total,
-            "fidelity": round(100.0 * agree / total, 2) if total else 100.0,
+            "fidelity": round(100.0 * agree / total, 2) if total else None,
             "differences": diffs, "seconds": round(time.monotonic() - started, 1)}
 
 
@@ -395,7 +395,8 @@ def main(argv=None) -> int:
             r = fidelity(conninfo_for, name, path)
             results.append(r)
             stopped = f"  stopped at {r['stopped']}" if r["stopped"] else ""
-            print(f"{name:24} {r['fidelity']:6.2f} %  {r['agree']}/{r['facts']} facts, "
+            shown = f"{r['fidelity']:6.2f} %" if r["fidelity"] is not None else "     - "
+            print(f"{name:24} {shown}  {r['agree']}/{r['facts']} facts, "
                   f"{r['applied']}/{r['files']} files applied{stopped}", flush=True)
             if args.details:
                 for d in r["differences"]:
