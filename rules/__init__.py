@@ -60,6 +60,7 @@ MODULE_NAMES = (
     "separate_alter_table_statements",
     "sequential_primary_key",
     "serial_column",
+    "set_local_outside_transaction",
     "set_logged_or_unlogged",
     "set_not_null_on_existing_column",
     "set_schema",
