@@ -21,7 +21,7 @@ class Session(Record):
     __slots__ = ("migration", "explicit_depth", "implicit", "lock_timeout", "statement_timeout",
                  "timezone", "created", "named_at", "renamed_from", "dropped_constraints",
                  "open_begin", "orphan_ends", "escaped_framework_tx", "not_valid_in_tx",
-                 "framework_rollbacks", "tx_start", "tx_session")
+                 "framework_rollbacks", "tx_start", "tx_session", "enum_values_in_tx")
 
     def __init__(self, migration: Migration | None = None, implicit: bool = False) -> None:
         self.migration = migration
@@ -58,6 +58,8 @@ class Session(Record):
         # name -> value of its last plain SET (kept at COMMIT; SET LOCAL values are not).
         self.tx_start: dict = {}
         self.tx_session: dict = {}
+        # Enum values added in the open transaction: (type key, value) -> the ALTER TYPE.
+        self.enum_values_in_tx: dict = {}
 
     @property
     def in_transaction(self) -> bool:
@@ -88,6 +90,7 @@ def fold_transaction(model, stmt, node: dict) -> None:
         s.implicit = False
         s.open_begin = None
         s.not_valid_in_tx.clear()
+        s.enum_values_in_tx.clear()
 
 
 def fold_variable_set(model, stmt, node: dict) -> None:
