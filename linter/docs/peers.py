@@ -124,7 +124,10 @@ SQUAWK = Peer(
            "blocking lock."),
         _r("require-statement-timeout", "No statement_timeout set before a slow statement."),
         _r("transaction-nesting", "BEGIN inside a transaction, or COMMIT/ROLLBACK of the "
-           "migration tool's transaction."),
+           "migration tool's transaction.",
+           note="schemalint reports a ROLLBACK of the tool's transaction (it discards the "
+                "file's work) but not a COMMIT of it: `COMMIT; ...; BEGIN;` steps out of the "
+                "transaction on purpose."),
         _r("unused-ignore", "A squawk-ignore comment that suppresses nothing."),
         # Opt-in rules (squawk's is_opt_in list).
         _r("require-table-schema", "Table name without a schema qualifier.", off=True),
@@ -434,4 +437,13 @@ def comparison_page(rules: Iterable) -> str:
             lines.append(f"| `{r.id}` | {'on' if r.default_enabled else 'opt-in'} | "
                          f"{_cell(r.summary)} | {_cell(verdict)} |")
         lines.append("")
+    lines += ["## schemalint rules no peer has", "",
+              "The rules whose `equivalents` name no rule of the linters above (the engine's "
+              "own findings left out).", "",
+              "| rule | category | what it flags |", "|---|---|---|"]
+    for rule in sorted((r for r in rules if not r.equivalents and r.category != "engine"),
+                       key=lambda r: r.code):
+        lines.append(f"| [{rule.name}](rules/{rule.name}.md) ({rule.code}) | {rule.category} | "
+                     f"{_cell(rule.summary)} |")
+    lines.append("")
     return "\n".join(lines)

@@ -9,7 +9,13 @@ it. Statements the model does not understand are ignored.
 from __future__ import annotations
 
 from schemalint.discover.source import Migration
-from schemalint.model.fold_create import create_table, create_table_as, create_view, select_into
+from schemalint.model.fold_create import (
+    create_table,
+    create_table_as,
+    create_view,
+    refresh_matview,
+    select_into,
+)
 from schemalint.model.fold_ddl import (
     alter_enum,
     alter_table,
@@ -61,6 +67,8 @@ class Model:
         self.sequences: dict[Key, Site | TokenSite | None] = {}
         self.types: dict[Key, str] = {}  # enum/domain/composite -> kind
         self.enums: dict[Key, tuple[str, ...]] = {}  # enum -> its labels, in order
+        # Materialized views created or last refreshed WITH NO DATA: not readable yet.
+        self.unpopulated: set[Key] = set()
         self.schemas: set[str] = {"public"}
         # User functions by unqualified name -> "immutable" | "stable" | "volatile".
         self.function_volatility: dict[str, str] = {}
@@ -203,6 +211,7 @@ _SESSION_KINDS = frozenset({"TransactionStmt", "VariableSetStmt"})
 _FOLDERS = {
     "CreateStmt": create_table,
     "CreateTableAsStmt": create_table_as,
+    "RefreshMatViewStmt": refresh_matview,
     "ViewStmt": create_view,
     "AlterTableStmt": alter_table,
     "IndexStmt": create_index,

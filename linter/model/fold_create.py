@@ -306,6 +306,21 @@ def create_table_as(model, stmt, node: dict) -> None:
     kind = "materialized view" if node.get("objtype") == "OBJECT_MATVIEW" else "table"
     _create_from_query(model, stmt, rel, (node.get("query") or {}).get("SelectStmt"),
                        strings(into.get("colNames")), kind)
+    if kind == "materialized view":
+        _populated(model, relation_key(rel, model.search_schema), not into.get("skipData"))
+
+
+def refresh_matview(model, stmt, node: dict) -> None:
+    """REFRESH MATERIALIZED VIEW [WITH NO DATA]: WITH NO DATA leaves it unreadable ("has not
+    been populated") until the next refresh."""
+    _populated(model, model.key(node["relation"]), not node.get("skipData"))
+
+
+def _populated(model, key, populated: bool) -> None:
+    if populated:
+        model.unpopulated.discard(key)
+    else:
+        model.unpopulated.add(key)
 
 
 def select_into(model, stmt, node: dict) -> None:

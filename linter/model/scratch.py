@@ -21,7 +21,7 @@ _CHANGES_TABLES = frozenset({"CreateStmt", "AlterTableStmt", "IndexStmt", "Renam
                              "AlterObjectSchemaStmt", "DropStmt"})
 # The model's schema containers, saved while a down migration folds.
 _CONTAINERS = ("tables", "indexes", "fk_refs", "sequences", "types", "enums", "schemas",
-               "function_volatility")
+               "function_volatility", "unpopulated")
 
 
 class Scratch:
@@ -42,6 +42,7 @@ class Scratch:
         model.enums = dict(model.enums)  # labels are tuples: never changed in place
         model.schemas = set(model.schemas)
         model.function_volatility = dict(model.function_volatility)
+        model.unpopulated = set(model.unpopulated)
 
     def restore(self, model) -> None:
         for name, value in zip(_CONTAINERS, self.saved):

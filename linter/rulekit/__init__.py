@@ -10,12 +10,14 @@ from schemalint.diagnostics.rule import Rule
 from schemalint.lazyre import lazy
 from schemalint.model.alter_locks import alter_subcommand_locks
 from schemalint.model.lock_modes import LockMode, blocked_phrase, strongest
+from schemalint.model.transaction import set_config_calls
 from schemalint.parse.names import (
     SERIAL_TYPES,
     column_display_name,
     display_name,
     format_type,
     is_array,
+    option_on,
     qualified_key,
     quote_ident,
     strings,
@@ -75,8 +77,9 @@ __all__ = [
     "column_type_change", "constraint_name", "covers_foreign_key", "defined_identifiers", "display_name",
     "dropped_objects", "existing_table_actions", "format_type", "function_name", "is_array",
     "is_down", "is_table_alter", "lazy", "line_of", "lock_sentence", "name_span",
-    "named_constraint_sql", "new_before", "proven_not_null", "qualified_key", "quote_ident",
-    "replace_type_fix", "replaced_after", "session_timezone_utc", "statement_site", "stmt_site",
+    "named_constraint_sql", "new_before", "option_on", "proven_not_null", "qualified_key", "quote_ident",
+    "replace_type_fix", "replaced_after", "session_timezone_utc", "set_config_calls",
+    "statement_site", "stmt_site",
     "strings", "strongest", "swapped_in", "type_mods", "type_name", "volatile_call",
     "written_columns",
 ]
