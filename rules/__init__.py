@@ -41,11 +41,14 @@ MODULE_NAMES = (
     "enum_type",
     "foreign_key_without_index",
     "foreign_key_without_on_delete",
+    "geometry_column_without_srid",
+    "hypertable_migrate_data",
     "identifier_needs_quoting",
     "identifier_too_long",
     "identity_change",
     "index_too_many_columns",
     "integer_key_column",
+    "ivfflat_index_on_empty_table",
     "json_column",
     "lock_table_outside_transaction",
     "missing_idempotency_guard",
@@ -81,6 +84,7 @@ MODULE_NAMES = (
     "vacuum_full",
     "validate_constraint_in_same_transaction",
     "varchar_length_column",
+    "vector_column_without_dimensions",
 )
 
 RULES = tuple(sorted(

@@ -437,13 +437,14 @@ def comparison_page(rules: Iterable) -> str:
             lines.append(f"| `{r.id}` | {'on' if r.default_enabled else 'opt-in'} | "
                          f"{_cell(r.summary)} | {_cell(verdict)} |")
         lines.append("")
-    lines += ["## schemalint rules no peer has", "",
-              "The rules whose `equivalents` name no rule of the linters above (the engine's "
-              "own findings left out).", "",
-              "| rule | category | what it flags |", "|---|---|---|"]
-    for rule in sorted((r for r in rules if not r.equivalents and r.category != "engine"),
-                       key=lambda r: r.code):
-        lines.append(f"| [{rule.name}](rules/{rule.name}.md) ({rule.code}) | {rule.category} | "
-                     f"{_cell(rule.summary)} |")
+    alone = [r for r in sorted(rules, key=lambda r: r.code)
+             if r.category != "engine" and not any(r.equivalents.get(p) for p in PEERS)]
+    lines += ["## Rules no peer has", "",
+              "The schemalint rules (engine findings aside) that no rule of the peers above "
+              "covers (their `equivalents` name none). The `extensions` rules read migrations of pgvector, TimescaleDB and "
+              "PostGIS projects, which none of the peers has rules for.", "",
+              "| rule | category | summary |", "|---|---|---|"]
+    lines += [f"| [{r.name}](rules/{r.name}.md) ({r.code}) | {r.category} | {_cell(r.summary)} |"
+              for r in alone]
     lines.append("")
     return "\n".join(lines)

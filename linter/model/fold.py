@@ -27,6 +27,7 @@ from schemalint.model.fold_ddl import (
     create_sequence,
     create_type,
     drop,
+    load_rows,
     rename,
     set_schema,
 )
@@ -70,6 +71,9 @@ class Model:
         # Materialized views created or last refreshed WITH NO DATA: not readable yet.
         self.unpopulated: set[Key] = set()
         self.schemas: set[str] = {"public"}
+        # Extensions a CREATE EXTENSION of the history created (kept after a DROP EXTENSION:
+        # the extension rules ask whether the project uses it).
+        self.extensions: set[str] = set()
         # User functions by unqualified name -> "immutable" | "stable" | "volatile".
         self.function_volatility: dict[str, str] = {}
         # SET search_path: `search_schema` is where unqualified CREATEs go (the first schema
@@ -230,6 +234,10 @@ _FOLDERS = {
     "VariableSetStmt": fold_variable_set,
     "SelectStmt": _select,
     "DoStmt": _do,
+    "InsertStmt": load_rows,
+    "CopyStmt": load_rows,
+    "UpdateStmt": load_rows,
+    "MergeStmt": load_rows,
 }
 
 

@@ -413,7 +413,18 @@ def create_function(model, stmt, node: dict) -> None:
 
 def create_extension(model, stmt, node: dict) -> None:
     if node.get("extname"):
+        model.extensions.add(node["extname"])
         mark_created(model, ("extension", node["extname"]))
+
+
+def load_rows(model, stmt, node: dict) -> None:
+    """INSERT, COPY ... FROM, UPDATE, MERGE: the target may hold rows from now on."""
+    rel = node.get("relation")
+    if rel is None or (stmt.kind == "CopyStmt" and not node.get("is_from")):
+        return
+    table = model.tables.get(model.key(rel))
+    if table is not None:
+        table.loaded = True
 
 
 def create_schema(model, stmt, node: dict) -> None:

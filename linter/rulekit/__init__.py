@@ -45,6 +45,17 @@ from schemalint.rulekit.breaking import (
     stmt_site,
     swapped_in,
 )
+from schemalint.rulekit.extensions import (
+    SPATIAL_TYPES,
+    VECTOR_METHODS,
+    VECTOR_TYPES,
+    base_type,
+    call_argument,
+    function_calls,
+    has_rows,
+    is_true,
+    regclass_key,
+)
 from schemalint.rulekit.facts import (
     added_column_fk_validated,
     alter_commands,
@@ -70,16 +81,18 @@ from schemalint.rulekit.rewrites import (
 )
 
 __all__ = [
-    "IDENTIFIER_KINDS", "NEEDS_QUOTES_AS_NAME", "NO_REWRITE", "SERIAL_TYPES", "Edit", "Fix",
+    "IDENTIFIER_KINDS", "NEEDS_QUOTES_AS_NAME", "NO_REWRITE", "SERIAL_TYPES", "SPATIAL_TYPES",
+    "VECTOR_METHODS", "VECTOR_TYPES", "Edit", "Fix",
     "LockMode", "Rule", "Severity", "added_column_fk_validated", "alter_commands",
-    "alter_subcommand_locks", "blocked_phrase", "breaking_drops", "claim_on", "clause_span",
+    "alter_subcommand_locks", "base_type", "blocked_phrase", "breaking_drops", "call_argument",
+    "claim_on", "clause_span",
     "clause_text", "column_constraints", "column_default", "column_display_name",
     "column_type_change", "constraint_name", "covers_foreign_key", "defined_identifiers", "display_name",
-    "dropped_objects", "existing_table_actions", "format_type", "function_name", "is_array",
-    "is_down", "is_table_alter", "lazy", "line_of", "lock_sentence", "name_span",
-    "named_constraint_sql", "new_before", "option_on", "proven_not_null", "qualified_key", "quote_ident",
-    "replace_type_fix", "replaced_after", "session_timezone_utc", "set_config_calls",
-    "statement_site", "stmt_site",
+    "dropped_objects", "existing_table_actions", "format_type", "function_calls",
+    "function_name", "has_rows", "is_array", "is_down", "is_table_alter", "is_true", "lazy",
+    "line_of", "lock_sentence", "name_span", "named_constraint_sql", "new_before", "option_on",
+    "proven_not_null", "qualified_key", "quote_ident", "regclass_key", "replace_type_fix",
+    "replaced_after", "session_timezone_utc", "set_config_calls", "statement_site", "stmt_site",
     "strings", "strongest", "swapped_in", "type_mods", "type_name", "volatile_call",
     "written_columns",
 ]
