@@ -6,6 +6,7 @@ replay, with the same Diagnostic type and reporters as the static rules."""
 from __future__ import annotations
 
 from schemalint.diagnostics import Severity
+from schemalint.diagnostics.query_rules import QUERY_RULES
 from schemalint.diagnostics.rule import Rule
 
 LONG_BLOCKING_LOCK = Rule(
@@ -98,4 +99,4 @@ SKIPPED_CLUSTER_STATEMENT = Rule(
 
 REPLAY_RULES = (LONG_BLOCKING_LOCK, TABLE_REWRITE, BLOCKING_LOCK_WITHOUT_TIMEOUT,
                 MIGRATION_FAILED, FOREIGN_KEY_UNINDEXED, ROUNDTRIP_DIFFERENCE,
-                SKIPPED_CLUSTER_STATEMENT)
+                SKIPPED_CLUSTER_STATEMENT, *QUERY_RULES)
