@@ -1,7 +1,8 @@
 """Replay findings (6xx): documented like rules, produced from what the server did.
 
 They are not statement checks: `findings.findings(report, options)` produces them from a
-replay, with the same Diagnostic type and reporters as the static rules."""
+replay, with the same Diagnostic type and reporters as the static rules. `REPLAY_RULES` also
+holds the query-plan gate's (8xx, `query_rules`), which replay produces too."""
 
 from __future__ import annotations
 

@@ -71,8 +71,11 @@ class Advisor:
                 self._ready = False
                 diag = getattr(exc, "diag", None)
                 why = diag.message_primary if diag is not None and diag.message_primary else str(exc)
+                hint = ("with --dsn, a superuser can create it in template1, which replay's "
+                        "scratch database is copied from" if "permission denied" in why else
+                        "install HypoPG on that server (Debian: postgresql-<major>-hypopg)")
                 self.problem = (f"no index advice: HypoPG is not available on the replay server "
-                                f"({why}); install postgresql-15-hypopg (or your version's) there")
+                                f"({why}); {hint}")
         return self._ready
 
     def advise(self, query: Query, plan: Plan, tables: set[str]) -> Advice | None:

@@ -27,7 +27,8 @@ def _blamed(r):
 
 
 def text_lines(stage) -> list[str]:
-    out = ["", f"queries ({len(stage.results)}; {base_text(stage)}):"]
+    out = ["", f"queries ({len(stage.results)}; {base_text(stage)}; planned in "
+                f"{stage.elapsed_ms / 1000:.2f} s):"]
     for r in stage.results:
         q = r.query
         out.append(f"  {q.path}:{q.line} {q.name}: {_change(r)}")
@@ -68,4 +69,5 @@ def _html(text: str) -> str:
 def document(stage) -> dict:
     return {"base": None if stage.base is None or stage.base >= len(stage.ups)
             else stage.ups[stage.base].path,
-            "notes": stage.notes, "results": [r.to_dict() for r in stage.results]}
+            "plan_ms": round(stage.elapsed_ms, 1), "notes": stage.notes,
+            "results": [r.to_dict() for r in stage.results]}

@@ -12,6 +12,7 @@ with missing statistics."""
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 
 import psycopg
@@ -126,6 +127,7 @@ class PlanStage:
         self.notes: list[str] = []
         self.conn: psycopg.Connection | None = None
         self._last = -1  # the last boundary the replay reached
+        self.elapsed_ms = 0.0  # the stage's own time: ANALYZE, EXPLAIN, advice (not seeding)
 
 
     def open(self, conninfo: str) -> None:
@@ -145,6 +147,7 @@ class PlanStage:
         go in `report` (a ReplayReport, whose traces say what each statement changed)."""
         statements = report.statements
         self._read(self._last + 1)
+        began = time.monotonic()
         rows = dict(self.conn.execute(_ROWS_SQL).fetchall())
         advisor = Advisor(self.conn)
         for r in self.results:
@@ -163,16 +166,17 @@ class PlanStage:
                               "--since, --last, --from; `check --replay`: --changed-since): "
                               "only the plans after the last migration were read")
         report.plans = self
+        self.elapsed_ms += (time.monotonic() - began) * 1000
         report.diagnostics += plan_findings(self.results, self.seq_scan_rows)
 
     def _read(self, i: int) -> None:
-        if self.conn is None:
-            return
+        began = time.monotonic()
         missing = [row[0] for row in self.conn.execute(_MISSING_STATS_SQL).fetchall()]
         if missing:
             self.conn.execute("ANALYZE " + ", ".join(missing))
         for r in self.results:
             r.readings.append((i, explain(self.conn, r.query)))
+        self.elapsed_ms += (time.monotonic() - began) * 1000
 
     def _judge(self, r: QueryPlans, rows: dict[str, float], statements: list) -> None:
         after, base = r.after, r.base
