@@ -103,3 +103,21 @@ def test_replay_base_flag_sets_the_base(server, tmp_path, capsys, monkeypatch):
     doc = json.loads(capsys.readouterr().out)
     assert doc["queries"]["base"] == "migrations/002_change.sql"
     assert doc["untraced_migrations"] == 1
+
+
+def test_check_silences_a_queries_file_through_overrides(server, tmp_path, capsys, monkeypatch):
+    project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    args = ["check", "migrations", "--replay", "--dsn", server.conninfo(), "--rows", "20000",
+            "--queries", "queries.sql", "--format", "json"]
+
+    def query_codes() -> list[str]:
+        main(args)
+        doc = json.loads(capsys.readouterr().out)
+        return sorted(d["code"] for d in doc["diagnostics"] if d["code"].startswith("SL8"))
+
+    # No base (no --changed-since): the scans after the migrations.
+    assert query_codes() == ["SL801", "SL801"]
+    (tmp_path / ".schemalint.yaml").write_text(
+        "overrides:\n  - paths: [queries.sql]\n    ignore: [queries]\n")
+    assert query_codes() == []
