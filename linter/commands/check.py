@@ -105,6 +105,8 @@ def run(args, out=None, err=None) -> int:
         raise UsageError(f"--statistics: prints a table (--format text or concise) or JSON "
                          f"(--format json), not --format {flags.format}; --output still writes "
                          "any format")
+    if flags.queries and not flags.replay:
+        raise UsageError("--queries: the queries are planned on the replayed database; add --replay")
     parse_outputs(flags)
     settings = settings_from(args)
     # The report cache (speed/runcache.py): an unchanged run prints the stored report.

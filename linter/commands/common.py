@@ -132,6 +132,12 @@ def add_replay_options(p: argparse.ArgumentParser) -> None:
                    dest="statement_timeout_s", help="per-statement timeout (default 60)")
     g.add_argument("--timeout", metavar="SECONDS", type=_seconds, default=None, dest="timeout_s",
                    help="overall timeout for applying the migrations (default 600)")
+    g.add_argument("--queries", metavar="PATH", action="append", default=None,
+                   help="the application's queries (a .sql file, a directory or a glob; "
+                        "repeatable): plan them before and after the migrations (docs/queries.md)")
+    g.add_argument("--base", metavar="GIT_REF", default=None,
+                   help="compare the query plans with the schema before the first migration "
+                        "added or changed since GIT_REF (`check` also takes --changed-since's)")
 
 
 

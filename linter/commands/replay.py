@@ -48,6 +48,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def replay_options(settings: Settings):
     # The replay machinery (psycopg, server backends) loads only when a replay runs.
     from schemalint.replay.options import from_config, merge_cli
+    from schemalint.replay.plans.workload import read_workload  # see above
 
     flags, config = settings.flags, settings.config
     opts = from_config(config.replay)
@@ -61,6 +62,16 @@ def replay_options(settings: Settings):
     })
     if flags.rows is not None:
         opts.rows_per_table = {}  # --rows N replaces the configuration's per-table counts
+    opts.base = flags.base or flags.changed_since
+    if opts.base is not None and not (flags.since or flags.last or flags.from_file) and not flags.replay:
+        opts.since = opts.base  # `replay --base`: trace from the base, to blame statements
+    if flags.queries:
+        opts.workload = read_workload(flags.queries, opts.query_params)
+    elif opts.queries:
+        opts.workload = read_workload(opts.queries, opts.query_params, config.root, "replay.queries")
+    elif opts.query_params:
+        raise UsageError("replay.query_params: no queries to give values to (`replay.queries` "
+                         "or --queries)")
     opts.assume_in_transaction = bool(config.assume_in_transaction)
     return opts
 
