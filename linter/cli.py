@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lsp": ("schemalint.lsp.command", "serve editors: a Language Server over standard input and output"),
     "schema": ("schemalint.commands.schema",
                "print the schema the migrations leave, as schemalint's model folds it"),
+    "diff": ("schemalint.commands.diff",
+             "show what changed in the schema between two git revisions or two directories"),
 }
 
 
