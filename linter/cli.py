@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "print the schema the migrations leave, as schemalint's model folds it"),
     "diff": ("schemalint.commands.diff",
              "show what changed in the schema between two git revisions or two directories"),
+    "indexes": ("schemalint.commands.indexes",
+                "report foreign keys without an index, redundant indexes, tables without a primary key"),
 }
 
 

@@ -48,7 +48,6 @@ from schemalint.rulekit.facts import (
     alter_commands,
     column_constraints,
     column_default,
-    covers_foreign_key,
     function_name,
     is_table_alter,
     replace_type_fix,
@@ -59,6 +58,13 @@ from schemalint.rulekit.identifiers import (
     IDENTIFIER_KINDS,
     NEEDS_QUOTES_AS_NAME,
     defined_identifiers,
+)
+from schemalint.rulekit.indexes import (
+    covering_index,
+    covers_foreign_key,
+    expected_name,
+    index_redundancy,
+    redundant_indexes,
 )
 from schemalint.rulekit.rewrites import (
     NO_REWRITE,
@@ -72,10 +78,11 @@ __all__ = [
     "LockMode", "Rule", "Severity", "added_column_fk_validated", "alter_commands",
     "alter_subcommand_locks", "blocked_phrase", "breaking_drops", "claim_on", "clause_span",
     "clause_text", "column_constraints", "column_default", "column_display_name",
-    "column_type_change", "constraint_name", "covers_foreign_key", "defined_identifiers", "display_name",
-    "dropped_objects", "existing_table_actions", "format_type", "function_name", "is_array",
-    "is_down", "is_table_alter", "lazy", "line_of", "lock_sentence", "name_span",
-    "named_constraint_sql", "new_before", "proven_not_null", "qualified_key", "quote_ident",
+    "column_type_change", "constraint_name", "covering_index", "covers_foreign_key",
+    "defined_identifiers", "display_name", "dropped_objects", "existing_table_actions",
+    "expected_name", "format_type", "function_name", "index_redundancy", "is_array", "is_down",
+    "is_table_alter", "lazy", "line_of", "lock_sentence", "name_span", "named_constraint_sql",
+    "new_before", "proven_not_null", "qualified_key", "quote_ident", "redundant_indexes",
     "replace_type_fix", "replaced_after", "session_timezone_utc", "statement_site", "stmt_site",
     "strings", "strongest", "swapped_in", "type_mods", "type_name", "volatile_call",
     "written_columns",
