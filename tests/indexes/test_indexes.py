@@ -105,3 +105,8 @@ def test_bad_input_is_a_usage_error(args, message):
         except SystemExit as exc:
             code, err2 = exc.code, ""
     assert code == 2 and message in err.getvalue() + err2 and "Traceback" not in err.getvalue() + err2
+
+
+def test_the_documented_report_is_the_real_one():
+    doc = (Path(__file__).parents[2] / "docs" / "schema-diff.md").read_text()
+    assert f"```text\n{TEXT}```" in doc

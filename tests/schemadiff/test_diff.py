@@ -5,6 +5,7 @@ import contextlib
 import io
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -204,3 +205,10 @@ def test_bad_input_is_a_usage_error(repo, monkeypatch, args, message):
 def test_outside_a_repository(tmp_path, monkeypatch):
     code, _, err = run(tmp_path, monkeypatch, "HEAD", "--path", ".")
     assert code == 2 and "not inside a git repository" in err
+
+
+def test_the_documented_diff_is_the_real_one():
+    p = points(BASE, head=(CHANGES,))
+    text = diff_text(diff_schemas(p.base, p.head, p.renames), "schema diff master..the working tree")
+    doc = (Path(__file__).parents[2] / "docs" / "schema-diff.md").read_text()
+    assert f"```sql\n{CHANGES}```" in doc and f"```text\n{text}```" in doc
