@@ -6,6 +6,21 @@ from html import escape
 
 from schemalint.model.dump import qualified_text
 
+# Mermaid's defaults (mermaid.js.org, config schema): a diagram over maxTextSize characters or
+# with more than maxEdges edges is not drawn, an error is shown instead. GitHub renders with them.
+MERMAID_MAX_TEXT = 50_000
+MERMAID_MAX_EDGES = 500
+# A pull request comment holds at most 65,536 characters (the Action's COMMENT_LIMIT keeps a
+# margin): the schema section takes at most this much of it, leaving the rest to the findings.
+SECTION_BUDGET = 30_000
+# The diff's lines take at most this much of the section; the ERD gets what is left.
+DIFF_BUDGET = 12_000
+# The ERD starts open up to this many tables.
+ERD_OPEN_TABLES = 12
+
+# The heading of the section: the Action comments on a pull request that has it.
+SCHEMA_CHANGES = "#### Schema changes: "
+
 _SIGNS = {"added": "+", "dropped": "-", "altered": "~", "renamed": "~"}
 _KINDS = (("columns", "column"), ("indexes", "index"), ("foreign_keys", "foreign key"),
           ("checks", "check"))
@@ -126,3 +141,57 @@ def diff_markdown(diff: dict, title: str = "Schema diff", open_limit: int = 40) 
         return "\n".join([*out, "<details><summary>the changes, table by table</summary>", "",
                           *block, "", "</details>", ""])
     return "\n".join([*out, *block, ""])
+
+
+def review_markdown(diff: dict, mermaid: str | None = None, tables: list[str] | None = None,
+                    edges: int = 0, budget: int = SECTION_BUDGET) -> str:
+    """The schema section of a pull request comment: the diff (cut, with a note, beyond
+    DIFF_BUDGET) and the Mermaid ERD of the touched tables, collapsed when large; the ERD
+    becomes a list of the tables when it would break Mermaid's limits or the budget. Never
+    longer than `budget` characters. Empty when nothing changed."""
+    if not diff["tables"] and not diff["enums"] and not diff["sequences"]:
+        return ""
+    body = []
+    for t in diff["tables"]:
+        body += _table_lines(t)
+    body += _type_lines(diff)
+    lines, size = [], 0
+    for line in body:
+        size += len(line) + 1
+        if size > min(DIFF_BUDGET, budget // 2) - 80:  # room for the note below
+            lines.append(f"... {len(body) - len(lines)} more lines: `schemalint diff` shows them all")
+            break
+        lines.append(line.replace("```", "`\u200b``"))
+    out = [f"{SCHEMA_CHANGES}{escape(summary(diff))}", ""]
+    if diff["note"]:
+        out += [f"> {escape(diff['note'])}", ""]
+    block = ["```diff", *lines, "```"]
+    if len(lines) > 40:
+        block = ["<details><summary>the changes, table by table</summary>", "", *block, "", "</details>"]
+    out += [*block, ""]
+    text = "\n".join(out)
+    tables = tables or []
+    if not tables:
+        return text
+    room = budget - len(text)
+    label = f"ERD of the {len(tables)} table{'s' if len(tables) != 1 else ''} touched, and their neighbours"
+    is_open = " open" if len(tables) <= ERD_OPEN_TABLES else ""
+    fence = f"<details{is_open}><summary>{label}</summary>\n\n```mermaid\n"
+    closing = "```\n\n</details>\n"
+    if (mermaid and len(mermaid) <= MERMAID_MAX_TEXT and edges <= MERMAID_MAX_EDGES
+            and len(fence) + len(mermaid) + len(closing) <= room):
+        return text + fence + mermaid.rstrip("\n") + "\n" + closing
+    if mermaid is None:
+        head = f"<details><summary>{label}</summary>\n\n"
+    else:
+        why = ("too large for Mermaid to draw" if len(mermaid) > MERMAID_MAX_TEXT or edges > MERMAID_MAX_EDGES
+               else "too large for this comment")
+        head = f"<details><summary>{label} ({why}: `schemalint schema --changed-since` draws it)</summary>\n\n"
+    names, used = [], len(text) + len(head) + 20
+    for name in tables:
+        used += len(name) + 5
+        if used > budget:
+            names.append(f"- ... {len(tables) - len(names)} more")
+            break
+        names.append(f"- `{name}`")
+    return text + head + "\n".join(names) + "\n\n</details>\n"
