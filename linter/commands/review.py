@@ -12,6 +12,7 @@ from schemalint.schemadiff import diff_schemas, fold_points
 from schemalint.schemadiff.render import review_markdown
 from schemalint.schemadiff.touched import touched
 
+
 def schema_review(settings: Settings, migrations: list, ref: str) -> str:
     """The section's markdown; a note instead when the base cannot be read."""
     try:
