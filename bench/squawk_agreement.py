@@ -75,9 +75,12 @@ SQUAWK_SYNTAX_ERROR_FACT = "squawk reports a syntax error in this file"
 SAME_FILE = (
     "schemalint", "a table created earlier in the same migration file is empty and no "
     "application code uses it yet, so the lock blocks no one and the scan or build is "
-    "instant. squawk exempts only tables created inside an explicit BEGIN ... COMMIT of the "
-    "file (not with `--assume-in-transaction`, not outside a transaction, and not `CREATE "
-    "TABLE AS` / `CREATE MATERIALIZED VIEW`).")
+    "instant. squawk 2.70 exempts a table created earlier in the file only when it takes the "
+    "file to run in one transaction (an explicit BEGIN ... COMMIT, or `--assume-in-transaction`; "
+    "CREATE TABLE and CREATE TABLE AS, not CREATE MATERIALIZED VIEW), and only in some rules "
+    "(adding-foreign-key-constraint, constraint-missing-not-valid, "
+    "require-concurrent-index-creation, prefer-robust-stmts; not adding-field-with-default, "
+    "adding-not-nullable-field or changing-column-type); outside a transaction it exempts none.")
 NO_TABLE_LOCK = (
     "schemalint", "the statement takes no lock that blocks reads or writes of an existing "
     "table (a function, type, role, schema, extension or view definition; an enum value), so "

@@ -1,4 +1,4 @@
-from schemalint.rulekit import Rule, Severity
+from schemalint.rulekit import Rule, Severity, option_on
 
 RULE = Rule(
     code="SL103",
@@ -23,9 +23,7 @@ RULE = Rule(
 def _is_concurrent(stmt) -> bool:
     node = stmt.node
     if stmt.kind == "ReindexStmt":
-        return any(
-            p.get("DefElem", {}).get("defname") == "concurrently" for p in node.get("params") or ()
-        )
+        return option_on(node.get("params"), "concurrently")
     if stmt.kind == "DropStmt" and node.get("removeType") != "OBJECT_INDEX":
         return False
     return bool(node.get("concurrent"))

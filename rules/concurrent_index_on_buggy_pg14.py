@@ -1,4 +1,4 @@
-from schemalint.rulekit import Rule, Severity
+from schemalint.rulekit import Rule, Severity, option_on
 
 RULE = Rule(
     code="SL122",
@@ -31,7 +31,7 @@ def check(stmt, ctx):
     if stmt.kind == "IndexStmt":
         concurrent = bool(node.get("concurrent"))
     else:
-        concurrent = any(p.get("DefElem", {}).get("defname") == "concurrently" for p in node.get("params") or ())
+        concurrent = option_on(node.get("params"), "concurrently")
     if not concurrent:
         return
     yield ctx.report(

@@ -50,6 +50,16 @@ def check(stmt, ctx):
     sql = text.replace(text[at:at + 5], "INDEX CONCURRENTLY", 1) if at != -1 else text
     help_text = ("Build it without blocking writes, in a migration outside a transaction block:\n"
                  "    " + sql.replace("\n", "\n    ") + ";")
+    method = node.get("accessMethod")
+    vector = method in ("hnsw", "ivfflat")
+    if vector:
+        # pgvector's README ("Index Build Time"): builds are much faster while the graph fits
+        # in maintenance_work_mem; past it pgvector notices "hnsw graph no longer fits".
+        help_text = ("Give the build memory and workers in the same session, then build it "
+                     "without blocking writes, outside a transaction block:\n"
+                     "    SET maintenance_work_mem = '8GB';  -- within the server's free memory\n"
+                     "    SET max_parallel_maintenance_workers = 7;\n"
+                     "    " + sql.replace("\n", "\n    ") + ";")
     if model_table is not None and model_table.partitioned:
         # CREATE INDEX CONCURRENTLY is not supported on a partitioned table (up to PG 18):
         # build an invalid parent index ON ONLY, then each partition's concurrently, then attach.
@@ -64,7 +74,9 @@ def check(stmt, ctx):
         fix = None
     yield ctx.report(
         f"building this index takes {lock_sentence(claim_on(ctx, stmt, key), table)} "
-        "until the build finishes",
+        "until the build finishes"
+        + (f"; pgvector {method} builds on a large table can take hours, much longer once "
+           "they outgrow `maintenance_work_mem`" if vector else ""),
         location=node["relation"].get("location"),
         help=help_text,
         fix=fix,

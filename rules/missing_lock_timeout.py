@@ -14,9 +14,11 @@ RULE = Rule(
         "statement.",
     instead="Start the migration with SET lock_timeout = '5s'; (or SET LOCAL inside the "
             "transaction) and retry the migration when it times out.",
-    ok_when="lock_timeout is set earlier in the file (SET, SET LOCAL or set_config); the table was "
-            "created in the same migration file; the lock blocks neither reads nor writes "
-            "(e.g. CREATE INDEX CONCURRENTLY).",
+    ok_when="lock_timeout is set earlier in the file and still in effect (SET or set_config; SET "
+            "LOCAL and set_config(..., true) only inside a transaction, until its COMMIT or "
+            "ROLLBACK; a SET undone by ROLLBACK does not count); the table was created in the "
+            "same migration file; the lock blocks neither reads nor writes (e.g. CREATE INDEX "
+            "CONCURRENTLY).",
     bad=("ALTER TABLE orders ADD COLUMN note text;",),
     good=("SET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN note text;",
           "CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);"),

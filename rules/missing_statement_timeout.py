@@ -13,8 +13,8 @@ RULE = Rule(
         "once per file, at the first such statement.",
     instead="SET statement_timeout = '...'; at the top of the migration, sized for the table, or "
             "better, use the non-blocking form the locking rules suggest.",
-    ok_when="statement_timeout is set earlier in the file; the table was created in the same "
-            "migration file; the slow statement does not block reads or writes (CREATE INDEX "
+    ok_when="statement_timeout is set earlier in the file and still in effect (a SET LOCAL only "
+            "inside its transaction); the table was created in the same migration file; the slow statement does not block reads or writes (CREATE INDEX "
             "CONCURRENTLY, VALIDATE CONSTRAINT).",
     bad=("SET lock_timeout = '5s';\nALTER TABLE orders ALTER COLUMN quantity TYPE bigint;",),
     good=("SET statement_timeout = '15min';\nALTER TABLE orders ALTER COLUMN quantity TYPE bigint;",

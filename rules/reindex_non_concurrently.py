@@ -8,6 +8,7 @@ from schemalint.rulekit import (
     display_name,
     lazy,
     lock_sentence,
+    option_on,
     strongest,
 )
 
@@ -44,7 +45,7 @@ def check(stmt, ctx):
     word = _WORD.get(node.get("kind", ""))
     if word is None:  # REINDEX SYSTEM has no CONCURRENTLY form
         return
-    if any(p.get("DefElem", {}).get("defname") == "concurrently" for p in node.get("params") or ()):
+    if option_on(node.get("params"), "concurrently"):
         return
     rel = node.get("relation")
     target = display_name(ctx.key(rel)) if rel else node.get("name", "")
@@ -70,7 +71,8 @@ def check(stmt, ctx):
         return
     m = _KIND().match(stmt.text)
     fix = None
-    if m and not ctx.in_transaction:
+    explicit = any(p.get("DefElem", {}).get("defname") == "concurrently" for p in node.get("params") or ())
+    if m and not ctx.in_transaction and not explicit:  # (CONCURRENTLY false): the user's edit
         pos = stmt.start + m.end()
         fix = Fix("add CONCURRENTLY", (Edit(pos, pos, " CONCURRENTLY"),))
     yield ctx.report(

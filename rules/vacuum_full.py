@@ -1,4 +1,4 @@
-from schemalint.rulekit import Rule, Severity, display_name
+from schemalint.rulekit import Rule, Severity, display_name, option_on
 
 RULE = Rule(
     code="SL114",
@@ -24,8 +24,7 @@ RULE = Rule(
 
 def check(stmt, ctx):
     node = stmt.node
-    opts = {o.get("DefElem", {}).get("defname") for o in node.get("options") or ()}
-    if not node.get("is_vacuumcmd") or "full" not in opts:
+    if not node.get("is_vacuumcmd") or not option_on(node.get("options"), "full"):
         return
     rels = [r["VacuumRelation"]["relation"] for r in node.get("rels") or ()
             if r.get("VacuumRelation", {}).get("relation")]

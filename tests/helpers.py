@@ -64,6 +64,8 @@ def load_fixture(text: str, name: str) -> Fixture:
                 config.assume_in_transaction = value == "true"
             elif key == "select":
                 config.select = tuple(value.split(","))
+            elif key == "extensions":
+                config.extensions = tuple(value.split(","))
             elif "." in key:  # rule.option=value
                 rule, _, opt = key.partition(".")
                 config.options = {**config.options, rule: {**config.options.get(rule, {}), opt: value}}

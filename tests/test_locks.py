@@ -140,6 +140,8 @@ CASES = [
      {("orders_total_idx", "index", M.SHARE_UPDATE_EXCLUSIVE), ("orders", "table", M.SHARE_UPDATE_EXCLUSIVE)}),
     ("REINDEX INDEX orders_total_idx",
      {("orders_total_idx", "index", M.ACCESS_EXCLUSIVE), ("orders", "table", M.SHARE)}),
+    ("REINDEX (CONCURRENTLY false) INDEX orders_total_idx",
+     {("orders_total_idx", "index", M.ACCESS_EXCLUSIVE), ("orders", "table", M.SHARE)}),
     ("REINDEX TABLE CONCURRENTLY orders",
      {("orders_pkey", "index", M.SHARE_UPDATE_EXCLUSIVE), ("orders_total_idx", "index", M.SHARE_UPDATE_EXCLUSIVE),
       ("orders", "table", M.SHARE_UPDATE_EXCLUSIVE)}),
@@ -147,6 +149,11 @@ CASES = [
     # Maintenance
     ("VACUUM orders", {("orders", "table", M.SHARE_UPDATE_EXCLUSIVE)}),
     ("VACUUM FULL orders", {("orders", "table", M.ACCESS_EXCLUSIVE)}),
+    # Option values count, not just names (defGetBoolean): FULL false / off / 0 is plain VACUUM.
+    ("VACUUM (FULL false) orders", {("orders", "table", M.SHARE_UPDATE_EXCLUSIVE)}),
+    ("VACUUM (FULL off, ANALYZE) orders", {("orders", "table", M.SHARE_UPDATE_EXCLUSIVE)}),
+    ("VACUUM (FULL 0) orders", {("orders", "table", M.SHARE_UPDATE_EXCLUSIVE)}),
+    ("VACUUM (FULL on) orders", {("orders", "table", M.ACCESS_EXCLUSIVE)}),
     ("ANALYZE orders", {("orders", "table", M.SHARE_UPDATE_EXCLUSIVE)}),
     ("CLUSTER orders USING orders_total_idx", {("orders", "table", M.ACCESS_EXCLUSIVE)}),
     ("REFRESH MATERIALIZED VIEW mv", {("mv", "table", M.ACCESS_EXCLUSIVE)}),

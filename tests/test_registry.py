@@ -23,7 +23,7 @@ def test_module_name_is_rule_name():
 
 def test_codes_follow_categories():
     hundreds = {"locking": "1", "transactions": ("1", "5"), "breaking": "2", "schema": "3",
-                "types": "4", "timeouts": "5"}
+                "types": "4", "timeouts": "5", "extensions": "7"}
     for rule in RULES:
         assert rule.code.startswith("SL") and len(rule.code) == 5
         assert rule.code[2] in hundreds[rule.category], (rule.name, rule.code, rule.category)

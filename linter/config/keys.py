@@ -15,6 +15,9 @@ SCHEMA_FILE = "schemalint.schema.json"
 SCHEMA_ID = "https://github.com/schemalint/schemalint/blob/main/linter/schemalint.schema.json"
 SEVERITIES = ("error", "warning", "info")
 FAIL_ON = ("error", "warning", "info", "never")
+# The extensions whose rules (category `extensions`) can be turned on by the `extensions`
+# key as well as by a CREATE EXTENSION in the history.
+EXTENSIONS = ("postgis", "timescaledb", "vector")
 
 
 class Key(Frozen):
@@ -93,6 +96,10 @@ KEYS: tuple[Key, ...] = (
         "Quote a minor version in YAML (`'14.10'`).", default="15", flag="--pg-version"),
     Key("assume_in_transaction", "boolean", "Each migration file runs inside a transaction, as most "
         "frameworks do.", default=False, flag="--assume-in-transaction"),
+    Key("extensions", "extensions", "Extensions the database has although no migration creates "
+        "them (created by hand or by the platform): their rules (category `extensions`) run as "
+        "if the history began with `CREATE EXTENSION`. A history that creates one turns its rules "
+        "on by itself.", default=[], choices=EXTENSIONS),
     Key("select", "selectors", "Rules to enable instead of the defaults, by code (`SL101`), name, "
         "code prefix (`SL1`) or category (`locking`); `ALL` enables opt-in rules too.",
         default=[], flag="--select"),

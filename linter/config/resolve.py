@@ -57,7 +57,7 @@ def resolve(flags: Flags, vocabulary: Vocabulary) -> Settings:
     for name in ("assume_in_transaction", "fail_on", "layout", "require_reason"):
         if name in v:
             setattr(config, name, v[name])
-    for name in ("paths", "include", "exclude", "select", "extend_select", "ignore"):
+    for name in ("paths", "include", "exclude", "select", "extend_select", "ignore", "extensions"):
         if name in v:
             setattr(config, name, tuple(v[name]))
     if "placeholders" in v:
@@ -136,6 +136,7 @@ def effective_values(resolved: Settings) -> dict[str, object]:
         "placeholders": dict(c.placeholders),
         "pg_version": format_pg_version(c.pg_version),
         "assume_in_transaction": c.assume_in_transaction,
+        "extensions": list(c.extensions),
         "select": list(c.select),
         "extend_select": list(c.extend_select),
         "ignore": list(c.ignore),

@@ -106,7 +106,8 @@ class LintConfig(Record):
     # No __slots__: callers may hang extra attributes on it.
     _fields = ("pg_version", "assume_in_transaction", "select", "extend_select", "ignore",
                "severity", "options", "fail_on", "layout", "placeholders", "include",
-               "exclude", "replay", "paths", "root", "overrides", "require_reason")
+               "exclude", "replay", "paths", "root", "overrides", "require_reason",
+               "extensions")
 
     def __init__(
         self,
@@ -134,6 +135,9 @@ class LintConfig(Record):
         overrides: tuple[PathOverride, ...] = (),
         # Suppression comments must give a reason (`ignore-without-reason` otherwise).
         require_reason: bool = False,
+        # Extensions declared present (`extensions` key): their rules run without a
+        # CREATE EXTENSION in the history.
+        extensions: tuple[str, ...] = (),
     ) -> None:
         self.pg_version = pg_version
         self.assume_in_transaction = assume_in_transaction
@@ -152,6 +156,7 @@ class LintConfig(Record):
         self.root = root
         self.overrides = overrides
         self.require_reason = require_reason
+        self.extensions = extensions
 
     def enabled_rules(self, rules: Iterable) -> list:
         """The rules to run: those enabled at the top level plus any a per-path override

@@ -214,6 +214,14 @@ class _Validator:
                 result = [t for _, t in result]
             elif result is not None:
                 result = [t for _, t in result]
+        elif kind == "extensions":
+            result = self.strings(val, where, split=False)
+            if result is not None:
+                for item, name in result:
+                    if name not in key.choices:
+                        self.errors.add(item, where, f"unknown extension {name!r} (known: "
+                                        f"{', '.join(key.choices)})" + _did_you_mean(name, key.choices))
+                result = [name for _, name in result]
         elif kind == "string-map":
             if isinstance(v, dict):
                 result = {}

@@ -49,6 +49,8 @@ def _schema_for(key: Key, rules) -> dict:
         s = dict(strings)
     elif kind == "selectors":
         s = dict(strings)
+    elif kind == "extensions":
+        s = {"type": "array", "items": {"enum": list(key.choices)}}
     elif kind == "string-map":
         s = {"type": "object", "additionalProperties": {"type": ["string", "number"]}}
     elif kind == "severity-map":
@@ -101,6 +103,7 @@ _KIND_TEXT = {
     "rows": "integer, or mapping of table to integer",
     "enum": "one of {choices}", "version": "version", "layout": "layout name",
     "paths": "list of paths", "globs": "list of globs", "names": "list of names", "selectors": "list of rule selectors",
+    "extensions": "list of {choices}",
     "string-map": "mapping of name to string", "severity-map": "mapping of rule to severity",
     "rule-options": "mapping of rule to options", "section": "mapping",
     "overrides": "list of mappings",
@@ -190,7 +193,7 @@ def reference_page() -> str:
         "",
         "Rule selectors are a rule code (`SL101`), a rule name (`create-index-non-concurrently`), "
         "a code prefix (`SL1`), a category (`locking`, `breaking`, `schema`, `types`, "
-        "`transactions`, `timeouts`, `engine`) or `ALL`.",
+        "`transactions`, `timeouts`, `extensions`, `engine`) or `ALL`.",
         "",
     ]
     for key in KEYS:

@@ -124,7 +124,10 @@ SQUAWK = Peer(
            "blocking lock."),
         _r("require-statement-timeout", "No statement_timeout set before a slow statement."),
         _r("transaction-nesting", "BEGIN inside a transaction, or COMMIT/ROLLBACK of the "
-           "migration tool's transaction."),
+           "migration tool's transaction.",
+           note="schemalint reports a ROLLBACK of the tool's transaction (it discards the "
+                "file's work) but not a COMMIT of it: `COMMIT; ...; BEGIN;` steps out of the "
+                "transaction on purpose."),
         _r("unused-ignore", "A squawk-ignore comment that suppresses nothing."),
         # Opt-in rules (squawk's is_opt_in list).
         _r("require-table-schema", "Table name without a schema qualifier.", off=True),
@@ -434,4 +437,14 @@ def comparison_page(rules: Iterable) -> str:
             lines.append(f"| `{r.id}` | {'on' if r.default_enabled else 'opt-in'} | "
                          f"{_cell(r.summary)} | {_cell(verdict)} |")
         lines.append("")
+    alone = [r for r in sorted(rules, key=lambda r: r.code)
+             if r.category != "engine" and not any(r.equivalents.get(p) for p in PEERS)]
+    lines += ["## Rules no peer has", "",
+              "The schemalint rules (engine findings aside) that no rule of the peers above "
+              "covers (their `equivalents` name none). The `extensions` rules read migrations of pgvector, TimescaleDB and "
+              "PostGIS projects, which none of the peers has rules for.", "",
+              "| rule | category | summary |", "|---|---|---|"]
+    lines += [f"| [{r.name}](rules/{r.name}.md) ({r.code}) | {r.category} | {_cell(r.summary)} |"
+              for r in alone]
+    lines.append("")
     return "\n".join(lines)

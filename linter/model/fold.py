@@ -9,7 +9,13 @@ it. Statements the model does not understand are ignored.
 from __future__ import annotations
 
 from schemalint.discover.source import Migration
-from schemalint.model.fold_create import create_table, create_table_as, create_view, select_into
+from schemalint.model.fold_create import (
+    create_table,
+    create_table_as,
+    create_view,
+    refresh_matview,
+    select_into,
+)
 from schemalint.model.fold_ddl import (
     alter_enum,
     alter_table,
@@ -21,6 +27,7 @@ from schemalint.model.fold_ddl import (
     create_sequence,
     create_type,
     drop,
+    load_rows,
     rename,
     set_schema,
 )
@@ -61,7 +68,12 @@ class Model:
         self.sequences: dict[Key, Site | TokenSite | None] = {}
         self.types: dict[Key, str] = {}  # enum/domain/composite -> kind
         self.enums: dict[Key, tuple[str, ...]] = {}  # enum -> its labels, in order
+        # Materialized views created or last refreshed WITH NO DATA: not readable yet.
+        self.unpopulated: set[Key] = set()
         self.schemas: set[str] = {"public"}
+        # Extensions a CREATE EXTENSION of the history created (kept after a DROP EXTENSION:
+        # the extension rules ask whether the project uses it).
+        self.extensions: set[str] = set()
         # User functions by unqualified name -> "immutable" | "stable" | "volatile".
         self.function_volatility: dict[str, str] = {}
         # SET search_path: `search_schema` is where unqualified CREATEs go (the first schema
@@ -203,6 +215,7 @@ _SESSION_KINDS = frozenset({"TransactionStmt", "VariableSetStmt"})
 _FOLDERS = {
     "CreateStmt": create_table,
     "CreateTableAsStmt": create_table_as,
+    "RefreshMatViewStmt": refresh_matview,
     "ViewStmt": create_view,
     "AlterTableStmt": alter_table,
     "IndexStmt": create_index,
@@ -221,6 +234,10 @@ _FOLDERS = {
     "VariableSetStmt": fold_variable_set,
     "SelectStmt": _select,
     "DoStmt": _do,
+    "InsertStmt": load_rows,
+    "CopyStmt": load_rows,
+    "UpdateStmt": load_rows,
+    "MergeStmt": load_rows,
 }
 
 

@@ -287,11 +287,12 @@ def _source_column(sources: dict, fields: list[str]):
     return found[0] if len(found) == 1 else None
 
 
-def _create_from_query(model, stmt, rel: dict, select: dict, names: list[str], kind: str) -> None:
+def _create_from_query(model, stmt, rel: dict, select: dict, names: list[str], kind: str,
+                       loaded: bool = True) -> None:
     key = relation_key(rel, model.search_schema)
     if key not in model.tables:
         table = Table(key=key, site=site_of(stmt, rel.get("location")), created_in=stmt.migration, kind=kind,
-                      persistence=rel.get("relpersistence", "p"))
+                      persistence=rel.get("relpersistence", "p"), loaded=loaded)
         columns = _query_columns(model, select, names)
         table.columns, table.columns_known = columns or {}, columns is not None
         model.tables[key] = table
@@ -304,8 +305,24 @@ def create_table_as(model, stmt, node: dict) -> None:
     if not rel:
         return
     kind = "materialized view" if node.get("objtype") == "OBJECT_MATVIEW" else "table"
+    # WITH NO DATA creates it empty.
     _create_from_query(model, stmt, rel, (node.get("query") or {}).get("SelectStmt"),
-                       strings(into.get("colNames")), kind)
+                       strings(into.get("colNames")), kind, loaded=not into.get("skipData"))
+    if kind == "materialized view":
+        _populated(model, relation_key(rel, model.search_schema), not into.get("skipData"))
+
+
+def refresh_matview(model, stmt, node: dict) -> None:
+    """REFRESH MATERIALIZED VIEW [WITH NO DATA]: WITH NO DATA leaves it unreadable ("has not
+    been populated") until the next refresh."""
+    _populated(model, model.key(node["relation"]), not node.get("skipData"))
+
+
+def _populated(model, key, populated: bool) -> None:
+    if populated:
+        model.unpopulated.discard(key)
+    else:
+        model.unpopulated.add(key)
 
 
 def select_into(model, stmt, node: dict) -> None:

@@ -368,9 +368,15 @@ def alter_enum(model, stmt, node: dict) -> None:
     key = qualified_key(strings(node.get("typeName")), model.search_schema)
     values = model.enums.get(key)
     new = node.get("newVal")
+    old = node.get("oldVal")
+    session = model.session
+    if new is not None and old is None and session.in_transaction and not (values and new in values):
+        # PG 12+ (ALTER TYPE page): a value added in a transaction block cannot be used until
+        # it commits ("unsafe use of new value"), even in an enum created in that transaction
+        # (measured on 15: tests/replay/test_rule_claims.py).
+        session.enum_values_in_tx[(key, new)] = stmt
     if values is None or new is None:
         return
-    old = node.get("oldVal")
     if old is not None:
         model.enums[key] = tuple(new if v == old else v for v in values)
         return
@@ -407,7 +413,18 @@ def create_function(model, stmt, node: dict) -> None:
 
 def create_extension(model, stmt, node: dict) -> None:
     if node.get("extname"):
+        model.extensions.add(node["extname"])
         mark_created(model, ("extension", node["extname"]))
+
+
+def load_rows(model, stmt, node: dict) -> None:
+    """INSERT, COPY ... FROM, UPDATE, MERGE: the target may hold rows from now on."""
+    rel = node.get("relation")
+    if rel is None or (stmt.kind == "CopyStmt" and not node.get("is_from")):
+        return
+    table = model.tables.get(model.key(rel))
+    if table is not None:
+        table.loaded = True
 
 
 def create_schema(model, stmt, node: dict) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from schemalint.model.alter_locks import alter_table_locks
 from schemalint.model.lock_modes import Key, LockClaim, LockMode
-from schemalint.parse.names import qualified_key, strings
+from schemalint.parse.names import option_on, qualified_key, strings
 
 _M = LockMode
 
@@ -163,8 +163,7 @@ def _reindex(node: dict, model, pg) -> list[LockClaim]:
     rel = node.get("relation")
     if not rel or kind not in ("REINDEX_OBJECT_INDEX", "REINDEX_OBJECT_TABLE"):
         return []  # SCHEMA / DATABASE / SYSTEM: every table in it, one at a time
-    concurrent = pg[0] >= 12 and any(
-        p.get("DefElem", {}).get("defname") == "concurrently" for p in node.get("params") or ())
+    concurrent = pg[0] >= 12 and option_on(node.get("params"), "concurrently")
     key = model.key(rel)
     if kind == "REINDEX_OBJECT_INDEX":
         index_keys, table = [key], _index_table(model, key)
@@ -185,11 +184,10 @@ def _reindex(node: dict, model, pg) -> list[LockClaim]:
 
 
 def _vacuum(node: dict, model, pg) -> list[LockClaim]:
-    opts = {o.get("DefElem", {}).get("defname") for o in node.get("options") or ()}
     # 13.3.1: SHARE UPDATE EXCLUSIVE "is acquired by VACUUM (without FULL), ANALYZE".
     if not node.get("is_vacuumcmd"):
         mode, what = _M.SHARE_UPDATE_EXCLUSIVE, "ANALYZE"
-    elif "full" in opts:
+    elif option_on(node.get("options"), "full"):
         # "VACUUM FULL ... requires an ACCESS EXCLUSIVE lock on the table" (13.3.1).
         mode, what = _M.ACCESS_EXCLUSIVE, "VACUUM FULL"
     else:

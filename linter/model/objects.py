@@ -291,16 +291,18 @@ class Table(Record):
     # we were given (first seen in an ALTER): we know only what the history did to it, not
     # its full definition. columns_known: False when the columns cannot be told from the SQL
     # (CREATE TABLE AS / SELECT INTO of a query whose output columns we cannot name): rules
-    # about missing columns stay silent.
+    # about missing columns stay silent. loaded: a statement of the history may have put rows
+    # in it since it was created (INSERT, COPY FROM, UPDATE, MERGE, CREATE TABLE AS with data);
+    # an external table holds whatever it held.
     __slots__ = ("key", "columns", "constraints", "persistence", "partitioned", "partition_of",
-                 "inherits", "site", "created_in", "kind", "external", "columns_known")
+                 "inherits", "site", "created_in", "kind", "external", "columns_known", "loaded")
 
     def __init__(self, key: Key, columns: dict[str, Column] | None = None,
                  constraints: dict[str, Constraint] | None = None, persistence: str = "p",
                  partitioned: bool = False, partition_of: Key | None = None,
                  inherits: tuple[Key, ...] = (), site: Site | TokenSite | None = None,
                  created_in: Migration | None = None, kind: str = "table", external: bool = False,
-                 columns_known: bool = True) -> None:
+                 columns_known: bool = True, loaded: bool = False) -> None:
         self.key = key
         self.columns = {} if columns is None else columns
         self.constraints = {} if constraints is None else constraints
@@ -313,6 +315,7 @@ class Table(Record):
         self.kind = kind
         self.external = external
         self.columns_known = columns_known
+        self.loaded = loaded
 
     @property
     def name(self) -> str:

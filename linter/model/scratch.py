@@ -18,10 +18,11 @@ from schemalint.parse.names import qualified_key, relation_key, strings
 
 # The statements whose folds change objects already in the model (scratch.isolate).
 _CHANGES_TABLES = frozenset({"CreateStmt", "AlterTableStmt", "IndexStmt", "RenameStmt",
-                             "AlterObjectSchemaStmt", "DropStmt"})
+                             "AlterObjectSchemaStmt", "DropStmt", "InsertStmt", "CopyStmt",
+                             "UpdateStmt", "MergeStmt"})
 # The model's schema containers, saved while a down migration folds.
 _CONTAINERS = ("tables", "indexes", "fk_refs", "sequences", "types", "enums", "schemas",
-               "function_volatility")
+               "function_volatility", "unpopulated", "extensions")
 
 
 class Scratch:
@@ -42,6 +43,8 @@ class Scratch:
         model.enums = dict(model.enums)  # labels are tuples: never changed in place
         model.schemas = set(model.schemas)
         model.function_volatility = dict(model.function_volatility)
+        model.unpopulated = set(model.unpopulated)
+        model.extensions = set(model.extensions)
 
     def restore(self, model) -> None:
         for name, value in zip(_CONTAINERS, self.saved):

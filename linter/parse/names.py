@@ -23,6 +23,27 @@ SERIAL_TYPES = {"serial": "int4", "serial4": "int4", "bigserial": "int8", "seria
                 "smallserial": "int2", "serial2": "int2"}
 
 
+def option_on(items, name: str) -> bool:
+    """Whether a utility statement's option list (`VACUUM (FULL false)`, `REINDEX (CONCURRENTLY)`)
+    turns `name` on, as PostgreSQL's defGetBoolean reads it: no value, true, on or 1; false, off
+    or 0 turn it off (any other value is an error there: taken as on). The last mention wins,
+    as in ExecVacuum / ExecReindex (`REINDEX (CONCURRENTLY false) TABLE CONCURRENTLY t` is
+    concurrent: the keyword is appended to the list)."""
+    on = False
+    for item in items or ():
+        elem = item.get("DefElem")
+        if elem is None or elem.get("defname") != name:
+            continue
+        arg = elem.get("arg")
+        if arg is None:
+            on = True
+        elif "Integer" in arg:
+            on = arg["Integer"].get("ival", 0) != 0
+        else:
+            on = ((arg.get("String") or {}).get("sval") or "").lower() not in ("false", "off")
+    return on
+
+
 def strings(items) -> list[str]:
     """[{'String': {'sval': 'a'}}, ...] -> ['a', ...]"""
     out = []

@@ -13,7 +13,9 @@ scratch database are not sent (`sandbox.Guard`).
 
 Cleanup drops the database (WITH (FORCE) from PostgreSQL 13; before, or when FORCE may not
 end a session, ending what it may and retrying while sessions leave), then the roles, and
-says exactly what it had to leave behind.
+says exactly what it had to leave behind. A run killed outright (SIGKILL, a lost machine)
+cannot clean up: each role replay creates carries a comment naming its host and process, and
+the next run from the same host drops the sandboxes of processes that are gone.
 
 Passwords never appear in output: DSNs shown go through `mask.mask_dsn`, messages from libpq
 or the server through `mask.mask_text`.
@@ -21,7 +23,11 @@ or the server through `mask.mask_text`.
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
+import socket
+import sys
 import time
 from dataclasses import dataclass
 
@@ -31,10 +37,12 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from schemalint.errors import UsageError
 from schemalint.replay.cleanup import Cleanup
 from schemalint.replay.mask import mask_dsn, mask_text
+from schemalint.replay.process import alive, start_time
 
 DATABASE_PREFIX = "schemalint_replay_"  # the scratch database's and the scratch role's
 CONNECT_TIMEOUT_S = 10
 DROP_PATIENCE_S = 10.0  # how long cleanup waits for sessions it may not end to leave
+RUN_MARK = "schemalint replay run "  # + JSON {host, pid, database}: the comment on its roles
 
 
 def _parse(dsn: str) -> dict:
@@ -106,6 +114,7 @@ def open_sandbox(dsn: str, cleanup: Cleanup, *, roles: tuple[str, ...] = (),
                              f"{found}; point --dsn at a PostgreSQL {major} server, or drop "
                              "--pg-version")
         superuser = _require_privileges(conn, shown)
+        _sweep_dead_runs(conn, admin, version, dsn)
         name = DATABASE_PREFIX + secrets.token_hex(6)
         password = secrets.token_urlsafe(24)
         # The password travels as a verifier computed here, in the server's
@@ -122,6 +131,7 @@ def open_sandbox(dsn: str, cleanup: Cleanup, *, roles: tuple[str, ...] = (),
             # Each removal is pushed once its object exists (never a name someone else has),
             # so the stack drops the database first, then the declared roles, then this one.
             cleanup.push(f"drop role {name}", lambda: drop_role(admin, name, dsn))
+            _mark(conn, name, name)
             if version < 160000 and not superuser:
                 # Before 16, owning a database as another role needs membership in it.
                 conn.execute(f"GRANT {quote_ident(name)} TO CURRENT_USER")
@@ -149,6 +159,7 @@ def _declared_roles(conn, roles, scratch: str, admin: str, dsn: str, cleanup: Cl
         except psycopg.errors.DuplicateObject:
             continue  # created meanwhile by someone else: theirs
         cleanup.push(f"drop role {role}", lambda role=role: drop_role(admin, role, dsn))
+        _mark(conn, role, scratch)
         conn.execute(f"GRANT {quote_ident(role)} TO {quote_ident(scratch)}")
         created.append(role)
     return tuple(created)
@@ -175,6 +186,46 @@ def _enter(scratch: str, shown: str, name: str, dsn: str, created: tuple[str, ..
     except psycopg.Error as exc:
         raise UsageError(f"--dsn {shown}: cannot set up replay's sandbox: "
                          f"{mask_text(str(exc).strip(), dsn)}") from None
+
+
+# --- runs that could not clean up -------------------------------------------------------
+
+def _mark(conn, role: str, database: str) -> None:
+    """Sign a role replay created with this run (roles are cluster-wide, so a comment on one
+    outlives the process; COMMENT ON ROLE needs only the CREATEROLE/ADMIN we created it with)."""
+    note = RUN_MARK + json.dumps({"host": socket.gethostname(), "pid": os.getpid(),
+                                  "started": start_time(os.getpid()), "database": database},
+                                 sort_keys=True)
+    conn.execute(f"COMMENT ON ROLE {quote_ident(role)} IS {_quote_literal(note)}")
+
+
+def _sweep_dead_runs(conn, admin: str, version: int, dsn: str) -> None:
+    """Drop the sandboxes (database, then roles) of runs from this host whose process is gone.
+    A run on another host is never touched: its process cannot be checked from here."""
+    host = socket.gethostname()
+    dead: dict[str, list[str]] = {}
+    for role, comment in conn.execute(
+            "SELECT rolname, shobj_description(oid, 'pg_authid') FROM pg_roles "
+            "WHERE shobj_description(oid, 'pg_authid') LIKE %s ORDER BY rolname",
+            (RUN_MARK + "%",)):
+        try:
+            run = json.loads(comment[len(RUN_MARK):])
+            database, pid, started = str(run["database"]), int(run["pid"]), str(run["started"])
+        except (ValueError, KeyError, TypeError):
+            continue  # not a comment replay wrote
+        if run.get("host") == host and database.startswith(DATABASE_PREFIX) and not alive(pid, started):
+            dead.setdefault(database, []).append(role)
+    for database, roles in dead.items():
+        try:
+            drop_database(admin, database, version, dsn, patience=2.0)
+            # The scratch role last: the declared roles were granted to it.
+            for role in sorted(roles, key=lambda r: r == database):
+                drop_role(admin, role, dsn)
+        except LeftBehind as exc:
+            print(f"schemalint: a dead run's sandbox is still there: {exc}", file=sys.stderr)
+            continue
+        print(f"schemalint: dropped the sandbox of a run on this host that ended without "
+              f"cleaning up: database {database}, roles {', '.join(sorted(roles))}", file=sys.stderr)
 
 
 # --- cleanup ---------------------------------------------------------------------------

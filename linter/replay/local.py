@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from schemalint.errors import UsageError
 from schemalint.replay.cleanup import Cleanup
+from schemalint.replay.process import alive, start_time
 
 SUPERUSER = "postgres"
 _VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
@@ -334,28 +335,8 @@ _OLD_ROOT_NAME = re.compile(re.escape(ROOT_PREFIX) + r"[a-z0-9_]{8}\Z")
 OWNER_FILE = "schemalint.pid"  # "<pid> <start time>"
 
 
-def _start_time(pid: int) -> str:
-    """The process's start time in clock ticks since boot (Linux /proc/<pid>/stat field
-    22), which tells a live owner from a later process that reused its pid; "" elsewhere."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return ""
-
-
 def _owned_prefix(prefix: str) -> str:
-    return f"{prefix}{os.getpid()}.{_start_time(os.getpid())}-"
-
-
-def _alive(pid: int, started: str) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # exists, another user's
-    return not started or _start_time(pid) in ("", started)
+    return f"{prefix}{os.getpid()}.{start_time(os.getpid())}-"
 
 
 def _server_running(root: str) -> bool:
@@ -366,7 +347,7 @@ def _server_running(root: str) -> bool:
             pid = int(fh.readline().strip() or 0)
     except FileNotFoundError:
         return False
-    return pid > 0 and _alive(pid, "")
+    return pid > 0 and alive(pid, "")
 
 
 def _owner(root: str, name: str) -> tuple[int, str] | None:
@@ -405,7 +386,7 @@ def remove_stale_roots(base: str | None = None) -> list[str]:
             if not stat.S_ISDIR(st.st_mode) or st.st_uid not in owners:
                 continue
             owner = _owner(root, name)
-            if owner is None or _alive(*owner) or _server_running(root):
+            if owner is None or alive(*owner) or _server_running(root):
                 continue
         except (OSError, ValueError):
             continue  # unreadable: leave it

@@ -25,6 +25,7 @@ import time
 
 import psycopg
 
+from schemalint.parse.names import option_on
 from schemalint.replay.ledger import Ledger, ddl_oids
 from schemalint.replay.probe import probe_statement
 from schemalint.replay.queries import (
@@ -100,8 +101,7 @@ def must_run_outside_transaction(kind: str, node: dict) -> bool:
     if kind in ("IndexStmt", "DropStmt"):
         return bool(node.get("concurrent"))
     if kind == "ReindexStmt":
-        return any(p.get("DefElem", {}).get("defname") == "concurrently"
-                   for p in node.get("params", ()))
+        return option_on(node.get("params"), "concurrently")
     return False
 
 

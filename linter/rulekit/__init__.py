@@ -10,12 +10,14 @@ from schemalint.diagnostics.rule import Rule
 from schemalint.lazyre import lazy
 from schemalint.model.alter_locks import alter_subcommand_locks
 from schemalint.model.lock_modes import LockMode, blocked_phrase, strongest
+from schemalint.model.transaction import set_config_calls
 from schemalint.parse.names import (
     SERIAL_TYPES,
     column_display_name,
     display_name,
     format_type,
     is_array,
+    option_on,
     qualified_key,
     quote_ident,
     strings,
@@ -42,6 +44,17 @@ from schemalint.rulekit.breaking import (
     replaced_after,
     stmt_site,
     swapped_in,
+)
+from schemalint.rulekit.extensions import (
+    SPATIAL_TYPES,
+    VECTOR_METHODS,
+    VECTOR_TYPES,
+    base_type,
+    call_argument,
+    function_calls,
+    has_rows,
+    is_true,
+    regclass_key,
 )
 from schemalint.rulekit.facts import (
     added_column_fk_validated,
@@ -74,16 +87,17 @@ from schemalint.rulekit.rewrites import (
 )
 
 __all__ = [
-    "IDENTIFIER_KINDS", "NEEDS_QUOTES_AS_NAME", "NO_REWRITE", "SERIAL_TYPES", "Edit", "Fix",
-    "LockMode", "Rule", "Severity", "added_column_fk_validated", "alter_commands",
-    "alter_subcommand_locks", "blocked_phrase", "breaking_drops", "claim_on", "clause_span",
-    "clause_text", "column_constraints", "column_default", "column_display_name",
-    "column_type_change", "constraint_name", "covering_index", "covers_foreign_key",
-    "defined_identifiers", "display_name", "dropped_objects", "existing_table_actions",
-    "expected_name", "format_type", "function_name", "index_redundancy", "is_array", "is_down",
-    "is_table_alter", "lazy", "line_of", "lock_sentence", "name_span", "named_constraint_sql",
-    "new_before", "proven_not_null", "qualified_key", "quote_ident", "redundant_indexes",
-    "replace_type_fix", "replaced_after", "session_timezone_utc", "statement_site", "stmt_site",
-    "strings", "strongest", "swapped_in", "type_mods", "type_name", "volatile_call",
-    "written_columns",
+    "Edit", "Fix", "IDENTIFIER_KINDS", "LockMode", "NEEDS_QUOTES_AS_NAME", "NO_REWRITE", "Rule",
+    "SERIAL_TYPES", "SPATIAL_TYPES", "Severity", "VECTOR_METHODS", "VECTOR_TYPES",
+    "added_column_fk_validated", "alter_commands", "alter_subcommand_locks", "base_type",
+    "blocked_phrase", "breaking_drops", "call_argument", "claim_on", "clause_span", "clause_text",
+    "column_constraints", "column_default", "column_display_name", "column_type_change",
+    "constraint_name", "covering_index", "covers_foreign_key", "defined_identifiers",
+    "display_name", "dropped_objects", "existing_table_actions", "expected_name", "format_type",
+    "function_calls", "function_name", "has_rows", "index_redundancy", "is_array", "is_down",
+    "is_table_alter", "is_true", "lazy", "line_of", "lock_sentence", "name_span",
+    "named_constraint_sql", "new_before", "option_on", "proven_not_null", "qualified_key",
+    "quote_ident", "redundant_indexes", "regclass_key", "replace_type_fix", "replaced_after",
+    "session_timezone_utc", "set_config_calls", "statement_site", "stmt_site", "strings",
+    "strongest", "swapped_in", "type_mods", "type_name", "volatile_call", "written_columns",
 ]

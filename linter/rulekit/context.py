@@ -61,6 +61,11 @@ class Context:
         return self.model.table(rangevar_or_key if isinstance(rangevar_or_key, tuple)
                                 else self.key(rangevar_or_key))
 
+    def uses_extension(self, name: str) -> bool:
+        """The extension is declared in the configuration (`extensions`) or a CREATE EXTENSION
+        of the history before this statement created it (in any schema)."""
+        return name in self.config.extensions or name in self.model.extensions
+
     def created_here(self, rangevar_or_key) -> bool:
         """The relation was created earlier in this same migration file, so nothing
         reads or writes it yet, whatever the transaction state."""

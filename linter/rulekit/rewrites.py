@@ -15,6 +15,7 @@ from schemalint.parse.names import (
     display_name,
     format_type,
     is_array,
+    option_on,
     strings,
     type_mods,
     type_name,
@@ -214,8 +215,8 @@ def slow_reason(stmt, model, pg_major: int, timezone_utc: bool = False) -> str |
         key = model.key(node["relation"])
         return None if model.created_in_this_migration(key) else "builds an index"
     if kind == "VacuumStmt":
-        opts = {o.get("DefElem", {}).get("defname") for o in node.get("options") or ()}
-        return "rewrites the table (VACUUM FULL)" if node.get("is_vacuumcmd") and "full" in opts else None
+        full = node.get("is_vacuumcmd") and option_on(node.get("options"), "full")
+        return "rewrites the table (VACUUM FULL)" if full else None
     if kind == "ClusterStmt":
         return "rewrites the table (CLUSTER)" if node.get("relation") else None
     if kind == "ReindexStmt":

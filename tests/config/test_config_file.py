@@ -100,6 +100,10 @@ def test_pyproject_without_table_is_skipped(project):
      "mapping of table to rows, got 'many'"),
     ("replay:\n  rows:\n    orders: lots\n",
      ".schemalint.yaml:3: replay.rows.orders: expected a whole number >= 0, got 'lots'"),
+    ("extensions: [vector, postgres]\n", ".schemalint.yaml:1: extensions: unknown extension "
+     "'postgres' (known: postgis, timescaledb, vector) (did you mean 'postgis'?)"),
+    ("extensions:\n  - vector\n  - 3\n", ".schemalint.yaml:3: extensions: expected a string, got a number"),
+    ("extensions: {vector: true}\n", ".schemalint.yaml:1: extensions: expected a list of strings, got a mapping"),
     ("paths: [a\n", ".schemalint.yaml:2:1: invalid YAML"),
     ("paths: a\npaths: b\n", ".schemalint.yaml:2: paths: duplicate key"),
     ("- a\n", ".schemalint.yaml:1: configuration: expected a mapping, got a list"),

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from schemalint.replay import local
+from schemalint.replay.process import start_time
 from tests.replay.conftest import needs_postgres
 
 pytestmark = needs_postgres
@@ -190,8 +191,8 @@ def test_only_dead_owners_directories_are_removed(tmp_path):
 
     dead_pid = subprocess.Popen(["true"])  # a pid that has exited
     dead_pid.wait()
-    me = f"{os.getpid()} {local._start_time(os.getpid())}"
-    mine = f"{os.getpid()}.{local._start_time(os.getpid())}"
+    me = f"{os.getpid()} {start_time(os.getpid())}"
+    mine = f"{os.getpid()}.{start_time(os.getpid())}"
     # Owners named in the directory name (this version), whatever stage they died in.
     dead = make(f"schemalint-replay-{dead_pid.pid}.1-abcd1234")
     dead_initdb = make(f"schemalint-initdb-{dead_pid.pid}.1-abcd1234")

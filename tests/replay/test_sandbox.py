@@ -243,6 +243,55 @@ def test_nothing_is_left_after_sigterm(shared, project):
     assert leftovers(shared) == NOTHING_LEFT
 
 
+def test_the_next_run_drops_the_sandbox_of_a_killed_run(shared, project, capsys):
+    # SIGKILL cannot be handled: the run's database and roles stay until the next run from this
+    # host sees that the process named in their comment is gone.
+    (project / "001.sql").write_text("CREATE TABLE a (id int);\nGRANT SELECT ON a TO app_reader;\n"
+                                     "SELECT pg_sleep(60);\n")
+    before = server_state(shared)
+    proc = subprocess.Popen([sys.executable, "-m", "schemalint", "replay", ".", "--dsn", _dsn(shared)],
+                            cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        with psycopg.connect(shared.conninfo(), autocommit=True) as su:
+            _wait_for(lambda: su.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' "
+                "AND state = 'active' AND pid <> pg_backend_pid()").fetchone(), "the slow statement")
+        proc.kill()
+        proc.wait(60)
+    finally:
+        _reap(proc)
+    left = leftovers(shared)
+    assert len(left["databases"]) == 1 and left["databases"][0].startswith("schemalint_replay_")
+    assert sorted(left["roles"]) == sorted([left["databases"][0], "app_reader", "app_owner"])
+
+    (project / "001.sql").write_text("CREATE TABLE a (id int);\n")
+    assert main(["replay", ".", "--dsn", _dsn(shared)]) == 0
+    err = capsys.readouterr().err
+    assert f"dropped the sandbox of a run on this host that ended without cleaning up: database " \
+           f"{left['databases'][0]}" in err
+    assert leftovers(shared) == NOTHING_LEFT
+    assert server_state(shared) == before
+
+
+def test_a_live_run_and_another_hosts_run_are_left_alone(shared, monkeypatch, capsys):
+    import socket
+
+    with Cleanup() as first:
+        mine = dsn_backend.open_sandbox(_dsn(shared), first)
+        # A run whose process is alive (this one) is not swept by a second run.
+        with Cleanup() as second:
+            dsn_backend.open_sandbox(_dsn(shared), second)
+            assert mine.name in leftovers(shared)["databases"]
+        # A dead run from another host is not swept either: its process cannot be checked.
+        monkeypatch.setattr(dsn_backend, "alive", lambda pid, started: False)
+        monkeypatch.setattr(socket, "gethostname", lambda: "another-host")
+        with Cleanup() as third:
+            dsn_backend.open_sandbox(_dsn(shared), third)
+            assert mine.name in leftovers(shared)["databases"]
+    assert "dropped the sandbox" not in capsys.readouterr().err
+    assert leftovers(shared) == NOTHING_LEFT
+
+
 def test_sandbox_role_is_unprivileged_and_owns_only_its_database(shared):
     with Cleanup() as cleanup:
         box = dsn_backend.open_sandbox(_dsn(shared), cleanup, roles=("app_owner", "existing_app"))
