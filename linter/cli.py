@@ -31,6 +31,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lsp": ("schemalint.lsp.command", "serve editors: a Language Server over standard input and output"),
     "schema": ("schemalint.commands.schema",
                "print the schema the migrations leave, as schemalint's model folds it"),
+    "diff": ("schemalint.commands.diff",
+             "show what changed in the schema between two git revisions or two directories"),
+    "indexes": ("schemalint.commands.indexes",
+                "report foreign keys without an index, redundant indexes, tables without a primary key"),
 }
 
 

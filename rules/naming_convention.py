@@ -1,4 +1,4 @@
-from schemalint.rulekit import Rule, Severity, display_name, quote_ident
+from schemalint.rulekit import Rule, Severity, display_name, expected_name, quote_ident
 
 RULE = Rule(
     code="SL310",
@@ -29,16 +29,6 @@ RULE = Rule(
 _CONSTRAINT_OPTION = {"primary": "primary_key", "foreign": "foreign_key", "unique": "unique", "check": "check"}
 
 
-def _truncate(name: str) -> str:
-    return name.encode("utf-8")[:63].decode("utf-8", errors="ignore")
-
-
-def _expected(pattern: str, table: str, columns) -> str | None:
-    if not pattern or ("{columns}" in pattern and (not columns or None in columns)):
-        return None
-    return _truncate(pattern.replace("{table}", table).replace("{columns}", "_".join(columns)))
-
-
 def check_schema(model, ctx):
     opts = ctx.options
     for table in model.tables.values():
@@ -46,7 +36,7 @@ def check_schema(model, ctx):
             continue
         for con in table.constraints.values():
             option = _CONSTRAINT_OPTION.get(con.kind)
-            want = _expected(str(opts.get(option, "")), table.name, con.columns) if option else None
+            want = expected_name(str(opts.get(option, "")), table.name, con.columns) if option else None
             if want is None or con.name == want or con.site is None:
                 continue
             yield ctx.report(
@@ -60,7 +50,7 @@ def check_schema(model, ctx):
         if idx.constraint is not None or idx.site is None:
             continue
         option = "unique_index" if idx.unique else "index"
-        want = _expected(str(opts.get(option, "")), idx.table[1], idx.columns)
+        want = expected_name(str(opts.get(option, "")), idx.table[1], idx.columns)
         if want is None or idx.name == want:
             continue
         yield ctx.report(

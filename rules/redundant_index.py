@@ -1,4 +1,4 @@
-from schemalint.rulekit import Rule, Severity, display_name, quote_ident
+from schemalint.rulekit import Rule, Severity, display_name, quote_ident, redundant_indexes
 
 RULE = Rule(
     code="SL305",
@@ -25,45 +25,14 @@ RULE = Rule(
 )
 
 
-def _covers(short, long) -> str | None:
-    """'duplicates' / 'is a prefix of' when `long` makes `short` unnecessary, else None."""
-    if short is long or short.table != long.table or not short.elements or not long.elements:
-        return None
-    if short.method != long.method or short.predicate != long.predicate or short.include:
-        return None
-    if short.elements == long.elements and short.unique == long.unique:
-        return "duplicates"
-    # A unique index enforces something its longer sibling does not; only btree (and an
-    # identical element list) lets the longer index answer the shorter one's lookups.
-    if short.unique or short.method != "btree" or len(short.elements) >= len(long.elements):
-        return None
-    if long.elements[:len(short.elements)] == short.elements:
-        return "is a prefix of"
-    return None
-
-
 def check_schema(model, ctx):
-    by_table = {}
-    for idx in model.indexes.values():
-        if idx.valid and idx.site is not None:
-            by_table.setdefault(idx.table, []).append(idx)
-    for table_key, indexes in by_table.items():
-        for i, short in enumerate(indexes):
-            if short.constraint is not None and short.unique:
-                continue  # a PK/UNIQUE constraint's index: drop the other one instead
-            for j, long in enumerate(indexes):
-                how = _covers(short, long)
-                # Of two exact duplicates report the later one (or the one not backing a constraint).
-                if how == "duplicates" and long.constraint is None and j > i:
-                    continue
-                if how is None:
-                    continue
-                name = quote_ident(short.name)
-                yield ctx.report(
-                    f"index `{name}` {how} `{quote_ident(long.name)}` on "
-                    f"`{display_name(table_key)}`: it costs writes and space and serves no query "
-                    "the other cannot",
-                    site=short.site,
-                    help=f"Drop it, without blocking writes:\n    DROP INDEX CONCURRENTLY {display_name((table_key[0], short.name))};",
-                )
-                break
+    valid = (idx for idx in model.indexes.values() if idx.valid and idx.site is not None)
+    for table_key, short, how, long in redundant_indexes(valid):
+        name = quote_ident(short.name)
+        yield ctx.report(
+            f"index `{name}` {how} `{quote_ident(long.name)}` on "
+            f"`{display_name(table_key)}`: it costs writes and space and serves no query "
+            "the other cannot",
+            site=short.site,
+            help=f"Drop it, without blocking writes:\n    DROP INDEX CONCURRENTLY {display_name((table_key[0], short.name))};",
+        )

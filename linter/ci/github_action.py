@@ -30,6 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from schemalint.cli import main as cli_main
+from schemalint.report.markdown_report import FINDINGS_MARK
+from schemalint.schemadiff.render import SCHEMA_CHANGES
 
 MARKER = "<!-- schemalint-report -->"
 # GitHub rejects comment bodies over 65,536 characters.
@@ -225,7 +227,9 @@ def comment_body(markdown: str, env: Mapping[str, str]) -> str:
     footer = f"\n[Full report in the job summary]({run_url})\n" if run_url else ""
     body = f"{MARKER}\n{markdown.rstrip()}\n{footer}"
     if len(body) > COMMENT_LIMIT:
-        head = markdown.split("\n<details", 1)[0]
+        # The summary and the schema changes (bounded: schemadiff.render.SECTION_BUDGET) stay.
+        mark = FINDINGS_MARK if FINDINGS_MARK in markdown else "\n<details"
+        head = markdown.split(mark, 1)[0]
         body = (f"{MARKER}\n{head.rstrip()}\n\nThe findings are too many for a comment; "
                 f"they are in the job summary and the annotations.\n{footer}")
     return body
@@ -291,8 +295,10 @@ def run(env: Mapping[str, str]) -> int:
     if inputs.comment:
         with open(md_path, encoding="utf-8") as fh:
             markdown = fh.read()
+        # A pull request that changes the schema gets the comment even without findings.
         print("schemalint: " + post_comment(env, event, inputs, markdown,
-                                            has_findings=summary["diagnostics"] > 0))
+                                            has_findings=summary["diagnostics"] > 0
+                                            or SCHEMA_CHANGES in markdown))
     return code
 
 

@@ -121,6 +121,12 @@ def check(settings: Settings, cache_dir, out, err, seen: dict | None = None, pla
         extra={"layouts": [d.to_dict() for d in collected.directories()]},  # --format json's summary
         **hidden,
     )
+    formats = {flags.format, *(spec.split(":", 1)[0] for spec in flags.output)}
+    if flags.changed_since and formats & {"markdown", "github"}:
+        # git, tarfile and the schema dump, for this case only: tests/test_startup_imports.py
+        from schemalint.commands.review import schema_review
+
+        result.extra["schema_review"] = schema_review(settings, migrations, flags.changed_since)
     emit(result, flags, out)
     if seen is not None:
         seen["collected"] = collected

@@ -242,11 +242,12 @@ _FOLDERS = {
 
 
 def fold_history(migrations, pg_version: tuple[int, int] = (15, 0),
-                 assume_in_transaction: bool = False) -> Model:
+                 assume_in_transaction: bool = False, model: Model | None = None) -> Model:
     """The model after every up migration of `migrations` (in apply order), as `check`
     leaves it: CREATE TABLEs that failed to parse recovered (recover.py); down migrations
-    change nothing it keeps, so they are not folded."""
-    model = Model(pg_version)
+    change nothing it keeps, so they are not folded. `model`: go on folding that one (the
+    schema diff looks at the model between two stretches of one history)."""
+    model = Model(pg_version) if model is None else model
     for migration in migrations:
         if not migration.folds_into_model:
             continue

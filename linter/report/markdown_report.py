@@ -9,6 +9,9 @@ from html import escape
 from schemalint.diagnostics.rule import DOCS_URL
 from schemalint.report.escape import printable
 
+# Where the findings begin after the schema changes: the GitHub Action keeps what comes
+# before when the whole is too long for a comment.
+FINDINGS_MARK = "<!-- schemalint-findings -->"
 _ICONS = {"error": ":x:", "warning": ":warning:", "info": ":information_source:"}
 # Sections start open while the report stays short enough to read in a comment.
 _OPEN_LIMIT = 20
@@ -45,6 +48,9 @@ def render(result) -> str:
     ]
     out += [f"| hidden by {what} | {n} |" for n, what in (
         (s["baselined"], "the baseline"), (s["suppressed"], "suppression comments")) if n]
+    review = result.extra.get("schema_review")
+    if review:  # check --changed-since: the branch's schema changes (commands/review.py)
+        out += ["", review.rstrip("\n"), "", FINDINGS_MARK]
     by_path: dict[str, list] = {}
     for d in result.diagnostics:
         by_path.setdefault(d.path, []).append(d)

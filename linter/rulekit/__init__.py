@@ -61,7 +61,6 @@ from schemalint.rulekit.facts import (
     alter_commands,
     column_constraints,
     column_default,
-    covers_foreign_key,
     function_name,
     is_table_alter,
     replace_type_fix,
@@ -73,6 +72,13 @@ from schemalint.rulekit.identifiers import (
     NEEDS_QUOTES_AS_NAME,
     defined_identifiers,
 )
+from schemalint.rulekit.indexes import (
+    covering_index,
+    covers_foreign_key,
+    expected_name,
+    index_redundancy,
+    redundant_indexes,
+)
 from schemalint.rulekit.rewrites import (
     NO_REWRITE,
     column_type_change,
@@ -81,18 +87,17 @@ from schemalint.rulekit.rewrites import (
 )
 
 __all__ = [
-    "IDENTIFIER_KINDS", "NEEDS_QUOTES_AS_NAME", "NO_REWRITE", "SERIAL_TYPES", "SPATIAL_TYPES",
-    "VECTOR_METHODS", "VECTOR_TYPES", "Edit", "Fix",
-    "LockMode", "Rule", "Severity", "added_column_fk_validated", "alter_commands",
-    "alter_subcommand_locks", "base_type", "blocked_phrase", "breaking_drops", "call_argument",
-    "claim_on", "clause_span",
-    "clause_text", "column_constraints", "column_default", "column_display_name",
-    "column_type_change", "constraint_name", "covers_foreign_key", "defined_identifiers", "display_name",
-    "dropped_objects", "existing_table_actions", "format_type", "function_calls",
-    "function_name", "has_rows", "is_array", "is_down", "is_table_alter", "is_true", "lazy",
-    "line_of", "lock_sentence", "name_span", "named_constraint_sql", "new_before", "option_on",
-    "proven_not_null", "qualified_key", "quote_ident", "regclass_key", "replace_type_fix",
-    "replaced_after", "session_timezone_utc", "set_config_calls", "statement_site", "stmt_site",
-    "strings", "strongest", "swapped_in", "type_mods", "type_name", "volatile_call",
-    "written_columns",
+    "Edit", "Fix", "IDENTIFIER_KINDS", "LockMode", "NEEDS_QUOTES_AS_NAME", "NO_REWRITE", "Rule",
+    "SERIAL_TYPES", "SPATIAL_TYPES", "Severity", "VECTOR_METHODS", "VECTOR_TYPES",
+    "added_column_fk_validated", "alter_commands", "alter_subcommand_locks", "base_type",
+    "blocked_phrase", "breaking_drops", "call_argument", "claim_on", "clause_span", "clause_text",
+    "column_constraints", "column_default", "column_display_name", "column_type_change",
+    "constraint_name", "covering_index", "covers_foreign_key", "defined_identifiers",
+    "display_name", "dropped_objects", "existing_table_actions", "expected_name", "format_type",
+    "function_calls", "function_name", "has_rows", "index_redundancy", "is_array", "is_down",
+    "is_table_alter", "is_true", "lazy", "line_of", "lock_sentence", "name_span",
+    "named_constraint_sql", "new_before", "option_on", "proven_not_null", "qualified_key",
+    "quote_ident", "redundant_indexes", "regclass_key", "replace_type_fix", "replaced_after",
+    "session_timezone_utc", "set_config_calls", "statement_site", "stmt_site", "strings",
+    "strongest", "swapped_in", "type_mods", "type_name", "volatile_call", "written_columns",
 ]

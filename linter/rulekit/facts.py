@@ -123,33 +123,6 @@ def is_table_alter(node: dict) -> bool:
     return node.get("objtype", "OBJECT_TABLE") == "OBJECT_TABLE"
 
 
-# --- indexes on the final model --------------------------------------------------------
-
-# Access methods whose index can serve an equality lookup on its leading columns.
-_LOOKUP_METHODS = ("btree", "hash", "gist", "brin", "gin")
-
-
-def covers_foreign_key(fk_columns: tuple, indexes) -> bool:
-    """Some valid index has the foreign key's columns, as a set, as its leading columns (an
-    index on (b, a) serves `a = $1 AND b = $2`), and serves every lookup the key makes: no
-    predicate, or one that only excludes NULLs of those columns (`WHERE fk IS NOT NULL`):
-    the referential checks look up `fk = $1`, which implies `fk IS NOT NULL` (= is strict),
-    so the planner can use such a partial index for them."""
-    want = set(fk_columns)
-    n = len(want)
-    for index in indexes:
-        if not index.valid or index.method not in _LOOKUP_METHODS:
-            continue
-        if index.partial and (index.null_filter is None or not index.null_filter <= want):
-            continue
-        if index.method == "hash" and n != 1:
-            continue
-        lead = index.columns[:n]
-        if len(lead) == n and None not in lead and set(lead) == want:
-            return True
-    return False
-
-
 # --- column types on the final model (types rules) -----------------------------------
 
 def written_columns(model, types: Iterable[str] | None = None) -> list[tuple]:

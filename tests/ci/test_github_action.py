@@ -397,3 +397,52 @@ def test_composite_steps_run_in_a_fake_runner(github):
     outputs = github.outputs()
     assert {name: outputs[name] for name in action["outputs"]} == {
         "errors": "1", "warnings": "0", "infos": "0", "sarif-file": "schemalint.sarif"}
+
+
+# --- the schema changes in the comment and the job summary --------------------------------------
+
+@needs_changed_since
+def test_comment_and_summary_show_the_schema_changes(github, capsys, monkeypatch):
+    github.set(comment="on", changed_since=github.base_sha)
+    with FakeAPI() as api:
+        monkeypatch.setenv("GITHUB_API_URL", api.url)
+        assert github_action.run(os.environ) == 1
+    [(_, _, body)] = [r for r in api.requests if r[0] == "POST"]
+    for text in (body["body"], github.summary.read_text()):
+        assert "#### Schema changes: 1 table changed (1 altered)" in text
+        assert "```diff\n~ table orders\n+   index orders_region_idx using btree (region)\n```" in text
+        assert "ERD of the 1 table touched" in text
+        # The schema changes come before the findings.
+        assert text.index("#### Schema changes") < text.index("002_index.sql")
+
+
+@needs_changed_since
+def test_a_clean_pull_request_that_changes_the_schema_gets_a_comment(github, capsys, monkeypatch):
+    (github.workspace / "db" / "migrations" / "002_index.sql").write_text(
+        BAD.replace("CREATE INDEX", "CREATE INDEX CONCURRENTLY"))
+    github.set(comment="on", changed_since=github.base_sha)
+    with FakeAPI() as api:
+        monkeypatch.setenv("GITHUB_API_URL", api.url)
+        assert github_action.run(os.environ) == 0
+    [(_, _, body)] = [r for r in api.requests if r[0] == "POST"]
+    assert body["body"].startswith(MARKER + "\n### schemalint: no findings — passed")
+    assert "#### Schema changes: 1 table changed" in body["body"]
+
+
+@needs_changed_since
+def test_a_comment_too_long_keeps_the_schema_changes_and_drops_the_findings(github, capsys, monkeypatch):
+    many = "".join(f"CREATE INDEX orders_region_{i}_idx ON orders (region);\n" for i in range(1500))
+    (github.workspace / "db" / "migrations" / "002_index.sql").write_text(many)
+    github.set(comment="on", changed_since=github.base_sha)
+    with FakeAPI() as api:
+        monkeypatch.setenv("GITHUB_API_URL", api.url)
+        assert github_action.run(os.environ) == 1
+    [(_, _, body)] = [r for r in api.requests if r[0] == "POST"]
+    text = body["body"]
+    assert len(text) <= github_action.COMMENT_LIMIT < 65_536
+    assert text.startswith(MARKER + "\n### schemalint: 1500 errors")
+    assert "#### Schema changes: 1 table changed (1 altered)" in text
+    assert "more lines: `schemalint diff` shows them all" in text
+    assert "The findings are too many for a comment" in text and "002_index.sql</code>" not in text
+    # The job summary has everything.
+    assert "002_index.sql</code>" in github.summary.read_text()

@@ -1,0 +1,56 @@
+"""`schemalint indexes PATHS...`: the index report of the schema the migrations leave (every
+foreign key with its covering index or the CREATE INDEX CONCURRENTLY to add, named by the
+naming-convention rule's `index` pattern; redundant indexes; unique indexes repeating a
+constraint; tables without a primary key), as text, JSON or markdown."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from schemalint.check.catalog import by_name_or_code
+from schemalint.commands.collect import collect, unreadable_diagnostics
+from schemalint.commands.common import add_config_arguments, add_input_arguments, settings_from
+from schemalint.errors import EXIT_OK
+from schemalint.indexes import index_report
+from schemalint.indexes.render import report_markdown, report_text
+from schemalint.model.fold import fold_history
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_input_arguments(p)
+    p.add_argument("--format", "-f", choices=("text", "json", "markdown"), default="text",
+                   help="output format (default text)")
+    p.add_argument("--layout", metavar="LAYOUT", default=None,
+                   help="migration framework layout (default: detected; see `check --help`)")
+    p.add_argument("--pg-version", metavar="MAJOR[.MINOR]", default=None,
+                   help="the PostgreSQL version the migrations run on (default: 15)")
+    p.add_argument("--assume-in-transaction", action="store_true", default=None,
+                   help="each migration file runs inside a transaction")
+    add_config_arguments(p)
+
+
+def index_pattern(config) -> str:
+    """The naming-convention rule's `index` option, as configured (or its default)."""
+    rule = by_name_or_code("naming-convention")
+    return str(config.rule_options(rule).get("index") or "")
+
+
+def run(args, out=None, err=None) -> int:
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    settings = settings_from(args)
+    config = settings.config
+    collected = collect(settings)
+    for d in unreadable_diagnostics(collected.unreadable):
+        print(f"{d.path}: {d.message}", file=err)
+    model = fold_history(collected.migrations, config.pg_version, bool(config.assume_in_transaction))
+    report = index_report(model, index_pattern(config))
+    fmt = settings.flags.format
+    if fmt == "json":
+        json.dump(report, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        out.write(report_markdown(report) if fmt == "markdown" else report_text(report))
+    return EXIT_OK

@@ -1,0 +1,121 @@
+"""The schema section of a pull request's report: `check --changed-since REF` with a
+markdown report carries the branch's schema changes and the ERD of the tables it touches,
+within GitHub's comment size and Mermaid's limits (schemadiff.render.review_markdown)."""
+
+import contextlib
+import io
+
+from schemalint.cli import main
+from schemalint.discover.source import Migration
+from schemalint.schemadiff import diff_schemas, fold_points
+from schemalint.schemadiff.render import (
+    DIFF_BUDGET,
+    MERMAID_MAX_EDGES,
+    MERMAID_MAX_TEXT,
+    SECTION_BUDGET,
+    review_markdown,
+)
+from schemalint.schemadiff.touched import touched
+
+from .test_diff import BASE, CHANGES, git, points
+
+
+def small_diff():
+    p = points(BASE, head=(CHANGES,))
+    return p, diff_schemas(p.base, p.head, p.renames)
+
+
+def test_touched_tables_and_one_hop_with_dropped_ones_drawn_from_the_base():
+    p = points(BASE + "CREATE TABLE notes (order_id int REFERENCES orders, body text);\n"
+                      "CREATE TABLE far (id int);\n",
+               head=("ALTER TABLE users DROP COLUMN age;",))
+    diff = diff_schemas(p.base, p.head, p.renames)
+    data, marks, edges = touched(diff, p.base, p.head)
+    # users changed; orders references it (one hop); notes is two hops away, far unrelated.
+    assert [t["name"] for t in data["tables"]] == ["orders", "users"]
+    assert marks == {"public.users": {"status": "altered", "columns": {
+                         "age": {"status": "dropped", "type": "integer"}}},
+                     "public.orders": {"status": None, "columns": {}}}
+    # The dropped column is drawn (from the base), after the head's columns.
+    assert [c["name"] for c in data["tables"][1]["columns"]] == ["id", "name", "m", "age"]
+    assert edges == 1
+    data, marks, _ = touched(diff, p.base, p.head, hops=2)
+    assert [t["name"] for t in data["tables"]] == ["notes", "orders", "users"]
+
+
+def test_a_dropped_table_is_drawn_from_the_base():
+    p = points(BASE, head=("DROP TABLE orders;",))
+    diff = diff_schemas(p.base, p.head, p.renames)
+    data, marks, edges = touched(diff, p.base, p.head)
+    # The dropped table's foreign key pointed at users: one hop from it in the base only.
+    assert [t["name"] for t in data["tables"]] == ["orders"] and marks["public.orders"]["status"] == "dropped"
+
+
+def test_a_small_change_shows_its_diff_and_its_erd_open():
+    _, diff = small_diff()
+    text = review_markdown(diff, "erDiagram\n    users {\n    }\n", ["public.users (altered)"], 1)
+    assert text.startswith("#### Schema changes: 4 tables changed")
+    assert "```diff\n~ table customers (renamed from users)" in text
+    assert "<details open><summary>ERD of the 1 table touched, and their neighbours</summary>" in text
+    assert "```mermaid\nerDiagram\n    users {\n    }\n```" in text
+    assert review_markdown(diff_schemas(*(small_diff()[0].base,) * 2)) == ""
+
+
+def test_mermaid_limits_degrade_the_erd_to_a_table_list():
+    _, diff = small_diff()
+    names = [f"public.t{i} (altered)" for i in range(20)]
+    big = "erDiagram\n" + "x" * MERMAID_MAX_TEXT
+    for mermaid, edges in ((big, 1), ("erDiagram\n", MERMAID_MAX_EDGES + 1)):
+        text = review_markdown(diff, mermaid, names, edges, budget=10 ** 6)
+        assert "```mermaid" not in text and "too large for Mermaid to draw" in text
+        assert "- `public.t19 (altered)`" in text
+    # Within Mermaid's limits but not within the comment's budget: the list too.
+    text = review_markdown(diff, "erDiagram\n" + "x" * 20_000, names, 1, budget=15_000)
+    assert "```mermaid" not in text and "too large for this comment" in text and len(text) <= 15_000
+    # Exactly at the limits, drawn (collapsed: more than a dozen tables).
+    ok = "erDiagram\n" + "x" * (MERMAID_MAX_TEXT - len("erDiagram\n"))
+    text = review_markdown(diff, ok, names, MERMAID_MAX_EDGES, budget=10 ** 6)
+    assert "```mermaid" in text and "<details><summary>ERD of the 20 tables" in text
+
+
+def test_a_huge_change_stays_within_the_budget():
+    base = [Migration("m/001.sql", "SELECT 1;")]
+    tables = "".join(f"CREATE TABLE t{i:04} (id bigint PRIMARY KEY, name text, parent bigint "
+                     f"REFERENCES t{max(i - 1, 0):04});\n" for i in range(600))
+    p = fold_points(base, base + [Migration("m/002.sql", tables)])
+    diff = diff_schemas(p.base, p.head, p.renames)
+    data, marks, edges = touched(diff, p.base, p.head)
+    assert len(data["tables"]) == 600 and edges == 600
+    names = sorted(f"{k} ({m['status']})" for k, m in marks.items())
+    text = review_markdown(diff, "erDiagram\n", names, edges)
+    assert len(text) <= SECTION_BUDGET
+    assert "more lines: `schemalint diff` shows them all" in text
+    assert "<details><summary>the changes, table by table</summary>" in text
+    assert "too large for Mermaid to draw" in text and "- `public.t0599 (added)`" in text
+    diff_part = text.split("```diff\n", 1)[1].split("```", 1)[0]
+    assert len(diff_part) <= DIFF_BUDGET
+    # More tables than the list has room for: the rest are counted.
+    text = review_markdown(diff, "erDiagram\n", [f"public.table_{i:05} (added)" for i in range(5000)], edges)
+    assert len(text) <= SECTION_BUDGET and "more\n\n</details>" in text
+
+
+def test_check_changed_since_puts_the_section_in_the_markdown_report(tmp_path, monkeypatch):
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "001_init.sql").write_text(BASE)
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "init")
+    (tmp_path / "db" / "002_changes.sql").write_text(CHANGES)
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["check", "db", "--no-config", "--changed-since", "HEAD", "--format", "markdown"])
+    report = out.getvalue()
+    assert "#### Schema changes: 4 tables changed" in report
+    assert report.index("#### Schema changes") < report.index("<!-- schemalint-findings -->") \
+        < report.index("<details open><summary><code>db/002_changes.sql")
+    # Without --changed-since, or in another format, no section.
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["check", "db", "--no-config", "--format", "markdown"])
+    assert "Schema changes" not in out.getvalue()
