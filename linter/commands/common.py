@@ -22,6 +22,13 @@ def add_input_arguments(p: argparse.ArgumentParser) -> None:
                    help="the path to report for input read from standard input")
 
 
+def add_quiet_argument(p) -> None:
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress on standard error (by default a replay, or a check of 1 MB "
+                        "of SQL or more, shows a live line on a terminal, one summary line "
+                        "elsewhere)")
+
+
 def add_layout_argument(p: argparse.ArgumentParser) -> None:
     """--layout: how the migrations are found and ordered (`check`, `replay`, `plan` read the
     same migrations in the same order)."""

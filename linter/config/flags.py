@@ -17,7 +17,7 @@ _FIELDS = (
     # gate
     "baseline", "no_baseline", "prune_baseline", "changed_since",
     # output
-    "format", "output", "color", "statistics",
+    "format", "output", "color", "statistics", "quiet",
     # fixes
     "fix", "unsafe_fixes", "diff",
     # speed

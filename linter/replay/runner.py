@@ -45,8 +45,10 @@ def pair_key(migration: Migration) -> str:
 def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
            on_progress=None) -> ReplayReport:
     """Run a replay. `config` (a LintConfig) selects and re-grades the findings and names
-    the layout (for the framework's bookkeeping tables). An exception (a signal's included)
-    leaves with `cleanup_errors`: what cleanup could not undo."""
+    the layout (for the framework's bookkeeping tables). `on_progress`, if given, is called
+    with the path of each up migration as it starts (untraced ones too: they run as well).
+    An exception (a signal's included) leaves with `cleanup_errors`: what cleanup could not
+    undo."""
     cleanup = Cleanup()
     try:
         return _replay(migrations, opts, config, on_progress, cleanup)
@@ -91,6 +93,8 @@ def _replay(migrations: list[Migration], opts: ReplayOptions, config, on_progres
             if stopped is not None:
                 count_not_run(m, files, report)
                 continue
+            if on_progress is not None:
+                on_progress(m.path)
             if plans is not None:
                 plans.boundary(i)
             traced = i >= first
@@ -98,8 +102,6 @@ def _replay(migrations: list[Migration], opts: ReplayOptions, config, on_progres
                 tracer.snapshot_structure()
                 tracer.refresh_relations()
                 names_at_start = {oid: rel.name for oid, rel in tracer.ledger.names.items()}
-            if traced and on_progress:
-                on_progress(m)
             failure = refused(m, files)
             if failure is not None:
                 report.statements.append(failure)
