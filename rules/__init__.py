@@ -80,6 +80,7 @@ MODULE_NAMES = (
     "validate_constraint_in_same_transaction",
     "varchar_length_column",
     "vector_column_without_dimensions",
+    "vector_index_over_dimension_limit",
 )
 
 RULES = tuple(sorted(

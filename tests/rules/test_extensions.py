@@ -28,7 +28,8 @@ def _rules(found) -> list[str]:
 
 def test_there_are_extension_rules():
     assert EXTENSION_RULES == ["geometry-column-without-srid", "hypertable-migrate-data",
-                               "ivfflat-index-on-empty-table", "vector-column-without-dimensions"]
+                               "ivfflat-index-on-empty-table", "vector-column-without-dimensions",
+                               "vector-index-over-dimension-limit"]
 
 
 @pytest.mark.parametrize("name", EXTENSION_RULES)
