@@ -18,6 +18,7 @@ MODULE_NAMES = (
     "commit_without_transaction",
     "concurrent_index_in_transaction",
     "concurrent_index_on_buggy_pg14",
+    "concurrent_index_on_hypertable",
     "create_index_non_concurrently",
     "detach_partition_non_concurrently",
     "domain_check_constraint",
