@@ -468,7 +468,8 @@ steadier comparison.
 
 
 def write_doc(path: str, text: str) -> None:
-    """Write `text` to `path`, keeping the section bench/pieces.py writes there."""
+    """Write `text` to `path`, keeping the sections bench/pieces.py and bench/erd_bench.py
+    write there."""
     from pieces_render import BEGIN, END
 
     try:
@@ -476,8 +477,10 @@ def write_doc(path: str, text: str) -> None:
             old = fh.read()
     except OSError:
         old = ""
-    if BEGIN in old and END in old:
-        text = text.rstrip("\n") + "\n\n" + BEGIN + old.split(BEGIN, 1)[1].split(END, 1)[0] + END + "\n"
+    for begin, end in ((BEGIN, END), ("<!-- erd: begin -->", "<!-- erd: end -->")):
+        if begin in old and end in old:
+            text = (text.rstrip("\n") + "\n\n" + begin + old.split(begin, 1)[1].split(end, 1)[0]
+                    + end + "\n")
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
 

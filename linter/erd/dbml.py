@@ -60,10 +60,15 @@ def document(pic: Picture, enums=()) -> str:
             settings = [f"name: {_string(index['name'])}"]
             if index["unique"]:
                 settings.append("unique")
-            if index["method"] != "btree":
-                settings.append(f"type: {index['method']}")
+            notes = []
+            if index["method"] == "hash":
+                settings.append("type: hash")
+            elif index["method"] != "btree":
+                notes.append(f"using {index['method']}")  # DBML's index types: btree, hash
             if index["where"]:
-                settings.append(f"note: {_string('where ' + index['where'])}")
+                notes.append(f"where {index['where']}")
+            if notes:
+                settings.append(f"note: {_string(' '.join(notes))}")
             indexes.append(f"    {target} [{', '.join(settings)}]")
         if indexes and e.columns:
             out += ["", "  indexes {", *indexes, "  }"]

@@ -13,6 +13,7 @@ import pytest
 
 from schemalint.erd import RENDERERS, mermaid, picture
 from tests.erd.helpers import MARKS, dump, run_node_parser
+from tests.helpers import bench_module
 
 COLUMN_MODES = ("all", "keys", "none")
 
@@ -145,3 +146,18 @@ def test_dot_edges_join_the_key_columns():
 def _unescape(text: str) -> str:
     return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
             .replace("&#45;", "-").replace("&amp;", "&"))
+
+
+def test_a_generated_history_reads_back_whole(tmp_path):
+    # bench/gen_repo.py's mix (hundreds of tables, every common type, GIN and expression
+    # indexes, renames, views) through both real parsers: nothing it writes breaks them.
+    bench_module("gen_repo").generate(str(tmp_path / "repo"), statements=3000)
+    data = dump(paths=(tmp_path / "repo" / "migrations",))
+    texts = [mermaid.render(data)]
+    (parsed,) = run_node_parser("mermaid_parse.mjs", "mermaid", texts, tmp_path)
+    assert "error" not in parsed, parsed.get("error")
+    assert len(parsed["entities"]) == len(data["tables"])
+    assert len(parsed["relationships"]) == len(picture(data).edges)
+    (parsed,) = run_node_parser("dbml_parse.mjs", "@dbml/core", [RENDERERS["dbml"](data)], tmp_path)
+    assert "error" not in parsed, parsed.get("error")
+    assert len(parsed["tables"]) == sum(t["kind"] != "view" for t in data["tables"])
