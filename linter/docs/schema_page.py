@@ -151,5 +151,17 @@ def _page(root: Path) -> str:
         "a changed table's name; markdown and DBML say it in text (DBML keeps dropped elements as",
         "comments).",
         "",
+        "## How the pictures are tested",
+        "",
+        "tests/erd/: a golden file per format and option (regenerate after an intended change",
+        "with `SCHEMALINT_UPDATE_SNAPSHOTS=1 python -m pytest tests/erd/test_golden.py` and",
+        "review the diff); the Mermaid and DBML outputs read back by Mermaid's own parser (npm",
+        "`mermaid`) and dbdiagram.io's (`@dbml/core`), run by node, and the DOT drawn by",
+        "Graphviz, each found to hold exactly the model's tables and columns. The npm packages",
+        "are not vendored: the tests look under `$SCHEMALINT_NODE_PREFIX` (default",
+        "`~/.cache/schemalint/node`), filled with",
+        "`npm install --prefix ~/.cache/schemalint/node mermaid@11 @dbml/core`, and skip, saying",
+        "so, without node or the packages (and the Graphviz ones without `dot`).",
+        "",
     ]
     return "\n".join(out)

@@ -23,9 +23,12 @@ _PARENT = {False: "||", True: "|o"}  # exactly one / zero or one (a nullable key
 _CHILD = {False: "o{", True: "o|"}  # zero or more / zero or one (unique key columns)
 _WORD = re.compile(r"[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_\-\[\]()\u00C0-\uFFFF]*")
 _NOT_WORD_CHAR = re.compile(r"[^A-Za-z0-9_\-\[\]()\u00C0-\uFFFF]")
-# Words the diagram's grammar reads as its own (case-insensitively): never bare.
-_KEYWORDS = frozenset({"erdiagram", "class", "classdef", "style", "direction", "acctitle",
-                       "accdescr", "pk", "fk", "uk", "u", "title"})
+# Words Mermaid 11's erDiagram grammar reads as its own (case-insensitively), each found to
+# break a diagram as a bare entity name (`direction`, for the lexer's `direction TB` rule) or
+# as an attribute's type or name: never bare.
+_ENTITY_KEYWORDS = frozenset({"erdiagram", "class", "classdef", "style", "direction", "accdescr",
+                              "end", "subgraph", "one", "many", "to", "pk", "fk", "uk"})
+_ATTRIBUTE_KEYWORDS = frozenset({"pk", "fk", "uk"})
 _SHORT_TYPES = (
     ("timestamp with time zone", "timestamptz"), ("timestamp without time zone", "timestamp"),
     ("time with time zone", "timetz"), ("time without time zone", "time"),
@@ -71,14 +74,14 @@ def entity_name(label: str, status: str | None = None) -> str:
     changed table's name carries its marker (`"orders (+ added)"`)."""
     if status:
         label = f"{label} ({MARKERS[status]})"
-    if _WORD.fullmatch(label) and label.lower() not in _KEYWORDS and "-" not in label:
+    if _WORD.fullmatch(label) and label.lower() not in _ENTITY_KEYWORDS and "-" not in label:
         return label
     return '"' + _QUOTED_BAD.sub("_", label) + '"'
 
 
 def attribute_name(name: str) -> str:
     word = _NOT_WORD_CHAR.sub("_", name).replace("-", "_") or "_"
-    if not _WORD.fullmatch(word) or word.lower() in _KEYWORDS:
+    if not _WORD.fullmatch(word) or word.lower() in _ATTRIBUTE_KEYWORDS:
         word = "_" + word
     return word
 
@@ -97,7 +100,7 @@ def type_word(type_text: str) -> str:
             type_text = short + type_text[len(base):].replace(zone, "")
             break
     word = _NOT_WORD_CHAR.sub("_", type_text.replace('"', ""))
-    return word if _WORD.fullmatch(word) and word.lower() not in _KEYWORDS else "_" + word
+    return word if _WORD.fullmatch(word) and word.lower() not in _ATTRIBUTE_KEYWORDS else "_" + word
 
 
 def _comment(text: str) -> str:

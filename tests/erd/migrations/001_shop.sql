@@ -47,3 +47,6 @@ CREATE TABLE billing.invoices (
 );
 
 CREATE VIEW open_orders AS SELECT id, customer_id FROM orders WHERE state = 'open';
+
+-- Names Mermaid's grammar would read as its own words.
+CREATE TABLE "end" (pk integer, "to" text, many text);
