@@ -91,15 +91,21 @@ def test_lock_table_outside_a_transaction_fails(db):
 
 
 def test_enum_value_used_in_the_transaction_that_added_it_fails(db):
-    history = "CREATE TYPE status AS ENUM ('new');\nCREATE TABLE orders (id bigint, s status);"
+    history = ("CREATE TYPE status AS ENUM ('new');\n"
+               "CREATE TABLE orders (id bigint, s status, note text);")
     run(db, history)
     for use, column in (("SELECT 'paid'::status;", 8),
                         ("INSERT INTO orders VALUES (1, 'paid');", 31),
                         ("ALTER TABLE orders ALTER COLUMN s SET DEFAULT 'paid';", 47),
-                        ("ALTER TABLE orders ADD CHECK (s <> 'paid');", 36)):
+                        ("ALTER TABLE orders ADD CHECK (s <> 'paid');", 36),
+                        ("SELECT id FROM orders WHERE s = 'paid';", 33)):
         sql = f"BEGIN;\nALTER TYPE status ADD VALUE 'paid';\n{use}\nCOMMIT;"
         assert run(db, sql).startswith('unsafe use of new value "paid"'), use
         assert findings(sql, "enum-value-used-before-commit", history) == [(3, column)], use
+    # The same text written to a text column is no use of the enum value.
+    text = "BEGIN;\nALTER TYPE status ADD VALUE 'void';\nUPDATE orders SET note = 'void';\nCOMMIT;"
+    assert run(db, text) is None
+    assert findings(text, "enum-value-used-before-commit", history) == []
     committed = "BEGIN;\nALTER TYPE status ADD VALUE 'paid';\nCOMMIT;\nINSERT INTO orders VALUES (1, 'paid');"
     assert run(db, committed) is None
     assert findings(committed, "enum-value-used-before-commit", history) == []
