@@ -1,4 +1,13 @@
-from schemalint.rulekit import Edit, Fix, Rule, Severity, claim_on, display_name, lock_sentence
+from schemalint.rulekit import (
+    Edit,
+    Fix,
+    Rule,
+    Severity,
+    claim_on,
+    display_name,
+    lock_sentence,
+    split_note,
+)
 
 RULE = Rule(
     code="SL101",
@@ -44,12 +53,13 @@ def check(stmt, ctx):
     fix = None
     if at != -1:
         pos = stmt.start + at + len("INDEX")
-        # CREATE INDEX CONCURRENTLY fails inside a transaction block: safe only outside one.
+        # CREATE INDEX CONCURRENTLY fails inside a transaction block (the implicit one of a
+        # query string of several statements too): safe only outside one.
         fix = Fix("add CONCURRENTLY (safe only outside a transaction block)",
-                  (Edit(pos, pos, " CONCURRENTLY"),), safe=not ctx.in_transaction)
+                  (Edit(pos, pos, " CONCURRENTLY"),), safe=not ctx.in_transaction_block)
     sql = text.replace(text[at:at + 5], "INDEX CONCURRENTLY", 1) if at != -1 else text
     help_text = ("Build it without blocking writes, in a migration outside a transaction block:\n"
-                 "    " + sql.replace("\n", "\n    ") + ";")
+                 "    " + sql.replace("\n", "\n    ") + ";" + split_note(ctx))
     if model_table is not None and model_table.partitioned:
         # CREATE INDEX CONCURRENTLY is not supported on a partitioned table (up to PG 18):
         # build an invalid parent index ON ONLY, then each partition's concurrently, then attach.

@@ -8,6 +8,7 @@ from schemalint.rulekit import (
     display_name,
     lazy,
     lock_sentence,
+    split_note,
     strongest,
 )
 
@@ -72,11 +73,13 @@ def check(stmt, ctx):
     fix = None
     if m and not ctx.in_transaction:
         pos = stmt.start + m.end()
-        fix = Fix("add CONCURRENTLY", (Edit(pos, pos, " CONCURRENTLY"),))
+        # REINDEX CONCURRENTLY fails in a transaction block: the implicit one of a query
+        # string of several statements too.
+        fix = Fix("add CONCURRENTLY", (Edit(pos, pos, " CONCURRENTLY"),), safe=not ctx.in_transaction_block)
     yield ctx.report(
         message,
         location=rel.get("location") if rel else None,
         help="Rebuild it without blocking, in a migration outside a transaction block:\n"
-             f"    REINDEX {word} CONCURRENTLY {target};",
+             f"    REINDEX {word} CONCURRENTLY {target};" + split_note(ctx),
         fix=fix,
     )

@@ -208,3 +208,45 @@ def replace_type_fix(site, pattern: re.Pattern, replacement: str, description: s
     if letters and all(c.isupper() for c in letters):
         new = new.upper()
     return Fix(description, (Edit(site.start + m.start(), site.start + m.end(), new),), safe=safe)
+
+
+_FALSE_WORDS = frozenset(("false", "off", "no", "0"))
+
+
+def option_on(elem: dict) -> bool:
+    """A `(NAME [value])` option of REINDEX / VACUUM / ...: no value means true; `false`,
+    `off`, `no` and `0` mean false (the boolean words PostgreSQL's defGetBoolean accepts)."""
+    arg = elem.get("arg")
+    if not arg:
+        return True
+    if "String" in arg:
+        return arg["String"].get("sval", "").lower() not in _FALSE_WORDS
+    if "Integer" in arg:
+        return arg["Integer"].get("ival", 0) != 0
+    if "Boolean" in arg:
+        return bool(arg["Boolean"].get("boolval"))
+    return True
+
+
+def concurrent_statement(stmt) -> str | None:
+    """The command's name when `stmt` is one of the CONCURRENTLY forms PostgreSQL refuses in a
+    transaction block (PreventInTransactionBlock): CREATE/DROP INDEX, REINDEX and ALTER TABLE
+    ... DETACH PARTITION ... CONCURRENTLY; else None."""
+    node, kind = stmt.node, stmt.kind
+    if kind == "IndexStmt":
+        return "CREATE INDEX CONCURRENTLY" if node.get("concurrent") else None
+    if kind == "DropStmt":
+        return ("DROP INDEX CONCURRENTLY" if node.get("removeType") == "OBJECT_INDEX" and node.get("concurrent")
+                else None)
+    if kind == "ReindexStmt":
+        for p in node.get("params") or ():
+            elem = p.get("DefElem", {})
+            if elem.get("defname") == "concurrently" and option_on(elem):
+                return "REINDEX CONCURRENTLY"
+        return None
+    if kind == "AlterTableStmt":
+        for cmd in alter_commands(node):
+            if cmd.get("subtype") == "AT_DetachPartition" and (cmd.get("def") or {}).get(
+                    "PartitionCmd", {}).get("concurrent"):
+                return "DETACH PARTITION CONCURRENTLY"
+    return None
