@@ -14,7 +14,6 @@ from schemalint.config.flags import Flags
 from schemalint.config.resolve import Settings
 from schemalint.diagnostics.replay_rules import REPLAY_RULES
 from schemalint.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from schemalint.gate.changed import applied_files
 from schemalint.gate.reporting import ReportScope
 from schemalint.gate.reporting import apply as gate
 from schemalint.report import LintResult, failed, find_root, statistics, write_reports
@@ -50,7 +49,10 @@ def apply_fixes(diagnostics, migrations, flags: Flags, out, err) -> int | None:
     sources = {m.path: m.text for m in migrations}
     fixable = {d.path for d in diagnostics if d.fix is not None and (d.fix.safe or flags.unsafe_fixes)}
     files = sorted(fixable - {stdin_path})
-    applied = {} if flags.fix_applied else applied_files(files, flags.changed_since)
+    # Only with --fix or --diff: git and shutil are not worth importing at every start-up.
+    from schemalint.gate.changed import applied_files
+
+    applied = {} if flags.fix_applied or not files else applied_files(files, flags.changed_since)
     refuse = {} if flags.diff else check_writable([p for p in files if p not in applied], sources)
     plan = plan_fixes(diagnostics, sources, unsafe=flags.unsafe_fixes, refuse={**applied, **refuse})
     n = len(plan.applied)

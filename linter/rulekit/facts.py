@@ -250,3 +250,24 @@ def concurrent_statement(stmt) -> str | None:
                     "PartitionCmd", {}).get("concurrent"):
                 return "DETACH PARTITION CONCURRENTLY"
     return None
+
+
+def key_columns(table) -> dict[str, str]:
+    """Column name -> 'primary key' / 'foreign key' for the table's key columns."""
+    out: dict[str, str] = {}
+    for con in table.constraints.values():
+        if con.kind == "foreign":
+            for c in con.columns:
+                out.setdefault(c, "foreign key")
+        elif con.kind == "primary":
+            for c in con.columns:
+                out[c] = "primary key"
+    return out
+
+
+def id_policy(ctx) -> str:
+    """The configured `id_policy` (an option of sequential-primary-key, the one place it is
+    set): "uuid" (default: sequential keys are flagged, a uuid recommended) or "identity"
+    (sequential keys are fine, in the identity form). The rules whose advice touches keys
+    (serial-column, integer-key-column) read it too, so they never contradict it."""
+    return str(ctx.config.options.get("sequential-primary-key", {}).get("id_policy", "uuid"))
