@@ -18,6 +18,7 @@ MODULE_NAMES = (
     "cluster_table",
     "commit_without_transaction",
     "concurrent_index_in_transaction",
+    "concurrent_statement_in_multi_statement_file",
     "concurrent_index_on_buggy_pg14",
     "concurrent_index_on_hypertable",
     "create_index_non_concurrently",

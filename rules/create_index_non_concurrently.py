@@ -1,4 +1,13 @@
-from schemalint.rulekit import Edit, Fix, Rule, Severity, claim_on, display_name, lock_sentence
+from schemalint.rulekit import (
+    Edit,
+    Fix,
+    Rule,
+    Severity,
+    claim_on,
+    display_name,
+    lock_sentence,
+    split_note,
+)
 
 RULE = Rule(
     code="SL101",
@@ -52,12 +61,13 @@ def check(stmt, ctx):
     fix = None
     if at != -1:
         pos = stmt.start + at + len("INDEX")
-        # CREATE INDEX CONCURRENTLY fails inside a transaction block: safe only outside one.
+        # CREATE INDEX CONCURRENTLY fails inside a transaction block (the implicit one of a
+        # query string of several statements too): safe only outside one.
         fix = Fix("add CONCURRENTLY (safe only outside a transaction block)",
-                  (Edit(pos, pos, " CONCURRENTLY"),), safe=not ctx.in_transaction)
+                  (Edit(pos, pos, " CONCURRENTLY"),), safe=not ctx.in_transaction_block)
     sql = text.replace(text[at:at + 5], "INDEX CONCURRENTLY", 1) if at != -1 else text
     help_text = ("Build it without blocking writes, in a migration outside a transaction block:\n"
-                 "    " + sql.replace("\n", "\n    ") + ";")
+                 "    " + sql.replace("\n", "\n    ") + ";" + split_note(ctx))
     method = node.get("accessMethod")
     vector = method in ("hnsw", "ivfflat")
     if vector:
@@ -67,7 +77,7 @@ def check(stmt, ctx):
                      "without blocking writes, outside a transaction block:\n"
                      "    SET maintenance_work_mem = '8GB';  -- within the server's free memory\n"
                      "    SET max_parallel_maintenance_workers = 7;\n"
-                     "    " + sql.replace("\n", "\n    ") + ";")
+                     "    " + sql.replace("\n", "\n    ") + ";" + split_note(ctx))
     if key in ctx.model.hypertables:
         # TimescaleDB refuses CONCURRENTLY on a hypertable (concurrent-index-on-hypertable).
         help_text = ("CONCURRENTLY does not work on a TimescaleDB hypertable. Instead, index one "

@@ -1,4 +1,4 @@
-from schemalint.rulekit import Edit, Fix, Rule, Severity, alter_commands, display_name
+from schemalint.rulekit import Edit, Fix, Rule, Severity, alter_commands, display_name, split_note
 
 RULE = Rule(
     code="SL117",
@@ -39,12 +39,14 @@ def check(stmt, ctx):
         fix = None
         if len(cmds) == 1 and not ctx.in_transaction and part.get("name"):
             _, end = stmt.span_at(part["name"].get("location"))
-            fix = Fix("add CONCURRENTLY", (Edit(end, end, " CONCURRENTLY"),))
+            # DETACH PARTITION CONCURRENTLY fails in a transaction block: the implicit one
+            # of a query string of several statements too.
+            fix = Fix("add CONCURRENTLY", (Edit(end, end, " CONCURRENTLY"),), safe=not ctx.in_transaction_block)
         yield ctx.report(
             f"detaching `{child}` takes an ACCESS EXCLUSIVE lock on `{parent}`: reads and writes "
             "of the whole partitioned table queue behind it",
             location=part["name"].get("location") if part.get("name") else None,
             help="Detach it without blocking (PostgreSQL 14+), in a migration outside a transaction "
-                 f"block:\n    ALTER TABLE {parent} DETACH PARTITION {child} CONCURRENTLY;",
+                 f"block:\n    ALTER TABLE {parent} DETACH PARTITION {child} CONCURRENTLY;" + split_note(ctx),
             fix=fix,
         )

@@ -6,6 +6,7 @@ from schemalint.rulekit import (
     claim_on,
     display_name,
     lock_sentence,
+    split_note,
     strings,
 )
 
@@ -61,11 +62,11 @@ def check(stmt, ctx):
             "queries, new ones queue behind it",
             help="Drop it without blocking, in a migration outside a transaction block:\n"
                  f"    DROP INDEX CONCURRENTLY {'IF EXISTS ' if node.get('missing_ok') else ''}"
-                 f"{display_name(key)};",
+                 f"{display_name(key)};" + split_note(ctx),
             # DROP INDEX CONCURRENTLY fails inside a transaction block, and takes one index
             # and no CASCADE.
             fix=Fix("add CONCURRENTLY (safe only outside a transaction block)",
-                    (Edit(pos, pos, " CONCURRENTLY"),), safe=not ctx.in_transaction)
+                    (Edit(pos, pos, " CONCURRENTLY"),), safe=not ctx.in_transaction_block)
             if at != -1 and len(node["objects"]) == 1 and node.get("behavior") != "DROP_CASCADE"
             else None,
         )

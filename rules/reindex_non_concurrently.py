@@ -9,6 +9,7 @@ from schemalint.rulekit import (
     lazy,
     lock_sentence,
     option_on,
+    split_note,
     strongest,
 )
 
@@ -74,11 +75,13 @@ def check(stmt, ctx):
     explicit = any(p.get("DefElem", {}).get("defname") == "concurrently" for p in node.get("params") or ())
     if m and not ctx.in_transaction and not explicit:  # (CONCURRENTLY false): the user's edit
         pos = stmt.start + m.end()
-        fix = Fix("add CONCURRENTLY", (Edit(pos, pos, " CONCURRENTLY"),))
+        # REINDEX CONCURRENTLY fails in a transaction block: the implicit one of a query
+        # string of several statements too.
+        fix = Fix("add CONCURRENTLY", (Edit(pos, pos, " CONCURRENTLY"),), safe=not ctx.in_transaction_block)
     yield ctx.report(
         message,
         location=rel.get("location") if rel else None,
         help="Rebuild it without blocking, in a migration outside a transaction block:\n"
-             f"    REINDEX {word} CONCURRENTLY {target};",
+             f"    REINDEX {word} CONCURRENTLY {target};" + split_note(ctx),
         fix=fix,
     )

@@ -1,4 +1,4 @@
-from schemalint.rulekit import Rule, Severity, column_default, display_name, quote_ident
+from schemalint.rulekit import Rule, Severity, column_default, display_name, id_policy, quote_ident
 
 RULE = Rule(
     code="SL303",
@@ -7,13 +7,14 @@ RULE = Rule(
     severity=Severity.WARNING,
     summary="A primary key on a serial, identity or sequence-defaulted column.",
     why="Sequential IDs leak row counts and creation order to anyone who sees them, invite "
-        "enumeration, and collide when data from several databases or shards is merged. With "
-        "`id_policy: identity` only the legacy serial pseudo-types are flagged: serial creates a "
-        "separately owned sequence with loose permissions, while GENERATED ... AS IDENTITY is "
-        "the SQL-standard form (PostgreSQL 10+).",
+        "enumeration, and collide when data from several databases or shards is merged. "
+        "`id_policy` (this rule's option, read by serial-column and integer-key-column too) says "
+        "which keys the project wants: `uuid` (default) flags sequential keys here, and the other "
+        "two rules leave such keys to this one; `identity` accepts sequential keys, so this rule "
+        "is silent and serial-column asks for the identity form.",
     instead="A uuid key: `id uuid PRIMARY KEY DEFAULT uuidv7()` on PostgreSQL 18+ (time-ordered, "
             "index friendly), else `DEFAULT gen_random_uuid()` (PostgreSQL 13+).",
-    ok_when="The key is not serial/identity, or id_policy is identity and the key is an identity column.",
+    ok_when="The key is not serial/identity/sequence-defaulted, or id_policy is identity.",
     bad=("CREATE TABLE orders (id bigserial PRIMARY KEY);",),
     good=("CREATE TABLE orders (id uuid PRIMARY KEY DEFAULT gen_random_uuid());",),
     node_types=("CreateStmt", "AlterTableStmt.AT_AddColumn", "AlterTableStmt.AT_AddConstraint"),
@@ -51,6 +52,8 @@ def _pk_columns(stmt, ctx):
 
 
 def check(stmt, ctx):
+    if id_policy(ctx) == "identity":  # sequential keys are wanted; serial-column asks for identity
+        return ()
     pk_columns = list(_pk_columns(stmt, ctx))
     if not pk_columns:  # most statements define no primary key: nothing else to work out
         return ()
@@ -58,7 +61,6 @@ def check(stmt, ctx):
 
 
 def _check(stmt, ctx, pk_columns):
-    policy = str(ctx.options["id_policy"])
     rel = stmt.node["relation"]
     table = ctx.table(rel)
     pending = {}
@@ -74,20 +76,17 @@ def _check(stmt, ctx, pk_columns):
                 pending[coldef.get("colname")] = coldef
     for column, location in pk_columns:
         kind = _sequence_kind(pending.get(column), table, column)
-        if kind is None or (policy == "identity" and kind in ("identity", "sequence")):
+        if kind is None:
             continue
         name = display_name(ctx.key(rel))
         col = quote_ident(column)
-        if policy == "identity":
-            msg = (f"primary key `{name}.{col}` uses {kind}: prefer an identity column, the "
-                   "SQL-standard form whose sequence is tied to the column")
-            help_sql = f"    {col} bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
-        else:
-            fn = "uuidv7()" if ctx.pg_major >= 18 else "gen_random_uuid()"
-            msg = (f"primary key `{name}.{col}` is sequential ({kind}): it leaks row counts and "
-                   "order and complicates merging or sharding data")
-            help_sql = f"    {col} uuid PRIMARY KEY DEFAULT {fn}"
-        yield ctx.report(msg, location=location, help="Use instead:\n" + help_sql)
+        fn = "uuidv7()" if ctx.pg_major >= 18 else "gen_random_uuid()"
+        yield ctx.report(
+            f"primary key `{name}.{col}` is sequential ({kind}): it leaks row counts and order and "
+            "complicates merging or sharding data",
+            location=location,
+            help=f"Use instead:\n    {col} uuid PRIMARY KEY DEFAULT {fn}\n"
+                 "(or set `id_policy: identity` if the project wants sequential keys)")
 
 
 def _nextval(default) -> bool:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from schemalint.check.engine import lint
 from schemalint.config.settings import LintConfig, parse_pg_version
+from schemalint.discover.layouts import LAYOUTS
 from schemalint.discover.source import Migration
 from schemalint.rules import RULES
 
@@ -56,8 +57,9 @@ class Fixture:
 
 def load_fixture(text: str, name: str) -> Fixture:
     """A fixture is SQL where `-- expect: rule@COL[, rule@COL]` at the end of a line says a
-    finding of `rule` starts on that line at column COL. `-- file: NAME [in_transaction]`
-    starts another migration file; `-- config: key=value ...` sets options."""
+    finding of `rule` starts on that line at column COL. `-- file: NAME [in_transaction]
+    [layout=NAME]` starts another migration file (read as that layout's runner sends it, in
+    its transaction mode unless in_transaction says); `-- config: key=value ...` sets options."""
     config = LintConfig(select=("ALL",))
     m = _CONFIG.search(text)
     if m:
@@ -87,8 +89,9 @@ def load_fixture(text: str, name: str) -> Fixture:
             chunks.append((mk.group("name"), mk.group("opts"), text[mk.end() + 1 : end]))
     migrations, expected = [], set()
     for path, opts, body in chunks:
-        in_tx = True if "in_transaction" in opts else None
-        migrations.append(Migration(path=path, text=body, in_transaction=in_tx))
+        layout = (re.search(r"\blayout=(\S+)", opts) or [None, ""])[1]
+        in_tx = True if "in_transaction" in opts else LAYOUTS[layout].transaction if layout else None
+        migrations.append(Migration(path=path, text=body, in_transaction=in_tx, layout=layout))
         for lineno, line in enumerate(body.splitlines(), 1):
             em = _EXPECT.search(line)
             if not em:

@@ -216,6 +216,8 @@ class Checker:
         baseline = migration.direction == "baseline"
         extend = out.extend
         results, streamed = self._results(migration)
+        # A streamed file is large: many statements.
+        ctx.file_statements = STREAM_CHARS if streamed else len(results[0].statements)
         statements: list = []
         for result in results:
             out.extend(result.errors)

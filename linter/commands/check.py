@@ -69,6 +69,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                        help="with --fix or --diff, also apply fixes that change behaviour")
     fixes.add_argument("--diff", action="store_true",
                        help="print the fixes as a unified diff instead of writing them")
+    fixes.add_argument("--fix-applied", action="store_true",
+                       help="with --fix or --diff, also fix files committed before the merge base with "
+                            "--changed-since (default: the default branch), or outside git: migrations "
+                            "that may already have been applied")
     cache = p.add_argument_group("cache and speed")
     cache.add_argument("--no-cache", action="store_true",
                        help="neither read nor write the cache (also SCHEMALINT_NO_CACHE=1)")

@@ -48,9 +48,14 @@ def apply_fixes(diagnostics, migrations, flags: Flags, out, err) -> int | None:
     if flags.fix and not flags.diff and stdin_path is not None:
         raise UsageError("--fix cannot write to standard input; use --diff to see the fixes")
     sources = {m.path: m.text for m in migrations}
-    fixable = {d.path for d in diagnostics if d.fix is not None}
-    refuse = {} if flags.diff else check_writable(fixable - {stdin_path}, sources)
-    plan = plan_fixes(diagnostics, sources, unsafe=flags.unsafe_fixes, refuse=refuse)
+    fixable = {d.path for d in diagnostics if d.fix is not None and (d.fix.safe or flags.unsafe_fixes)}
+    files = sorted(fixable - {stdin_path})
+    # Only with --fix or --diff: git and shutil are not worth importing at every start-up.
+    from schemalint.gate.changed import applied_files
+
+    applied = {} if flags.fix_applied or not files else applied_files(files, flags.changed_since)
+    refuse = {} if flags.diff else check_writable([p for p in files if p not in applied], sources)
+    plan = plan_fixes(diagnostics, sources, unsafe=flags.unsafe_fixes, refuse={**applied, **refuse})
     n = len(plan.applied)
     if flags.diff:
         out.write(unified_diff(plan))
@@ -60,8 +65,11 @@ def apply_fixes(diagnostics, migrations, flags: Flags, out, err) -> int | None:
         print(f"fixed {n} finding{'s' if n != 1 else ''} in {len(plan.files)} "
               f"file{'s' if len(plan.files) != 1 else ''}", file=err)
     unsafe = [d for d, reason in plan.skipped if reason is UNSAFE]
+    for path in files:
+        if path in applied:
+            print(f"{path}: left alone: {applied[path]}", file=err)
     for d, reason in plan.skipped:
-        if reason is not UNSAFE:
+        if reason is not UNSAFE and d.path not in applied:
             print(f"{d.path}:{d.line}:{d.column}: {d.rule}: not fixed: {reason}", file=err)
     if unsafe:
         print(f"{len(unsafe)} more fix{'es' if len(unsafe) != 1 else ''} available with "

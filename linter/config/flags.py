@@ -19,7 +19,7 @@ _FIELDS = (
     # output
     "format", "output", "color", "statistics", "quiet",
     # fixes
-    "fix", "unsafe_fixes", "diff",
+    "fix", "unsafe_fixes", "diff", "fix_applied",
     # speed
     "no_cache", "cache_dir", "jobs",
     # replay

@@ -42,3 +42,51 @@ def changed_files(ref: str, cwd: str | None = None) -> set[str]:
     untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], toplevel)
     names = [n for n in (diff.stdout + untracked.stdout).split("\0") if n]
     return {os.path.realpath(os.path.join(toplevel, n)) for n in names}
+
+
+FIX_APPLIED_HINT = "pass --fix-applied to fix it anyway"
+
+
+def default_branch(toplevel: str) -> str | None:
+    """The repository's default branch as a revision: what `origin/HEAD` points to, else the
+    first of origin/main, origin/master, main, master that exists; None when none does."""
+    head = _git(["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"], toplevel)
+    if head.returncode == 0 and head.stdout.strip():
+        return head.stdout.strip()
+    for ref in ("origin/main", "origin/master", "main", "master"):
+        if _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], toplevel).returncode == 0:
+            return ref
+    return None
+
+
+def applied_files(paths: list[str], ref: str | None) -> dict[str, str]:
+    """The files `--fix` must leave alone, each with the reason: files committed before the
+    merge base with `ref` (default: the default branch) are taken as applied somewhere (a
+    rewritten Flyway migration fails its checksum, and what ran in production would no longer
+    be what the file says); only untracked files and files changed since are fixed. Outside a
+    git repository nothing tells which files were applied: every file is left alone."""
+    out: dict[str, str] = {}
+    by_top: dict[str, list[str]] = {}
+    has_git = shutil.which("git") is not None
+    tops: dict[str, str | None] = {}  # directory -> its repository's top level (None: not in one)
+    for path in paths:
+        directory = os.path.dirname(os.path.abspath(path))
+        if directory not in tops:
+            found = _git(["rev-parse", "--show-toplevel"], directory) if has_git and os.path.isdir(directory) else None
+            tops[directory] = found.stdout.strip() if found is not None and found.returncode == 0 else None
+        top = tops[directory]
+        if top is None:
+            out[path] = ("not in a git repository, so it may be a migration that was already applied; "
+                         + FIX_APPLIED_HINT)
+        else:
+            by_top.setdefault(top, []).append(path)
+    for toplevel, files in by_top.items():
+        base = ref or default_branch(toplevel) or "HEAD"
+        changed = changed_files(base, toplevel)
+        shown = base if ref or base != "HEAD" else "HEAD (no default branch found)"
+        for path in files:
+            if os.path.realpath(path) not in changed:
+                out[path] = (f"committed before the merge base with {shown}, so it may be a migration "
+                             f"that was already applied; {FIX_APPLIED_HINT} (or choose the base with "
+                             "--changed-since)")
+    return out

@@ -76,3 +76,13 @@ def line_of(stmt) -> int:
 
 __all__ = ["LockMode", "blocked_phrase", "claim_on", "clause_text", "constraint_name", "display_name",
            "line_of", "lock_sentence", "named_constraint_sql", "statement_site"]
+
+
+def split_note(ctx) -> str:
+    """The help's closing note when the runner sends this file as one query string with other
+    statements: a CONCURRENTLY statement needs a migration file of its own."""
+    if ctx.in_transaction or not ctx.in_transaction_block:
+        return ""
+    return ("\nThis file holds other statements and its runner sends it as one query string, which "
+            "PostgreSQL runs as one transaction block: move the statement to a migration file of its "
+            "own, right after this one.")

@@ -7,13 +7,14 @@ from collections.abc import Mapping
 
 from schemalint.diagnostics import Diagnostic, Fix
 from schemalint.diagnostics.rule import Rule, make_diagnostic
+from schemalint.discover.layouts import STRING, sends
 from schemalint.rulekit.lock_ledger import LockLedger
 
 
 class Context:
     """What a rule may read while checking one statement. Rules never mutate it."""
 
-    __slots__ = ("_key", "_rangevar", "config", "locks", "model", "options", "rule", "stmt")
+    __slots__ = ("_key", "_rangevar", "config", "file_statements", "locks", "model", "options", "rule", "stmt")
 
     def __init__(self, model, config, locks: LockLedger | None = None) -> None:
         self.model = model
@@ -23,6 +24,8 @@ class Context:
         self.stmt = None
         self.rule: Rule | None = None
         self.options: Mapping[str, object] = {}
+        # How many statements the current migration holds (the engine sets it per file).
+        self.file_statements = 0
         # The last rangevar `key` resolved, and its key: the rules of one statement ask for
         # the key of the same `relation` node again and again (100,000s of lookups).
         self._rangevar = None
@@ -48,6 +51,19 @@ class Context:
     @property
     def in_transaction(self) -> bool:
         return self.model.session.in_transaction
+
+    @property
+    def sends_one_string(self) -> bool:
+        """The framework's runner sends the current migration as one query string."""
+        return sends(self.stmt.migration.layout) == STRING
+
+    @property
+    def in_transaction_block(self) -> bool:
+        """The statement runs in a transaction block: an explicit or the framework's
+        transaction, or the implicit block PostgreSQL makes of one query string holding
+        several statements (protocol page, "Multiple Statements in a Simple Query"), where
+        CONCURRENTLY fails too ("cannot run inside a transaction block")."""
+        return self.in_transaction or (self.file_statements > 1 and self.sends_one_string)
 
     def key(self, rangevar: dict) -> tuple[str, str]:
         if rangevar is self._rangevar:

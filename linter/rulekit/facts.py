@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from schemalint.diagnostics import Edit, Fix
-from schemalint.parse.names import SERIAL_TYPES, strings, type_name
+from schemalint.parse.names import SERIAL_TYPES, option_on, strings, type_name
 from schemalint.rulekit.builtins import BUILTIN_NON_VOLATILE
 
 # Functions whose result can change within a statement. A volatile default on
@@ -181,3 +181,44 @@ def replace_type_fix(site, pattern: re.Pattern, replacement: str, description: s
     if letters and all(c.isupper() for c in letters):
         new = new.upper()
     return Fix(description, (Edit(site.start + m.start(), site.start + m.end(), new),), safe=safe)
+
+
+def concurrent_statement(stmt) -> str | None:
+    """The command's name when `stmt` is one of the CONCURRENTLY forms PostgreSQL refuses in a
+    transaction block (PreventInTransactionBlock): CREATE/DROP INDEX, REINDEX and ALTER TABLE
+    ... DETACH PARTITION ... CONCURRENTLY; else None."""
+    node, kind = stmt.node, stmt.kind
+    if kind == "IndexStmt":
+        return "CREATE INDEX CONCURRENTLY" if node.get("concurrent") else None
+    if kind == "DropStmt":
+        return ("DROP INDEX CONCURRENTLY" if node.get("removeType") == "OBJECT_INDEX" and node.get("concurrent")
+                else None)
+    if kind == "ReindexStmt":
+        return "REINDEX CONCURRENTLY" if option_on(node.get("params"), "concurrently") else None
+    if kind == "AlterTableStmt":
+        for cmd in alter_commands(node):
+            if cmd.get("subtype") == "AT_DetachPartition" and (cmd.get("def") or {}).get(
+                    "PartitionCmd", {}).get("concurrent"):
+                return "DETACH PARTITION CONCURRENTLY"
+    return None
+
+
+def key_columns(table) -> dict[str, str]:
+    """Column name -> 'primary key' / 'foreign key' for the table's key columns."""
+    out: dict[str, str] = {}
+    for con in table.constraints.values():
+        if con.kind == "foreign":
+            for c in con.columns:
+                out.setdefault(c, "foreign key")
+        elif con.kind == "primary":
+            for c in con.columns:
+                out[c] = "primary key"
+    return out
+
+
+def id_policy(ctx) -> str:
+    """The configured `id_policy` (an option of sequential-primary-key, the one place it is
+    set): "uuid" (default: sequential keys are flagged, a uuid recommended) or "identity"
+    (sequential keys are fine, in the identity form). The rules whose advice touches keys
+    (serial-column, integer-key-column) read it too, so they never contradict it."""
+    return str(ctx.config.options.get("sequential-primary-key", {}).get("id_policy", "uuid"))

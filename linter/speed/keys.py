@@ -131,13 +131,13 @@ def _field_names(obj) -> tuple[str, ...] | None:
 
 def run_inputs(tag: str, migrations, hashes: list[str], config) -> list[str]:
     """What a run's findings depend on, for `run_key`: the code (`tag`, the fingerprint),
-    the configuration, and each migration's path, direction, transaction mode and text
-    (`hashes`: the hash of the text each was parsed from)."""
+    the configuration, and each migration's path, direction, transaction mode, layout (how its
+    runner sends it) and text (`hashes`: the hash of the text each was parsed from)."""
     parts = [tag, canonical(config)]
     for m, digest in zip(migrations, hashes, strict=True):
         text_digest = digest if m.sql is None else text_hash(m.text)
         notes = ";".join(f"{d.code}:{d.start}:{d.message}" for d in m.notes)
-        parts.append(f"{m.path}\0{m.direction}\0{m.in_transaction}\0{m.invalid_utf8_at}\0"
+        parts.append(f"{m.path}\0{m.direction}\0{m.in_transaction}\0{m.layout}\0{m.invalid_utf8_at}\0"
                      f"{text_digest}\0{digest}\0{notes}")
     return parts
 

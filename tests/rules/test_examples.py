@@ -4,7 +4,7 @@ import pytest
 
 from schemalint.check.engine import lint
 from schemalint.config.settings import LintConfig, PgVersion
-from schemalint.discover.source import Migration
+from schemalint.discover.layouts import LoadEnv, load_text
 from schemalint.rules import RULES
 
 CASES = [(r, "bad", i, sql) for r in RULES for i, sql in enumerate(r.bad)] + [
@@ -13,11 +13,12 @@ CASES = [(r, "bad", i, sql) for r in RULES for i, sql in enumerate(r.bad)] + [
 
 
 def _lint_example(rule, sql):
-    # Examples are one migration file; the rule is enabled whatever its default, on a PG
-    # version it applies to.
+    # Examples are one migration file, read as `auto` reads it (a goose or dbmate marker makes
+    # it that framework's); the rule is enabled whatever its default, on a PG version it
+    # applies to.
     major = rule.min_pg or (rule.max_pg if rule.max_pg and rule.max_pg < 15 else 15)
     config = LintConfig(pg_version=PgVersion(major, 0), select=(rule.name,))
-    return lint([Migration(path="example.sql", text=sql)], config, RULES)
+    return lint(load_text("example.sql", sql, LoadEnv()), config, RULES)
 
 
 @pytest.mark.parametrize("rule,kind,i,sql", CASES, ids=lambda v: v if isinstance(v, str) and len(v) < 40 else None)

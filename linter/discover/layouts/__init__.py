@@ -13,6 +13,8 @@ from collections.abc import Mapping
 
 from schemalint.discover.inputs import InputLog
 from schemalint.discover.layouts.base import (
+    STATEMENTS,
+    STRING,
     Candidate,
     Layout,
     LoadEnv,
@@ -48,7 +50,8 @@ from schemalint.discover.layouts.streams import (
 )
 from schemalint.discover.source import Migration, decode_bytes
 
-__all__ = ["LAYOUTS", "Candidate", "Layout", "LoadEnv", "assign", "layout_names", "load_stdin", "natural_key"]
+__all__ = ["LAYOUTS", "STRING", "Candidate", "Layout", "LoadEnv", "assign", "layout_names", "load_stdin",
+           "natural_key", "sends"]
 
 
 class AutoLayout(Layout):
@@ -109,6 +112,13 @@ LAYOUTS: dict[str, type[Layout]] = {
 # pop before golang-migrate: its files have golang-migrate's naming too, and pop claims a
 # directory only when a file name shows a dialect or `.autocommit` (PopLayout.may_claim).
 _BY_NAME = (DieselLayout, PrismaLayout, FlywayLayout, PopLayout, GolangMigrateLayout)
+
+
+def sends(layout: str) -> str:
+    """How the runner of the layout named `layout` sends a migration (Layout.sends):
+    STATEMENTS for a migration made in memory or an unknown name."""
+    cls = LAYOUTS.get(layout)
+    return STATEMENTS if cls is None else cls.sends
 
 
 def layout_names() -> tuple[str, ...]:

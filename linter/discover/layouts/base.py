@@ -13,6 +13,9 @@ from schemalint.discover.walk import OTHER_DIALECTS, POSTGRES_DIALECTS
 from schemalint.records import Record
 
 _DIGITS = re.compile(r"(\d+)")
+# How a runner sends a migration (Layout.sends).
+STATEMENTS = "statements"
+STRING = "string"
 MAX_INCLUDE_DEPTH = 8
 
 
@@ -220,11 +223,16 @@ class Layout:
     """A framework's conventions: which files, in what order, which direction, which transaction.
 
     `transaction` is the framework's default for `Migration.in_transaction` (None: we do not
-    know; the `assume_in_transaction` setting decides).
+    know; the `assume_in_transaction` setting decides). `sends` is how its runner hands a
+    migration to the server: STATEMENTS (one statement at a time, as psql does) or STRING (the
+    whole file as one query string: PostgreSQL runs a string of several statements as one
+    implicit transaction block, so a CONCURRENTLY statement in it fails; protocol page,
+    "Multiple Statements in a Simple Query").
     """
 
     name = ""
     transaction: bool | None = None
+    sends = STATEMENTS
     description = ""
 
     def claims(self, cand: Candidate) -> bool:

@@ -9,6 +9,7 @@ from schemalint.diagnostics.engine_rules import LAYOUT_PROBLEM
 from schemalint.diagnostics.rule import make_diagnostic
 from schemalint.discover.inputs import InputLog
 from schemalint.discover.layouts.base import (
+    STRING,
     Candidate,
     Layout,
     LoadEnv,
@@ -38,8 +39,11 @@ _GOLANG = lazy(r"^(\d+)_(.*)\.(up|down)\.sql$", re.I)
 class GolangMigrateLayout(Layout):
     name = "golang-migrate"
     description = "NNN_name.up.sql / NNN_name.down.sql ordered by the integer version"
-    # golang-migrate's postgres driver sends each file as it is: no transaction around it.
+    # golang-migrate's postgres driver sends each file as it is, in one Exec (one query string)
+    # unless `x-multi-statement=true` splits it at `;` (database/postgres/README.md): no
+    # transaction around it, but several statements run as one implicit transaction block.
     transaction = False
+    sends = STRING
 
     def claims(self, cand: Candidate) -> bool:
         name = cand.name
@@ -89,6 +93,7 @@ class FlywayLayout(Layout):
     description = ("V<version>__desc.sql by version, then R__desc.sql by description; U (undo) and "
                    "B (baseline) files are skipped")
     transaction = True  # Flyway wraps each migration in a transaction by default
+    # Flyway's parser splits a script and runs each statement through JDBC: STATEMENTS.
 
     def claims(self, cand: Candidate) -> bool:
         name = cand.name
@@ -180,6 +185,8 @@ class DieselLayout(Layout):
     name = "diesel"
     description = "<version>_<name>/up.sql and down.sql, by the version's digits; metadata.toml run_in_transaction"
     transaction = True  # diesel runs each migration in a transaction unless metadata.toml says not
+    # diesel_migrations runs up.sql with `batch_execute` (libpq PQexec of the whole file).
+    sends = STRING
 
     def claims(self, cand: Candidate) -> bool:
         return cand.name in ("up.sql", "down.sql") and _DIESEL_DIR().match(cand.parent) is not None
@@ -238,6 +245,9 @@ class PrismaLayout(Layout):
     name = "prisma"
     description = "<timestamp>_<name>/migration.sql in folder-name order"
     transaction = False  # Prisma sends migration.sql as it is, without a transaction around it
+    # ... as one query string: a lone CREATE INDEX CONCURRENTLY works, beside other statements
+    # it fails with "cannot run inside a transaction block" (prisma/prisma#14456).
+    sends = STRING
 
     def claims(self, cand: Candidate) -> bool:
         return cand.name == "migration.sql" and _PRISMA_DIR().match(cand.parent) is not None

@@ -24,6 +24,7 @@ from __future__ import annotations
 from schemalint.diagnostics.engine_rules import LAYOUT_PROBLEM
 from schemalint.diagnostics.rule import make_diagnostic
 from schemalint.discover.layouts.base import (
+    STRING,
     Candidate,
     Layout,
     LoadEnv,
@@ -75,6 +76,8 @@ class PopLayout(Layout):
                    "variant of a version wins over the generic file; a transaction per migration, none for "
                    ".autocommit")
     transaction = True  # pop and popx run each migration in a transaction of its own
+    # ... with one Exec of the file's text (pgx without arguments: the simple query protocol).
+    sends = STRING
 
     def __init__(self) -> None:
         self._notes: dict[str, list[str]] = {}

@@ -6,7 +6,7 @@ import re
 
 from schemalint.diagnostics.engine_rules import LAYOUT_PROBLEM
 from schemalint.diagnostics.rule import make_diagnostic
-from schemalint.discover.layouts.base import Candidate, Layout, LoadEnv, sections
+from schemalint.discover.layouts.base import STRING, Candidate, Layout, LoadEnv, sections
 from schemalint.discover.source import Migration, decode_bytes
 from schemalint.lazyre import lazy
 
@@ -68,6 +68,8 @@ class GooseLayout(Layout):
     name = "goose"
     description = "-- +goose Up / Down sections, StatementBegin/End blocks, NO TRANSACTION"
     transaction = True  # goose runs each migration in a transaction unless NO TRANSACTION
+    # goose splits the file with its SQL parser (StatementBegin/End keep a block whole) and
+    # runs each statement with its own ExecContext: STATEMENTS.
 
     @staticmethod
     def sniff(text: str) -> bool:
@@ -118,6 +120,9 @@ class DbmateLayout(Layout):
     name = "dbmate"
     description = "-- migrate:up / -- migrate:down sections, transaction:false"
     transaction = True  # dbmate wraps each section in a transaction unless transaction:false
+    # dbmate runs a section with one Exec of its whole text (lib/pq: one query string), in a
+    # transaction or, with transaction:false, as an implicit transaction block of its statements.
+    sends = STRING
 
     @staticmethod
     def sniff(text: str) -> bool:

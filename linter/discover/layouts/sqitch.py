@@ -144,6 +144,7 @@ class SqitchLayout(Layout):
     name = "sqitch"
     description = "sqitch.plan order; deploy/ (up) and revert/ (down) scripts; verify/ is not linted"
     transaction = False  # sqitch's psql engine adds no transaction; scripts BEGIN/COMMIT themselves
+    # psql sends one statement at a time: STATEMENTS.
 
     def __init__(self) -> None:
         self._notes: dict[str, list] = {}

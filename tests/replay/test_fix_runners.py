@@ -1,0 +1,150 @@
+"""Safe fixes run the way each framework's runner sends a file (issue 15, item 1), on a real
+server: every safe fix of the rule fixtures, each fixture read as each kind of runner reads it, then
+the fixed file sent as one query string (golang-migrate, dbmate, Diesel, Prisma, pop), or
+statement by statement (psql, goose, Flyway), in the framework's transaction or not."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from schemalint.check.engine import lint
+from schemalint.check.fix import plan_fixes
+from schemalint.discover.layouts import STRING, sends
+from schemalint.discover.source import Migration
+from schemalint.parse.statements import parse_migration
+from schemalint.rules import RULES
+from tests.helpers import load_fixture
+
+FIXTURES = sorted((Path(__file__).parent.parent / "rules" / "fixtures").glob("*.sql"))
+# (layout, its transaction mode): one of each way a runner sends a file.
+RUNNERS = (("plain", None), ("goose", False), ("flyway", True), ("golang-migrate", False), ("dbmate", True),
+           ("dbmate", False))
+_MISSING_RELATION = re.compile(r'relation "([^"]+)" does not exist')
+_MISSING_COLUMN = re.compile(r'column "([^"]+)" does not exist')
+_MISSING_INDEX = re.compile(r'index "([^"]+)" does not exist')
+_MISSING_SCHEMA = re.compile(r'schema "([^"]+)" does not exist')
+
+
+def _send(conn, migration: Migration, text: str) -> None:
+    """Run `text` as the runner of `migration`'s layout would: one string or statement by
+    statement, in a transaction when the migration runs in one."""
+    if migration.in_transaction:
+        conn.execute("BEGIN")
+    try:
+        if sends(migration.layout) == STRING:
+            conn.execute(text)  # no parameters: psycopg sends it with the simple query protocol
+        else:
+            fixed = Migration(path=migration.path, text=text, layout=migration.layout)
+            for stmt in parse_migration(fixed).statements:
+                conn.execute(stmt.text)
+        if migration.in_transaction:
+            conn.execute("COMMIT")
+    except BaseException:
+        if migration.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _run_with_stubs(conn, before: list[str], migration: Migration, text: str,
+                    stubs: list[str] | None = None) -> list[str]:
+    """Send `text` in a fresh schema; the objects it needs that the fixture never creates
+    (tables, columns, indexes, schemas) are stubbed and the file sent again. Returns the
+    stubs made; raises the first error no stub cures."""
+    stubs = [] if stubs is None else list(stubs)
+    for _ in range(40):
+        conn.execute("DISCARD TEMP")
+        conn.execute("DROP SCHEMA IF EXISTS fixrun CASCADE")
+        conn.execute("CREATE SCHEMA fixrun")
+        conn.execute("SET search_path = fixrun, public")
+        for sql in stubs + before:
+            try:
+                conn.execute(sql)
+            except psycopg.Error:
+                pass  # the history before the file is context: what fails there does not count
+        try:
+            _send(conn, migration, text)
+            return stubs
+        except psycopg.Error as exc:
+            message = str(exc)
+            if m := _MISSING_RELATION.search(message):
+                stub = f'CREATE TABLE IF NOT EXISTS {m.group(1)} (id int)'
+            elif m := _MISSING_INDEX.search(message):
+                name = m.group(1).rpartition(".")[2]
+                stub = f'CREATE TABLE "stub_{name}" (a int); CREATE INDEX "{name}" ON "stub_{name}" (a)'
+            elif m := _MISSING_COLUMN.search(message):
+                column = m.group(1).rpartition(".")[2]
+                stub = ("DO $$ DECLARE r record; BEGIN FOR r IN SELECT c.oid::regclass AS t FROM pg_class c "
+                        "WHERE c.relnamespace = 'fixrun'::regnamespace AND c.relkind = 'r' LOOP "
+                        f"EXECUTE format('ALTER TABLE %s ADD COLUMN IF NOT EXISTS \"{column}\" text', r.t); "
+                        "END LOOP; END $$")
+            elif m := _MISSING_SCHEMA.search(message):
+                stub = f'CREATE SCHEMA IF NOT EXISTS "{m.group(1)}"'
+            else:
+                raise
+            if stub in stubs:
+                raise
+            stubs.append(stub)
+    raise AssertionError("too many stubs")
+
+
+def _fixed_files(path: Path, layout: str, in_tx: bool | None):
+    """(migration, texts of the files before it, fixed text, rules fixed) of each file of a
+    fixture, read as `layout` reads it, that a safe fix changes."""
+    fixture = load_fixture(path.read_text(encoding="utf-8"), path.name)
+    migrations = [Migration(path=m.path, text=m.text, layout=layout,
+                            in_transaction=True if m.in_transaction else in_tx)
+                  for m in fixture.migrations]
+    found = lint(migrations, fixture.config, RULES)
+    plan = plan_fixes(found, {m.path: m.text for m in migrations})
+    fixed = {f.path: f for f in plan.files}
+    for i, m in enumerate(migrations):
+        if m.path in fixed:
+            yield m, [x.text for x in migrations[:i]], fixed[m.path].fixed, sorted({d.rule for d in fixed[m.path].applied})
+
+
+CASES = [(p, layout, in_tx) for p in FIXTURES for layout, in_tx in RUNNERS]
+
+
+@pytest.mark.parametrize("path,layout,in_tx", CASES,
+                         ids=lambda v: v.stem if isinstance(v, Path) else str(v))
+def test_safe_fixes_run_the_way_the_runner_sends_the_file(server, path, layout, in_tx):
+    """Each file a safe fix changes, that runs as written when sent this runner's way, still
+    runs once fixed."""
+    cases = list(_fixed_files(path, layout, in_tx))
+    if not cases:
+        pytest.skip("no safe fix in this fixture for this runner")
+    ran = 0
+    with psycopg.connect(server.conninfo(), autocommit=True) as conn:
+        conn.execute("SET lock_timeout = '5s'")
+        for migration, before, text, rules in cases:
+            try:  # the file as written: a fixture may hold the hazards its rule is about
+                stubs = _run_with_stubs(conn, before, migration, migration.text)
+            except psycopg.Error:
+                continue
+            try:
+                _run_with_stubs(conn, before, migration, text, stubs)
+            except psycopg.Error as exc:
+                pytest.fail(f"{path.name}: {migration.path} runs as written ({layout}, transaction "
+                            f"{migration.in_transaction}), but fails once {', '.join(rules)} fixed it: "
+                            f"{exc.sqlstate} {exc}\n{text}")
+            ran += 1
+    if not ran:
+        pytest.skip("no file with a safe fix runs as written on the server (it is about a hazard)")
+
+
+def test_concurrent_statements_in_one_query_string_fail(server):
+    """What the runner modes stand for, on the server: two CONCURRENTLY statements in one
+    query string fail; sent statement by statement, or one alone in its string, they run."""
+    with psycopg.connect(server.conninfo(), autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS hz; CREATE TABLE hz (a int, b int)")
+        two = "CREATE INDEX CONCURRENTLY hz_a ON hz (a);\nCREATE INDEX CONCURRENTLY hz_b ON hz (b);\n"
+        with pytest.raises(psycopg.errors.ActiveSqlTransaction):
+            _send(conn, Migration("1_x.up.sql", two, layout="golang-migrate", in_transaction=False), two)
+        _send(conn, Migration("1.sql", two, layout="goose", in_transaction=False), two)
+        conn.execute("DROP INDEX hz_a; DROP INDEX hz_b")
+        one = "CREATE INDEX CONCURRENTLY hz_a ON hz (a);\n"
+        _send(conn, Migration("1_x.up.sql", one, layout="golang-migrate", in_transaction=False), one)
