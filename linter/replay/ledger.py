@@ -40,9 +40,6 @@ class Ledger:
         # The relations that existed before the migration file being traced.
         self.pre_existing: set[int] = set()
         self.structure: dict[int, dict[tuple[str, str], str]] = {}
-        # The fingerprint each table had when its `structure` was read, when the reading
-        # computed one (queries._STRUCTURE_LOCKED_SQL): the same fingerprint, the same structure.
-        self.fingerprints: dict[int, str] = {}
         # The open transaction's locks, by (oid, pg_locks mode).
         self.held: dict[tuple[int, str], _Held] = {}
 
@@ -60,7 +57,6 @@ class Ledger:
     def read_structure(self, rows) -> None:
         """Every table's structure, before the traced migrations."""
         self.structure = fold_structure(rows)
-        self.fingerprints = {}
 
     def start_file(self) -> None:
         # Relations known now (from the first catalog read, then from every lock
@@ -141,34 +137,19 @@ class Ledger:
         were not read, so they are as last seen."""
         for oid, new in now.items():
             old = self.structure.get(oid)
-            if old is not None and old is not new:
+            if old is not None:
                 new.update((key, d) for key, d in old.items() if unread(key))
 
-    def reuse_unchanged(self, now: dict[int, dict], fingerprints: dict[int, str]) -> None:
-        """The tables of `now` the server did not deparse, their fingerprint being the one
-        the ledger holds: their structure is the one last seen."""
-        for oid, fp in fingerprints.items():
-            if self.fingerprints.get(oid) == fp:
-                now[oid] = self.structure[oid]
-
-    def record_changes(self, trace: StatementTrace, now: dict[int, dict], locks,
-                       fingerprints: dict[int, str] | None = None) -> None:
+    def record_changes(self, trace: StatementTrace, now: dict[int, dict], locks) -> None:
         """Diff the structure of the tables locked for DDL against what we last saw. A
-        table with such a lock that is missing from `now` was dropped. `fingerprints`:
-        those of the tables of `now`, when read with them."""
+        table with such a lock that is missing from `now` was dropped."""
         for lock in locks:
             oid = lock.relation.oid
             if oid in self.structure and oid not in now and lock.mode in _DDL_MODE_NAMES:
                 trace.changes.append(Change(lock.relation.name, "table", lock.relation.name,
                                             "dropped", oid=oid))
                 del self.structure[oid]
-                self.fingerprints.pop(oid, None)
         for oid, new in now.items():
-            fp = fingerprints.get(oid) if fingerprints else None
-            if fp is None:
-                self.fingerprints.pop(oid, None)
-            else:
-                self.fingerprints[oid] = fp
             old = self.structure.get(oid)
             if old == new:
                 continue

@@ -62,29 +62,29 @@ WHERE oid >= 16384 AND relfilenode <> 0 AND relnamespace <> 'pg_toast'::regnames
 """
 
 # Columns, constraints and the indexes that back no constraint, of some tables.
-_DEPARSE_BRANCHES = """
+_STRUCTURE_TEMPLATE = """
+WITH t AS MATERIALIZED ({tables})
 SELECT a.attrelid::int8, 'column', a.attname::text,
        format_type(a.atttypid, a.atttypmod)
        || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END
        || COALESCE(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '')
 FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-WHERE a.attrelid IN (SELECT oid FROM {read}) AND a.attnum > 0 AND NOT a.attisdropped
+WHERE a.attrelid IN (SELECT oid FROM t) AND a.attnum > 0 AND NOT a.attisdropped
   AND NOT {indexes_only}
 UNION ALL
 SELECT k.conrelid::int8, 'constraint', k.conname::text,
        pg_get_constraintdef(k.oid) || CASE WHEN k.convalidated THEN '' ELSE ' NOT VALID' END
-FROM pg_constraint k WHERE k.conrelid IN (SELECT oid FROM {read}) AND NOT {indexes_only}
+FROM pg_constraint k WHERE k.conrelid IN (SELECT oid FROM t) AND NOT {indexes_only}
 UNION ALL
 SELECT i.indrelid::int8, 'index', c.relname::text,
        pg_get_indexdef(i.indexrelid) || CASE WHEN i.indisvalid THEN '' ELSE ' (INVALID)' END
 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-WHERE i.indrelid IN (SELECT oid FROM {read}) AND NOT EXISTS (
+WHERE i.indrelid IN (SELECT oid FROM t) AND NOT EXISTS (
   SELECT 1 FROM pg_constraint k
   WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))
+UNION ALL
+SELECT oid::int8, 'table', '', '' FROM t
 """
-_STRUCTURE_TEMPLATE = ("WITH t AS MATERIALIZED ({tables})"
-                       + _DEPARSE_BRANCHES.replace("{read}", "t")
-                       + "UNION ALL\nSELECT oid::int8, 'table', '', '' FROM t\n")
 # Every table, before the traced migrations.
 STRUCTURE_ALL_SQL = _STRUCTURE_TEMPLATE.format(indexes_only="false", tables="""
   SELECT oid FROM pg_class WHERE oid >= 16384 AND relkind IN ('r', 'p', 'm', 'f')
@@ -95,46 +95,12 @@ STRUCTURE_ALL_SQL = _STRUCTURE_TEMPLATE.format(indexes_only="false", tables="""
 # without naming it (DROP INDEX names the index; a DROP ... CASCADE names neither), and a
 # table left out would look dropped. $1: read only the indexes (a CREATE INDEX can change
 # nothing else; the parameter is a one-time filter, the other branches do not run).
-#
-# Deparsing is what costs (pg_get_indexdef, pg_get_constraintdef, format_type), and most
-# tables re-read are unchanged (locked by an earlier statement of the transaction), so
-# each table gets a fingerprint of its own catalog rows and only the tables whose
-# 'oid:fingerprint' is not among $2 (the ledger's) are deparsed; each table's row carries
-# its fingerprint. The fingerprint: the search_path and the row versions (xmin, ctid: an
-# UPDATE writes a new version, and a version's slot is reused only by another
-# transaction's row) of the table's pg_class row, columns, defaults, constraints and
-# indexes. What else a deparsed definition names (a referenced table, a type, a
-# sequence) changes only by statements the tracer forgets every fingerprint for
-# (`tracer.keeps_fingerprints`).
-_STRUCTURE_LOCKED_SQL = """
-WITH t AS MATERIALIZED (
+_STRUCTURE_LOCKED_SQL = _STRUCTURE_TEMPLATE.format(indexes_only="$1", tables="""
   SELECT DISTINCT c.oid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
   WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
     AND l.relation >= 16384 AND c.relkind IN ('r', 'p', 'm', 'f')
     AND l.mode IN ('ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock',
-                   'ExclusiveLock', 'AccessExclusiveLock')),
-own AS MATERIALIZED (
-  SELECT c.oid AS tab, c.xmin::text || c.ctid::text AS v
-  FROM pg_class c WHERE c.oid IN (SELECT oid FROM t)
-  UNION ALL
-  SELECT a.attrelid, a.xmin::text || a.ctid::text
-  FROM pg_attribute a WHERE a.attrelid IN (SELECT oid FROM t) AND a.attnum > 0
-  UNION ALL
-  SELECT d.adrelid, d.xmin::text || d.ctid::text
-  FROM pg_attrdef d WHERE d.adrelid IN (SELECT oid FROM t)
-  UNION ALL
-  SELECT k.conrelid, k.xmin::text || k.ctid::text
-  FROM pg_constraint k WHERE k.conrelid IN (SELECT oid FROM t)
-  UNION ALL
-  SELECT i.indrelid, i.xmin::text || i.ctid::text || c.xmin::text || c.ctid::text
-  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid IN (SELECT oid FROM t)),
-fp AS MATERIALIZED (
-  SELECT tab, md5(current_setting('search_path') || string_agg(v, ',' ORDER BY v)) AS fp
-  FROM own GROUP BY tab),
-todo AS MATERIALIZED (SELECT tab AS oid FROM fp WHERE tab::text || ':' || fp <> ALL($2))
-""" + _DEPARSE_BRANCHES.format(read="todo", indexes_only="$1") + """UNION ALL
-SELECT tab::int8, 'table', '', fp FROM fp
-"""
+                   'ExclusiveLock', 'AccessExclusiveLock')""")
 
 # int2vector casts to an int2[] indexed from 0.
 _UNINDEXED_FK_SQL = """
@@ -160,7 +126,7 @@ PREPARED = {
     "schemalint_locks": ("text[]", "SELECT c.now, l.* FROM (" + CLOCK_SQL + ") c(now)\n"
                          "LEFT JOIN (" + _MY_LOCKS_SQL.rstrip()
                          + "\n  AND l.relation::text || ':' || l.mode <> ALL($1)) l ON true"),
-    "schemalint_structure": ("boolean, text[]", _STRUCTURE_LOCKED_SQL),
+    "schemalint_structure": ("boolean", _STRUCTURE_LOCKED_SQL),
     "schemalint_filenodes": ("", FILENODES_SQL),
     "schemalint_unindexed_fks": ("oid[]", _UNINDEXED_FK_SQL),
 }
@@ -172,11 +138,9 @@ def locks_query(held) -> str:
     return f"EXECUTE schemalint_locks({_text_array(f'{oid}:{mode}' for oid, mode in held)})"
 
 
-def structure_query(indexes_only: bool, fingerprints: dict[int, str]) -> str:
-    """Re-read the tables locked for DDL whose fingerprint is not among `fingerprints`
-    (see _STRUCTURE_LOCKED_SQL)."""
-    known = _text_array(f"{oid}:{fp}" for oid, fp in fingerprints.items())
-    return f"EXECUTE schemalint_structure({'true' if indexes_only else 'false'}, {known})"
+def structure_query(indexes_only: bool) -> str:
+    """Re-read the tables locked for DDL (see _STRUCTURE_LOCKED_SQL)."""
+    return f"EXECUTE schemalint_structure({'true' if indexes_only else 'false'})"
 
 
 def structure_sql(oids: list[int]) -> str:
@@ -201,12 +165,6 @@ def fold_structure(rows) -> dict[int, dict[tuple[str, str], str]]:
         if obj != "table":
             table[(obj, name)] = definition
     return out
-
-
-def fingerprints(rows) -> dict[int, str]:
-    """Structure rows -> {table oid: fingerprint}, from the tables' own rows (empty when
-    the query computes none)."""
-    return {oid: definition for oid, obj, _, definition in rows if obj == "table" and definition}
 
 
 def _quote(name: str) -> str:

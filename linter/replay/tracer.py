@@ -38,7 +38,6 @@ from schemalint.replay.queries import (
     STRUCTURE_ALL_SQL,
     THEIR_LOCKS_SQL,
     THEIR_WAITS_SQL,
-    fingerprints,
     fold_structure,
     locks_query,
     named_relations,
@@ -73,17 +72,6 @@ _NO_STRUCTURE_KINDS = frozenset({
     "CreateSeqStmt", "AlterSeqStmt", "CreateEnumStmt", "CompositeTypeStmt", "CreateSchemaStmt",
     "AlterOwnerStmt", "CreatePolicyStmt", "RuleStmt", "AlterFunctionStmt", "CreateRoleStmt",
 })
-# Statements that cannot rename or move an object another table's structure names (a table
-# a foreign key references, a type, a sequence of a default: ALTER ... RENAME, SET SCHEMA,
-# RENAME VALUE, the search_path) and run no code of the migration's that might: the
-# ledger's structure fingerprints (queries._STRUCTURE_LOCKED_SQL) stay valid across them.
-_KEEPS_FINGERPRINTS_KINDS = frozenset({
-    "CreateStmt", "IndexStmt", "AlterTableStmt", "DropStmt", "CreateSeqStmt", "AlterSeqStmt",
-    "CreateFunctionStmt", "ViewStmt", "CreateTrigStmt", "CommentStmt", "GrantStmt",
-    "GrantRoleStmt", "CreateEnumStmt", "CompositeTypeStmt", "CreateDomainStmt",
-    "CreateTableAsStmt", "CreatePolicyStmt", "AlterOwnerStmt", "RuleStmt",
-    "AlterFunctionStmt", "CreateRoleStmt", "InsertStmt", "UpdateStmt", "DeleteStmt",
-})
 # How long B holds a statement's tables at most, waiting for A to ask for one of them.
 _HOLD_S = 2.0
 SQLSTATE_QUERY_CANCELED = "57014"
@@ -103,16 +91,6 @@ def may_change_structure(kind: str, node: dict) -> bool:
         # ADD VALUE; RENAME VALUE (oldVal) changes how a column default is deparsed.
         return bool(node.get("oldVal"))
     return True
-
-
-def keeps_fingerprints(kind: str, node: dict) -> bool:
-    """Whether the structure fingerprints stay valid across a statement (see
-    _KEEPS_FINGERPRINTS_KINDS). A ROLLBACK takes the names back, too."""
-    if kind == "AlterEnumStmt":
-        return not node.get("oldVal")  # ADD VALUE; RENAME VALUE renames a default's label
-    if kind == "VariableSetStmt":
-        return node.get("kind") != "VAR_RESET_ALL" and node.get("name") != "search_path"
-    return kind in _KEEPS_FINGERPRINTS_KINDS
 
 
 def must_run_outside_transaction(kind: str, node: dict) -> bool:
@@ -237,8 +215,6 @@ class Tracer:
                 if traced:
                     out.append(trace)
                 continue
-            if not (traced and keeps_fingerprints(stmt.kind, stmt.node)):
-                self.ledger.fingerprints.clear()
             if traced:
                 self._trace_statement(stmt, trace, filenodes)
             else:
@@ -269,7 +245,6 @@ class Tracer:
                 # A deferred constraint is checked at COMMIT: the file fails where its
                 # transaction ends, at its last statement (PostgreSQL has rolled it back).
                 self.ledger.release_all(time.monotonic())
-                self.ledger.fingerprints.clear()
                 if statements:
                     last = out[-1] if traced and out else StatementTrace(
                         migration=migration, start=statements[-1].start, end=statements[-1].end,
@@ -289,7 +264,6 @@ class Tracer:
         return out
 
     def _abort(self) -> None:
-        self.ledger.fingerprints.clear()
         if self._in_tx():
             self._end_transaction("ROLLBACK")
 
@@ -369,7 +343,7 @@ class Tracer:
         clock = len(parts)
         parts += [CLOCK_SQL, stmt.sql, locks_query(self.ledger.held)]
         if structure:
-            parts.append(structure_query(indexes_only, self.ledger.fingerprints))
+            parts.append(structure_query(indexes_only))
         if may_rewrite:
             parts.append(FILENODES_QUERY)
         if commit_now:
@@ -404,12 +378,10 @@ class Tracer:
         ledger.note_own_locks(trace, started, [r[1:] for r in results[after] if r[1] is not None])
         ledger.note_during(trace)
         if structure:
-            rows = results[after + 1]
-            now, prints = fold_structure(rows), fingerprints(rows)
-            ledger.reuse_unchanged(now, prints)
+            now = fold_structure(results[after + 1])
             if indexes_only:
                 ledger.keep_unread(now, lambda key: key[0] != "index")
-            ledger.record_changes(trace, now, ledger.held_locks(), prints)
+            ledger.record_changes(trace, now, ledger.held_locks())
         if may_rewrite:
             before = dict(results[clock - 1]) if read_before else filenodes
             self._filenodes_after = dict(results[after + (2 if structure else 1)])
