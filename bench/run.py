@@ -467,8 +467,13 @@ steadier comparison.
 """
 
 
+# The replay section: figures of bench/replay_bench.py and bench/replay_profile.py runs.
+REPLAY_BEGIN, REPLAY_END = "<!-- replay: begin -->", "<!-- replay: end -->"
+
+
 def write_doc(path: str, text: str) -> None:
-    """Write `text` to `path`, keeping the section bench/pieces.py writes there."""
+    """Write `text` to `path`, keeping the sections bench/pieces.py and the replay benches
+    write there."""
     from pieces_render import BEGIN, END
 
     try:
@@ -476,8 +481,9 @@ def write_doc(path: str, text: str) -> None:
             old = fh.read()
     except OSError:
         old = ""
-    if BEGIN in old and END in old:
-        text = text.rstrip("\n") + "\n\n" + BEGIN + old.split(BEGIN, 1)[1].split(END, 1)[0] + END + "\n"
+    for begin, end in ((BEGIN, END), (REPLAY_BEGIN, REPLAY_END)):
+        if begin in old and end in old:
+            text = text.rstrip("\n") + "\n\n" + begin + old.split(begin, 1)[1].split(end, 1)[0] + end + "\n"
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
 
