@@ -96,6 +96,8 @@ def document(result) -> dict:
             locations=[_location(result, d)],
             partialFingerprints={FINGERPRINT_KEY: fid},
         )
+        if d.extra and d.extra.get("replay") and d.source != "replay":
+            item["properties"] = {"replay": d.extra["replay"]}
         results.append(item)
     run: dict = {
         "tool": {"driver": {
