@@ -113,5 +113,12 @@ def findings(report: ReplayReport, threshold_ms: float) -> list:
     out = []
     for trace in report.statements:
         if trace.status != "not_run":
-            out.extend(statement_findings(trace, threshold_ms))
+            found = statement_findings(trace, threshold_ms)
+            if trace is report.stopped_at and report.not_replayed:
+                # Coverage: the report of a check says what the replay did not reach.
+                for d in found:
+                    d.message += (f"; the replay stopped here: {report.not_replayed} later "
+                                  f"migration file(s) of {report.files} were not replayed")
+                    d.extra["replay"]["not_replayed"] = report.not_replayed
+            out.extend(found)
     return out
