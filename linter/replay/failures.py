@@ -73,7 +73,7 @@ def stop(report: ReplayReport, at: StatementTrace, files_left: int, hint: str | 
         why += ("; the statement ran inside a transaction, which the failure aborted, so the "
                 "framework's runner would stop here too")
     report.stopped = f"{at.path}:{at.line}: {why}" + (
-        f"; {files_left} later migration file(s) of {report.files} not replayed" if files_left else "")
+        f"; {files_left} later migration file(s) not replayed" if files_left else "")
 
 
 # SQLSTATE 42704 (undefined_object) with this message: a role the migration names is missing.

@@ -127,7 +127,7 @@ def _replay(migrations: list[Migration], opts: ReplayOptions, config, on_progres
                     stopped = rt
                     report.not_replayed = len(ups) - i - 1
                     report.stopped = (f"{rt.error}; {report.not_replayed} later migration file(s) "
-                                      f"of {report.files} not replayed")
+                                      "not replayed")
                     continue
             if seeder is not None:
                 # After the round trip, whose up again re-creates the tables: the later
