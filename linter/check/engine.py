@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable, Sequence
 
 from schemalint.check import suppress
+from schemalint.check.confirm import merge_confirmed
 from schemalint.config.settings import LintConfig
 from schemalint.diagnostics import Diagnostic
 from schemalint.diagnostics.engine_rules import ENGINE_RULES, INTERNAL_ERROR, INVALID_ENCODING
@@ -317,6 +318,9 @@ class Checker:
             out = suppress_comments(out, self.with_directives, config, every, running, hidden=hidden)
         if stats is not None:
             stats["suppressed"] = hidden
+        if extra:
+            # After suppression: an ignore comment names the rule it silences, static or replay.
+            out = merge_confirmed(out)
         # Report in migration order (the order they apply), then by position.
         order = {m.path: i for i, m in enumerate(migrations)}
         out.sort(key=lambda d: (order.get(d.path, len(order)), d.path, d.line, d.column, d.code))

@@ -65,6 +65,15 @@ def replay_options(settings: Settings):
     })
     if flags.rows is not None:
         opts.rows_per_table = {}  # --rows N replaces the configuration's per-table counts
+    # The server's version: --pg-version, else the replay table's pg_version, else the
+    # configuration's pg_version: the target set in the file means what the flag means.
+    if not flags.pg_version:
+        where = settings.sources.get("replay") if opts.pg_version is not None else settings.sources.get("pg_version")
+        shown = str(where).replace("{", "{{").replace("}", "}}")  # a template: see pg_version_from
+        if opts.pg_version is not None:
+            opts.pg_version_from = f"replay.pg_version: {{major}} in {shown}"
+        elif where not in (None, "default"):
+            opts.pg_version, opts.pg_version_from = config.pg_version, f"pg_version: {{major}} in {shown}"
     opts.base = flags.base or flags.changed_since
     if opts.base is not None and not (flags.since or flags.last or flags.from_file) and not flags.replay:
         opts.since = opts.base  # `replay --base`: trace from the base, to blame statements
@@ -120,8 +129,11 @@ def check_diagnostics(migrations, settings: Settings, err) -> list:
     """`schemalint check --replay`: the replay findings, to add to the static ones (which
     already hold `invalid-encoding`)."""
     progress = replay_progress(migrations, settings, err)
-    return run_replay(migrations, settings.config, replay_options(settings), err,
-                      progress).diagnostics
+    report = run_replay(migrations, settings.config, replay_options(settings), err, progress)
+    if report.stopped:
+        # Coverage: the findings cover only what was replayed.
+        print(f"schemalint: replay stopped at {report.stopped}", file=err)
+    return report.diagnostics
 
 
 def _encoding_findings(migrations, config) -> list:

@@ -54,6 +54,9 @@ REPLAY_KEYS = (
     Key("backend", "string", "Where replay gets its PostgreSQL server (see the replay guide for "
         "the backends this version knows)."),
     Key("pg_bin", "string", "Directory holding `initdb` and `postgres` for a local throwaway server."),
+    Key("pg_version", "version", "The server's major version to replay on, when it differs from "
+        "`pg_version` (which replay otherwise asks for, as `--pg-version` does; unset both: the "
+        "server found)."),
     Key("dsn", "string", "Connection string of an existing server to replay against (a scratch "
         "database is created and dropped)."),
     Key("image", "string", "Container image for a Docker-based server."),

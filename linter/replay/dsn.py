@@ -37,6 +37,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from schemalint.errors import UsageError
 from schemalint.replay.cleanup import Cleanup
 from schemalint.replay.mask import mask_dsn, mask_text
+from schemalint.replay.options import without_asking
 from schemalint.replay.process import alive, start_time
 
 DATABASE_PREFIX = "schemalint_replay_"  # the scratch database's and the scratch role's
@@ -101,7 +102,7 @@ def _require_privileges(conn, shown: str) -> bool:
 
 
 def open_sandbox(dsn: str, cleanup: Cleanup, *, roles: tuple[str, ...] = (),
-                 major: int | None = None) -> Sandbox:
+                 major: int | None = None, asked: str = "--pg-version {major}") -> Sandbox:
     """Create the scratch role, the declared roles that do not exist and the scratch
     database; push their removal on `cleanup` (database first, then roles)."""
     shown = mask_dsn(dsn)
@@ -110,9 +111,9 @@ def open_sandbox(dsn: str, cleanup: Cleanup, *, roles: tuple[str, ...] = (),
         version = conn.info.server_version
         found = conn.execute("SHOW server_version").fetchone()[0].split()[0]
         if major is not None and version // 10000 != major:
-            raise UsageError(f"--pg-version {major}: the server at --dsn {shown} runs PostgreSQL "
-                             f"{found}; point --dsn at a PostgreSQL {major} server, or drop "
-                             "--pg-version")
+            raise UsageError(f"{asked.format(major=major)}: the server at --dsn {shown} runs PostgreSQL "
+                             f"{found}; point --dsn at a PostgreSQL {major} server, or "
+                             + without_asking(asked, found))
         superuser = _require_privileges(conn, shown)
         _sweep_dead_runs(conn, admin, version, dsn)
         name = DATABASE_PREFIX + secrets.token_hex(6)

@@ -62,14 +62,18 @@ def count_not_run(migration: Migration, statements, report: ReplayReport) -> Non
                                      count, seq=len(report.statements)))
 
 
-def stop(report: ReplayReport, at: StatementTrace, files_left: int) -> None:
-    """Say why the replay stopped and how many files it did not replay."""
+def stop(report: ReplayReport, at: StatementTrace, files_left: int, hint: str | None = None) -> None:
+    """Say why the replay stopped and how many files it did not replay. `hint`: why the
+    server may be the cause (its version older than the one checked for)."""
+    report.stopped_at, report.not_replayed = at, files_left
     why = at.error or "failed"
+    if hint:
+        why += f"; {hint}"
     if at.sqlstate == SQLSTATE_UNDEFINED_OBJECT and missing_role(at.error_primary) and at.in_transaction:
         why += ("; the statement ran inside a transaction, which the failure aborted, so the "
                 "framework's runner would stop here too")
-    report.stopped = (f"{at.path}:{at.line}: {why}; {files_left} later migration file(s) not replayed"
-                      if files_left else f"{at.path}:{at.line}: {why}")
+    report.stopped = f"{at.path}:{at.line}: {why}" + (
+        f"; {files_left} later migration file(s) not replayed" if files_left else "")
 
 
 # SQLSTATE 42704 (undefined_object) with this message: a role the migration names is missing.

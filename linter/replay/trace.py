@@ -197,6 +197,9 @@ class ReplayReport:
     not_run: list[NotRun] = field(default_factory=list)
     # Why the replay stopped before the end, and how many files it did not replay.
     stopped: str | None = None
+    stopped_at: StatementTrace | None = None  # the failed statement it stopped at
+    files: int = 0  # up migration files to replay
+    not_replayed: int = 0  # of them, those after the stop
     seeded: dict[str, int] = field(default_factory=dict)  # table -> rows inserted
     seeding: list[Seeded] = field(default_factory=list)  # the same, with where
     seed_problems: list[str] = field(default_factory=list)

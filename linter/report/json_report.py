@@ -26,6 +26,9 @@ def item(d) -> dict:
     """One finding as it appears in the document."""
     out = d.to_dict()
     out["url"] = DOCS_URL.format(name=d.rule)
+    if d.extra and d.extra.get("replay") and d.source != "replay":
+        # What `--replay` measured of this finding's hazard (check/confirm.py).
+        out["replay"] = d.extra["replay"]
     if d.fix is not None:
         out["fix"] = {
             "description": d.fix.description,
@@ -102,7 +105,7 @@ def _item_text(d, urls: dict[str, str]) -> str:
     severity = _SEVERITY.get(d.severity) if type(d.severity) is Severity else None
     fix = d.fix
     fix_text = "" if fix is None else _fix_text(fix)
-    if (severity is None or fix_text is None or type(code) is not str or type(rule) is not str
+    if (severity is None or fix_text is None or (d.extra and d.source != "replay" and "replay" in d.extra) or type(code) is not str or type(rule) is not str
             or type(path) is not str or type(message) is not str or type(help_) is not str
             or type(line) is not int or type(column) is not int or type(end_line) is not int
             or type(end_column) is not int):

@@ -113,6 +113,8 @@ def document(result) -> dict:
         related = _related(result, d)
         if related:
             item["relatedLocations"] = related
+        if d.extra and d.extra.get("replay") and d.source != "replay":
+            item["properties"] = {"replay": d.extra["replay"]}
         results.append(item)
     run: dict = {
         "tool": {"driver": {
