@@ -3,7 +3,7 @@
     python bench/reference.py write DIR [--corpus ../shared/corpus] [--jobs N]
     python bench/reference.py compare DIR_BEFORE DIR_AFTER
 
-`write` runs `schemalint check --no-config --no-cache --fail-on never` in text, json and sarif
+`write` runs `schemalint check --no-config --no-cache --quiet --fail-on never` in text, json and sarif
 on: each project of the shared corpus and the corpus as a whole, bench (b) (the generated
 50,000-statement history of bench/gen_repo.py, made when missing), every `tests/heldout` set
 (with and without its own `# args:`), and docs/example. Each report is one file in DIR.
@@ -59,8 +59,9 @@ def write(out: str, corpus: str, jobs: str | None) -> None:
     for name, args in _inputs(corpus):
         for fmt in FORMATS:
             path = os.path.join(out, f"{name}.{fmt}")
+            # --quiet: no progress line, whose elapsed time differs from run to run.
             cmd = [sys.executable, "-m", "schemalint", "check", "--no-config", "--no-cache",
-                   "--fail-on", "never", "--format", fmt, *(["--jobs", jobs] if jobs else []), *args]
+                   "--quiet", "--fail-on", "never", "--format", fmt, *(["--jobs", jobs] if jobs else []), *args]
             with open(path, "wb") as f:
                 proc = subprocess.run(cmd, stdout=f, stderr=subprocess.PIPE, cwd=ROOT, env=env)
             with open(path, "ab") as f:

@@ -202,9 +202,10 @@ def run_on_terminal(argv: list[str], cwd, columns: int = 120, env: dict | None =
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen([sys.executable, "-m", "schemalint", *argv], cwd=cwd,
                                 stdout=out, stderr=slave, stdin=subprocess.DEVNULL,
-                                # COLUMNS from the environment would win over the pty's size.
+                                # COLUMNS: rich reads it before the terminal's size, and a
+                                # test runner may have set it.
                                 env={**os.environ, "NO_COLOR": "1", "COLUMNS": str(columns),
-                                     **(env or {})})
+                                     "LINES": "24", **(env or {})})
         os.close(slave)
         raw = b""
         while True:

@@ -93,6 +93,13 @@ def test_the_summary_counts_what_was_done():
     assert re.fullmatch(r"replayed 2 of 5 files in \d+\.\d s\n", err.getvalue())
     err = io.StringIO()
     progress = Progress("checking", "checked", err)
+    progress.begin(2)
+    for path in ("001.sql", "001.sql", "002.sql"):  # 001's up and down sections, then 002
+        progress.advance(path)
+    progress.finish(complete=False)
+    assert re.fullmatch(r"checked 2 files in \d+\.\d s\n", err.getvalue())
+    err = io.StringIO()
+    progress = Progress("checking", "checked", err)
     progress.begin(1)
     progress.advance("one.sql")
     progress.close()  # an error: no summary

@@ -102,7 +102,7 @@ def check(settings: Settings, cache_dir, out, err, seen: dict | None = None, pla
         migrations = collected.migrations
         try:
             if progress is not None:
-                progress.begin(len(migrations), shown=large_check(migrations))
+                progress.begin(len({m.path for m in migrations}), shown=large_check(migrations))
             found = lint_migrations(migrations, config, stats, cache_dir, extra=extra,
                                     extra_rules=extra_rules,
                                     reported=scope.reported_paths(migrations),

@@ -43,20 +43,26 @@ class Progress:
         self.color = color  # --color / --no-color; None: rich follows NO_COLOR and FORCE_COLOR
         self.shown = False
         self.total = self.done = 0
+        self.seen: set[str] = set()
         self.started = time.monotonic()
         self.bar = None
         self.task = None
 
     def begin(self, total: int, shown: bool = True) -> None:
-        """`shown`: whether this work is long enough to show (see the module's docstring)."""
+        """`total`: the number of files; `shown`: whether this work is long enough to show
+        (see the module's docstring)."""
         self.total, self.done = total, 0
+        self.seen = set()
         self.shown = shown and not self.quiet
         if self.shown and _is_terminal(self.err):
             self._open()
 
     def advance(self, path: str) -> None:
-        """`path` is the file starting now; those before it are done."""
-        self.done += 1
+        """`path` is the file starting now; those before it are done. A file counts once
+        (its up and down sections are two migrations)."""
+        if path not in self.seen:
+            self.seen.add(path)
+            self.done += 1
         if self.bar is not None:
             self.bar.update(self.task, completed=self.done - 1, file=path)
 

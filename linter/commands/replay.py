@@ -107,7 +107,8 @@ def run_replay(migrations, config, opts, err, progress: Progress | None = None):
     try:
         try:
             if progress is not None:
-                progress.begin(sum(m.direction != "down" for m in migrations))  # every up runs
+                # Every up migration runs (a file counts once, see Progress.advance).
+                progress.begin(len({m.path for m in migrations if m.direction != "down"}))
             report = replay(migrations, opts, config,
                             on_progress=progress.advance if progress is not None else None)
         finally:
