@@ -52,6 +52,7 @@ import sys
 import tempfile
 import time
 
+from docfile import publish
 from pieces_probes import measure_breakdown, measure_dataclass
 from pieces_render import BEGIN, END, render
 from pieces_setup import (
@@ -218,18 +219,8 @@ def measure(names: list[str], variants_wanted: set[str] | None, runs: int, befor
 
 
 def write_doc(out: str, section: str) -> None:
-    try:
-        with open(out, encoding="utf-8") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        text = ""
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    with open(out, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    """This script's section of `out`, the rest kept (bench/docfile.py)."""
+    publish(out, lambda: section, BEGIN, END)
 
 
 def main() -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import statistics
 
+from docfile import PIECES_BEGIN, PIECES_END
 from pieces_setup import BEFORE, SCENARIOS, TITLES, VARIANTS
 
-BEGIN, END = "<!-- pieces: begin -->", "<!-- pieces: end -->"
+BEGIN, END = PIECES_BEGIN, PIECES_END
 
 
 def _s(v: float) -> str:

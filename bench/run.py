@@ -12,7 +12,13 @@ figures to docs/performance.md and the raw numbers to bench/results/.
 
 schemalint variants: `cold` (empty cache directory: parses everything and writes the
 cache), `no-cache` (`--no-cache`), `warm` (unchanged files, cache filled), and `one new
-file` (the cache filled, one migration added: parse results reused, findings recomputed).
+file` (the cache filled, one migration added: parse results reused, findings recomputed), and
+`CI: restored cache, one new file` (the GitHub Action on a pull request: a fresh checkout of
+copies of the files, the cache of the base branch's run restored, one migration added), with
+squawk on the same files beside it.
+
+docs/performance.md is written only after a complete run (all three inputs measured and
+rendered), in one step, keeping the sections other scripts write there (bench/docfile.py).
 
 Set up the tools once:
     pip install squawk-cli                                   # into the venv running this
@@ -34,6 +40,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from docfile import PIECES_BEGIN, RUN_BEGIN, RUN_END, publish
+from run_notes import NOTES
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -145,6 +154,24 @@ def install_schemalint(env: dict) -> list[str]:
     return [os.path.join(venv, "bin", "schemalint")]
 
 
+CI_TOOL = "schemalint CI: restored cache, one new file"
+CI_SQUAWK = "squawk CI: the same files"
+
+
+def checkout_copy(files: list[str], checkout: str) -> tuple[list[str], str]:
+    """Copies of `files` under `checkout` (their paths below their common directory kept, so
+    the order is the same) and the path of the migration a pull request adds, last in it."""
+    common = os.path.commonpath([os.path.dirname(f) for f in files])
+    copies = []
+    for path in files:
+        copy = os.path.join(checkout, os.path.relpath(path, common))
+        os.makedirs(os.path.dirname(copy), exist_ok=True)
+        shutil.copyfile(path, copy)
+        copies.append(copy)
+    os.makedirs(os.path.join(checkout, "zz_pull_request"), exist_ok=True)
+    return copies, os.path.join(checkout, "zz_pull_request", "99999999999999_new.sql")
+
+
 def bench_input(label: str, files: list[str], workdir: str, rounds: int, reference: bool,
                 env: dict, schemalint: list[str], squawk: str | None, small: bool = False,
                 directory: str | None = None) -> dict:
@@ -176,6 +203,28 @@ def bench_input(label: str, files: list[str], workdir: str, rounds: int, referen
                           prepare=new_file))
         # What the two-process split (linter/speed/parallel.py, opt-in) gains.
         tools.append(Tool("schemalint --no-cache --jobs 2", base + ["--no-cache", "--jobs", "2"]))
+    if not small:
+        ci_files, ci_new = checkout_copy(files, os.path.join(workdir, "checkout"))
+        saved, restored = os.path.join(workdir, "saved-cache"), os.path.join(workdir, "ci-cache")
+        ci = [*schemalint, "check", *ci_files, ci_new, "--format", "json"]
+
+        def restore_ci():
+            """The GitHub Action on a pull request that adds one migration (docs/github.md): a
+            fresh checkout (every file written anew: new modification times), the cache the
+            base branch's last run saved restored, then the complete pass (the changed-only
+            pass that follows takes its findings from it)."""
+            shutil.rmtree(restored, ignore_errors=True)
+            shutil.copytree(saved, restored)
+            for path in ci_files:
+                os.utime(path)
+            counter["n"] += 1
+            with open(ci_new, "w", encoding="utf-8") as fh:
+                fh.write(f"-- run {counter['n']}\nALTER TABLE orders ADD COLUMN c{counter['n']} int;\n")
+
+        tools.append(Tool(CI_TOOL, ci + ["--cache-dir", restored], prepare=restore_ci))
+        if squawk:
+            tools.append(Tool(CI_SQUAWK, [squawk, "--reporter", "json", *ci_files, ci_new],
+                              prepare=restore_ci))
     if directory:
         # Issue 2's figure: the whole corpus as a user runs it (the directory, layouts
         # detected), uncached.
@@ -194,6 +243,10 @@ def bench_input(label: str, files: list[str], workdir: str, rounds: int, referen
             tools.append(Tool("pgrubic", [pgrubic, "lint", *files], reference=True,
                               runs=None if small else 1, timeout=120))
 
+    if not small:
+        # The base branch's run, whose cache the CI variant restores.
+        subprocess.run([*schemalint, "check", *ci_files, "--format", "json", "--cache-dir", saved],
+                       stdout=subprocess.DEVNULL, env=env, cwd=workdir)
     # Warm-up: fill the OS page cache and the schemalint cache used by the warm variants.
     subprocess.run(base + ["--cache-dir", cache], stdout=subprocess.DEVNULL, env=env, cwd=workdir)
     new_file()
@@ -257,6 +310,10 @@ def ratio_lines(result: dict) -> list[str]:
         if r:
             out.append(f"| {name} / squawk | {r['wall_median'] / sq['wall_median']:.2f} | "
                        f"{r['rss_median'] / sq['rss_median']:.2f} |")
+    ci, ci_sq = by.get(CI_TOOL), by.get(CI_SQUAWK)
+    if ci and ci_sq:
+        out.append(f"| {CI_TOOL} / {CI_SQUAWK} | {ci['wall_median'] / ci_sq['wall_median']:.2f} | "
+                   f"{ci['rss_median'] / ci_sq['rss_median']:.2f} |")
     return out
 
 
@@ -291,6 +348,14 @@ def targets(results: list[dict]) -> list[str]:
                 cpu = mine["cpu_median"] / sq["cpu_median"] if sq["cpu_median"] else float("nan")
                 out.append(f"| {label} {tool.split()[1]}: wall ≤ {limit} × squawk | {ratio:.2f} × "
                            f"(CPU {cpu:.2f} ×) | {'yes' if ratio <= limit else 'no'} |")
+    for label in ("(a)", "(b)"):
+        res = next((r for r in results if r["label"].startswith(label)), None)
+        by = {r["tool"]: r for r in (res or {}).get("rows", ())}
+        ci, ci_sq = by.get(CI_TOOL), by.get(CI_SQUAWK)
+        if ci and ci_sq:
+            out.append(f"| {label} CI, restored cache, one new file: wall against squawk (issue 16; "
+                       f"no target) | {ci['wall_median'] / ci_sq['wall_median']:.2f} × (CPU "
+                       f"{ci['cpu_median'] / ci_sq['cpu_median']:.2f} ×) | — |")
     for tool in ("schemalint cold", "schemalint warm"):
         mine, _ = row("(c)", tool)
         if mine:
@@ -334,10 +399,11 @@ def render(results: list[dict], meta: dict) -> str:
         "",
     ]
     for res in results:
-        lines += [f"## {res['label']}", "", f"{res['files']} file(s). Command: `{res['command']}`", ""]
+        lines += [f"## {res['label']}", ""]
         if res.get("skipped"):
             lines += [res["skipped"], ""]
             continue
+        lines += [f"{res['files']} file(s). Command: `{res['command']}`", ""]
         lines += ["| tool | runs | wall median | wall min–max | CPU median | peak RSS median (max) | exit | output |",
                   "|---|---|---|---|---|---|---|---|"]
         for r in res["rows"]:
@@ -363,169 +429,19 @@ def render(results: list[dict], meta: dict) -> str:
     return "\n".join(lines)
 
 
-NOTES = """## How schemalint gets there
-
-- **The JSON parse path**: `pglast.parser.parse_sql_json` + `json.loads`, never pglast's
-  Python node objects.
-- **No cyclic GC while checking**: the run allocates millions of small acyclic objects (the
-  statements' JSON trees); with the collector on, it rescanned them over and over.
-- **Two processes, on request** (`--jobs 2`, `linter/speed/parallel.py`): the run is cut at the
-  file where ~80% of the statements (counted by semicolons) lie before it. A forked child brings
-  its model to the cut by folding those files without checking them (parsing and schema changes
-  only, about half the cost of checking), then checks the rest and runs the schema rules; the
-  parent checks the files before the cut. The findings are merged before the configuration,
-  suppression comments and sorting are applied, so they are those of one process
-  (tests/test_parallel.py). Not the default: it gains less wall time than issue 12 asks of a
-  default (25% on (b)) and costs CPU time; the `--jobs 2` rows show it.
-- **The cache** (`linter/speed/`, see docs/cache.md): the report of an unchanged run, per-file
-  parse results, and the findings of a whole run keyed by every input of the run.
-- **No quadratic model updates**: indexes and foreign keys are also indexed by table, so a
-  `DROP`/`RENAME` touches only that table's.
-- **Findings keep a small `StatementRef`**, not the statement's tree, so memory stays bounded by
-  the model, not by the number of findings.
-- **Start-up**: lazy imports (a warm run imports neither pglast nor the rules; `traceback`,
-  `difflib`, `hashlib` (the cache hashes with the builtin `_blake2`), `shutil`, `pathlib` and the
-  YAML/TOML parsers only when needed), regexes that are cheap to compile, and patterns only some
-  runs need (the psql/Jinja templating lexers, the statement splitter used for error recovery,
-  the rules' fix patterns) compiled on first use (`linter/lazyre.py`): one of them took 15-20 ms
-  to compile. No `@dataclass` on the start-up path: plain classes with `__slots__` and explicit
-  `__init__`/`__eq__`/`__repr__` (and `replace()` where `dataclasses.replace` was used), since
-  `dataclasses` imports `inspect`, `ast` and `dis` (~9 ms) and generating each class cost ~0.8 ms.
-  pglast's C parser is loaded without pglast's package `__init__` and node classes
-  (`linter/parse/pglast_loader.py`: its enums and `pglast.ast` took 20-30 ms; a later `import pglast`
-  still gets the whole package, tests/test_pglast_loader.py). argparse's formatter measures the
-  terminal only when it formats help text (HelpFormatter imports `shutil` for every argument).
-  tests/test_startup_imports.py keeps these modules off the path of `check` on a small file;
-  `python bench/startup.py --runs 20 A/bin/schemalint B/bin/schemalint` compares installs on
-  (c) alone, alternating, with CPU time beside wall time.
-- **Rule selection by identity**: `r in chosen` over lists of rules called the rules' `__eq__`
-  thousands of times per start-up.
-- **The JSON report** writes each finding with one f-string (fixes included) instead of
-  building and walking a dict; byte-identical to `json.dumps(indent=2)`
-  (tests/report/test_json_report.py).
-- **Warm runs** decode only the fields of the cached findings that hold encoded values.
-- **The report cache** (`linter/speed/runcache.py`, docs/cache.md): a run whose inputs are unchanged
-  (command line, working directory, configuration, schemalint's code, and the content of every
-  file the run read: migrations, included files, layout files, the baseline) prints the report
-  it printed last time, without discovering, parsing or checking. Files are trusted on their
-  `stat` when older than the stored report, else re-hashed; this is what "warm" measures.
-- **Rules only meet statements they can fire on**: `node_types` may name an ALTER TABLE action
-  (`AlterTableStmt.AT_AddColumn`), so an ALTER TABLE rule is not even called for other actions;
-  rules run in one inlined loop; the type rules share one index of written columns by type.
-- **Lazy positions**: constraint, index, table and identifier spans are located in the SQL text
-  only when a finding reports them; the line index is built on first use.
-- **Bounded memory**: the JSON report is written to its stream in pieces (a 30 MB report was
-  held whole, plus its UTF-8 copy); the parse pack is written as files are parsed;
-  no reference cycles (a run with the collector off would otherwise keep every tree alive; a
-  test checks this).
-- **Discovery**: one `stat` per argument, paths normalised once per directory, layouts detected
-  from a directory's file names before any file is read, content sniffing by substring before
-  any regex, a psql lexer that compiles in ~1 ms (was ~15 ms) and skips words in runs.
-
-**Bytecode.** The environment this is developed in sets `PYTHONDONTWRITEBYTECODE=1`, which makes
-every import recompile its module from source; installs and CI have bytecode caches. The script
-therefore runs `python -m compileall` on `linter/` and `rules/` first and starts every tool with
-`PYTHONDONTWRITEBYTECODE` removed from the environment, so that start-up is measured as users see
-it. To measure by hand: `python -m compileall -q linter rules`, then
-`env -u PYTHONDONTWRITEBYTECODE schemalint check ...`. The interpreter's own start-up here is
-about 50-60 ms (`python -c pass`), of which about 35 ms come from `site`: this sandbox's
-certificate `.pth` hook (imports `certifi`) and the editable install's import finder, neither
-of which a regular install has.
-
-## Where the time still goes
-
-squawk is compiled Rust that checks each statement on its own, on every core; schemalint is
-Python that folds every statement into a schema model and runs ~70 rules. Cold runs remain
-several times slower than squawk. `python bench/stages.py --runs 3
-bench/results/gen50000/migrations` times the stages of a serial run on (b): parsing
-(`parse_sql_json`, then `json.loads` of about 4 bytes of JSON per byte of SQL) about 24%,
-folding the model about 21% (one column object per column: 92,000 on (b)), the rules with the
-engine around them and the 40,901 findings they build about 46%, discovery and the report the
-rest; (a) splits about the same way. A profile (`python -m cProfile -s tottime`) shows no
-single hot spot left.
-Splitting the run between the two cores (`--jobs 2`) gains far from half of the wall time
-(the lines "`--jobs 2` against one process" above): the child must parse and fold the
-parent's share again before it can check its own, so the two processes do more CPU work than
-one; discovery, merging the findings and the report stay serial; and on this virtual machine
-two busy processes each run slower than one alone (`python bench/split.py contention`).
-Compiling this code does not close the gap: a trial (bench/mypyc_trial.py, removed in issue 12
-once its answer was recorded here) compiled the six core modules (parsing, the model, locks,
-the engine, names, facts) with mypyc, the model's classes as mypyc's own, checked that the
-report was byte for byte the same, and measured 0.90x the wall time in one process and 0.94x
-split on (b) (medians of 5), and 0.91x the instructions on its first 250 files. The code
-works on libpg_query's JSON as plain dicts, which compiled code handles hardly faster. Parsing alone (libpg_query's
-JSON and its decoding, 1.1-1.2 s on (b) in one process: `python bench/stages.py --detail`)
-is about as long as squawk's whole run. Reaching squawk's cold wall time would take a core
-in a compiled language that builds the model straight from libpg_query's C tree, not more
-tuning or compiling of this one.
-Warm runs (the report cache) and the pre-commit case (c) are within the targets. For (c),
-start-up is the whole cost: the interpreter (about 12 ms in a regular install, 50-60 ms in this
-sandbox's editable install, see above), about 10 ms for the 74 rule modules, about 5 ms for
-argparse with gettext and locale, and the parser, model and engine modules. Wall times on a
-loaded machine (see the load average above) are well above CPU times: the CPU column is the
-steadier comparison.
-"""
 
 
-def write_doc(path: str, text: str) -> None:
-    """Write `text` to `path`, keeping the section bench/pieces.py writes there."""
-    from pieces_render import BEGIN, END
-
-    try:
-        with open(path, encoding="utf-8") as fh:
-            old = fh.read()
-    except OSError:
-        old = ""
-    if BEGIN in old and END in old:
-        text = text.rstrip("\n") + "\n\n" + BEGIN + old.split(BEGIN, 1)[1].split(END, 1)[0] + END + "\n"
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--corpus", default=os.path.join(ROOT, "..", "shared", "corpus"))
-    ap.add_argument("--statements", type=int, default=50_000)
-    ap.add_argument("--no-reference", action="store_true", help="skip pgfence and pgrubic")
-    ap.add_argument("--only", choices=("a", "b", "c"), action="append")
-    ap.add_argument("--out", default=os.path.join(ROOT, "docs", "performance.md"))
-    ap.add_argument("--squawk", default=None, help="the squawk binary (default: next to this Python, or on PATH)")
-    ap.add_argument("--editable", action="store_true",
-                    help="run schemalint with this Python (`-m schemalint`) instead of a regular install "
-                         "in bench/.tools/installed")
-    ap.add_argument("--render", metavar="RESULTS_JSON",
-                    help="only write --out again from a results.json of an earlier run")
-    args = ap.parse_args()
-    if args.render:
-        with open(args.render, encoding="utf-8") as fh:
-            saved = json.load(fh)
-        write_doc(args.out, render(saved["results"], {**saved["meta"], "notes": NOTES}))
-        return
-
-    os.makedirs(RESULTS, exist_ok=True)
-    env = dict(os.environ)
-    # A real install has compiled bytecode; don't measure recompiling every module.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.pop("SCHEMALINT_NO_CACHE", None)
-    env.pop("SCHEMALINT_JOBS", None)
-    env["NO_COLOR"] = "1"
-    subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(ROOT, "linter"),
-                    os.path.join(ROOT, "rules")], env=env, stdout=subprocess.DEVNULL)
-    schemalint = [sys.executable, "-m", "schemalint"] if args.editable else install_schemalint(env)
+def measure(args, env: dict, schemalint: list[str], squawk: str | None) -> list[dict]:
+    """Every input asked for (--only), in order: one result each."""
     only = set(args.only or ("a", "b", "c"))
-    load_before = os.getloadavg()[0]
     results = []
-    squawk = args.squawk or bin_near_python("squawk")
-    squawk_version = (subprocess.run([squawk, "--version"], capture_output=True, text=True).stdout.strip()
-                      if squawk else "squawk not installed")
-
     if "a" in only:
         corpus = os.path.abspath(args.corpus)
         files = sorted(glob.glob(os.path.join(corpus, "**", "*.sql"), recursive=True))
         label = "(a) the shared corpus"
         if not files:
-            results.append({"label": label, "command": "-", "skipped": f"Skipped: no corpus at `{corpus}`."})
+            results.append({"label": label, "files": 0, "command": "-",
+                            "skipped": f"Skipped: no corpus at `{corpus}`."})
         else:
             print(f"(a) {len(files)} files", file=sys.stderr)
             with tempfile.TemporaryDirectory(dir=RESULTS) as work:
@@ -560,24 +476,76 @@ def main() -> None:
                               small=True)
         res["command"] = "schemalint check 20240611120000_add_shipped_at.sql --format json"
         results.append(res)
+    return results
 
-    from schemalint import __version__
 
-    meta = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}",
-        "python": platform.python_version(), "schemalint": __version__, "squawk": squawk_version,
-        "rounds": args.runs, "date": time.strftime("%Y-%m-%d"), "notes": NOTES,
-        "install": ("editable (`python -m schemalint` of this checkout)" if args.editable else
-                    "a regular install of this checkout in its own virtualenv (bench/.tools/installed)"),
-        "load": f"{load_before:.2f} / {os.getloadavg()[0]:.2f}",
-    }
-    with open(os.path.join(RESULTS, "results.json"), "w", encoding="utf-8") as fh:
-        json.dump({"meta": {k: v for k, v in meta.items() if k != "notes"}, "results": results}, fh, indent=2)
-    if set(only) == {"a", "b", "c"}:
-        write_doc(args.out, render(results, meta))
+def section(text: str) -> str:
+    """bench/run.py's part of docs/performance.md, between its markers (bench/docfile.py)."""
+    return f"{RUN_BEGIN}\n{text.rstrip()}\n{RUN_END}\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--corpus", default=os.path.join(ROOT, "..", "shared", "corpus"))
+    ap.add_argument("--statements", type=int, default=50_000)
+    ap.add_argument("--no-reference", action="store_true", help="skip pgfence and pgrubic")
+    ap.add_argument("--only", choices=("a", "b", "c"), action="append")
+    ap.add_argument("--out", default=os.path.join(ROOT, "docs", "performance.md"))
+    ap.add_argument("--squawk", default=None, help="the squawk binary (default: next to this Python, or on PATH)")
+    ap.add_argument("--editable", action="store_true",
+                    help="run schemalint with this Python (`-m schemalint`) instead of a regular install "
+                         "in bench/.tools/installed")
+    ap.add_argument("--render", metavar="RESULTS_JSON",
+                    help="only write --out again from a results.json of an earlier run")
+    args = ap.parse_args()
+    if args.render:
+        def rendered() -> str:
+            with open(args.render, encoding="utf-8") as fh:
+                saved = json.load(fh)
+            return section(render(saved["results"], {**saved["meta"], "notes": NOTES}))
+
+        publish(args.out, rendered, RUN_BEGIN, RUN_END, legacy_end=PIECES_BEGIN)
+        return
+
+    os.makedirs(RESULTS, exist_ok=True)
+    env = dict(os.environ)
+    # A real install has compiled bytecode; don't measure recompiling every module.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("SCHEMALINT_NO_CACHE", None)
+    env.pop("SCHEMALINT_JOBS", None)
+    env["NO_COLOR"] = "1"
+    subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(ROOT, "linter"),
+                    os.path.join(ROOT, "rules")], env=env, stdout=subprocess.DEVNULL)
+    schemalint = [sys.executable, "-m", "schemalint"] if args.editable else install_schemalint(env)
+    squawk = args.squawk or bin_near_python("squawk")
+    squawk_version = (subprocess.run([squawk, "--version"], capture_output=True, text=True).stdout.strip()
+                      if squawk else "squawk not installed")
+
+    def run_all() -> str:
+        """Measure, save the raw figures, render: the doc is written only once this returns."""
+        from schemalint import __version__
+
+        load_before = os.getloadavg()[0]
+        results = measure(args, env, schemalint, squawk)
+        meta = {
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}",
+            "python": platform.python_version(), "schemalint": __version__, "squawk": squawk_version,
+            "rounds": args.runs, "date": time.strftime("%Y-%m-%d"), "notes": NOTES,
+            "install": ("editable (`python -m schemalint` of this checkout)" if args.editable else
+                        "a regular install of this checkout in its own virtualenv (bench/.tools/installed)"),
+            "load": f"{load_before:.2f} / {os.getloadavg()[0]:.2f}",
+        }
+        with open(os.path.join(RESULTS, "results.json"), "w", encoding="utf-8") as fh:
+            json.dump({"meta": {k: v for k, v in meta.items() if k != "notes"}, "results": results},
+                      fh, indent=2)
+        return render(results, meta)
+
+    if set(args.only or ("a", "b", "c")) == {"a", "b", "c"}:
+        publish(args.out, lambda: section(run_all()), RUN_BEGIN, RUN_END, legacy_end=PIECES_BEGIN)
         print(f"wrote {args.out}", file=sys.stderr)
     else:
-        print(render(results, meta))
+        print(run_all())
 
 
 if __name__ == "__main__":

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import os
+import pty
 import re
+import struct
 import subprocess
 import sys
+import tempfile
+import termios
 from dataclasses import dataclass, field
 
 from schemalint.check.engine import lint
@@ -180,3 +185,34 @@ def documented_tag() -> str:
     text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     found = re.search(r"^## \[(\d+\.\d+\.\d+)\]", text, re.M)
     return f"v{found.group(1) if found else FIRST_RELEASE}"
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def run_on_terminal(argv: list[str], cwd, columns: int = 120, env: dict | None = None):
+    """Run `python -m schemalint ARGV` with its standard error on a pseudo-terminal of
+    `columns` columns (stdout to a file): (exit code, stdout, what the terminal received with
+    the escape sequences removed, the raw bytes)."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen([sys.executable, "-m", "schemalint", *argv], cwd=cwd,
+                                stdout=out, stderr=slave, stdin=subprocess.DEVNULL,
+                                env={**os.environ, "NO_COLOR": "1", **(env or {})})
+        os.close(slave)
+        raw = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal's last descriptor
+                break
+            if not chunk:
+                break
+            raw += chunk
+        os.close(master)
+        code = proc.wait(timeout=300)
+        out.seek(0)
+        stdout = out.read().decode()
+    text = raw.decode("utf-8", "replace")
+    return code, stdout, ANSI.sub("", text), raw

@@ -13,9 +13,11 @@ import textwrap
 
 # Never needed to check a small migration without a configuration file: hashing uses the
 # builtin _blake2, the terminal width is measured only for help text, pglast's node classes
-# and enums are not used (pglast_loader.py), YAML/TOML only when a configuration file exists.
+# and enums are not used (pglast_loader.py), YAML/TOML only when a configuration file exists,
+# rich only for progress (a large check or a replay on a terminal: commands/progress.py).
 NOT_ON_THE_CHECK_PATH = ("hashlib", "_hashlib", "shutil", "pathlib", "typing", "pglast.enums",
-                         "pglast.ast", "yaml", "tomllib", "tomli", "difflib", "urllib.parse")
+                         "pglast.ast", "yaml", "tomllib", "tomli", "difflib", "urllib.parse",
+                         "rich")
 # Not imported by the modules that set up a check (the command line, configuration, caches,
 # reporting, the rule catalog and the rule metadata types).
 NOT_IN_THE_SETUP = ("dataclasses", "inspect", *NOT_ON_THE_CHECK_PATH)

@@ -324,7 +324,7 @@ class Checker:
 def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Rule] | None = None,
          parsed=None, stats: dict | None = None,
          extra: Sequence[Diagnostic] = (), extra_rules: Sequence[Rule] = (),
-         reported: Container[str] | None = None) -> list[Diagnostic]:
+         reported: Container[str] | None = None, progress=None) -> list[Diagnostic]:
     """Fold `migrations` in order into a schema model and run the enabled rules.
 
     Up migrations are folded into one model; a down migration is checked against the
@@ -343,11 +343,14 @@ def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Ru
     anywhere. Each reported file meets
     the model a full run would show it (`Checker.fold` leaves the model as `check` does),
     so its findings are the same.
+    `progress`, if given, is called with each migration's path before it is checked.
     """
     if rules is None:
         rules = RULES
     checker = Checker(config, rules, parsed)
     for migration in migrations:
+        if progress is not None:
+            progress(migration.path)
         if reported is None or migration.path in reported:
             checker.check(migration)
         else:

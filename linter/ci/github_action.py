@@ -45,7 +45,7 @@ class ActionError(Exception):
     """A problem with the action's inputs or environment, shown as an error annotation."""
 
 
-def _flag(name: str, value: str) -> bool:
+def flag(name: str, value: str) -> bool:
     v = value.strip().lower()
     if v in _TRUE:
         return True
@@ -77,9 +77,9 @@ class Inputs:
             fail_on=get("fail-on"),
             changed_since=get("changed-since", "auto"),
             sarif_file=get("sarif-file"),
-            replay=_flag("replay", get("replay")),
+            replay=flag("replay", get("replay")),
             pg_version=get("pg-version"),
-            comment=_flag("comment", get("comment")),
+            comment=flag("comment", get("comment")),
             token=get("token"),
         )
 

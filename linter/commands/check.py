@@ -16,6 +16,7 @@ from schemalint.commands.common import (
     add_fail_on_argument,
     add_input_arguments,
     add_layout_argument,
+    add_quiet_argument,
     add_replay_options,
     add_selection_arguments,
     add_transaction_argument,
@@ -23,6 +24,7 @@ from schemalint.commands.common import (
     settings_from,
     use_color,
 )
+from schemalint.commands.progress import Progress
 from schemalint.config.flags import Flags
 from schemalint.config.resolve import Settings
 from schemalint.errors import UsageError
@@ -51,6 +53,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                      help="print how many findings each rule made instead of the findings "
                           "(with --format text, concise or json)")
     add_fail_on_argument(out)
+    add_quiet_argument(out)
     color = out.add_mutually_exclusive_group()
     color.add_argument("--color", dest="color", action="store_const", const=True, default=None,
                        help="always colour the text output (default: on a terminal, unless "
@@ -105,7 +108,11 @@ def run(args, out=None, err=None) -> int:
         raise UsageError(f"--statistics: prints a table (--format text or concise) or JSON "
                          f"(--format json), not --format {flags.format}; --output still writes "
                          "any format")
+    if flags.queries and not flags.replay:
+        raise UsageError("--queries: the queries are planned on the replayed database; add --replay")
     parse_outputs(flags)
+    # On the real `err`: the report cache keeps what goes to `err` for its next answer.
+    progress = Progress("checking", "checked", err, quiet=bool(flags.quiet), color=flags.color)
     settings = settings_from(args)
     # The report cache (speed/runcache.py): an unchanged run prints the stored report.
     cache_dir = resolve_dir(flags.no_cache, flags.cache_dir, root=settings.config.root)
@@ -116,18 +123,18 @@ def run(args, out=None, err=None) -> int:
         if code is not None:
             return code
         if reports.key is not None:  # None: a glob or a missing path, nothing to key by
-            return _run_recorded(settings, cache_dir, reports, planned, out, err)
-        return _check(settings, cache_dir, out, err, planned=planned)
-    return _check(settings, cache_dir, out, err)
+            return _run_recorded(settings, cache_dir, reports, planned, out, err, progress)
+        return _check(settings, cache_dir, out, err, planned=planned, progress=progress)
+    return _check(settings, cache_dir, out, err, progress=progress)
 
 
-def _run_recorded(settings: Settings, cache_dir, reports, planned, out, err) -> int:
+def _run_recorded(settings: Settings, cache_dir, reports, planned, out, err, progress) -> int:
     """`check`, keeping its report and what it read for the report cache."""
     recorded_out, recorded_err = reports.tee(out), runcache.Tee(err)
     started = time.time_ns()
     seen: dict = {}
     try:
-        code = _check(settings, cache_dir, recorded_out, recorded_err, seen, planned)
+        code = _check(settings, cache_dir, recorded_out, recorded_err, seen, planned, progress)
     except BaseException:
         recorded_out.discard()  # removes the partial copy
         raise
@@ -141,11 +148,10 @@ def _run_recorded(settings: Settings, cache_dir, reports, planned, out, err) -> 
     return code
 
 
-
-
-def _check(settings: Settings, cache_dir, out, err, seen: dict | None = None, planned=None) -> int:
+def _check(settings: Settings, cache_dir, out, err, seen: dict | None = None, planned=None,
+           progress=None) -> int:
     # Loaded on a report-cache miss only: a hit never imports the parser, model or rules
     # (tests/test_runcache.py, tests/test_startup_imports.py).
     from schemalint.commands.pipeline import check
 
-    return check(settings, cache_dir, out, err, seen, planned)
+    return check(settings, cache_dir, out, err, seen, planned, progress)

@@ -22,6 +22,13 @@ def add_input_arguments(p: argparse.ArgumentParser) -> None:
                    help="the path to report for input read from standard input")
 
 
+def add_quiet_argument(p) -> None:
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress on standard error (by default a replay, or a check of 1 MB "
+                        "of SQL or more, shows a live line on a terminal, one summary line "
+                        "elsewhere)")
+
+
 def add_layout_argument(p: argparse.ArgumentParser) -> None:
     """--layout: how the migrations are found and ordered (`check`, `replay`, `plan` read the
     same migrations in the same order)."""
@@ -132,6 +139,12 @@ def add_replay_options(p: argparse.ArgumentParser) -> None:
                    dest="statement_timeout_s", help="per-statement timeout (default 60)")
     g.add_argument("--timeout", metavar="SECONDS", type=_seconds, default=None, dest="timeout_s",
                    help="overall timeout for applying the migrations (default 600)")
+    g.add_argument("--queries", metavar="PATH", action="append", default=None,
+                   help="the application's queries (a .sql file, a directory or a glob; "
+                        "repeatable): plan them before and after the migrations (docs/queries.md)")
+    g.add_argument("--base", metavar="GIT_REF", default=None,
+                   help="compare the query plans with the schema before the first migration "
+                        "added or changed since GIT_REF (`check` also takes --changed-since's)")
 
 
 

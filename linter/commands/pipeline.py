@@ -9,6 +9,7 @@ import os
 from schemalint.check.fix import UNSAFE, check_writable, plan_fixes, unified_diff, write_fixes
 from schemalint.commands.collect import collect, unreadable_diagnostics
 from schemalint.commands.common import parse_outputs, use_color
+from schemalint.commands.progress import large_check
 from schemalint.commands.replay import check_diagnostics
 from schemalint.config.flags import Flags
 from schemalint.config.resolve import Settings
@@ -70,9 +71,11 @@ def apply_fixes(diagnostics, migrations, flags: Flags, out, err) -> int | None:
     return None
 
 
-def check(settings: Settings, cache_dir, out, err, seen: dict | None = None, planned=None) -> int:
+def check(settings: Settings, cache_dir, out, err, seen: dict | None = None, planned=None,
+          progress=None) -> int:
     """Discover, lint (with replay's findings when asked), gate and report. `seen` receives
-    what was collected (for the report cache)."""
+    what was collected (for the report cache); `progress` (commands/progress.py) shows the
+    files linted."""
     flags, config = settings.flags, settings.config
     collected = collect(settings, planned, record_inputs=seen is not None)
     scope = ReportScope.of(collected.named, flags.changed_since)
@@ -87,11 +90,21 @@ def check(settings: Settings, cache_dir, out, err, seen: dict | None = None, pla
         # (and their unused-ignore accounting) cover both.
         replayed, replay_rules = check_diagnostics(collected.migrations, settings, err), REPLAY_RULES
 
-    def lint_and_gate(collected, extra=(), extra_rules=()):
+    def lint_and_gate(collected, extra=(), extra_rules=(), progress=None):
         migrations = collected.migrations
-        found = lint_migrations(migrations, config, stats, cache_dir, extra=extra,
-                                extra_rules=extra_rules, reported=scope.reported_paths(migrations),
-                                jobs=flags.jobs or 1)
+        try:
+            if progress is not None:
+                progress.begin(len(migrations), shown=large_check(migrations))
+            found = lint_migrations(migrations, config, stats, cache_dir, extra=extra,
+                                    extra_rules=extra_rules,
+                                    reported=scope.reported_paths(migrations),
+                                    jobs=flags.jobs or 1,
+                                    progress=progress.advance if progress is not None else None)
+        finally:
+            if progress is not None:
+                progress.close()
+        if progress is not None:
+            progress.finish()
         notices: list[str] = []
         reported, hidden["baselined"] = gate(found + unreadable_diagnostics(collected.unreadable),
                                              migrations, settings, scope, notices)
@@ -101,7 +114,7 @@ def check(settings: Settings, cache_dir, out, err, seen: dict | None = None, pla
             print(line, file=err)
         return reported
 
-    diagnostics = lint_and_gate(collected, replayed, replay_rules)
+    diagnostics = lint_and_gate(collected, replayed, replay_rules, progress)
     if flags.fix or flags.diff:
         code = apply_fixes(diagnostics, collected.migrations, flags, out, err)
         if code is not None:

@@ -14,10 +14,12 @@ from schemalint.commands.common import (
     add_input_arguments,
     add_layout_argument,
     add_outcome_arguments,
+    add_quiet_argument,
     add_replay_options,
     positive_int,
     settings_from,
 )
+from schemalint.commands.progress import Progress
 from schemalint.config.resolve import Settings
 from schemalint.diagnostics.engine_rules import INVALID_ENCODING
 from schemalint.diagnostics.replay_rules import REPLAY_RULES
@@ -41,6 +43,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                      help="trace only the last N migrations")
     sel.add_argument("--from", metavar="FILE", default=None, dest="from_file",
                      help="trace from this migration on")
+    add_quiet_argument(p)
     add_replay_options(p)
     add_config_arguments(p)
 
@@ -48,6 +51,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def replay_options(settings: Settings):
     # The replay machinery (psycopg, server backends) loads only when a replay runs.
     from schemalint.replay.options import from_config, merge_cli
+    from schemalint.replay.plans.workload import read_workload  # see above
 
     flags, config = settings.flags, settings.config
     opts = from_config(config.replay)
@@ -61,14 +65,30 @@ def replay_options(settings: Settings):
     })
     if flags.rows is not None:
         opts.rows_per_table = {}  # --rows N replaces the configuration's per-table counts
+    opts.base = flags.base or flags.changed_since
+    if opts.base is not None and not (flags.since or flags.last or flags.from_file) and not flags.replay:
+        opts.since = opts.base  # `replay --base`: trace from the base, to blame statements
+    if flags.queries:
+        opts.workload = read_workload(flags.queries, opts.query_params)
+    elif opts.queries:
+        opts.workload = read_workload(opts.queries, opts.query_params, config.root, "replay.queries")
+    elif opts.query_params:
+        raise UsageError("replay.query_params: no queries to give values to (`replay.queries` "
+                         "or --queries)")
     opts.assume_in_transaction = bool(config.assume_in_transaction)
     return opts
 
 
-def run_replay(migrations, config, opts, err):
-    """Replay and return the report; cleanup problems are told on `err`. A SIGTERM or SIGHUP
-    during the replay (after its cleanup) ends the command with 128 + the signal's number
-    and no traceback, whichever command replays; SIGINT is KeyboardInterrupt (130, cli)."""
+def replay_progress(migrations, settings: Settings, err) -> Progress:
+    """The files replayed so far, on `err` (commands/progress.py)."""
+    return Progress("replaying", "replayed", err, quiet=bool(settings.flags.quiet))
+
+
+def run_replay(migrations, config, opts, err, progress: Progress | None = None):
+    """Replay and return the report; cleanup problems are told on `err`, `progress` on its
+    stream. A SIGTERM or SIGHUP during the replay (after its cleanup) ends the command with
+    128 + the signal's number and no traceback, whichever command replays; SIGINT is
+    KeyboardInterrupt (130, cli)."""
     # psycopg and the backends: only when replaying.
     from schemalint.replay.cleanup import Terminated
     from schemalint.replay.runner import replay  # see above
@@ -76,12 +96,21 @@ def run_replay(migrations, config, opts, err):
     if not migrations:
         raise UsageError("no migrations found to replay")
     try:
-        report = replay(migrations, opts, config)
+        try:
+            if progress is not None:
+                progress.begin(sum(m.direction != "down" for m in migrations))  # every up runs
+            report = replay(migrations, opts, config,
+                            on_progress=progress.advance if progress is not None else None)
+        finally:
+            if progress is not None:
+                progress.close()  # before any message, whatever ended the replay
     except Terminated as exc:
         left = getattr(exc, "cleanup_errors", None)
         print(f"schemalint: {exc}; " + ("replay cleanup was incomplete: " + "; ".join(left) if left
                                         else "the replay server was cleaned up"), file=err)
         raise SystemExit(128 + exc.signum) from None
+    if progress is not None:
+        progress.finish(complete=False)
     for problem in report.cleanup_errors:
         print(f"schemalint: warning: replay cleanup: {problem}", file=err)
     return report
@@ -90,7 +119,9 @@ def run_replay(migrations, config, opts, err):
 def check_diagnostics(migrations, settings: Settings, err) -> list:
     """`schemalint check --replay`: the replay findings, to add to the static ones (which
     already hold `invalid-encoding`)."""
-    return run_replay(migrations, settings.config, replay_options(settings), err).diagnostics
+    progress = replay_progress(migrations, settings, err)
+    return run_replay(migrations, settings.config, replay_options(settings), err,
+                      progress).diagnostics
 
 
 def _encoding_findings(migrations, config) -> list:
@@ -125,7 +156,7 @@ def run(args, out=None, err=None) -> int:
     if collected.unreadable:
         raise UsageError("cannot read " + ", ".join(f"{p} ({why})" for p, why in collected.unreadable))
     opts = replay_options(settings)
-    report = run_replay(migrations, config, opts, err)
+    report = run_replay(migrations, config, opts, err, replay_progress(migrations, settings, err))
     report.diagnostics = _encoding_findings(migrations, config) + _suppressed(
         report.diagnostics, migrations, config)
     write(settings.flags.format, report, out)

@@ -17,7 +17,7 @@ _FIELDS = (
     # gate
     "baseline", "no_baseline", "prune_baseline", "changed_since",
     # output
-    "format", "output", "color", "statistics",
+    "format", "output", "color", "statistics", "quiet",
     # fixes
     "fix", "unsafe_fixes", "diff",
     # speed
@@ -25,11 +25,12 @@ _FIELDS = (
     # replay
     "replay", "backend", "pg_bin", "dsn", "image", "rows", "stats", "probe", "roundtrip",
     "lock_threshold_ms", "statement_timeout_s", "timeout_s", "since", "last", "from_file",
+    "queries", "base",
     # rules / config commands
     "all",
 )
 # Flags that are lists on the command line; None becomes an empty tuple.
-_SEQUENCES = ("paths", "output")
+_SEQUENCES = ("paths", "output", "queries")
 
 
 class Flags(Frozen):

@@ -73,6 +73,16 @@ REPLAY_KEYS = (
     Key("roles", "names", "With `dsn`: roles the migrations grant to, own objects as or `SET ROLE` "
         "to. Replay creates those that do not exist on the server (NOLOGIN, granted to its "
         "scratch role) for the run and drops them afterwards; roles that exist are never altered."),
+    Key("queries", "globs", "The application's queries (`.sql` files, directories or globs, "
+        "relative to the configuration file), planned at the base and after the migrations "
+        "(the query-plan gate, docs/queries.md). `--queries PATH` replaces it."),
+    Key("query_params", "string-map", "Sample values of the queries' `$1`, `$2`, ...: "
+        "`{query name or path:line: \"42, 'open', null\"}`, as a `-- params:` comment above the "
+        "query would give them (the comment wins)."),
+    Key("seq_scan_rows", "integer", "`query-seq-scan-on-large-table`: a table counts as large "
+        "above this many estimated rows (default 10000)."),
+    Key("plan_cost_ratio", "number", "`query-plan-regression`: a query's estimated cost may grow "
+        "by this factor against the base before it is reported (default 2.0)."),
 )
 
 KEYS: tuple[Key, ...] = (

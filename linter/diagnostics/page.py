@@ -57,6 +57,13 @@ def rule_page(rule) -> str:
         lines += ["## Equivalent peer checks", ""]
         lines += [f"- {_PEERS.get(k, k)}: {', '.join(f'`{x}`' for x in v)}" for k, v in eq.items()]
         lines += [""]
+    if rule.category == "queries":
+        # Its findings are in a queries file, which is not a migration: no comment reaches them.
+        lines += ["## Suppress", "",
+                  "In the configuration: `ignore: [" + rule.name + "]`, or for some queries files "
+                  "only, an `overrides` entry whose `paths` match them (see "
+                  "[the query-plan gate](../queries.md)).", ""]
+        return "\n".join(lines)
     lines += [
         "## Suppress",
         "",

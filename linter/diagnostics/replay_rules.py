@@ -1,11 +1,13 @@
 """Replay findings (6xx): documented like rules, produced from what the server did.
 
 They are not statement checks: `findings.findings(report, options)` produces them from a
-replay, with the same Diagnostic type and reporters as the static rules."""
+replay, with the same Diagnostic type and reporters as the static rules. `REPLAY_RULES` also
+holds the query-plan gate's (8xx, `query_rules`), which replay produces too."""
 
 from __future__ import annotations
 
 from schemalint.diagnostics import Severity
+from schemalint.diagnostics.query_rules import QUERY_RULES
 from schemalint.diagnostics.rule import Rule
 
 LONG_BLOCKING_LOCK = Rule(
@@ -98,4 +100,4 @@ SKIPPED_CLUSTER_STATEMENT = Rule(
 
 REPLAY_RULES = (LONG_BLOCKING_LOCK, TABLE_REWRITE, BLOCKING_LOCK_WITHOUT_TIMEOUT,
                 MIGRATION_FAILED, FOREIGN_KEY_UNINDEXED, ROUNDTRIP_DIFFERENCE,
-                SKIPPED_CLUSTER_STATEMENT)
+                SKIPPED_CLUSTER_STATEMENT, *QUERY_RULES)

@@ -11,7 +11,7 @@ from schemalint.records import Frozen
 DOCS_URL = "https://github.com/schemalint/schemalint/blob/main/docs/rules/{name}.md"
 
 CATEGORIES = ("locking", "breaking", "schema", "types", "transactions", "timeouts", "extensions",
-              "replay", "engine")
+              "replay", "queries", "engine")
 
 # The other linters whose rules `Rule.equivalents` may name (inventories: linter/docs/peers.py).
 PEER_NAMES = ("squawk", "eugene", "strong_migrations", "pgfence")

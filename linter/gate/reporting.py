@@ -150,7 +150,10 @@ def apply(diagnostics: list, migrations: list, settings, scope: ReportScope,
             left = {id(d) for d in diagnostics}
             baselined = sum(1 for d in before if id(d) not in left and scope.reportable(d.path))
     if not scope.everything:
-        diagnostics = [d for d in diagnostics if scope.reportable(d.path)]
+        # A finding elsewhere that points at a reported file (a query whose plan a changed
+        # migration broke: `extra["related"]`) is that file's too.
+        diagnostics = [d for d in diagnostics if scope.reportable(d.path) or any(
+            scope.reportable(r["path"]) for r in (d.extra.get("related", ()) if d.extra else ()))]
     return diagnostics, baselined
 
 

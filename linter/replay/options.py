@@ -29,11 +29,20 @@ class ReplayOptions:
     since: str | None = None
     last: int | None = None
     from_file: str | None = None
+    # The query-plan gate (docs/queries.md): the queries' files, their sample values by name,
+    # the queries read from them (replay.plans.workload), the base ref and the thresholds.
+    queries: tuple[str, ...] = ()
+    query_params: Mapping[str, str] = field(default_factory=dict)
+    workload: tuple = ()
+    base: str | None = None
+    seq_scan_rows: int = 10000
+    plan_cost_ratio: float = 2.0
 
 
 # Keys the configuration file's replay table may hold.
 CONFIG_KEYS = ("backend", "pg_bin", "pg_version", "dsn", "image", "rows", "probe", "roundtrip",
-               "lock_threshold_ms", "statement_timeout_s", "timeout_s", "stats", "roles")
+               "lock_threshold_ms", "statement_timeout_s", "timeout_s", "stats", "roles",
+               "queries", "query_params", "seq_scan_rows", "plan_cost_ratio")
 
 
 def _number(key: str, value, kind=float, minimum: float = 0):
@@ -71,6 +80,20 @@ def from_config(table: Mapping[str, object]) -> ReplayOptions:
             if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) and n for n in names):
                 raise UsageError(f"replay.roles: expected a list of role names, got {value!r}")
             opts.roles = tuple(names)
+        elif key == "queries":
+            names = [value] if isinstance(value, str) else value
+            if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) and n for n in names):
+                raise UsageError(f"replay.queries: expected a list of files or globs, got {value!r}")
+            opts.queries = tuple(names)
+        elif key == "query_params":
+            if not isinstance(value, Mapping):
+                raise UsageError("replay.query_params: expected a mapping {query name or "
+                                 f"path:line: \"value, value\"}}, got {value!r}")
+            opts.query_params = {str(k): str(v) for k, v in value.items()}
+        elif key == "seq_scan_rows":
+            opts.seq_scan_rows = _number(key, value, int)
+        elif key == "plan_cost_ratio":
+            opts.plan_cost_ratio = _number(key, value, float, 1)
         elif key == "pg_version":
             opts.pg_version = PgVersion(_number(key, str(value).split(".")[0], int, 9))
         else:

@@ -14,6 +14,7 @@ JSON schema version 2 (documented in docs/replay.md):
  "mismatches": [{"path", "line", "relation", "predicted", "observed"}] | null,
  "seeded": {table: rows}, "seeding": [{"table", "rows", "after"}], "seed_problems": [...],
  "bookkeeping": {framework: [table, ...]}, "notes": [...], "untraced_migrations", "total_ms",
+ "queries"?: {"base", "notes", "results": [...]} (with a workload: docs/queries.md),
  "diagnostics": [same objects as `schemalint check --format json`]}
 
 Version 1 listed every statement that did not run, with its SQL, in "statements"; version 2
@@ -27,6 +28,7 @@ import json
 from itertools import groupby
 
 from schemalint.diagnostics.rule import DOCS_URL
+from schemalint.replay.plans import render as plans
 from schemalint.replay.trace import NotRun, ReplayReport, StatementTrace
 
 VERSION = 2
@@ -129,6 +131,8 @@ def render_text(report: ReplayReport) -> str:
         out += ["", "static lock table vs observed:"]
         out += [f"    {m.path}:{m.line} {m.relation}: predicted {m.predicted or 'nothing'}, "
                 f"observed {m.observed or 'nothing'}" for m in report.mismatches]
+    if report.plans is not None:
+        out += plans.text_lines(report.plans)
     if report.diagnostics:
         out += ["", "findings:"]
         for d in report.diagnostics:
@@ -172,6 +176,8 @@ def render_markdown(report: ReplayReport) -> str:
                 "|---|---|---|---|"]
         out += [f"| `{m.path}:{m.line}` | `{m.relation}` | {m.predicted or '-'} | {m.observed or '-'} |"
                 for m in report.mismatches]
+    if report.plans is not None:
+        out += plans.markdown_lines(report.plans)
     out.append("")
     return "\n".join(out)
 
@@ -208,6 +214,7 @@ def _tail(report: ReplayReport) -> dict:
         "notes": report.notes,
         "untraced_migrations": report.untraced_migrations,
         "total_ms": round(report.total_ms, 1),
+        **({"queries": plans.document(report.plans)} if report.plans is not None else {}),
         "diagnostics": _diagnostics(report),
     }
 

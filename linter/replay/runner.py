@@ -17,6 +17,7 @@ from schemalint.replay.failures import count_not_run, refused, role_goes_on, sto
 from schemalint.replay.findings import findings, roundtrip_finding, unindexed_fk_finding
 from schemalint.replay.frameworks import create_bookkeeping, frameworks
 from schemalint.replay.options import ReplayOptions
+from schemalint.replay.plans.stage import plan_stage
 from schemalint.replay.queries import unindexed_foreign_keys_query
 from schemalint.replay.sandbox import connect_findings
 from schemalint.replay.seed import Seeder
@@ -44,8 +45,10 @@ def pair_key(migration: Migration) -> str:
 def replay(migrations: list[Migration], opts: ReplayOptions, config=None,
            on_progress=None) -> ReplayReport:
     """Run a replay. `config` (a LintConfig) selects and re-grades the findings and names
-    the layout (for the framework's bookkeeping tables). An exception (a signal's included)
-    leaves with `cleanup_errors`: what cleanup could not undo."""
+    the layout (for the framework's bookkeeping tables). `on_progress`, if given, is called
+    with the path of each up migration as it starts (untraced ones too: they run as well).
+    An exception (a signal's included) leaves with `cleanup_errors`: what cleanup could not
+    undo."""
     cleanup = Cleanup()
     try:
         return _replay(migrations, opts, config, on_progress, cleanup)
@@ -80,6 +83,7 @@ def _replay(migrations: list[Migration], opts: ReplayOptions, config, on_progres
         report.options = {"target": target.shown, "server_ready_ms": round(target.ready_ms, 1)}
         _bookkeeping(tracer, migrations, config, report)
         seeder = _seeder(tracer, opts, report)
+        plans = plan_stage(ups, first, opts, target.conninfo, cleanup)
         window = FrozenWindow(tracer.a) if opts.roundtrip else None
         names_at_start: dict[int, str] = {}
         reported_fks: set[tuple[int, str]] = set()
@@ -89,13 +93,15 @@ def _replay(migrations: list[Migration], opts: ReplayOptions, config, on_progres
             if stopped is not None:
                 count_not_run(m, files, report)
                 continue
+            if on_progress is not None:
+                on_progress(m.path)
+            if plans is not None:
+                plans.boundary(i)
             traced = i >= first
             if i == first:
                 tracer.snapshot_structure()
                 tracer.refresh_relations()
                 names_at_start = {oid: rel.name for oid, rel in tracer.ledger.names.items()}
-            if traced and on_progress:
-                on_progress(m)
             failure = refused(m, files)
             if failure is not None:
                 report.statements.append(failure)
@@ -133,6 +139,8 @@ def _replay(migrations: list[Migration], opts: ReplayOptions, config, on_progres
         if seeder is not None:
             seeder.finish()
             report.seeded, report.seeding, report.seed_problems = seeder.counts, seeder.seeded, seeder.problems
+        if plans is not None:
+            plans.finish(report)
         names = {**names_at_start, **{oid: rel.name for oid, rel in tracer.ledger.names.items()}}
         _extrapolate(report, seeder.filled if seeder is not None else {}, names, production)
         report.mismatches = _compare(ups, parsed, report, (

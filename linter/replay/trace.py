@@ -210,3 +210,4 @@ class ReplayReport:
     total_ms: float = 0.0
     options: dict = field(default_factory=dict)
     cleanup_errors: list[str] = field(default_factory=list)
+    plans: object = None  # the query-plan gate's results (replay.plans.gate.PlanResults)

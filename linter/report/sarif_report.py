@@ -69,12 +69,26 @@ def _rule_descriptor(rule) -> dict:
     }
 
 
-def _location(result, d) -> dict:
-    path = artifact_path(result, d.path)
+def _related(result, d) -> list[dict]:
+    """Where else a finding points (the query-plan gate's blamed migration statement)."""
+    out = []
+    for i, rel in enumerate(d.extra.get("related", ()) if d.extra else ()):
+        where = _artifact(result, rel["path"])
+        region = {"startLine": max(1, rel["line"])}
+        out.append({"id": i, "message": {"text": rel["message"]},
+                    "physicalLocation": {"artifactLocation": where, "region": region}})
+    return out
+
+
+def _artifact(result, path: str) -> dict:
+    path = artifact_path(result, path)
     if os.path.isabs(path):
-        artifact = {"uri": Path(path).as_uri()}
-    else:
-        artifact = {"uri": quote(path, safe="/"), "uriBaseId": "%SRCROOT%"}
+        return {"uri": Path(path).as_uri()}
+    return {"uri": quote(path, safe="/"), "uriBaseId": "%SRCROOT%"}
+
+
+def _location(result, d) -> dict:
+    artifact = _artifact(result, d.path)
     region = {"startLine": max(1, d.line), "startColumn": max(1, d.column)}
     end_line = max(d.end_line, region["startLine"])
     end_col = d.end_column if end_line > region["startLine"] else max(d.end_column, region["startColumn"])
@@ -96,6 +110,9 @@ def document(result) -> dict:
             locations=[_location(result, d)],
             partialFingerprints={FINGERPRINT_KEY: fid},
         )
+        related = _related(result, d)
+        if related:
+            item["relatedLocations"] = related
         results.append(item)
     run: dict = {
         "tool": {"driver": {

@@ -158,12 +158,13 @@ class _Parsed:
 
 
 def lint_migrations(migrations, config, stats: dict, cache_dir: str | None,
-                    extra=(), extra_rules=(), reported=None, jobs: int = 1) -> list:
+                    extra=(), extra_rules=(), reported=None, jobs: int = 1, progress=None) -> list:
     """`engine.lint` with the cache, split between two processes when `jobs` asks for it
     (parallel.py): the same findings.
     `extra`/`extra_rules` are passed on (replay findings); they come from a database, not
     from the inputs the run key covers, so such a run is never cached as a whole.
-    `reported`: as for `engine.lint` (part of the run key: such a run holds fewer findings)."""
+    `reported`: as for `engine.lint` (part of the run key: such a run holds fewer findings).
+    `progress`: as for `engine.lint` (not called when the findings come from the cache)."""
     enabled = gc.isenabled()
     # A run allocates millions of small acyclic objects (every statement's JSON tree);
     # the cyclic collector would rescan them again and again and would find nothing to
@@ -171,14 +172,14 @@ def lint_migrations(migrations, config, stats: dict, cache_dir: str | None,
     gc.disable()
     try:
         return _lint(migrations, config, stats, cache_dir, list(extra), tuple(extra_rules),
-                     reported, jobs)
+                     reported, jobs, progress)
     finally:
         if enabled:
             gc.enable()
 
 
 def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
-          extra_rules: tuple, reported, jobs: int) -> list:
+          extra_rules: tuple, reported, jobs: int, progress) -> list:
     cache = Cache(cache_dir) if cache_dir else None
     hashes = [text_hash(m.parse_text) for m in migrations] if cache else []
     key = None
@@ -218,10 +219,11 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
         k = split_point(migrations, jobs) if reported is None else 0
         if k:
             diagnostics = lint_in_two(migrations, config, all_rules(), parsed, k, stats,
-                                      extra=extra, extra_rules=extra_rules)
+                                      extra=extra, extra_rules=extra_rules, progress=progress)
         else:
             diagnostics = lint(migrations, config, all_rules(), parsed=parsed, stats=stats,
-                               extra=extra, extra_rules=extra_rules, reported=reported)
+                               extra=extra, extra_rules=extra_rules, reported=reported,
+                               progress=progress)
     except BaseException:
         if pack is not None:
             pack.discard()  # the next pack, half written

@@ -80,12 +80,13 @@ def _other_threads() -> bool:
 
 
 def lint_in_two(migrations: Sequence, config, rules, parsed, k: int, stats: dict | None = None,
-                extra=(), extra_rules=()) -> list:
+                extra=(), extra_rules=(), progress=None) -> list:
     """`engine.lint(migrations, ...)`, with migrations[k:] checked in a forked child.
 
     `parsed`: as for `engine.lint`; when it is the cache's reader with a cache on (its
     `fork_hooks` are not None), the child's new parse results are written to its own pack
-    file and added to this process's pack afterwards."""
+    file and added to this process's pack afterwards. `progress`: as for `engine.lint`, called
+    for this process's files only (the child's are done when it returns)."""
     from schemalint.check.engine import Checker
 
     checker = Checker(config, rules, parsed)
@@ -95,6 +96,8 @@ def lint_in_two(migrations: Sequence, config, rules, parsed, k: int, stats: dict
     child = _Child(lambda out: _child_work(out, migrations, config, rules, parsed, k, hooks))
     try:
         for migration in migrations[:k]:
+            if progress is not None:
+                progress(migration.path)
             checker.check(migration)
         # This process's model is not needed past the cut: the child has its own, and if
         # the child fails, the rest is checked here as the child would have checked it.

@@ -18,6 +18,7 @@ import yaml
 
 from schemalint.ci import github_action
 from schemalint.ci.github_action import MARKER, Inputs, base_ref
+from tests.ci.harness import FakeCache, job_env, run_action
 from tests.helpers import check_supports, git
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,13 +51,19 @@ def test_action_yml_validates_against_the_github_actions_schema(tmp_path):
 
 def test_every_input_reaches_the_script_and_every_output_is_written():
     action = yaml.safe_load(ACTION.read_text())
-    step = action["runs"]["steps"][1]
-    env = step["env"]
+    steps = {step.get("id"): step for step in action["runs"]["steps"]}
+    step = steps["check"]
+    # `cache` is read by the step that keys the cache (linter/ci/cache_key.py), with the
+    # inputs that are part of the key.
+    key_inputs = {"cache", "config", "pg-version"}
     for name in action["inputs"]:
         var = "INPUT_" + name.upper().replace("-", "_")
+        env = steps["cache-key"]["env"] if name == "cache" else step["env"]
         assert env[var] == "${{ inputs." + name + " }}"
+        if name in key_inputs:
+            assert steps["cache-key"]["env"][var] == "${{ inputs." + name + " }}"
     fields = {f.replace("_", "-") for f in Inputs.__dataclass_fields__}
-    assert fields == set(action["inputs"])
+    assert fields | {"cache"} == set(action["inputs"])
     source = Path(github_action.__file__).read_text()
     for name, output in action["outputs"].items():
         assert output["value"] == f"${{{{ steps.{step['id']}.outputs.{name} }}}}"
@@ -363,40 +370,30 @@ def test_a_read_only_token_falls_back_to_the_summary(github, capsys, monkeypatch
 
 # --- the composite action's steps, run as a runner would --------------------------------------
 
-def _expand(text: str, context: dict) -> str:
-    return re.sub(r"\$\{\{\s*([\w.-]+)\s*\}\}", lambda m: context[m.group(1)], text)
-
-
 @pytest.mark.slow
-def test_composite_steps_run_in_a_fake_runner(github):
-    """Each step of action.yml with its `${{ }}` expressions filled in as the runner does and
-    run with bash: the install step builds a virtualenv from this checkout."""
-    action = yaml.safe_load(ACTION.read_text())
-    inputs = {k: str(v.get("default", "")) for k, v in action["inputs"].items()}
-    inputs.update({"paths": "db/migrations", "changed-since": "none", "token": "t0ken",
-                   "config": "schemalint.yaml"})
-    context = {f"inputs.{k}": v for k, v in inputs.items()}
-    context["github.action_path"] = str(ROOT)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "VIRTUAL_ENV"))}
-    # The install step builds from the action's directory, here this checkout: setuptools-scm
-    # must not rewrite its linter/version.py under the tests running beside this one.
-    env["SETUPTOOLS_SCM_WRITE_TO_SOURCE"] = "0"
-    for step in action["runs"]["steps"]:
-        assert step["shell"] == "bash"
-        step_env = dict(env, **{k: _expand(v, context) for k, v in step.get("env", {}).items()})
-        run = subprocess.run(["bash", "-e", "-c", _expand(step["run"], context)],
-                             cwd=github.workspace, env=step_env, capture_output=True, text=True,
-                             timeout=600)
-        if step.get("id") == "check":
-            assert run.returncode == 1, run.stdout + run.stderr
-        else:
-            assert run.returncode == 0, run.stdout + run.stderr
-    assert "::error file=db/migrations/002_index.sql,line=1,col=35," in run.stdout
+def test_composite_steps_run_in_a_fake_runner(github, tmp_path):
+    """Each step of action.yml run as the runner does (tests/ci/harness.py): the install step
+    builds a virtualenv from this checkout; the cache steps restore nothing on a first run
+    and save the cache the check filled."""
+    runner = Path(os.environ["RUNNER_TEMP"])
+    cache = FakeCache(tmp_path / "caches")
+    env = {**job_env(runner), "GITHUB_RUN_ID": "42", "GITHUB_RUN_ATTEMPT": "1"}
+    run = run_action(github.workspace, runner, {
+        "paths": "db/migrations", "changed-since": "none", "token": "t0ken",
+        "config": "schemalint.yaml"}, cache, env)
+    for name, result in run.results.items():
+        assert result.returncode == (1 if name == "check" else 0), result.stdout + result.stderr
+    assert run.skipped == []
+    check = run.results["check"]
+    assert "::error file=db/migrations/002_index.sql,line=1,col=35," in check.stdout
     assert github.summary.read_text().startswith("### schemalint: 1 error")
     assert json.loads((github.workspace / "schemalint.sarif").read_text())["version"] == "2.1.0"
-    outputs = github.outputs()
-    assert {name: outputs[name] for name in action["outputs"]} == {
+    action = yaml.safe_load(ACTION.read_text())
+    assert {name: run.outputs["check"][name] for name in action["outputs"]} == {
         "errors": "1", "warnings": "0", "infos": "0", "sarif-file": "schemalint.sarif"}
+    # Saved although the check step failed: the next run starts from it.
+    assert [key for key, _ in cache.entries] == [run.outputs["cache-key"]["key"]]
+    assert run.outputs["cache-key"]["path"] == str(github.workspace / ".schemalint_cache")
 
 
 # --- the schema changes in the comment and the job summary --------------------------------------
