@@ -19,6 +19,7 @@ MODULE_NAMES = (
     "commit_without_transaction",
     "concurrent_index_in_transaction",
     "concurrent_index_on_buggy_pg14",
+    "concurrent_index_on_hypertable",
     "create_index_non_concurrently",
     "detach_partition_non_concurrently",
     "domain_check_constraint",
@@ -85,6 +86,7 @@ MODULE_NAMES = (
     "validate_constraint_in_same_transaction",
     "varchar_length_column",
     "vector_column_without_dimensions",
+    "vector_index_over_dimension_limit",
 )
 
 RULES = tuple(sorted(

@@ -17,12 +17,14 @@ RULE = Rule(
             "(SHARE UPDATE EXCLUSIVE: reads and writes go on), attach, then drop the CHECK.",
     ok_when="A validated CHECK constraint on the partition implies the bound (range bounds "
             "written as `key >= from AND key < to`, list bounds as `key IN (...)` or `key = "
-            "value`, with the same constants; the key NOT NULL, which those comparisons imply); "
-            "the partition was created in the same migration file.",
+            "value`, with the same constants; the key NOT NULL, which those comparisons imply; a "
+            "CHECK with other constants that still implies the bound is not recognised); the "
+            "partition was created in the same migration file.",
     bad=("ALTER TABLE events ATTACH PARTITION events_2024\n"
          "    FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",),
     good=("ALTER TABLE events_2024 ADD CONSTRAINT events_2024_bound\n"
-          "    CHECK (created_at >= '2024-01-01' AND created_at < '2025-01-01');\n"
+          "    CHECK (created_at >= '2024-01-01' AND created_at < '2025-01-01') NOT VALID;\n"
+          "ALTER TABLE events_2024 VALIDATE CONSTRAINT events_2024_bound;\n"
           "ALTER TABLE events ATTACH PARTITION events_2024\n"
           "    FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
           "CREATE TABLE events_2024 (LIKE events);\n"
@@ -58,10 +60,30 @@ def check(stmt, ctx):
             location=rel.get("location"),
             help="Prove the bound first, without blocking, so the attach skips the scan:\n"
                  f"    ALTER TABLE {name} ADD CONSTRAINT {key[1]}_bound\n"
-                 "        CHECK (<key> >= <from> AND <key> < <to>) NOT VALID;  -- or <key> IN (...)\n"
+                 f"        CHECK ({_check_sql(part_cmd.get('bound') or {})}) NOT VALID;\n"
                  f"    ALTER TABLE {name} VALIDATE CONSTRAINT {key[1]}_bound;\n"
                  f"    -- then ATTACH PARTITION, and DROP CONSTRAINT {key[1]}_bound",
         )
+
+
+def _check_sql(bound: dict) -> str:
+    """A CHECK expression that implies `bound`, for the help (the key column left to fill in)."""
+    if bound.get("strategy") == "l":
+        return f"<key> IN ({', '.join(_literal(d) for d in bound.get('listdatums') or ())})"
+    lower, upper = bound.get("lowerdatums") or (), bound.get("upperdatums") or ()
+    if bound.get("strategy") == "r" and len(lower) == 1 and len(upper) == 1:
+        parts = [f"<key> {op} {_literal(d)}" for op, d in ((">=", lower[0]), ("<", upper[0]))
+                 if _const(d) is not _UNBOUNDED]
+        return " AND ".join(parts) or "<key> IS NOT NULL"
+    return "<the partition's bound>"
+
+
+def _literal(node: dict) -> str:
+    value = _const(node)
+    if isinstance(value, tuple):
+        kind, v = value
+        return "'" + str(v).replace("'", "''") + "'" if kind == "sval" else str(v)
+    return "<value>"
 
 
 def _implied(bound: dict, table) -> bool:

@@ -10,7 +10,10 @@ RULE = Rule(
         "UPDATE and DELETE waits until the index is built, which on a large table takes minutes.",
     instead="CREATE INDEX CONCURRENTLY, in a migration that does not run inside a transaction "
             "block. It takes SHARE UPDATE EXCLUSIVE, which does not block reads or writes.",
-    ok_when="The table was created in the same migration file: nothing reads or writes it yet.",
+    ok_when="The table was created in the same migration file: nothing reads or writes it yet. "
+            "Or the index is built on a TimescaleDB hypertable `WITH "
+            "(timescaledb.transaction_per_chunk)`, one chunk at a time (TimescaleDB refuses "
+            "CONCURRENTLY on hypertables).",
     bad=("CREATE INDEX orders_customer_id_idx ON orders (customer_id);",),
     good=(
         "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);",
@@ -36,6 +39,11 @@ def check(stmt, ctx):
         # CREATE INDEX ... ON ONLY a partitioned table builds nothing: the parent's index is
         # created invalid, instantly, for partitions' indexes to be attached (CREATE INDEX page).
         return
+    if any((o.get("DefElem") or {}).get("defname") == "transaction_per_chunk"
+           and (o.get("DefElem") or {}).get("defnamespace") == "timescaledb"
+           for o in node.get("options") or ()):
+        # TimescaleDB's replacement for CONCURRENTLY on hypertables: one chunk at a time.
+        return
     table = display_name(key)
     # Insert CONCURRENTLY right after INDEX (after UNIQUE INDEX as well).
     text = stmt.text
@@ -60,7 +68,13 @@ def check(stmt, ctx):
                      "    SET maintenance_work_mem = '8GB';  -- within the server's free memory\n"
                      "    SET max_parallel_maintenance_workers = 7;\n"
                      "    " + sql.replace("\n", "\n    ") + ";")
-    if model_table is not None and model_table.partitioned:
+    if key in ctx.model.hypertables:
+        # TimescaleDB refuses CONCURRENTLY on a hypertable (concurrent-index-on-hypertable).
+        help_text = ("CONCURRENTLY does not work on a TimescaleDB hypertable. Instead, index one "
+                     "chunk at a time, each in its own transaction (not for UNIQUE indexes):\n"
+                     "    CREATE INDEX ... WITH (timescaledb.transaction_per_chunk);")
+        fix = None
+    elif model_table is not None and model_table.partitioned:
         # CREATE INDEX CONCURRENTLY is not supported on a partitioned table (up to PG 18):
         # build an invalid parent index ON ONLY, then each partition's concurrently, then attach.
         name = node.get("idxname") or "<index>"

@@ -33,9 +33,12 @@ def check(stmt, ctx):
         return
     values = {value for _, value in pending}
     schema = ctx.model.search_schema
-    enum_columns = None  # enum key -> True when the statement names a table with such a column
+    enum_columns = None  # the column types of the tables the statement names, on first need
+    targets = _target_types(stmt, ctx)
     for const, typed in _literals(stmt.node, None, values, schema):
         value = const["sval"]["sval"]
+        if typed is None and id(const) in targets:
+            typed = targets[id(const)]  # the column an INSERT or UPDATE writes it to
         keys = [typed] if typed is not None else [k for (k, v) in pending if v == value]
         found = None
         for key in keys:
@@ -84,6 +87,39 @@ def _literals(node, typed, values: set, schema: str):
     elif isinstance(node, list):
         for v in node:
             yield from _literals(v, typed, values, schema)
+
+
+def _target_types(stmt, ctx) -> dict:
+    """id(A_Const) -> the type key of the column an INSERT ... VALUES or UPDATE ... SET writes
+    that constant to (a plain constant only), for the tables the model knows."""
+    node = stmt.node
+    if stmt.kind not in ("InsertStmt", "UpdateStmt") or not node.get("relation"):
+        return {}
+    table = ctx.table(node["relation"])
+    if table is None:
+        return {}
+    schema = ctx.model.search_schema
+
+    def type_of(name):
+        col = table.columns.get(name)
+        return qualified_key(col.type.split("."), schema) if col is not None else None
+
+    found = {}
+    if stmt.kind == "UpdateStmt":
+        pairs = [(t.get("ResTarget", {}).get("name"), t.get("ResTarget", {}).get("val") or {})
+                 for t in node.get("targetList") or ()]
+    else:
+        names = [c.get("ResTarget", {}).get("name") for c in node.get("cols") or ()]
+        rows = ((node.get("selectStmt") or {}).get("SelectStmt") or {}).get("valuesLists") or ()
+        pairs = [(name, item) for row in rows
+                 for name, item in zip(names, (row.get("List") or {}).get("items") or ())]
+    for name, value in pairs:
+        const = value.get("A_Const")
+        if const is not None and name:
+            key = type_of(name)
+            if key is not None:
+                found[id(const)] = key
+    return found
 
 
 def _enums_of_tables(node, ctx) -> set:

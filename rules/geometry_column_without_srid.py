@@ -19,9 +19,10 @@ RULE = Rule(
         "meets two of them fails (`Operation on mixed SRID geometries`), and tools that read "
         "the SRID from the catalog cannot reproject. A bare `geography` accepts any geodetic "
         "SRID (`geography(Point)` means SRID 4326). Adding the SRID later, `ALTER COLUMN geom "
-        "TYPE geometry(Point, 4326) USING ST_SetSRID(geom, 4326)`, rewrites the whole table "
-        "under an ACCESS EXCLUSIVE lock; adding the column with its SRID from the start "
-        "rewrites nothing (both observed on PostgreSQL 15 with PostGIS 3). Active when the "
+        "TYPE geometry(Point, 4326) USING ST_SetSRID(geom, 4326)` (or `TYPE geography(Point, "
+        "4326)`), rewrites the whole table under an ACCESS EXCLUSIVE lock; adding the column "
+        "with its SRID from the start rewrites nothing (observed by replay on PostgreSQL 15 "
+        "with PostGIS 3: tests/replay/test_postgis.py). Active when the "
         "history creates the `postgis` extension or the configuration lists it in "
         "`extensions`.",
     instead="Declare the geometry type and SRID in the column's type: `geom geometry(Point, "

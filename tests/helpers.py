@@ -199,7 +199,9 @@ def run_on_terminal(argv: list[str], cwd, columns: int = 120, env: dict | None =
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen([sys.executable, "-m", "schemalint", *argv], cwd=cwd,
                                 stdout=out, stderr=slave, stdin=subprocess.DEVNULL,
-                                env={**os.environ, "NO_COLOR": "1", **(env or {})})
+                                # COLUMNS from the environment would win over the pty's size.
+                                env={**os.environ, "NO_COLOR": "1", "COLUMNS": str(columns),
+                                     **(env or {})})
         os.close(slave)
         raw = b""
         while True:

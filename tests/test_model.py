@@ -162,3 +162,18 @@ def test_sites_keep_the_statements_place_not_its_tree():
     assert sites[0]._place is sites[1]._place is stmt.place
     assert sites[0].sql is sites[2].sql is stmt.sql  # sliced once
     assert sql[sites[1].start:sites[1].end] == "timestamp"
+
+
+def test_settings_follow_transaction_scope():
+    # PostgreSQL's SET page: SET LOCAL lasts until the end of the transaction and does nothing
+    # outside one; a plain SET in a transaction that rolls back is undone, one that commits stays.
+    m = fold("SET LOCAL search_path = app;"
+             "BEGIN; SET LOCAL lock_timeout = '1s'; SET statement_timeout = '1min'; COMMIT;")
+    assert m.search_path == ("public",)
+    assert not m.session.lock_timeout and m.session.statement_timeout
+    m = fold("CREATE SCHEMA app; BEGIN; SET search_path = app; SET TIME ZONE 'UTC'; ROLLBACK;")
+    assert m.search_path == ("public",) and m.session.timezone is None
+    m = fold("BEGIN; SET LOCAL search_path = app, public; CREATE TABLE t (a int); COMMIT;")
+    assert ("app", "t") in m.tables and m.search_path == ("public",)
+    m = fold("BEGIN; SET lock_timeout = '1s'; SET LOCAL lock_timeout = 0; COMMIT;")
+    assert m.session.lock_timeout

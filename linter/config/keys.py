@@ -75,7 +75,7 @@ REPLAY_KEYS = (
         "scratch role) for the run and drops them afterwards; roles that exist are never altered."),
     Key("queries", "globs", "The application's queries (`.sql` files, directories or globs, "
         "relative to the configuration file), planned at the base and after the migrations "
-        "(the query-plan gate, docs/queries.md). `--queries PATH` replaces it."),
+        "(the query-plan gate, docs/queries.md).", flag="--queries (replaces it)"),
     Key("query_params", "string-map", "Sample values of the queries' `$1`, `$2`, ...: "
         "`{query name or path:line: \"42, 'open', null\"}`, as a `-- params:` comment above the "
         "query would give them (the comment wins)."),

@@ -22,6 +22,7 @@ from schemalint.model.fold_ddl import (
     create_composite,
     create_extension,
     create_function,
+    create_hypertable,
     create_index,
     create_schema,
     create_sequence,
@@ -74,6 +75,9 @@ class Model:
         # Extensions a CREATE EXTENSION of the history created (kept after a DROP EXTENSION:
         # the extension rules ask whether the project uses it).
         self.extensions: set[str] = set()
+        # TimescaleDB hypertables: create_hypertable(...) or CREATE TABLE ... WITH
+        # (timescaledb.hypertable) in the history (kept through renames, dropped with them).
+        self.hypertables: set[Key] = set()
         # User functions by unqualified name -> "immutable" | "stable" | "volatile".
         self.function_volatility: dict[str, str] = {}
         # SET search_path: `search_schema` is where unqualified CREATEs go (the first schema
@@ -204,6 +208,7 @@ def _do(model, stmt, node: dict) -> None:
 def _select(model, stmt, node: dict) -> None:
     select_into(model, stmt, node)
     fold_set_config(model, node)
+    create_hypertable(model, node)
 
 
 _RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE",

@@ -91,6 +91,13 @@ def create_table(model, stmt, node: dict) -> None:
                                                       col.not_null, col.default))
     model.tables[key] = table
     mark_created(model, key)
+    model.hypertables.discard(key)
+    for opt in node.get("options") or ():
+        # CREATE TABLE ... WITH (timescaledb.hypertable) (or its `tsdb` alias): TimescaleDB
+        # creates it as a hypertable (its CREATE TABLE reference page).
+        d = opt.get("DefElem") or {}
+        if d.get("defname") == "hypertable" and d.get("defnamespace") in ("timescaledb", "tsdb"):
+            model.hypertables.add(key)
     keys: list = []  # PRIMARY KEY and UNIQUE constraints, made once the columns are known
     for elt in node.get("tableElts") or ():
         if "ColumnDef" in elt:

@@ -24,6 +24,7 @@ from schemalint.model.fold_create import (
 )
 from schemalint.model.objects import Column, Index, Key, Table, TypeSite
 from schemalint.model.shapes import element_shape, null_filter_of, shape
+from schemalint.parse.calls import call_argument, function_calls, regclass_key
 from schemalint.parse.names import (
     is_array,
     qualified_key,
@@ -182,6 +183,7 @@ def drop_table(model, key: Key) -> None:
     """The table, its indexes, the sequences its columns own and, for a partitioned table,
     its partitions."""
     table = model.tables.pop(key, None)
+    model.hypertables.discard(key)
     for ikey, _ in model.indexes.of_table(key):
         del model.indexes[ikey]
     if table is not None:
@@ -206,6 +208,12 @@ def drop_index(model, key: Key) -> None:
                         part.constraints.pop(idx.constraint, None)
 
 
+def _move_hypertable(model, old: Key, new: Key) -> None:
+    if old in model.hypertables:
+        model.hypertables.discard(old)
+        model.hypertables.add(new)
+
+
 # ALTER ... RENAME
 def rename(model, stmt, node: dict) -> None:
     rtype = node.get("renameType")
@@ -227,6 +235,7 @@ def rename(model, stmt, node: dict) -> None:
     if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
         key = model.key(node["relation"])
         table = model.tables.pop(key, None)
+        _move_hypertable(model, key, (key[0], new))
         if table:
             new_key = (key[0], new)
             table.key = new_key
@@ -330,6 +339,7 @@ def set_schema(model, stmt, node: dict) -> None:
     if node.get("objectType") in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and node.get("relation"):
         key = model.key(node["relation"])
         table = model.tables.pop(key, None)
+        _move_hypertable(model, key, (node.get("newschema", key[0]), key[1]))
         if table:
             schema = node.get("newschema", key[0])
             table.key = (schema, key[1])
@@ -415,6 +425,14 @@ def create_extension(model, stmt, node: dict) -> None:
     if node.get("extname"):
         model.extensions.add(node["extname"])
         mark_created(model, ("extension", node["extname"]))
+
+
+def create_hypertable(model, node: dict) -> None:
+    """SELECT create_hypertable('t', ...): TimescaleDB turns `t` into a hypertable."""
+    for call in function_calls(node, "create_hypertable"):
+        key = regclass_key(call_argument(call, 0, ("relation", "main_table")), model.search_schema)
+        if key is not None:
+            model.hypertables.add(key)
 
 
 def load_rows(model, stmt, node: dict) -> None:

@@ -22,7 +22,7 @@ _CHANGES_TABLES = frozenset({"CreateStmt", "AlterTableStmt", "IndexStmt", "Renam
                              "UpdateStmt", "MergeStmt"})
 # The model's schema containers, saved while a down migration folds.
 _CONTAINERS = ("tables", "indexes", "fk_refs", "sequences", "types", "enums", "schemas",
-               "function_volatility", "unpopulated", "extensions")
+               "function_volatility", "unpopulated", "extensions", "hypertables")
 
 
 class Scratch:
@@ -45,6 +45,7 @@ class Scratch:
         model.function_volatility = dict(model.function_volatility)
         model.unpopulated = set(model.unpopulated)
         model.extensions = set(model.extensions)
+        model.hypertables = set(model.hypertables)
 
     def restore(self, model) -> None:
         for name, value in zip(_CONTAINERS, self.saved):

@@ -51,16 +51,18 @@ def render(result) -> str:
     review = result.extra.get("schema_review")
     if review:  # check --changed-since: the branch's schema changes (commands/review.py)
         out += ["", review.rstrip("\n"), "", FINDINGS_MARK]
-    by_path: dict[str, list] = {}
+    # A section per file; the query-plan gate's findings, a section per query of the file.
+    by_path: dict[tuple[str, str | None], list] = {}
     for d in result.diagnostics:
-        by_path.setdefault(d.path, []).append(d)
+        by_path.setdefault((d.path, d.extra.get("query") if d.extra else None), []).append(d)
     is_open = " open" if len(result.diagnostics) <= _OPEN_LIMIT else ""
-    for path, found in by_path.items():
+    for (path, query), found in by_path.items():
         file_counts = {k: sum(1 for d in found if str(d.severity) == k)
                        for k in ("error", "warning", "info")}
+        named = f" query <code>{escape(printable(query, True))}</code>" if query else ""
         out += [
             "",
-            f"<details{is_open}><summary><code>{escape(printable(path, True))}</code>: "
+            f"<details{is_open}><summary><code>{escape(printable(path, True))}</code>{named}: "
             f"{_counts_text(file_counts)}</summary>",
             "",
         ]

@@ -11,6 +11,7 @@ from schemalint.lazyre import lazy
 from schemalint.model.alter_locks import alter_subcommand_locks
 from schemalint.model.lock_modes import LockMode, blocked_phrase, strongest
 from schemalint.model.transaction import set_config_calls
+from schemalint.parse.calls import call_argument, function_calls, is_true, regclass_key
 from schemalint.parse.names import (
     SERIAL_TYPES,
     column_display_name,
@@ -50,11 +51,7 @@ from schemalint.rulekit.extensions import (
     VECTOR_METHODS,
     VECTOR_TYPES,
     base_type,
-    call_argument,
-    function_calls,
     has_rows,
-    is_true,
-    regclass_key,
 )
 from schemalint.rulekit.facts import (
     added_column_fk_validated,

@@ -121,3 +121,13 @@ def test_check_silences_a_queries_file_through_overrides(server, tmp_path, capsy
     (tmp_path / ".schemalint.yaml").write_text(
         "overrides:\n  - paths: [queries.sql]\n    ignore: [queries]\n")
     assert query_codes() == []
+
+
+def test_check_markdown_has_a_section_per_query(server, tmp_path, capsys, monkeypatch):
+    project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    main(["check", "migrations", "--replay", "--dsn", server.conninfo(), "--rows", "20000",
+          "--queries", "queries.sql", "--format", "markdown"])
+    md = capsys.readouterr().out
+    assert "<summary><code>queries.sql</code> query <code>orders_of_customer</code>: 1 warning" in md
+    assert "<summary><code>queries.sql</code> query <code>by_email</code>: 1 warning" in md

@@ -1,4 +1,4 @@
-"""The behaviour the transaction and partition rules of issue 15 (items 6 and 7) stand on,
+"""The behaviour the rules of issue 15 (items 6, 7 and 9) stand on,
 confirmed on a real PostgreSQL, each next to schemalint's verdict on the same SQL: a rule
 may only claim what the server does."""
 
@@ -91,15 +91,21 @@ def test_lock_table_outside_a_transaction_fails(db):
 
 
 def test_enum_value_used_in_the_transaction_that_added_it_fails(db):
-    history = "CREATE TYPE status AS ENUM ('new');\nCREATE TABLE orders (id bigint, s status);"
+    history = ("CREATE TYPE status AS ENUM ('new');\n"
+               "CREATE TABLE orders (id bigint, s status, note text);")
     run(db, history)
     for use, column in (("SELECT 'paid'::status;", 8),
                         ("INSERT INTO orders VALUES (1, 'paid');", 31),
                         ("ALTER TABLE orders ALTER COLUMN s SET DEFAULT 'paid';", 47),
-                        ("ALTER TABLE orders ADD CHECK (s <> 'paid');", 36)):
+                        ("ALTER TABLE orders ADD CHECK (s <> 'paid');", 36),
+                        ("SELECT id FROM orders WHERE s = 'paid';", 33)):
         sql = f"BEGIN;\nALTER TYPE status ADD VALUE 'paid';\n{use}\nCOMMIT;"
         assert run(db, sql).startswith('unsafe use of new value "paid"'), use
         assert findings(sql, "enum-value-used-before-commit", history) == [(3, column)], use
+    # The same text written to a text column is no use of the enum value.
+    text = "BEGIN;\nALTER TYPE status ADD VALUE 'void';\nUPDATE orders SET note = 'void';\nCOMMIT;"
+    assert run(db, text) is None
+    assert findings(text, "enum-value-used-before-commit", history) == []
     committed = "BEGIN;\nALTER TYPE status ADD VALUE 'paid';\nCOMMIT;\nINSERT INTO orders VALUES (1, 'paid');"
     assert run(db, committed) is None
     assert findings(committed, "enum-value-used-before-commit", history) == []
@@ -190,3 +196,52 @@ def test_list_partition_check_in_list_implies_the_bound(db):
     history = "CREATE TABLE kinds (k int NOT NULL) PARTITION BY LIST (k);\nCREATE TABLE ka (k int NOT NULL);\nALTER TABLE ka ADD CHECK (k IN (1, 2));"
     assert findings("ALTER TABLE kinds ATTACH PARTITION ka FOR VALUES IN (1, 2);",
                     "attach-partition-without-check", history) == []
+
+
+# --- item 9: option values, quoted serial, ROLLBACK of the framework's transaction ------
+
+
+def test_option_values_turn_options_off(db):
+    run(db, "CREATE TABLE t (id bigint PRIMARY KEY);\nINSERT INTO t SELECT generate_series(1, 100);")
+
+    def filenode():
+        return db.execute("SELECT pg_relation_filenode('t')").fetchone()[0]
+
+    before = filenode()
+    for sql in ("VACUUM (FULL false) t;", "VACUUM (FULL off, ANALYZE) t;", "VACUUM (FULL 0) t;"):
+        assert run(db, sql) is None
+        assert filenode() == before, sql  # plain VACUUM: no rewrite
+        assert findings(sql, "vacuum-full") == [], sql
+    assert run(db, "VACUUM (FULL on) t;") is None
+    assert filenode() != before
+    # REINDEX (CONCURRENTLY false) is the plain REINDEX: it may run in a transaction block.
+    plain = "BEGIN;\nREINDEX (CONCURRENTLY false) TABLE t;\nCOMMIT;"
+    assert run(db, plain) is None
+    assert findings(plain, "concurrent-index-in-transaction") == []
+    assert findings(plain, "reindex-non-concurrently") == [(2, 36)]
+    concurrent = "BEGIN;\nREINDEX (CONCURRENTLY true) TABLE t;\nCOMMIT;"
+    assert run(db, concurrent) == "REINDEX CONCURRENTLY cannot run inside a transaction block"
+    assert findings(concurrent, "concurrent-index-in-transaction") == [(2, 1)]
+
+
+def test_a_quoted_serial_type_is_a_serial(db):
+    sql = 'CREATE TABLE q (id "bigserial" PRIMARY KEY, n "serial");'
+    assert run(db, sql) is None
+    assert db.execute("SELECT pg_get_serial_sequence('q', 'id') IS NOT NULL, "
+                      "pg_get_serial_sequence('q', 'n') IS NOT NULL").fetchone() == (True, True)
+    assert findings(sql, "serial-column") == [(1, 20), (1, 47)]
+
+
+def test_rollback_in_the_framework_transaction_discards_the_file(db):
+    # The framework's transaction, as golang-migrate's or Flyway's: BEGIN, the file, COMMIT.
+    db.execute("BEGIN")
+    assert run(db, "CREATE TABLE before_rollback (id bigint);\nROLLBACK;\n"
+                   "CREATE TABLE after_rollback (id bigint);") is None
+    db.execute("COMMIT")
+    assert "there is no transaction in progress" in db.messages
+    tables = {r[0] for r in db.execute("SELECT relname FROM pg_class WHERE relname LIKE '%_rollback'")}
+    assert tables == {"after_rollback"}
+    sql = "CREATE TABLE before_rollback (id bigint);\nROLLBACK;\nCREATE TABLE after_rollback (id bigint);"
+    found = lint([Migration(path="001.sql", text=sql, in_transaction=True)],
+                 LintConfig(select=("commit-without-transaction",)), RULES)
+    assert [(d.line, d.column) for d in found] == [(2, 1)]

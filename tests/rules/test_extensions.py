@@ -27,8 +27,10 @@ def _rules(found) -> list[str]:
 
 
 def test_there_are_extension_rules():
-    assert EXTENSION_RULES == ["geometry-column-without-srid", "hypertable-migrate-data",
-                               "ivfflat-index-on-empty-table", "vector-column-without-dimensions"]
+    assert EXTENSION_RULES == ["concurrent-index-on-hypertable", "geometry-column-without-srid",
+                               "hypertable-migrate-data", "ivfflat-index-on-empty-table",
+                               "vector-column-without-dimensions",
+                               "vector-index-over-dimension-limit"]
 
 
 @pytest.mark.parametrize("name", EXTENSION_RULES)
@@ -90,3 +92,40 @@ def test_geometry_help_keeps_the_shape_written():
                        select=("geometry-column-without-srid",))
     assert "`geometry(MultiPolygon)`" in found.message
     assert "g geometry(MultiPolygon, 4326)" in found.help
+
+
+def test_no_concurrently_fix_on_a_hypertable_and_the_help_says_why():
+    sql = ("SELECT create_hypertable('metrics', by_range('time'));\n"
+           "CREATE INDEX metrics_device_idx ON metrics (device_id, time DESC);")
+    [found] = lint_sql(sql, select=("create-index-non-concurrently",))
+    assert found.fix is None
+    assert "WITH (timescaledb.transaction_per_chunk)" in found.help
+    # The same index on a plain table keeps its fix.
+    [plain] = lint_sql("CREATE INDEX metrics_device_idx ON metrics (device_id, time DESC);",
+                       select=("create-index-non-concurrently",))
+    assert plain.fix is not None
+
+
+def test_concurrent_index_on_hypertable_help_gives_the_per_chunk_statement():
+    rule = BY_NAME["concurrent-index-on-hypertable"]
+    [found] = lint_sql(rule.bad[0], select=(rule.name,))
+    assert ("CREATE INDEX conditions_location_idx ON conditions (location, time DESC)\n"
+            "        WITH (timescaledb.transaction_per_chunk);") in found.help
+    where = rule.bad[0].replace("DESC);", "DESC) WHERE location <> 'lab';")
+    [partial] = lint_sql(where, select=(rule.name,))
+    assert "add `timescaledb.transaction_per_chunk` to the index's WITH (...) options" in partial.help
+
+
+def test_hypertables_follow_schema_moves_and_stay_out_of_later_files_from_a_down_migration():
+    moved = lint_sql("SELECT create_hypertable('metrics', by_range('time'));\n"
+                     "ALTER TABLE metrics SET SCHEMA archive;\n"
+                     "CREATE INDEX CONCURRENTLY ON archive.metrics (device_id);\n"
+                     "CREATE INDEX CONCURRENTLY ON metrics (device_id);",
+                     select=("concurrent-index-on-hypertable",), extensions=("timescaledb",))
+    assert [(d.line, d.rule) for d in moved] == [(3, "concurrent-index-on-hypertable")]
+    down = Migration(path="001.down.sql", direction="down",
+                     text="SELECT create_hypertable('metrics', by_range('time'));")
+    later = Migration(path="002.sql", text="CREATE INDEX CONCURRENTLY ON metrics (device_id);")
+    found = lint([down, later], LintConfig(select=("concurrent-index-on-hypertable",),
+                                           extensions=("timescaledb",)), RULES)
+    assert found == []

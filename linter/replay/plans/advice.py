@@ -89,6 +89,9 @@ class Advisor:
                 self.conn.execute("SELECT hypopg_create_index(%s)",
                                   (f"CREATE INDEX ON {'.'.join(map(ident, table.split('.')))} "
                                    f"({', '.join(map(ident, columns))})",))
+            except psycopg.Error:
+                continue  # not a column of that table after all (an alias of a CTE, ...)
+            try:
                 after = explain(self.conn, query)
             finally:
                 self.conn.execute("SELECT hypopg_reset()")

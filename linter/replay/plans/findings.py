@@ -15,6 +15,7 @@ def _diag(rule, r, message: str, blame, advice=None):
     d = make_diagnostic(rule, q.source, q.start, q.end, message, help)
     d.source = "replay"
     d.fingerprint = fingerprint(q.sql)
+    d.extra["query"] = q.name  # markdown_report: a section per query
     if blame is not None:
         d.extra["related"] = [{"path": blame.trace.path, "line": blame.trace.line,
                                "message": "the migration statement blamed"}]

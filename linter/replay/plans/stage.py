@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
+from schemalint.errors import UsageError
 from schemalint.replay.plans.advice import Advice, Advisor
 from schemalint.replay.plans.explain import Plan, explain
 from schemalint.replay.plans.findings import plan_findings
@@ -100,13 +101,16 @@ def plan_stage(ups: list, first: int, opts, conninfo: str, cleanup) -> PlanStage
     if not opts.workload:
         return None
     if opts.base is not None:
-        base = first_traced(ups, since=opts.base)
+        try:
+            base = first_traced(ups, since=opts.base)
+        except UsageError as exc:  # git's complaint, about the flag given
+            raise UsageError(str(exc).replace("--since", "--base", 1)) from None
     elif opts.since is not None or opts.last is not None or opts.from_file is not None:
         base = first
     else:
         base = None
     stage = PlanStage(opts.workload, ups, base, opts.seq_scan_rows, opts.plan_cost_ratio)
-    stage.open(conninfo)
+    stage.open(conninfo, opts.statement_timeout_s)
     cleanup.push("close the query-plan session", stage.close)
     return stage
 
@@ -129,9 +133,12 @@ class PlanStage:
         self._last = -1  # the last boundary the replay reached
         self.elapsed_ms = 0.0  # the stage's own time: ANALYZE, EXPLAIN, advice (not seeding)
 
-
-    def open(self, conninfo: str) -> None:
+    def open(self, conninfo: str, statement_timeout_s: float = 60.0) -> None:
         self.conn = psycopg.connect(conninfo, autocommit=True)
+        # EXPLAIN takes ACCESS SHARE on the tables it plans: should a migration leave its
+        # transaction open on one, the plan fails with the timeout rather than waiting forever.
+        self.conn.execute(f"SET lock_timeout = '5s'; SET statement_timeout = "
+                          f"'{int(statement_timeout_s * 1000)}ms'")
 
     def close(self) -> None:
         if self.conn is not None:
