@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from schemalint.commands.revisions import Side, at_ref, toplevel
 from schemalint.config.resolve import Settings
+from schemalint.erd import mermaid
 from schemalint.errors import UsageError
 from schemalint.records import Record
 from schemalint.schemadiff import diff_schemas, fold_points
-from schemalint.schemadiff.render import review_markdown
+from schemalint.schemadiff.render import DIFF_BUDGET, SECTION_BUDGET, review_markdown
 from schemalint.schemadiff.touched import touched
 
 
@@ -49,4 +50,10 @@ def schema_review(settings: Settings, migrations: list, ref: str) -> str:
     except UsageError as exc:
         return f"#### Schema changes\n\n> not shown: {exc}\n"
     names = [f"{name} ({mark['status'] or 'unchanged neighbour'})" for name, mark in changes.marks.items()]
-    return review_markdown(changes.diff, None, sorted(names), changes.edges)
+    if not names:
+        return review_markdown(changes.diff)
+    # Every column while it fits beside the diff, else the key columns only.
+    picture = mermaid.render(changes.data, changes.marks)
+    if len(picture) > SECTION_BUDGET - DIFF_BUDGET:
+        picture = mermaid.render(changes.data, changes.marks, columns="keys")
+    return review_markdown(changes.diff, picture, sorted(names), changes.edges)
