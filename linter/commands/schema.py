@@ -16,6 +16,7 @@ from schemalint.commands.common import (
     add_input_arguments,
     settings_from,
 )
+from schemalint.commands.review import changes_since
 from schemalint.erd import COLUMN_MODES, RENDERERS, focus
 from schemalint.erd import dot as dot_format
 from schemalint.errors import EXIT_OK, UsageError
@@ -48,6 +49,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--columns", choices=COLUMN_MODES, default=None,
                    help="the columns a mermaid, dot, svg or markdown picture shows: all "
                         "(default), keys (primary, foreign and unique key columns), none")
+    p.add_argument("--changed-since", metavar="GIT_REF", default=None,
+                   help="only the tables changed since the merge base with GIT_REF (working "
+                        "tree included) and those one foreign key away, with the changes "
+                        "marked; dropped tables and columns are drawn from the base")
     p.add_argument("--layout", metavar="LAYOUT", default=None,
                    help="migration framework layout (default: detected; see `check --help`)")
     p.add_argument("--pg-version", metavar="MAJOR[.MINOR]", default=None,
@@ -67,19 +72,26 @@ def run(args, out=None, err=None) -> int:
     collected = collect(settings)
     for d in unreadable_diagnostics(collected.unreadable):
         print(f"{d.path}: {d.message}", file=err)
-    model = fold_history(collected.migrations, config.pg_version, bool(config.assume_in_transaction))
-    data = focus(schema_json(model), schema=args.schema_name, tables=tuple(args.tables),
+    marks = None
+    if args.changed_since:
+        changes = changes_since(settings, collected.migrations, args.changed_since)
+        schema, marks = changes.data, changes.marks
+    else:
+        schema = schema_json(fold_history(collected.migrations, config.pg_version,
+                                          bool(config.assume_in_transaction)))
+    data = focus(schema, schema=args.schema_name, tables=tuple(args.tables),
                  around=args.around, depth=1 if args.depth is None else args.depth)
     columns = args.columns or "all"
     if fmt == "json":
-        json.dump(data, out, indent=2, ensure_ascii=False)
+        # With --changed-since, the marks too (their shape: erd/picture.py).
+        json.dump(data if marks is None else {**data, "marks": marks}, out, indent=2, ensure_ascii=False)
         out.write("\n")
     elif fmt == "text":
         out.write(schema_text(data))
     elif fmt == "svg":
-        out.write(svg(dot_format.render(data, columns=columns)))
+        out.write(svg(dot_format.render(data, marks, columns=columns)))
     else:
-        out.write(RENDERERS[fmt](data, columns=columns))
+        out.write(RENDERERS[fmt](data, marks, columns=columns))
     return EXIT_OK
 
 

@@ -103,6 +103,10 @@ def _page(root: Path) -> str:
         "foreign keys of it, whichever way they point |",
         "| `--columns all\\|keys\\|none` | the columns a mermaid, dot, svg or markdown picture "
         "shows (keys: primary, foreign and unique key columns) |",
+        "| `--changed-since GIT_REF` | only the tables changed since the merge base with "
+        "`GIT_REF` (the working tree included) and those one foreign key away, with the changes "
+        "marked (below; JSON adds the marks); dropped tables and columns are drawn from the "
+        "base ([schema-diff.md](schema-diff.md)) |",
         "",
         "Each focus option given narrows the choice (text and JSON are focused too). A name or",
         "pattern that matches nothing, `--depth` without `--around`, and `--format svg` without",
@@ -149,7 +153,10 @@ def _page(root: Path) -> str:
         "green, dropped red and struck through, altered amber); Mermaid, which has no style per",
         "attribute, puts `+ added`, `- dropped`, `~ altered` in the attribute's comment and after",
         "a changed table's name; markdown and DBML say it in text (DBML keeps dropped elements as",
-        "comments).",
+        "comments). `schema --changed-since REF` draws the marks `schemalint diff` computes",
+        "(renames included: a renamed table or column is marked altered), and",
+        "`check --changed-since REF` puts the Mermaid picture in the pull request's report",
+        "([schema-diff.md](schema-diff.md), [github.md](github.md)).",
         "",
         "## How the pictures are tested",
         "",

@@ -16,14 +16,38 @@ _VALUES = {"ival": ("Integer", 0), "sval": ("String", ""), "fval": ("Float", "0"
 _BY_CLASS = {cls: (field, default) for field, (cls, default) in _VALUES.items()}
 
 
+# Texts by expression, parser locations left out: a history repeats its defaults (`now()`,
+# `0`, `''::text`) on hundreds of columns, and printing one takes pglast ~1 ms. Bounded, for
+# long-lived processes (the language server).
+_TEXTS: dict[tuple, str] = {}
+_TEXTS_MAX = 20_000
+
+
 def expression_text(node: dict | None) -> str | None:
     """The SQL text of a libpg_query JSON expression; None without one."""
     if not node:
         return None
-    try:
-        return _Stream()(_to_ast(node))
-    except Exception:  # noqa: BLE001 - a construct pglast cannot print: say so, keep going
-        return "?"
+    key = _shape(node)
+    text = _TEXTS.get(key)
+    if text is None:
+        try:
+            text = _Stream()(_to_ast(node))
+        except Exception:  # noqa: BLE001 - a construct pglast cannot print: say so, keep going
+            text = "?"
+        if len(_TEXTS) >= _TEXTS_MAX:
+            _TEXTS.clear()
+        _TEXTS[key] = text
+    return text
+
+
+def _shape(value):
+    """A hashable copy of a JSON tree without its `location` fields (where a node was
+    written, which does not change its text)."""
+    if isinstance(value, dict):
+        return tuple((k, _shape(v)) for k, v in value.items() if k != "location")
+    if isinstance(value, list):
+        return tuple(_shape(v) for v in value)
+    return value
 
 
 class _Stream(RawStream):

@@ -168,13 +168,14 @@ def review_markdown(diff: dict, mermaid: str | None = None, tables: list[str] | 
     block = ["```diff", *lines, "```"]
     if len(lines) > 40:
         block = ["<details><summary>the changes, table by table</summary>", "", *block, "", "</details>"]
-    out += [*block, ""]
+    out += [*block, "", ""]
     text = "\n".join(out)
     tables = tables or []
     if not tables:
         return text
     room = budget - len(text)
-    label = f"ERD of the {len(tables)} table{'s' if len(tables) != 1 else ''} touched, and their neighbours"
+    label = (f"ERD: {len(tables)} table{'s' if len(tables) != 1 else ''} (those changed, and "
+             "those one foreign key away)")
     is_open = " open" if len(tables) <= ERD_OPEN_TABLES else ""
     fence = f"<details{is_open}><summary>{label}</summary>\n\n```mermaid\n"
     closing = "```\n\n</details>\n"

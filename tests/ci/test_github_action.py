@@ -408,7 +408,8 @@ def test_comment_and_summary_show_the_schema_changes(github, capsys, monkeypatch
     for text in (body["body"], github.summary.read_text()):
         assert "#### Schema changes: 1 table changed (1 altered)" in text
         assert "```diff\n~ table orders\n+   index orders_region_idx using btree (region)\n```" in text
-        assert "ERD of the 1 table touched" in text
+        assert "<details open><summary>ERD: 1 table (those changed" in text
+        assert '```mermaid\nerDiagram\n    "orders (~ altered)" {' in text
         # The schema changes come before the findings.
         assert text.index("#### Schema changes") < text.index("002_index.sql")
 

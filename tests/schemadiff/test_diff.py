@@ -212,3 +212,20 @@ def test_the_documented_diff_is_the_real_one():
     text = diff_text(diff_schemas(p.base, p.head, p.renames), "schema diff master..the working tree")
     doc = (Path(__file__).parents[2] / "docs" / "schema-diff.md").read_text()
     assert f"```sql\n{CHANGES}```" in doc and f"```text\n{text}```" in doc
+
+
+def test_set_schema_and_renamed_constraints_are_renames():
+    p = points(BASE, head=("CREATE SCHEMA sales;\nALTER TABLE orders SET SCHEMA sales;\n"
+                           "ALTER TABLE sales.orders RENAME CONSTRAINT orders_total_check TO total_positive;\n"
+                           "ALTER TABLE customers_never_created ADD COLUMN x int;\n",))
+    assert p.renames.tables == {("public", "orders"): ("sales", "orders")}
+    assert p.renames.constraints == {(("public", "orders"), "orders_total_check"): "total_positive"}
+    tables = diff_schemas(p.base, p.head, p.renames)["tables"]
+    orders = next(t for t in tables if t["name"] == "orders")
+    assert (orders["schema"], orders["status"], orders["renamed_from"]) == (
+        "sales", "altered", {"schema": "public", "name": "orders"})
+    assert [(c["name"], c["status"], c["renamed_from"]) for c in orders["checks"]] == [
+        ("total_positive", "renamed", "orders_total_check")]
+    # Its indexes moved with it, under their names: no change of theirs to report.
+    assert orders["indexes"] == [] and p.renames.indexes[("public", "orders_pkey")] == ("sales", "orders_pkey")
+    assert "~ table sales.orders (renamed from orders)" in diff_text(diff_schemas(p.base, p.head, p.renames))

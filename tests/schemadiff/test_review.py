@@ -4,6 +4,7 @@ within GitHub's comment size and Mermaid's limits (schemadiff.render.review_mark
 
 import contextlib
 import io
+import json
 
 from schemalint.cli import main
 from schemalint.discover.source import Migration
@@ -56,7 +57,7 @@ def test_a_small_change_shows_its_diff_and_its_erd_open():
     text = review_markdown(diff, "erDiagram\n    users {\n    }\n", ["public.users (altered)"], 1)
     assert text.startswith("#### Schema changes: 4 tables changed")
     assert "```diff\n~ table customers (renamed from users)" in text
-    assert "<details open><summary>ERD of the 1 table touched, and their neighbours</summary>" in text
+    assert "<details open><summary>ERD: 1 table (those changed, and those one foreign key away)</summary>" in text
     assert "```mermaid\nerDiagram\n    users {\n    }\n```" in text
     assert review_markdown(diff_schemas(*(small_diff()[0].base,) * 2)) == ""
 
@@ -75,7 +76,7 @@ def test_mermaid_limits_degrade_the_erd_to_a_table_list():
     # Exactly at the limits, drawn (collapsed: more than a dozen tables).
     ok = "erDiagram\n" + "x" * (MERMAID_MAX_TEXT - len("erDiagram\n"))
     text = review_markdown(diff, ok, names, MERMAID_MAX_EDGES, budget=10 ** 6)
-    assert "```mermaid" in text and "<details><summary>ERD of the 20 tables" in text
+    assert "```mermaid" in text and "<details><summary>ERD: 20 tables" in text
 
 
 def test_a_huge_change_stays_within_the_budget():
@@ -112,6 +113,7 @@ def test_check_changed_since_puts_the_section_in_the_markdown_report(tmp_path, m
         main(["check", "db", "--no-config", "--changed-since", "HEAD", "--format", "markdown"])
     report = out.getvalue()
     assert "#### Schema changes: 4 tables changed" in report
+    assert '```mermaid\nerDiagram\n    "customers (~ altered)" {' in report
     assert report.index("#### Schema changes") < report.index("<!-- schemalint-findings -->") \
         < report.index("<details open><summary><code>db/002_changes.sql")
     # Without --changed-since, or in another format, no section.
@@ -119,3 +121,73 @@ def test_check_changed_since_puts_the_section_in_the_markdown_report(tmp_path, m
     with contextlib.redirect_stdout(out):
         main(["check", "db", "--no-config", "--format", "markdown"])
     assert "Schema changes" not in out.getvalue()
+
+
+def test_schema_changed_since_draws_the_touched_tables_marked(tmp_path, monkeypatch):
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "001_init.sql").write_text(
+        BASE + "CREATE TABLE notes (order_id int REFERENCES orders, body text);\n"
+               "CREATE TABLE far (id int);\n")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "init")
+    (tmp_path / "db" / "002.sql").write_text("ALTER TABLE users DROP COLUMN age;\n"
+                                            "ALTER TABLE users ADD COLUMN email text;\n")
+    monkeypatch.chdir(tmp_path)
+
+    def schema(*args):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["schema", "db", "--no-config", "--changed-since", "HEAD", *args])
+        return code, out.getvalue(), err.getvalue()
+
+    code, out, _ = schema("--format", "mermaid")
+    assert code == 0
+    # users changed; orders is one foreign key away; notes (two away) and far are not drawn.
+    assert out == (
+        "erDiagram\n"
+        '    orders {\n        integer id PK\n        bigint user_id FK\n        numeric total\n    }\n'
+        '    "users (~ altered)" {\n        bigint id PK\n        text name\n        mood m\n'
+        '        text email "+ added"\n        integer age "- dropped"\n    }\n'
+        '    "users (~ altered)" |o..o{ orders : "orders_user_id_fkey"\n')
+    code, out, _ = schema("--format", "json")
+    data = json.loads(out)
+    assert [t["name"] for t in data["tables"]] == ["orders", "users"]
+    assert data["marks"]["public.orders"] == {"status": None, "columns": {}}
+    code, _, err = schema("--format", "dot")
+    assert code == 0
+    code, _, err = main_error(["schema", "db", "--no-config", "--changed-since", "nope"])
+    assert code == 2 and "unknown revision 'nope'" in err
+
+
+def main_error(argv):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_the_pull_request_picture_is_read_by_mermaids_parser(tmp_path):
+    from schemalint.erd import mermaid
+    from tests.erd.helpers import run_node_parser
+
+    p = points(BASE, head=(CHANGES,))
+    diff = diff_schemas(p.base, p.head, p.renames)
+    data, marks, _ = touched(diff, p.base, p.head)
+    (parsed,) = run_node_parser("mermaid_parse.mjs", "mermaid", [mermaid.render(data, marks)], tmp_path)
+    assert set(parsed["entities"]) == {"customers (~ altered)", "legacy (- dropped)",
+                                       "orders (~ altered)", "users (+ added)"}
+    attributes = {a["name"]: a["comment"] for a in parsed["entities"]["orders (~ altered)"]["attributes"]}
+    assert attributes["note"] == "+ added"
+
+
+def test_the_documented_picture_is_the_real_one():
+    from pathlib import Path
+
+    from schemalint.erd import mermaid
+
+    p = points(BASE, head=(CHANGES,))
+    diff = diff_schemas(p.base, p.head, p.renames)
+    data, marks, _ = touched(diff, p.base, p.head)
+    doc = (Path(__file__).parents[2] / "docs" / "schema-diff.md").read_text()
+    assert f"```mermaid\n{mermaid.render(data, marks)}```" in doc
