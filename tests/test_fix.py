@@ -1,6 +1,8 @@
 """Fixes: every rule's fix turns its bad examples into SQL that parses and no longer triggers
 the rule; edits apply whole or not at all; --fix, --diff and --unsafe-fixes on real files."""
 
+import os
+
 import pytest
 
 from schemalint.check.engine import lint
@@ -197,3 +199,24 @@ def test_fix_outside_git_needs_fix_applied(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert f.read_text() == INDEX
     assert f"{f}: left alone: not in a git repository" in err and "--fix-applied" in err
+
+
+def test_split_names_follow_each_layout(tmp_path):
+    from schemalint.discover.layouts.split import companion
+
+    stmt = "CREATE INDEX CONCURRENTLY i ON t (a)"
+    (tmp_path / "20240101_a.sql").write_text("")
+    assert companion(str(tmp_path / "20240101_a.sql"), "dbmate", stmt) == [
+        (str(tmp_path / "20240102_a_concurrently.sql"),
+         "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n\n-- migrate:down\n")]
+    assert [p for p, _ in companion(str(tmp_path / "007_a.autocommit.up.sql"), "pop", stmt)] == [
+        str(tmp_path / "008_a_concurrently.autocommit.up.sql"), str(tmp_path / "008_a_concurrently.autocommit.down.sql")]
+    diesel = companion(str(tmp_path / "20240101000000_a" / "up.sql"), "diesel", stmt)
+    assert [os.path.basename(p) for p, _ in diesel] == ["up.sql", "down.sql", "metadata.toml"]
+    assert diesel[2][1] == "run_in_transaction = false\n"
+    assert companion(str(tmp_path / "1_a" / "migration.sql"), "prisma", stmt)[0][0] == str(
+        tmp_path / "2_a_concurrently" / "migration.sql")
+    # No room: the next version is taken; or a layout whose runner sends statements one by one.
+    (tmp_path / "000002_b.up.sql").write_text("")
+    assert companion(str(tmp_path / "000001_a.up.sql"), "golang-migrate", stmt) is None
+    assert companion(str(tmp_path / "V1__a.sql"), "flyway", stmt) is None

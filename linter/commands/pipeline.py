@@ -6,17 +6,27 @@ from __future__ import annotations
 
 import os
 
-from schemalint.check.fix import UNSAFE, check_writable, plan_fixes, unified_diff, write_fixes
+from schemalint.check.fix import (
+    UNSAFE,
+    FilePlan,
+    FixPlan,
+    check_writable,
+    plan_fixes,
+    unified_diff,
+    write_fixes,
+)
 from schemalint.commands.collect import collect, unreadable_diagnostics
 from schemalint.commands.common import parse_outputs, use_color
 from schemalint.commands.progress import large_check
 from schemalint.commands.replay import check_diagnostics
 from schemalint.config.flags import Flags
 from schemalint.config.resolve import Settings
+from schemalint.diagnostics import Diagnostic, Edit, Fix
 from schemalint.diagnostics.replay_rules import REPLAY_RULES
 from schemalint.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from schemalint.gate.reporting import ReportScope
 from schemalint.gate.reporting import apply as gate
+from schemalint.parse.statements import parse_migration
 from schemalint.report import LintResult, failed, find_root, statistics, write_reports
 from schemalint.speed.cache import lint_migrations
 
@@ -40,6 +50,57 @@ def emit(result, flags: Flags, out) -> None:
         raise UsageError(f"--output: cannot write {exc.filename}: {exc.strerror}") from None
 
 
+SPLIT_RULE = "concurrent-statement-in-multi-statement-file"
+
+
+def split_fixes(diagnostics, migrations) -> list[tuple[Diagnostic, list[tuple[str, str]]]]:
+    """--unsafe-fixes: each CONCURRENTLY statement that cannot share its file (SPLIT_RULE's
+    findings) moved to a new migration right after it, named by the layout (split.companion).
+    Returns (removal finding, the new files) pairs: the finding is a copy whose unsafe fix cuts
+    the statement out of its file. A file of CONCURRENTLY statements only keeps its first."""
+    from schemalint.discover.layouts.split import companion  # only with --unsafe-fixes
+
+    found = [d for d in diagnostics if d.rule == SPLIT_RULE]
+    if not found:
+        return []
+    by_path: dict[str, list] = {}
+    for m in migrations:
+        by_path.setdefault(m.path, []).append(m)
+    out: list = []
+    moved: dict[str, int] = {}
+    for migration_path, diags in _group(found):
+        sections = by_path.get(migration_path, [])
+        for d in diags:
+            migration = next((m for m in sections if m.sql is None or m.parse_text[d.start:d.end].strip()), None)
+            if migration is None:
+                continue
+            statements = parse_migration(migration).statements
+            concurrent = [x for x in diags if any(st.start == x.start for st in statements)]
+            if len(concurrent) == len(statements) and d is concurrent[0]:
+                continue  # the file keeps one statement: the first
+            text = migration.text
+            end = d.end
+            while end < len(text) and text[end] in " \t;":
+                end += 1
+            if text.startswith("\n", end) or text.startswith("\r\n", end):
+                end = text.index("\n", end) + 1
+            moved[migration_path] = moved.get(migration_path, 0) + 1
+            files = companion(migration_path, migration.layout, text[d.start:d.end], moved[migration_path])
+            if files is None:
+                continue
+            removal = Diagnostic(**{f: getattr(d, f) for f in Diagnostic._fields})
+            removal.fix = Fix(f"move to a migration of its own: {files[0][0]}", (Edit(d.start, end, ""),), safe=False)
+            out.append((removal, files))
+    return out
+
+
+def _group(found) -> list[tuple[str, list]]:
+    groups: dict[str, list] = {}
+    for d in found:
+        groups.setdefault(d.path, []).append(d)
+    return [(path, sorted(ds, key=lambda d: d.start)) for path, ds in groups.items()]
+
+
 def apply_fixes(diagnostics, migrations, flags: Flags, out, err) -> int | None:
     """--diff: print the fixes as a unified diff and return the exit code (1 when there are
     any). --fix: write them and return None; the caller lints the fixed files again so the
@@ -48,6 +109,8 @@ def apply_fixes(diagnostics, migrations, flags: Flags, out, err) -> int | None:
     if flags.fix and not flags.diff and stdin_path is not None:
         raise UsageError("--fix cannot write to standard input; use --diff to see the fixes")
     sources = {m.path: m.text for m in migrations}
+    splits = split_fixes(diagnostics, migrations) if flags.unsafe_fixes else {}
+    diagnostics = [*diagnostics, *(d for d, _ in splits)]
     fixable = {d.path for d in diagnostics if d.fix is not None and (d.fix.safe or flags.unsafe_fixes)}
     files = sorted(fixable - {stdin_path})
     # Only with --fix or --diff: git and shutil are not worth importing at every start-up.
@@ -57,11 +120,18 @@ def apply_fixes(diagnostics, migrations, flags: Flags, out, err) -> int | None:
     refuse = {} if flags.diff else check_writable([p for p in files if p not in applied], sources)
     plan = plan_fixes(diagnostics, sources, unsafe=flags.unsafe_fixes, refuse={**applied, **refuse})
     n = len(plan.applied)
+    done = {id(d) for d in plan.applied}
+    created = [FilePlan(path, "", text) for d, new in splits if id(d) in done for path, text in new]
     if flags.diff:
-        out.write(unified_diff(plan))
+        out.write(unified_diff(FixPlan(plan.files + created)))
         print(f"{n} fix{'es' if n != 1 else ''} would be applied", file=err)
     else:
         write_fixes(plan)
+        for f in created:
+            os.makedirs(os.path.dirname(f.path) or ".", exist_ok=True)
+            with open(f.path, "x", encoding="utf-8") as fh:
+                fh.write(f.fixed)
+            print(f"created {f.path}", file=err)
         print(f"fixed {n} finding{'s' if n != 1 else ''} in {len(plan.files)} "
               f"file{'s' if len(plan.files) != 1 else ''}", file=err)
     unsafe = [d for d, reason in plan.skipped if reason is UNSAFE]

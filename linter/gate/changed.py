@@ -81,6 +81,8 @@ def applied_files(paths: list[str], ref: str | None) -> dict[str, str]:
         else:
             by_top.setdefault(top, []).append(path)
     for toplevel, files in by_top.items():
+        if not ref and _git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], toplevel).returncode != 0:
+            continue  # nothing committed yet: every file is new
         base = ref or default_branch(toplevel) or "HEAD"
         changed = changed_files(base, toplevel)
         shown = base if ref or base != "HEAD" else "HEAD (no default branch found)"

@@ -148,3 +148,28 @@ def test_concurrent_statements_in_one_query_string_fail(server):
         conn.execute("DROP INDEX hz_a; DROP INDEX hz_b")
         one = "CREATE INDEX CONCURRENTLY hz_a ON hz (a);\n"
         _send(conn, Migration("1_x.up.sql", one, layout="golang-migrate", in_transaction=False), one)
+
+
+def test_unsafe_fixes_split_concurrent_statements_into_migrations_that_run(server, tmp_path, monkeypatch):
+    """--fix --unsafe-fixes moves each CONCURRENTLY statement of a golang-migrate file to a
+    migration of its own, right after it; each file, sent as one string, then runs."""
+    from schemalint.cli import main
+
+    original = ("CREATE TABLE sp (a int, b int);\nCREATE INDEX CONCURRENTLY sp_a_idx ON sp (a);\n"
+                "CREATE INDEX CONCURRENTLY sp_b_idx ON sp (b);\n")
+    (tmp_path / "20240101000000_sp.up.sql").write_text(original)
+    (tmp_path / "20240102000000_next.up.sql").write_text("SELECT 1;\n")
+    monkeypatch.chdir(tmp_path)
+    main(["check", ".", "--layout", "golang-migrate", "--fix", "--unsafe-fixes", "--fix-applied", "--no-cache"])
+    files = sorted(p.name for p in tmp_path.glob("*.up.sql"))
+    assert files == ["20240101000000_sp.up.sql", "20240101000001_sp_concurrently.up.sql",
+                     "20240101000002_sp_concurrently.up.sql", "20240102000000_next.up.sql"]
+    assert (tmp_path / files[0]).read_text() == "CREATE TABLE sp (a int, b int);\n"
+    with psycopg.connect(server.conninfo(), autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS sp")
+        with pytest.raises(psycopg.errors.ActiveSqlTransaction):
+            conn.execute(original)
+        for name in files:
+            conn.execute((tmp_path / name).read_text())
+        assert conn.execute("SELECT count(*) FROM pg_index WHERE indrelid = 'sp'::regclass AND indisvalid").fetchone()[0] == 2
+        conn.execute("DROP TABLE sp")

@@ -245,8 +245,8 @@ class PrismaLayout(Layout):
     name = "prisma"
     description = "<timestamp>_<name>/migration.sql in folder-name order"
     transaction = False  # Prisma sends migration.sql as it is, without a transaction around it
-    # ... as one query string: a lone CREATE INDEX CONCURRENTLY works, beside other statements
-    # it fails with "cannot run inside a transaction block" (prisma/prisma#14456).
+    # ... as one query string (the schema engine runs the script whole): CREATE INDEX
+    # CONCURRENTLY in it fails with "cannot run inside a transaction block" (prisma/prisma#14456).
     sends = STRING
 
     def claims(self, cand: Candidate) -> bool:
