@@ -102,9 +102,9 @@ Action keeps `.schemalint_cache/` between runs (docs/github.md), so a pull reque
 migration starts from a fresh checkout with the base branch's cache. Every unchanged file's parse
 comes from it and only the new file is parsed, but the findings of the whole history are made
 again: a migration's findings depend on every earlier one (docs/cache.md), so no finding is kept
-per file. That run costs about what `one new file` costs, 2.1-2.6 × squawk's wall time above,
-against 2.8-4.1 × for a cold run; a run on unchanged files (a re-run, a push that adds no
-migration) takes the findings whole, as `warm` does (0.1 ×). With `changed-since` and no
+per file. That run costs about what `one new file` costs: 1.8-2.4 × squawk's wall time above
+(2.3 × its CPU time), against 2.8-3.0 × (2.6-2.8 × CPU) for a cold run; a run on unchanged files
+(a re-run, a push that adds no migration) takes the findings whole, as `warm` does (0.04-0.16 ×). With `changed-since` and no
 `sarif-file`, the Action's only pass checks the new file and folds the rest without checking it
 (the "pre-commit in context" row below against "CI, restored cache (b)": about a quarter
 less than checking everything).
