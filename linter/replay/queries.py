@@ -102,6 +102,21 @@ _STRUCTURE_LOCKED_SQL = _STRUCTURE_TEMPLATE.format(indexes_only="$1", tables="""
     AND l.mode IN ('ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock',
                    'ExclusiveLock', 'AccessExclusiveLock')""")
 
+# The same, among the tables a statement names ($2: quoted names, resolved with A's
+# search_path) and their partitions and inheritance children, for the statements that can
+# change no other table's structure (tracer.named_tables).
+_STRUCTURE_NAMED_SQL = _STRUCTURE_TEMPLATE.replace("WITH t AS", """WITH RECURSIVE named AS (
+  SELECT to_regclass(x)::oid AS oid FROM unnest($2::text[]) x WHERE to_regclass(x) IS NOT NULL
+  UNION
+  SELECT i.inhrelid FROM pg_inherits i JOIN named n ON i.inhparent = n.oid),
+t AS""", 1).format(indexes_only="$1", tables="""
+  SELECT DISTINCT c.oid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+  WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+    AND l.relation >= 16384 AND c.relkind IN ('r', 'p', 'm', 'f')
+    AND l.mode IN ('ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock',
+                   'ExclusiveLock', 'AccessExclusiveLock')
+    AND c.oid IN (SELECT oid FROM named)""")
+
 # int2vector casts to an int2[] indexed from 0.
 _UNINDEXED_FK_SQL = """
 SELECT k.conrelid::int8, k.conrelid::regclass::text, k.conname::text, pg_get_constraintdef(k.oid)
@@ -127,6 +142,7 @@ PREPARED = {
                          "LEFT JOIN (" + _MY_LOCKS_SQL.rstrip()
                          + "\n  AND l.relation::text || ':' || l.mode <> ALL($1)) l ON true"),
     "schemalint_structure": ("boolean", _STRUCTURE_LOCKED_SQL),
+    "schemalint_structure_named": ("boolean, text[]", _STRUCTURE_NAMED_SQL),
     "schemalint_filenodes": ("", FILENODES_SQL),
     "schemalint_unindexed_fks": ("oid[]", _UNINDEXED_FK_SQL),
 }
@@ -138,9 +154,13 @@ def locks_query(held) -> str:
     return f"EXECUTE schemalint_locks({_text_array(f'{oid}:{mode}' for oid, mode in held)})"
 
 
-def structure_query(indexes_only: bool) -> str:
-    """Re-read the tables locked for DDL (see _STRUCTURE_LOCKED_SQL)."""
-    return f"EXECUTE schemalint_structure({'true' if indexes_only else 'false'})"
+def structure_query(indexes_only: bool, names: list[str] | None = None) -> str:
+    """Re-read the tables locked for DDL (see _STRUCTURE_LOCKED_SQL), or only those among
+    `names` (quoted, as `named_relations` gives them) and their children."""
+    flag = "true" if indexes_only else "false"
+    if names is None:
+        return f"EXECUTE schemalint_structure({flag})"
+    return f"EXECUTE schemalint_structure_named({flag}, {_text_array(names)})"
 
 
 def structure_sql(oids: list[int]) -> str:

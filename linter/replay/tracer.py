@@ -94,6 +94,21 @@ def may_change_structure(kind: str, node: dict) -> bool:
     return True
 
 
+def named_tables(kind: str, node: dict) -> list[str] | None:
+    """The relations whose structure a statement can change, as quoted names, when they are
+    the ones it names (and their partitions and children, which ALTER TABLE and CREATE INDEX
+    recurse to); None when it may change others. A CREATE INDEX changes its table. An ALTER
+    TABLE changes the tables it names, unless a command drops with CASCADE (a foreign key of
+    another table goes with the column or constraint it references); the tables a foreign
+    key references are named too."""
+    if kind == "IndexStmt":
+        return named_relations(node)
+    if kind == "AlterTableStmt" and node.get("objtype") == "OBJECT_TABLE" and not any(
+            cmd.get("AlterTableCmd", {}).get("behavior") == "DROP_CASCADE" for cmd in node.get("cmds", ())):
+        return named_relations(node)
+    return None
+
+
 def must_run_outside_transaction(kind: str, node: dict) -> bool:
     if kind in _OUTSIDE_TX_KINDS:
         # ANALYZE alone may run in a transaction; VACUUM may not.
@@ -162,6 +177,9 @@ class Tracer:
         self.stopped: StatementTrace | None = None
         # {oid: relfilenode} read right after the last statement, for the next one's "before".
         self._filenodes_after: dict[int, int] | None = None
+        # A ROLLBACK TO SAVEPOINT took back changes of tables the next statement may not name:
+        # its structure reading covers every DDL-locked table (named_tables).
+        self._read_all = False
 
     def close(self) -> None:
         self.watchdog.stop()
@@ -312,6 +330,7 @@ class Tracer:
         after it ran (nothing can have changed them since)."""
         if stmt.kind == "TransactionStmt":
             trace.in_transaction = True
+            self._read_all |= stmt.node.get("kind") == "TRANS_STMT_ROLLBACK_TO"
             started = time.monotonic()
             was_in_tx = self._in_tx()
             if self._execute(stmt.sql, trace) and was_in_tx and not self._in_tx():
@@ -328,6 +347,8 @@ class Tracer:
         structure = may_change_structure(stmt.kind, stmt.node)
         # CREATE INDEX adds an index and changes nothing else of its table.
         indexes_only = stmt.kind == "IndexStmt"
+        named = named_tables(stmt.kind, stmt.node) if structure and not self._read_all else None
+        self._read_all &= not structure
         commit_now = own_tx and not self.probe
         self._ensure_prepared()
         # Round trips dominate the cost of tracing, so everything travels in one message
@@ -343,7 +364,7 @@ class Tracer:
         clock = len(parts)
         parts += [CLOCK_SQL, stmt.sql, locks_query(self.ledger.held)]
         if structure:
-            parts.append(structure_query(indexes_only))
+            parts.append(structure_query(indexes_only, named))
         if may_rewrite:
             parts.append(FILENODES_QUERY)
         if commit_now:
@@ -381,7 +402,8 @@ class Tracer:
             now = fold_structure(results[after + 1])
             if indexes_only:
                 ledger.keep_unread(now, lambda key: key[0] != "index")
-            ledger.record_changes(trace, now, ledger.held_locks())
+            # Only a full reading can tell a locked table is gone (none of these drops one).
+            ledger.record_changes(trace, now, ledger.held_locks() if named is None else ())
         if may_rewrite:
             before = dict(results[clock - 1]) if read_before else filenodes
             self._filenodes_after = dict(results[after + (2 if structure else 1)])
