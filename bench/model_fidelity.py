@@ -8,8 +8,8 @@ by statement in autocommit (explicit BEGIN ... COMMIT blocks kept), to a fresh d
 throwaway PostgreSQL (replay's `local` backend; `--dsn` for another server). Where a statement
 fails, the project stops there. The catalog is then read in the shape of `schemalint schema
 --format json` and compared, field by field, with the model folded from the statements that
-applied: tables (and their kind), columns (name, position, type, nullability, whether there is
-a default), primary keys, indexes (name, columns, uniqueness), foreign keys (name, columns,
+applied: tables (their kind and comment), columns (name, position, type, nullability, whether
+there is a default, comment), primary keys, indexes (name, columns, uniqueness, comment), foreign keys (name, columns,
 referenced table and columns), CHECK constraints (name), enums (labels) and sequences (name). The figure per project is the share of those facts that agree;
 --details lists each difference. docs/model.md explains the ones that remain.
 """
@@ -40,12 +40,13 @@ _USER_SCHEMAS = """n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.n
 _NOT_EXTENSION = """NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                                  AND d.objid = c.oid AND d.deptype = 'e')"""
 _RELATIONS = f"""
-SELECT c.oid, n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+SELECT c.oid, n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {_USER_SCHEMAS} AND {_NOT_EXTENSION}
 """
 _COLUMNS = """
 SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-       CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, a.attidentity
+       CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, a.attidentity,
+       col_description(a.attrelid, a.attnum)
 FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attrelid = ANY(%s) ORDER BY a.attrelid, a.attnum
 """
@@ -55,7 +56,8 @@ SELECT i.indrelid, ic.relname, i.indisunique, am.amname, pg_get_expr(i.indpred, 
                          THEN (SELECT attname FROM pg_attribute WHERE attrelid = i.indrelid
                                AND attnum = i.indkey[k - 1])
                          ELSE pg_get_indexdef(i.indexrelid, k, true) END
-             FROM generate_series(1, i.indnkeyatts) k ORDER BY k)
+             FROM generate_series(1, i.indnkeyatts) k ORDER BY k),
+       obj_description(i.indexrelid, 'pg_class')
 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
 WHERE i.indrelid = ANY(%s)
 """
@@ -91,17 +93,18 @@ _IDENTITY = {"a": "always", "d": "by default", "": None}
 def catalog_schema(conn) -> dict:
     """The catalog in the shape of `schemalint schema --format json`."""
     tables, by_oid = [], {}
-    for oid, schema, name, kind in conn.execute(_RELATIONS):
-        by_oid[oid] = t = {"schema": schema, "name": name, "kind": _KINDS[kind], "columns": [],
+    for oid, schema, name, kind, comment in conn.execute(_RELATIONS):
+        by_oid[oid] = t = {"schema": schema, "name": name, "kind": _KINDS[kind], "comment": comment, "columns": [],
                            "primary_key": [], "indexes": [], "foreign_keys": [], "checks": []}
         tables.append(t)
     oids = list(by_oid)
-    for rel, name, typ, notnull, default, identity in conn.execute(_COLUMNS, (oids,)):
+    for rel, name, typ, notnull, default, identity, comment in conn.execute(_COLUMNS, (oids,)):
         by_oid[rel]["columns"].append({"name": name, "type": typ, "nullable": not notnull,
-                                       "default": default, "identity": _IDENTITY[identity]})
-    for rel, name, unique, method, where, columns in conn.execute(_INDEXES, (oids,)):
+                                       "default": default, "identity": _IDENTITY[identity],
+                                       "comment": comment})
+    for rel, name, unique, method, where, columns, comment in conn.execute(_INDEXES, (oids,)):
         by_oid[rel]["indexes"].append({"name": name, "columns": columns, "unique": unique,
-                                       "method": method, "where": where})
+                                       "method": method, "where": where, "comment": comment})
     for rel, kind, name, cols, rschema, rtable, rcols, on_delete, definition in conn.execute(
             _CONSTRAINTS, (oids,)):
         t = by_oid[rel]
@@ -239,6 +242,7 @@ def compare(model: dict, catalog: dict) -> tuple[int, int, list[str]]:
                         f" ({(m or c)['kind']})")
             continue
         fact(m["kind"] == c["kind"], f"table {name}: kind {m['kind']} != {c['kind']}")
+        fact(m["comment"] == c["comment"], f"table {name}: comment {m['comment']!r} != {c['comment']!r}")
         if c["kind"] in ("view", "materialized view"):
             continue  # the model does not know a view's columns
         _compare_columns(name, m["columns"], c["columns"], fact)
@@ -273,10 +277,11 @@ def _compare_columns(table: str, mcols: list, ccols: list, fact) -> None:
              f"{where}: {'nullable' if m['nullable'] else 'not null'} in the model")
         fact((m["default"] is None) == (c["default"] is None),
              f"{where}: default {m['default']!r} != {c['default']!r}")
+        fact(m["comment"] == c["comment"], f"{where}: comment {m['comment']!r} != {c['comment']!r}")
 
 
 def _index_fields(i: dict) -> dict:
-    return {"columns": [_expr(c) for c in i["columns"]], "unique": i["unique"]}
+    return {"columns": [_expr(c) for c in i["columns"]], "unique": i["unique"], "comment": i["comment"]}
 
 
 def _fk_fields(f: dict) -> dict:

@@ -295,10 +295,12 @@ def test_scratch_clones_are_equal_copies():
     from schemalint.model import Column, Constraint, Index, Table
     from schemalint.model.scratch import _clone
 
-    for obj in (Column("a", "int4", (1,), True, True, {"x": 1}, "always", "serial", True, None, "s"),
-                Constraint("c", "foreign", ("a",), False, ("s", "t"), ("id",), "c", None, None, frozenset("a")),
+    for obj in (Column("a", "int4", (1,), True, True, {"x": 1}, "always", "serial", True, None, "s", "c1"),
+                Constraint("c", "foreign", ("a",), False, ("s", "t"), ("id",), "c", None, None, frozenset("a"),
+                           "c2"),
                 Index("i", ("s", "t"), ("a",), True, True, False, "hash", "c", None, ("e",), ("b",), "p",
-                      frozenset("a"), ("s", "j")),
-                Table(("s", "t"), {}, {}, "u", True, ("s", "p"), (), None, None, "view", True, False)):
+                      frozenset("a"), ("s", "j"), "c3"),
+                Table(("s", "t"), {}, {}, "u", True, ("s", "p"), (), None, None, "view", True, False, True,
+                      "c4")):
         copy = _clone(obj)
         assert copy == obj and copy is not obj

@@ -14,9 +14,13 @@ MIGRATIONS = {
         "  at timestamptz DEFAULT now(), tags text[], m mood DEFAULT 'sad',\n"
         "  n bigint GENERATED ALWAYS AS IDENTITY, total numeric(10,2) CHECK (total >= 0));\n"
         "CREATE TABLE lines (order_id int REFERENCES orders ON DELETE CASCADE, sku text);\n"
-        "CREATE INDEX ON lines (lower(sku)) WHERE sku IS NOT NULL;\n"),
+        "CREATE INDEX ON lines (lower(sku)) WHERE sku IS NOT NULL;\n"
+        "COMMENT ON TABLE orders IS 'What customers buy';\n"
+        "COMMENT ON COLUMN orders.ref IS 'Printed on the invoice';\n"
+        "COMMENT ON INDEX orders_ref_key IS 'Invoice lookup';\n"),
     "002_rename.sql": "ALTER TABLE orders RENAME TO purchases;\n",
-    "002_rename.down.sql": "ALTER TABLE purchases RENAME TO orders;\n",
+    "002_rename.down.sql": ("ALTER TABLE purchases RENAME TO orders;\n"
+                            "COMMENT ON TABLE orders IS NULL;\n"),
 }
 
 
@@ -34,27 +38,34 @@ def test_json_has_the_documented_shape(tmp_path):
     data = json.loads(run(tmp_path, "--format", "json"))
     assert list(data) == ["version", "tables", "enums", "sequences"] and data["version"] == 1
     lines, purchases = data["tables"]
-    assert list(purchases) == ["schema", "name", "kind", "columns", "primary_key", "indexes",
+    assert list(purchases) == ["schema", "name", "kind", "comment", "columns", "primary_key", "indexes",
                                "foreign_keys", "checks"]
+    # The comments follow the rename; the down migration's COMMENT ... IS NULL stays in its file.
+    assert (purchases["comment"], lines["comment"]) == ("What customers buy", None)
     assert (purchases["schema"], purchases["name"], purchases["kind"]) == ("public", "purchases", "table")
     assert purchases["columns"] == [
         {"name": "id", "type": "integer", "nullable": False,
-         "default": "nextval('orders_id_seq'::regclass)", "identity": None},
-        {"name": "ref", "type": "character varying(50)", "nullable": False, "default": None, "identity": None},
-        {"name": "at", "type": "timestamp with time zone", "nullable": True, "default": "now()", "identity": None},
-        {"name": "tags", "type": "text[]", "nullable": True, "default": None, "identity": None},
-        {"name": "m", "type": "mood", "nullable": True, "default": "'sad'::mood", "identity": None},
-        {"name": "n", "type": "bigint", "nullable": False, "default": None, "identity": "always"},
-        {"name": "total", "type": "numeric(10,2)", "nullable": True, "default": None, "identity": None},
+         "default": "nextval('orders_id_seq'::regclass)", "identity": None, "comment": None},
+        {"name": "ref", "type": "character varying(50)", "nullable": False, "default": None, "identity": None,
+         "comment": "Printed on the invoice"},
+        {"name": "at", "type": "timestamp with time zone", "nullable": True, "default": "now()", "identity": None,
+         "comment": None},
+        {"name": "tags", "type": "text[]", "nullable": True, "default": None, "identity": None, "comment": None},
+        {"name": "m", "type": "mood", "nullable": True, "default": "'sad'::mood", "identity": None, "comment": None},
+        {"name": "n", "type": "bigint", "nullable": False, "default": None, "identity": "always", "comment": None},
+        {"name": "total", "type": "numeric(10,2)", "nullable": True, "default": None, "identity": None,
+         "comment": None},
     ]
     assert purchases["primary_key"] == ["id"]
     # The implied indexes keep the names they were given under the table's old name.
     assert purchases["indexes"] == [
-        {"name": "orders_pkey", "columns": ["id"], "unique": True, "method": "btree", "where": None},
-        {"name": "orders_ref_key", "columns": ["ref"], "unique": True, "method": "btree", "where": None}]
+        {"name": "orders_pkey", "columns": ["id"], "unique": True, "method": "btree", "where": None,
+         "comment": None},
+        {"name": "orders_ref_key", "columns": ["ref"], "unique": True, "method": "btree", "where": None,
+         "comment": "Invoice lookup"}]
     assert purchases["checks"] == [{"name": "orders_total_check", "expression": "total >= 0"}]
     assert lines["indexes"] == [{"name": "lines_lower_idx", "columns": ["lower(sku)"], "unique": False,
-                                 "method": "btree", "where": "sku IS NOT NULL"}]
+                                 "method": "btree", "where": "sku IS NOT NULL", "comment": None}]
     assert lines["foreign_keys"] == [{
         "name": "lines_order_id_fkey", "columns": ["order_id"],
         "references": {"schema": "public", "table": "purchases", "columns": ["id"]},

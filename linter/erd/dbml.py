@@ -1,7 +1,8 @@
 """The schema in DBML, the language of dbdiagram.io: a `Table` per table (columns with their
 settings, indexes), a `Ref` per foreign key, an `Enum` per enum type. Changes are notes
 (`+ added`, `~ altered`); dropped tables and columns, which DBML cannot hold, are comments,
-as are views and tables without columns (a DBML table needs one). A DBML table lists all
+as are views and tables without columns (a DBML table needs one). Comments (COMMENT ON)
+are the notes of tables, columns and indexes, after a change marker. A DBML table lists all
 its columns, as a reference may name any of them: `columns` is accepted for the renderers'
 common signature, and only "all" is drawn."""
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 
 from schemalint.erd.mermaid import MARKERS
-from schemalint.erd.picture import Picture, picture
+from schemalint.erd.picture import Picture, one_line, picture
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PLAIN_TYPE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\(\d+(,\d+)?\))?")
@@ -28,7 +29,8 @@ def document(pic: Picture, enums=()) -> str:
         table = e.table
         if e.kind in ("view", "materialized view") or not e.columns:
             what = e.kind if e.columns or e.kind != "table" else "table without columns"
-            out += [f"// {what}: {_name(e.schema, e.name)}", ""]
+            note = f" — {e.comment}" if e.comment else ""
+            out += [f"// {what}: {_name(e.schema, e.name)}{note}", ""]
             continue
         drawn.add(e.key)
         pk = table["primary_key"]
@@ -44,8 +46,9 @@ def document(pic: Picture, enums=()) -> str:
                 settings.append("not null")
             if c.default is not None:
                 settings.append(f"default: `{c.default.replace('`', '')}`")
-            if c.status:
-                settings.append(f"note: {_string(MARKERS[c.status])}")
+            note = _note(MARKERS[c.status] if c.status else None, c.comment)
+            if note:
+                settings.append(f"note: {_string(note)}")
             tail = f" [{', '.join(settings)}]" if settings else ""
             out.append(f"  {_ident(c.name)} {_type(c.type)}{tail}")
         indexes = []
@@ -67,13 +70,15 @@ def document(pic: Picture, enums=()) -> str:
                 notes.append(f"using {index['method']}")  # DBML's index types: btree, hash
             if index["where"]:
                 notes.append(f"where {index['where']}")
-            if notes:
-                settings.append(f"note: {_string(' '.join(notes))}")
+            note = _note(" ".join(notes), one_line(index.get("comment")))
+            if note:
+                settings.append(f"note: {_string(note)}")
             indexes.append(f"    {target} [{', '.join(settings)}]")
         if indexes and e.columns:
             out += ["", "  indexes {", *indexes, "  }"]
-        if e.status:
-            out.append(f"  Note: {_string(MARKERS[e.status])}")
+        note = _note(MARKERS[e.status] if e.status else None, e.comment)
+        if note:
+            out.append(f"  Note: {_string(note)}")
         out.append("}")
         out.append("")
     for e in pic.dropped:
@@ -97,6 +102,10 @@ def document(pic: Picture, enums=()) -> str:
         out.append("}")
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _note(marker: str | None, comment: str | None) -> str | None:
+    return "; ".join(n for n in (marker, comment) if n) or None
 
 
 def _name(schema: str, name: str) -> str:

@@ -1,7 +1,9 @@
 """The schema as a Graphviz DOT graph: a node per table with an HTML-like table label (a row
 per column), an edge per foreign key from the referencing column's port to the referenced
 column's. Changes are coloured: added green, dropped red (struck through, dashed border),
-altered amber. `dot -Tsvg` turns it into the SVG picture (commands/schema.py runs it)."""
+altered amber. A table's comment is a row under its title; the node's tooltip holds it and
+the columns' comments. `dot -Tsvg` turns it into the SVG picture (commands/schema.py runs
+it)."""
 
 from __future__ import annotations
 
@@ -29,7 +31,9 @@ def graph(pic: Picture) -> str:
     ]
     by_key = {e.key: e for e in pic.entities}
     for e in pic.entities + pic.dropped:
-        out.append(f"  {_id(e.key)} [label=<{_label(e)}>];")
+        tip = _tooltip(e)
+        tip = f", tooltip={tip}" if tip else ""
+        out.append(f"  {_id(e.key)} [label=<{_label(e)}>{tip}];")
     for edge in pic.edges:
         child, parent = by_key[edge.child], by_key[edge.parent]
         attrs = [f"tooltip={_quote(edge.name)}"]
@@ -59,6 +63,8 @@ def _label(e: Entity) -> str:
             f'{style}>',
             f'<tr><td colspan="3" port="_table" bgcolor="{bg}"><font color="{fg}">{title}'
             f"</font></td></tr>"]
+    if e.comment:
+        rows.append(f'<tr><td colspan="3" align="left"><i>{_escape(e.comment)}</i></td></tr>')
     for i, c in enumerate(e.columns):
         cbg, cfg = COLOURS.get(c.status, ("", ""))
         bgattr = f' bgcolor="{cbg}"' if cbg else ""
@@ -76,6 +82,16 @@ def _label(e: Entity) -> str:
                     f'<td port="e{i}" align="left"{bgattr}>{keys}</td></tr>')
     rows.append("</table>")
     return "".join(rows)
+
+
+def _tooltip(e: Entity) -> str:
+    """The table's comment and its columns' (`name: comment`), a line each (`\\n`, the
+    line break of a DOT escString), as a quoted DOT string; "" when none has a comment."""
+    lines = [e.comment] if e.comment else []
+    lines += [f"{c.name}: {c.comment}" for c in e.columns if c.comment]
+    if not lines:
+        return ""
+    return '"' + "\\n".join(_quote(line)[1:-1] for line in lines) + '"'
 
 
 def _port(e: Entity, columns: tuple, side: str) -> str:

@@ -1,10 +1,11 @@
-"""The schema as markdown: the Mermaid diagram, then a section per table (columns, keys,
-indexes, foreign keys, checks), with a change column when there are marks."""
+"""The schema as markdown: the Mermaid diagram, then a section per table (its comment,
+columns, keys, indexes, foreign keys, checks), with a comment column when a column has a
+comment and a change column when there are marks."""
 
 from __future__ import annotations
 
 from schemalint.erd import mermaid
-from schemalint.erd.picture import Picture, picture
+from schemalint.erd.picture import Picture, one_line, picture
 
 
 def render(data: dict, marks: dict | None = None, columns: str = "all", level: int = 1) -> str:
@@ -24,9 +25,14 @@ def document(pic: Picture, marked: bool = False, level: int = 1) -> str:
         if e.status:
             title += f" — {mermaid.MARKERS[e.status]}"
         out += [f"{h}# {title}", ""]
+        if e.comment:
+            out += [_cell(e.comment), ""]
         if e.columns:
             head = "| column | type | nullable | default | key |"
             rule = "|---|---|---|---|---|"
+            commented = any(c.comment for c in e.columns)
+            if commented:
+                head, rule = head + " comment |", rule + "---|"
             if marked:
                 head, rule = head + " change |", rule + "---|"
             out += [head, rule]
@@ -34,6 +40,8 @@ def document(pic: Picture, marked: bool = False, level: int = 1) -> str:
                 row = (f"| {_code(c.name)} | {_cell(c.type)} | {'yes' if c.nullable else 'no'} | "
                        f"{_code(c.default) if c.default is not None else ''} | "
                        f"{' '.join(c.roles)} |")
+                if commented:
+                    row += f" {_cell(c.comment) if c.comment else ''} |"
                 if marked:
                     row += f" {mermaid.MARKERS[c.status] if c.status else ''} |"
                 out.append(row)
@@ -43,8 +51,10 @@ def document(pic: Picture, marked: bool = False, level: int = 1) -> str:
             facts.append(f"- primary key ({', '.join(_code(c) for c in table['primary_key'])})")
         for i in _by_name(table["indexes"]):
             where = f" where {_code(i['where'])}" if i["where"] else ""
+            note = one_line(i.get("comment"))
             facts.append(f"- {'unique ' if i['unique'] else ''}index {_code(i['name'])} using "
-                         f"{i['method']} ({', '.join(_code(c) for c in i['columns'])}){where}")
+                         f"{i['method']} ({', '.join(_code(c) for c in i['columns'])}){where}"
+                         + (f": {_cell(note)}" if note else ""))
         for fk in _by_name(table["foreign_keys"]):
             ref = fk["references"]
             target = ref["table"] if ref["schema"] == "public" else f"{ref['schema']}.{ref['table']}"

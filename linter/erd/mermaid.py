@@ -8,7 +8,9 @@ written with PostgreSQL's short names where it has one (`timestamptz`, `varchar(
 with `_` for a space or a comma (`numeric(10_2)`, older Mermaid releases reject the comma);
 a column whose name had to change keeps its real name in the attribute's comment.
 Mermaid has no per-attribute style: changes are markers, `+ added`, `- dropped`, `~ altered`,
-in the attribute's comment and after a changed table's name.
+in the attribute's comment and after a changed table's name. The attribute's comment holds
+the column's COMMENT ON only when it holds neither (one short note stays readable); a
+table's comment has no place in the grammar.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ def diagram(pic: Picture, indent: str = "    ") -> str:
             notes = [MARKERS[c.status]] if c.status else []
             if name != c.name:
                 notes.append(c.name)
+            if not notes and c.comment:
+                notes.append(c.comment)
             line = f"{indent * 2}{type_word(c.type)} {name}"
             if c.roles:
                 line += " " + ", ".join(c.roles)

@@ -20,19 +20,21 @@ COLUMN_MODES = ("all", "keys", "none")
 
 
 class Column(Record):
-    __slots__ = ("name", "type", "nullable", "default", "roles", "status")
+    __slots__ = ("name", "type", "nullable", "default", "roles", "status", "comment")
 
-    def __init__(self, *, name, type, nullable, default, roles, status):
+    def __init__(self, *, name, type, nullable, default, roles, status, comment=None):
         self.name, self.type, self.nullable, self.default = name, type, nullable, default
         self.roles, self.status = roles, status  # roles: a tuple of "PK", "FK", "UK"
+        self.comment = comment  # COMMENT ON, on one line (`one_line`)
 
 
 class Entity(Record):
-    __slots__ = ("key", "schema", "name", "kind", "columns", "status", "table")
+    __slots__ = ("key", "schema", "name", "kind", "columns", "status", "table", "comment")
 
-    def __init__(self, *, key, schema, name, kind, columns, status, table):
+    def __init__(self, *, key, schema, name, kind, columns, status, table, comment=None):
         self.key, self.schema, self.name, self.kind = key, schema, name, kind
         self.columns, self.status, self.table = columns, status, table  # table: the dump's dict
+        self.comment = comment
 
     @property
     def label(self) -> str:
@@ -61,6 +63,12 @@ class Picture(Record):
 
     def __init__(self, *, entities, edges, dropped):
         self.entities, self.edges, self.dropped = entities, edges, dropped
+
+
+def one_line(text: str | None) -> str | None:
+    """A comment as one line (its whitespace runs, newlines too, made one space): every
+    format draws it in a single-line string or cell. An empty result is no comment."""
+    return (" ".join(text.split()) or None) if text else None
 
 
 def table_key(schema: str, name: str) -> str:
@@ -123,14 +131,16 @@ def _entity(key: str, table: dict, mark: dict, mode: str) -> Entity:
         roles = tuple(r for r, s in (("PK", pk), ("FK", fk_columns), ("UK", uk)) if name in s)
         status = (column_marks.get(name) or {}).get("status") or ("added" if added_table else None)
         cols.append(Column(name=name, type=c["type"] or "?", nullable=c["nullable"],
-                           default=c["default"], roles=roles, status=status))
+                           default=c["default"], roles=roles, status=status,
+                           comment=one_line(c.get("comment"))))
     present = {c["name"] for c in table["columns"]}
     for name, cm in sorted(column_marks.items()):
         if cm.get("status") == "dropped" and name not in present:
             cols.append(Column(name=name, type=cm.get("type") or "?", nullable=True,
                                default=None, roles=(), status="dropped"))
     return Entity(key=key, schema=table["schema"], name=table["name"], kind=table["kind"],
-                  columns=_shown(cols, mode), status=mark.get("status"), table=table)
+                  columns=_shown(cols, mode), status=mark.get("status"), table=table,
+                  comment=one_line(table.get("comment")))
 
 
 def _dropped_entity(key: str, mark: dict, mode: str) -> Entity:

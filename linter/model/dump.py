@@ -2,11 +2,11 @@
 the fidelity check (bench/model_fidelity.py) read from PostgreSQL's catalog too.
 
     {"version": 1,
-     "tables": [{"schema", "name", "kind", "columns": [{"name", "type", "nullable", "default",
-                 "identity"}], "primary_key": [...], "indexes": [{"name", "columns", "unique",
-                 "method", "where"}], "foreign_keys": [{"name", "columns", "references":
-                 {"schema", "table", "columns"}, "on_delete"}], "checks": [{"name",
-                 "expression"}]}],
+     "tables": [{"schema", "name", "kind", "comment", "columns": [{"name", "type", "nullable",
+                 "default", "identity", "comment"}], "primary_key": [...], "indexes": [{"name",
+                 "columns", "unique", "method", "where", "comment"}], "foreign_keys": [{"name",
+                 "columns", "references": {"schema", "table", "columns"}, "on_delete"}],
+                 "checks": [{"name", "expression"}]}],
      "enums": [{"schema", "name", "values"}], "sequences": [{"schema", "name"}]}
 
 Types are spelled as PostgreSQL's format_type() spells them, defaults and expressions as
@@ -101,6 +101,7 @@ def _table(model, table: Table) -> dict:
         "schema": table.key[0],
         "name": table.key[1],
         "kind": kind,
+        "comment": table.comment,
         "columns": [_column(model, table, c) for c in table.columns.values()],
         "primary_key": list(pk.columns) if pk else [],
         "indexes": [_index(i) for i in sorted(model.indexes_of(table.key), key=lambda i: i.name)],
@@ -131,6 +132,7 @@ def _column(model, table: Table, col: Column) -> dict:
         "nullable": not col.not_null,
         "default": None if col.identity or col.generated else _default(model, table, col),
         "identity": col.identity,
+        "comment": col.comment,
     }
 
 
@@ -206,6 +208,7 @@ def _index(index: Index) -> dict:
         "unique": index.unique,
         "method": index.method,
         "where": expression_text(json.loads(index.predicate)) if index.predicate else None,
+        "comment": index.comment,
     }
 
 

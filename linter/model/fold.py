@@ -19,6 +19,7 @@ from schemalint.model.fold_create import (
 from schemalint.model.fold_ddl import (
     alter_enum,
     alter_table,
+    comment,
     create_composite,
     create_extension,
     create_function,
@@ -243,6 +244,7 @@ _FOLDERS = {
     "CopyStmt": load_rows,
     "UpdateStmt": load_rows,
     "MergeStmt": load_rows,
+    "CommentStmt": comment,
 }
 
 

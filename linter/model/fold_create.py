@@ -42,6 +42,7 @@ _CONTYPE = {
 # The constraints CREATE TABLE builds once all its columns are known (`_distinct_keys`).
 _KEYS = frozenset({"CONSTR_PRIMARY", "CONSTR_UNIQUE"})
 # CREATE TABLE ... (LIKE src INCLUDING ...) option bits (parsenodes.h TableLikeOption).
+_LIKE_COMMENTS = 1
 _LIKE_CONSTRAINTS, _LIKE_DEFAULTS, _LIKE_GENERATED, _LIKE_IDENTITY, _LIKE_INDEXES = 4, 8, 16, 32, 64
 
 
@@ -195,19 +196,23 @@ def drop_owned_sequences(model, table: Table, columns) -> None:
 def _create_like(model, stmt, table: Table, like: dict) -> None:
     """CREATE TABLE ... (LIKE src INCLUDING ...): columns and NOT NULL always; defaults,
     identity, generated expressions, CHECK constraints and indexes (with the primary key
-    and unique constraints) only when included. Foreign keys are never copied."""
+    and unique constraints) only when included. Foreign keys are never copied. INCLUDING
+    COMMENTS copies the comments of the columns, CHECK constraints and indexes it copies,
+    not the table's (transformTableLikeClause, expandTableLikeClause)."""
     src = model.tables.get(model.key(like["relation"]))
     if src is None:
         table.columns_known = False
         return
     opts = like.get("options", 0)
+    comments = bool(opts & _LIKE_COMMENTS)
     site = site_of(stmt, like["relation"].get("location"))
     for name, col in src.columns.items():
         copy = table.columns[name] = Column(
             col.name, col.type, col.mods, col.array, col.not_null,
             default=col.default if opts & _LIKE_DEFAULTS else None,
             identity=col.identity if opts & _LIKE_IDENTITY else None,
-            generated=col.generated and bool(opts & _LIKE_GENERATED))
+            generated=col.generated and bool(opts & _LIKE_GENERATED),
+            comment=col.comment if comments else None)
         if copy.identity:
             copy.sequence = choose_relation_name(model, table.key[0], table.name, name, "seq")
             model.sequences[(table.key[0], copy.sequence)] = site
@@ -216,13 +221,15 @@ def _create_like(model, stmt, table: Table, like: dict) -> None:
         if con.kind == "check" and opts & _LIKE_CONSTRAINTS:
             table.constraints[con.name] = Constraint(
                 name=con.name, kind=con.kind, columns=con.columns, expr=con.expr, site=site,
-                not_null_columns=con.not_null_columns)
+                not_null_columns=con.not_null_columns, comment=con.comment if comments else None)
     if opts & _LIKE_INDEXES:
         for idx in model.indexes_of(src.key):
             con = src.constraints.get(idx.constraint) if idx.constraint else None
             if idx.constraint and con is None:
                 continue
-            clone_index(model, idx, table, site, con.kind if con else None)
+            copy = clone_index(model, idx, table, site, con.kind if con else None)
+            if comments:
+                copy.comment = idx.comment
 
 
 def _query_columns(model, select: dict, names: list[str]) -> dict[str, Column] | None:
@@ -341,7 +348,11 @@ def select_into(model, stmt, node: dict) -> None:
 
 def create_view(model, stmt, node: dict) -> None:
     key = relation_key(node["view"], model.search_schema)
-    model.tables[key] = Table(key=key, site=site_of(stmt), created_in=stmt.migration, kind="view")
+    old = model.tables.get(key)
+    # CREATE OR REPLACE VIEW keeps the view (its oid), so its comment stays.
+    kept = old.comment if old is not None and node.get("replace") and old.kind == "view" else None
+    model.tables[key] = Table(key=key, site=site_of(stmt), created_in=stmt.migration, kind="view",
+                              comment=kept)
     mark_created(model, key)
 
 

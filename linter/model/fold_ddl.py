@@ -449,3 +449,46 @@ def create_schema(model, stmt, node: dict) -> None:
     if node.get("schemaname"):
         model.schemas.add(node["schemaname"])
         mark_created(model, ("schema", node["schemaname"]))
+
+
+# COMMENT ON
+_COMMENT_RELATIONS = frozenset({"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"})
+
+
+def comment_target(model, node: dict) -> tuple[str, Key, str | None] | None:
+    """What a COMMENT ON names: (its object type, the key of the relation or index, the
+    column or constraint name for those), or None for an object the model does not keep."""
+    kind = node.get("objtype")
+    names = strings(((node.get("object") or {}).get("List") or {}).get("items"))
+    if not names:
+        return None
+    if kind in _COMMENT_RELATIONS or kind == "OBJECT_INDEX":
+        return kind, model.qualified(names), None
+    if kind in ("OBJECT_COLUMN", "OBJECT_TABCONSTRAINT") and len(names) >= 2:
+        return kind, model.qualified(names[:-1]), names[-1]
+    return None
+
+
+def comment(model, stmt, node: dict) -> None:
+    """COMMENT ON TABLE / VIEW / MATERIALIZED VIEW / COLUMN / INDEX / CONSTRAINT ... IS: the
+    object's comment. NULL and '' both remove it (CreateComments treats an empty string as
+    NULL)."""
+    target = comment_target(model, node)
+    if target is None:
+        return
+    kind, key, member = target
+    text = node.get("comment") or None
+    if kind == "OBJECT_INDEX":
+        obj = model.indexes.get(key)
+    else:
+        table = model.tables.get(key)
+        if table is None:
+            return
+        if kind == "OBJECT_COLUMN":
+            obj = table.columns.get(member)
+        elif kind == "OBJECT_TABCONSTRAINT":
+            obj = table.constraints.get(member)
+        else:
+            obj = table
+    if obj is not None:
+        obj.comment = text

@@ -1,5 +1,9 @@
 """The objects of the schema model: tables, columns, constraints, indexes, and the sites
-where they were written (for findings reported at them later)."""
+where they were written (for findings reported at them later).
+
+Each of the four keeps its `comment` (COMMENT ON ... IS 'text'; None when it has none) on
+itself: PostgreSQL keys pg_description by the object's oid, so a comment follows renames and
+schema moves and goes with the object's drop."""
 
 from __future__ import annotations
 
@@ -109,12 +113,13 @@ class Column(Record):
     # sequence: the name of the sequence a serial's default draws from (in the table's
     # schema; the partitions of a table share their parent's), or an identity's own.
     __slots__ = ("name", "type", "mods", "array", "not_null", "default", "identity", "serial",
-                 "generated", "type_site", "sequence")
+                 "generated", "type_site", "sequence", "comment")
 
     def __init__(self, name: str, type: str, mods: tuple = (), array: bool = False,
                  not_null: bool = False, default: dict | None = None, identity: str | None = None,
                  serial: str | None = None, generated: bool = False,
-                 type_site: Site | TypeSite | None = None, sequence: str | None = None) -> None:
+                 type_site: Site | TypeSite | None = None, sequence: str | None = None,
+                 comment: str | None = None) -> None:
         self.name = name
         self.type = type
         self.mods = mods
@@ -126,6 +131,7 @@ class Column(Record):
         self.generated = generated
         self.type_site = type_site
         self.sequence = sequence
+        self.comment = comment
 
 
 class Constraint(Record):
@@ -133,12 +139,12 @@ class Constraint(Record):
     # libpg_query action letter (a,r,c,n,d); not_null_columns: for CHECK, the columns it
     # proves NOT NULL (`a IS NOT NULL [AND b IS NOT NULL ...]`).
     __slots__ = ("name", "kind", "columns", "validated", "ref_table", "ref_columns", "on_delete",
-                 "expr", "site", "not_null_columns")
+                 "expr", "site", "not_null_columns", "comment")
 
     def __init__(self, name: str, kind: str, columns: tuple[str, ...] = (), validated: bool = True,
                  ref_table: Key | None = None, ref_columns: tuple[str, ...] = (),
                  on_delete: str | None = None, expr: dict | None = None, site: Site | TokenSite | None = None,
-                 not_null_columns: frozenset = frozenset()) -> None:
+                 not_null_columns: frozenset = frozenset(), comment: str | None = None) -> None:
         self.name = name
         self.kind = kind
         self.columns = columns
@@ -149,6 +155,7 @@ class Constraint(Record):
         self.expr = expr
         self.site = site
         self.not_null_columns = not_null_columns
+        self.comment = comment
 
 
 class Index(Record):
@@ -160,14 +167,14 @@ class Index(Record):
     # index whose predicate only excludes NULLs (`a IS NOT NULL [AND b IS NOT NULL]`), those
     # columns. parent: the index of the partitioned table this partition's index is attached to.
     __slots__ = ("name", "table", "columns", "unique", "partial", "valid", "method", "constraint",
-                 "site", "elements", "include", "predicate", "null_filter", "parent")
+                 "site", "elements", "include", "predicate", "null_filter", "parent", "comment")
 
     def __init__(self, name: str, table: Key, columns: tuple[str | None, ...], unique: bool = False,
                  partial: bool = False, valid: bool = True, method: str = "btree",
                  constraint: str | None = None, site: Site | TokenSite | None = None,
                  elements: tuple[str, ...] = (), include: tuple[str, ...] = (),
                  predicate: str | None = None, null_filter: frozenset | None = None,
-                 parent: Key | None = None) -> None:
+                 parent: Key | None = None, comment: str | None = None) -> None:
         self.name = name
         self.table = table
         self.columns = columns
@@ -182,6 +189,7 @@ class Index(Record):
         self.predicate = predicate
         self.null_filter = null_filter
         self.parent = parent
+        self.comment = comment
 
 
 class IndexMap(dict):
@@ -295,14 +303,15 @@ class Table(Record):
     # in it since it was created (INSERT, COPY FROM, UPDATE, MERGE, CREATE TABLE AS with data);
     # an external table holds whatever it held.
     __slots__ = ("key", "columns", "constraints", "persistence", "partitioned", "partition_of",
-                 "inherits", "site", "created_in", "kind", "external", "columns_known", "loaded")
+                 "inherits", "site", "created_in", "kind", "external", "columns_known", "loaded",
+                 "comment")
 
     def __init__(self, key: Key, columns: dict[str, Column] | None = None,
                  constraints: dict[str, Constraint] | None = None, persistence: str = "p",
                  partitioned: bool = False, partition_of: Key | None = None,
                  inherits: tuple[Key, ...] = (), site: Site | TokenSite | None = None,
                  created_in: Migration | None = None, kind: str = "table", external: bool = False,
-                 columns_known: bool = True, loaded: bool = False) -> None:
+                 columns_known: bool = True, loaded: bool = False, comment: str | None = None) -> None:
         self.key = key
         self.columns = {} if columns is None else columns
         self.constraints = {} if constraints is None else constraints
@@ -316,6 +325,7 @@ class Table(Record):
         self.external = external
         self.columns_known = columns_known
         self.loaded = loaded
+        self.comment = comment
 
     @property
     def name(self) -> str:

@@ -13,13 +13,14 @@ than folding them.
 
 from __future__ import annotations
 
+from schemalint.model.fold_ddl import comment_target
 from schemalint.model.objects import IndexMap, Key, Table, TableMap
 from schemalint.parse.names import qualified_key, relation_key, strings
 
 # The statements whose folds change objects already in the model (scratch.isolate).
 _CHANGES_TABLES = frozenset({"CreateStmt", "AlterTableStmt", "IndexStmt", "RenameStmt",
                              "AlterObjectSchemaStmt", "DropStmt", "InsertStmt", "CopyStmt",
-                             "UpdateStmt", "MergeStmt"})
+                             "UpdateStmt", "MergeStmt", "CommentStmt"})
 # The model's schema containers, saved while a down migration folds.
 _CONTAINERS = ("tables", "indexes", "fk_refs", "sequences", "types", "enums", "schemas",
                "function_volatility", "unpopulated", "extensions", "hypertables")
@@ -55,7 +56,7 @@ class Scratch:
     def isolate(self, model, stmt) -> None:
         """Make private every table `stmt`'s fold may change: the relation it names (and,
         of an ALTER TABLE, the partition it attaches or detaches), the table of an index it
-        drops or renames, the tables whose foreign keys follow a renamed or moved table,
+        drops, renames or comments on, the tables whose foreign keys follow a renamed or moved table,
         every table for a renamed type or sequence (columns name them). The other folds
         only add new objects or remove entries from the copied containers."""
         kind = stmt.kind
@@ -72,6 +73,10 @@ class Scratch:
         for rangevar in rangevars:
             keys.add(model.key(rangevar))
             keys.add(relation_key(rangevar, model.search_schema))
+        if kind == "CommentStmt":  # the commented relation, or the index (its table below)
+            target = comment_target(model, node)
+            if target is not None:
+                keys.add(target[1])
         if kind == "DropStmt":
             if node.get("removeType") != "OBJECT_INDEX":
                 return

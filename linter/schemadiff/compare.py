@@ -5,7 +5,8 @@ function, data in, data out.
      "tables": [{"schema", "name", "status", "renamed_from": {"schema", "name"} | None,
                  "columns" | "indexes" | "foreign_keys" | "checks": [{"name", "status",
                      "renamed_from", "changes": {field: {"from", "to"}}, "definition"}],
-                 "primary_key": {"from", "to"} | None}],
+                 "primary_key": {"from", "to"} | None, "kind", "comment": {"from", "to"} when
+                 changed}],
      "enums": [{"schema", "name", "status", "changes"}], "sequences": [{"schema", "name", "status"}]}
 
 A status is "added", "dropped", "altered" (something in it changed; it may also have been
@@ -21,8 +22,8 @@ from schemalint.schemadiff.history import Renames
 VERSION = 1
 # The fields of each element that are compared, in the order changes are listed.
 _FIELDS = {
-    "columns": ("type", "nullable", "default", "identity"),
-    "indexes": ("columns", "unique", "method", "where"),
+    "columns": ("type", "nullable", "default", "identity", "comment"),
+    "indexes": ("columns", "unique", "method", "where", "comment"),
     "foreign_keys": ("columns", "references", "on_delete"),
     "checks": ("expression",),
 }
@@ -111,6 +112,9 @@ def _table(base: dict | None, head: dict | None, renames: Renames) -> dict | Non
         changed = True
     if base["kind"] != head["kind"]:
         entry["kind"] = {"from": base["kind"], "to": head["kind"]}
+        changed = True
+    if base.get("comment") != head.get("comment"):  # .get: a dump from before comments
+        entry["comment"] = {"from": base.get("comment"), "to": head.get("comment")}
         changed = True
     if not changed:
         if entry["renamed_from"] is None:

@@ -42,12 +42,20 @@ def test_mermaid_parser_reads_every_table_and_column(tmp_path, columns):
             label = re.sub(r" \([+~-] (added|dropped|altered)\)$", "", name)
             columns_seen = []
             for attr in entity["attributes"]:
-                # A renamed attribute keeps its real name last in the comment.
+                # A renamed attribute keeps its real name last in the comment; an attribute
+                # with neither a marker nor a new name holds its column's COMMENT ON.
                 notes = [n for n in attr["comment"].split("; ") if n]
-                real = [n for n in notes if n not in mermaid.MARKERS.values()]
+                real = [n for n in notes if n not in mermaid.MARKERS.values()
+                        and mermaid.attribute_name(n) == attr["name"]]
                 columns_seen.append(real[0] if real else attr["name"])
             seen[label] = columns_seen
         assert seen == _expected(data, marks, columns)
+    comments = {(name, a["name"]): a["comment"] for name, e in plain["entities"].items()
+                for a in e["attributes"]}
+    if columns != "none":  # email is a key column: drawn in "keys" mode too
+        assert comments[("customers", "email")] == "Lower case, 'unique': 100pct checked | at sign-up"
+    if columns == "all":
+        assert comments[("customers", "Display_Name")] == "Display Name"  # the new name's note wins
     tables = {f"{t['schema']}.{t['name']}": t for t in data["tables"]}
     edges = {(r["a"], r["b"], r["role"]): (r["cardB"], r["cardA"], r["type"])
              for r in plain["relationships"]}

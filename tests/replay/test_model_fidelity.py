@@ -35,7 +35,7 @@ def _check(databases, name: str, path: str) -> None:
 
 
 @needs_postgres
-@pytest.mark.parametrize("name", ["naming", "shapes"])
+@pytest.mark.parametrize("name", ["naming", "shapes", "comments"])
 def test_the_model_matches_postgresql_on_the_fixtures(databases, name):
     _check(databases, name, str(ROOT / "tests" / "fidelity" / name))
 

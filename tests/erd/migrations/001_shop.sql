@@ -1,6 +1,7 @@
 -- A small shop with what the pictures must handle: a second schema, composite, optional,
 -- one-to-one and identifying foreign keys, types with spaces, commas and brackets, names
--- that need quoting, an enum, a view, partial and expression indexes, a check.
+-- that need quoting, an enum, a view, partial and expression indexes, a check; comments,
+-- one on two lines and with characters the formats quote, one on a column Mermaid renames.
 CREATE SCHEMA billing;
 CREATE TYPE order_state AS ENUM ('open', 'paid', 'shipped');
 
@@ -47,6 +48,14 @@ CREATE TABLE billing.invoices (
 );
 
 CREATE VIEW open_orders AS SELECT id, customer_id FROM orders WHERE state = 'open';
+
+COMMENT ON TABLE customers IS 'People who buy.';
+COMMENT ON COLUMN customers.email IS 'Lower case, "unique": 100% checked | at sign-up';
+COMMENT ON COLUMN customers."Display Name" IS 'Shown on invoices';
+COMMENT ON TABLE orders IS E'One row per checkout.\n  Never deleted.';
+COMMENT ON COLUMN orders.total IS 'Tax included';
+COMMENT ON INDEX orders_open_idx IS 'The open orders of a customer';
+COMMENT ON VIEW open_orders IS 'Orders not paid yet';
 
 -- Names Mermaid's grammar would read as its own words.
 CREATE TABLE "end" (pk integer, "to" text, many text);
