@@ -90,6 +90,9 @@ def _table_lines(t: dict) -> list[str]:
     lines = [head]
     if "kind" in t:
         lines.append(f"~   kind {t['kind']['from']} -> {t['kind']['to']}")
+    if "comment" in t:
+        lines.append(f"~   comment {_value('comment', t['comment']['from'])} -> "
+                     f"{_value('comment', t['comment']['to'])}")
     lines += [element_line(kind, label, e) for kind, label in _KINDS[:1] for e in t[kind]]
     pk = t["primary_key"]
     if pk:

@@ -106,7 +106,16 @@ def _fixed_files(path: Path, layout: str, in_tx: bool | None):
             yield m, [x.text for x in migrations[:i]], fixed[m.path].fixed, sorted({d.rule for d in fixed[m.path].applied})
 
 
-CASES = [(p, layout, in_tx) for p in FIXTURES for layout, in_tx in RUNNERS]
+# Only the (fixture, runner) pairs where a safe fix changes a file: linting the small fixtures
+# at collection costs about a second and spares hundreds of skipped cases.
+CASES = [(p, layout, in_tx) for p in FIXTURES for layout, in_tx in RUNNERS
+         if next(_fixed_files(p, layout, in_tx), None) is not None]
+
+
+def test_the_runner_cases_cover_the_fixtures_with_safe_fixes():
+    # The filter above must not hollow the test out: every runner mode keeps cases.
+    assert {(layout, in_tx) for _, layout, in_tx in CASES} == set(RUNNERS)
+    assert len({p for p, _, _ in CASES}) >= 20
 
 
 @pytest.mark.parametrize("path,layout,in_tx", CASES,
@@ -115,8 +124,6 @@ def test_safe_fixes_run_the_way_the_runner_sends_the_file(server, path, layout, 
     """Each file a safe fix changes, that runs as written when sent this runner's way, still
     runs once fixed."""
     cases = list(_fixed_files(path, layout, in_tx))
-    if not cases:
-        pytest.skip("no safe fix in this fixture for this runner")
     ran = 0
     with psycopg.connect(server.conninfo(), autocommit=True) as conn:
         conn.execute("SET lock_timeout = '5s'")

@@ -23,6 +23,7 @@ def test_comment_changes_are_alterations():
     text = diff_text(diff)
     assert "~   column a: comment old -> new" in text
     assert "~   index t_b_idx: comment none -> lookup" in text
+    assert "~ table t\n~   comment table -> none\n" in text
 
 
 def test_a_comment_that_follows_a_rename_is_no_change():
