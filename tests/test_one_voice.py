@@ -15,7 +15,6 @@ from schemalint.rules import RULES
 
 ID_POLICIES = ("uuid", "identity")
 FIXABLE = [r for r in RULES if r.fix]
-CASES = [(r, i, sql, policy) for r in FIXABLE for i, sql in enumerate(r.bad) for policy in ID_POLICIES]
 
 
 def _config(rule, policy: str) -> LintConfig:
@@ -28,15 +27,27 @@ def _lint(text: str, config: LintConfig):
     return lint(load_text("example.sql", text, LoadEnv()), config, RULES)
 
 
+def _fix(rule, sql: str, config: LintConfig):
+    """(findings before, the fixed text or None when the rule fixes nothing in this example)."""
+    before = _lint(sql, config)
+    plan = plan_fixes([d for d in before if d.rule == rule.name], {"example.sql": sql}, unsafe=True)
+    return before, (plan.files[0].fixed if plan.files else None)
+
+
+# The bad examples the rule's fix changes (some examples show a case the fix leaves alone).
+CASES = [(r, i, sql, policy) for r in FIXABLE for i, sql in enumerate(r.bad) for policy in ID_POLICIES
+         if _fix(r, sql, _config(r, policy))[1] is not None]
+
+
+def test_every_fixable_rule_has_an_example_its_fix_changes():
+    assert {r.name for r, *_ in CASES} == {r.name for r in FIXABLE}
+
+
 @pytest.mark.parametrize("rule,i,sql,policy", CASES,
                          ids=lambda v: v.name if hasattr(v, "name") else v if isinstance(v, str) and len(v) < 12 else None)
 def test_a_fix_is_not_flagged_by_another_default_rule(rule, i, sql, policy):
     config = _config(rule, policy)
-    before = _lint(sql, config)
-    plan = plan_fixes([d for d in before if d.rule == rule.name], {"example.sql": sql}, unsafe=True)
-    if not plan.files:
-        pytest.skip("no fix for this example")
-    fixed = plan.files[0].fixed
+    before, fixed = _fix(rule, sql, config)
     # A finding another rule makes of the fixed text that it did not make before, word for word
     # (a new one, or one about what the fix wrote: `serial` became `identity`), is a second voice.
     was = Counter((d.rule, d.message) for d in before if d.rule != rule.name)
