@@ -5,6 +5,10 @@ expression texts."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+
 import pytest
 
 from schemalint.cli import build_parser
@@ -62,3 +66,19 @@ def test_pictures_from_lean_dump_are_unchanged(fmt, columns):
     for marks in (None, MARKS):
         assert RENDERERS[fmt](lean, marks, columns=columns) == RENDERERS[fmt](
             full, marks, columns=columns)
+
+
+@pytest.mark.parametrize("fmt", ["mermaid", "dot", "json"])
+def test_only_a_dump_with_expressions_loads_the_printer(fmt):
+    # pglast's printer is slow to import (model/deparse.py): the pictures must not need it.
+    script = textwrap.dedent(f"""
+        import contextlib, io, sys
+        from schemalint.cli import main
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = main(["schema", {str(MIGRATIONS)!r}, "--no-config", "--format", {fmt!r}])
+        print(code, "schemalint.model.deparse" in sys.modules, "pglast.stream" in sys.modules)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, check=True)
+    printer = fmt == "json"
+    assert proc.stdout.split() == ["0", str(printer), str(printer)], proc.stderr
