@@ -24,6 +24,8 @@ from schemalint.model.dump import schema_json, schema_text
 from schemalint.model.fold import fold_history
 
 FORMATS = ("text", "json", "mermaid", "dot", "svg", "dbml", "markdown")
+# The pictures that draw no default, CHECK or index expression text (erd/picture.py).
+_NO_EXPRESSIONS = ("mermaid", "dot", "svg")
 DOT_INSTALL_HINT = ("--format svg runs Graphviz's `dot`, which is not installed: install "
                     "Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install "
                     "graphviz), or use --format dot and render it elsewhere")
@@ -78,7 +80,8 @@ def run(args, out=None, err=None) -> int:
         schema, marks = changes.data, changes.marks
     else:
         schema = schema_json(fold_history(collected.migrations, config.pg_version,
-                                          bool(config.assume_in_transaction)))
+                                          bool(config.assume_in_transaction)),
+                             expressions=fmt not in _NO_EXPRESSIONS)
     data = focus(schema, schema=args.schema_name, tables=tuple(args.tables),
                  around=args.around, depth=1 if args.depth is None else args.depth)
     columns = args.columns or "all"

@@ -1,8 +1,8 @@
 """Expression text from the parse trees the model keeps (defaults, CHECK expressions, index
 expressions and predicates), for `schemalint schema`. pglast's printer works on its own node
 objects, so the libpg_query JSON is turned into them first; casts are written `x::type`, as
-PostgreSQL's own deparser (pg_get_expr) writes them. Loaded only by the `schema` command:
-pglast's printers cost ~100 ms to import."""
+PostgreSQL's own deparser (pg_get_expr) writes them. Loaded only by a dump that prints
+expressions (model/dump.py): pglast's printers cost ~100 ms to import."""
 
 from __future__ import annotations
 

@@ -11,13 +11,14 @@ the fidelity check (bench/model_fidelity.py) read from PostgreSQL's catalog too.
 
 Types are spelled as PostgreSQL's format_type() spells them, defaults and expressions as
 text; columns in table order, every other list by name. Pure: a model in, data out.
+`expressions=False` leaves that text out for the pictures that draw none (Mermaid, DOT): each
+default, CHECK, index expression and predicate is then `?` where there is one.
 """
 
 from __future__ import annotations
 
 import json
 
-from schemalint.model.deparse import expression_text
 from schemalint.model.objects import Column, Index, Table
 from schemalint.parse.names import quote_ident
 
@@ -82,18 +83,28 @@ def qualified_text(schema: str, name: str) -> str:
     return quote_ident(name) if schema == "public" else f"{quote_ident(schema)}.{quote_ident(name)}"
 
 
-def schema_json(model) -> dict:
+def schema_json(model, expressions: bool = True) -> dict:
     """The model as the data `schemalint schema --format json` prints."""
+    if expressions:
+        # Lazy: the pictures print no expression, and deparse.py's pglast printer is slow to load.
+        from schemalint.model.deparse import expression_text as text
+    else:
+        text = _unprinted
     return {
         "version": VERSION,
-        "tables": [_table(model, t) for t in sorted(model.tables.values(), key=lambda t: t.key)],
+        "tables": [_table(model, t, text) for t in sorted(model.tables.values(),
+                                                          key=lambda t: t.key)],
         "enums": [{"schema": k[0], "name": k[1], "values": list(v)}
                   for k, v in sorted(model.enums.items())],
         "sequences": [{"schema": k[0], "name": k[1]} for k in sorted(model.sequences)],
     }
 
 
-def _table(model, table: Table) -> dict:
+def _unprinted(node: dict | None) -> str | None:
+    return "?" if node else None
+
+
+def _table(model, table: Table, text) -> dict:
     kind = "partitioned table" if table.partitioned else _KINDS.get(table.kind, table.kind)
     pk = table.primary_key()
     constraints = sorted(table.constraints.values(), key=lambda c: c.name)
@@ -102,9 +113,10 @@ def _table(model, table: Table) -> dict:
         "name": table.key[1],
         "kind": kind,
         "comment": table.comment,
-        "columns": [_column(model, table, c) for c in table.columns.values()],
+        "columns": [_column(model, table, c, text) for c in table.columns.values()],
         "primary_key": list(pk.columns) if pk else [],
-        "indexes": [_index(i) for i in sorted(model.indexes_of(table.key), key=lambda i: i.name)],
+        "indexes": [_index(i, text)
+                    for i in sorted(model.indexes_of(table.key), key=lambda i: i.name)],
         "foreign_keys": [{
             "name": c.name,
             "columns": list(c.columns),
@@ -113,7 +125,7 @@ def _table(model, table: Table) -> dict:
                            "columns": list(c.ref_columns or _primary_key_of(model, c.ref_table))},
             "on_delete": _ACTIONS.get(c.on_delete or "a", "no action"),
         } for c in constraints if c.kind == "foreign"],
-        "checks": [{"name": c.name, "expression": expression_text(c.expr)}
+        "checks": [{"name": c.name, "expression": text(c.expr)}
                    for c in constraints if c.kind == "check"],
     }
 
@@ -125,18 +137,18 @@ def _primary_key_of(model, key) -> tuple:
     return pk.columns if pk is not None else ()
 
 
-def _column(model, table: Table, col: Column) -> dict:
+def _column(model, table: Table, col: Column, text) -> dict:
     return {
         "name": col.name,
         "type": format_type(col.type, col.mods, col.array) if col.type else None,
         "nullable": not col.not_null,
-        "default": None if col.identity or col.generated else _default(model, table, col),
+        "default": None if col.identity or col.generated else _default(model, table, col, text),
         "identity": col.identity,
         "comment": col.comment,
     }
 
 
-def _default(model, table: Table, col: Column) -> str | None:
+def _default(model, table: Table, col: Column, text) -> str | None:
     if col.default is not None:
         # A NULL default is no default: PostgreSQL keeps no pg_attrdef row for a bare NULL
         # constant (AddRelationNewConstraints). Coerced to a type with a modifier
@@ -148,10 +160,10 @@ def _default(model, table: Table, col: Column) -> str | None:
                 model.types.get(_type_key(col.type)) != "domain"):
             # A literal is stored coerced to the column's type, and deparsed with the cast
             # (its modifiers apart: `'a'::character varying`).
-            return f"{expression_text(col.default)}::{format_type(col.type, (), col.array)}"
+            return f"{text(col.default)}::{format_type(col.type, (), col.array)}"
         if const is not None and "boolval" in const:
             return "true" if const["boolval"].get("boolval") else "false"
-        return expression_text(col.default)
+        return text(col.default)
     owner = _serial_owner(model, table, col.name)
     if owner is not None:
         owner_table, owner_col = owner
@@ -194,20 +206,20 @@ def _is_null(expr: dict) -> bool:
     return bool(expr) and bool(expr.get("A_Const", {}).get("isnull"))
 
 
-def _index(index: Index) -> dict:
+def _index(index: Index, text) -> dict:
     columns = []
     for i, column in enumerate(index.columns):
         if column is not None:
             columns.append(column)
         else:
             elem = json.loads(index.elements[i]) if i < len(index.elements) else {}
-            columns.append(expression_text(elem.get("expr")) or "?")
+            columns.append(text(elem.get("expr")) or "?")
     return {
         "name": index.name,
         "columns": columns,
         "unique": index.unique,
         "method": index.method,
-        "where": expression_text(json.loads(index.predicate)) if index.predicate else None,
+        "where": text(json.loads(index.predicate)) if index.predicate else None,
         "comment": index.comment,
     }
 
