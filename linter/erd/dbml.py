@@ -112,6 +112,9 @@ def _ident(name: str) -> str:
 
 
 def _type(type_text: str) -> str:
+    # DBML's quoted names have no escape for `"` (dbdiagram.io's parser stops at `\"`): the
+    # SQL quotes of a type name (`"StepRunStatus"`) are left out, which names the Enum drawn.
+    type_text = type_text.replace('"', "")
     return type_text if _PLAIN_TYPE.fullmatch(type_text) else _quoted(type_text)
 
 
