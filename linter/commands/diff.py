@@ -44,11 +44,19 @@ def sides(settings, points: list[str]) -> tuple[Side, Side]:
         return at_path(settings, points[0]), at_path(settings, points[1])
     for p in points:
         if os.path.exists(p):
-            raise UsageError(f"{p} is a path: compare two directories, or two git revisions "
-                             "(with --path for the migrations)")
+            others = [o for o in points if not os.path.exists(o)]
+            also = f" and {others[0]} is not" if len(points) == 2 else ""
+            raise UsageError(f"{p} is a path{also}: compare two directories, or two git "
+                             "revisions (with --path for the migrations)")
     top = toplevel()
     base = at_ref(settings, points[0])
-    head = at_ref(settings, points[1]) if len(points) == 2 else working_tree(settings, top)
+    if len(points) == 1:  # the working tree's paths must hold migrations (collect says so)
+        return base, working_tree(settings, top)
+    head = at_ref(settings, points[1])
+    if not base.migrations and not head.migrations:
+        # A path neither revision has (a typo) would otherwise read as "no schema changes".
+        shown = ", ".join(settings.flags.paths or settings.config.paths or ())
+        raise UsageError(f"no migrations in {shown} at {base.label} or {head.label}")
     return base, head
 
 

@@ -107,7 +107,7 @@ def at_path(settings: Settings, path: str) -> Side:
     """The migrations in the directory (or file) `path`."""
     if not os.path.exists(path):
         raise UsageError(f"no such file or directory: {path}")
-    collected = collect(settings, Planned([path]))
+    collected = collect(settings, Planned([path], given=[path]))  # given: errors name it
     root = path if os.path.isdir(path) else os.path.dirname(path)
     return Side(collected.migrations, root, path)
 

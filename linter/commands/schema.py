@@ -111,6 +111,9 @@ def _check_options(args, fmt: str) -> None:
         raise UsageError(DOT_INSTALL_HINT)
 
 
+DOT_TIMEOUT = 120.0  # seconds
+
+
 def svg(dot_source: str) -> str:
     """Graphviz's SVG of a DOT graph (`dot -Tsvg`)."""
     exe = shutil.which("dot")
@@ -118,8 +121,13 @@ def svg(dot_source: str) -> str:
         raise UsageError(DOT_INSTALL_HINT)
     try:
         done = subprocess.run([exe, "-Tsvg"], input=dot_source, capture_output=True,
-                              text=True, encoding="utf-8", timeout=120, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
+                              text=True, encoding="utf-8", timeout=DOT_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        # Graphviz lays out thousands of tables for minutes (5,915 tables: over 120 s).
+        raise UsageError(f"--format svg: {exe} did not finish in {DOT_TIMEOUT:g} s: draw fewer "
+                         "tables (--tables, --schema, --around), or use --format dot and render "
+                         "it elsewhere") from None
+    except OSError as exc:
         raise UsageError(f"--format svg: running {exe} failed: {exc}") from None
     if done.returncode != 0:
         raise UsageError(f"--format svg: {exe} -Tsvg failed (exit {done.returncode}): "

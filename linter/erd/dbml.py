@@ -87,13 +87,21 @@ def document(pic: Picture, enums=()) -> str:
         out.append("")
     by_key = {e.key: e for e in pic.entities}
     edges = [e for e in pic.edges if e.child in drawn and e.parent in drawn]
+    # PostgreSQL accepts two foreign keys on the same columns to the same key; DBML holds one
+    # reference per pair of endpoints ("Reference with the same endpoints already exists").
+    endpoints: dict = {}
     for edge in edges:
         child, parent = by_key[edge.child], by_key[edge.parent]
         kind = "-" if edge.child_unique else ">"
         action = f" [delete: {edge.on_delete}]" if edge.on_delete != "no action" else ""
-        out.append(f"Ref {_ident(edge.name)}: {_name(child.schema, child.name)}."
-                   f"{_columns(edge.columns)} {kind} {_name(parent.schema, parent.name)}."
-                   f"{_columns(edge.ref_columns)}{action}")
+        line = (f"Ref {_ident(edge.name)}: {_name(child.schema, child.name)}."
+                f"{_columns(edge.columns)} {kind} {_name(parent.schema, parent.name)}."
+                f"{_columns(edge.ref_columns)}{action}")
+        ends = frozenset(((edge.child, tuple(edge.columns)), (edge.parent, tuple(edge.ref_columns))))
+        if ends in endpoints:
+            line = f"// {line} (the same endpoints as {endpoints[ends]})"
+        endpoints.setdefault(ends, edge.name)
+        out.append(line)
     if edges:
         out.append("")
     for enum in sorted(enums, key=lambda e: (e["schema"], e["name"])):
@@ -121,6 +129,9 @@ def _ident(name: str) -> str:
 
 
 def _type(type_text: str) -> str:
+    # DBML's quoted names have no escape for `"` (dbdiagram.io's parser stops at `\"`): the
+    # SQL quotes of a type name (`"StepRunStatus"`) are left out, which names the Enum drawn.
+    type_text = type_text.replace('"', "")
     return type_text if _PLAIN_TYPE.fullmatch(type_text) else _quoted(type_text)
 
 

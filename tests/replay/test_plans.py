@@ -128,6 +128,11 @@ def test_seq_scan_that_appears_in_the_range_is_blamed(plan):
     [d] = found(report, "SL801")
     assert "with a sequential scan since `003.sql:1` (DROP INDEX orders_status_idx)" in d.message
     assert d.message.split("`")[1].endswith("queries.sql:1")  # no `-- name:`: path:line
+    # ... which the reports show once (it was "queries.sql:1 queries.sql:1: ...").
+    where = d.message.split("`")[1]
+    text = render("text", report)
+    assert f"\n  {where}: " in text and f"{where} {where}" not in text
+    assert f"<summary><code>{where}</code> ⚠️: " in render("markdown", report)
 
 
 def test_renamed_column_gives_query_failed_with_the_servers_error(plan):

@@ -26,12 +26,21 @@ def _blamed(r):
     return r.regression_blame or r.failed_blame or r.seq_blame
 
 
+def _named(q) -> bool:
+    """Whether the query has a `-- name:` (an unnamed one is named by its path:line)."""
+    return q.name != f"{q.path}:{q.line}"
+
+
+def _where(q) -> str:
+    return f"{q.path}:{q.line} {q.name}" if _named(q) else q.name
+
+
 def text_lines(stage) -> list[str]:
     out = ["", f"queries ({len(stage.results)}; {base_text(stage)}; planned in "
                 f"{stage.elapsed_ms / 1000:.2f} s):"]
     for r in stage.results:
         q = r.query
-        out.append(f"  {q.path}:{q.line} {q.name}: {_change(r)}")
+        out.append(f"  {_where(q)}: {_change(r)}")
         blame = _blamed(r)
         if blame is not None:
             out.append(f"      blamed: {blame.describe()}")
@@ -48,7 +57,8 @@ def markdown_lines(stage) -> list[str]:
     for r in stage.results:
         q = r.query
         flag = " ⚠️" if r.regression or r.seq_scans or not r.after.ok else ""
-        out += ["", "<details>", f"<summary><code>{q.name}</code> ({q.path}:{q.line}){flag}: "
+        where = f" ({q.path}:{q.line})" if _named(q) else ""
+        out += ["", "<details>", f"<summary><code>{q.name}</code>{where}{flag}: "
                 f"{_html(_change(r))}</summary>", "", "```sql", q.sql, "```", ""]
         if r.base is not None:
             out.append(f"- base: {_md(r.base.summary())}")
