@@ -94,6 +94,22 @@ def may_change_structure(kind: str, node: dict) -> bool:
     return True
 
 
+def may_lock_relations(kind: str, node: dict) -> bool:
+    """Whether a statement can take a relation lock (checked on PostgreSQL 15's pg_locks):
+    SET and RESET, CREATE TYPE ... AS ENUM and ALTER TYPE ... ADD/RENAME VALUE take none (an
+    enum's labels are pg_enum rows), nor does CREATE FUNCTION in PL/pgSQL, whose validator
+    only parses the body (%TYPE and %ROWTYPE resolve without a lock). A LANGUAGE sql body is
+    analysed at creation and locks the tables it reads."""
+    if kind in ("VariableSetStmt", "CreateEnumStmt", "AlterEnumStmt"):
+        return False
+    if kind == "CreateFunctionStmt" and not node.get("sql_body"):
+        for item in node.get("options") or ():
+            elem = item.get("DefElem") or {}
+            if elem.get("defname") == "language":
+                return (elem.get("arg") or {}).get("String", {}).get("sval") != "plpgsql"
+    return True
+
+
 def named_tables(kind: str, node: dict) -> list[str] | None:
     """The relations whose structure a statement can change, as quoted names, when they are
     the ones it names (and their partitions and children, which ALTER TABLE and CREATE INDEX
@@ -355,14 +371,15 @@ class Tracer:
         # (the simple query protocol's multi-statement string, as a plain apply sends the
         # statement): our BEGIN, the relfilenodes before, the statement between two server
         # clock readings (which time it without the network; the second one comes with
-        # A's new lock rows, read while they are still held), the structure of the tables
-        # it may have changed, the relfilenodes after and our COMMIT. After an error the
-        # server skips the rest of the message; only the statement can fail (or be
-        # canceled by the timeouts).
+        # A's new lock rows, read while they are still held, unless it can take none), the
+        # structure of the tables it may have changed, the relfilenodes after and our COMMIT.
+        # After an error the server skips the rest of the message; only the statement can
+        # fail (or be canceled by the timeouts).
         read_before = may_rewrite and filenodes is None
         parts = (["BEGIN"] if own_tx else []) + ([FILENODES_QUERY] if read_before else [])
         clock = len(parts)
-        parts += [CLOCK_SQL, stmt.sql, locks_query(self.ledger.held)]
+        locks = may_lock_relations(stmt.kind, stmt.node)
+        parts += [CLOCK_SQL, stmt.sql, locks_query(self.ledger.held) if locks else CLOCK_SQL]
         if structure:
             parts.append(structure_query(indexes_only, named))
         if may_rewrite:
@@ -396,7 +413,8 @@ class Tracer:
         after = clock + 2  # the clock and lock rows, then the structure, then the relfilenodes
         trace.duration_ms = (results[after][0][0] - results[clock][0][0]) * 1000
         ledger = self.ledger
-        ledger.note_own_locks(trace, started, [r[1:] for r in results[after] if r[1] is not None])
+        if locks:
+            ledger.note_own_locks(trace, started, [r[1:] for r in results[after] if r[1] is not None])
         ledger.note_during(trace)
         if structure:
             now = fold_structure(results[after + 1])

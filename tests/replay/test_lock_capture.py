@@ -3,8 +3,12 @@ time, even when it ends before a poll (B holds its tables until A waits for one)
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 
+from schemalint.discover.source import Migration
+from schemalint.parse.statements import parse_migration
+from schemalint.replay.tracer import may_lock_relations
 from tests.replay.conftest import locks_on, needs_postgres, statement
 
 pytestmark = needs_postgres
@@ -64,3 +68,33 @@ def test_changes_to_a_table_locked_earlier_in_the_transaction_are_seen(run):
     assert seen["DROP INDEX ti"] == [
         "dropped index ti on t: CREATE INDEX ti ON public.t USING btree (id)"]
     assert seen["ALTER TABLE t ADD COLUMN y int"] == ["added column y on t: integer"]
+
+
+NO_LOCK_STATEMENTS = [
+    "SET lock_timeout = '1s'",
+    "RESET lock_timeout",
+    "CREATE TYPE mood AS ENUM ('sad')",
+    "ALTER TYPE colour ADD VALUE 'blue'",
+    "ALTER TYPE colour RENAME VALUE 'red' TO 'crimson'",
+    "CREATE FUNCTION f(x items.price%TYPE) RETURNS int LANGUAGE plpgsql AS "
+    "$$ DECLARE r items%ROWTYPE; BEGIN SELECT * INTO r FROM items; RETURN x; END $$",
+]
+
+
+@pytest.mark.parametrize("sql", NO_LOCK_STATEMENTS + [
+    "CREATE FUNCTION g() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM items $$",
+    "CREATE FUNCTION h() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM items; END",
+])
+def test_the_statements_whose_lock_rows_are_not_read_take_no_relation_lock(server, sql):
+    # The tracer skips the lock-rows read after these: the server must agree.
+    [stmt] = parse_migration(Migration(path="001.sql", text=sql)).statements
+    with psycopg.connect(server.conninfo()) as conn:
+        conn.execute("DROP TABLE IF EXISTS items; DROP TYPE IF EXISTS colour; DROP TYPE IF EXISTS mood;"
+                     "DROP FUNCTION IF EXISTS f, g, h;" + TABLE + "CREATE TYPE colour AS ENUM ('red');")
+        conn.commit()
+        conn.execute(sql)
+        locked = conn.execute("SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND "
+                              "locktype = 'relation' AND relation >= 16384").fetchone()[0]
+        conn.rollback()
+    assert may_lock_relations(stmt.kind, stmt.node) == (sql not in NO_LOCK_STATEMENTS)
+    assert (locked > 0) == (sql not in NO_LOCK_STATEMENTS)
