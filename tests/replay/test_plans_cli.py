@@ -95,6 +95,26 @@ def test_check_replay_changed_since_reports_findings_blamed_on_changed_files(ser
     assert code == 1
 
 
+def test_check_json_names_the_blamed_statement(server, tmp_path, capsys, monkeypatch):
+    from importlib import resources
+
+    import jsonschema
+
+    project(tmp_path, git=True)
+    monkeypatch.chdir(tmp_path)
+    code = main(["check", "migrations", "--replay", "--dsn", server.conninfo(), "--rows", "20000",
+                 "--queries", "queries.sql", "--changed-since", "HEAD~1", "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    schema = json.loads(resources.files("schemalint").joinpath("report.schema.json").read_text())
+    jsonschema.validate(doc, schema)
+    [finding] = [d for d in doc["diagnostics"] if d["code"].startswith("SL8")]
+    assert finding["code"] == "SL802" and finding["line"] == 3
+    assert finding["related"] == [{"path": "migrations/002_change.sql", "line": 2,
+                                   "message": "the migration statement blamed"}]
+    assert all("related" not in d for d in doc["diagnostics"] if not d["code"].startswith("SL8"))
+    assert code == 1
+
+
 def test_replay_base_flag_sets_the_base(server, tmp_path, capsys, monkeypatch):
     project(tmp_path, git=True)
     monkeypatch.chdir(tmp_path)
