@@ -17,8 +17,7 @@ QUERY_SEQ_SCAN = Rule(
     why="A sequential scan reads every row of the table, for every call of the query: its cost "
         "grows with the table. Replay plans each query with `EXPLAIN (FORMAT JSON)` on the "
         "seeded rows (`--rows`) after `ANALYZE`; a table counts as large above "
-        "`seq_scan_rows` estimated rows (`--seq-scan-rows` or `replay.seq_scan_rows`, 10,000 "
-        "by default). The "
+        "`seq_scan_rows` estimated rows (`replay.seq_scan_rows`, 10,000 by default). The "
         "finding names the migration statement after which the scan appeared, when it "
         "appeared in the replayed range.",
     instead="Index the columns the query filters or joins on (`CREATE INDEX CONCURRENTLY`); with "
@@ -37,7 +36,7 @@ QUERY_PLAN_REGRESSION = Rule(
         "range: `--changed-since`, `--since`, `--last`, `--from`), at each migration boundary "
         "after it and after the last migration, and blames the statement of the migration "
         "after which the plan became what it is. The cost threshold is `plan_cost_ratio` "
-        "(`--plan-cost-ratio` or `replay.plan_cost_ratio`, 2.0 by default).",
+        "(`replay.plan_cost_ratio`, 2.0 by default).",
     instead="Keep (or re-create) the index the query used, or change the query with the schema; "
             "the finding shows the plan before and after.",
     ok_when="The query is no longer sent by the application.",
