@@ -1,4 +1,11 @@
-from schemalint.rulekit import Rule, Severity, covers_foreign_key, display_name, quote_ident
+from schemalint.rulekit import (
+    Rule,
+    Severity,
+    covers_foreign_key,
+    display_name,
+    foreign_key_index_name,
+    quote_ident,
+)
 
 RULE = Rule(
     code="SL301",
@@ -50,7 +57,8 @@ def check_schema(model, ctx):
                 continue
             name = display_name(table.key)
             cols = ", ".join(quote_ident(c) for c in con.columns)
-            idx = quote_ident(f"{table.key[1]}_{'_'.join(con.columns)}_idx")
+            # The name `schemalint indexes` proposes: the naming-convention rule's pattern.
+            idx = quote_ident(foreign_key_index_name(ctx.config, table.key[1], con.columns))
             ref = display_name(con.ref_table) if con.ref_table else "its parent"
             yield ctx.report(
                 f"foreign key `{con.name}` on `{name}` ({cols}) has no index leading with its "

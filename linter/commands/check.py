@@ -114,6 +114,10 @@ def run(args, out=None, err=None) -> int:
                          "any format")
     if flags.queries and not flags.replay:
         raise UsageError("--queries: the queries are planned on the replayed database; add --replay")
+    for name, value in (("--seq-scan-rows", flags.seq_scan_rows), ("--plan-cost-ratio", flags.plan_cost_ratio)):
+        if value is not None and not flags.replay:
+            raise UsageError(f"{name}: a threshold of the query-plan gate, which runs on the "
+                             "replayed database; add --replay")
     parse_outputs(flags)
     # On the real `err`: the report cache keeps what goes to `err` for its next answer.
     progress = Progress("checking", "checked", err, quiet=bool(flags.quiet), color=flags.color)

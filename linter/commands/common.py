@@ -112,6 +112,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _ratio(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value >= 1 or value == float("inf"):  # NaN fails >= too
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 1, got {text!r}")
+    return value
+
+
 def add_replay_options(p: argparse.ArgumentParser) -> None:
     """Flags shared by `replay` and `check --replay`; each overrides the config's replay table."""
     g = p.add_argument_group("replay")
@@ -145,6 +155,12 @@ def add_replay_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--base", metavar="GIT_REF", default=None,
                    help="compare the query plans with the schema before the first migration "
                         "added or changed since GIT_REF (`check` also takes --changed-since's)")
+    g.add_argument("--seq-scan-rows", metavar="N", type=positive_int, default=None,
+                   help="query-seq-scan-on-large-table: a table counts as large above N "
+                        "estimated rows (default 10000; replay.seq_scan_rows)")
+    g.add_argument("--plan-cost-ratio", metavar="X", type=_ratio, default=None,
+                   help="query-plan-regression: report a query whose estimated cost grows "
+                        "more than X times against the base (default 2.0; replay.plan_cost_ratio)")
 
 
 

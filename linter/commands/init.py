@@ -132,6 +132,12 @@ schemalint:
   script:{note}
     - pip install "schemalint @ git+{REPO_URL}@{ref}"
     - schemalint check ${{CI_MERGE_REQUEST_DIFF_BASE_SHA:+--changed-since "$CI_MERGE_REQUEST_DIFF_BASE_SHA"}} --format gitlab > gl-code-quality-report.json
+  cache:  # schemalint's own cache, kept from one pipeline to the next (docs/gitlab.md)
+    key:
+      files: [{CONFIG_FILE}]
+      prefix: schemalint-{ref}
+    paths: [.schemalint_cache/]
+    when: always
   artifacts:
     when: always
     reports:

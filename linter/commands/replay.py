@@ -62,6 +62,7 @@ def replay_options(settings: Settings):
         "timeout_s": flags.timeout_s,
         "pg_version": config.pg_version if flags.pg_version else None,
         "since": flags.since, "last": flags.last, "from_file": flags.from_file,
+        "seq_scan_rows": flags.seq_scan_rows, "plan_cost_ratio": flags.plan_cost_ratio,
     })
     if flags.rows is not None:
         opts.rows_per_table = {}  # --rows N replaces the configuration's per-table counts

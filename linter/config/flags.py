@@ -25,7 +25,7 @@ _FIELDS = (
     # replay
     "replay", "backend", "pg_bin", "dsn", "image", "rows", "stats", "probe", "roundtrip",
     "lock_threshold_ms", "statement_timeout_s", "timeout_s", "since", "last", "from_file",
-    "queries", "base",
+    "queries", "base", "seq_scan_rows", "plan_cost_ratio",
     # rules / config commands
     "all",
 )

@@ -83,9 +83,10 @@ REPLAY_KEYS = (
         "`{query name or path:line: \"42, 'open', null\"}`, as a `-- params:` comment above the "
         "query would give them (the comment wins)."),
     Key("seq_scan_rows", "integer", "`query-seq-scan-on-large-table`: a table counts as large "
-        "above this many estimated rows (default 10000)."),
+        "above this many estimated rows (default 10000).", flag="--seq-scan-rows"),
     Key("plan_cost_ratio", "number", "`query-plan-regression`: a query's estimated cost may grow "
-        "by this factor against the base before it is reported (default 2.0)."),
+        "by this factor against the base before it is reported (default 2.0).",
+        flag="--plan-cost-ratio"),
 )
 
 KEYS: tuple[Key, ...] = (

@@ -3,11 +3,14 @@
 Schema version 1 (the JSON Schema is `linter/report.schema.json`, shipped in the package):
 {"version": 1,
  "diagnostics": [{"code", "rule", "severity", "path", "line", "column",
-                  "end_line", "end_column", "message", "help", "url"}],
+                  "end_line", "end_column", "message", "help", "url",
+                  "related"?: [{"path", "line", "message"}]}],
  "summary": {"files", "statements", "diagnostics", "error", "warning", "info",
              "fail_on", "failed", "layouts": [{"directory", "layout", "files", "skipped"}]}}
 `layouts` (the layout of each directory, as `schemalint plan` shows it) is in the JSON
-report only; the other formats' summaries are unchanged.
+report only; the other formats' summaries are unchanged. `related` (where else a finding
+points: the query-plan gate's blamed migration statement, SARIF's relatedLocations) is
+present only on findings that have one.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ def item(d) -> dict:
     if d.extra and d.extra.get("replay") and d.source != "replay":
         # What `--replay` measured of this finding's hazard (check/confirm.py).
         out["replay"] = d.extra["replay"]
+    if d.extra and d.extra.get("related"):
+        out["related"] = [{"path": r["path"], "line": max(1, r["line"]), "message": r["message"]}
+                          for r in d.extra["related"]]
     if d.fix is not None:
         out["fix"] = {
             "description": d.fix.description,
@@ -105,7 +111,10 @@ def _item_text(d, urls: dict[str, str]) -> str:
     severity = _SEVERITY.get(d.severity) if type(d.severity) is Severity else None
     fix = d.fix
     fix_text = "" if fix is None else _fix_text(fix)
-    if (severity is None or fix_text is None or (d.extra and d.source != "replay" and "replay" in d.extra) or type(code) is not str or type(rule) is not str
+    extra = d.extra
+    if (severity is None or fix_text is None
+            or (extra and ((d.source != "replay" and "replay" in extra) or extra.get("related")))
+            or type(code) is not str or type(rule) is not str
             or type(path) is not str or type(message) is not str or type(help_) is not str
             or type(line) is not int or type(column) is not int or type(end_line) is not int
             or type(end_column) is not int):

@@ -77,6 +77,7 @@ from schemalint.rulekit.indexes import (
     covering_index,
     covers_foreign_key,
     expected_name,
+    foreign_key_index_name,
     index_redundancy,
     redundant_indexes,
 )
@@ -94,7 +95,8 @@ __all__ = [
     "blocked_phrase", "breaking_drops", "call_argument", "claim_on", "clause_span", "clause_text",
     "column_constraints", "column_default", "column_display_name", "column_type_change", "concurrent_statement",
     "constraint_name", "covering_index", "covers_foreign_key", "defined_identifiers",
-    "display_name", "dropped_objects", "existing_table_actions", "expected_name", "format_type",
+    "display_name", "dropped_objects", "existing_table_actions", "expected_name",
+    "foreign_key_index_name", "format_type",
     "function_calls", "function_name", "id_policy", "has_rows", "index_redundancy", "is_array", "is_down",
     "is_table_alter", "key_columns", "is_true", "lazy", "line_of", "lock_sentence", "name_span",
     "named_constraint_sql", "new_before", "option_on", "proven_not_null", "qualified_key",

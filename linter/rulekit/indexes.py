@@ -81,3 +81,13 @@ def expected_name(pattern: str, table: str, columns) -> str | None:
     if not pattern or ("{columns}" in pattern and (not columns or None in columns)):
         return None
     return _truncate(pattern.replace("{table}", table).replace("{columns}", "_".join(columns)))
+
+
+DEFAULT_INDEX_NAME = "{table}_{columns}_idx"  # PostgreSQL's own default (ChooseIndexName)
+
+
+def foreign_key_index_name(config, table: str, columns) -> str | None:
+    """The name `schemalint indexes` gives the index a foreign key lacks: the naming-convention
+    rule's `index` pattern as configured, else PostgreSQL's default pattern."""
+    pattern = str(config.options.get("naming-convention", {}).get("index") or "")
+    return expected_name(pattern, table, columns) or expected_name(DEFAULT_INDEX_NAME, table, columns)

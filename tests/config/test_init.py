@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -39,6 +40,13 @@ def test_ci_files(project):
     job = gitlab["schemalint"]
     assert job["artifacts"]["reports"]["codequality"] == "gl-code-quality-report.json"
     assert any("--format gitlab > gl-code-quality-report.json" in line for line in job["script"])
+    # The cache block is docs/gitlab.md's, keyed by the ref the job installs.
+    guide = (Path(__file__).parents[2] / "docs" / "gitlab.md").read_text()
+    documented = yaml.safe_load(guide.split("```yaml .gitlab-ci.yml\n", 1)[1].split("```", 1)[0])["schemalint"]["cache"]
+    ref = next(line for line in job["script"] if "pip install" in line).rsplit("@", 1)[1].rstrip('"')
+    assert documented["key"]["prefix"] == "schemalint-v0.1.0"
+    documented["key"]["prefix"] = f"schemalint-{ref}"
+    assert job["cache"] == documented
     workflow = yaml.safe_load((project.root / ".github/workflows/schemalint.yml").read_text())
     steps = workflow["jobs"]["schemalint"]["steps"]
     action = next(s for s in steps if s["uses"].startswith("schemalint/schemalint@"))

@@ -94,6 +94,24 @@ def test_the_naming_convention_names_new_indexes(tmp_path, monkeypatch):
     assert code == 0 and "CREATE INDEX CONCURRENTLY ix_b_a_id1 ON b (a_id);" in out
 
 
+def test_foreign_key_rule_help_names_the_index_as_the_report_does(tmp_path, monkeypatch):
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "001.sql").write_text(
+        "CREATE TABLE a (id int PRIMARY KEY);\n"
+        "CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a);\n")
+    (tmp_path / ".schemalint.yaml").write_text(
+        'rules:\n  naming-convention: {index: "ix_{table}_{columns}"}\n')
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run("db", "--format", "json")
+    [create] = [fk["create"] for fk in json.loads(out)["foreign_keys"]]
+    assert code == 0 and create == "CREATE INDEX CONCURRENTLY ix_b_a_id ON b (a_id);"
+    check = io.StringIO()
+    with contextlib.redirect_stdout(check):
+        main(["check", "db", "--select", "foreign-key-without-index", "--format", "json", "--no-cache"])
+    [finding] = json.loads(check.getvalue())["diagnostics"]
+    assert finding["help"].endswith("\n    " + create)
+
+
 @pytest.mark.parametrize("args, message", [
     (("/nonexistent",), "no such file or directory"),
     (("--format", "xml"), "invalid choice"),

@@ -95,6 +95,26 @@ def test_check_replay_changed_since_reports_findings_blamed_on_changed_files(ser
     assert code == 1
 
 
+def test_check_json_names_the_blamed_statement(server, tmp_path, capsys, monkeypatch):
+    from importlib import resources
+
+    import jsonschema
+
+    project(tmp_path, git=True)
+    monkeypatch.chdir(tmp_path)
+    code = main(["check", "migrations", "--replay", "--dsn", server.conninfo(), "--rows", "20000",
+                 "--queries", "queries.sql", "--changed-since", "HEAD~1", "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    schema = json.loads(resources.files("schemalint").joinpath("report.schema.json").read_text())
+    jsonschema.validate(doc, schema)
+    [finding] = [d for d in doc["diagnostics"] if d["code"].startswith("SL8")]
+    assert finding["code"] == "SL802" and finding["line"] == 3
+    assert finding["related"] == [{"path": "migrations/002_change.sql", "line": 2,
+                                   "message": "the migration statement blamed"}]
+    assert all("related" not in d for d in doc["diagnostics"] if not d["code"].startswith("SL8"))
+    assert code == 1
+
+
 def test_replay_base_flag_sets_the_base(server, tmp_path, capsys, monkeypatch):
     project(tmp_path, git=True)
     monkeypatch.chdir(tmp_path)
@@ -131,3 +151,51 @@ def test_check_markdown_has_a_section_per_query(server, tmp_path, capsys, monkey
     md = capsys.readouterr().out
     assert "<summary><code>queries.sql</code> query <code>orders_of_customer</code>: 1 warning" in md
     assert "<summary><code>queries.sql</code> query <code>by_email</code>: 1 warning" in md
+
+
+def test_threshold_flags_win_over_the_configuration(tmp_path, monkeypatch):
+    from schemalint.cli import build_parser
+    from schemalint.commands.common import settings_from
+    from schemalint.commands.replay import replay_options
+
+    project(tmp_path)
+    (tmp_path / ".schemalint.yaml").write_text("replay:\n  seq_scan_rows: 100\n  plan_cost_ratio: 3\n")
+    monkeypatch.chdir(tmp_path)
+
+    def options(*extra):
+        return replay_options(settings_from(build_parser().parse_args(["replay", "migrations", *extra])))
+
+    configured = options()
+    assert (configured.seq_scan_rows, configured.plan_cost_ratio) == (100, 3.0)
+    flagged = options("--seq-scan-rows", "0", "--plan-cost-ratio", "1.5")
+    assert (flagged.seq_scan_rows, flagged.plan_cost_ratio) == (0, 1.5)
+
+
+def test_bad_threshold_flags_are_usage_errors(tmp_path, capsys):
+    project(tmp_path)
+    for flag, value, said in (("--seq-scan-rows", "-1", "expected a number >= 0, got '-1'"),
+                              ("--seq-scan-rows", "1e4", "expected a whole number, got '1e4'"),
+                              ("--plan-cost-ratio", "0.5", "expected a finite number >= 1, got '0.5'"),
+                              ("--plan-cost-ratio", "nan", "expected a finite number >= 1, got 'nan'"),
+                              ("--plan-cost-ratio", "twice", "expected a number, got 'twice'")):
+        for command in (["replay"], ["check", "--replay"]):
+            code = main([*command, str(tmp_path / "migrations"), flag, value])
+            err = capsys.readouterr().err
+            assert code == 2 and f"{flag}: {said}" in err and "Traceback" not in err, (command, err)
+
+
+def test_threshold_flags_need_replay_in_check(tmp_path, capsys):
+    project(tmp_path)
+    code = main(["check", str(tmp_path / "migrations"), "--plan-cost-ratio", "3"])
+    assert code == 2 and "--plan-cost-ratio: a threshold of the query-plan gate" in capsys.readouterr().err
+
+
+def test_seq_scan_rows_flag_replaces_the_configured_threshold(server, tmp_path, capsys, monkeypatch):
+    project(tmp_path)
+    (tmp_path / ".schemalint.yaml").write_text("replay:\n  queries: [queries.sql]\n  seq_scan_rows: 100\n")
+    monkeypatch.chdir(tmp_path)
+    main(["replay", "migrations", "--dsn", server.conninfo(), "--last", "1", "--rows", "2000",
+          "--seq-scan-rows", "5000", "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    codes = {(d["code"], d["line"]) for d in doc["diagnostics"] if d["code"].startswith("SL8")}
+    assert codes == {("SL802", 3)}  # 2,000 rows are not above --seq-scan-rows 5000

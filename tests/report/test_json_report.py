@@ -35,10 +35,16 @@ def test_json_report_fast_item_path_matches_the_general_one():
                      fix=Fix("d\"", (Edit(0, 1, "a\n"), Edit(5, 5, "")), safe=True))
     odd = Diagnostic("SL101", "x", Severity.INFO, "p", True, 1, 1, 2, "m")  # a bool is not an int
     odd_fix = Diagnostic("SL101", "x", Severity.INFO, "p", 1, 1, 1, 2, "m", fix=Fix("d", (Edit(0, 1, 2),)))
-    for d in (plain, fixed, no_edits, two, odd, odd_fix):
+    blamed = Diagnostic("SL802", "query-plan-regression", Severity.ERROR, "q.sql", 3, 1, 3, 9, "m")
+    blamed.source = "replay"
+    blamed.extra["related"] = [{"path": "migrations/002.sql", "line": 2, "message": "blamed"}]
+    for d in (plain, fixed, no_edits, two, odd, odd_fix, blamed):
         expected = json.dumps(json_report.item(d), indent=2, ensure_ascii=False).replace("\n", "\n    ")
         assert json_report._item_text(d, {}) == expected
         assert json.loads(expected) == json_report.item(d)
+    assert json_report.item(blamed)["related"] == [{"path": "migrations/002.sql", "line": 2,
+                                                    "message": "blamed"}]
+    assert "related" not in json_report.item(plain)
 
 
 def test_json_report_in_pieces_is_the_same_document(monkeypatch):
