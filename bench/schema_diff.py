@@ -3,6 +3,7 @@ generated history (bench/gen_repo.py) committed in two steps, its last tenth of 
 the change, compared with the commit before it and with the working tree.
 
     python bench/schema_diff.py [--statements 5000] [--runs 5] [--out bench/results/diff5000]
+    python bench/schema_diff.py --history bench/results/erd200   # erd_bench.py's 200-table history
 
 Prints the tables in the schema, the tables changed, and the wall and CPU times of
 `schemalint diff HEAD~1 HEAD` and of `schemalint indexes`.
@@ -28,10 +29,14 @@ def _git(cwd: str, *args: str) -> None:
                    cwd=cwd, check=True, capture_output=True)
 
 
-def make(out: str, statements: int) -> None:
+def make(out: str, statements: int, history: str | None = None) -> None:
     shutil.rmtree(out, ignore_errors=True)
-    subprocess.run([sys.executable, os.path.join(HERE, "gen_repo.py"), out,
-                    "--statements", str(statements)], check=True, capture_output=True)
+    if history:
+        # A history made elsewhere (erd_bench.py's: 5,000 statements leaving 200 tables).
+        shutil.copytree(os.path.join(history, "migrations"), os.path.join(out, "migrations"))
+    else:
+        subprocess.run([sys.executable, os.path.join(HERE, "gen_repo.py"), out,
+                        "--statements", str(statements)], check=True, capture_output=True)
     files = sorted(os.listdir(os.path.join(out, "migrations")))
     later = files[len(files) * 9 // 10:]
     held = os.path.join(out, "held")
@@ -75,15 +80,18 @@ def main() -> int:
     ap.add_argument("--statements", type=int, default=5000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--out", default=os.path.join(HERE, "results", "diff5000"))
+    ap.add_argument("--history", metavar="DIR", default=None,
+                    help="use DIR/migrations instead of generating a history")
     args = ap.parse_args()
-    make(args.out, args.statements)
+    make(args.out, args.statements, args.history)
     exe = [sys.executable, "-m", "schemalint"]
     schema = json.loads(subprocess.run([*exe, "schema", "migrations", "--no-config", "-f", "json"],
                                        cwd=args.out, capture_output=True, text=True, check=True).stdout)
     walls, cpus, out = timed([*exe, "diff", "HEAD~1", "HEAD", "--path", "migrations",
                               "--no-config", "-f", "json"], args.out, args.runs)
     changed = len(json.loads(out)["tables"])
-    print(f"{args.statements} statements, {len(schema['tables'])} tables, {changed} changed")
+    source = args.history or f"{args.statements} statements"
+    print(f"{source}, {len(schema['tables'])} tables, {changed} changed")
     print(_line("schemalint diff HEAD~1 HEAD", walls, cpus))
     walls, cpus, _ = timed([*exe, "indexes", "migrations", "--no-config"], args.out, args.runs)
     print(_line("schemalint indexes", walls, cpus))
