@@ -34,7 +34,8 @@ def _lock(lk, held_ms: float) -> dict:
 
 
 def _held(lk, held_ms: float) -> str:
-    return f"{lk.mode} on `{lk.relation.name}` held {held_ms:.0f} ms"
+    # From the value the data carries (_lock), so message and data never round apart.
+    return f"{lk.mode} on `{lk.relation.name}` held {round(held_ms, 1):.0f} ms"
 
 
 def _fingerprint(trace: StatementTrace) -> str:
