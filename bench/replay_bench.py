@@ -7,7 +7,7 @@ Measures, on this machine:
   * server ready time, cold (template cluster created: initdb) and warm (template copied);
   * per round, a plain untraced apply of every up migration of the corpus, statement by
     statement, then a traced replay of the same migrations, and the ratio of the two
-    (target <= 2.0) and the traced replay's total time (target <= 20 s).
+    (target <= 1.5, issue 13; it was 2.0) and the traced replay's total time (target <= 20 s).
 Both applies start from the files (reading and splitting them into statements is timed in
 both) and stop at the same statement when one fails (e.g. SQL needing a newer server).
 Rounds interleave the two applies so that a change of machine load hits both; the summary
@@ -178,7 +178,7 @@ def main() -> int:
     print(f"\n{len(ups)} up migrations, {args.rounds} rounds:")
     print(f"  plain untraced apply:           {_spread([r['plain_s'] for r in rounds])}")
     print(f"  traced replay (without start):  {_spread([r['phase_s'] for r in rounds])}")
-    print(f"  ratio traced / plain:           {_spread([r['ratio'] for r in rounds], '')} (target <= 2.0)")
+    print(f"  ratio traced / plain:           {_spread([r['ratio'] for r in rounds], '')} (target <= 1.5, issue 13)")
     print(f"  traced replay total:            {_spread([r['total_s'] for r in rounds])} (target <= 20 s)")
     cpu = [r["session_cpu_ratio"] for r in rounds if r["session_cpu_ratio"] is not None]
     if cpu:
