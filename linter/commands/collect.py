@@ -201,6 +201,15 @@ def _layout(config):
     return {k if k in ("", ".", "*") else os.path.join(root, k): v for k, v in layout.items()}
 
 
+def collect_naming_unreadable(settings: Settings, err) -> Collected:
+    """`collect`, for the commands that report no findings (`schema`, `indexes`): a file that
+    cannot be read is named on `err`, and the rest are read."""
+    collected = collect(settings)
+    for d in unreadable_diagnostics(collected.unreadable):
+        print(f"{d.path}: {d.message}", file=err)
+    return collected
+
+
 def unreadable_diagnostics(unreadable):
     return [
         make_diagnostic(UNREADABLE_FILE, Migration(path=path, text=""), 0, 0,

@@ -47,6 +47,15 @@ def add_transaction_argument(p) -> None:
                    help="each migration file runs inside a transaction (as most frameworks do)")
 
 
+def add_model_arguments(p: argparse.ArgumentParser) -> None:
+    """How the history folds into the model (`schema`, `diff`, `indexes`): --layout,
+    --pg-version and --assume-in-transaction, as `check` reads them."""
+    add_layout_argument(p)
+    p.add_argument("--pg-version", metavar="MAJOR[.MINOR]", default=None,
+                   help="the PostgreSQL version the migrations run on (default: 15)")
+    add_transaction_argument(p)
+
+
 def add_outcome_arguments(p: argparse.ArgumentParser) -> None:
     """--fail-on and --assume-in-transaction."""
     add_fail_on_argument(p)

@@ -9,7 +9,7 @@ import json
 import os
 import sys
 
-from schemalint.commands.common import add_config_arguments, settings_from
+from schemalint.commands.common import add_config_arguments, add_model_arguments, settings_from
 from schemalint.commands.revisions import Side, at_path, at_ref, toplevel, working_tree
 from schemalint.errors import EXIT_OK, UsageError
 from schemalint.schemadiff import diff_schemas, fold_points
@@ -25,12 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "`paths:` in the configuration)")
     p.add_argument("--format", "-f", choices=("text", "json", "markdown"), default="text",
                    help="output format (default text)")
-    p.add_argument("--layout", metavar="LAYOUT", default=None,
-                   help="migration framework layout (default: detected; see `check --help`)")
-    p.add_argument("--pg-version", metavar="MAJOR[.MINOR]", default=None,
-                   help="the PostgreSQL version the migrations run on (default: 15)")
-    p.add_argument("--assume-in-transaction", action="store_true", default=None,
-                   help="each migration file runs inside a transaction")
+    add_model_arguments(p)
     add_config_arguments(p)
 
 

@@ -10,8 +10,13 @@ import json
 import sys
 
 from schemalint.check.catalog import by_name_or_code
-from schemalint.commands.collect import collect, unreadable_diagnostics
-from schemalint.commands.common import add_config_arguments, add_input_arguments, settings_from
+from schemalint.commands.collect import collect_naming_unreadable
+from schemalint.commands.common import (
+    add_config_arguments,
+    add_input_arguments,
+    add_model_arguments,
+    settings_from,
+)
 from schemalint.errors import EXIT_OK
 from schemalint.indexes import index_report
 from schemalint.indexes.render import report_markdown, report_text
@@ -22,12 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_input_arguments(p)
     p.add_argument("--format", "-f", choices=("text", "json", "markdown"), default="text",
                    help="output format (default text)")
-    p.add_argument("--layout", metavar="LAYOUT", default=None,
-                   help="migration framework layout (default: detected; see `check --help`)")
-    p.add_argument("--pg-version", metavar="MAJOR[.MINOR]", default=None,
-                   help="the PostgreSQL version the migrations run on (default: 15)")
-    p.add_argument("--assume-in-transaction", action="store_true", default=None,
-                   help="each migration file runs inside a transaction")
+    add_model_arguments(p)
     add_config_arguments(p)
 
 
@@ -42,9 +42,7 @@ def run(args, out=None, err=None) -> int:
     err = sys.stderr if err is None else err
     settings = settings_from(args)
     config = settings.config
-    collected = collect(settings)
-    for d in unreadable_diagnostics(collected.unreadable):
-        print(f"{d.path}: {d.message}", file=err)
+    collected = collect_naming_unreadable(settings, err)
     model = fold_history(collected.migrations, config.pg_version, bool(config.assume_in_transaction))
     report = index_report(model, index_pattern(config))
     fmt = settings.flags.format

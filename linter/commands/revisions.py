@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
-import subprocess
 import tarfile
 import tempfile
 
 from schemalint.commands.collect import collect
 from schemalint.config.resolve import Settings
 from schemalint.errors import UsageError
+from schemalint.gate.changed import fetch_hint, git, git_toplevel, require_commit
+from schemalint.gate.changed import merge_base as find_merge_base
 from schemalint.gate.reporting import Planned, plan_paths
 from schemalint.records import Record
 
@@ -31,34 +31,21 @@ class Side(Record):
         self.label = label
 
 
-def _git(args: list[str], cwd: str, text: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=text, check=False)
-
-
 def toplevel(cwd: str | None = None) -> str:
     cwd = cwd or os.getcwd()
-    if shutil.which("git") is None:
-        raise UsageError("comparing with a git revision needs git, which is not on PATH")
-    top = _git(["rev-parse", "--show-toplevel"], cwd)
-    if top.returncode != 0:
-        raise UsageError(f"{cwd} is not inside a git repository: name two directories to compare")
-    return top.stdout.strip()
+    return git_toplevel(cwd, "comparing with a git revision",
+                        f"{cwd} is not inside a git repository: name two directories to compare")
 
 
 def resolve_ref(ref: str, top: str, merge_base: bool = False) -> str:
     """The commit `ref` names (with `merge_base`: its merge base with HEAD, as
     `--changed-since` compares); a clear error when it is unknown."""
-    if ref.startswith("-") or _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
-                                   top).returncode != 0:
-        raise UsageError(f"unknown revision {ref!r}, and no such file or directory; fetch it "
-                         f"first (e.g. `git fetch origin {ref.removeprefix('origin/')}`)")
+    require_commit(ref, top, f"unknown revision {ref!r}, and no such file or directory; "
+                             f"{fetch_hint(ref)}")
     if merge_base:
-        base = _git(["merge-base", ref, "HEAD"], top)
-        if base.returncode != 0 or not base.stdout.strip():
-            raise UsageError(f"HEAD and {ref!r} have no common ancestor in this clone: fetch "
-                             "more history (`git fetch --unshallow`)")
-        return base.stdout.split()[0]
-    return _git(["rev-parse", f"{ref}^{{commit}}"], top).stdout.strip()
+        return find_merge_base(ref, top, f"HEAD and {ref!r} have no common ancestor in this "
+                                         "clone: fetch more history (`git fetch --unshallow`)")
+    return git(["rev-parse", f"{ref}^{{commit}}"], top).stdout.strip()
 
 
 def _relative(settings: Settings, top: str) -> list[str]:
@@ -83,11 +70,11 @@ def at_ref(settings: Settings, ref: str, merge_base: bool = False) -> Side:
     commit = resolve_ref(ref, top, merge_base)
     rels = _relative(settings, top)
     # A path the revision does not have: no migrations there yet (a history's first commit).
-    present = [r for r in rels if r == "." or _git(["cat-file", "-e", f"{commit}:{r}"], top).returncode == 0]
+    present = [r for r in rels if r == "." or git(["cat-file", "-e", f"{commit}:{r}"], top).returncode == 0]
     label = ref if not merge_base else f"{ref} (merge base {commit[:12]})"
     if not present:
         return Side([], top, label)
-    archive = _git(["archive", "--format=tar", commit, "--", *present], top, text=False)
+    archive = git(["archive", "--format=tar", commit, "--", *present], top, text=False)
     if archive.returncode != 0:
         raise UsageError(f"git archive {ref} failed: {archive.stderr.decode(errors='replace').strip()}")
     with tempfile.TemporaryDirectory(prefix="schemalint-rev-") as tmp:

@@ -10,10 +10,11 @@ import shutil
 import subprocess
 import sys
 
-from schemalint.commands.collect import collect, unreadable_diagnostics
+from schemalint.commands.collect import collect_naming_unreadable
 from schemalint.commands.common import (
     add_config_arguments,
     add_input_arguments,
+    add_model_arguments,
     settings_from,
 )
 from schemalint.commands.review import changes_since
@@ -55,12 +56,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="only the tables changed since the merge base with GIT_REF (working "
                         "tree included) and those one foreign key away, with the changes "
                         "marked; dropped tables and columns are drawn from the base")
-    p.add_argument("--layout", metavar="LAYOUT", default=None,
-                   help="migration framework layout (default: detected; see `check --help`)")
-    p.add_argument("--pg-version", metavar="MAJOR[.MINOR]", default=None,
-                   help="the PostgreSQL version the migrations run on (default: 15)")
-    p.add_argument("--assume-in-transaction", action="store_true", default=None,
-                   help="each migration file runs inside a transaction")
+    add_model_arguments(p)
     add_config_arguments(p)
 
 
@@ -71,9 +67,7 @@ def run(args, out=None, err=None) -> int:
     _check_options(args, fmt)
     settings = settings_from(args)
     config = settings.config
-    collected = collect(settings)
-    for d in unreadable_diagnostics(collected.unreadable):
-        print(f"{d.path}: {d.message}", file=err)
+    collected = collect_naming_unreadable(settings, err)
     marks = None
     if args.changed_since:
         changes = changes_since(settings, collected.migrations, args.changed_since)

@@ -221,10 +221,10 @@ def test_nothing_is_left_after_a_failing_migration(shared, project, capsys):
     assert leftovers(shared) == NOTHING_LEFT
 
 
-def test_nothing_is_left_after_sigterm(shared, project):
+def _replay_in_a_slow_statement(shared, project) -> subprocess.Popen:
+    """A `replay --dsn` process, returned once it runs a 60 s statement (its sandbox made)."""
     (project / "001.sql").write_text("CREATE TABLE a (id int);\nGRANT SELECT ON a TO app_reader;\n"
                                      "SELECT pg_sleep(60);\n")
-    before = server_state(shared)
     proc = subprocess.Popen([sys.executable, "-m", "schemalint", "replay", ".", "--dsn", _dsn(shared)],
                             cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -232,6 +232,16 @@ def test_nothing_is_left_after_sigterm(shared, project):
             _wait_for(lambda: su.execute(
                 "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' "
                 "AND state = 'active' AND pid <> pg_backend_pid()").fetchone(), "the slow statement")
+    except BaseException:
+        _reap(proc)
+        raise
+    return proc
+
+
+def test_nothing_is_left_after_sigterm(shared, project):
+    before = server_state(shared)
+    proc = _replay_in_a_slow_statement(shared, project)
+    try:
         proc.send_signal(signal.SIGTERM)
         proc.wait(60)
         err = proc.stderr.read().decode()
@@ -246,16 +256,9 @@ def test_nothing_is_left_after_sigterm(shared, project):
 def test_the_next_run_drops_the_sandbox_of_a_killed_run(shared, project, capsys):
     # SIGKILL cannot be handled: the run's database and roles stay until the next run from this
     # host sees that the process named in their comment is gone.
-    (project / "001.sql").write_text("CREATE TABLE a (id int);\nGRANT SELECT ON a TO app_reader;\n"
-                                     "SELECT pg_sleep(60);\n")
     before = server_state(shared)
-    proc = subprocess.Popen([sys.executable, "-m", "schemalint", "replay", ".", "--dsn", _dsn(shared)],
-                            cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = _replay_in_a_slow_statement(shared, project)
     try:
-        with psycopg.connect(shared.conninfo(), autocommit=True) as su:
-            _wait_for(lambda: su.execute(
-                "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' "
-                "AND state = 'active' AND pid <> pg_backend_pid()").fetchone(), "the slow statement")
         proc.kill()
         proc.wait(60)
     finally:
