@@ -30,7 +30,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gen_repo import WORDS, Gen, render_file  # noqa: E402  (a script beside this one)
+from docfile import publish  # noqa: E402  (scripts beside this one)
+from gen_repo import WORDS, Gen, render_file  # noqa: E402
 
 BEGIN, END = "<!-- erd: begin -->", "<!-- erd: end -->"
 BUDGET = 1.0  # seconds, cold (issue 17)
@@ -177,13 +178,7 @@ def main() -> None:
 def _write_section(path: Path, lines: list[str]) -> None:
     section = "\n".join([BEGIN, "", "## Schema pictures: 200 tables from 5,000 statements", "",
                          *lines, "", END]) + "\n"
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        text = head + section.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        text = old.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
+    publish(str(path), lambda: section, BEGIN, END)
 
 
 if __name__ == "__main__":
