@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import json
 
-from schemalint.model.recover import shift_locations
 from schemalint.parse.names import qualified_key, strings
 from schemalint.parse.pglast_loader import submodule
-from schemalint.parse.statements import Statement, parse_sql
+from schemalint.parse.statements import Statement, parse_sql, shift_locations
 
 _pg = submodule("parser")
 

@@ -17,6 +17,7 @@ from schemalint.parse.statements import (
     Statement,
     migration_offsets,
     parse_sql,
+    shift_locations,
     split_statements,
 )
 
@@ -168,19 +169,3 @@ class _ByteOffsets:
         self.byte += len(self.text[self.char:char].encode("utf-8"))
         self.char = char
         return self.byte
-
-
-def shift_locations(node, base: int | None) -> None:
-    """Locations of a piece parsed alone, made locations in the whole text (`base`: the
-    piece's first byte there; None when it is not in the text: every location unknown)."""
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, dict):
-            for key, value in cur.items():
-                if key == "location" and isinstance(value, int) and value >= 0:
-                    cur[key] = -1 if base is None else value + base
-                elif isinstance(value, (dict, list)):
-                    stack.append(value)
-        elif isinstance(cur, list):
-            stack.extend(v for v in cur if isinstance(v, (dict, list)))

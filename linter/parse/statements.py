@@ -355,19 +355,20 @@ def _statements_from_json(
         c_end = _rstrip_end(text, c_start, c_end)
         ((kind, node),) = raw["stmt"].items() if raw.get("stmt") else (("EmptyStmt", {}),)
         if byte_base:
-            _shift_locations(node, byte_base)
+            shift_locations(node, byte_base)
         out.append((kind, node, c_start, c_end))
 
 
-def _shift_locations(node, base: int) -> None:
-    """Make node locations relative to the whole text after parsing a piece of it."""
+def shift_locations(node, base: int | None) -> None:
+    """Locations of a piece parsed alone, made locations in the whole text (`base`: the
+    piece's first byte there; None when it is not in the text: every location unknown)."""
     stack = [node]
     while stack:
         cur = stack.pop()
         if isinstance(cur, dict):
             for key, value in cur.items():
                 if key == "location" and isinstance(value, int) and value >= 0:
-                    cur[key] = value + base
+                    cur[key] = -1 if base is None else value + base
                 elif isinstance(value, (dict, list)):
                     stack.append(value)
         elif isinstance(cur, list):
