@@ -38,6 +38,7 @@ RULE = Rule(
                  "eugene": ("E1",),
                  "strong_migrations": ("add_check_constraint",),
                  "pgfence": ("add-constraint-check-no-not-valid",)},
+    confirmed_by=("long-blocking-lock", "blocking-lock-without-timeout"),
 )
 
 

@@ -32,6 +32,7 @@ RULE = Rule(
     node_types=("AlterTableStmt.AT_AddColumn",),
     equivalents={"squawk": ("adding-required-field",),
                  "pgfence": ("add-column-not-null-no-default",)},
+    confirmed_by=("migration-failed",),
 )
 
 

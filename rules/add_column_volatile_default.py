@@ -38,6 +38,7 @@ RULE = Rule(
     equivalents={"squawk": ("adding-field-with-default",),
                  "strong_migrations": ("add_column_default", "add_column_default_callable"),
                  "pgfence": ("add-column-non-constant-default", "add-column-default-pre-pg11")},
+    confirmed_by=("table-rewrite", "long-blocking-lock", "blocking-lock-without-timeout"),
 )
 
 

@@ -31,6 +31,7 @@ RULE = Rule(
     equivalents={"eugene": ("E8",),
                  "strong_migrations": ("add_exclusion_constraint",),
                  "pgfence": ("add-constraint-exclude",)},
+    confirmed_by=("long-blocking-lock", "blocking-lock-without-timeout"),
 )
 
 

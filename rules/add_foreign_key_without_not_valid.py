@@ -47,6 +47,7 @@ RULE = Rule(
                  "eugene": ("E1",),
                  "strong_migrations": ("add_foreign_key", "add_reference"),
                  "pgfence": ("add-constraint-fk-no-not-valid",)},
+    confirmed_by=("long-blocking-lock", "blocking-lock-without-timeout"),
 )
 
 

@@ -37,6 +37,7 @@ RULE = Rule(
                  "eugene": ("E11", "E10"),
                  "strong_migrations": ("add_column_auto_incrementing", "add_column_generated_stored"),
                  "pgfence": ("add-column-serial", "add-column-stored-generated")},
+    confirmed_by=("table-rewrite", "long-blocking-lock", "blocking-lock-without-timeout"),
 )
 
 

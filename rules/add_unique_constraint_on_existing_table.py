@@ -36,6 +36,7 @@ RULE = Rule(
                  "eugene": ("E7",),
                  "strong_migrations": ("add_unique_constraint",),
                  "pgfence": ("add-constraint-unique", "add-pk-without-using-index")},
+    confirmed_by=("long-blocking-lock", "blocking-lock-without-timeout"),
 )
 
 

@@ -47,6 +47,7 @@ RULE = Rule(
                  "eugene": ("E5", "E10"),
                  "strong_migrations": ("change_column",),
                  "pgfence": ("alter-column-type",)},
+    confirmed_by=("table-rewrite", "long-blocking-lock", "blocking-lock-without-timeout"),
 )
 
 

@@ -18,6 +18,7 @@ RULE = Rule(
     node_types=("ClusterStmt",),
     equivalents={"squawk": ("prefer-repack",),
                  "eugene": ("E10",)},
+    confirmed_by=("table-rewrite", "long-blocking-lock", "blocking-lock-without-timeout"),
 )
 
 

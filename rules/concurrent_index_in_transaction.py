@@ -17,6 +17,7 @@ RULE = Rule(
     node_types=("IndexStmt", "DropStmt", "ReindexStmt"),
     equivalents={"squawk": ("ban-concurrent-index-creation-in-transaction",),
                  "pgfence": ("concurrent-in-transaction",)},
+    confirmed_by=("migration-failed",),
 )
 
 

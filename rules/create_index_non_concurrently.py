@@ -35,6 +35,7 @@ RULE = Rule(
                  "eugene": ("E6",),
                  "strong_migrations": ("add_index", "add_reference"),
                  "pgfence": ("create-index-not-concurrent",)},
+    confirmed_by=("long-blocking-lock", "blocking-lock-without-timeout"),
 )
 
 

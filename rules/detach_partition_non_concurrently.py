@@ -21,6 +21,7 @@ RULE = Rule(
     min_pg=14,
     fix="safe",
     equivalents={"squawk": ("require-concurrent-partition-detach",)},
+    confirmed_by=("long-blocking-lock", "blocking-lock-without-timeout"),
 )
 
 

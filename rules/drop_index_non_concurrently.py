@@ -27,6 +27,7 @@ RULE = Rule(
     equivalents={"squawk": ("require-concurrent-index-deletion",),
                  "strong_migrations": ("remove_index",),
                  "pgfence": ("drop-index-not-concurrent",)},
+    confirmed_by=("long-blocking-lock", "blocking-lock-without-timeout"),
 )
 
 

@@ -16,6 +16,7 @@ RULE = Rule(
     good=("ALTER TYPE order_status ADD VALUE 'refunded';",),
     node_types=("AlterEnumStmt",),
     max_pg=11,
+    confirmed_by=("migration-failed",),
 )
 
 

@@ -36,6 +36,7 @@ RULE = Rule(
     ),
     scope="schema",
     equivalents={"eugene": ("E15",)},
+    confirmed_by=("foreign-key-left-unindexed",),
 )
 
 

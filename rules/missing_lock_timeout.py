@@ -25,6 +25,7 @@ RULE = Rule(
     equivalents={"squawk": ("require-lock-timeout",),
                  "eugene": ("E9",),
                  "pgfence": ("missing-lock-timeout",)},
+    confirmed_by=("blocking-lock-without-timeout",),
 )
 
 

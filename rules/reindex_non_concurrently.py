@@ -33,6 +33,7 @@ RULE = Rule(
     node_types=("ReindexStmt",),
     fix="safe",
     equivalents={"squawk": ("require-concurrent-reindex",)},
+    confirmed_by=("long-blocking-lock", "blocking-lock-without-timeout"),
 )
 
 # REINDEX [ ( option, ... ) ] { INDEX | TABLE | SCHEMA | DATABASE } [ CONCURRENTLY ] name

@@ -15,6 +15,7 @@ RULE = Rule(
     good=("CREATE UNLOGGED TABLE events (id bigint);\nALTER TABLE events SET LOGGED;",),
     node_types=("AlterTableStmt.AT_SetLogged", "AlterTableStmt.AT_SetUnLogged"),
     equivalents={"eugene": ("E10",)},
+    confirmed_by=("table-rewrite", "long-blocking-lock", "blocking-lock-without-timeout"),
 )
 
 

@@ -43,6 +43,7 @@ RULE = Rule(
                                        "change_column_with_not_null"),
                  "eugene": ("E2", "W14"),
                  "pgfence": ("alter-column-set-not-null",)},
+    confirmed_by=("long-blocking-lock", "blocking-lock-without-timeout"),
 )
 
 

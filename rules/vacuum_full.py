@@ -19,6 +19,7 @@ RULE = Rule(
     equivalents={"squawk": ("prefer-repack",),
                  "eugene": ("E10",),
                  "pgfence": ("vacuum-full",)},
+    confirmed_by=("table-rewrite", "long-blocking-lock", "blocking-lock-without-timeout"),
 )
 
 

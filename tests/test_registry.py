@@ -4,6 +4,7 @@ import importlib
 from pathlib import Path
 
 import schemalint.rules as rules_pkg
+from schemalint.diagnostics.replay_rules import REPLAY_RULES
 from schemalint.rules import RULES
 
 RULES_DIR = Path(rules_pkg.__file__).parent
@@ -27,3 +28,14 @@ def test_codes_follow_categories():
     for rule in RULES:
         assert rule.code.startswith("SL") and len(rule.code) == 5
         assert rule.code[2] in hundreds[rule.category], (rule.name, rule.code, rule.category)
+
+
+def test_confirmed_by_names_replay_findings():
+    # A typo in `confirmed_by` would silently leave the replay finding beside the static one.
+    replay_names = {r.name for r in REPLAY_RULES}
+    named = {(r.name, n) for r in RULES for n in r.confirmed_by}
+    assert named and {n for _, n in named} <= replay_names, named
+    # The rules that predict a blocking lock or a rewrite are measured by replay's lock findings.
+    for r in RULES:
+        if "table-rewrite" in r.confirmed_by:
+            assert "long-blocking-lock" in r.confirmed_by, r.name

@@ -320,7 +320,7 @@ class Checker:
             stats["suppressed"] = hidden
         if extra:
             # After suppression: an ignore comment names the rule it silences, static or replay.
-            out = merge_confirmed(out)
+            out = merge_confirmed(out, every)
         # Report in migration order (the order they apply), then by position.
         order = {m.path: i for i, m in enumerate(migrations)}
         out.sort(key=lambda d: (order.get(d.path, len(order)), d.path, d.line, d.column, d.code))

@@ -22,7 +22,8 @@ class Rule(Frozen):
 
     __slots__ = ("code", "name", "category", "severity", "summary", "why", "instead", "bad",
                  "good", "ok_when", "node_types", "scope", "min_pg", "max_pg", "default_enabled",
-                 "options", "fix", "equivalents", "check", "check_schema", "end_of_migration")
+                 "options", "fix", "equivalents", "confirmed_by", "check", "check_schema",
+                 "end_of_migration")
 
     def __init__(
         self,
@@ -50,6 +51,9 @@ class Rule(Frozen):
         options: Mapping[str, object] | None = None,
         fix: str | None = None,  # None, "safe" or "unsafe"
         equivalents: Mapping[str, tuple[str, ...]] | None = None,
+        # The replay findings (replay_rules) that measure this rule's hazard at the same
+        # statement: with `check --replay` they are carried by this finding (check/confirm.py).
+        confirmed_by: tuple[str, ...] = (),
         # Bound from the rule's module by `bind`.
         check: Callable | None = None,
         check_schema: Callable | None = None,
@@ -74,6 +78,7 @@ class Rule(Frozen):
         set_(self, "options", {} if options is None else options)
         set_(self, "fix", fix)
         set_(self, "equivalents", {} if equivalents is None else equivalents)
+        set_(self, "confirmed_by", confirmed_by)
         set_(self, "check", check)
         set_(self, "check_schema", check_schema)
         set_(self, "end_of_migration", end_of_migration)
