@@ -31,6 +31,7 @@ RULE = Rule(
           "ALTER TABLE events ATTACH PARTITION events_2024\n"
           "    FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');"),
     node_types=("AlterTableStmt.AT_AttachPartition",),
+    confirmed_by=("long-blocking-lock", "blocking-lock-without-timeout"),
 )
 
 

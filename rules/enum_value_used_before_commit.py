@@ -24,6 +24,7 @@ RULE = Rule(
           "BEGIN;\nCREATE TYPE order_status AS ENUM ('new', 'refunded');\n"
           "CREATE TABLE orders (status order_status DEFAULT 'refunded');\nCOMMIT;"),
     min_pg=12,
+    confirmed_by=("migration-failed",),
 )
 
 

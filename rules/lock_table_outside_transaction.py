@@ -17,6 +17,7 @@ RULE = Rule(
     bad=("LOCK TABLE orders IN SHARE MODE;",),
     good=("BEGIN;\nLOCK TABLE orders IN SHARE MODE;\nCOMMIT;",),
     node_types=("LockStmt",),
+    confirmed_by=("migration-failed",),
 )
 
 

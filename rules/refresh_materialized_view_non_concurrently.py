@@ -22,6 +22,7 @@ RULE = Rule(
           "CREATE MATERIALIZED VIEW order_totals AS SELECT 1 AS n WITH NO DATA;\n"
           "REFRESH MATERIALIZED VIEW order_totals;"),
     node_types=("RefreshMatViewStmt",),
+    confirmed_by=("long-blocking-lock", "blocking-lock-without-timeout"),
 )
 
 

@@ -73,3 +73,18 @@ def test_sarif_carries_the_measurement_in_properties(server, capsys):
     index = next(r for r in results if r["ruleId"] == "SL101")
     assert index["properties"]["replay"][0]["locks"][0]["lock"] == "SHARE"
     assert not any(r["ruleId"] == "SL602" for r in results)
+
+
+def test_a_refresh_is_one_finding(server, capsys, tmp_path):
+    # REFRESH MATERIALIZED VIEW takes ACCESS EXCLUSIVE on the view: replay's blocking-lock
+    # finding at that statement is the static rule's measurement, not a second finding.
+    (tmp_path / "001_view.sql").write_text(
+        "CREATE TABLE t (id bigint PRIMARY KEY);\nCREATE MATERIALIZED VIEW v AS SELECT id FROM t;\n")
+    (tmp_path / "002_refresh.sql").write_text("REFRESH MATERIALIZED VIEW v;\n")
+    main(["check", str(tmp_path), "--replay", "--dsn", server.conninfo(), "--format", "json",
+          "--no-config"])
+    diagnostics = json.loads(capsys.readouterr().out)["diagnostics"]
+    at_refresh = [d["rule"] for d in diagnostics if d["path"].endswith("002_refresh.sql")]
+    assert "blocking-lock-without-timeout" not in at_refresh, at_refresh
+    refresh = _at(diagnostics, "002_refresh.sql", "refresh-materialized-view-non-concurrently")
+    assert {m["rule"] for m in refresh["replay"]} == {"blocking-lock-without-timeout"}
