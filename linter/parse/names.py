@@ -44,6 +44,21 @@ def option_on(items, name: str) -> bool:
     return on
 
 
+def nodes_of(tree, kind: str):
+    """Every node of `kind` (the value under that key: "RangeVar", "ParamRef", ...) anywhere
+    in a parse tree, in the order they are written."""
+    stack = [tree]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            found = cur.get(kind)
+            if isinstance(found, dict):
+                yield found
+            stack.extend(reversed(cur.values()))
+        elif isinstance(cur, list):
+            stack.extend(reversed(cur))
+
+
 def strings(items) -> list[str]:
     """[{'String': {'sval': 'a'}}, ...] -> ['a', ...]"""
     out = []

@@ -15,6 +15,7 @@ from schemalint.parse.names import (
     display_name,
     format_type,
     is_array,
+    nodes_of,
     option_on,
     strings,
     type_mods,
@@ -173,20 +174,9 @@ def _added_column_checks(coldef: dict, fk_validated: bool) -> str | None:
 
 def _query_sources(query: dict) -> list[dict]:
     """RangeVars a query reads, without the names of its own CTEs."""
-    ctes = {c.get("ctename") for c in _walk(query, "CommonTableExpr")}
-    return [rv for rv in _walk(query, "RangeVar")
+    ctes = {c.get("ctename") for c in nodes_of(query, "CommonTableExpr")}
+    return [rv for rv in nodes_of(query, "RangeVar")
             if rv.get("schemaname") or rv.get("relname") not in ctes]
-
-
-def _walk(node, key: str):
-    if isinstance(node, dict):
-        for k, v in node.items():
-            if k == key and isinstance(v, dict):
-                yield v
-            yield from _walk(v, key)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _walk(v, key)
 
 
 def _query_reason(query: dict, model, what: str) -> str | None:

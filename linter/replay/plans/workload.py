@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from schemalint.discover.source import Migration
 from schemalint.errors import UsageError
+from schemalint.parse.names import nodes_of
 from schemalint.parse.statements import parse_migration
 
 # What EXPLAIN accepts without running anything else: SELECT (VALUES, TABLE, WITH ...),
@@ -163,13 +164,4 @@ def _read_file(source: Migration, configured: dict, problems: list[str]) -> list
 
 def _param_numbers(node) -> Iterable[int]:
     """The numbers of the `$n` parameters anywhere in a parse tree."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, dict):
-            ref = n.get("ParamRef")
-            if isinstance(ref, dict) and "number" in ref:
-                yield ref["number"]
-            stack.extend(n.values())
-        elif isinstance(n, list):
-            stack.extend(n)
+    return (ref["number"] for ref in nodes_of(node, "ParamRef") if "number" in ref)
