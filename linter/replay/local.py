@@ -395,8 +395,13 @@ def remove_stale_roots(base: str | None = None) -> list[str]:
                 continue
         except (OSError, ValueError):
             continue  # unreadable: leave it
-        shutil.rmtree(root, ignore_errors=True)
-        removed.append(root)
+        # A process of the dead run that is still exiting may write into it meanwhile: retry,
+        # and name only what is really gone.
+        for _attempt in range(3):
+            shutil.rmtree(root, ignore_errors=True)
+            if not os.path.lexists(root):
+                removed.append(root)
+                break
     return removed
 
 
