@@ -42,6 +42,9 @@ class Ledger:
         self.structure: dict[int, dict[tuple[str, str], str]] = {}
         # The open transaction's locks, by (oid, pg_locks mode).
         self.held: dict[tuple[int, str], _Held] = {}
+        # Counts the changes to `held`: what the tracer built from it is still good while it
+        # is the same.
+        self.held_version = 0
 
     def read_relations(self, rows) -> None:
         """All relations, before the traced migrations (`queries.RELATIONS_SQL`)."""
@@ -64,15 +67,18 @@ class Ledger:
         self.pre_existing = set(self.names)
 
     def lock(self, oid: int, mode_text: str, relkind: str | None, name: str | None,
-             transient_ok: bool = False, known: set | None = None) -> LockTrace | None:
+             transient_ok: bool = False, known: set | None = None,
+             created: bool | None = None) -> LockTrace | None:
         """A lock row -> LockTrace. `known`: the relations known before the statement (a
-        relation may have several lock rows: the first one teaches us its name)."""
+        relation may have several lock rows: the first one teaches us its name), or
+        `created`: whether the relation was unknown before the statement."""
         try:
             mode = LockMode.from_pg_locks(mode_text)
         except ValueError:  # not a table-level mode
             return None
         rel = self.names.get(oid)
-        created = oid not in (known if known is not None else self.names)
+        if created is None:
+            created = oid not in (known if known is not None else self.names)
         if name is not None:
             rel = _relation(oid, name, relkind)
             self.names[oid] = rel
@@ -93,16 +99,20 @@ class Ledger:
 
     def note_own_locks(self, trace: StatementTrace, started: float, rows) -> None:
         """A's lock rows after `trace`'s statement: those not held before are its own."""
-        known = set(self.names)
+        names, held = self.names, self.held
+        unknown: set[int] = set()  # the relations not known before the statement
         for oid, mode_text, relkind, name, lock_timeout in rows:
             trace.lock_timeout = lock_timeout
             key = (oid, mode_text)
-            if key in self.held:
+            if key in held:
                 continue  # taken by an earlier statement of this transaction
-            lock = self.lock(oid, mode_text, relkind, name, known=known)
+            if oid not in names:
+                unknown.add(oid)
+            lock = self.lock(oid, mode_text, relkind, name, created=oid in unknown)
             if lock is not None:
                 trace.locks.append(lock)
-                self.held[key] = _Held(lock, started)
+                held[key] = _Held(lock, started)
+                self.held_version += 1
 
     def held_locks(self) -> list[LockTrace]:
         return [held.lock for held in self.held.values()]
@@ -117,10 +127,12 @@ class Ledger:
         for held in self.held.values():
             held.lock.held_ms = (now - held.since) * 1000
         self.held.clear()
+        self.held_version += 1
 
     def forget_held(self) -> None:
         """An untraced statement ended the transaction: its locks were never timed."""
         self.held.clear()
+        self.held_version += 1
 
     def record_rewrites(self, trace: StatementTrace, before: dict[int, int],
                         after: dict[int, int]) -> None:

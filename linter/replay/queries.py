@@ -149,9 +149,14 @@ PREPARED = {
 FILENODES_QUERY = "EXECUTE schemalint_filenodes"
 
 
-def locks_query(held) -> str:
-    """A's new lock rows: those not among `held`, its (oid, mode) pairs already seen."""
-    return f"EXECUTE schemalint_locks({_text_array(f'{oid}:{mode}' for oid, mode in held)})"
+def held_array(held) -> str:
+    """The (oid, mode) pairs of `held` (the locks already seen), as `locks_query` takes them."""
+    return _text_array(f"{oid}:{mode}" for oid, mode in held)
+
+
+def locks_query(held: str) -> str:
+    """A's new lock rows: those not among `held` (a `held_array`)."""
+    return f"EXECUTE schemalint_locks({held})"
 
 
 def structure_query(indexes_only: bool, names: list[str] | None = None) -> str:

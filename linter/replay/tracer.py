@@ -40,6 +40,7 @@ from schemalint.replay.queries import (
     THEIR_LOCKS_SQL,
     THEIR_WAITS_SQL,
     fold_structure,
+    held_array,
     locks_query,
     named_relations,
     structure_query,
@@ -196,6 +197,7 @@ class Tracer:
         # A ROLLBACK TO SAVEPOINT took back changes of tables the next statement may not name:
         # its structure reading covers every DDL-locked table (named_tables).
         self._read_all = False
+        self._held_sql: tuple[int, str] = (-1, "")  # (ledger.held_version, its held_array)
 
     def close(self) -> None:
         self.watchdog.stop()
@@ -379,7 +381,7 @@ class Tracer:
         parts = (["BEGIN"] if own_tx else []) + ([FILENODES_QUERY] if read_before else [])
         clock = len(parts)
         locks = may_lock_relations(stmt.kind, stmt.node)
-        parts += [CLOCK_SQL, stmt.sql, locks_query(self.ledger.held) if locks else CLOCK_SQL]
+        parts += [CLOCK_SQL, stmt.sql, locks_query(self._held_array()) if locks else CLOCK_SQL]
         if structure:
             parts.append(structure_query(indexes_only, named))
         if may_rewrite:
@@ -432,6 +434,13 @@ class Tracer:
             ledger.release_all(ended)
         elif own_tx:
             self._end_transaction("COMMIT")
+
+    def _held_array(self) -> str:
+        """`held_array` of the held locks, built again only when they changed."""
+        version = self.ledger.held_version
+        if self._held_sql[0] != version:
+            self._held_sql = (version, held_array(self.ledger.held))
+        return self._held_sql[1]
 
     def _ensure_prepared(self) -> None:
         """PREPARE the catalog queries that are missing (at the start, or after a migration
