@@ -102,10 +102,10 @@ class Ledger:
         names, held = self.names, self.held
         unknown: set[int] = set()  # the relations not known before the statement
         for oid, mode_text, relkind, name, lock_timeout in rows:
-            trace.lock_timeout = lock_timeout
             key = (oid, mode_text)
             if key in held:
                 continue  # taken by an earlier statement of this transaction
+            trace.lock_timeout = lock_timeout
             if oid not in names:
                 unknown.add(oid)
             lock = self.lock(oid, mode_text, relkind, name, created=oid in unknown)

@@ -104,7 +104,7 @@ _STRUCTURE_LOCKED_SQL = _STRUCTURE_TEMPLATE.format(indexes_only="$1", tables="""
 
 # The same, among the tables a statement names ($2: quoted names, resolved with A's
 # search_path) and their partitions and inheritance children, for the statements that can
-# change no other table's structure (tracer.named_tables).
+# change no other table's structure (kinds.named_tables).
 _STRUCTURE_NAMED_SQL = _STRUCTURE_TEMPLATE.replace("WITH t AS", """WITH RECURSIVE named AS (
   SELECT to_regclass(x)::oid AS oid FROM unnest($2::text[]) x WHERE to_regclass(x) IS NOT NULL
   UNION

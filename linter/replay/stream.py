@@ -15,7 +15,7 @@ from schemalint.parse.statements import iter_parse, parse_migration
 
 # The size above which the parser itself works in batches (parse.statements._LARGE).
 LARGE = 1 << 22
-# Statements whose tree the tracer never reads (tracer.must_run_outside_transaction and
+# Statements whose tree the tracer never reads (kinds.must_run_outside_transaction and
 # queries.structure_query read the others').
 _TREE_UNREAD = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "CopyStmt", "SelectStmt"})
 _NO_TREE: dict = {}

@@ -24,8 +24,16 @@ import threading
 import time
 
 import psycopg
+from psycopg import generators
+from psycopg.adapt import Transformer
 
-from schemalint.parse.names import option_on
+from schemalint.replay.kinds import (
+    MAY_REWRITE_KINDS,
+    may_change_structure,
+    may_lock_relations,
+    must_run_outside_transaction,
+    named_tables,
+)
 from schemalint.replay.ledger import Ledger, ddl_oids
 from schemalint.replay.probe import probe_statement
 from schemalint.replay.queries import (
@@ -49,92 +57,14 @@ from schemalint.replay.queries import (
 from schemalint.replay.trace import StatementTrace
 
 _TUPLES_OK = psycopg.pq.ExecStatus.TUPLES_OK
+_FATAL_ERROR = psycopg.pq.ExecStatus.FATAL_ERROR
 # Statements after which the PREPARED statements may be gone (DEALLOCATE ALL, DISCARD ALL).
 _FORGETS_PREPARED = frozenset({"DeallocateStmt", "DiscardStmt"})
 
-# Statements PostgreSQL refuses inside a transaction block ("cannot run inside a
-# transaction block", SQLSTATE 25001).
-_OUTSIDE_TX_KINDS = frozenset({
-    "VacuumStmt", "CreatedbStmt", "DropdbStmt", "CreateTableSpaceStmt",
-    "DropTableSpaceStmt", "AlterSystemStmt", "CreateSubscriptionStmt",
-    "DropSubscriptionStmt",
-})
-# Statements that may rewrite an existing relation (or run arbitrary code that might): the
-# tracer compares relfilenodes around these only. TRUNCATE also assigns a new relfilenode but
-# copies nothing, so it is not reported as a rewrite.
-_MAY_REWRITE_KINDS = frozenset({
-    "AlterTableStmt", "ClusterStmt", "VacuumStmt", "ReindexStmt", "RefreshMatViewStmt",
-    "DoStmt", "CallStmt", "SelectStmt", "AlterTableMoveAllStmt",
-})
-# Statements that cannot change a table's columns, constraints or indexes: no need to
-# re-read the structure of the tables locked in the transaction after them.
-_NO_STRUCTURE_KINDS = frozenset({
-    "InsertStmt", "UpdateStmt", "DeleteStmt", "CopyStmt", "CreateFunctionStmt", "CommentStmt",
-    "GrantStmt", "GrantRoleStmt", "ViewStmt", "CreateTrigStmt", "VariableSetStmt",
-    "CreateSeqStmt", "AlterSeqStmt", "CreateEnumStmt", "CompositeTypeStmt", "CreateSchemaStmt",
-    "AlterOwnerStmt", "CreatePolicyStmt", "RuleStmt", "AlterFunctionStmt", "CreateRoleStmt",
-})
 # How long B holds a statement's tables at most, waiting for A to ask for one of them.
 _HOLD_S = 2.0
 SQLSTATE_QUERY_CANCELED = "57014"
 SQLSTATE_ACTIVE_SQL_TRANSACTION = "25001"
-
-
-def may_change_structure(kind: str, node: dict) -> bool:
-    """Whether a statement can change a table's columns, constraints or indexes."""
-    if kind in _NO_STRUCTURE_KINDS:
-        return False
-    if kind == "DropStmt":
-        # A view or trigger dropped without CASCADE: nothing of a table depends on it
-        # (CASCADE could drop a column of the view's row type).
-        return not (node.get("removeType") in ("OBJECT_VIEW", "OBJECT_TRIGGER")
-                    and node.get("behavior") != "DROP_CASCADE")
-    if kind == "AlterEnumStmt":
-        # ADD VALUE; RENAME VALUE (oldVal) changes how a column default is deparsed.
-        return bool(node.get("oldVal"))
-    return True
-
-
-def may_lock_relations(kind: str, node: dict) -> bool:
-    """Whether a statement can take a relation lock (checked on PostgreSQL 15's pg_locks):
-    SET and RESET, CREATE TYPE ... AS ENUM and ALTER TYPE ... ADD/RENAME VALUE take none (an
-    enum's labels are pg_enum rows), nor does CREATE FUNCTION in PL/pgSQL, whose validator
-    only parses the body (%TYPE and %ROWTYPE resolve without a lock). A LANGUAGE sql body is
-    analysed at creation and locks the tables it reads."""
-    if kind in ("VariableSetStmt", "CreateEnumStmt", "AlterEnumStmt"):
-        return False
-    if kind == "CreateFunctionStmt" and not node.get("sql_body"):
-        for item in node.get("options") or ():
-            elem = item.get("DefElem") or {}
-            if elem.get("defname") == "language":
-                return (elem.get("arg") or {}).get("String", {}).get("sval") != "plpgsql"
-    return True
-
-
-def named_tables(kind: str, node: dict) -> list[str] | None:
-    """The relations whose structure a statement can change, as quoted names, when they are
-    the ones it names (and their partitions and children, which ALTER TABLE and CREATE INDEX
-    recurse to); None when it may change others. A CREATE INDEX changes its table. An ALTER
-    TABLE changes the tables it names, unless a command drops with CASCADE (a foreign key of
-    another table goes with the column or constraint it references); the tables a foreign
-    key references are named too."""
-    if kind == "IndexStmt":
-        return named_relations(node)
-    if kind == "AlterTableStmt" and node.get("objtype") == "OBJECT_TABLE" and not any(
-            cmd.get("AlterTableCmd", {}).get("behavior") == "DROP_CASCADE" for cmd in node.get("cmds", ())):
-        return named_relations(node)
-    return None
-
-
-def must_run_outside_transaction(kind: str, node: dict) -> bool:
-    if kind in _OUTSIDE_TX_KINDS:
-        # ANALYZE alone may run in a transaction; VACUUM may not.
-        return kind != "VacuumStmt" or bool(node.get("is_vacuumcmd"))
-    if kind in ("IndexStmt", "DropStmt"):
-        return bool(node.get("concurrent"))
-    if kind == "ReindexStmt":
-        return option_on(node.get("params"), "concurrently")
-    return False
 
 
 class Watchdog:
@@ -198,6 +128,10 @@ class Tracer:
         # its structure reading covers every DDL-locked table (named_tables).
         self._read_all = False
         self._held_sql: tuple[int, str] = (-1, "")  # (ledger.held_version, its held_array)
+        # The ledger's work on the last statement's rows, not done yet (see _send_parts).
+        self._pending = None
+        self._encoding = self.a.info.encoding
+        self._rows = Transformer(self.a)  # turns _send_parts' results into rows
 
     def close(self) -> None:
         self.watchdog.stop()
@@ -268,6 +202,7 @@ class Tracer:
                 out.append(trace)
             elif traced:
                 out.append(trace)
+        self._flush()
         if failed:
             return out
         query = then(out) if then is not None else None
@@ -300,10 +235,12 @@ class Tracer:
         return out
 
     def _abort(self) -> None:
+        self._flush()
         if self._in_tx():
             self._end_transaction("ROLLBACK")
 
     def _end_transaction(self, command: str) -> None:
+        self._flush()
         self.a.execute(command)
         self.ledger.release_all(time.monotonic())
 
@@ -347,6 +284,7 @@ class Tracer:
         """`filenodes`: the relfilenodes the previous statement left, when it read them
         after it ran (nothing can have changed them since)."""
         if stmt.kind == "TransactionStmt":
+            self._flush()
             trace.in_transaction = True
             self._read_all |= stmt.node.get("kind") == "TRANS_STMT_ROLLBACK_TO"
             started = time.monotonic()
@@ -356,12 +294,13 @@ class Tracer:
             return
         outside = must_run_outside_transaction(stmt.kind, stmt.node)
         if not self._in_tx() and outside:
+            self._flush()
             trace.in_transaction = False
             self._trace_outside(stmt, trace)
             return
         own_tx = not self._in_tx()
         trace.in_transaction = not own_tx
-        may_rewrite = stmt.kind in _MAY_REWRITE_KINDS
+        may_rewrite = stmt.kind in MAY_REWRITE_KINDS
         structure = may_change_structure(stmt.kind, stmt.node)
         # CREATE INDEX adds an index and changes nothing else of its table.
         indexes_only = stmt.kind == "IndexStmt"
@@ -388,10 +327,17 @@ class Tracer:
             parts.append(FILENODES_QUERY)
         if commit_now:
             parts.append("COMMIT")
+        # The ledger's work on the previous statement's rows is done while the server runs
+        # this one (_send_parts): it needs none of it. Not with --probe, which probes the
+        # locks now; not for COPY, which psycopg's own path refuses.
+        overlap = not (self.probe or stmt.kind in _FORGETS_PREPARED or stmt.kind == "CopyStmt")
         started = time.monotonic()
         began = time.perf_counter()
         try:
-            if stmt.kind in _FORGETS_PREPARED:
+            if overlap:
+                results = self._send_parts(parts)
+            elif stmt.kind in _FORGETS_PREPARED:
+                self._flush()
                 # DEALLOCATE ALL / DISCARD ALL drop our prepared statements: prepare them
                 # again before the reads that follow (a second round trip, for these only).
                 split = clock + 2
@@ -400,6 +346,7 @@ class Tracer:
                 self._ensure_prepared()
                 results += self._run_parts(parts[split:])
             else:
+                self._flush()
                 results = self._run_parts(parts)
         except psycopg.Error as exc:
             trace.duration_ms = (time.perf_counter() - began) * 1000
@@ -414,26 +361,64 @@ class Tracer:
         trace.status = "ok"
         after = clock + 2  # the clock and lock rows, then the structure, then the relfilenodes
         trace.duration_ms = (results[after][0][0] - results[clock][0][0]) * 1000
-        ledger = self.ledger
-        if locks:
-            ledger.note_own_locks(trace, started, [r[1:] for r in results[after] if r[1] is not None])
-        ledger.note_during(trace)
-        if structure:
-            now = fold_structure(results[after + 1])
-            if indexes_only:
-                ledger.keep_unread(now, lambda key: key[0] != "index")
-            # Only a full reading can tell a locked table is gone (none of these drops one).
-            ledger.record_changes(trace, now, ledger.held_locks() if named is None else ())
         if may_rewrite:
             before = dict(results[clock - 1]) if read_before else filenodes
+            # For the next statement's message, which is sent before the ledger's work.
             self._filenodes_after = dict(results[after + (2 if structure else 1)])
-            ledger.record_rewrites(trace, before, self._filenodes_after)
+            rewritten = (before, self._filenodes_after)
+
+        def note() -> None:
+            ledger = self.ledger
+            if locks:
+                ledger.note_own_locks(trace, started, [r[1:] for r in results[after] if r[1] is not None])
+            ledger.note_during(trace)
+            if structure:
+                now = fold_structure(results[after + 1])
+                if indexes_only:
+                    ledger.keep_unread(now, lambda key: key[0] != "index")
+                # Only a full reading can tell a locked table is gone (none of these drops one).
+                ledger.record_changes(trace, now, ledger.held_locks() if named is None else ())
+            if may_rewrite:
+                ledger.record_rewrites(trace, *rewritten)
+            if commit_now:
+                ledger.release_all(ended)
+
+        if overlap:
+            self._pending = note
+            return
+        note()
         if self.probe:
             probe_statement(self.b, trace, lambda: True)
-        if commit_now:
-            ledger.release_all(ended)
-        elif own_tx:
+        if own_tx and not commit_now:
             self._end_transaction("COMMIT")
+
+    def _flush(self) -> None:
+        """Do the ledger's work left from the last statement (see _send_parts)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending()
+
+    def _send_parts(self, parts: list[str]) -> list[list[tuple] | None]:
+        """`_run_parts`, doing the ledger's work left from the last statement while the
+        server runs these. The next statement's message needs none of that work: its lock
+        rows leave out the locks the ledger held before the last statement, and the rows of
+        the last statement's own locks that come again are skipped as held."""
+        pgconn = self.a.pgconn
+        # (The newline before each ';': see _run_parts.)
+        pgconn.send_query("\n;\n".join(parts).encode(self._encoding))
+        self.a.wait(generators.send(pgconn))
+        self._flush()
+        out: list[list[tuple] | None] = []
+        for result in self.a.wait(generators.fetch_many(pgconn)):
+            status = result.status
+            if status == _TUPLES_OK:
+                self._rows.set_pgresult(result)
+                out.append(self._rows.load_rows(0, result.ntuples, tuple))
+            elif status == _FATAL_ERROR:
+                raise psycopg.errors.error_from_result(result, encoding=self._encoding)
+            else:
+                out.append(None)
+        return out
 
     def _held_array(self) -> str:
         """`held_array` of the held locks, built again only when they changed."""
@@ -494,7 +479,7 @@ class Tracer:
     def _trace_outside(self, stmt, trace: StatementTrace) -> None:
         """Run on A in a thread; B holds the tables it names until A waits for one of them,
         records that lock, lets it go, then polls A's locks (and probes) until it returns."""
-        before = self._filenodes() if stmt.kind in _MAY_REWRITE_KINDS else None
+        before = self._filenodes() if stmt.kind in MAY_REWRITE_KINDS else None
         trace.lock_timeout = self.a.execute("SHOW lock_timeout").fetchone()[0]
         held = self._hold(stmt)
         if held and trace.lock_timeout != "0":
