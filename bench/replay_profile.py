@@ -45,7 +45,9 @@ def profile(ups) -> tuple[collections.Counter, collections.Counter, int]:
     cpu: collections.Counter = collections.Counter()
     calls: collections.Counter = collections.Counter()
     skipped = [0]
-    init, run_parts = tracer_module.Tracer.__init__, tracer_module.Tracer._run_parts
+    init = tracer_module.Tracer.__init__
+    # The tracer sends its messages through both (_send_parts overlaps the ledger's work).
+    senders = {name: getattr(tracer_module.Tracer, name) for name in ("_run_parts", "_send_parts")}
 
     def traced_init(self, *args, **kwargs):
         init(self, *args, **kwargs)
@@ -56,9 +58,12 @@ def profile(ups) -> tuple[collections.Counter, collections.Counter, int]:
         self.a.add_notice_handler(lambda d: self._stats.append(
             d.message_detail if d.message_primary == "EXECUTOR STATISTICS" else None))
 
-    def counted_run_parts(self, parts):
+    def counted(send):
+        return lambda self, parts: count(self, parts, send)
+
+    def count(self, parts, send):
         self._stats.clear()
-        results = run_parts(self, parts)
+        results = send(self, parts)
         stats = [s for s in self._stats if s is not None]
         labels = [_label(p, CLOCK_SQL) for p in parts]
         # An EXECUTE reports twice (its query, then itself: the second includes the first);
@@ -86,11 +91,14 @@ def profile(ups) -> tuple[collections.Counter, collections.Counter, int]:
         return results
 
     tracer_module.Tracer.__init__ = traced_init
-    tracer_module.Tracer._run_parts = counted_run_parts
+    for name, send in senders.items():
+        setattr(tracer_module.Tracer, name, counted(send))
     try:
         replay(ups, ReplayOptions(backend="local"))
     finally:
-        tracer_module.Tracer.__init__, tracer_module.Tracer._run_parts = init, run_parts
+        tracer_module.Tracer.__init__ = init
+        for name, send in senders.items():
+            setattr(tracer_module.Tracer, name, send)
     return cpu, calls, skipped[0]
 
 

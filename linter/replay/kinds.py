@@ -4,7 +4,7 @@ structure it may change. Parse trees only; no I/O."""
 
 from __future__ import annotations
 
-from schemalint.parse.names import option_on
+from schemalint.parse.names import nodes_of, option_on
 from schemalint.replay.queries import named_relations
 
 # Statements PostgreSQL refuses inside a transaction block ("cannot run inside a
@@ -64,17 +64,57 @@ def may_lock_relations(kind: str, node: dict) -> bool:
 
 def named_tables(kind: str, node: dict) -> list[str] | None:
     """The relations whose structure a statement can change, as quoted names, when they are
-    the ones it names (and their partitions and children, which ALTER TABLE and CREATE INDEX
-    recurse to); None when it may change others. A CREATE INDEX changes its table. An ALTER
-    TABLE changes the tables it names, unless a command drops with CASCADE (a foreign key of
-    another table goes with the column or constraint it references); the tables a foreign
-    key references are named too."""
-    if kind == "IndexStmt":
+    the ones it names (and their partitions and children, which ALTER TABLE, CREATE INDEX
+    and RENAME recurse to); None when it may change others. A CREATE INDEX changes its
+    table. An ALTER TABLE changes the tables it names, unless a command drops with CASCADE
+    (a foreign key of another table goes with the column or constraint it references); the
+    tables a foreign key references are named too. A CREATE TABLE adds its table and
+    changes no other (the parent of a partition or child, the tables its foreign keys
+    reference and its LIKE sources are named and read unchanged), unless its partition
+    bound calls a function, which runs at creation and may do anything. A RENAME
+    CONSTRAINT changes its table; a RENAME COLUMN its table and the foreign keys of the
+    tables that reference it (`reads_referencing`)."""
+    if kind in ("IndexStmt", "CreateStmt"):
+        if kind == "CreateStmt" and next(nodes_of(node.get("partbound"), "FuncCall"), None):
+            return None
         return named_relations(node)
     if kind == "AlterTableStmt" and node.get("objtype") == "OBJECT_TABLE" and not any(
             cmd.get("AlterTableCmd", {}).get("behavior") == "DROP_CASCADE" for cmd in node.get("cmds", ())):
         return named_relations(node)
+    if kind == "RenameStmt" and (
+            node.get("renameType") == "OBJECT_TABCONSTRAINT" or reads_referencing(kind, node)):
+        return named_relations(node)
     return None
+
+
+def reads_referencing(kind: str, node: dict) -> bool:
+    """Whether the tables with a foreign key to the named ones must be read too: a renamed
+    column is spelt in their definitions (`REFERENCES t(column)`), and a partition created
+    or attached under a partitioned table that foreign keys reference gets a constraint of
+    each of those tables (PostgreSQL's CloneFkReferenced)."""
+    if kind == "RenameStmt":
+        return node.get("renameType") == "OBJECT_COLUMN" and node.get("relationType") == "OBJECT_TABLE"
+    if kind == "CreateStmt":
+        return bool(node.get("partbound"))
+    return kind == "AlterTableStmt" and any(
+        cmd.get("AlterTableCmd", {}).get("subtype") in ("AT_AttachPartition", "AT_DetachPartition")
+        for cmd in node.get("cmds", ()))
+
+
+def dropped_indexes(kind: str, node: dict) -> list[str] | None:
+    """The names (without schema) of the indexes a DROP INDEX without CASCADE drops: it
+    changes only their tables, which the ledger knows (the indexes are gone after it)."""
+    if kind != "DropStmt" or node.get("removeType") != "OBJECT_INDEX" \
+            or node.get("behavior") == "DROP_CASCADE":
+        return None
+    names = []
+    for obj in node.get("objects", ()):
+        items = obj.get("List", {}).get("items", ()) if isinstance(obj, dict) else ()
+        name = items[-1].get("String", {}).get("sval") if items else None
+        if not name:
+            return None
+        names.append(name)
+    return names or None
 
 
 def must_run_outside_transaction(kind: str, node: dict) -> bool:

@@ -61,6 +61,17 @@ class Ledger:
         """Every table's structure, before the traced migrations."""
         self.structure = fold_structure(rows)
 
+    def index_tables(self, names: list[str]) -> list[int] | None:
+        """The tables with an index of each name (in any schema), in oid order; None when
+        one of the names is not known as a table's index."""
+        out: set[int] = set()
+        for name in names:
+            found = [oid for oid, table in self.structure.items() if ("index", name) in table]
+            if not found:
+                return None
+            out.update(found)
+        return sorted(out)
+
     def start_file(self) -> None:
         # Relations known now (from the first catalog read, then from every lock
         # observed) existed before this file: the ones it creates are not.

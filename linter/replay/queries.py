@@ -103,10 +103,13 @@ _STRUCTURE_LOCKED_SQL = _STRUCTURE_TEMPLATE.format(indexes_only="$1", tables="""
                    'ExclusiveLock', 'AccessExclusiveLock')""")
 
 # The same, among the tables a statement names ($2: quoted names, resolved with A's
-# search_path) and their partitions and inheritance children, for the statements that can
-# change no other table's structure (kinds.named_tables).
+# search_path; $3: oids) and their partitions and inheritance children, for the statements
+# that can change no other table's structure (kinds.named_tables); with $4, also among the
+# tables with a foreign key to one of them (kinds.reads_referencing).
 _STRUCTURE_NAMED_SQL = _STRUCTURE_TEMPLATE.replace("WITH t AS", """WITH RECURSIVE named AS (
-  SELECT to_regclass(x)::oid AS oid FROM unnest($2::text[]) x WHERE to_regclass(x) IS NOT NULL
+  SELECT r.oid FROM (SELECT to_regclass(x)::oid AS oid FROM unnest($2::text[]) x
+                     UNION ALL SELECT unnest($3::oid[])) r
+  WHERE r.oid IS NOT NULL
   UNION
   SELECT i.inhrelid FROM pg_inherits i JOIN named n ON i.inhparent = n.oid),
 t AS""", 1).format(indexes_only="$1", tables="""
@@ -115,7 +118,9 @@ t AS""", 1).format(indexes_only="$1", tables="""
     AND l.relation >= 16384 AND c.relkind IN ('r', 'p', 'm', 'f')
     AND l.mode IN ('ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock',
                    'ExclusiveLock', 'AccessExclusiveLock')
-    AND c.oid IN (SELECT oid FROM named)""")
+    AND (c.oid IN (SELECT oid FROM named) OR $4 AND c.oid IN (
+      SELECT k.conrelid FROM pg_constraint k
+      WHERE k.contype = 'f' AND k.confrelid IN (SELECT oid FROM named)))""")
 
 # int2vector casts to an int2[] indexed from 0.
 _UNINDEXED_FK_SQL = """
@@ -142,7 +147,7 @@ PREPARED = {
                          "LEFT JOIN (" + _MY_LOCKS_SQL.rstrip()
                          + "\n  AND l.relation::text || ':' || l.mode <> ALL($1)) l ON true"),
     "schemalint_structure": ("boolean", _STRUCTURE_LOCKED_SQL),
-    "schemalint_structure_named": ("boolean, text[]", _STRUCTURE_NAMED_SQL),
+    "schemalint_structure_named": ("boolean, text[], oid[], boolean", _STRUCTURE_NAMED_SQL),
     "schemalint_filenodes": ("", FILENODES_SQL),
     "schemalint_unindexed_fks": ("oid[]", _UNINDEXED_FK_SQL),
 }
@@ -159,13 +164,17 @@ def locks_query(held: str) -> str:
     return f"EXECUTE schemalint_locks({held})"
 
 
-def structure_query(indexes_only: bool, names: list[str] | None = None) -> str:
+def structure_query(indexes_only: bool, names: list[str] | None = None, oids=(),
+                    referencing: bool = False) -> str:
     """Re-read the tables locked for DDL (see _STRUCTURE_LOCKED_SQL), or only those among
-    `names` (quoted, as `named_relations` gives them) and their children."""
+    `names` (quoted, as `named_relations` gives them) and `oids`, their children and, with
+    `referencing`, the tables with a foreign key to them."""
     flag = "true" if indexes_only else "false"
     if names is None:
         return f"EXECUTE schemalint_structure({flag})"
-    return f"EXECUTE schemalint_structure_named({flag}, {_text_array(names)})"
+    listed = ", ".join(str(int(o)) for o in oids)
+    return (f"EXECUTE schemalint_structure_named({flag}, {_text_array(names)}, "
+            f"ARRAY[{listed}]::oid[], {'true' if referencing else 'false'})")
 
 
 def structure_sql(oids: list[int]) -> str:

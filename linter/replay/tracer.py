@@ -29,10 +29,12 @@ from psycopg.adapt import Transformer
 
 from schemalint.replay.kinds import (
     MAY_REWRITE_KINDS,
+    dropped_indexes,
     may_change_structure,
     may_lock_relations,
     must_run_outside_transaction,
     named_tables,
+    reads_referencing,
 )
 from schemalint.replay.ledger import Ledger, ddl_oids
 from schemalint.replay.probe import probe_statement
@@ -130,6 +132,7 @@ class Tracer:
         self._held_sql: tuple[int, str] = (-1, "")  # (ledger.held_version, its held_array)
         # The ledger's work on the last statement's rows, not done yet (see _send_parts).
         self._pending = None
+        self._pending_held: list[tuple[int, str]] = []  # the locks it will add to the held ones
         self._encoding = self.a.info.encoding
         self._rows = Transformer(self.a)  # turns _send_parts' results into rows
 
@@ -305,6 +308,15 @@ class Tracer:
         # CREATE INDEX adds an index and changes nothing else of its table.
         indexes_only = stmt.kind == "IndexStmt"
         named = named_tables(stmt.kind, stmt.node) if structure and not self._read_all else None
+        oids: list[int] = []
+        if structure and named is None and not self._read_all:
+            dropped = dropped_indexes(stmt.kind, stmt.node)
+            if dropped is not None:
+                self._flush()  # the ledger must know the indexes up to the last statement
+                tables = self.ledger.index_tables(dropped)
+                if tables:
+                    # DROP INDEX changes the indexes of those tables, nothing else.
+                    named, oids, indexes_only = [], tables, True
         self._read_all &= not structure
         commit_now = own_tx and not self.probe
         self._ensure_prepared()
@@ -322,7 +334,8 @@ class Tracer:
         locks = may_lock_relations(stmt.kind, stmt.node)
         parts += [CLOCK_SQL, stmt.sql, locks_query(self._held_array()) if locks else CLOCK_SQL]
         if structure:
-            parts.append(structure_query(indexes_only, named))
+            parts.append(structure_query(indexes_only, named, oids,
+                                         named is not None and reads_referencing(stmt.kind, stmt.node)))
         if may_rewrite:
             parts.append(FILENODES_QUERY)
         if commit_now:
@@ -385,6 +398,12 @@ class Tracer:
 
         if overlap:
             self._pending = note
+            if locks and not commit_now:
+                # The locks the ledger will hold once it has noted these rows (those it
+                # names: see Ledger.lock), for the next statement's message.
+                names = self.ledger.names
+                self._pending_held = [(r[1], r[2]) for r in results[after]
+                                      if r[1] is not None and (r[4] is not None or r[1] in names)]
             return
         note()
         if self.probe:
@@ -395,6 +414,7 @@ class Tracer:
     def _flush(self) -> None:
         """Do the ledger's work left from the last statement (see _send_parts)."""
         pending, self._pending = self._pending, None
+        self._pending_held = []
         if pending is not None:
             pending()
 
@@ -421,8 +441,12 @@ class Tracer:
         return out
 
     def _held_array(self) -> str:
-        """`held_array` of the held locks, built again only when they changed."""
+        """`held_array` of the held locks, built again only when they changed, with the new
+        locks of the last statement when the ledger has not noted them yet. (Leaving those
+        out would only bring their rows again, skipped as held.)"""
         version = self.ledger.held_version
+        if self._pending is not None and self._pending_held:
+            return held_array([*self.ledger.held, *self._pending_held])
         if self._held_sql[0] != version:
             self._held_sql = (version, held_array(self.ledger.held))
         return self._held_sql[1]
