@@ -154,9 +154,11 @@ PREPARED = {
 FILENODES_QUERY = "EXECUTE schemalint_filenodes"
 
 
-def held_array(held) -> str:
-    """The (oid, mode) pairs of `held` (the locks already seen), as `locks_query` takes them."""
-    return _text_array(f"{oid}:{mode}" for oid, mode in held)
+def held_array(held, more: str | None = None) -> str:
+    """The (oid, mode) pairs of `held` (the locks already seen), as `locks_query` takes them;
+    `more`: a held_array of other pairs to add them to."""
+    array = _text_array(f"{oid}:{mode}" for oid, mode in held)
+    return array if more is None else f"array_cat({more}, {array})"
 
 
 def locks_query(held: str) -> str:

@@ -69,6 +69,22 @@ SQLSTATE_QUERY_CANCELED = "57014"
 SQLSTATE_ACTIVE_SQL_TRANSACTION = "25001"
 
 
+class _Filenodes:
+    """The relfilenodes a statement's message read, as {oid: relfilenode} once the ledger's
+    work asks for them (off the time the next statement waits for)."""
+
+    __slots__ = ("_load", "_map", "_result")
+
+    def __init__(self, result, load) -> None:
+        self._result, self._load, self._map = result, load, None
+
+    def map(self) -> dict[int, int]:
+        if self._map is None:
+            self._map = dict(self._load(self._result))
+            self._result = None
+        return self._map
+
+
 class Watchdog:
     """The overall timeout: cancels A's running statement when the deadline passes."""
 
@@ -125,7 +141,7 @@ class Tracer:
         self.goes_on = None
         self.stopped: StatementTrace | None = None
         # {oid: relfilenode} read right after the last statement, for the next one's "before".
-        self._filenodes_after: dict[int, int] | None = None
+        self._filenodes_after: _Filenodes | None = None
         # A ROLLBACK TO SAVEPOINT took back changes of tables the next statement may not name:
         # its structure reading covers every DDL-locked table (named_tables).
         self._read_all = False
@@ -283,7 +299,7 @@ class Tracer:
 
     # --- tracing one statement -------------------------------------------------------
     def _trace_statement(self, stmt, trace: StatementTrace,
-                         filenodes: dict[int, int] | None = None) -> None:
+                         filenodes: _Filenodes | None = None) -> None:
         """`filenodes`: the relfilenodes the previous statement left, when it read them
         after it ran (nothing can have changed them since)."""
         if stmt.kind == "TransactionStmt":
@@ -373,26 +389,28 @@ class Tracer:
         ended = time.monotonic()
         trace.status = "ok"
         after = clock + 2  # the clock and lock rows, then the structure, then the relfilenodes
-        trace.duration_ms = (results[after][0][0] - results[clock][0][0]) * 1000
+        rows = self._rows_of
+        lock_rows = rows(results[after])
+        trace.duration_ms = (lock_rows[0][0] - rows(results[clock])[0][0]) * 1000
         if may_rewrite:
-            before = dict(results[clock - 1]) if read_before else filenodes
-            # For the next statement's message, which is sent before the ledger's work.
-            self._filenodes_after = dict(results[after + (2 if structure else 1)])
+            before = _Filenodes(results[clock - 1], rows) if read_before else filenodes
+            # For the next statement, whose message is sent before the ledger's work.
+            self._filenodes_after = _Filenodes(results[after + (2 if structure else 1)], rows)
             rewritten = (before, self._filenodes_after)
 
         def note() -> None:
             ledger = self.ledger
             if locks:
-                ledger.note_own_locks(trace, started, [r[1:] for r in results[after] if r[1] is not None])
+                ledger.note_own_locks(trace, started, [r[1:] for r in lock_rows if r[1] is not None])
             ledger.note_during(trace)
             if structure:
-                now = fold_structure(results[after + 1])
+                now = fold_structure(rows(results[after + 1]))
                 if indexes_only:
                     ledger.keep_unread(now, lambda key: key[0] != "index")
                 # Only a full reading can tell a locked table is gone (none of these drops one).
                 ledger.record_changes(trace, now, ledger.held_locks() if named is None else ())
             if may_rewrite:
-                ledger.record_rewrites(trace, *rewritten)
+                ledger.record_rewrites(trace, rewritten[0].map(), rewritten[1].map())
             if commit_now:
                 ledger.release_all(ended)
 
@@ -402,7 +420,7 @@ class Tracer:
                 # The locks the ledger will hold once it has noted these rows (those it
                 # names: see Ledger.lock), for the next statement's message.
                 names = self.ledger.names
-                self._pending_held = [(r[1], r[2]) for r in results[after]
+                self._pending_held = [(r[1], r[2]) for r in lock_rows
                                       if r[1] is not None and (r[4] is not None or r[1] in names)]
             return
         note()
@@ -418,11 +436,20 @@ class Tracer:
         if pending is not None:
             pending()
 
-    def _send_parts(self, parts: list[str]) -> list[list[tuple] | None]:
+    def _rows_of(self, result) -> list[tuple]:
+        """The rows of one of _send_parts' results (or of _run_parts', already rows)."""
+        if isinstance(result, list):
+            return result
+        self._rows.set_pgresult(result)
+        return self._rows.load_rows(0, result.ntuples, tuple)
+
+    def _send_parts(self, parts: list[str]) -> list:
         """`_run_parts`, doing the ledger's work left from the last statement while the
         server runs these. The next statement's message needs none of that work: its lock
-        rows leave out the locks the ledger held before the last statement, and the rows of
-        the last statement's own locks that come again are skipped as held."""
+        rows leave out the locks the ledger held before the last statement and those the
+        last statement took, as far as the ledger will hold them. The results that return
+        rows are left as libpq results, for _rows_of (the ledger's work reads some of them
+        only when it runs)."""
         pgconn = self.a.pgconn
         # (The newline before each ';': see _run_parts.)
         pgconn.send_query("\n;\n".join(parts).encode(self._encoding))
@@ -432,8 +459,7 @@ class Tracer:
         for result in self.a.wait(generators.fetch_many(pgconn)):
             status = result.status
             if status == _TUPLES_OK:
-                self._rows.set_pgresult(result)
-                out.append(self._rows.load_rows(0, result.ntuples, tuple))
+                out.append(result)
             elif status == _FATAL_ERROR:
                 raise psycopg.errors.error_from_result(result, encoding=self._encoding)
             else:
@@ -445,10 +471,10 @@ class Tracer:
         locks of the last statement when the ledger has not noted them yet. (Leaving those
         out would only bring their rows again, skipped as held.)"""
         version = self.ledger.held_version
-        if self._pending is not None and self._pending_held:
-            return held_array([*self.ledger.held, *self._pending_held])
         if self._held_sql[0] != version:
             self._held_sql = (version, held_array(self.ledger.held))
+        if self._pending is not None and self._pending_held:
+            return held_array(self._pending_held, self._held_sql[1])
         return self._held_sql[1]
 
     def _ensure_prepared(self) -> None:
