@@ -2,6 +2,7 @@
 
     python bench/replay_bench.py [CORPUS_DIR] [--rounds N] [--json FILE]
     # CORPUS_DIR defaults to ../shared/corpus/lemmy; 3 rounds
+    python bench/replay_bench.py --rounds 5 --ready-runs 0 --write docs/performance.md
 
 Measures, on this machine:
   * server ready time, cold (template cluster created: initdb) and warm (template copied);
@@ -14,6 +15,8 @@ Rounds interleave the two applies so that a change of machine load hits both; th
 gives the median and the min-max of each figure over the rounds. Wall time moves with the
 load other processes put on the machine; the CPU time the migration's server session used
 (Linux /proc, read as the session closes) moves much less, and its ratio is printed too.
+`--write FILE` puts the summary in FILE's part between the markers below (docs/performance.md,
+in its replay section), keeping the rest of the file (bench/docfile.py).
 """
 
 from __future__ import annotations
@@ -22,9 +25,12 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+
+from docfile import publish
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -127,6 +133,47 @@ def traced_replay(ups) -> dict:
     }
 
 
+BEGIN, END = "<!-- replay-bench: begin -->", "<!-- replay-bench: end -->"
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(["git", "-C", REPO, "describe", "--always", "--dirty"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return out.replace("-dirty", " with uncommitted changes")
+
+
+def _section(rounds: list[dict], files: int, args) -> str:
+    """The summary as a Markdown table between BEGIN and END."""
+    def cell(key: str, unit: str = " s") -> str:
+        values = [r[key] for r in rounds if r[key] is not None]
+        return (f"{statistics.median(values):.2f}{unit} ({min(values):.2f}–{max(values):.2f})"
+                if values else "")
+
+    loads = [r["load_average"] for r in rounds]
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return "\n".join([
+        BEGIN,
+        f"`python bench/replay_bench.py --rounds {args.rounds} --ready-runs {args.ready_runs} "
+        f"--write ...`, {when}, code {_commit()}, {files} up migrations of "
+        f"{os.path.basename(os.path.abspath(args.corpus))}, load average {min(loads):.1f}–"
+        f"{max(loads):.1f} during the rounds (medians, min–max, of {len(rounds)} rounds):",
+        "",
+        "| figure | median (min–max) |",
+        "|---|---|",
+        f"| plain untraced apply | {cell('plain_s')} |",
+        f"| traced replay without the server start | {cell('phase_s')} |",
+        f"| **ratio traced / plain** (target ≤ 1.5, issue 13) | **{cell('ratio', '')}** |",
+        f"| server session CPU, plain | {cell('plain_session_cpu_s')} |",
+        f"| server session CPU, traced | {cell('traced_session_cpu_s')} |",
+        f"| server session CPU, traced / plain | {cell('session_cpu_ratio', '')} |",
+        f"| traced replay with the server start (target ≤ 20 s) | {cell('total_s')} |",
+        END,
+    ])
+
+
 def _spread(values: list[float], unit: str = "s", digits: int = 2) -> str:
     return (f"median {statistics.median(values):.{digits}f}{unit} "
             f"(min {min(values):.{digits}f}, max {max(values):.{digits}f})")
@@ -139,6 +186,8 @@ def main() -> int:
     parser.add_argument("--ready-runs", type=int, default=5,
                         help="warm server starts to time (0: skip the server ready figures)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--write", metavar="FILE",
+                        help="put the summary in FILE between the replay-bench markers")
     args = parser.parse_args()
     if not os.path.isdir(args.corpus):
         print(f"skipped: corpus {args.corpus} is absent (it lives in ../shared/corpus/lemmy)")
@@ -187,6 +236,9 @@ def main() -> int:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump({"corpus": args.corpus, "cold_ms": cold, "warm_ms": warm, "rounds": rounds},
                       fh, indent=2)
+    if args.write:
+        publish(args.write, lambda: _section(rounds, len(ups), args), BEGIN, END)
+        print(f"wrote the summary into {args.write}")
     return 0
 
 
