@@ -15,7 +15,9 @@ manager (`pg_locks`) until the transaction that took them ends, so:
   statement names (`_Blocker`): A waits at its first lock, B reads that waiting lock, then
   lets it go.
 
-The catalog queries are in `queries`, what they teach is kept in the `ledger`.
+The catalog queries are in `queries`, what they teach is kept in the `ledger`, what a statement's
+kind tells before it runs is in `kinds`. The ledger's work on a statement's rows is done while
+the server runs the next statement's message (`_send_parts`).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from schemalint.replay.queries import (
     structure_sql,
 )
 from schemalint.replay.trace import StatementTrace
+from schemalint.replay.watchdog import Watchdog
 
 _TUPLES_OK = psycopg.pq.ExecStatus.TUPLES_OK
 _FATAL_ERROR = psycopg.pq.ExecStatus.FATAL_ERROR
@@ -83,30 +86,6 @@ class _Filenodes:
             self._map = dict(self._load(self._result))
             self._result = None
         return self._map
-
-
-class Watchdog:
-    """The overall timeout: cancels A's running statement when the deadline passes."""
-
-    def __init__(self, conn, seconds: float | None) -> None:
-        self.expired = False
-        self._timer = None
-        if seconds:
-            self._timer = threading.Timer(seconds, self._fire, args=(conn,))
-            self._timer.daemon = True
-            self._timer.start()
-
-    def _fire(self, conn) -> None:
-        self.expired = True
-        cancel = getattr(conn, "cancel_safe", None) or conn.cancel
-        try:
-            cancel()
-        except Exception:  # noqa: BLE001 - the connection may already be gone
-            pass
-
-    def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
 
 
 class Tracer:
