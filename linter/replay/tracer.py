@@ -128,8 +128,9 @@ class Tracer:
         # The ledger's work on the last statement's rows, not done yet (see _send_parts).
         self._pending = None
         self._pending_held: list[tuple[int, str]] = []  # the locks it will add to the held ones
-        self._encoding = self.a.info.encoding
-        self._rows = Transformer(self.a)  # turns _send_parts' results into rows
+        # Turns _send_parts' results into rows, for the client encoding it was made for (a
+        # migration may SET client_encoding, as psycopg's own path would follow).
+        self._rows = (self.a.info.encoding, Transformer(self.a))
 
     def close(self) -> None:
         self.watchdog.stop()
@@ -419,8 +420,9 @@ class Tracer:
         """The rows of one of _send_parts' results (or of _run_parts', already rows)."""
         if isinstance(result, list):
             return result
-        self._rows.set_pgresult(result)
-        return self._rows.load_rows(0, result.ntuples, tuple)
+        rows = self._rows[1]
+        rows.set_pgresult(result)
+        return rows.load_rows(0, result.ntuples, tuple)
 
     def _send_parts(self, parts: list[str]) -> list:
         """`_run_parts`, doing the ledger's work left from the last statement while the
@@ -431,7 +433,10 @@ class Tracer:
         only when it runs)."""
         pgconn = self.a.pgconn
         # (The newline before each ';': see _run_parts.)
-        pgconn.send_query("\n;\n".join(parts).encode(self._encoding))
+        encoding = self.a.info.encoding
+        if encoding != self._rows[0]:
+            self._rows = (encoding, Transformer(self.a))
+        pgconn.send_query("\n;\n".join(parts).encode(encoding))
         self.a.wait(generators.send(pgconn))
         self._flush()
         out: list[list[tuple] | None] = []
@@ -440,7 +445,7 @@ class Tracer:
             if status == _TUPLES_OK:
                 out.append(result)
             elif status == _FATAL_ERROR:
-                raise psycopg.errors.error_from_result(result, encoding=self._encoding)
+                raise psycopg.errors.error_from_result(result, encoding=encoding)
             else:
                 out.append(None)
         return out
