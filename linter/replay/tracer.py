@@ -26,6 +26,8 @@ import threading
 import time
 
 import psycopg
+
+# What Cursor.execute does in one go, in steps (send, then fetch later): _send_parts.
 from psycopg import generators
 from psycopg.adapt import Transformer
 
@@ -119,7 +121,7 @@ class Tracer:
         # rule: a framework's runner would go on); `stopped`: the failure run_migration stopped at.
         self.goes_on = None
         self.stopped: StatementTrace | None = None
-        # {oid: relfilenode} read right after the last statement, for the next one's "before".
+        # The relfilenodes read right after the last statement, for the next one's "before".
         self._filenodes_after: _Filenodes | None = None
         # A ROLLBACK TO SAVEPOINT took back changes of tables the next statement may not name:
         # its structure reading covers every DDL-locked table (named_tables).
