@@ -27,9 +27,11 @@ import time
 
 import psycopg
 
-# What Cursor.execute does in one go, in steps (send, then fetch later): _send_parts.
-from psycopg import generators
-from psycopg.adapt import Transformer
+try:  # Cursor.execute's steps (send, fetch later: _send_parts), not documented API: without
+    from psycopg import generators  # them _run_parts observes the same, a little slower
+    from psycopg.adapt import Transformer
+except ImportError:  # pragma: no cover - every psycopg >= 3.1 has them
+    generators = Transformer = None
 
 from schemalint.replay.kinds import (
     MAY_REWRITE_KINDS,
@@ -130,9 +132,8 @@ class Tracer:
         # The ledger's work on the last statement's rows, not done yet (see _send_parts).
         self._pending = None
         self._pending_held: list[tuple[int, str]] = []  # the locks it will add to the held ones
-        # Turns _send_parts' results into rows, for the client encoding it was made for (a
-        # migration may SET client_encoding, as psycopg's own path would follow).
-        self._rows = (self.a.info.encoding, Transformer(self.a))
+        # Turns _send_parts' results into rows in this client encoding (a migration may SET it).
+        self._rows = (self.a.info.encoding, Transformer(self.a) if Transformer is not None else None)
 
     def close(self) -> None:
         self.watchdog.stop()
@@ -341,7 +342,8 @@ class Tracer:
         # The ledger's work on the previous statement's rows is done while the server runs
         # this one (_send_parts): it needs none of it. Not with --probe, which probes the
         # locks now; not for COPY, which psycopg's own path refuses.
-        overlap = not (self.probe or stmt.kind in _FORGETS_PREPARED or stmt.kind == "CopyStmt")
+        overlap = generators is not None and not (
+            self.probe or stmt.kind in _FORGETS_PREPARED or stmt.kind == "CopyStmt")
         started = time.monotonic()
         began = time.perf_counter()
         try:
