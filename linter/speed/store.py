@@ -17,7 +17,7 @@ from schemalint.speed.keys import FORMAT, code_fingerprint
 # Whole-run entries kept (newest first): one per distinct set of inputs and settings.
 MAX_RUN_ENTRIES = 16
 # What a version's directory may hold (anything else there is not ours to delete).
-_ENTRY_NAMES = ("parse.pack", "runs", "reports")
+_ENTRY_NAMES = ("parse.pack", "runs", "reports", "checkpoints")
 
 
 class Cache:

@@ -1,0 +1,280 @@
+"""Checkpoints: the state of a check pass after a prefix of the history, so that a run over
+the same history with migrations added checks only the new ones (`checkpoints/`).
+
+A pass over migrations [0, k) leaves a `Checker` (check/engine.py) with four things that
+later migrations, the schema rules and `finish` read: the schema model, the findings made so
+far, the number of statements and the suppression comments' files with their statement
+spans. The lock ledger starts afresh at every migration, and `Checker.fold` leaves the model
+as `check` does (the premise parallel.py's split rests on), so a pass restored from those
+four at k goes on exactly as the pass that stored them would have: the report is the same
+byte for byte (tests/test_checkpoint.py compares them at every cut of a small history, on
+the held-out repositories and the shared corpus).
+
+Keys: a hash chain over the migrations in order. It starts from what a whole run's key
+covers besides the migrations (the code fingerprint: version, code, Python, cache format;
+the configuration: rules selected, their options, pg_version...) and adds each migration's
+part of that key (path, direction, transaction mode, layout, text...: keys.run_inputs). The
+value after migration k names the checkpoint of [0, k): a run looks for the longest prefix
+of its own chain that has one. An edited, removed or inserted earlier file changes every
+value from there on, so its checkpoint is simply not found (a miss, never a wrong state).
+
+A pass that checks every file (`reported=None`) stores its state after the last migration,
+before the schema rules. A pass that checks only some files (a pre-commit hook's, or
+`--changed-since`) may start from a whole pass's checkpoint: its findings are a superset of
+those it would have made (the report is filtered by the same scope later, as it is when a
+whole run's findings are taken from `runs/`), but it stores none (its findings are not a
+whole pass's). Replay's findings join in `finish`, after the state stored here.
+
+The model is stored with pickle (what else would walk its objects: tables, columns,
+constraints, indexes, the sites where they were written, and the last file's session). It
+holds no parse tree beyond a column default's expression, and refers to migrations and
+their offset maps, which are stored as their position in the history and rebuilt from this
+run's migrations (the chain says they are the same). Loading takes only classes of
+schemalint and the three functions here, nothing else a file could name (its `_sql`, a
+slice of the file kept once a finding asked for it, is left out: sliced again if asked).
+"""
+
+from __future__ import annotations
+
+import io
+import marshal
+import os
+import pickle
+
+from schemalint.check.engine import Checker
+from schemalint.config.settings import PgVersion
+from schemalint.discover.source import Migration
+from schemalint.model.objects import IndexMap, TableMap
+from schemalint.parse.statements import OffsetMap, StatementPlace, migration_offsets
+from schemalint.speed.findings import decode_diagnostics, encode_diagnostics
+from schemalint.speed.keys import bytes_hash, hash_parts
+from schemalint.speed.store import Cache
+
+# Bump when what a checkpoint holds changes (it is part of every key).
+FORMAT = 1
+# Checkpoints kept, most recently written or used first: a base branch's and the few pull
+# requests' after it.
+MAX_CHECKPOINTS = 4
+# A run that started from a checkpoint stores a new one only when the files it checked hold
+# at least this share of the history's statements: storing the state of a long history costs
+# about as much as checking a quarter of it again, so a pull request that adds a migration or
+# two reuses its base branch's checkpoint and stores none (docs/cache.md).
+REFRESH_SHARE = 0.1
+
+
+def chain(inputs: list[str]) -> list[str]:
+    """The checkpoint key after each migration. `inputs`: `keys.run_inputs` (the code and the
+    configuration, then one part per migration)."""
+    value = hash_parts("checkpoint", str(FORMAT), *inputs[:2])
+    links = []
+    for part in inputs[2:]:
+        value = hash_parts(value, part)
+        links.append(value)
+    return links
+
+
+def lint(migrations, config, rules, parsed, links: list[str] | None, cache: Cache | None,
+         stats: dict, extra=(), extra_rules=(), reported=None, progress=None) -> list:
+    """`engine.lint`, starting from the longest checkpoint of `links` (the `chain` of these
+    migrations; None: no checkpoints) and storing one after the last migration when every
+    file was checked."""
+    checker = Checker(config, rules, parsed)
+    store = Checkpoints(cache) if cache is not None and links else None
+    k = store.restore(checker, migrations, links) if store is not None else 0
+    restored = checker.statement_count
+    for migration in migrations[k:]:
+        if progress is not None:
+            progress(migration.path)
+        if reported is None or migration.path in reported:
+            checker.check(migration)
+        else:
+            checker.fold(migration, count=True)
+    if (store is not None and reported is None and k < len(migrations)
+            and (k == 0 or checker.statement_count - restored >= REFRESH_SHARE * checker.statement_count)):
+        store.save(checker, migrations, links[-1])
+    checker.check_schema(migrations)
+    return checker.finish(migrations, stats, extra, extra_rules)
+
+
+class Checkpoints:
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+        self.dir = os.path.join(cache.base, "checkpoints")
+
+    def found(self, links: list[str]) -> list[int]:
+        """The lengths of the prefixes with a checkpoint, longest first (by name only)."""
+        try:
+            names = set(os.listdir(self.dir))
+        except OSError:
+            return []
+        return [k for k in range(len(links), 0, -1) if links[k - 1] in names]
+
+    def restore(self, checker: Checker, migrations, links: list[str]) -> int:
+        """Bring `checker` to the state after the longest prefix of `migrations` that has a
+        checkpoint: its length (0: none, `checker` untouched). A damaged entry is removed."""
+        for k in self.found(links):
+            key = links[k - 1]
+            path = os.path.join(self.dir, key)
+            state = self._load(path, key, migrations[:k])
+            if state is not None:
+                checker.resume(*state)
+                _touch(path)  # used: kept before older ones
+                return k
+            _remove(path)
+        return 0
+
+    def _load(self, path: str, key: str, prefix) -> tuple | None:
+        data = self.cache.read(path)
+        header = self.cache.header(key)
+        if data is None or not data.startswith(header):
+            return None
+        view = memoryview(data)[len(header):]
+        digest, body = bytes(view[:40]), view[41:]
+        try:
+            if bytes_hash(body).encode("ascii") != digest:
+                return None  # damaged
+            count, encoded, directives, model = marshal.loads(body)
+            out = decode_diagnostics(encoded)
+            if out is None:
+                return None
+            model = _Loader(io.BytesIO(model), prefix).load()
+            with_directives = [(prefix[i], spans) for i, spans in directives]
+        except Exception:  # noqa: BLE001 - truncated, damaged or stale: a miss
+            return None
+        return model, out, count, with_directives
+
+    def save(self, checker: Checker, migrations, key: str) -> None:
+        """Store `checker`'s state, reached after every one of `migrations`, under `key`.
+        Nothing is stored when a finding or the model cannot be (a miss next time, never
+        a wrong state)."""
+        encoded = encode_diagnostics(checker.out)
+        if encoded is None:
+            return
+        index = {id(m): i for i, m in enumerate(migrations)}
+        try:
+            directives = [(index[id(m)], spans) for m, spans in checker.with_directives]
+            buffer = io.BytesIO()
+            _Dumper(buffer, migrations, index).dump(checker.model)
+            body = marshal.dumps((checker.statement_count, encoded, directives, buffer.getvalue()))
+        except Exception:  # noqa: BLE001 - something the model holds cannot be stored
+            return
+        path = os.path.join(self.dir, key)
+        digest = bytes_hash(body).encode("ascii")
+        if self.cache.write(path, self.cache.header(key), digest, b"\n", body):
+            self._prune()
+
+    def _prune(self) -> None:
+        try:
+            entries = sorted(os.scandir(self.dir), key=lambda e: e.stat().st_mtime, reverse=True)
+            for old in entries[MAX_CHECKPOINTS:]:
+                os.unlink(old.path)
+        except OSError:
+            pass
+
+
+def _touch(path: str) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+# --- the model, pickled ---------------------------------------------------------------
+# A migration and its offset map are stored as their position in the history; `_Loader`
+# gives these names the migrations of the run that loads them.
+def _migration_at(i: int):
+    raise pickle.UnpicklingError("a migration outside a checkpoint's history")
+
+
+def _offsets_at(i: int):
+    raise pickle.UnpicklingError("an offset map outside a checkpoint's history")
+
+
+def _dict_with_slots(cls, items: dict, slots: list):
+    """A TableMap or IndexMap: their `__setitem__` keeps an index in their slots, which
+    pickle's default would call before the slots exist. Items and slots are set as stored."""
+    obj = cls.__new__(cls)
+    for name, value in slots:
+        object.__setattr__(obj, name, value)
+    dict.update(obj, items)
+    return obj
+
+
+def _reduce_dict_with_slots(obj):
+    return _dict_with_slots, (type(obj), dict(obj), [(s, getattr(obj, s)) for s in type(obj).__slots__])
+
+
+def _place(cls, state: tuple):
+    """A StatementPlace, its SQL not yet sliced (it is, again, when a finding asks)."""
+    place = cls.__new__(cls)
+    place.migration, place.offsets, place.start, place.end, place.sql_start, place.sql_end = state
+    place._sql = None
+    return place
+
+
+def _reduce_place(place):
+    return _place, (type(place), (place.migration, place.offsets, place.start, place.end,
+                                  place.sql_start, place.sql_end))
+
+
+def _reduce_pg_version(version):
+    # A tuple whose constructor takes (major, minor), not the tuple pickle would pass it.
+    return PgVersion, tuple(version)
+
+
+class _Dumper(pickle.Pickler):
+    def __init__(self, file, migrations, index: dict[int, int]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        texts = {id(m.parse_text): i for i, m in enumerate(migrations)}
+
+        def migration(m):
+            i = index.get(id(m))
+            if i is None:
+                raise pickle.PicklingError("a migration outside the history")
+            return _migration_at, (i,)
+
+        def offsets(o):
+            i = texts.get(id(o.text))
+            if i is not None and o._to_original is migrations[i].to_original:
+                return _offsets_at, (i,)
+            return o.__reduce_ex__(pickle.HIGHEST_PROTOCOL)  # another text: stored whole
+
+        # Per type, in C: no Python call for the other objects (a persistent_id would be
+        # called for every one of them).
+        self.dispatch_table = {Migration: migration, OffsetMap: offsets,
+                               TableMap: _reduce_dict_with_slots, IndexMap: _reduce_dict_with_slots,
+                               PgVersion: _reduce_pg_version, StatementPlace: _reduce_place}
+
+
+class _Loader(pickle.Unpickler):
+    def __init__(self, file, prefix) -> None:
+        super().__init__(file)
+        self.prefix = prefix
+        self.offsets: dict[int, OffsetMap] = {}
+
+    def _offsets(self, i: int) -> OffsetMap:
+        found = self.offsets.get(i)
+        if found is None:
+            found = self.offsets[i] = migration_offsets(self.prefix[i])
+        return found
+
+    def find_class(self, module: str, name: str):
+        if module == __name__:
+            if name == "_migration_at":
+                return self.prefix.__getitem__
+            if name == "_offsets_at":
+                return self._offsets
+            if name in ("_dict_with_slots", "_place"):
+                return globals()[name]
+        elif module.startswith("schemalint."):
+            found = super().find_class(module, name)
+            if isinstance(found, type):
+                return found
+        raise pickle.UnpicklingError(f"not in a checkpoint: {module}.{name}")
