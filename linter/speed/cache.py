@@ -202,15 +202,17 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
 
     if cache is None:
         hashes = [m.parse_text for m in migrations]  # only to spot identical files
-    small = sum(len(m.parse_text) for m in migrations) < PACK_MIN_CHARS
+    links = checkpoint.chain(inputs) if cache is not None else None
+    resumable = checkpoint.Checkpoints(cache).found(links) if links else []
+    # Only the files after the longest checkpoint are parsed (or folded from their parse).
+    small = sum(len(m.parse_text) for m in migrations[resumable[0] if resumable else 0:]) < PACK_MIN_CHARS
     pack = None if cache is None or small else ParsePack(cache)
     parsed = _Parsed(migrations, hashes, pack)
     try:
-        links = checkpoint.chain(inputs) if cache is not None else None
         # Checking only some files (`reported`) is mostly folding, which the split would
         # do twice over, and so is starting from a checkpoint: one process.
         k = 0
-        if reported is None and jobs > 1 and not (links and checkpoint.Checkpoints(cache).found(links)):
+        if reported is None and jobs > 1 and not resumable:
             k = split_point(migrations, jobs)
         if k:
             diagnostics = lint_in_two(migrations, config, all_rules(), parsed, k, stats,
