@@ -148,7 +148,7 @@ def test_a_damaged_checkpoint_is_ignored_and_rebuilt(cached, damage):
     elif damage == "truncate":
         data = data[: len(data) // 2]
     elif damage == "flip":  # one byte of the model changed: the digest catches it
-        data = data[:-10] + bytes([data[-10] ^ 1]) + data[-9:]
+        data = data[:-100] + bytes([data[-100] ^ 1]) + data[-99:]
     else:
         data = b""
     with open(path, "wb") as fh:

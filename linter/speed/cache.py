@@ -1,6 +1,6 @@
 """The on-disk cache of `schemalint check`, and the check command's lint stage built on it.
 
-Three levels, each keyed so that a hit gives exactly what a fresh run would have given:
+Four levels, each keyed so that a hit gives exactly what a fresh run would have given:
 
 * **Reports** (`reports/`, runcache.py): a run whose inputs are all unchanged prints the
   report it printed last time, without discovering, parsing or checking anything.
@@ -14,11 +14,12 @@ Three levels, each keyed so that a hit gives exactly what a fresh run would have
   the GitHub Action's second pass) loads its findings without importing the parser or the
   rules. A run that checks only some files (`engine.lint(reported=)`) is keyed with them
   too, and takes a whole run's findings of the same inputs when there are some.
-
-Findings are **not** cached per file, unlike ruff's per-file cache: a migration's
-findings depend on the schema model folded from every earlier migration (was the table
-created in this file? does an index cover that foreign key?), and schema rules look at
-the final model, so a per-file entry goes stale as soon as an earlier file changes.
+* **Checkpoints** (`checkpoints/`, checkpoint.py): the check pass's state after the last
+  migration of a run, so that a run over the same migrations and new ones checks only the
+  new ones. Findings are not cached per file, unlike ruff's per-file cache: a migration's
+  findings depend on the schema model folded from every earlier migration (was the table
+  created in this file? does an index cover that foreign key?), and schema rules look at
+  the final model, so a per-file entry goes stale as soon as an earlier file changes.
 
 The cache lives in `--cache-dir`, else `$SCHEMALINT_CACHE_DIR`, else `.schemalint_cache/`
 at the project root (the nearest directory up from the current one holding

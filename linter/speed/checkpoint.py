@@ -27,27 +27,42 @@ whole pass's). Replay's findings join in `finish`, after the state stored here.
 
 The model is stored with pickle (what else would walk its objects: tables, columns,
 constraints, indexes, the sites where they were written, and the last file's session). It
-holds no parse tree beyond a column default's expression, and refers to migrations and
-their offset maps, which are stored as their position in the history and rebuilt from this
-run's migrations (the chain says they are the same). Loading takes only classes of
-schemalint and the three functions here, nothing else a file could name (its `_sql`, a
-slice of the file kept once a finding asked for it, is left out: sliced again if asked).
+holds no statement and no parse tree beyond a column default's expression; it refers to
+migrations and their offset maps, which are stored as their position in the history and
+rebuilt from this run's migrations (the chain says they are the same). A statement's place
+is stored without the SQL it may have sliced for a finding (sliced again when asked).
+Loading accepts schemalint's classes and the rebuilding functions here, nothing else a file
+could name; a digest of the entry catches a damaged byte that would still unpickle.
 """
 
 from __future__ import annotations
 
+import copyreg
 import io
 import marshal
 import os
 import pickle
+from collections import deque as _consume
+from itertools import repeat
+from operator import attrgetter
 
 from schemalint.check.engine import Checker
 from schemalint.config.settings import PgVersion
 from schemalint.discover.source import Migration
-from schemalint.model.objects import IndexMap, TableMap
+from schemalint.model.objects import (
+    Column,
+    Constraint,
+    Index,
+    IndexMap,
+    Site,
+    Table,
+    TableMap,
+    TokenSite,
+    TypeSite,
+)
 from schemalint.parse.statements import OffsetMap, StatementPlace, migration_offsets
 from schemalint.speed.findings import decode_diagnostics, encode_diagnostics
-from schemalint.speed.keys import bytes_hash, hash_parts
+from schemalint.speed.keys import bytes_hash, bytes_hasher, hash_parts
 from schemalint.speed.store import Cache
 
 # Bump when what a checkpoint holds changes (it is part of every key).
@@ -123,44 +138,58 @@ class Checkpoints:
             _remove(path)
         return 0
 
+    # An entry: its header, then the length of a marshal record and the record (statements
+    # counted, files with suppression comments, the findings), then the pickled model, then
+    # the digest of everything after the header.
     def _load(self, path: str, key: str, prefix) -> tuple | None:
         data = self.cache.read(path)
         header = self.cache.header(key)
-        if data is None or not data.startswith(header):
+        if data is None or not data.startswith(header) or len(data) < len(header) + 48:
             return None
         view = memoryview(data)[len(header):]
-        digest, body = bytes(view[:40]), view[41:]
+        body, digest = view[:-_DIGEST], bytes(view[-_DIGEST:])
         try:
             if bytes_hash(body).encode("ascii") != digest:
-                return None  # damaged
-            count, encoded, directives, model = marshal.loads(body)
+                return None  # truncated or damaged
+            size = int.from_bytes(body[:8], "little")
+            count, directives, encoded = marshal.loads(body[8:8 + size])
             out = decode_diagnostics(encoded)
             if out is None:
                 return None
-            model = _Loader(io.BytesIO(model), prefix).load()
+            model = _Loader(io.BytesIO(body[8 + size:]), prefix).load()
             with_directives = [(prefix[i], spans) for i, spans in directives]
-        except Exception:  # noqa: BLE001 - truncated, damaged or stale: a miss
+        except Exception:  # noqa: BLE001 - damaged or stale: a miss
             return None
         return model, out, count, with_directives
 
     def save(self, checker: Checker, migrations, key: str) -> None:
         """Store `checker`'s state, reached after every one of `migrations`, under `key`.
         Nothing is stored when a finding or the model cannot be (a miss next time, never
-        a wrong state)."""
+        a wrong state). The model is pickled straight into the file: a long history's
+        would otherwise be held twice more in memory."""
         encoded = encode_diagnostics(checker.out)
         if encoded is None:
             return
         index = {id(m): i for i, m in enumerate(migrations)}
         try:
             directives = [(index[id(m)], spans) for m, spans in checker.with_directives]
-            buffer = io.BytesIO()
-            _Dumper(buffer, migrations, index).dump(checker.model)
-            body = marshal.dumps((checker.statement_count, encoded, directives, buffer.getvalue()))
-        except Exception:  # noqa: BLE001 - something the model holds cannot be stored
+        except KeyError:  # a file outside this history: cannot be stored
             return
-        path = os.path.join(self.dir, key)
-        digest = bytes_hash(body).encode("ascii")
-        if self.cache.write(path, self.cache.header(key), digest, b"\n", body):
+        record = marshal.dumps((checker.statement_count, directives, encoded))
+        del encoded
+
+        def fill(fh) -> None:
+            out = _Digesting(fh)
+            out.write(len(record).to_bytes(8, "little"))
+            out.write(record)
+            _Dumper(out, migrations, index).dump(checker.model)
+            fh.write(out.hash.hexdigest().encode("ascii"))
+
+        try:
+            written = self.cache.write(os.path.join(self.dir, key), self.cache.header(key), fill=fill)
+        except Exception:  # noqa: BLE001 - something the model holds cannot be pickled
+            return
+        if written:
             self._prune()
 
     def _prune(self) -> None:
@@ -170,6 +199,21 @@ class Checkpoints:
                 os.unlink(old.path)
         except OSError:
             pass
+
+
+_DIGEST = len(bytes_hash(b""))
+
+
+class _Digesting:
+    """A file that hashes what is written to it (as `keys.bytes_hash` does)."""
+
+    def __init__(self, fh) -> None:
+        self.fh = fh
+        self.hash = bytes_hasher()
+
+    def write(self, data) -> int:
+        self.hash.update(data)
+        return self.fh.write(data)
 
 
 def _touch(path: str) -> None:
@@ -211,22 +255,56 @@ def _reduce_dict_with_slots(obj):
     return _dict_with_slots, (type(obj), dict(obj), [(s, getattr(obj, s)) for s in type(obj).__slots__])
 
 
-def _place(cls, state: tuple):
+def _place(cls, migration, offsets, start, end, sql_start, sql_end):
     """A StatementPlace, its SQL not yet sliced (it is, again, when a finding asks)."""
     place = cls.__new__(cls)
-    place.migration, place.offsets, place.start, place.end, place.sql_start, place.sql_end = state
-    place._sql = None
+    place.migration, place.offsets, place.start, place.end = migration, offsets, start, end
+    place.sql_start, place.sql_end, place._sql = sql_start, sql_end, None
     return place
 
 
 def _reduce_place(place):
-    return _place, (type(place), (place.migration, place.offsets, place.start, place.end,
-                                  place.sql_start, place.sql_end))
+    return _place, (type(place), place.migration, place.offsets, place.start, place.end,
+                    place.sql_start, place.sql_end)
+
+
+def _slotted(cls, *values):
+    """An object of the model's many (columns, their sites, constraints...), its slots set as
+    stored (`_reduce_slotted`); the loop runs in C (map, consumed by a zero-length deque)."""
+    obj = cls.__new__(cls)
+    names = _SLOT_NAMES.get(cls)
+    if names is None:
+        names = _SLOT_NAMES[cls] = copyreg._slotnames(cls)
+    _consume(map(object.__setattr__, repeat(obj), names, values), 0)
+    return obj
+
+
+_SLOT_NAMES: dict[type, list[str]] = {}
+
+
+def _reduce_slotted(get):
+    # One tuple of values per object: pickle's default would build a (None, {slot: value})
+    # pair for each, and its memo keeps every one of them until the end (100 MB on bench (b)).
+    return lambda obj: (_slotted, (type(obj), *get(obj)))
+
+
+def _lazy_site(cls, location, place, span):
+    """A TypeSite or TokenSite (the most numerous objects: one per column at least)."""
+    site = cls.__new__(cls)
+    site._location, site._place, site._span = location, place, span
+    return site
+
+
+def _reduce_lazy_site(site):
+    return _lazy_site, (type(site), site._location, site._place, site._span)
 
 
 def _reduce_pg_version(version):
     # A tuple whose constructor takes (major, minor), not the tuple pickle would pass it.
     return PgVersion, tuple(version)
+
+
+_SLOTTED = (Column, Constraint, Index, Table, Site)
 
 
 class _Dumper(pickle.Pickler):
@@ -250,7 +328,12 @@ class _Dumper(pickle.Pickler):
         # called for every one of them).
         self.dispatch_table = {Migration: migration, OffsetMap: offsets,
                                TableMap: _reduce_dict_with_slots, IndexMap: _reduce_dict_with_slots,
-                               PgVersion: _reduce_pg_version, StatementPlace: _reduce_place}
+                               PgVersion: _reduce_pg_version, StatementPlace: _reduce_place,
+                               TypeSite: _reduce_lazy_site, TokenSite: _reduce_lazy_site}
+        for cls in _SLOTTED:
+            names = copyreg._slotnames(cls)
+            self.dispatch_table[cls] = _reduce_slotted(attrgetter(*names) if len(names) > 1 else
+                                                       lambda obj, n=names[0]: (getattr(obj, n),))
 
 
 class _Loader(pickle.Unpickler):
@@ -271,7 +354,7 @@ class _Loader(pickle.Unpickler):
                 return self.prefix.__getitem__
             if name == "_offsets_at":
                 return self._offsets
-            if name in ("_dict_with_slots", "_place"):
+            if name in ("_dict_with_slots", "_place", "_slotted", "_lazy_site"):
                 return globals()[name]
         elif module.startswith("schemalint."):
             found = super().find_class(module, name)
