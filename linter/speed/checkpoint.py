@@ -72,8 +72,8 @@ FORMAT = 1
 MAX_CHECKPOINTS = 4
 # A run that started from a checkpoint stores a new one only when the files it checked hold
 # at least this share of the history's statements: storing the state of a long history costs
-# about as much as checking a quarter of it again, so a pull request that adds a migration or
-# two reuses its base branch's checkpoint and stores none (docs/cache.md).
+# about as much as checking a sixth to a third of it again, so a pull request that adds a
+# migration or two reuses its base branch's checkpoint and stores none (docs/cache.md).
 REFRESH_SHARE = 0.1
 
 
