@@ -219,7 +219,8 @@ def test_only_a_few_checkpoints_are_kept(cached):
 
 def test_the_checkpoint_holds_no_parse_tree_or_statement():
     """The model refers to migrations and their offset maps by position, and keeps no
-    statement (the checkpoint's size is that of the schema, not of the history)."""
+    statement when the last file leaves none open (the checkpoint's size is that of the
+    schema, not of the history)."""
     import io
     import pickle
 
@@ -306,3 +307,16 @@ def _cuts(migrations, cached, tmp_path):
         cached_run(migrations[:k], cache_dir)
         assert cached_run(migrations, cache_dir) == expected, f"cut at {k}"
         assert cached.restored[-1] == k
+
+
+def test_a_transaction_the_last_file_leaves_open(cached):
+    """The last file's session (an open BEGIN, a NOT VALID constraint in it) is stored with the
+    model: a run of the same history (the schema rules after it) and one with a file more."""
+    history = fresh(FILES) + [
+        Migration("008_open.sql", "BEGIN;\nALTER TABLE orders ADD CONSTRAINT c CHECK (paid IS NOT NULL) NOT VALID;\n"
+                                  "ALTER TABLE orders ADD COLUMN shipped date;\n"),
+        Migration("009_after.sql", "COMMIT;\nCREATE INDEX CONCURRENTLY paid_idx ON orders (paid);\n")]
+    cached_run(fresh(history[:-1]), cached.dir)
+    for files in (history[:-1], history):
+        assert cached_run(fresh(files), cached.dir) == reference(fresh(files))
+        assert cached.restored[-1] == len(history) - 1

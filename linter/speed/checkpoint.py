@@ -27,7 +27,8 @@ whole pass's). Replay's findings join in `finish`, after the state stored here.
 
 The model is stored with pickle (what else would walk its objects: tables, columns,
 constraints, indexes, the sites where they were written, and the last file's session). It
-holds no statement and no parse tree beyond a column default's expression; it refers to
+holds no statement but those the last file's session names (a BEGIN it left open...) and no
+parse tree beyond theirs and a column default's expression; it refers to
 migrations and their offset maps, which are stored as their position in the history and
 rebuilt from this run's migrations (the chain says they are the same). A statement's place
 is stored without the SQL it may have sliced for a finding (sliced again when asked).
