@@ -93,6 +93,13 @@ PIECES = [
      [("ci-action-b", "after-runs-off", "after", "the GitHub Action's two passes"),
       ("cold-a", "after-runs-off", "after", "cold (a)"), ("cold-b", "after-runs-off", "after", "cold (b)")],
      "RUNS"),
+    ("checkpoints (`checkpoints/`)",
+     "earn their place on runs users make: CI with a restored cache ahead of squawk",
+     [("ci-a", "after-checkpoints-off", "after", "CI (a)"), ("ci-b", "after-checkpoints-off", "after", "CI (b)"),
+      ("ci-action-b", "after-checkpoints-off", "after", "the GitHub Action's two passes"),
+      ("cold-a", "after-checkpoints-off", "after", "cold (a)"),
+      ("cold-b", "after-checkpoints-off", "after", "cold (b)")],
+     "CHECKPOINTS"),
     ("two-process split", "the default only if it wins ≥ 25 % wall on (b) by default",
      [("cold-b", "before-jobs1", "before", "cold (b), as it was"),
       ("cold-b", "after", "after-jobs2", "cold (b), `--jobs 2`"),
@@ -118,11 +125,19 @@ DECISIONS = {
     "RUNS": "**kept**: the GitHub Action runs two passes by default (`sarif-file` and "
             "`changed-since: auto`), and this is what spares the second its lint; a few percent "
             "of a cold run (linter/speed/store.py).",
+    "CHECKPOINTS": "**kept**: a pull request that adds a migration after the others checks that "
+                   "migration and the schema rules instead of the whole history (CI (b)). A run "
+                   "that finds no checkpoint pays for storing one: a cold run, and CI (a) here, "
+                   "whose `zz_new.sql` comes first in apply order (a new migration inserted "
+                   "before the others misses). Storing the model of (b) takes about 1 s "
+                   "in-process (linter/speed/checkpoint.py).",
     "SPLIT": "**opt-in**, `check --jobs N` (default 1): far from 25 % on (b), and more CPU time. "
              "`SCHEMALINT_JOBS` and the size threshold that chose it automatically are gone.",
-    "GC": "**kept, in one place**: the check command's lint stage (`lint_migrations`, "
-          "linter/speed/cache.py). Discovery no longer turns it off: it collected next to "
-          "nothing there; turning it off for the whole process would save little more.",
+    "GC": "**kept, in one place**: the check pipeline, from discovery until the report is "
+          "written (linter/commands/pipeline.py). It was the lint stage alone; turned on again "
+          "right after it, the collector's first pass walked every object of a model restored "
+          "from a checkpoint and the findings still alive (0.66 s of a CI run on (b), timed "
+          "with `gc.callbacks`).",
     "JSON": "**one writer**: the JSON report's per-finding f-strings (linter/report/json_report.py), "
             "`json.dumps` for the summary and any unusual finding; jsonfast.py removed, so the "
             "report package imports nothing of speed/. Same bytes (tests/report/test_json_report.py).",

@@ -38,6 +38,11 @@ if "lazyre-eager" in patches:
 if "parse-off" in patches:
     import schemalint.speed.cache as cache
     cache.PACK_MIN_CHARS = float("inf")
+if "checkpoints-off" in patches:
+    from schemalint.speed.checkpoint import Checkpoints
+    Checkpoints.found = lambda self, links: []
+    Checkpoints.save = lambda self, checker, migrations, key: None
+    Checkpoints.save_aside = lambda self, checker, migrations, key: None
 if "runs-off" in patches:
     from schemalint.speed.cache import Cache
     Cache.load_run = lambda self, key: None
@@ -74,24 +79,26 @@ VARIANTS = {
     "after-jobs2": ("after", "-", {}, ["--jobs", "2"], "`--jobs 2`: the two-process split"),
     "after-parse-off": ("after", "parse-off", {}, [], "no per-file parse cache (`parse.pack`)"),
     "after-runs-off": ("after", "runs-off", {}, [], "no whole-run findings cache (`runs/`)"),
+    "after-checkpoints-off": ("after", "checkpoints-off", {}, [], "no checkpoints (`checkpoints/`)"),
     "after-gc-on": ("after", "gc-on", {}, [], "the cyclic GC left on"),
     "after-gc-whole": ("after", "gc-whole", {}, [],
                        "the GC off for the whole process, not only while checking"),
     "after-lazyre-eager": ("after", "lazyre-eager", {}, [], "every pattern compiled at import (no lazyre)"),
 }
 SPLIT = ["before", "before-jobs1", "after", "after-jobs2"]
+CHECKPOINTS = ["after-checkpoints-off"]
 CACHES = ["after-parse-off", "after-runs-off"]
 GC = ["after-gc-on", "after-gc-whole"]
 JSON = ["before-json-stdlib", "before-json-general", "before-json-fstrings"]
 SCENARIOS = {
-    "cold-a": SPLIT + CACHES + GC + JSON + ["after-lazyre-eager"],
-    "cold-b": SPLIT + CACHES + GC + JSON,
+    "cold-a": SPLIT + CACHES + CHECKPOINTS + GC + JSON + ["after-lazyre-eager"],
+    "cold-b": SPLIT + CACHES + CHECKPOINTS + GC + JSON,
     "warm-a": ["before", "after"],
     "warm-b": ["before", "after"],
     "context-b": ["before", "after"] + CACHES + GC,
-    "ci-a": SPLIT + CACHES,
-    "ci-b": SPLIT + CACHES + GC,
-    "ci-action-b": ["before", "after"] + CACHES,
+    "ci-a": SPLIT + CACHES + CHECKPOINTS,
+    "ci-b": SPLIT + CACHES + CHECKPOINTS + GC,
+    "ci-action-b": ["before", "after"] + CACHES + CHECKPOINTS,
     "small-cold": ["before", "after", "after-parse-off", "after-gc-on", "after-lazyre-eager"],
     "small-warm": ["before", "after"],
 }

@@ -249,15 +249,14 @@ def test_a_truncated_pack_keeps_the_records_before_the_cut(tmp_path, cached_env)
 
 
 def test_a_failed_run_leaves_no_half_written_pack(tmp_path, cached_env, monkeypatch):
-    import schemalint.check.engine as engine_mod
+    from schemalint.speed import checkpoint
 
-    def boom(*args, **kwargs):
-        parsed = kwargs["parsed"]
+    def boom(migrations, config, rules, parsed, *args, **kwargs):
         for m in parsed.migrations:  # parse (and store) every file first
             parsed.get(m)
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(engine_mod, "lint", boom)
+    monkeypatch.setattr(checkpoint, "lint", boom)
     with pytest.raises(RuntimeError):
         run(MIGRATIONS, str(tmp_path))
     assert not list(tmp_path.rglob("*.tmp")) and not list(tmp_path.rglob("parse.pack"))

@@ -16,7 +16,7 @@ from schemalint.cli import main
 from schemalint.config.settings import LintConfig
 from schemalint.discover.source import Migration
 from schemalint.speed import cache as cache_mod
-from schemalint.speed import parallel
+from schemalint.speed import checkpoint, parallel
 from schemalint.speed.cache import lint_migrations
 from schemalint.speed.keys import text_hash
 from schemalint.speed.pack import ParsePack
@@ -198,9 +198,11 @@ def test_the_parse_pack_gets_both_processes_results(tmp_path, monkeypatch, child
     assert set(pack.entries) == texts  # each distinct text once, whichever process parsed it
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
     # Every later run, split or not, parses nothing. (A new run key each time: the runs'
-    # findings are not taken from the run before.)
+    # findings are not taken from the run before; and no checkpoint, which would spare the
+    # split its work.)
     keys = iter(range(1000))
     monkeypatch.setattr(cache_mod, "run_key", lambda *a: f"other-key-{next(keys)}")
+    monkeypatch.setattr(checkpoint.Checkpoints, "found", lambda self, links: [])
     import schemalint.parse.statements as parse_mod
 
     def no_parsing(text):

@@ -188,15 +188,23 @@ class Checker:
     def __init__(self, config: LintConfig, rules: Iterable[Rule], parsed=None) -> None:
         self.config = config
         self.ruleset = RuleSet(rules, config)
-        self.model = Model(config.pg_version)
-        self.locks = LockLedger(self.model)
-        self.ctx = _Ctx(self.model, config, self.locks)
-        self.ctx.config_options = self.ruleset.options
         self.parsed = parsed
-        self.out: list[Diagnostic] = []
-        self.statement_count = 0
+        self.resume(Model(config.pg_version), [], 0, [])
+
+    def resume(self, model: Model, out: list[Diagnostic], statement_count: int,
+               with_directives: list) -> None:
+        """Start from `model` and what a pass of the same configuration had made when it left
+        the model so: its findings (`out`), statements counted and files with suppression
+        comments (speed/checkpoint.py restores a pass this way; a new pass starts from
+        nothing). The lock ledger starts afresh: it lives for one migration."""
+        self.model = model
+        self.locks = LockLedger(model)
+        self.ctx = _Ctx(model, self.config, self.locks)
+        self.ctx.config_options = self.ruleset.options
+        self.out = out
+        self.statement_count = statement_count
         # (migration, statement spans) of the files with suppression comments
-        self.with_directives: list = []
+        self.with_directives = with_directives
 
     def parse(self, migration: Migration):
         """The parse of `migration` (from `parsed` when given)."""

@@ -1,6 +1,6 @@
 """The on-disk cache of `schemalint check`, and the check command's lint stage built on it.
 
-Three levels, each keyed so that a hit gives exactly what a fresh run would have given:
+Four levels, each keyed so that a hit gives exactly what a fresh run would have given:
 
 * **Reports** (`reports/`, runcache.py): a run whose inputs are all unchanged prints the
   report it printed last time, without discovering, parsing or checking anything.
@@ -14,11 +14,12 @@ Three levels, each keyed so that a hit gives exactly what a fresh run would have
   the GitHub Action's second pass) loads its findings without importing the parser or the
   rules. A run that checks only some files (`engine.lint(reported=)`) is keyed with them
   too, and takes a whole run's findings of the same inputs when there are some.
-
-Findings are **not** cached per file, unlike ruff's per-file cache: a migration's
-findings depend on the schema model folded from every earlier migration (was the table
-created in this file? does an index cover that foreign key?), and schema rules look at
-the final model, so a per-file entry goes stale as soon as an earlier file changes.
+* **Checkpoints** (`checkpoints/`, checkpoint.py): the check pass's state after the last
+  migration of a run, so that a run over the same migrations and new ones checks only the
+  new ones. Findings are not cached per file, unlike ruff's per-file cache: a migration's
+  findings depend on the schema model folded from every earlier migration (was the table
+  created in this file? does an index cover that foreign key?), and schema rules look at
+  the final model, so a per-file entry goes stale as soon as an earlier file changes.
 
 The cache lives in `--cache-dir`, else `$SCHEMALINT_CACHE_DIR`, else `.schemalint_cache/`
 at the project root (the nearest directory up from the current one holding
@@ -29,7 +30,6 @@ at the project root (the nearest directory up from the current one holding
 
 from __future__ import annotations
 
-import gc
 import marshal
 import os
 from collections import Counter
@@ -164,18 +164,10 @@ def lint_migrations(migrations, config, stats: dict, cache_dir: str | None,
     `extra`/`extra_rules` are passed on (replay findings); they come from a database, not
     from the inputs the run key covers, so such a run is never cached as a whole.
     `reported`: as for `engine.lint` (part of the run key: such a run holds fewer findings).
-    `progress`: as for `engine.lint` (not called when the findings come from the cache)."""
-    enabled = gc.isenabled()
-    # A run allocates millions of small acyclic objects (every statement's JSON tree);
-    # the cyclic collector would rescan them again and again and would find nothing to
-    # free: nothing here forms cycles (a test checks it).
-    gc.disable()
-    try:
-        return _lint(migrations, config, stats, cache_dir, list(extra), tuple(extra_rules),
-                     reported, jobs, progress)
-    finally:
-        if enabled:
-            gc.enable()
+    `progress`: as for `engine.lint` (not called when the findings come from the cache).
+    The check command runs it with the cyclic collector paused (commands/pipeline.py)."""
+    return _lint(migrations, config, stats, cache_dir, list(extra), tuple(extra_rules),
+                 reported, jobs, progress)
 
 
 def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
@@ -183,9 +175,9 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
     cache = Cache(cache_dir) if cache_dir else None
     hashes = [text_hash(m.parse_text) for m in migrations] if cache else []
     key = None
+    inputs = run_inputs(cache.tag, migrations, hashes, config) if cache else None
     whole_run = cache is not None and not extra and not extra_rules
     if whole_run:
-        inputs = run_inputs(cache.tag, migrations, hashes, config)
         key = run_key(inputs, migrations, reported)
         hit = cache.load_run(key)
         if hit is None and reported is not None:
@@ -206,20 +198,30 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
 
     from schemalint.check.catalog import all_rules
     from schemalint.check.engine import lint
+    from schemalint.speed import checkpoint
     from schemalint.speed.parallel import lint_in_two, split_point
 
     if cache is None:
         hashes = [m.parse_text for m in migrations]  # only to spot identical files
-    small = sum(len(m.parse_text) for m in migrations) < PACK_MIN_CHARS
+    links = checkpoint.chain(inputs) if cache is not None else None
+    resumable = checkpoint.Checkpoints(cache).found(links) if links else []
+    # Only the files after the longest checkpoint are parsed (or folded from their parse).
+    small = sum(len(m.parse_text) for m in migrations[resumable[0] if resumable else 0:]) < PACK_MIN_CHARS
     pack = None if cache is None or small else ParsePack(cache)
     parsed = _Parsed(migrations, hashes, pack)
     try:
         # Checking only some files (`reported`) is mostly folding, which the split would
-        # do twice over: one process.
-        k = split_point(migrations, jobs) if reported is None else 0
+        # do twice over, and so is starting from a checkpoint: one process.
+        k = 0
+        if reported is None and jobs > 1 and not resumable:
+            k = split_point(migrations, jobs)
         if k:
             diagnostics = lint_in_two(migrations, config, all_rules(), parsed, k, stats,
                                       extra=extra, extra_rules=extra_rules, progress=progress)
+        elif cache is not None:
+            diagnostics = checkpoint.lint(migrations, config, all_rules(), parsed, links, cache,
+                                          stats, extra=extra, extra_rules=extra_rules,
+                                          reported=reported, progress=progress)
         else:
             diagnostics = lint(migrations, config, all_rules(), parsed=parsed, stats=stats,
                                extra=extra, extra_rules=extra_rules, reported=reported,

@@ -17,7 +17,7 @@ from schemalint.speed.keys import FORMAT, code_fingerprint
 # Whole-run entries kept (newest first): one per distinct set of inputs and settings.
 MAX_RUN_ENTRIES = 16
 # What a version's directory may hold (anything else there is not ours to delete).
-_ENTRY_NAMES = ("parse.pack", "runs", "reports")
+_ENTRY_NAMES = ("parse.pack", "runs", "reports", "checkpoints")
 
 
 class Cache:
@@ -35,8 +35,10 @@ class Cache:
         except OSError:
             return None
 
-    def write(self, path: str, *chunks: bytes) -> bool:
-        """Write an entry atomically; False when it could not be written."""
+    def write(self, path: str, *chunks: bytes, fill=None) -> bool:
+        """Write an entry atomically; False when it could not be written. `fill`, if given,
+        writes the rest to the open file (an entry too large to hold in memory twice); an
+        exception it raises leaves no file behind and propagates."""
         try:
             self.prepare()
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -47,6 +49,8 @@ class Cache:
                 with os.fdopen(fd, "wb") as fh:
                     for chunk in chunks:
                         fh.write(chunk)
+                    if fill is not None:
+                        fill(fh)
                 os.replace(tmp, path)
             except BaseException:
                 try:

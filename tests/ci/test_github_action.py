@@ -214,12 +214,12 @@ def test_the_changed_only_pass_takes_the_complete_pass_findings_from_the_cache(
         github, capsys, monkeypatch):
     """The complete pass (for the SARIF file) runs first and fills the cache; the history
     is checked once, not twice."""
-    import schemalint.check.engine
+    import schemalint.speed.checkpoint
 
     monkeypatch.delenv("SCHEMALINT_NO_CACHE", raising=False)  # conftest.py turns it off
     checks = []
-    real = schemalint.check.engine.lint
-    monkeypatch.setattr(schemalint.check.engine, "lint", lambda *a, **k: checks.append(k) or real(*a, **k))
+    real = schemalint.speed.checkpoint.lint  # the lint stage with the cache on
+    monkeypatch.setattr(schemalint.speed.checkpoint, "lint", lambda *a, **k: checks.append(k) or real(*a, **k))
     github.set(changed_since=github.base_sha)
     assert github_action.run(os.environ) == 1
     out = capsys.readouterr().out

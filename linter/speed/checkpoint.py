@@ -1,0 +1,386 @@
+"""Checkpoints: the state of a check pass after a prefix of the history, so that a run over
+the same history with migrations added checks only the new ones (`checkpoints/`).
+
+A pass over migrations [0, k) leaves a `Checker` (check/engine.py) with four things that
+later migrations, the schema rules and `finish` read: the schema model, the findings made so
+far, the number of statements and the suppression comments' files with their statement
+spans. The lock ledger starts afresh at every migration, and `Checker.fold` leaves the model
+as `check` does (the premise parallel.py's split rests on), so a pass restored from those
+four at k goes on exactly as the pass that stored them would have: the report is the same
+byte for byte (tests/test_checkpoint.py compares them at every cut of a small history, on
+the held-out repositories and the shared corpus).
+
+Keys: a hash chain over the migrations in order. It starts from what a whole run's key
+covers besides the migrations (the code fingerprint: version, code, Python, cache format;
+the configuration: rules selected, their options, pg_version...) and adds each migration's
+part of that key (path, direction, transaction mode, layout, text...: keys.run_inputs). The
+value after migration k names the checkpoint of [0, k): a run looks for the longest prefix
+of its own chain that has one. An edited, removed or inserted earlier file changes every
+value from there on, so its checkpoint is simply not found (a miss, never a wrong state).
+
+A pass that checks every file (`reported=None`) stores its state after the last migration,
+before the schema rules. A pass that checks only some files (a pre-commit hook's, or
+`--changed-since`) may start from a whole pass's checkpoint: its findings are a superset of
+those it would have made (the report is filtered by the same scope later, as it is when a
+whole run's findings are taken from `runs/`), but it stores none (its findings are not a
+whole pass's). Replay's findings join in `finish`, after the state stored here.
+
+The model is stored with pickle (what else would walk its objects: tables, columns,
+constraints, indexes, the sites where they were written, and the last file's session). It
+holds no statement but those the last file's session names (a BEGIN it left open...) and no
+parse tree beyond theirs and a column default's expression; it refers to
+migrations and their offset maps, which are stored as their position in the history and
+rebuilt from this run's migrations (the chain says they are the same). A statement's place
+is stored without the SQL it may have sliced for a finding (sliced again when asked).
+Loading accepts schemalint's classes and the rebuilding functions here, nothing else a file
+could name; a digest of the entry catches a damaged byte that would still unpickle.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import io
+import marshal
+import os
+import pickle
+from collections import deque as _consume
+from itertools import repeat
+from operator import attrgetter
+
+from schemalint.check.engine import Checker
+from schemalint.config.settings import PgVersion
+from schemalint.discover.source import Migration
+from schemalint.model.objects import (
+    Column,
+    Constraint,
+    Index,
+    IndexMap,
+    Site,
+    Table,
+    TableMap,
+    TokenSite,
+    TypeSite,
+)
+from schemalint.parse.statements import OffsetMap, StatementPlace, migration_offsets
+from schemalint.speed.findings import decode_diagnostics, encode_diagnostics
+from schemalint.speed.keys import bytes_hash, bytes_hasher, hash_parts
+from schemalint.speed.parallel import in_background
+from schemalint.speed.store import Cache
+
+# Bump when what a checkpoint holds changes (it is part of every key).
+FORMAT = 1
+# Checkpoints kept, most recently written or used first: a base branch's and the few pull
+# requests' after it.
+MAX_CHECKPOINTS = 4
+# A run that started from a checkpoint stores a new one only when the files it checked hold
+# at least this share of the history's statements: storing the state of a long history costs
+# about as much as checking a sixth to a third of it again, so a pull request that adds a
+# migration or two reuses its base branch's checkpoint and stores none (docs/cache.md).
+REFRESH_SHARE = 0.1
+
+
+def chain(inputs: list[str]) -> list[str]:
+    """The checkpoint key after each migration. `inputs`: `keys.run_inputs` (the code and the
+    configuration, then one part per migration)."""
+    value = hash_parts("checkpoint", str(FORMAT), *inputs[:2])
+    links = []
+    for part in inputs[2:]:
+        value = hash_parts(value, part)
+        links.append(value)
+    return links
+
+
+def lint(migrations, config, rules, parsed, links: list[str] | None, cache: Cache | None,
+         stats: dict, extra=(), extra_rules=(), reported=None, progress=None) -> list:
+    """`engine.lint`, starting from the longest checkpoint of `links` (the `chain` of these
+    migrations; None: no checkpoints) and storing one after the last migration when every
+    file was checked."""
+    checker = Checker(config, rules, parsed)
+    store = Checkpoints(cache) if cache is not None and links else None
+    k = store.restore(checker, migrations, links) if store is not None else 0
+    restored = checker.statement_count
+    for migration in migrations[k:]:
+        if progress is not None:
+            progress(migration.path)
+        if reported is None or migration.path in reported:
+            checker.check(migration)
+        else:
+            checker.fold(migration, count=True)
+    saving = None
+    if (store is not None and reported is None and k < len(migrations)
+            and (k == 0 or checker.statement_count - restored >= REFRESH_SHARE * checker.statement_count)):
+        saving = store.save_aside(checker, migrations, links[-1])
+    try:
+        checker.check_schema(migrations)
+        return checker.finish(migrations, stats, extra, extra_rules)
+    finally:
+        if saving is not None:
+            # The checkpoint is complete when the run ends (a CI job saves the cache in
+            # its next step), and no process outlives the run.
+            saving.wait()
+
+
+class Checkpoints:
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+        self.dir = os.path.join(cache.base, "checkpoints")
+
+    def found(self, links: list[str]) -> list[int]:
+        """The lengths of the prefixes with a checkpoint, longest first (by name only)."""
+        try:
+            names = set(os.listdir(self.dir))
+        except OSError:
+            return []
+        return [k for k in range(len(links), 0, -1) if links[k - 1] in names]
+
+    def restore(self, checker: Checker, migrations, links: list[str]) -> int:
+        """Bring `checker` to the state after the longest prefix of `migrations` that has a
+        checkpoint: its length (0: none, `checker` untouched). A damaged entry is removed."""
+        for k in self.found(links):
+            key = links[k - 1]
+            path = os.path.join(self.dir, key)
+            state = self._load(path, key, migrations[:k])
+            if state is not None:
+                checker.resume(*state)
+                _touch(path)  # used: kept before older ones
+                return k
+            _remove(path)
+        return 0
+
+    # An entry: its header, then the length of a marshal record and the record (statements
+    # counted, files with suppression comments, the findings), then the pickled model, then
+    # the digest of everything after the header.
+    def _load(self, path: str, key: str, prefix) -> tuple | None:
+        data = self.cache.read(path)
+        header = self.cache.header(key)
+        if data is None or not data.startswith(header) or len(data) < len(header) + 48:
+            return None
+        view = memoryview(data)[len(header):]
+        body, digest = view[:-_DIGEST], bytes(view[-_DIGEST:])
+        try:
+            if bytes_hash(body).encode("ascii") != digest:
+                return None  # truncated or damaged
+            size = int.from_bytes(body[:8], "little")
+            count, directives, encoded = marshal.loads(body[8:8 + size])
+            out = decode_diagnostics(encoded)
+            if out is None:
+                return None
+            model = _Loader(io.BytesIO(body[8 + size:]), prefix).load()
+            with_directives = [(prefix[i], spans) for i, spans in directives]
+        except Exception:  # noqa: BLE001 - damaged or stale: a miss
+            return None
+        return model, out, count, with_directives
+
+    def save(self, checker: Checker, migrations, key: str) -> None:
+        """Store `checker`'s state, reached after every one of `migrations`, under `key`.
+        Nothing is stored when a finding or the model cannot be (a miss next time, never
+        a wrong state). The model is pickled straight into the file: a long history's
+        would otherwise be held twice more in memory."""
+        encoded = encode_diagnostics(checker.out)
+        if encoded is None:
+            return
+        index = {id(m): i for i, m in enumerate(migrations)}
+        try:
+            directives = [(index[id(m)], spans) for m, spans in checker.with_directives]
+        except KeyError:  # a file outside this history: cannot be stored
+            return
+        record = marshal.dumps((checker.statement_count, directives, encoded))
+        del encoded
+
+        def fill(fh) -> None:
+            out = _Digesting(fh)
+            out.write(len(record).to_bytes(8, "little"))
+            out.write(record)
+            _Dumper(out, migrations, index).dump(checker.model)
+            fh.write(out.hash.hexdigest().encode("ascii"))
+
+        try:
+            written = self.cache.write(os.path.join(self.dir, key), self.cache.header(key), fill=fill)
+        except Exception:  # noqa: BLE001 - something the model holds cannot be pickled
+            return
+        if written:
+            self._prune()
+
+    def save_aside(self, checker: Checker, migrations, key: str):
+        """`save`, in a forked child where this process can fork: the child pickles the
+        state as it stands now while this process runs the schema rules and writes the
+        report (on a long history each takes about as long as the other). The child to
+        wait for, or None once saved here."""
+        try:
+            self.cache.prepare()  # once, here: not again in the child
+        except OSError:
+            return None  # a cache that cannot be written: nothing to store
+        child = in_background(lambda: self.save(checker, migrations, key))
+        if child is None:
+            self.save(checker, migrations, key)
+        return child
+
+    def _prune(self) -> None:
+        try:
+            entries = sorted(os.scandir(self.dir), key=lambda e: e.stat().st_mtime, reverse=True)
+            for old in entries[MAX_CHECKPOINTS:]:
+                os.unlink(old.path)
+        except OSError:
+            pass
+
+
+_DIGEST = len(bytes_hash(b""))
+
+
+class _Digesting:
+    """A file that hashes what is written to it (as `keys.bytes_hash` does)."""
+
+    def __init__(self, fh) -> None:
+        self.fh = fh
+        self.hash = bytes_hasher()
+
+    def write(self, data) -> int:
+        self.hash.update(data)
+        return self.fh.write(data)
+
+
+def _touch(path: str) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+# --- the model, pickled ---------------------------------------------------------------
+# A migration and its offset map are stored as their position in the history; `_Loader`
+# gives these names the migrations of the run that loads them.
+def _migration_at(i: int):
+    raise pickle.UnpicklingError("a migration outside a checkpoint's history")
+
+
+def _offsets_at(i: int):
+    raise pickle.UnpicklingError("an offset map outside a checkpoint's history")
+
+
+def _dict_with_slots(cls, items: dict, slots: list):
+    """A TableMap or IndexMap: their `__setitem__` keeps an index in their slots, which
+    pickle's default would call before the slots exist. Items and slots are set as stored."""
+    obj = cls.__new__(cls)
+    for name, value in slots:
+        object.__setattr__(obj, name, value)
+    dict.update(obj, items)
+    return obj
+
+
+def _reduce_dict_with_slots(obj):
+    return _dict_with_slots, (type(obj), dict(obj), [(s, getattr(obj, s)) for s in type(obj).__slots__])
+
+
+def _place(cls, migration, offsets, start, end, sql_start, sql_end):
+    """A StatementPlace, its SQL not yet sliced (it is, again, when a finding asks)."""
+    place = cls.__new__(cls)
+    place.migration, place.offsets, place.start, place.end = migration, offsets, start, end
+    place.sql_start, place.sql_end, place._sql = sql_start, sql_end, None
+    return place
+
+
+def _reduce_place(place):
+    return _place, (type(place), place.migration, place.offsets, place.start, place.end,
+                    place.sql_start, place.sql_end)
+
+
+def _slotted(cls, *values):
+    """An object of the model's many (columns, their sites, constraints...), its slots set as
+    stored (`_reduce_slotted`); the loop runs in C (map, consumed by a zero-length deque)."""
+    obj = cls.__new__(cls)
+    names = _SLOT_NAMES.get(cls)
+    if names is None:
+        names = _SLOT_NAMES[cls] = copyreg._slotnames(cls)
+    _consume(map(object.__setattr__, repeat(obj), names, values), 0)
+    return obj
+
+
+_SLOT_NAMES: dict[type, list[str]] = {}
+
+
+def _reduce_slotted(get):
+    # One tuple of values per object: pickle's default would build a (None, {slot: value})
+    # pair for each, and its memo keeps every one of them until the end (100 MB on bench (b)).
+    return lambda obj: (_slotted, (type(obj), *get(obj)))
+
+
+def _lazy_site(cls, location, place, span):
+    """A TypeSite or TokenSite (the most numerous objects: one per column at least)."""
+    site = cls.__new__(cls)
+    site._location, site._place, site._span = location, place, span
+    return site
+
+
+def _reduce_lazy_site(site):
+    return _lazy_site, (type(site), site._location, site._place, site._span)
+
+
+def _reduce_pg_version(version):
+    # A tuple whose constructor takes (major, minor), not the tuple pickle would pass it.
+    return PgVersion, tuple(version)
+
+
+_SLOTTED = (Column, Constraint, Index, Table, Site)
+
+
+class _Dumper(pickle.Pickler):
+    def __init__(self, file, migrations, index: dict[int, int]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        texts = {id(m.parse_text): i for i, m in enumerate(migrations)}
+
+        def migration(m):
+            i = index.get(id(m))
+            if i is None:
+                raise pickle.PicklingError("a migration outside the history")
+            return _migration_at, (i,)
+
+        def offsets(o):
+            i = texts.get(id(o.text))
+            if i is not None and o._to_original is migrations[i].to_original:
+                return _offsets_at, (i,)
+            return o.__reduce_ex__(pickle.HIGHEST_PROTOCOL)  # another text: stored whole
+
+        # Per type, in C: no Python call for the other objects (a persistent_id would be
+        # called for every one of them).
+        self.dispatch_table = {Migration: migration, OffsetMap: offsets,
+                               TableMap: _reduce_dict_with_slots, IndexMap: _reduce_dict_with_slots,
+                               PgVersion: _reduce_pg_version, StatementPlace: _reduce_place,
+                               TypeSite: _reduce_lazy_site, TokenSite: _reduce_lazy_site}
+        for cls in _SLOTTED:
+            names = copyreg._slotnames(cls)
+            self.dispatch_table[cls] = _reduce_slotted(attrgetter(*names) if len(names) > 1 else
+                                                       lambda obj, n=names[0]: (getattr(obj, n),))
+
+
+class _Loader(pickle.Unpickler):
+    def __init__(self, file, prefix) -> None:
+        super().__init__(file)
+        self.prefix = prefix
+        self.offsets: dict[int, OffsetMap] = {}
+
+    def _offsets(self, i: int) -> OffsetMap:
+        found = self.offsets.get(i)
+        if found is None:
+            found = self.offsets[i] = migration_offsets(self.prefix[i])
+        return found
+
+    def find_class(self, module: str, name: str):
+        if module == __name__:
+            if name == "_migration_at":
+                return self.prefix.__getitem__
+            if name == "_offsets_at":
+                return self._offsets
+            if name in ("_dict_with_slots", "_place", "_slotted", "_lazy_site"):
+                return globals()[name]
+        elif module.startswith("schemalint."):
+            found = super().find_class(module, name)
+            if isinstance(found, type):
+                return found
+        raise pickle.UnpicklingError(f"not in a checkpoint: {module}.{name}")
