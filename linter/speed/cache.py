@@ -209,41 +209,32 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
     small = sum(len(m.parse_text) for m in migrations[resumable[0] if resumable else 0:]) < PACK_MIN_CHARS
     pack = None if cache is None or small else ParsePack(cache)
     parsed = _Parsed(migrations, hashes, pack)
-    # A checkpoint a child process is storing (checkpoint.save_aside): waited for at the end,
-    # so that it is written while this process saves the parse pack and the run's findings,
-    # and is complete when the run ends (a CI job saves the cache in its next step); no
-    # process outlives the run.
-    storing: list = []
     try:
-        try:
-            # Checking only some files (`reported`) is mostly folding, which the split would
-            # do twice over, and so is starting from a checkpoint: one process.
-            k = 0
-            if reported is None and jobs > 1 and not resumable:
-                k = split_point(migrations, jobs)
-            if k:
-                diagnostics = lint_in_two(migrations, config, all_rules(), parsed, k, stats,
-                                          extra=extra, extra_rules=extra_rules, progress=progress)
-            elif cache is not None:
-                diagnostics = checkpoint.lint(migrations, config, all_rules(), parsed, links, cache,
-                                              stats, extra=extra, extra_rules=extra_rules,
-                                              reported=reported, progress=progress, waits=storing)
-            else:
-                diagnostics = lint(migrations, config, all_rules(), parsed=parsed, stats=stats,
-                                   extra=extra, extra_rules=extra_rules, reported=reported,
-                                   progress=progress)
-        except BaseException:
-            if pack is not None:
-                pack.discard()  # the next pack, half written
-            raise
+        # Checking only some files (`reported`) is mostly folding, which the split would
+        # do twice over, and so is starting from a checkpoint: one process.
+        k = 0
+        if reported is None and jobs > 1 and not resumable:
+            k = split_point(migrations, jobs)
+        if k:
+            diagnostics = lint_in_two(migrations, config, all_rules(), parsed, k, stats,
+                                      extra=extra, extra_rules=extra_rules, progress=progress)
+        elif cache is not None:
+            diagnostics = checkpoint.lint(migrations, config, all_rules(), parsed, links, cache,
+                                          stats, extra=extra, extra_rules=extra_rules,
+                                          reported=reported, progress=progress)
+        else:
+            diagnostics = lint(migrations, config, all_rules(), parsed=parsed, stats=stats,
+                               extra=extra, extra_rules=extra_rules, reported=reported,
+                               progress=progress)
+    except BaseException:
         if pack is not None:
-            pack.save()
-        if whole_run:
-            encoded = encode_diagnostics(diagnostics)
-            if encoded is not None:
-                cache.store_run(key, (stats.get("statements", 0), encoded, stats.get("suppressed", {})))
-    finally:
-        for child in storing:
-            child.wait()
+            pack.discard()  # the next pack, half written
+        raise
+    if pack is not None:
+        pack.save()
+    if whole_run:
+        encoded = encode_diagnostics(diagnostics)
+        if encoded is not None:
+            cache.store_run(key, (stats.get("statements", 0), encoded, stats.get("suppressed", {})))
     stats["cache"] = "miss" if cache is not None else "off"
     return diagnostics

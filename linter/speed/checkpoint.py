@@ -91,13 +91,10 @@ def chain(inputs: list[str]) -> list[str]:
 
 
 def lint(migrations, config, rules, parsed, links: list[str] | None, cache: Cache | None,
-         stats: dict, extra=(), extra_rules=(), reported=None, progress=None,
-         waits: list | None = None) -> list:
+         stats: dict, extra=(), extra_rules=(), reported=None, progress=None) -> list:
     """`engine.lint`, starting from the longest checkpoint of `links` (the `chain` of these
     migrations; None: no checkpoints) and storing one after the last migration when every
-    file was checked. A checkpoint stored by a child process (`save_aside`) is waited for
-    before this returns, or, when `waits` is given, added to it for the caller to `wait`
-    for once its own work is done."""
+    file was checked."""
     checker = Checker(config, rules, parsed)
     store = Checkpoints(cache) if cache is not None and links else None
     k = store.restore(checker, migrations, links) if store is not None else 0
@@ -115,17 +112,12 @@ def lint(migrations, config, rules, parsed, links: list[str] | None, cache: Cach
         saving = store.save_aside(checker, migrations, links[-1])
     try:
         checker.check_schema(migrations)
-        found = checker.finish(migrations, stats, extra, extra_rules)
-    except BaseException:
+        return checker.finish(migrations, stats, extra, extra_rules)
+    finally:
         if saving is not None:
+            # The checkpoint is complete when the run ends (a CI job saves the cache in
+            # its next step), and no process outlives the run.
             saving.wait()
-        raise
-    if saving is not None:
-        if waits is None:
-            saving.wait()
-        else:
-            waits.append(saving)
-    return found
 
 
 class Checkpoints:
