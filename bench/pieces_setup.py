@@ -42,7 +42,6 @@ if "checkpoints-off" in patches:
     from schemalint.speed.checkpoint import Checkpoints
     Checkpoints.found = lambda self, links: []
     Checkpoints.save = lambda self, checker, migrations, key: None
-    Checkpoints.save_aside = lambda self, checker, migrations, key: None
 if "runs-off" in patches:
     from schemalint.speed.cache import Cache
     Cache.load_run = lambda self, key: None

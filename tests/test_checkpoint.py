@@ -320,26 +320,3 @@ def test_a_transaction_the_last_file_leaves_open(cached):
     for files in (history[:-1], history):
         assert cached_run(fresh(files), cached.dir) == reference(fresh(files))
         assert cached.restored[-1] == len(history) - 1
-
-
-def test_a_forked_child_stores_it_while_the_schema_rules_run(cached, monkeypatch):
-    if not parallel._can_fork():
-        pytest.skip("storing aside needs os.fork (Linux)")
-    monkeypatch.setattr(parallel, "_other_threads", lambda: False)
-    children = []
-    real = parallel.in_background
-
-    def record(work):
-        child = real(work)
-        children.append(child.pid)
-        return child
-
-    monkeypatch.setattr(checkpoint, "in_background", record)
-    assert cached_run(fresh(FILES), cached.dir) == reference(fresh(FILES))
-    # Stored by the child, complete when the run returned, and the child reaped.
-    assert len(children) == 1 and children[0] is not None and len(entries(cached.dir)) == 1
-    with pytest.raises(ChildProcessError):
-        os.waitpid(children[0], os.WNOHANG)
-    # The child stored the state before the schema rules, which this process ran after the fork.
-    assert cached_run(fresh(FILES + ADDED), cached.dir) == reference(fresh(FILES + ADDED))
-    assert cached.restored[-1] == len(FILES)

@@ -64,7 +64,6 @@ from schemalint.model.objects import (
 from schemalint.parse.statements import OffsetMap, StatementPlace, migration_offsets
 from schemalint.speed.findings import decode_diagnostics, encode_diagnostics
 from schemalint.speed.keys import bytes_hash, bytes_hasher, hash_parts
-from schemalint.speed.parallel import in_background
 from schemalint.speed.store import Cache
 
 # Bump when what a checkpoint holds changes (it is part of every key).
@@ -106,18 +105,11 @@ def lint(migrations, config, rules, parsed, links: list[str] | None, cache: Cach
             checker.check(migration)
         else:
             checker.fold(migration, count=True)
-    saving = None
     if (store is not None and reported is None and k < len(migrations)
             and (k == 0 or checker.statement_count - restored >= REFRESH_SHARE * checker.statement_count)):
-        saving = store.save_aside(checker, migrations, links[-1])
-    try:
-        checker.check_schema(migrations)
-        return checker.finish(migrations, stats, extra, extra_rules)
-    finally:
-        if saving is not None:
-            # The checkpoint is complete when the run ends (a CI job saves the cache in
-            # its next step), and no process outlives the run.
-            saving.wait()
+        store.save(checker, migrations, links[-1])
+    checker.check_schema(migrations)
+    return checker.finish(migrations, stats, extra, extra_rules)
 
 
 class Checkpoints:
@@ -200,20 +192,6 @@ class Checkpoints:
             return
         if written:
             self._prune()
-
-    def save_aside(self, checker: Checker, migrations, key: str):
-        """`save`, in a forked child where this process can fork: the child pickles the
-        state as it stands now while this process runs the schema rules and writes the
-        report (on a long history each takes about as long as the other). The child to
-        wait for, or None once saved here."""
-        try:
-            self.cache.prepare()  # once, here: not again in the child
-        except OSError:
-            return None  # a cache that cannot be written: nothing to store
-        child = in_background(lambda: self.save(checker, migrations, key))
-        if child is None:
-            self.save(checker, migrations, key)
-        return child
 
     def _prune(self) -> None:
         try:

@@ -66,17 +66,6 @@ def split_point(migrations: Sequence, jobs: int) -> int:
     return len(weights) - 1
 
 
-def in_background(work):
-    """Start `work()` in a forked child while this process goes on (speed/checkpoint.py
-    stores a checkpoint so); the child, whose `wait` returns once it is done, or None when
-    this process cannot fork (not Linux, other threads, no memory or process slot): then
-    nothing ran. The child is reaped, or killed and reaped, as `lint_in_two`'s is."""
-    if not _can_fork() or _other_threads():
-        return None
-    child = _Child(lambda out: work())
-    return child if child.pid is not None else None
-
-
 def _can_fork() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
@@ -246,13 +235,6 @@ class _Child:
             return None
         self._out.seek(0)
         return self._out
-
-    def wait(self) -> bool:
-        """Wait for the child; whether it ended cleanly."""
-        try:
-            return self.result() is not None
-        finally:
-            self.stop()
 
     def stop(self) -> None:
         """Kill and reap the child if it is still there; close the result file."""
