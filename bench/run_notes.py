@@ -106,23 +106,31 @@ Action keeps `.schemalint_cache/` between runs (docs/github.md), so a pull reque
 migration starts from a fresh checkout with the base branch's cache, which holds the base
 branch's checkpoint: where its check stood after its last migration (docs/cache.md). The pull
 request's run restores it, checks the new file, runs the schema rules on the whole schema and
-reports on the whole history: 0.92 × squawk's wall time on (a) and 1.06 × on (b) above (CPU
-0.84 × and 0.97 ×), against 2.1 × and 3.3 × (CPU 2.1 × and 1.7 ×) when the whole history was
-checked again (this bench before checkpoints, the same day). The machine was loaded (see the
-load average), and squawk's two threads suffer most from that: a run half an hour earlier, of
-this code but for the model's pickling, measured squawk at 0.80 s and 1.66 s and these rows at
-0.76 × and 2.02 × (CPU 0.71 × and 1.06 ×). What remains on (b) comes from the size of the history, not from the new
-file: loading the state of 50,000 statements (about 0.5-0.9 s: the model's 87,000 columns and
-their sites, 19,000 findings), the schema rules on 6,400 tables (0.6-0.9 s: foreign keys
-without an index, column types, timestamps), the report of 37,000 findings (0.3-0.4 s) and
-discovery (0.2-0.3 s), while squawk spreads its work over both cores (its CPU time is up to
-twice its wall time there). A run that starts from a checkpoint and checks less than a tenth of the
-history's statements stores none (storing the model of (b) costs about 1 s); a cold run stores
-one, which the `cold` rows include. `one new file` adds its file in another directory: on (b)
-it comes last and starts from the checkpoint; on (a) it sorts first in apply order, so no
-checkpoint applies and the history is checked again. A run on unchanged files (a re-run, a push
-that adds no migration) takes the findings whole, as `warm` does. With `changed-since` and no
-`sarif-file`, the Action's only pass starts from the same checkpoint.
+reports on the whole history. On this machine with nothing else running (load average above),
+that run takes 1.38 × squawk's wall time on (a) and 1.99 × on (b), and 0.85 × and 1.06 × its
+CPU time: squawk spreads its work over both cores (its CPU time is 1.6-1.9 × its wall time
+here), schemalint runs on one. Before checkpoints the same run checked the whole history again:
+2.1 × and 3.3 × squawk's wall time (CPU 2.1 × and 1.7 ×) that afternoon, at a load average
+near 2, where squawk's two threads are slowed most (the checkpointed run measured 0.92 × and
+1.06 × wall, CPU 0.84 × and 0.97 ×, in that sitting). What remains comes from the size of the
+history, not from the new file. On (a), 0.78 s: start-up about 0.1 s, reading and hashing the
+3,050 files of a fresh checkout and discovering their layouts about 0.3 s, restoring the
+checkpoint 0.1 s, the schema rules 0.1 s, the report of 8,749 findings 0.1 s (profiled with
+`python -m cProfile`). On (b), 3.25 s: loading the state of 50,000 statements (0.5-0.9 s:
+the model's 87,000 columns and their sites, 19,000 findings), the schema rules on 6,400 tables
+(0.6-0.9 s: foreign keys without an index, column types, timestamps; most of it locating
+each finding in its file), the report of 37,000 findings (0.3-0.4 s) and discovery
+(0.2-0.3 s). A run that starts from a checkpoint and checks less than a tenth of the history's
+statements stores none; a cold run stores one (about 1 s on (b)), which the `cold` rows
+include. Tried and dropped: storing it from a forked child while the parent runs the schema
+rules and saves the parse results (0.5-1.5 s off a cold run on (b)), because the child's
+copy-on-write pages took the cold run's processes together to 435 MB (PSS), over the 300 MB
+target. `one new file` adds `zz_new.sql` in another directory: on (b) it comes last and
+starts from the checkpoint; on (a) it sorts first in apply order (a file without a version
+before the versioned ones), so no checkpoint applies and the history is checked again. A run on
+unchanged files (a re-run, a push that adds no migration) takes the findings whole, as `warm`
+does. With `changed-since` and no `sarif-file`, the Action's only pass starts from the same
+checkpoint.
 
 Warm runs (the report cache) and the pre-commit case (c) are within the targets. For (c),
 start-up is the whole cost: the interpreter (about 12 ms in a regular install, 50-60 ms in this
