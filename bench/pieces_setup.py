@@ -41,7 +41,7 @@ if "parse-off" in patches:
 if "checkpoints-off" in patches:
     from schemalint.speed.checkpoint import Checkpoints
     Checkpoints.found = lambda self, links: []
-    Checkpoints.save = lambda self, checker, migrations, key: None
+    Checkpoints.save = lambda self, checker, migrations, key, findings: None
 if "runs-off" in patches:
     from schemalint.speed.cache import Cache
     Cache.load_run = lambda self, key: None

@@ -105,10 +105,14 @@ def lint(migrations, config, rules, parsed, links: list[str] | None, cache: Cach
             checker.check(migration)
         else:
             checker.fold(migration, count=True)
+    made = len(checker.out)
+    checker.check_schema(migrations)
     if (store is not None and reported is None and k < len(migrations)
             and (k == 0 or checker.statement_count - restored >= REFRESH_SHARE * checker.statement_count)):
-        store.save(checker, migrations, links[-1])
-    checker.check_schema(migrations)
+        # Stored after the schema rules, without their findings: the state is the one they
+        # started from, but the sites they reported have been located in their files (a
+        # site keeps its span), so a run from this checkpoint need not find them again.
+        store.save(checker, migrations, links[-1], checker.out[:made])
     return checker.finish(migrations, stats, extra, extra_rules)
 
 
@@ -163,12 +167,13 @@ class Checkpoints:
             return None
         return model, out, count, with_directives
 
-    def save(self, checker: Checker, migrations, key: str) -> None:
-        """Store `checker`'s state, reached after every one of `migrations`, under `key`.
-        Nothing is stored when a finding or the model cannot be (a miss next time, never
-        a wrong state). The model is pickled straight into the file: a long history's
-        would otherwise be held twice more in memory."""
-        encoded = encode_diagnostics(checker.out)
+    def save(self, checker: Checker, migrations, key: str, findings: list) -> None:
+        """Store `checker`'s state, reached after every one of `migrations`, with the
+        `findings` made up to there, under `key`. Nothing is stored when a finding or the
+        model cannot be (a miss next time, never a wrong state). The model is pickled
+        straight into the file: a long history's would otherwise be held twice more in
+        memory."""
+        encoded = encode_diagnostics(findings)
         if encoded is None:
             return
         index = {id(m): i for i, m in enumerate(migrations)}
@@ -179,11 +184,19 @@ class Checkpoints:
         record = marshal.dumps((checker.statement_count, directives, encoded))
         del encoded
 
+        model = checker.model
+
         def fill(fh) -> None:
             out = _Digesting(fh)
             out.write(len(record).to_bytes(8, "little"))
             out.write(record)
-            _Dumper(out, migrations, index).dump(checker.model)
+            # Not the types rules' index of columns (rulekit.facts.written_columns): rebuilt
+            # on demand, and stale anyway once a later migration folds.
+            written, model._written = model._written, None
+            try:
+                _Dumper(out, migrations, index).dump(model)
+            finally:
+                model._written = written
             fh.write(out.hash.hexdigest().encode("ascii"))
 
         try:
