@@ -132,9 +132,9 @@ DECISIONS = {
                    "before the others misses). Storing the model of (b) takes about 1 s "
                    "in-process (linter/speed/checkpoint.py); storing it from a forked child was "
                    "tried and dropped (over the 300 MB memory target, see \"CI with a restored "
-                   "cache\"). The criterion is met in CPU time (0.85 × and 1.06 × squawk's), "
+                   "cache\"). The criterion is met in CPU time (0.89 × and 1.00 × squawk's), "
                    "not in wall time on an idle 2-core machine, where squawk uses both cores "
-                   "(1.38 × and 1.99 ×).",
+                   "(1.45 × and 1.88 ×).",
     "SPLIT": "**opt-in**, `check --jobs N` (default 1): far from 25 % on (b), and more CPU time. "
              "`SCHEMALINT_JOBS` and the size threshold that chose it automatically are gone.",
     "GC": "**kept, in one place**: the check pipeline, from discovery until the report is "
