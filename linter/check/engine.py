@@ -291,6 +291,18 @@ class Checker:
                     pass
         model.end_migration()
 
+    def run(self, migrations: Sequence[Migration], reported: Container[str] | None = None,
+            progress=None) -> None:
+        """Check each of `migrations` in order, or only fold those outside `reported` (see
+        `lint`), calling `progress` with each one's path first."""
+        for migration in migrations:
+            if progress is not None:
+                progress(migration.path)
+            if reported is None or migration.path in reported:
+                self.check(migration)
+            else:
+                self.fold(migration, count=True)
+
     def release_model(self) -> None:
         """Free the model once no more migrations will be checked or folded here
         (`finish` does not need it)."""
@@ -362,12 +374,6 @@ def lint(migrations: Sequence[Migration], config: LintConfig, rules: Iterable[Ru
     if rules is None:
         rules = RULES
     checker = Checker(config, rules, parsed)
-    for migration in migrations:
-        if progress is not None:
-            progress(migration.path)
-        if reported is None or migration.path in reported:
-            checker.check(migration)
-        else:
-            checker.fold(migration, count=True)
+    checker.run(migrations, reported, progress)
     checker.check_schema(migrations)
     return checker.finish(migrations, stats, extra, extra_rules)

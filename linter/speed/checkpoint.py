@@ -99,13 +99,7 @@ def lint(migrations, config, rules, parsed, links: list[str] | None, cache: Cach
     store = Checkpoints(cache) if cache is not None and links else None
     k = store.restore(checker, migrations, links) if store is not None else 0
     restored = checker.statement_count
-    for migration in migrations[k:]:
-        if progress is not None:
-            progress(migration.path)
-        if reported is None or migration.path in reported:
-            checker.check(migration)
-        else:
-            checker.fold(migration, count=True)
+    checker.run(migrations[k:], reported, progress)
     made = len(checker.out)
     checker.check_schema(migrations)
     if (store is not None and reported is None and k < len(migrations)

@@ -95,10 +95,7 @@ def lint_in_two(migrations: Sequence, config, rules, parsed, k: int, stats: dict
         hooks.before_fork()
     child = _Child(lambda out: _child_work(out, migrations, config, rules, parsed, k, hooks))
     try:
-        for migration in migrations[:k]:
-            if progress is not None:
-                progress(migration.path)
-            checker.check(migration)
+        checker.run(migrations[:k], progress=progress)
         # This process's model is not needed past the cut: the child has its own, and if
         # the child fails, the rest is checked here as the child would have checked it.
         # Freed now, its memory (not returned to the system: pymalloc keeps the arenas)
