@@ -222,3 +222,25 @@ def run_on_terminal(argv: list[str], cwd, columns: int = 120, env: dict | None =
         stdout = out.read().decode()
     text = raw.decode("utf-8", "replace")
     return code, stdout, ANSI.sub("", text), raw
+
+
+def damage_file(path, how: str) -> None:
+    """Damage a cache entry the way a crash, a full disk or a bad copy would: `garbage`
+    (random bytes of the same length), `truncate` (its first half), `empty`, `flip` (one
+    bit, 100 bytes before the end) or `other-key` (16 bytes of its header overwritten)."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if how == "garbage":
+        data = os.urandom(len(data))
+    elif how == "truncate":
+        data = data[: len(data) // 2]
+    elif how == "empty":
+        data = b""
+    elif how == "flip":
+        data = data[:-100] + bytes([data[-100] ^ 1]) + data[-99:]
+    elif how == "other-key":
+        data = data.replace(data[4:20], b"0" * 16, 1)
+    else:
+        raise ValueError(how)
+    with open(path, "wb") as fh:
+        fh.write(data)

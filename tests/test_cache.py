@@ -22,7 +22,7 @@ from schemalint.speed.keys import _code_files
 from schemalint.speed.pack import ParsePack
 from schemalint.speed.store import Cache
 
-from .helpers import as_dicts
+from .helpers import as_dicts, damage_file
 
 MIGRATIONS = {
     "001_init.sql": (
@@ -132,18 +132,7 @@ def test_damaged_cache_entries_are_ignored(tmp_path, cached_env, damage):
                if f == "parse.pack" or os.path.basename(d) == "runs"]
     assert len(entries) == 2
     for path in entries:
-        with open(path, "rb") as fh:
-            data = fh.read()
-        if damage == "garbage":
-            data = os.urandom(len(data))
-        elif damage == "truncate":
-            data = data[: len(data) // 2]
-        elif damage == "empty":
-            data = b""
-        else:
-            data = data.replace(data[4:20], b"0" * 16, 1)
-        with open(path, "wb") as fh:
-            fh.write(data)
+        damage_file(path, damage)
     got, stats = run(MIGRATIONS, str(tmp_path))
     assert stats["cache"] == "miss"
     assert got == expected

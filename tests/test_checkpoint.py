@@ -23,7 +23,7 @@ from schemalint.speed.cache import lint_migrations
 from schemalint.speed.store import Cache
 
 from .corpus import CORPUS, ROOT, corpus_projects
-from .helpers import FILES, as_dicts
+from .helpers import FILES, as_dicts, damage_file
 
 
 @pytest.fixture
@@ -142,18 +142,7 @@ def test_a_damaged_checkpoint_is_ignored_and_rebuilt(cached, damage):
     cached_run(fresh(FILES[:-1]), cached.dir)
     [name] = entries(cached.dir)
     [path] = [os.path.join(d, name) for d, _, fs in os.walk(cached.dir) if name in fs]
-    with open(path, "rb") as fh:
-        data = fh.read()
-    if damage == "garbage":
-        data = os.urandom(len(data))
-    elif damage == "truncate":
-        data = data[: len(data) // 2]
-    elif damage == "flip":  # one byte of the model changed: the digest catches it
-        data = data[:-100] + bytes([data[-100] ^ 1]) + data[-99:]
-    else:
-        data = b""
-    with open(path, "wb") as fh:
-        fh.write(data)
+    damage_file(path, damage)  # "flip": one byte of the model changed, the digest catches it
     assert cached_run(fresh(FILES), cached.dir) == reference(fresh(FILES))
     assert cached.restored[-1] == 0
     assert not os.path.exists(path)  # removed, and the run stored its own
