@@ -53,3 +53,8 @@ def statement(report, text: str):
 
 def locks_on(trace, relation: str) -> set[str]:
     return {lk.mode for lk in trace.locks if lk.relation.name == relation}
+
+
+def described(trace) -> list[str]:
+    """The changes replay reported for one statement, as sorted descriptions."""
+    return sorted(c.describe() for c in trace.changes)

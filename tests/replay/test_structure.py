@@ -7,16 +7,12 @@ command cascades: these pin what that must keep."""
 
 from __future__ import annotations
 
-from tests.replay.conftest import statement
+from tests.replay.conftest import described, statement
 
 SETUP = """
 CREATE TABLE parent (id int PRIMARY KEY);
 CREATE TABLE child (id int, parent_id int REFERENCES parent (id));
 """
-
-
-def described(trace) -> list[str]:
-    return sorted(c.describe() for c in trace.changes)
 
 
 def test_rename_of_a_referenced_table_changes_the_locked_child(run):

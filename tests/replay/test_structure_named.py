@@ -5,16 +5,8 @@ including those in another table a renamed column or a new partition reaches."""
 
 from __future__ import annotations
 
-from tests.replay.conftest import statement
-
-SETUP = """
-CREATE TABLE parent (id int PRIMARY KEY);
-CREATE TABLE child (id int, parent_id int REFERENCES parent (id));
-"""
-
-
-def described(trace) -> list[str]:
-    return sorted(c.describe() for c in trace.changes)
+from tests.replay.conftest import described, statement
+from tests.replay.test_structure import SETUP
 
 
 def test_create_table_reports_its_table_and_leaves_the_locked_tables_alone(run):
