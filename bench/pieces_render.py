@@ -140,8 +140,8 @@ DECISIONS = {
     "GC": "**kept, in one place**: the check pipeline, from discovery until the report is "
           "written (linter/commands/pipeline.py). It was the lint stage alone; turned on again "
           "right after it, the collector's first pass walked every object of a model restored "
-          "from a checkpoint and the findings still alive (0.66 s of a CI run on (b), timed "
-          "with `gc.callbacks`).",
+          "from a checkpoint and the findings still alive (what the CI (b) row of the "
+          "collector left on includes).",
     "JSON": "**one writer**: the JSON report's per-finding f-strings (linter/report/json_report.py), "
             "`json.dumps` for the summary and any unusual finding; jsonfast.py removed, so the "
             "report package imports nothing of speed/. Same bytes (tests/report/test_json_report.py).",

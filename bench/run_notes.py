@@ -120,11 +120,11 @@ checkpoint 0.1 s, the schema rules 0.1 s, the report of 8,749 findings 0.1 s (pr
 the model's 87,000 columns and their sites, 19,000 findings), the schema rules on 6,400 tables
 (0.6-0.8 s: foreign keys without an index, column types, timestamps; the places in the files
 they report come already found from the checkpoint, which is stored once the schema rules
-ran, and that halved their time), the report of 37,000 findings (0.3-0.4 s) and discovery
+ran: 0.50 s against 0.67 s, `python bench/checkpoint_stages.py --runs 5`), the report of 37,000 findings (0.3-0.4 s) and discovery
 (0.2-0.3 s). A run that starts from a checkpoint and checks less than a tenth of the history's
 statements stores none; a cold run stores one (about 1 s on (b)), which the `cold` rows
 include. Tried and dropped: storing it from a forked child while the parent runs the schema
-rules and saves the parse results (0.5-1.5 s off a cold run on (b)), because the child's
+rules and saves the parse results (bench/run.py at aebfa77, since reverted), because the child's
 copy-on-write pages took the cold run's processes together to 435 MB (PSS), over the 300 MB
 target. `one new file` adds `zz_new.sql` in another directory: on (b) it comes last and
 starts from the checkpoint; on (a) it sorts first in apply order (a file without a version

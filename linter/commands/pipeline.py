@@ -160,7 +160,7 @@ def check(settings: Settings, cache_dir, out, err, seen: dict | None = None, pla
     # model, the findings); the cyclic collector would rescan them again and again and find
     # nothing to free: nothing here forms cycles (a test checks it). Paused until the report
     # is written: re-enabled sooner, its first pass would walk every object of the model and
-    # the findings still alive (0.6 s on bench (b) when a checkpoint restored them).
+    # the findings still alive (bench/pieces.py's `after-gc-on` variant measures the pause).
     gc.disable()
     try:
         return _check(settings, cache_dir, out, err, seen, planned, progress)
