@@ -3,6 +3,7 @@
     python bench/replay_bench.py [CORPUS_DIR] [--rounds N] [--json FILE]
     # CORPUS_DIR defaults to ../shared/corpus/lemmy; 3 rounds
     python bench/replay_bench.py --rounds 5 --ready-runs 0 --write docs/performance.md
+    python bench/replay_bench.py --rounds 5 --ready-runs 0 --no-reads   # also without the reads
 
 Measures, on this machine:
   * server ready time, cold (template cluster created: initdb) and warm (template copied);
@@ -114,6 +115,26 @@ def plain_apply(ups) -> tuple[float, int, str | None]:
         return time.perf_counter() - began, count, None
 
 
+class _NoReads:
+    """`--no-reads`: the tracer without its catalog reads (no lock rows, no structure, no
+    relfilenodes: only the server clock around each statement, with the same runner and
+    ledger), to time what the machinery of tracing costs without them. Its report observes
+    nothing: a bench variant, never a replay to read."""
+
+    def __enter__(self):
+        from schemalint.replay import tracer
+
+        self.saved = (tracer.MAY_REWRITE_KINDS, tracer.may_change_structure, tracer.may_lock_relations)
+        tracer.MAY_REWRITE_KINDS = frozenset()
+        tracer.may_change_structure = tracer.may_lock_relations = lambda *args: False
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from schemalint.replay import tracer
+
+        tracer.MAY_REWRITE_KINDS, tracer.may_change_structure, tracer.may_lock_relations = self.saved
+
+
 def traced_replay(ups) -> dict:
     from schemalint.replay.options import ReplayOptions
     from schemalint.replay.runner import replay
@@ -186,6 +207,9 @@ def main() -> int:
     parser.add_argument("--ready-runs", type=int, default=5,
                         help="warm server starts to time (0: skip the server ready figures)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--no-reads", action="store_true",
+                        help="also time, each round, a traced replay without its catalog reads "
+                             "(what the tracing machinery costs without them)")
     parser.add_argument("--write", metavar="FILE",
                         help="put the summary in FILE between the replay-bench markers")
     args = parser.parse_args()
@@ -211,6 +235,10 @@ def main() -> int:
         traced_cpu = _SESSION_CPU[-1]
         ratio = traced["phase_s"] / plain_s if plain_s else float("nan")
         cpu_ratio = traced_cpu / plain_cpu if plain_cpu and traced_cpu is not None else None
+        if args.no_reads:
+            with _NoReads():
+                bare = traced_replay(ups)
+            traced["no_reads_s"], traced["no_reads_session_cpu_s"] = bare["phase_s"], _SESSION_CPU[-1]
         rounds.append({"plain_s": plain_s, "plain_statements": plain_count, **traced, "ratio": ratio,
                        "plain_session_cpu_s": plain_cpu, "traced_session_cpu_s": traced_cpu,
                        "session_cpu_ratio": cpu_ratio, "load_average": os.getloadavg()[0]})
@@ -227,6 +255,9 @@ def main() -> int:
     print(f"\n{len(ups)} up migrations, {args.rounds} rounds:")
     print(f"  plain untraced apply:           {_spread([r['plain_s'] for r in rounds])}")
     print(f"  traced replay (without start):  {_spread([r['phase_s'] for r in rounds])}")
+    if args.no_reads:
+        print(f"  traced, no catalog reads:       {_spread([r['no_reads_s'] for r in rounds])}, "
+              f"session CPU {_spread([r['no_reads_session_cpu_s'] or 0.0 for r in rounds])}")
     print(f"  ratio traced / plain:           {_spread([r['ratio'] for r in rounds], '')} (target <= 1.5, issue 13)")
     print(f"  traced replay total:            {_spread([r['total_s'] for r in rounds])} (target <= 20 s)")
     cpu = [r["session_cpu_ratio"] for r in rounds if r["session_cpu_ratio"] is not None]
