@@ -113,15 +113,14 @@ here), schemalint runs on one. Before checkpoints the same run checked the whole
 2.1 × and 3.3 × squawk's wall time (CPU 2.1 × and 1.7 ×) that afternoon, at a load average
 near 2, where squawk's two threads are slowed most (the checkpointed run measured 0.92 × and
 1.06 × wall, CPU 0.84 × and 0.97 ×, in that sitting). What remains comes from the size of the
-history, not from the new file. On (a), 0.59 s: start-up about 0.1 s, reading and hashing the
-3,050 files of a fresh checkout and discovering their layouts about 0.3 s, restoring the
-checkpoint 0.1 s, the schema rules 0.1 s, the report of 8,749 findings 0.1 s (profiled with
-`python -m cProfile`). On (b), 3.19 s: loading the state of 50,000 statements (0.5-0.9 s:
-the model's 87,000 columns and their sites, 19,000 findings), the schema rules on 6,400 tables
-(0.6-0.8 s: foreign keys without an index, column types, timestamps; the places in the files
-they report come already found from the checkpoint, which is stored once the schema rules
-ran: 0.50 s against 0.67 s, `python bench/checkpoint_stages.py --runs 5`), the report of 37,000 findings (0.3-0.4 s) and discovery
-(0.2-0.3 s). A run that starts from a checkpoint and checks less than a tenth of the history's
+history, not from the new file. `python bench/checkpoint_stages.py --runs 5` times the stages
+of this run on (b) in process (medians, load 0.8): restoring the state of 50,000 statements
+0.77 s (the model's 87,000 columns and their sites, 19,000 findings), the schema rules on 6,400
+tables 0.50 s (foreign keys without an index, column types, timestamps; 0.67 s when the places
+in the files they report are not stored already found, which is why the checkpoint is stored
+once the schema rules ran), the report of 37,000 findings 0.36 s, 2.84 s in all; the rest is
+start-up and discovery. On (a) the same parts are smaller, and reading and hashing the 3,050
+files of a fresh checkout is the largest of them. A run that starts from a checkpoint and checks less than a tenth of the history's
 statements stores none; a cold run stores one (about 1 s on (b)), which the `cold` rows
 include. Tried and dropped: storing it from a forked child while the parent runs the schema
 rules and saves the parse results (bench/run.py at aebfa77, since reverted), because the child's
