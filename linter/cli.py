@@ -113,6 +113,10 @@ def _os_error(exc: OSError) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the command line: the process ends with this command
+        import schemalint.commands
+
+        schemalint.commands.PROCESS_ENDS_AFTER_COMMAND = True
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
         if not _looks_like_path(argv[0]):

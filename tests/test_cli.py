@@ -222,3 +222,30 @@ def test_a_known_command_parses_as_with_every_subcommand(monkeypatch, capsys, ar
     code = main(list(argv))
     assert ours == (code, *capsys.readouterr())
     assert ours[0] == (0 if "--help" in argv else 2)
+
+
+def _gc_state_after(argv, monkeypatch, capsys):
+    """(frozen objects, collector enabled) after `main(argv)`; argv None is the command line."""
+    import gc
+
+    import schemalint.commands
+
+    monkeypatch.setattr(schemalint.commands, "PROCESS_ENDS_AFTER_COMMAND", False)
+    monkeypatch.setattr(sys, "argv", ["schemalint", "check", str(EXAMPLE), "--no-cache"])
+    gc.unfreeze()
+    try:
+        main(argv)
+        capsys.readouterr()
+        return gc.get_freeze_count(), gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+
+def test_command_line_run_leaves_its_objects_to_the_exit(monkeypatch, capsys):
+    # The console script ends with the command: the run's objects are frozen rather than
+    # walked by the collector's first pass after its pause; a caller that goes on (a test,
+    # an editor) keeps a collector that can still free every cycle.
+    frozen, enabled = _gc_state_after(None, monkeypatch, capsys)
+    assert frozen > 0 and enabled
+    frozen, enabled = _gc_state_after(["check", str(EXAMPLE), "--no-cache"], monkeypatch, capsys)
+    assert frozen == 0 and enabled

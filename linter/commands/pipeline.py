@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import os
 
+from schemalint import commands
 from schemalint.check.fix import (
     UNSAFE,
     FilePlan,
@@ -166,6 +167,14 @@ def check(settings: Settings, cache_dir, out, err, seen: dict | None = None, pla
         return _check(settings, cache_dir, out, err, seen, planned, progress)
     finally:
         if enabled:
+            if commands.PROCESS_ENDS_AFTER_COMMAND:
+                # Every object allocated during the pause sits in the youngest generation:
+                # the first allocation after `enable` would make the collector walk them all
+                # (a restored checkpoint's model: bench/run.py's CI rows).
+                # Frozen, they are never scanned; refcounting still frees them, and the process
+                # ends next. Not in a long-lived caller (tests, an editor): a frozen cycle
+                # would never be collected.
+                gc.freeze()
             gc.enable()
 
 
