@@ -44,8 +44,6 @@ import io
 import marshal
 import os
 import pickle
-from collections import deque as _consume
-from itertools import repeat
 from operator import attrgetter
 
 from schemalint.check.engine import Checker
@@ -68,7 +66,7 @@ from schemalint.speed.keys import bytes_hash, bytes_hasher, hash_parts
 from schemalint.speed.store import Cache
 
 # Bump when what a checkpoint holds changes (it is part of every key).
-FORMAT = 1
+FORMAT = 2
 # Checkpoints kept, most recently written or used first: a base branch's and the few pull
 # requests' after it.
 MAX_CHECKPOINTS = 4
@@ -277,24 +275,31 @@ def _reduce_place(place):
                     place.sql_start, place.sql_end)
 
 
-def _slotted(cls, *values):
-    """An object of the model's many (columns, their sites, constraints...), its slots set as
-    stored (`_reduce_slotted`); the loop runs in C (map, consumed by a zero-length deque)."""
-    obj = cls.__new__(cls)
-    names = _SLOT_NAMES.get(cls)
-    if names is None:
-        names = _SLOT_NAMES[cls] = copyreg._slotnames(cls)
-    _consume(map(object.__setattr__, repeat(obj), names, values), 0)
-    return obj
+def _slot_maker(cls: type):
+    """A function `cls`'s objects are rebuilt with from their slots' values in order (what
+    `_reduce_slotted` stores): `o = cls.__new__(cls)`, then one attribute store per slot. Written
+    out per class, as dataclasses writes an `__init__`: the model's columns, constraints,
+    indexes and tables are most of a checkpoint's objects (87,000 columns on bench (b)), and a
+    store in bytecode costs a quarter of `object.__setattr__` called once per slot. The
+    classes define neither `__new__` nor `__setattr__`, so the object is the same."""
+    names = copyreg._slotnames(cls)
+    if not all(n.isidentifier() and not n.startswith("__") for n in names):
+        raise TypeError(f"{cls.__qualname__}: slots that cannot be written as attributes")
+    name = f"_make_{cls.__name__}"
+    params = ", ".join(f"v{i}" for i in range(len(names)))
+    stores = "".join(f"    o.{n} = v{i}\n" for i, n in enumerate(names))
+    namespace = {"__name__": __name__, "cls": cls}
+    exec(f"def {name}({params}):\n    o = cls.__new__(cls)\n{stores}    return o\n", namespace)  # noqa: S102 - slot names only
+    maker = namespace[name]
+    maker.__qualname__ = name
+    globals()[name] = maker  # pickle stores it by name and checks it is found there
+    return maker, attrgetter(*names) if len(names) > 1 else (lambda obj, n=names[0]: (getattr(obj, n),))
 
 
-_SLOT_NAMES: dict[type, list[str]] = {}
-
-
-def _reduce_slotted(get):
+def _reduce_slotted(maker, get):
     # One tuple of values per object: pickle's default would build a (None, {slot: value})
     # pair for each, and its memo keeps every one of them until the end (100 MB on bench (b)).
-    return lambda obj: (_slotted, (type(obj), *get(obj)))
+    return lambda obj: (maker, get(obj))
 
 
 def _lazy_site(cls, location, place, span):
@@ -314,6 +319,8 @@ def _reduce_pg_version(version):
 
 
 _SLOTTED = (Column, Constraint, Index, Table, Site)
+_MAKERS = {cls: _slot_maker(cls) for cls in _SLOTTED}
+_MAKER_NAMES = frozenset(maker.__name__ for maker, _ in _MAKERS.values())
 
 
 class _Dumper(pickle.Pickler):
@@ -339,10 +346,8 @@ class _Dumper(pickle.Pickler):
                                TableMap: _reduce_dict_with_slots, IndexMap: _reduce_dict_with_slots,
                                PgVersion: _reduce_pg_version, StatementPlace: _reduce_place,
                                TypeSite: _reduce_lazy_site, TokenSite: _reduce_lazy_site}
-        for cls in _SLOTTED:
-            names = copyreg._slotnames(cls)
-            self.dispatch_table[cls] = _reduce_slotted(attrgetter(*names) if len(names) > 1 else
-                                                       lambda obj, n=names[0]: (getattr(obj, n),))
+        for cls, (maker, get) in _MAKERS.items():
+            self.dispatch_table[cls] = _reduce_slotted(maker, get)
 
 
 class _Loader(pickle.Unpickler):
@@ -363,7 +368,7 @@ class _Loader(pickle.Unpickler):
                 return self.prefix.__getitem__
             if name == "_offsets_at":
                 return self._offsets
-            if name in ("_dict_with_slots", "_place", "_slotted", "_lazy_site"):
+            if name in ("_dict_with_slots", "_place", "_lazy_site") or name in _MAKER_NAMES:
                 return globals()[name]
         elif module.startswith("schemalint."):
             found = super().find_class(module, name)
