@@ -308,13 +308,23 @@ class Checker:
         (`finish` does not need it)."""
         self.model = self.locks = self.ctx = None
 
-    def check_schema(self, migrations: Sequence[Migration]) -> None:
-        """The schema rules, on the model folded from every migration."""
+    def check_schema(self, migrations: Sequence[Migration], model=None, sites: list | None = None,
+                     out: list[Diagnostic] | None = None) -> None:
+        """The schema rules, on the model folded from every migration (or `model`, a view of
+        part of it: speed/schema_delta.py), their findings added to `out` (default: this
+        pass's). `sites`, if given, receives (finding, site) for each finding made at a site."""
         ctx = self.ctx
-        ctx.model = self.model
+        model = self.model if model is None else model
+        out = self.out if out is None else out
+        ctx.model = model
+        ctx.sites = sites
         first = migrations[0] if migrations else None
-        for rule in self.ruleset.schema:
-            _run(rule, rule.check_schema, ctx, (self.model, ctx), self.out, first, 0, 0)
+        try:
+            for rule in self.ruleset.schema:
+                _run(rule, rule.check_schema, ctx, (model, ctx), out, first, 0, 0)
+        finally:
+            ctx.sites = None
+            ctx.model = self.model
 
     def finish(self, migrations: Sequence[Migration], stats: dict | None = None,
                extra: Sequence[Diagnostic] = (), extra_rules: Sequence[Rule] = ()) -> list[Diagnostic]:

@@ -45,7 +45,7 @@ from schemalint.model.objects import (
 )
 from schemalint.model.plpgsql import do_statements, rejected
 from schemalint.model.recover import with_recovered
-from schemalint.model.scratch import Scratch
+from schemalint.model.scratch import Scratch, changed_tables
 from schemalint.model.transaction import (
     Session,
     fold_set_config,
@@ -92,6 +92,9 @@ class Model:
         # (`_written`: facts.written_columns' index of columns by type, and `folds` then).
         self.folds = 0
         self._written = None
+        # When a set: the keys of the tables up migrations' folds may have changed in place
+        # (scratch.changed_tables), collected for speed/schema_delta.py; None: not tracked.
+        self.changes: set[Key] | None = None
 
     # --- lookups -------------------------------------------------------------------
     def key(self, rangevar: dict) -> Key:
@@ -166,6 +169,8 @@ class Model:
             self.stmt_index = stmt.index
             if self._scratch is not None and stmt.kind not in _SESSION_KINDS:
                 self._scratch.isolate(self, stmt)
+            elif self.changes is not None:
+                self.changes |= changed_tables(self, stmt)
             handler(self, stmt, stmt.node)
 
     def rename_keys(self, node: dict) -> tuple[tuple, tuple] | None:
@@ -203,6 +208,8 @@ def _do(model, stmt, node: dict) -> None:
             continue
         if model._scratch is not None:
             model._scratch.isolate(model, inner)
+        elif model.changes is not None:
+            model.changes |= changed_tables(model, inner)
         handler(model, inner, inner.node)
 
 

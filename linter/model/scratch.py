@@ -54,50 +54,8 @@ class Scratch:
 
     # --- before each fold ---------------------------------------------------------
     def isolate(self, model, stmt) -> None:
-        """Make private every table `stmt`'s fold may change: the relation it names (and,
-        of an ALTER TABLE, the partition it attaches or detaches), the table of an index it
-        drops, renames or comments on, the tables whose foreign keys follow a renamed or moved table,
-        every table for a renamed type or sequence (columns name them). The other folds
-        only add new objects or remove entries from the copied containers."""
-        kind = stmt.kind
-        if kind not in _CHANGES_TABLES:
-            return
-        node = stmt.node
-        rangevars = [node["relation"]] if node.get("relation") else []
-        if kind == "AlterTableStmt":
-            for item in node.get("cmds") or ():
-                part = ((item.get("AlterTableCmd") or {}).get("def") or {}).get("PartitionCmd")
-                if part and part.get("name"):
-                    rangevars.append(part["name"])
-        keys: set[Key] = set()
-        for rangevar in rangevars:
-            keys.add(model.key(rangevar))
-            keys.add(relation_key(rangevar, model.search_schema))
-        if kind == "CommentStmt":  # the commented relation, or the index (its table below)
-            target = comment_target(model, node)
-            if target is not None:
-                keys.add(target[1])
-        if kind == "DropStmt":
-            if node.get("removeType") != "OBJECT_INDEX":
-                return
-            for obj in node.get("objects") or ():
-                names = strings(obj["List"].get("items")) if "List" in obj else strings([obj])
-                if names:
-                    keys.add(qualified_key(names, model.search_schema))
-        rename = node.get("renameType") if kind == "RenameStmt" else None
-        if rename in ("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_SEQUENCE"):
-            keys.update(_naming_columns(model, node, rename))
-        more: set[Key] = set()
-        for key in keys:
-            index = model.indexes.get(key)
-            if index is not None:  # an index named: its table holds it
-                more.add(index.table)
-            if rename == "OBJECT_TABLE" or kind == "AlterObjectSchemaStmt":
-                more.update(t.key for t, _ in model.fk_refs.get(key, ()))
-            elif rename == "OBJECT_COLUMN":
-                column = node.get("subname")
-                more.update(t.key for t, con in model.fk_refs.get(key, ()) if column in con.ref_columns)
-        for key in keys | more:
+        """Make private every table `stmt`'s fold may change (`changed_tables`)."""
+        for key in changed_tables(model, stmt):
             table = model.tables.get(key)
             if table is not None:
                 self._own(model, table)
@@ -161,3 +119,55 @@ def _clone(obj):
     positionally in slot order (tests/test_model_truth.py checks it), which is 3x faster
     than `Record.replace`."""
     return type(obj)(*obj._values())
+
+
+def changed_tables(model, stmt) -> set[Key]:
+    """The keys of the tables already in the model that `stmt`'s fold may change: the
+    relation it names (and, of an ALTER TABLE, the partition it attaches or detaches), the
+    table of an index it drops, renames or comments on, the tables whose foreign keys follow
+    a renamed or moved table, every table for a renamed type or sequence (columns name them).
+    The other folds only add new objects or remove (or replace) entries of the model's
+    containers. Asked before the fold. A partitioned table's partitions may change with it
+    (`Scratch._own` copies them; speed/schema_delta.py adds them too).
+
+    A down migration's scratch copy makes these tables private before the fold; a run
+    resumed from a checkpoint re-runs the schema rules only on them (speed/schema_delta.py)."""
+    keys: set[Key] = set()
+    kind = stmt.kind
+    if kind not in _CHANGES_TABLES:
+        return set()
+    node = stmt.node
+    rangevars = [node["relation"]] if node.get("relation") else []
+    if kind == "AlterTableStmt":
+        for item in node.get("cmds") or ():
+            part = ((item.get("AlterTableCmd") or {}).get("def") or {}).get("PartitionCmd")
+            if part and part.get("name"):
+                rangevars.append(part["name"])
+    for rangevar in rangevars:
+        keys.add(model.key(rangevar))
+        keys.add(relation_key(rangevar, model.search_schema))
+    if kind == "CommentStmt":  # the commented relation, or the index (its table below)
+        target = comment_target(model, node)
+        if target is not None:
+            keys.add(target[1])
+    if kind == "DropStmt":
+        if node.get("removeType") != "OBJECT_INDEX":
+            return set()
+        for obj in node.get("objects") or ():
+            names = strings(obj["List"].get("items")) if "List" in obj else strings([obj])
+            if names:
+                keys.add(qualified_key(names, model.search_schema))
+    rename = node.get("renameType") if kind == "RenameStmt" else None
+    if rename in ("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_SEQUENCE"):
+        keys.update(_naming_columns(model, node, rename))
+    more: set[Key] = set()
+    for key in keys:
+        index = model.indexes.get(key)
+        if index is not None:  # an index named: its table holds it
+            more.add(index.table)
+        if rename == "OBJECT_TABLE" or kind == "AlterObjectSchemaStmt":
+            more.update(t.key for t, _ in model.fk_refs.get(key, ()))
+        elif rename == "OBJECT_COLUMN":
+            column = node.get("subname")
+            more.update(t.key for t, con in model.fk_refs.get(key, ()) if column in con.ref_columns)
+    return keys | more

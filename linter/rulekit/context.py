@@ -14,7 +14,8 @@ from schemalint.rulekit.lock_ledger import LockLedger
 class Context:
     """What a rule may read while checking one statement. Rules never mutate it."""
 
-    __slots__ = ("_key", "_rangevar", "config", "file_statements", "locks", "model", "options", "rule", "stmt")
+    __slots__ = ("_key", "_rangevar", "config", "file_statements", "locks", "model", "options", "rule", "sites",
+                 "stmt")
 
     def __init__(self, model, config, locks: LockLedger | None = None) -> None:
         self.model = model
@@ -30,6 +31,9 @@ class Context:
         # the key of the same `relation` node again and again (100,000s of lookups).
         self._rangevar = None
         self._key = None
+        # When a list: (finding, site) for each finding reported at a model site, so that a
+        # checkpoint can tell which table each schema finding belongs to (speed/schema_delta.py).
+        self.sites: list | None = None
 
     def forget_keys(self) -> None:
         """The model changed (the statement was folded): resolve names afresh."""
@@ -103,8 +107,11 @@ class Context:
         in the current statement at `span`, at the token at node `location`, or over the
         whole statement."""
         if site is not None:
-            return make_diagnostic(self.rule, site.migration, site.start, site.end, message,
-                                   help, fix, fingerprint_of=site)
+            found = make_diagnostic(self.rule, site.migration, site.start, site.end, message,
+                                    help, fix, fingerprint_of=site)
+            if self.sites is not None:
+                self.sites.append((found, site))
+            return found
         stmt = self.stmt
         start, end = span if span is not None else stmt.span_at(location)
         return make_diagnostic(self.rule, stmt.migration, start, end, message, help, fix,

@@ -61,12 +61,13 @@ from schemalint.model.objects import (
     TypeSite,
 )
 from schemalint.parse.statements import OffsetMap, StatementPlace, migration_offsets
+from schemalint.speed import schema_delta
 from schemalint.speed.findings import decode_diagnostics, encode_diagnostics
 from schemalint.speed.keys import bytes_hash, bytes_hasher, hash_parts
 from schemalint.speed.store import Cache
 
 # Bump when what a checkpoint holds changes (it is part of every key).
-FORMAT = 2
+FORMAT = 3
 # Checkpoints kept, most recently written or used first: a base branch's and the few pull
 # requests' after it.
 MAX_CHECKPOINTS = 4
@@ -95,17 +96,28 @@ def lint(migrations, config, rules, parsed, links: list[str] | None, cache: Cach
     file was checked."""
     checker = Checker(config, rules, parsed)
     store = Checkpoints(cache) if cache is not None and links else None
-    k = store.restore(checker, migrations, links) if store is not None else 0
+    k, schema = store.restore(checker, migrations, links) if store is not None else (0, None)
     restored = checker.statement_count
+    before = schema_delta.Snapshot(checker.model, schema[1]) if schema is not None else None
     checker.run(migrations[k:], reported, progress)
     made = len(checker.out)
-    checker.check_schema(migrations)
-    if (store is not None and reported is None and k < len(migrations)
-            and (k == 0 or checker.statement_count - restored >= REFRESH_SHARE * checker.statement_count)):
-        # Stored after the schema rules, without their findings: the state is the one they
-        # started from, but the sites they reported have been located in their files (a
-        # site keeps its span), so a run from this checkpoint need not find them again.
-        store.save(checker, migrations, links[-1], checker.out[:made])
+    storing = (store is not None and reported is None and k < len(migrations)
+               and (k == 0 or checker.statement_count - restored >= REFRESH_SHARE * checker.statement_count))
+    if before is not None:
+        # The schema rules again only on the tables the new migrations changed.
+        owners = schema_delta.recheck(checker, migrations, before, schema[0])
+    else:
+        sites = [] if storing else None
+        checker.check_schema(migrations, sites=sites)
+        model = checker.model
+        owners = (schema_delta.attribute(checker.out[made:], sites, schema_delta.site_owners(
+            model.tables.values(), model.indexes.values())) if storing else None)
+    if storing:
+        # Stored after the schema rules, their findings apart with the tables they belong
+        # to: the state is the one they started from, but the sites they reported have
+        # been located in their files (a site keeps its span), so a run from this
+        # checkpoint need not find them again.
+        store.save(checker, migrations, links[-1], checker.out[:made], checker.out[made:], owners)
     return checker.finish(migrations, stats, extra, extra_rules)
 
 
@@ -122,19 +134,21 @@ class Checkpoints:
             return []
         return [k for k in range(len(links), 0, -1) if links[k - 1] in names]
 
-    def restore(self, checker: Checker, migrations, links: list[str]) -> int:
+    def restore(self, checker: Checker, migrations, links: list[str]) -> tuple[int, tuple | None]:
         """Bring `checker` to the state after the longest prefix of `migrations` that has a
-        checkpoint: its length (0: none, `checker` untouched). A damaged entry is removed."""
+        checkpoint: its length (0: none, `checker` untouched), and the schema rules'
+        findings on that state with the tables each belongs to (None when they could not
+        be told apart by table). A damaged entry is removed."""
         for k in self.found(links):
             key = links[k - 1]
             path = os.path.join(self.dir, key)
             state = self._load(path, key, migrations[:k])
             if state is not None:
-                checker.resume(*state)
+                checker.resume(*state[:4])
                 _touch(path)  # used: kept before older ones
-                return k
+                return k, state[4]
             _remove(path)
-        return 0
+        return 0, None
 
     # An entry: its header, then the length of a marshal record and the record (statements
     # counted, files with suppression comments, the findings), then the pickled model, then
@@ -150,32 +164,44 @@ class Checkpoints:
             if bytes_hash(body).encode("ascii") != digest:
                 return None  # truncated or damaged
             size = int.from_bytes(body[:8], "little")
-            count, directives, encoded = marshal.loads(body[8:8 + size])
+            count, directives, encoded, schema_encoded, owners = marshal.loads(body[8:8 + size])
             out = decode_diagnostics(encoded)
             if out is None:
                 return None
+            schema = None
+            if owners is not None:
+                found = decode_diagnostics(schema_encoded)
+                if found is None or len(found) != len(owners):
+                    return None
+                schema = (found, owners)
             model = _Loader(io.BytesIO(body[8 + size:]), prefix).load()
             with_directives = [(prefix[i], spans) for i, spans in directives]
         except Exception:  # noqa: BLE001 - damaged or stale: a miss
             return None
-        return model, out, count, with_directives
+        return model, out, count, with_directives, schema
 
-    def save(self, checker: Checker, migrations, key: str, findings: list) -> None:
+    def save(self, checker: Checker, migrations, key: str, findings: list, schema_findings: list,
+             owners: list | None) -> None:
         """Store `checker`'s state, reached after every one of `migrations`, with the
-        `findings` made up to there, under `key`. Nothing is stored when a finding or the
+        `findings` made up to there, under `key`; and the schema rules' findings on it
+        with the tables each belongs to (`owners`; None: they cannot be told apart, and a
+        run from here checks every table again). Nothing is stored when a finding or the
         model cannot be (a miss next time, never a wrong state). The model is pickled
         straight into the file: a long history's would otherwise be held twice more in
         memory."""
         encoded = encode_diagnostics(findings)
         if encoded is None:
             return
+        schema_encoded = encode_diagnostics(schema_findings) if owners is not None else None
+        if schema_encoded is None:
+            owners = None
         index = {id(m): i for i, m in enumerate(migrations)}
         try:
             directives = [(index[id(m)], spans) for m, spans in checker.with_directives]
         except KeyError:  # a file outside this history: cannot be stored
             return
-        record = marshal.dumps((checker.statement_count, directives, encoded))
-        del encoded
+        record = marshal.dumps((checker.statement_count, directives, encoded, schema_encoded, owners))
+        del encoded, schema_encoded
 
         model = checker.model
 
