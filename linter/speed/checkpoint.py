@@ -67,7 +67,7 @@ from schemalint.speed.keys import bytes_hash, bytes_hasher, hash_parts
 from schemalint.speed.store import Cache
 
 # Bump when what a checkpoint holds changes (it is part of every key).
-FORMAT = 3
+FORMAT = 4
 # Checkpoints kept, most recently written or used first: a base branch's and the few pull
 # requests' after it.
 MAX_CHECKPOINTS = 4
@@ -111,7 +111,7 @@ def lint(migrations, config, rules, parsed, links: list[str] | None, cache: Cach
         checker.check_schema(migrations, sites=sites)
         model = checker.model
         owners = (schema_delta.attribute(checker.out[made:], sites, schema_delta.site_owners(
-            model.tables.values(), model.indexes.values())) if storing else None)
+            sites, model.tables.values(), model.indexes.values())) if storing else None)
     if storing:
         # Stored after the schema rules, their findings apart with the tables they belong
         # to: the state is the one they started from, but the sites they reported have
@@ -150,9 +150,10 @@ class Checkpoints:
             _remove(path)
         return 0, None
 
-    # An entry: its header, then the length of a marshal record and the record (statements
-    # counted, files with suppression comments, the findings), then the pickled model, then
-    # the digest of everything after the header.
+    # An entry: its header, then the pickled model, then the length of a marshal record and
+    # the record (statements counted, files with suppression comments, the findings, the
+    # schema rules' findings and the tables each belongs to), then the digest of everything
+    # after the header.
     def _load(self, path: str, key: str, prefix) -> tuple | None:
         data = self.cache.read(path)
         header = self.cache.header(key)
@@ -163,8 +164,13 @@ class Checkpoints:
         try:
             if bytes_hash(body).encode("ascii") != digest:
                 return None  # truncated or damaged
-            size = int.from_bytes(body[:8], "little")
-            count, directives, encoded, schema_encoded, owners = marshal.loads(body[8:8 + size])
+            stream = io.BytesIO(body)
+            model = _Loader(stream, prefix).load()
+            at = stream.tell()
+            size = int.from_bytes(body[at:at + 8], "little")
+            if at + 8 + size != len(body):
+                return None
+            count, directives, encoded, schema_encoded, owners = marshal.loads(body[at + 8:])
             out = decode_diagnostics(encoded)
             if out is None:
                 return None
@@ -174,7 +180,6 @@ class Checkpoints:
                 if found is None or len(found) != len(owners):
                     return None
                 schema = (found, owners)
-            model = _Loader(io.BytesIO(body[8 + size:]), prefix).load()
             with_directives = [(prefix[i], spans) for i, spans in directives]
         except Exception:  # noqa: BLE001 - damaged or stale: a miss
             return None
@@ -189,26 +194,15 @@ class Checkpoints:
         model cannot be (a miss next time, never a wrong state). The model is pickled
         straight into the file: a long history's would otherwise be held twice more in
         memory."""
-        encoded = encode_diagnostics(findings)
-        if encoded is None:
-            return
-        schema_encoded = encode_diagnostics(schema_findings) if owners is not None else None
-        if schema_encoded is None:
-            owners = None
         index = {id(m): i for i, m in enumerate(migrations)}
         try:
             directives = [(index[id(m)], spans) for m, spans in checker.with_directives]
         except KeyError:  # a file outside this history: cannot be stored
             return
-        record = marshal.dumps((checker.statement_count, directives, encoded, schema_encoded, owners))
-        del encoded, schema_encoded
-
         model = checker.model
 
         def fill(fh) -> None:
             out = _Digesting(fh)
-            out.write(len(record).to_bytes(8, "little"))
-            out.write(record)
             # Not the types rules' index of columns (rulekit.facts.written_columns): rebuilt
             # on demand, and stale anyway once a later migration folds.
             written, model._written = model._written, None
@@ -216,6 +210,17 @@ class Checkpoints:
                 _Dumper(out, migrations, index).dump(model)
             finally:
                 model._written = written
+            # The findings after the model: the pickler's memo is gone by then, and the
+            # encoded findings (20 MB on bench (b)) are not held beside it.
+            encoded = encode_diagnostics(findings)
+            schema_encoded = encode_diagnostics(schema_findings) if owners is not None else None
+            if encoded is None:
+                raise _Unstorable
+            record = marshal.dumps((checker.statement_count, directives, encoded, schema_encoded,
+                                    owners if schema_encoded is not None else None))
+            del encoded, schema_encoded
+            out.write(len(record).to_bytes(8, "little"))
+            out.write(record)
             fh.write(out.hash.hexdigest().encode("ascii"))
 
         try:
@@ -235,6 +240,10 @@ class Checkpoints:
 
 
 _DIGEST = len(bytes_hash(b""))
+
+
+class _Unstorable(Exception):
+    """A finding the cache's encoding cannot hold: nothing is stored."""
 
 
 class _Digesting:

@@ -40,18 +40,17 @@ class Snapshot:
         model.changes = set()
 
 
-def site_owners(tables, indexes) -> dict[int, set[Key]]:
-    """The tables owning each site (by its id) of `tables` and `indexes`: a table owns its
-    site, its columns' type sites, its constraints' sites and its indexes' sites."""
-    owners: dict[int, set[Key]] = {}
+def site_owners(sites: list, tables, indexes) -> dict[int, set[Key]]:
+    """The tables owning each site (by its id) of the (finding, site) pairs `sites`, among
+    those of `tables` and `indexes`: a table owns its site, its columns' type sites, its
+    constraints' sites and its indexes' sites. Only the reported sites are looked for: a
+    map of every site of a long history's model would cost a cold run 30 MB."""
+    owners: dict[int, set[Key]] = {id(site): set() for _, site in sites}
 
     def own(site, key: Key) -> None:
-        if site is not None:
-            found = owners.get(id(site))
-            if found is None:
-                owners[id(site)] = {key}
-            else:
-                found.add(key)
+        found = owners.get(id(site))
+        if found is not None:
+            found.add(key)
 
     for table in tables:
         key = table.key
@@ -197,7 +196,7 @@ def recheck(checker, migrations, before: Snapshot, stored: list) -> list[tuple[K
     # Every table: the owners are those of the whole model.
     start, sites = len(checker.out), []
     checker.check_schema(migrations, sites=sites)
-    return attribute(checker.out[start:], sites, site_owners(model.tables.values(), model.indexes.values()))
+    return attribute(checker.out[start:], sites, site_owners(sites, model.tables.values(), model.indexes.values()))
 
 
 def _rerun(checker, migrations, model, affected: set[Key]):
@@ -209,7 +208,7 @@ def _rerun(checker, migrations, model, affected: set[Key]):
     sites: list = []
     found: list = []
     checker.check_schema(migrations, _View(model, view_tables, indexes), sites, found)
-    owners = attribute(found, sites, site_owners([tables[k] for k in seen if k in tables],
+    owners = attribute(found, sites, site_owners(sites, [tables[k] for k in seen if k in tables],
                                                   indexes.values()))
     if owners is None:
         return None
