@@ -6,14 +6,15 @@ docs/cache.md and docs/performance.md's "CI with a restored cache" quote).
 For each PATH (a directory of migrations): copies it to a fresh directory and checks it once
 with a cache (the base branch's run, which stores the checkpoint), adds one migration after
 the others (the pull request), then, `--runs` times, restores a copy of that cache and runs
-`schemalint check DIR --format json` in this process, with a perf_counter around each stage:
-restoring the checkpoint, checking the files after it, the schema rules, `finish` and the
-report (to /dev/null). Two variants alternate in each round:
+`schemalint check DIR --format json` in this process (as the command line runs it: the run's
+objects frozen for the exit, commands/pipeline.py), with a perf_counter around each stage:
+restoring the checkpoint, checking the files after it, the schema rules, `finish`, storing
+the whole run's findings for the next run (`runs/`), and the report (to /dev/null). Two
+variants alternate in each round:
 
-- `stored`: as shipped. The checkpoint is stored once the schema rules have run, so the sites
-  they reported are stored located;
-- `spans-forgotten`: the restored model's sites forget their located spans, as they were when
-  the checkpoint was stored before the schema rules: what storing after them saves.
+- `changed tables`: as shipped. The schema rules run again only on the tables the new
+  migration changed; the other tables' findings are the checkpoint's (speed/schema_delta.py);
+- `every table`: the schema rules on the whole model, as before schema_delta.py.
 
 Prints the median of each stage, in ms. Run it from the repository root: the configuration,
 and so the cache keys, follow the working directory.
@@ -34,35 +35,26 @@ sys.path.insert(0, HERE)
 
 from pieces_setup import bench_b  # noqa: E402 - bench/ is not a package
 
-STAGES = ("restore", "new files", "schema rules", "finish", "report", "whole command")
+STAGES = ("restore", "new files", "schema rules", "finish", "store findings", "report", "whole command")
 NEW_MIGRATION = "999999_pull_request.sql"
 
 
-def forget_spans(model) -> None:
-    from schemalint.model.objects import LazySite
+def timed_run(checkout: str, cache: str, every_table: bool) -> dict[str, float]:
+    import gc
 
-    for table in model.tables.values():
-        sites = [table.site]
-        sites += [col.type_site for col in table.columns.values()]
-        sites += [con.site for con in table.constraints.values()]
-        for site in sites:
-            if isinstance(site, LazySite):
-                site._span = None
-    for index in model.indexes.values():
-        if isinstance(index.site, LazySite):
-            index.site._span = None
-
-
-def timed_run(checkout: str, cache: str, forget: bool) -> dict[str, float]:
+    import schemalint.commands
     from schemalint.check.engine import Checker
     from schemalint.cli import main
     from schemalint.commands import pipeline
+    from schemalint.speed import cache as cache_mod
+    from schemalint.speed import schema_delta
     from schemalint.speed.checkpoint import Checkpoints
+    from schemalint.speed.store import Cache
 
     times: dict[str, float] = {}
     patched = []
 
-    def around(owner, name, stage, after=None):
+    def around(owner, name, stage):
         real = getattr(owner, name)
 
         def timed(*args, **kwargs):
@@ -71,18 +63,22 @@ def timed_run(checkout: str, cache: str, forget: bool) -> dict[str, float]:
                 return real(*args, **kwargs)
             finally:
                 times[stage] = times.get(stage, 0.0) + time.perf_counter() - start
-                if after is not None:
-                    after(args)
 
         setattr(owner, name, timed)
         patched.append((owner, name, real))
 
-    around(Checkpoints, "restore", "restore",
-           after=(lambda args: forget_spans(args[1].model)) if forget else None)
+    around(Checkpoints, "restore", "restore")
     around(Checker, "run", "new files")
     around(Checker, "check_schema", "schema rules")
     around(Checker, "finish", "finish")
+    around(cache_mod, "encode_diagnostics", "store findings")
+    around(Cache, "store_run", "store findings")
     around(pipeline, "emit", "report")
+    if every_table:
+        real_changed = schema_delta._changed
+        schema_delta._changed = lambda model, before: None
+        patched.append((schema_delta, "_changed", real_changed))
+    ends, schemalint.commands.PROCESS_ENDS_AFTER_COMMAND = schemalint.commands.PROCESS_ENDS_AFTER_COMMAND, True
     start = time.perf_counter()
     try:
         with open(os.devnull, "w") as devnull:
@@ -95,6 +91,9 @@ def timed_run(checkout: str, cache: str, forget: bool) -> dict[str, float]:
         times["whole command"] = time.perf_counter() - start
         for owner, name, real in reversed(patched):
             setattr(owner, name, real)
+        schemalint.commands.PROCESS_ENDS_AFTER_COMMAND = ends
+        gc.unfreeze()  # this process goes on: the next run's objects are its own
+        gc.collect()
     return times
 
 
@@ -113,13 +112,13 @@ def bench(path: str, runs: int) -> None:
                 sys.stdout = real_stdout
         with open(os.path.join(checkout, NEW_MIGRATION), "w", encoding="utf-8") as fh:
             fh.write("ALTER TABLE orders ADD COLUMN shipped_at timestamptz;\n")
-        results: dict[str, list[dict]] = {"stored": [], "spans-forgotten": []}
+        results: dict[str, list[dict]] = {"changed tables": [], "every table": []}
         for _ in range(runs):
             for variant in results:
                 restored = os.path.join(work, "restored")
                 shutil.rmtree(restored, ignore_errors=True)
                 shutil.copytree(saved, restored)
-                results[variant].append(timed_run(checkout, restored, variant == "spans-forgotten"))
+                results[variant].append(timed_run(checkout, restored, variant == "every table"))
         print(f"{path}: medians of {runs} runs, ms (load average {os.getloadavg()[0]:.2f})")
         print("| stage | " + " | ".join(results) + " |")
         print("|---|" + "---|" * len(results))

@@ -12,6 +12,7 @@ from schemalint.check.catalog import all_rules
 from schemalint.check.engine import lint
 from schemalint.cli import main
 from schemalint.config.settings import LintConfig, PgVersion
+from schemalint.diagnostics import Severity
 from schemalint.diagnostics.replay_rules import REPLAY_RULES
 from schemalint.diagnostics.rule import make_diagnostic
 from schemalint.discover.discovery import discover
@@ -39,9 +40,9 @@ def cached(monkeypatch, tmp_path):
     real = checkpoint.Checkpoints.restore
 
     def restore(self, checker, migrations, links):
-        k, schema = real(self, checker, migrations, links)
-        restored.append(k)
-        return k, schema
+        result = real(self, checker, migrations, links)
+        restored.append(result[0])
+        return result
 
     monkeypatch.setattr(checkpoint.Checkpoints, "restore", restore)
     cached.dir = str(tmp_path / "cache")
@@ -331,3 +332,24 @@ def test_the_sites_the_schema_rules_reported_are_stored_located(cached):
              if con.kind == "foreign" and isinstance(con.site, LazySite)]
     assert len(sites) == 2
     assert all(site._span is not None for site in sites)
+
+
+def test_a_resumed_runs_findings_stored_for_the_next_run_are_as_reported(monkeypatch, tmp_path):
+    """The whole run's findings a resumed run stores (`runs/`) reuse the rows the checkpoint's
+    findings were decoded from, except where `finish` changed a finding (a severity override
+    is set in place). The next run takes them whole and reports what the resumed run
+    reported."""
+    monkeypatch.delenv("SCHEMALINT_NO_CACHE", raising=False)
+    config = LintConfig(severity={"foreign-key-without-index": Severity.ERROR,
+                                  "create-index-non-concurrently": Severity.INFO})
+    cache_dir = str(tmp_path / "cache")
+    cached_run(fresh(FILES), cache_dir, config)
+    history = fresh(FILES) + [ADDED[0]]
+    expected = reference(fresh(history), config)
+    stats: dict = {}
+    assert as_dicts(lint_migrations(fresh(history), config, stats, cache_dir)) == expected[0]
+    assert stats["cache"] == "miss"
+    again: dict = {}
+    assert as_dicts(lint_migrations(fresh(history), config, again, cache_dir)) == expected[0]
+    assert again["cache"] == "hit"
+    assert any(d["severity"] == "error" for d in expected[0])

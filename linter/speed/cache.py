@@ -213,15 +213,16 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
         # Checking only some files (`reported`) is mostly folding, which the split would
         # do twice over, and so is starting from a checkpoint: one process.
         k = 0
+        decoded = None  # the rows of findings restored from a checkpoint
         if reported is None and jobs > 1 and not resumable:
             k = split_point(migrations, jobs)
         if k:
             diagnostics = lint_in_two(migrations, config, all_rules(), parsed, k, stats,
                                       extra=extra, extra_rules=extra_rules, progress=progress)
         elif cache is not None:
-            diagnostics = checkpoint.lint(migrations, config, all_rules(), parsed, links, cache,
-                                          stats, extra=extra, extra_rules=extra_rules,
-                                          reported=reported, progress=progress)
+            diagnostics, decoded = checkpoint.lint(migrations, config, all_rules(), parsed, links, cache,
+                                                   stats, extra=extra, extra_rules=extra_rules,
+                                                   reported=reported, progress=progress)
         else:
             diagnostics = lint(migrations, config, all_rules(), parsed=parsed, stats=stats,
                                extra=extra, extra_rules=extra_rules, reported=reported,
@@ -233,7 +234,8 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
     if pack is not None:
         pack.save()
     if whole_run:
-        encoded = encode_diagnostics(diagnostics)
+        encoded = encode_diagnostics(diagnostics, decoded)
+        del decoded
         if encoded is not None:
             cache.store_run(key, (stats.get("statements", 0), encoded, stats.get("suppressed", {})))
     stats["cache"] = "miss" if cache is not None else "off"

@@ -62,7 +62,7 @@ from schemalint.model.objects import (
 )
 from schemalint.parse.statements import OffsetMap, StatementPlace, migration_offsets
 from schemalint.speed import schema_delta
-from schemalint.speed.findings import decode_diagnostics, encode_diagnostics
+from schemalint.speed.findings import Decoded, decode_diagnostics, encode_diagnostics
 from schemalint.speed.keys import bytes_hash, bytes_hasher, hash_parts
 from schemalint.speed.store import Cache
 
@@ -93,10 +93,11 @@ def lint(migrations, config, rules, parsed, links: list[str] | None, cache: Cach
          stats: dict, extra=(), extra_rules=(), reported=None, progress=None) -> list:
     """`engine.lint`, starting from the longest checkpoint of `links` (the `chain` of these
     migrations; None: no checkpoints) and storing one after the last migration when every
-    file was checked."""
+    file was checked. Returns the findings, and the rows those restored from the checkpoint
+    were decoded from (for `encode_diagnostics`; None when none was restored)."""
     checker = Checker(config, rules, parsed)
     store = Checkpoints(cache) if cache is not None and links else None
-    k, schema = store.restore(checker, migrations, links) if store is not None else (0, None)
+    k, schema, decoded = store.restore(checker, migrations, links) if store is not None else (0, None, None)
     restored = checker.statement_count
     before = schema_delta.Snapshot(checker.model, schema[1]) if schema is not None else None
     checker.run(migrations[k:], reported, progress)
@@ -117,8 +118,8 @@ def lint(migrations, config, rules, parsed, links: list[str] | None, cache: Cach
         # to: the state is the one they started from, but the sites they reported have
         # been located in their files (a site keeps its span), so a run from this
         # checkpoint need not find them again.
-        store.save(checker, migrations, links[-1], checker.out[:made], checker.out[made:], owners)
-    return checker.finish(migrations, stats, extra, extra_rules)
+        store.save(checker, migrations, links[-1], checker.out[:made], checker.out[made:], owners, decoded)
+    return checker.finish(migrations, stats, extra, extra_rules), decoded
 
 
 class Checkpoints:
@@ -134,11 +135,12 @@ class Checkpoints:
             return []
         return [k for k in range(len(links), 0, -1) if links[k - 1] in names]
 
-    def restore(self, checker: Checker, migrations, links: list[str]) -> tuple[int, tuple | None]:
+    def restore(self, checker: Checker, migrations, links: list[str]) -> tuple[int, tuple | None, Decoded | None]:
         """Bring `checker` to the state after the longest prefix of `migrations` that has a
-        checkpoint: its length (0: none, `checker` untouched), and the schema rules'
-        findings on that state with the tables each belongs to (None when they could not
-        be told apart by table). A damaged entry is removed."""
+        checkpoint: its length (0: none, `checker` untouched), the schema rules' findings
+        on that state with the tables each belongs to (None when they could not be told
+        apart by table), and the rows the findings were decoded from. A damaged entry is
+        removed."""
         for k in self.found(links):
             key = links[k - 1]
             path = os.path.join(self.dir, key)
@@ -146,9 +148,9 @@ class Checkpoints:
             if state is not None:
                 checker.resume(*state[:4])
                 _touch(path)  # used: kept before older ones
-                return k, state[4]
+                return k, state[4], state[5]
             _remove(path)
-        return 0, None
+        return 0, None, None
 
     # An entry: its header, then the pickled model, then the length of a marshal record and
     # the record (statements counted, files with suppression comments, the findings, the
@@ -171,22 +173,23 @@ class Checkpoints:
             if at + 8 + size != len(body):
                 return None
             count, directives, encoded, schema_encoded, owners = marshal.loads(body[at + 8:])
-            out = decode_diagnostics(encoded)
+            decoded = Decoded()
+            out = decode_diagnostics(encoded, decoded)
             if out is None:
                 return None
             schema = None
             if owners is not None:
-                found = decode_diagnostics(schema_encoded)
+                found = decode_diagnostics(schema_encoded, decoded)
                 if found is None or len(found) != len(owners):
                     return None
                 schema = (found, owners)
             with_directives = [(prefix[i], spans) for i, spans in directives]
         except Exception:  # noqa: BLE001 - damaged or stale: a miss
             return None
-        return model, out, count, with_directives, schema
+        return model, out, count, with_directives, schema, decoded
 
     def save(self, checker: Checker, migrations, key: str, findings: list, schema_findings: list,
-             owners: list | None) -> None:
+             owners: list | None, decoded: Decoded | None = None) -> None:
         """Store `checker`'s state, reached after every one of `migrations`, with the
         `findings` made up to there, under `key`; and the schema rules' findings on it
         with the tables each belongs to (`owners`; None: they cannot be told apart, and a
@@ -212,8 +215,8 @@ class Checkpoints:
                 model._written = written
             # The findings after the model: the pickler's memo is gone by then, and the
             # encoded findings (20 MB on bench (b)) are not held beside it.
-            encoded = encode_diagnostics(findings)
-            schema_encoded = encode_diagnostics(schema_findings) if owners is not None else None
+            encoded = encode_diagnostics(findings, decoded)
+            schema_encoded = encode_diagnostics(schema_findings, decoded) if owners is not None else None
             if encoded is None:
                 raise _Unstorable
             record = marshal.dumps((checker.statement_count, directives, encoded, schema_encoded,

@@ -66,10 +66,24 @@ def _finding_types() -> None:
     from schemalint.diagnostics.rule import StatementRef
 
 
-def encode_diagnostics(diagnostics) -> tuple | None:
+class Decoded:
+    """The rows findings were decoded from, by finding: a finding stored again as it was
+    loaded is written from its row, not encoded anew (a run resumed from a checkpoint stores
+    the whole run's findings, most of them the checkpoint's)."""
+
+    __slots__ = ("encoded_at", "rows")
+
+    def __init__(self) -> None:
+        # id(finding) -> (finding kept alive, its row, its values and `extra` as decoded)
+        self.rows: dict[int, tuple] = {}
+        self.encoded_at: set[int] = set()
+
+
+def encode_diagnostics(diagnostics, decoded: Decoded | None = None) -> tuple | None:
     """Findings as marshal-able data, or None when one cannot be stored faithfully:
     (field names, one tuple of values per finding, the indexes of the fields that hold an
-    encoded (tuple) value in some finding, so that decoding looks only at those)."""
+    encoded (tuple) value in some finding, so that decoding looks only at those).
+    `decoded`: rows of findings decoded earlier, reused for those findings."""
     from schemalint.diagnostics import Diagnostic
 
     _finding_types()
@@ -78,6 +92,7 @@ def encode_diagnostics(diagnostics) -> tuple | None:
     append = rows.append
     encoded_at: set[int] = set()
     plain = frozenset(PLAIN)
+    known = decoded.rows if decoded is not None else {}
     # Findings come in few shapes (the types of their fields, in order): which fields of a
     # shape need encoding is worked out once per shape, not per finding (40,000 findings).
     typed_of: dict[tuple, tuple[int, ...]] = {}
@@ -85,6 +100,12 @@ def encode_diagnostics(diagnostics) -> tuple | None:
         for d in diagnostics:
             if type(d) is not Diagnostic:
                 return None
+            stored = known.get(id(d))
+            # Unchanged since it was decoded (`finish` may set a severity, or replace a
+            # message or `extra`, in place): its row as loaded.
+            if stored is not None and stored[0] is d and d._values() == stored[2] and d.extra == stored[3]:
+                append(stored[1])
+                continue
             row = d._values()
             shape = tuple(map(type, row))
             typed = typed_of.get(shape)
@@ -107,10 +128,14 @@ def encode_diagnostics(diagnostics) -> tuple | None:
             append(row)
     except _Unstorable:
         return None
+    if known:
+        encoded_at |= decoded.encoded_at
     return names, rows, tuple(sorted(encoded_at))
 
 
-def decode_diagnostics(data) -> list | None:
+def decode_diagnostics(data, decoded: Decoded | None = None) -> list | None:
+    """The findings `encode_diagnostics` gave `data` for, or None (another version's);
+    `decoded`, if given, keeps each one's row for `encode_diagnostics`."""
     from schemalint.diagnostics import Diagnostic
 
     _finding_types()
@@ -133,4 +158,10 @@ def decode_diagnostics(data) -> list | None:
                 else:
                     values[i] = _decode_value(v, severities)
         append(Diagnostic(*values))
+    if decoded is not None:
+        known = decoded.rows
+        for d, row in zip(out, rows):
+            extra = d.extra
+            known[id(d)] = (d, row, d._values(), dict(extra) if type(extra) is dict else extra)
+        decoded.encoded_at.update(encoded_at)
     return out
