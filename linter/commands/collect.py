@@ -148,9 +148,14 @@ def _require_migrations(planned: Planned, migrations: list, unreadable: list,
 def _empty(checks: list[str], found: list[str]) -> list[str]:
     """The paths under which none of the files `found` lies (one set lookup per file named, a
     scan per directory or glob: a shell-expanded list of 2,000 files stays cheap)."""
-    absolute = {os.path.abspath(p) for p in found}
+    named = set(found)
+    absolute: set[str] | None = None
     out = []
     for arg in checks:
+        if arg in named:  # a file named as discovery names it: found, no need to look
+            continue
+        if absolute is None:
+            absolute = {os.path.abspath(p) for p in found}
         st = stat_or_none(arg)
         if st is None:  # a glob (a missing path is an error already)
             import glob  # only for glob arguments
