@@ -9,12 +9,15 @@ the others (the pull request), then, `--runs` times, restores a copy of that cac
 `schemalint check DIR --format json` in this process (as the command line runs it: the run's
 objects frozen for the exit, commands/pipeline.py), with a perf_counter around each stage:
 restoring the checkpoint, checking the files after it, the schema rules, `finish`, storing
-the whole run's findings for the next run (`runs/`), and the report (to /dev/null). Two
+the whole run's findings for the next run (`runs/`), and the report (to /dev/null). Three
 variants alternate in each round:
 
 - `changed tables`: as shipped. The schema rules run again only on the tables the new
   migration changed; the other tables' findings are the checkpoint's (speed/schema_delta.py);
-- `every table`: the schema rules on the whole model, as before schema_delta.py.
+- `every table`: the schema rules on the whole model, as before schema_delta.py;
+- `collector walks`: as shipped, but run as a caller that goes on (a test, an editor): the
+  run's objects are not frozen, and the cyclic collector's first pass after its pause walks
+  them (inside `whole command`).
 
 Prints the median of each stage, in ms. Run it from the repository root: the configuration,
 and so the cache keys, follow the working directory.
@@ -39,7 +42,7 @@ STAGES = ("restore", "new files", "schema rules", "finish", "store findings", "r
 NEW_MIGRATION = "999999_pull_request.sql"
 
 
-def timed_run(checkout: str, cache: str, every_table: bool) -> dict[str, float]:
+def timed_run(checkout: str, cache: str, variant: str) -> dict[str, float]:
     import gc
 
     import schemalint.commands
@@ -74,11 +77,12 @@ def timed_run(checkout: str, cache: str, every_table: bool) -> dict[str, float]:
     around(cache_mod, "encode_diagnostics", "store findings")
     around(Cache, "store_run", "store findings")
     around(pipeline, "emit", "report")
-    if every_table:
+    if variant == "every table":
         real_changed = schema_delta._changed
         schema_delta._changed = lambda model, before: None
         patched.append((schema_delta, "_changed", real_changed))
-    ends, schemalint.commands.PROCESS_ENDS_AFTER_COMMAND = schemalint.commands.PROCESS_ENDS_AFTER_COMMAND, True
+    ends = schemalint.commands.PROCESS_ENDS_AFTER_COMMAND
+    schemalint.commands.PROCESS_ENDS_AFTER_COMMAND = variant != "collector walks"
     start = time.perf_counter()
     try:
         with open(os.devnull, "w") as devnull:
@@ -112,13 +116,13 @@ def bench(path: str, runs: int) -> None:
                 sys.stdout = real_stdout
         with open(os.path.join(checkout, NEW_MIGRATION), "w", encoding="utf-8") as fh:
             fh.write("ALTER TABLE orders ADD COLUMN shipped_at timestamptz;\n")
-        results: dict[str, list[dict]] = {"changed tables": [], "every table": []}
+        results: dict[str, list[dict]] = {"changed tables": [], "every table": [], "collector walks": []}
         for _ in range(runs):
             for variant in results:
                 restored = os.path.join(work, "restored")
                 shutil.rmtree(restored, ignore_errors=True)
                 shutil.copytree(saved, restored)
-                results[variant].append(timed_run(checkout, restored, variant == "every table"))
+                results[variant].append(timed_run(checkout, restored, variant))
         print(f"{path}: medians of {runs} runs, ms (load average {os.getloadavg()[0]:.2f})")
         print("| stage | " + " | ".join(results) + " |")
         print("|---|" + "---|" * len(results))

@@ -9,7 +9,10 @@ NOTES = """## How schemalint gets there
 - **No cyclic GC while checking**: the run allocates millions of small acyclic objects (the
   statements' JSON trees, the model, the findings); with the collector on, it rescanned them
   over and over. It stays off until the report is written: turned on sooner, its first pass
-  walked every object of the model and the findings still alive.
+  walked every object of the model and the findings still alive. From the command line they
+  are then frozen (`gc.freeze`) before the collector is turned back on, since the process
+  ends next: its first pass would otherwise walk them all once more (0.8 s in process after a
+  CI run on (b): `python bench/checkpoint_stages.py`, `collector walks`).
 - **Two processes, on request** (`--jobs 2`, `linter/speed/parallel.py`): the run is cut at the
   file where ~80% of the statements (counted by semicolons) lie before it. A forked child brings
   its model to the cut by folding those files without checking them (parsing and schema changes
@@ -20,8 +23,9 @@ NOTES = """## How schemalint gets there
   default (25% on (b)) and costs CPU time; the `--jobs 2` rows show it.
 - **The cache** (`linter/speed/`, see docs/cache.md): the report of an unchanged run, per-file
   parse results, the findings of a whole run keyed by every input of the run, and checkpoints:
-  where a check stood after its last migration (the model, the findings so far), so that a run
-  with migrations added checks only those, then the schema rules.
+  where a check stood after its last migration (the model, the findings so far, the schema
+  rules' findings by table), so that a run with migrations added checks only those, then the
+  schema rules on the tables they changed.
 - **No quadratic model updates**: indexes and foreign keys are also indexed by table, so a
   `DROP`/`RENAME` touches only that table's.
 - **Findings keep a small `StatementRef`**, not the statement's tree, so memory stays bounded by
@@ -104,23 +108,24 @@ tuning or compiling of this one.
 **CI with a restored cache** (the `CI: restored cache, one new file` rows; issue 16): the GitHub
 Action keeps `.schemalint_cache/` between runs (docs/github.md), so a pull request that adds one
 migration starts from a fresh checkout with the base branch's cache, which holds the base
-branch's checkpoint: where its check stood after its last migration (docs/cache.md). The pull
-request's run restores it, checks the new file, runs the schema rules on the whole schema and
-reports on the whole history. On this machine with nothing else running (load average above),
-that run takes 1.45 × squawk's wall time on (a) and 1.88 × on (b), and 0.89 × and 1.00 × its
-CPU time: squawk spreads its work over both cores (its CPU time is 1.6-1.9 × its wall time
-here), schemalint runs on one. Before checkpoints the same run checked the whole history again:
-2.1 × and 3.3 × squawk's wall time (CPU 2.1 × and 1.7 ×) that afternoon, at a load average
-near 2, where squawk's two threads are slowed most (the checkpointed run measured 0.92 × and
-1.06 × wall, CPU 0.84 × and 0.97 ×, in that sitting). What remains comes from the size of the
-history, not from the new file. `python bench/checkpoint_stages.py --runs 5` times the stages
-of this run on (b) in process (medians, load 0.8): restoring the state of 50,000 statements
-0.77 s (the model's 87,000 columns and their sites, 19,000 findings), the schema rules on 6,400
-tables 0.50 s (foreign keys without an index, column types, timestamps; 0.67 s when the places
-in the files they report are not stored already found, which is why the checkpoint is stored
-once the schema rules ran), the report of 37,000 findings 0.36 s, 2.84 s in all; the rest is
-start-up and discovery. On (a) the same parts are smaller, and reading and hashing the 3,050
-files of a fresh checkout is the largest of them. A run that starts from a checkpoint and checks less than a tenth of the history's
+branch's checkpoint: where its check stood after its last migration, with the schema rules'
+findings by table (docs/cache.md). The pull request's run restores it, checks the new file, runs
+the schema rules again only on the tables the new file changed (speed/schema_delta.py) and
+reports on the whole history. In the run above that takes 0.91 × squawk's wall time on (b) and
+1.06 × on (a) (CPU 0.48 × and 0.65 ×; squawk spreads its work over both cores, schemalint runs on
+one). Earlier the same day (bench/run.py at 94a2eab, the schema rules then ran on every table)
+it took 1.88 × and 1.45 × (CPU 1.00 × and 0.89 ×); before checkpoints, 3.3 × and 2.1 ×.
+`python bench/checkpoint_stages.py --runs 5` times the stages of this run on (b) in process
+(medians, load 1.0): restoring the state of 50,000 statements 0.70 s (the model's 87,000
+columns and their sites, 37,000 findings), the new file 1 ms, the schema rules on the tables it
+changed under 1 ms (0.62 s on every table), storing the whole run's findings for the Action's
+second pass 0.19 s (most are written from the rows the checkpoint held), the report of 37,000
+findings 0.42 s, 1.69 s in all (2.40 s with the schema rules on every table). What is left grows
+with the history: restoring the model and the findings, the report, discovery and hashing of
+every file of a fresh checkout (the largest part on (a)). The model is loaded with a function
+written per class that sets its slots one attribute store each, faster than
+`object.__setattr__` mapped over the slot names.
+A run that starts from a checkpoint and checks less than a tenth of the history's
 statements stores none; a cold run stores one (about 1 s on (b)), which the `cold` rows
 include. Tried and dropped: storing it from a forked child while the parent runs the schema
 rules and saves the parse results (bench/run.py at aebfa77, since reverted), because the child's
