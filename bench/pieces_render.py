@@ -126,22 +126,24 @@ DECISIONS = {
             "`changed-since: auto`), and this is what spares the second its lint; a few percent "
             "of a cold run (linter/speed/store.py).",
     "CHECKPOINTS": "**kept**: a pull request that adds a migration after the others checks that "
-                   "migration and the schema rules instead of the whole history (CI (b)). A run "
+                   "migration, and the schema rules on the tables it changed, instead of the whole "
+                   "history (CI (b); linter/speed/schema_delta.py). A run "
                    "that finds no checkpoint pays for storing one: a cold run, and CI (a) here, "
                    "whose `zz_new.sql` comes first in apply order (a new migration inserted "
                    "before the others misses). Storing the model of (b) takes about 1 s "
                    "in-process (linter/speed/checkpoint.py); storing it from a forked child was "
                    "tried and dropped (over the 300 MB memory target, see \"CI with a restored "
-                   "cache\"). The criterion is met in CPU time (0.89 × and 1.00 × squawk's), "
-                   "not in wall time on an idle 2-core machine, where squawk uses both cores "
-                   "(1.45 × and 1.88 ×).",
+                   "cache\"). Against squawk (bench/run.py): CPU 0.65 × and 0.48 ×, wall 1.06 × "
+                   "and 0.91 × on (a) and (b), where squawk uses both cores of the machine.",
     "SPLIT": "**opt-in**, `check --jobs N` (default 1): far from 25 % on (b), and more CPU time. "
              "`SCHEMALINT_JOBS` and the size threshold that chose it automatically are gone.",
     "GC": "**kept, in one place**: the check pipeline, from discovery until the report is "
           "written (linter/commands/pipeline.py). It was the lint stage alone; turned on again "
           "right after it, the collector's first pass walked every object of a model restored "
           "from a checkpoint and the findings still alive (what the CI (b) row of the "
-          "collector left on includes).",
+          "collector left on includes). From the command line the run's objects are frozen "
+          "before it is turned back on (the process ends next): otherwise that first pass "
+          "comes at the end instead (`python bench/checkpoint_stages.py`, `collector walks`).",
     "JSON": "**one writer**: the JSON report's per-finding f-strings (linter/report/json_report.py), "
             "`json.dumps` for the summary and any unusual finding; jsonfast.py removed, so the "
             "report package imports nothing of speed/. Same bytes (tests/report/test_json_report.py).",

@@ -41,7 +41,7 @@ if "parse-off" in patches:
 if "checkpoints-off" in patches:
     from schemalint.speed.checkpoint import Checkpoints
     Checkpoints.found = lambda self, links: []
-    Checkpoints.save = lambda self, checker, migrations, key, findings: None
+    Checkpoints.save = lambda self, *args, **kwargs: None
 if "runs-off" in patches:
     from schemalint.speed.cache import Cache
     Cache.load_run = lambda self, key: None
@@ -56,6 +56,10 @@ if patches & {"json-stdlib", "json-general", "json-fstrings"}:
     else:
         jr.dumps_indent2 = lambda o, end="", nl="\\n": json.dumps(o, indent=2, ensure_ascii=False).replace("\\n", nl) + end
 from schemalint.cli import main
+import schemalint.commands
+# As the console script: the process ends after its command(s) (pipeline.check then freezes
+# the run's objects instead of leaving them to the collector; a tree without it ignores this).
+schemalint.commands.PROCESS_ENDS_AFTER_COMMAND = True
 argv, code = sys.argv[2:], 0
 while argv:
     cut = argv.index(";;") if ";;" in argv else len(argv)

@@ -8,6 +8,7 @@ pieces) so that a large report is written to its stream without being held whole
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 from collections import Counter
@@ -192,21 +193,36 @@ def artifact_path(result: LintResult, path: str) -> str:
     Code Quality reports all want repository-relative paths). Paths outside the root and
     pseudo-paths such as `<stdin>` are kept as they are."""
     if result.root and not path.startswith("<"):
-        rel = os.path.relpath(os.path.abspath(path), result.root)
-        if not rel.startswith(".."):
-            path = rel
+        return _relative(result.root, path, os.getcwd())
     return path.replace(os.sep, "/")
 
 
-def statement_fingerprint(d: Diagnostic) -> str:
+@functools.lru_cache(maxsize=8192)
+def _relative(root: str, path: str, cwd: str) -> str:
+    # Once per file, not per finding: 37,000 findings in 1,700 files spent a second here.
+    rel = os.path.relpath(os.path.join(cwd, path), root)
+    return (path if rel.startswith("..") else rel).replace(os.sep, "/")
+
+
+def statement_fingerprint(d: Diagnostic, by_sql: dict[str, str] | None = None) -> str:
     """A fingerprint of the statement a finding is in that survives line shifts and
-    reformatting (libpg_query's); the message for findings outside any statement."""
+    reformatting (libpg_query's); the message for findings outside any statement. `by_sql`:
+    fingerprints already computed, by the statement's SQL (the findings of one statement
+    each hold a reference of their own)."""
     stmt = d.extra.get("statement")
     if stmt is not None:
+        if stmt.fingerprint is None and by_sql is not None:
+            known = by_sql.get(stmt.sql)
+            if known is not None:
+                stmt.fingerprint = known
+                return known
         # The parser loads only when a format needs fingerprints (never on a report-cache hit).
         from schemalint.parse.statements import statement_ref_fingerprint
 
-        return statement_ref_fingerprint(stmt)
+        found = statement_ref_fingerprint(stmt)
+        if by_sql is not None:
+            by_sql[stmt.sql] = found
+        return found
     return d.fingerprint or d.message
 
 
@@ -219,8 +235,9 @@ def stable_ids(result: LintResult) -> list[str]:
 
     seen: Counter = Counter()
     ids = []
+    by_sql: dict[str, str] = {}  # findings in one statement: fingerprinted once
     for d in result.diagnostics:
-        base = f"{d.code}\0{artifact_path(result, d.path)}\0{statement_fingerprint(d)}"
+        base = f"{d.code}\0{artifact_path(result, d.path)}\0{statement_fingerprint(d, by_sql)}"
         seen[base] += 1
         ids.append(hashlib.sha256(f"{base}\0{seen[base]}".encode()).hexdigest())
     return ids

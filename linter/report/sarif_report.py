@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from json.encoder import encode_basestring as _enc  # the C escaper, as json.dumps uses
 from pathlib import Path
 from urllib.parse import quote
 
@@ -87,8 +88,10 @@ def _artifact(result, path: str) -> dict:
     return {"uri": quote(path, safe="/"), "uriBaseId": "%SRCROOT%"}
 
 
-def _location(result, d) -> dict:
-    artifact = _artifact(result, d.path)
+def _location(result, d, artifacts: dict) -> dict:
+    artifact = artifacts.get(d.path)
+    if artifact is None:  # once per file (a dict shared by its findings' locations)
+        artifact = artifacts[d.path] = _artifact(result, d.path)
     region = {"startLine": max(1, d.line), "startColumn": max(1, d.column)}
     end_line = max(d.end_line, region["startLine"])
     end_col = d.end_column if end_line > region["startLine"] else max(d.end_column, region["startColumn"])
@@ -100,6 +103,7 @@ def document(result) -> dict:
     rules = sorted(rules_of(result).values(), key=lambda r: r.code)
     index = {r.code: i for i, r in enumerate(rules)}
     results = []
+    artifacts: dict[str, dict] = {}
     for d, fid in zip(result.diagnostics, stable_ids(result), strict=True):
         item = {"ruleId": d.code}
         if d.code in index:
@@ -107,7 +111,7 @@ def document(result) -> dict:
         item.update(
             level=_LEVELS[str(d.severity)],
             message={"text": d.message},
-            locations=[_location(result, d)],
+            locations=[_location(result, d, artifacts)],
             partialFingerprints={FINGERPRINT_KEY: fid},
         )
         related = _related(result, d)
@@ -133,4 +137,56 @@ def document(result) -> dict:
 
 
 def render(result) -> str:
-    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
+    """`json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"`, its results
+    written as f-strings: json.dumps with `indent` runs its pure-Python encoder, which was
+    most of the GitHub Action's first pass on a long history (it writes SARIF on every pull
+    request). A result of another shape takes the general path; tests/report compare the two."""
+    doc = document(result)
+    run = doc["runs"][0]
+    results, run["results"] = run["results"], _RESULTS
+    head, tail = json.dumps(doc, indent=2, ensure_ascii=False).split(_enc(_RESULTS), 1)
+    if not results:
+        return f"{head}[]{tail}\n"
+    items = ",\n        ".join([_result_text(item) for item in results])
+    return f"{head}[\n        {items}\n      ]{tail}\n"
+
+
+# Stands for the results in the document json.dumps writes: a string no result can hold
+# (json.dumps escapes a NUL), replaced by the results' text.
+_RESULTS = "\0results\0"
+_R1, _R2, _R3, _R4, _R5 = ("\n" + " " * n for n in (10, 12, 14, 16, 18))
+_PLAIN_RESULT = ("ruleId", "ruleIndex", "level", "message", "locations", "partialFingerprints")
+_REGION = ("startLine", "startColumn", "endLine", "endColumn")
+
+
+def _result_text(item: dict) -> str:
+    """One result as json.dumps(indent=2) writes it at its depth in the document."""
+    try:
+        rule_id, level, message = item["ruleId"], item["level"], item["message"]["text"]
+        (location,) = item["locations"]
+        physical = location["physicalLocation"]
+        artifact, region = physical["artifactLocation"], physical["region"]
+        (fingerprint,) = item["partialFingerprints"].values()
+        plain = (tuple(item["partialFingerprints"]) == (FINGERPRINT_KEY,) and tuple(item) in (_PLAIN_RESULT, _PLAIN_RESULT[:1] + _PLAIN_RESULT[2:])
+                 and len(item["message"]) == 1 and len(location) == 1 and len(physical) == 2
+                 and tuple(artifact) == ("uri", "uriBaseId") and tuple(region) == _REGION
+                 and all(type(region[k]) is int for k in _REGION)
+                 and type(item.get("ruleIndex", 0)) is int
+                 and all(type(v) is str for v in (rule_id, level, message, fingerprint,
+                                                   artifact["uri"], artifact["uriBaseId"])))
+    except (KeyError, TypeError, ValueError):
+        plain = False
+    if not plain:
+        return json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n        ")
+    index = f'{_R1}"ruleIndex": {int.__repr__(item["ruleIndex"])},' if "ruleIndex" in item else ""
+    return (f'{{{_R1}"ruleId": {_enc(rule_id)},{index}{_R1}"level": {_enc(level)},'
+            f'{_R1}"message": {{{_R2}"text": {_enc(message)}{_R1}}},'
+            f'{_R1}"locations": [{_R2}{{{_R3}"physicalLocation": {{'
+            f'{_R4}"artifactLocation": {{{_R5}"uri": {_enc(artifact["uri"])},'
+            f'{_R5}"uriBaseId": {_enc(artifact["uriBaseId"])}{_R4}}},'
+            f'{_R4}"region": {{{_R5}"startLine": {int.__repr__(region["startLine"])},'
+            f'{_R5}"startColumn": {int.__repr__(region["startColumn"])},'
+            f'{_R5}"endLine": {int.__repr__(region["endLine"])},'
+            f'{_R5}"endColumn": {int.__repr__(region["endColumn"])}{_R4}}}{_R3}}}{_R2}}}{_R1}],'
+            f'{_R1}"partialFingerprints": {{{_R2}{_enc(FINGERPRINT_KEY)}: {_enc(fingerprint)}{_R1}}}'
+            f'\n        }}')

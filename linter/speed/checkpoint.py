@@ -19,8 +19,10 @@ of its own chain that has one. An edited, removed or inserted earlier file chang
 value from there on, so its checkpoint is simply not found (a miss, never a wrong state).
 
 A pass that checks every file (`reported=None`) stores its state after the last migration:
-the state the schema rules start from, stored once they ran (their findings left out), so
-that the sites they reported are stored located (a `LazySite` keeps its span). A pass that checks only some files (a pre-commit hook's, or
+the state the schema rules start from, stored once they ran, with their findings apart and
+the tables each belongs to, so that a pass resumed from it runs them again only on the
+tables its new migrations changed (schema_delta.py); the sites they reported are stored
+located (a `LazySite` keeps its span). A pass that checks only some files (a pre-commit hook's, or
 `--changed-since`) may start from a whole pass's checkpoint: its findings are a superset of
 those it would have made (the report is filtered by the same scope later, as it is when a
 whole run's findings are taken from `runs/`), but it stores none (its findings are not a

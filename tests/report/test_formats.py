@@ -248,3 +248,27 @@ def test_markdown_collapses_long_reports():
     result.diagnostics = result.diagnostics * 4
     assert "<details open>" not in render("markdown", result)
     assert Severity.INFO  # the fixture exercises all three severities
+
+
+def test_sarif_is_what_json_dumps_writes_of_its_document(tmp_path):
+    """The results are written as f-strings (sarif_report._result_text) and must be the bytes
+    json.dumps(indent=2) writes: the usual shape, a rule outside the result's rules (no
+    ruleIndex), an absolute path outside the root, related locations, replay properties,
+    non-ASCII and control characters, and no result at all."""
+    from schemalint.report import sarif_report
+
+    result = fixture_result()
+    d = result.diagnostics
+    d[0].extra = {**d[0].extra, "replay": {"observed": "ACCESS EXCLUSIVE 12 ms"}}
+    d[0].source = "static"
+    d[1].extra = {**d[1].extra, "related": [{"path": d[1].path, "line": 3, "message": "blamed"}]}
+    d[2].message = "naïve \u00e9t\u00e9 \u2028 tab\there \"quoted\" \\ back\u0001"
+    d[3].path = str(tmp_path / "elsewhere.sql")
+    d[4].code = "SL999"
+    for root in (None, str(tmp_path), str(ROOT)):
+        result.root = root
+        expected = json.dumps(sarif_report.document(result), indent=2, ensure_ascii=False) + "\n"
+        assert sarif_report.render(result) == expected
+    result.diagnostics = []
+    assert sarif_report.render(result) == json.dumps(sarif_report.document(result), indent=2,
+                                                     ensure_ascii=False) + "\n"
