@@ -242,7 +242,7 @@ def _check(settings: Settings, cache_dir, out, err, seen: dict | None, planned, 
         # git, tarfile and the schema dump, for this case only: tests/test_startup_imports.py
         from schemalint.commands.review import schema_review
 
-        result.extra["schema_review"] = schema_review(settings, migrations, flags.changed_since)
+        result.extra["schema_review"] = schema_review(settings, migrations, flags.changed_since, cache_dir)
     emit(result, flags, out)
     if seen is not None:
         seen["collected"] = collected

@@ -29,24 +29,31 @@ class Changes(Record):
         self.edges = edges
 
 
-def changes_since(settings: Settings, migrations: list, ref: str) -> Changes:
+def changes_since(settings: Settings, migrations: list, ref: str, cache_dir: str | None = None) -> Changes:
     """`migrations` (the working tree's, as collected) against the merge base of `ref` and
-    HEAD. Raises UsageError when the revision cannot be read."""
+    HEAD. Raises UsageError when the revision cannot be read. `cache_dir`: the check's cache,
+    whose checkpoint may hold the model at the merge base (the base branch's run stored it)."""
     top = toplevel()
     base = at_ref(settings, ref, merge_base=True)
     head = Side(migrations, top, "this branch")
     config = settings.config
+    stored = None
+    if cache_dir is not None:
+        from schemalint.speed.cache import checkpoint_model
+
+        def stored(lengths):
+            return checkpoint_model(head.migrations, config, cache_dir, lengths)
     points = fold_points(base.migrations, head.migrations, base.root, head.root,
-                         config.pg_version, bool(config.assume_in_transaction))
+                         config.pg_version, bool(config.assume_in_transaction), stored)
     diff = diff_schemas(points.base, points.head, points.renames, points.note)
     data, marks, edges = touched(diff, points.base, points.head)
     return Changes(diff, data, marks, edges)
 
 
-def schema_review(settings: Settings, migrations: list, ref: str) -> str:
+def schema_review(settings: Settings, migrations: list, ref: str, cache_dir: str | None = None) -> str:
     """The section's markdown; a note instead when the base cannot be read."""
     try:
-        changes = changes_since(settings, migrations, ref)
+        changes = changes_since(settings, migrations, ref, cache_dir)
     except UsageError as exc:
         return f"#### Schema changes\n\n> not shown: {exc}\n"
     names = [f"{name} ({mark['status'] or 'unchanged neighbour'})" for name, mark in changes.marks.items()]

@@ -101,14 +101,28 @@ def _applied(migrations, root: str) -> list[tuple[str, str, str]]:
             for m in migrations if m.folds_into_model]
 
 
+def _prefix_lengths(migrations: list, ups: int) -> range:
+    """The prefix lengths of `migrations` that hold exactly its first `ups` up migrations
+    (those ending after the last of them and before the next: down migrations fold nothing)."""
+    positions = [i for i, m in enumerate(migrations) if m.folds_into_model]
+    last = positions[ups - 1]
+    following = positions[ups] if ups < len(positions) else len(migrations)
+    return range(last + 1, following + 1)
+
+
 def fold_points(base: list, head: list, base_root: str = "", head_root: str = "",
-                pg_version: tuple[int, int] = (15, 0), assume_in_transaction: bool = False) -> Points:
+                pg_version: tuple[int, int] = (15, 0), assume_in_transaction: bool = False,
+                stored=None) -> Points:
     """The schema after `base`'s migrations and after `head`'s (each in apply order; paths
-    compared relative to their roots), with the renames the model saw between them."""
+    compared relative to their roots), with the renames the model saw between them.
+    `stored(lengths)`, if given: the model after the first k of `head` for a k in `lengths`
+    as a cache holds it, or None (then it is folded here)."""
     base_key, head_key = _applied(base, base_root), _applied(head, head_root)
     if head_key[:len(base_key)] == base_key:
         ups = [m for m in head if m.folds_into_model]
-        model = fold_history(ups[:len(base_key)], pg_version, assume_in_transaction)
+        model = stored(_prefix_lengths(head, len(base_key))) if stored is not None and base_key else None
+        if model is None:
+            model = fold_history(ups[:len(base_key)], pg_version, assume_in_transaction)
         then = _Identities(model)
         base_dump = schema_json(model)
         fold_history(ups[len(base_key):], pg_version, assume_in_transaction, model=model)

@@ -240,3 +240,22 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
             cache.store_run(key, (stats.get("statements", 0), encoded, stats.get("suppressed", {})))
     stats["cache"] = "miss" if cache is not None else "off"
     return diagnostics
+
+
+def checkpoint_model(migrations, config, cache_dir: str | None, lengths: range):
+    """The schema model a checkpoint of this cache holds after the first k of `migrations`,
+    for a k in `lengths` (the same model for each: the files between are down migrations),
+    or None. What the schema review folds for the merge base, when the base branch's run
+    stored it: restoring it costs a fraction of parsing and folding the history again."""
+    if cache_dir is None or not migrations:
+        return None
+    from schemalint.check.catalog import all_rules
+    from schemalint.check.engine import Checker
+    from schemalint.speed import checkpoint
+
+    cache = Cache(cache_dir)
+    hashes = [text_hash(m.parse_text) for m in migrations[:lengths.stop - 1]]
+    links = checkpoint.chain(run_inputs(cache.tag, migrations[:lengths.stop - 1], hashes, config))
+    checker = Checker(config, all_rules())
+    k = checkpoint.Checkpoints(cache).restore(checker, migrations, links, lengths)[0]
+    return checker.model if k else None

@@ -137,13 +137,16 @@ class Checkpoints:
             return []
         return [k for k in range(len(links), 0, -1) if links[k - 1] in names]
 
-    def restore(self, checker: Checker, migrations, links: list[str]) -> tuple[int, tuple | None, Decoded | None]:
+    def restore(self, checker: Checker, migrations, links: list[str],
+                lengths: range | None = None) -> tuple[int, tuple | None, Decoded | None]:
         """Bring `checker` to the state after the longest prefix of `migrations` that has a
         checkpoint: its length (0: none, `checker` untouched), the schema rules' findings
         on that state with the tables each belongs to (None when they could not be told
         apart by table), and the rows the findings were decoded from. A damaged entry is
-        removed."""
+        removed. `lengths`: only a prefix of one of these lengths."""
         for k in self.found(links):
+            if lengths is not None and k not in lengths:
+                continue
             key = links[k - 1]
             path = os.path.join(self.dir, key)
             state = self._load(path, key, migrations[:k])

@@ -191,3 +191,49 @@ def test_the_documented_picture_is_the_real_one():
     data, marks, _ = touched(diff, p.base, p.head)
     doc = (Path(__file__).parents[2] / "docs" / "schema-diff.md").read_text()
     assert f"```mermaid\n{mermaid.render(data, marks)}```" in doc
+
+
+def test_the_review_starts_from_the_base_branchs_checkpoint(tmp_path, monkeypatch):
+    """With the cache the base branch's run left, the review takes the model at the merge base
+    from its checkpoint instead of folding the history again; the section is the same, with
+    renames (object identity across the two points) and a down migration after the base's last
+    up migration, and without a usable checkpoint (another configuration) it folds as before."""
+    from schemalint.schemadiff import history
+    from schemalint.speed import cache as cache_mod
+
+    db = tmp_path / "db"
+    db.mkdir()
+    (db / "001_init.up.sql").write_text(BASE)
+    (db / "001_init.down.sql").write_text("DROP TABLE customers;\n")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "init")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SCHEMALINT_NO_CACHE", raising=False)
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    with contextlib.redirect_stdout(io.StringIO()):
+        main(["check", "db", "--no-config", "--format", "json", *cache])  # the base branch's run
+    (db / "002_changes.up.sql").write_text(CHANGES + "\nALTER TABLE orders RENAME TO purchases;\n")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "changes")
+    restored, folded = [], []
+    real_model, real_fold = cache_mod.checkpoint_model, history.fold_history
+    monkeypatch.setattr(cache_mod, "checkpoint_model",
+                        lambda *a: restored.append(real_model(*a)) or restored[-1])
+    monkeypatch.setattr(history, "fold_history", lambda *a, **k: folded.append(a) or real_fold(*a, **k))
+
+    def review(*extra):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            main(["check", "db", "--no-config", "--changed-since", "HEAD~1", "--format", "markdown", *extra])
+        return out.getvalue()[:out.getvalue().index("<!-- schemalint-findings -->")]
+
+    with_cache = review(*cache)
+    assert restored and restored[-1] is not None and len(folded) == 1  # the new file only
+    restored.clear(), folded.clear()
+    assert review("--no-cache") == with_cache
+    assert not restored and len(folded) == 2
+    assert "table purchases (renamed from orders)" in with_cache, with_cache
+    folded.clear()
+    review(*cache, "--pg-version", "14")
+    assert restored[-1] is None and len(folded) == 2  # another configuration: no checkpoint
