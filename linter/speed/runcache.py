@@ -208,9 +208,11 @@ class ReportCache:
         touched_paths, reads = inputs.looked_at, inputs.reads
         # Candidates as named (the working directory is in the key), the other files read
         # (migrations of included files, layout files, the baseline) by absolute path.
-        paths = [(p, os.path.abspath(p)) for p in dict.fromkeys(self.candidates)]
-        seen = {a for _, a in paths}
-        others = {os.path.abspath(m.path) for m in migrations} | touched_paths
+        absolute = {p: os.path.abspath(p) for p in self.candidates}
+        paths = list(absolute.items())
+        seen = set(absolute.values())
+        # A migration's path is, nearly always, a candidate's as named: no second abspath.
+        others = {absolute.get(m.path) or os.path.abspath(m.path) for m in migrations} | touched_paths
         if baseline:
             others.add(os.path.abspath(baseline))
         paths += [(a, a) for a in sorted(others - seen)]
