@@ -111,9 +111,10 @@ migration starts from a fresh checkout with the base branch's cache, which holds
 branch's checkpoint: where its check stood after its last migration, with the schema rules'
 findings by table (docs/cache.md). The pull request's run restores it, checks the new file, runs
 the schema rules again only on the tables the new file changed (speed/schema_delta.py) and
-reports on the whole history. In the run above that takes 0.91 × squawk's wall time on (b) and
-1.06 × on (a) (CPU 0.48 × and 0.65 ×; squawk spreads its work over both cores, schemalint runs on
-one). Earlier the same day (bench/run.py at 94a2eab, the schema rules then ran on every table)
+reports on the whole history. In the run above that takes 0.90 × squawk's wall time on (b) and
+1.23 × on (a) (CPU 0.49 × and 0.75 ×; squawk spreads its work over both cores, schemalint runs on
+one); three runs of this script within an hour of the same code gave 0.90-1.00 × on (b) and
+1.06-1.26 × on (a). Earlier the same day (bench/run.py at 94a2eab, the schema rules then ran on every table)
 it took 1.88 × and 1.45 × (CPU 1.00 × and 0.89 ×); before checkpoints, 3.3 × and 2.1 ×.
 `python bench/checkpoint_stages.py --runs 5` times the stages of this run on (b) in process
 (medians, load 1.0): restoring the state of 50,000 statements 0.70 s (the model's 87,000
