@@ -28,7 +28,8 @@ from schemalint.model.objects import Key, TableMap
 
 class Snapshot:
     """The model's tables, indexes and extensions as a checkpoint restored them (by
-    identity), and the tables its stored findings belong to."""
+    identity), and the tables its stored findings belong to. From then on the model notes
+    the tables its up migrations' folds may change (`Model.changes`, until `recheck`)."""
 
     __slots__ = ("extensions", "indexes", "owners", "tables")
 
