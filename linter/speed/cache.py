@@ -157,6 +157,11 @@ class _Parsed:
                 pass
 
 
+def _text_hashes(migrations) -> list[str]:
+    """Each migration's SQL hashed: its part of the keys (keys.run_inputs) and of the parse pack's."""
+    return [text_hash(m.parse_text) for m in migrations]
+
+
 def lint_migrations(migrations, config, stats: dict, cache_dir: str | None,
                     extra=(), extra_rules=(), reported=None, jobs: int = 1, progress=None) -> list:
     """`engine.lint` with the cache, split between two processes when `jobs` asks for it
@@ -173,7 +178,7 @@ def lint_migrations(migrations, config, stats: dict, cache_dir: str | None,
 def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
           extra_rules: tuple, reported, jobs: int, progress) -> list:
     cache = Cache(cache_dir) if cache_dir else None
-    hashes = [text_hash(m.parse_text) for m in migrations] if cache else []
+    hashes = _text_hashes(migrations) if cache else []
     key = None
     inputs = run_inputs(cache.tag, migrations, hashes, config) if cache else None
     whole_run = cache is not None and not extra and not extra_rules
@@ -249,13 +254,9 @@ def checkpoint_model(migrations, config, cache_dir: str | None, lengths: range):
     stored it: restoring it costs a fraction of parsing and folding the history again."""
     if cache_dir is None or not migrations:
         return None
-    from schemalint.check.catalog import all_rules
-    from schemalint.check.engine import Checker
     from schemalint.speed import checkpoint
 
     cache = Cache(cache_dir)
-    hashes = [text_hash(m.parse_text) for m in migrations[:lengths.stop - 1]]
-    links = checkpoint.chain(run_inputs(cache.tag, migrations[:lengths.stop - 1], hashes, config))
-    checker = Checker(config, all_rules())
-    k = checkpoint.Checkpoints(cache).restore(checker, migrations, links, lengths)[0]
-    return checker.model if k else None
+    prefix = migrations[:lengths.stop - 1]
+    links = checkpoint.chain(run_inputs(cache.tag, prefix, _text_hashes(prefix), config))
+    return checkpoint.Checkpoints(cache).model(migrations, links, lengths)

@@ -110,11 +110,7 @@ def lint(migrations, config, rules, parsed, links: list[str] | None, cache: Cach
         # The schema rules again only on the tables the new migrations changed.
         owners = schema_delta.recheck(checker, migrations, before, schema[0])
     else:
-        sites = [] if storing else None
-        checker.check_schema(migrations, sites=sites)
-        model = checker.model
-        owners = (schema_delta.attribute(checker.out[made:], sites, schema_delta.site_owners(
-            sites, model.tables.values(), model.indexes.values())) if storing else None)
+        owners = schema_delta.check_every_table(checker, migrations, owners=storing)
     if storing:
         # Stored after the schema rules, their findings apart with the tables they belong
         # to: the state is the one they started from, but the sites they reported have
@@ -137,31 +133,43 @@ class Checkpoints:
             return []
         return [k for k in range(len(links), 0, -1) if links[k - 1] in names]
 
-    def restore(self, checker: Checker, migrations, links: list[str],
-                lengths: range | None = None) -> tuple[int, tuple | None, Decoded | None]:
+    def restore(self, checker: Checker, migrations, links: list[str]) -> tuple[int, tuple | None, Decoded | None]:
         """Bring `checker` to the state after the longest prefix of `migrations` that has a
         checkpoint: its length (0: none, `checker` untouched), the schema rules' findings
         on that state with the tables each belongs to (None when they could not be told
-        apart by table), and the rows the findings were decoded from. A damaged entry is
-        removed. `lengths`: only a prefix of one of these lengths."""
+        apart by table), and the rows the findings were decoded from."""
+        k, state = self._first(migrations, links)
+        if state is None:
+            return 0, None, None
+        checker.resume(*state[:4])
+        return k, state[4], state[5]
+
+    def model(self, migrations, links: list[str], lengths: range):
+        """The model of the longest checkpoint of a prefix of `migrations` whose length is in
+        `lengths`, or None; its findings are not read (the schema review needs the model)."""
+        return self._first(migrations, links, lengths, model_only=True)[1]
+
+    def _first(self, migrations, links: list[str], lengths: range | None = None,
+               model_only: bool = False) -> tuple[int, tuple | None]:
+        """The longest prefix with a checkpoint that loads (of a length in `lengths`) and what
+        `_load` read of it; (0, None) when none does. A damaged entry is removed."""
         for k in self.found(links):
             if lengths is not None and k not in lengths:
                 continue
             key = links[k - 1]
             path = os.path.join(self.dir, key)
-            state = self._load(path, key, migrations[:k])
+            state = self._load(path, key, migrations[:k], model_only)
             if state is not None:
-                checker.resume(*state[:4])
                 _touch(path)  # used: kept before older ones
-                return k, state[4], state[5]
+                return k, state
             _remove(path)
-        return 0, None, None
+        return 0, None
 
     # An entry: its header, then the pickled model, then the length of a marshal record and
     # the record (statements counted, files with suppression comments, the findings, the
     # schema rules' findings and the tables each belongs to), then the digest of everything
     # after the header.
-    def _load(self, path: str, key: str, prefix) -> tuple | None:
+    def _load(self, path: str, key: str, prefix, model_only: bool = False) -> tuple | None:
         data = self.cache.read(path)
         header = self.cache.header(key)
         if data is None or not data.startswith(header) or len(data) < len(header) + 48:
@@ -173,6 +181,8 @@ class Checkpoints:
                 return None  # truncated or damaged
             stream = io.BytesIO(body)
             model = _Loader(stream, prefix).load()
+            if model_only:
+                return model
             at = stream.tell()
             size = int.from_bytes(body[at:at + 8], "little")
             if at + 8 + size != len(body):

@@ -194,9 +194,17 @@ def recheck(checker, migrations, before: Snapshot, stored: list) -> list[tuple[K
             checker.out.extend(stored[i] for i in kept)
             checker.out.extend(fresh)
             return [before.owners[i] for i in kept] + fresh_owners
-    # Every table: the owners are those of the whole model.
-    start, sites = len(checker.out), []
+    return check_every_table(checker, migrations)
+
+
+def check_every_table(checker, migrations, owners: bool = True) -> list[tuple[Key, ...]] | None:
+    """The schema rules on the whole model, their findings added to `checker.out`; with
+    `owners`, the tables each finding belongs to, in order (None: one has no owner)."""
+    start, sites = len(checker.out), [] if owners else None
     checker.check_schema(migrations, sites=sites)
+    if not owners:
+        return None
+    model = checker.model
     return attribute(checker.out[start:], sites, site_owners(sites, model.tables.values(), model.indexes.values()))
 
 
