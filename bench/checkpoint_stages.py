@@ -37,6 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from pieces_setup import bench_b  # noqa: E402 - bench/ is not a package
+from timing import Stopwatch, quiet_stdout  # noqa: E402
 
 STAGES = ("restore", "new files", "schema rules", "finish", "store findings", "report", "whole command")
 NEW_MIGRATION = "999999_pull_request.sql"
@@ -54,51 +55,27 @@ def timed_run(checkout: str, cache: str, variant: str) -> dict[str, float]:
     from schemalint.speed.checkpoint import Checkpoints
     from schemalint.speed.store import Cache
 
-    times: dict[str, float] = {}
-    patched = []
-
-    def around(owner, name, stage):
-        real = getattr(owner, name)
-
-        def timed(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return real(*args, **kwargs)
-            finally:
-                times[stage] = times.get(stage, 0.0) + time.perf_counter() - start
-
-        setattr(owner, name, timed)
-        patched.append((owner, name, real))
-
-    around(Checkpoints, "restore", "restore")
-    around(Checker, "run", "new files")
-    around(Checker, "check_schema", "schema rules")
-    around(Checker, "finish", "finish")
-    around(cache_mod, "encode_diagnostics", "store findings")
-    around(Cache, "store_run", "store findings")
-    around(pipeline, "emit", "report")
+    watch = Stopwatch()
+    watch.wrap(Checkpoints, "restore", "restore")
+    watch.wrap(Checker, "run", "new files")
+    watch.wrap(Checker, "check_schema", "schema rules")
+    watch.wrap(Checker, "finish", "finish")
+    watch.wrap(cache_mod, "encode_diagnostics", "store findings")
+    watch.wrap(Cache, "store_run", "store findings")
+    watch.wrap(pipeline, "emit", "report")
     if variant == "every table":
-        real_changed = schema_delta._changed
-        schema_delta._changed = lambda model, before: None
-        patched.append((schema_delta, "_changed", real_changed))
-    ends = schemalint.commands.PROCESS_ENDS_AFTER_COMMAND
-    schemalint.commands.PROCESS_ENDS_AFTER_COMMAND = variant != "collector walks"
+        watch.replace(schema_delta, "_changed", lambda model, before: None)
+    watch.replace(schemalint.commands, "PROCESS_ENDS_AFTER_COMMAND", variant != "collector walks")
     start = time.perf_counter()
     try:
-        with open(os.devnull, "w") as devnull:
-            real_stdout, sys.stdout = sys.stdout, devnull
-            try:
-                main(["check", checkout, "--format", "json", "--cache-dir", cache])
-            finally:
-                sys.stdout = real_stdout
+        with quiet_stdout():
+            main(["check", checkout, "--format", "json", "--cache-dir", cache])
     finally:
-        times["whole command"] = time.perf_counter() - start
-        for owner, name, real in reversed(patched):
-            setattr(owner, name, real)
-        schemalint.commands.PROCESS_ENDS_AFTER_COMMAND = ends
+        watch.spent["whole command"] = time.perf_counter() - start
+        watch.restore()
         gc.unfreeze()  # this process goes on: the next run's objects are its own
         gc.collect()
-    return times
+    return watch.spent
 
 
 def bench(path: str, runs: int) -> None:
@@ -108,12 +85,8 @@ def bench(path: str, runs: int) -> None:
     try:
         checkout, saved = os.path.join(work, "checkout"), os.path.join(work, "saved")
         shutil.copytree(path, checkout)
-        with open(os.devnull, "w") as devnull:
-            real_stdout, sys.stdout = sys.stdout, devnull
-            try:
-                main(["check", checkout, "--format", "json", "--cache-dir", saved])
-            finally:
-                sys.stdout = real_stdout
+        with quiet_stdout():
+            main(["check", checkout, "--format", "json", "--cache-dir", saved])
         with open(os.path.join(checkout, NEW_MIGRATION), "w", encoding="utf-8") as fh:
             fh.write("ALTER TABLE orders ADD COLUMN shipped_at timestamptz;\n")
         results: dict[str, list[dict]] = {"changed tables": [], "every table": [], "collector walks": []}

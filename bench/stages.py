@@ -4,11 +4,11 @@
 
 Runs `schemalint check PATHS --format json --no-cache` in this process (one process, the
 default: no half of the run hidden in a forked child), with a perf_counter around each
-stage: discovery (`check.collect`), parsing (`parse.parse_sql`: libpg_query + JSON
+stage: discovery (`pipeline.collect`), parsing (`parse.parse_sql`: libpg_query + JSON
 decoding), folding the model and its lock ledger (`Model.fold`, `LockLedger.before` and
 `.after`), the rest of the lint stage
 (the rules, the engine around them, building the findings) and writing the report
-(`check.emit`, to /dev/null). Prints the median of each stage over the runs, in ms and as a
+(`pipeline.emit`, to /dev/null). Prints the median of each stage over the runs, in ms and as a
 share of the whole command. Imports are outside the timings.
 
     python bench/stages.py --detail FILE_OR_DIR...
@@ -35,47 +35,34 @@ import statistics
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from timing import Stopwatch, quiet_stdout  # noqa: E402 - bench/ is not a package
+
 
 def one_run(paths: list[str]) -> dict[str, float]:
-    import schemalint.commands.check as check_mod
+    import schemalint.commands.pipeline as pipeline
     import schemalint.parse.statements as parse_mod
-    import schemalint.speed.cache as cache_mod
     from schemalint.cli import main
     from schemalint.model import Model
     from schemalint.rulekit.lock_ledger import LockLedger
 
-    spent: dict[str, float] = {}
-
-    def timed(owner, name: str, label: str):
-        real = getattr(owner, name)
-
-        def wrapper(*args, **kwargs):
-            t = time.perf_counter()
-            try:
-                return real(*args, **kwargs)
-            finally:
-                spent[label] = spent.get(label, 0.0) + time.perf_counter() - t
-        setattr(owner, name, wrapper)
-        return real
-
-    patched = [(check_mod, "collect", timed(check_mod, "collect", "discovery")),
-               (check_mod, "emit", timed(check_mod, "emit", "report")),
-               (cache_mod, "lint_migrations", timed(cache_mod, "lint_migrations", "lint")),
-               (parse_mod, "parse_sql", timed(parse_mod, "parse_sql", "parse")),
-               (Model, "fold", timed(Model, "fold", "fold")),
-               (LockLedger, "before", timed(LockLedger, "before", "fold")),
-               (LockLedger, "after", timed(LockLedger, "after", "fold"))]
-    stdout = sys.stdout
-    sys.stdout = open(os.devnull, "w", encoding="utf-8")
+    watch = Stopwatch()
+    watch.wrap(pipeline, "collect", "discovery")
+    watch.wrap(pipeline, "emit", "report")
+    watch.wrap(pipeline, "lint_migrations", "lint")
+    watch.wrap(parse_mod, "parse_sql", "parse")
+    watch.wrap(Model, "fold", "fold")
+    watch.wrap(LockLedger, "before", "fold")
+    watch.wrap(LockLedger, "after", "fold")
+    spent = watch.spent
     try:
-        t = time.perf_counter()
-        main(["check", *paths, "--format", "json", "--no-cache"])
-        spent["total"] = time.perf_counter() - t
+        with quiet_stdout():
+            t = time.perf_counter()
+            main(["check", *paths, "--format", "json", "--no-cache"])
+            spent["total"] = time.perf_counter() - t
     finally:
-        sys.stdout.close()
-        sys.stdout = stdout
-        for owner, name, real in patched:
-            setattr(owner, name, real)
+        watch.restore()
     # `lint` contains parsing and folding; what is left of it is the rules and the engine.
     spent["rules and engine"] = spent.pop("lint") - spent.get("parse", 0.0) - spent.get("fold", 0.0)
     return spent
