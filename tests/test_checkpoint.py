@@ -9,7 +9,6 @@ import pytest
 
 from schemalint.check import engine
 from schemalint.check.catalog import all_rules
-from schemalint.check.engine import lint
 from schemalint.cli import main
 from schemalint.config.settings import LintConfig, PgVersion
 from schemalint.diagnostics import Severity
@@ -23,56 +22,9 @@ from schemalint.speed import checkpoint, parallel
 from schemalint.speed.cache import lint_migrations
 from schemalint.speed.store import Cache
 
+from .checkpoints import cached_run, entries, fresh, reference
 from .corpus import CORPUS, ROOT, corpus_projects
 from .helpers import FILES, as_dicts, damage_file
-
-
-@pytest.fixture
-def cached(monkeypatch, tmp_path):
-    """The cache on, in `tmp_path/cache`; runs never take a whole run's findings from `runs/`
-    (a new run key each time), so that what is tested is the checkpoint; `restored` lists the
-    prefix length each run started from."""
-    monkeypatch.delenv("SCHEMALINT_NO_CACHE", raising=False)
-    monkeypatch.delenv("SCHEMALINT_CACHE_DIR", raising=False)
-    keys = iter(range(100_000))
-    monkeypatch.setattr(cache_mod, "run_key", lambda *a: f"fresh-{next(keys)}")
-    restored: list[int] = []
-    real = checkpoint.Checkpoints.restore
-
-    def restore(self, checker, migrations, links):
-        result = real(self, checker, migrations, links)
-        restored.append(result[0])
-        return result
-
-    monkeypatch.setattr(checkpoint.Checkpoints, "restore", restore)
-    cached.dir = str(tmp_path / "cache")
-    cached.restored = restored
-    return cached
-
-
-def fresh(files):
-    """The same migrations as new objects, as another process reads them."""
-    return [Migration(m.path, m.text, sql=m.sql, direction=m.direction, in_transaction=m.in_transaction,
-                      to_original=m.to_original, invalid_utf8_at=m.invalid_utf8_at,
-                      notes=list(m.notes), layout=m.layout) for m in files]
-
-
-def reference(files, config=None, **kwargs):
-    stats: dict = {}
-    found = lint(files, config or LintConfig(), all_rules(), stats=stats, **kwargs)
-    return as_dicts(found), stats["statements"]
-
-
-def cached_run(files, cache_dir, config=None, **kwargs):
-    stats: dict = {}
-    found = lint_migrations(files, config or LintConfig(), stats, cache_dir, **kwargs)
-    return as_dicts(found), stats["statements"]
-
-
-def entries(cache_dir) -> list[str]:
-    return sorted(p for d, _, fs in os.walk(cache_dir) if os.path.basename(d) == "checkpoints"
-                  for p in fs)
-
 
 ADDED = [
     Migration("008_added.sql",

@@ -16,8 +16,8 @@ from schemalint.model.scratch import changed_tables
 from schemalint.parse.statements import parse_migration
 from schemalint.speed import schema_delta
 
+from .checkpoints import cached_run, fresh, reference
 from .corpus import CORPUS, ROOT, corpus_projects
-from .test_checkpoint import cached, cached_run, fresh, reference  # noqa: F401 - `cached` is a fixture
 
 BASE = [
     Migration("001_base.sql",
@@ -81,7 +81,7 @@ def reruns(monkeypatch):
 
 
 @pytest.mark.parametrize("name", list(ADDITIONS))
-def test_findings_of_a_resumed_pass_are_a_whole_runs(name, cached, reruns):  # noqa: F811
+def test_findings_of_a_resumed_pass_are_a_whole_runs(name, cached, reruns):
     sql = ADDITIONS[name]
     added = (Migration("003_added.sql", sql) if sql is not None else
              Migration("003_added.down.sql", "DROP TABLE orders;\n", direction="down"))
@@ -95,7 +95,7 @@ def test_findings_of_a_resumed_pass_are_a_whole_runs(name, cached, reruns):  # n
         assert len(reruns) == 1 and reruns[0] is not None, reruns
 
 
-def test_unchanged_tables_keep_their_stored_findings(cached, reruns):  # noqa: F811
+def test_unchanged_tables_keep_their_stored_findings(cached, reruns):
     cached_run(fresh(BASE), cached.dir)
     history = fresh(BASE) + [Migration("003_added.sql", "ALTER TABLE moods ADD COLUMN note char(3);\n")]
     assert cached_run(history, cached.dir) == reference(fresh(history))
