@@ -199,7 +199,7 @@ def artifact_path(result: LintResult, path: str) -> str:
 
 @functools.lru_cache(maxsize=8192)
 def _relative(root: str, path: str, cwd: str) -> str:
-    # Once per file, not per finding: 37,000 findings in 1,700 files spent a second here.
+    # Once per file, not per finding: a long history's report has tens of findings per file.
     rel = os.path.relpath(os.path.join(cwd, path), root)
     return (path if rel.startswith("..") else rel).replace(os.sep, "/")
 

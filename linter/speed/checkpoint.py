@@ -229,7 +229,7 @@ class Checkpoints:
             finally:
                 model._written = written
             # The findings after the model: the pickler's memo is gone by then, and the
-            # encoded findings (20 MB on bench (b)) are not held beside it.
+            # encoded findings are not held beside it (both would add to the peak).
             encoded = encode_diagnostics(findings, decoded)
             schema_encoded = encode_diagnostics(schema_findings, decoded) if owners is not None else None
             if encoded is None:
@@ -332,8 +332,8 @@ def _slot_maker(cls: type):
     """A function `cls`'s objects are rebuilt with from their slots' values in order (what
     `_reduce_slotted` stores): `o = cls.__new__(cls)`, then one attribute store per slot. Written
     out per class, as dataclasses writes an `__init__`: the model's columns, constraints,
-    indexes and tables are most of a checkpoint's objects (87,000 columns on bench (b)), and a
-    store in bytecode costs a quarter of `object.__setattr__` called once per slot. The
+    indexes and tables are most of a checkpoint's objects, and a store in bytecode costs
+    less than `object.__setattr__` called once per slot. The
     classes define neither `__new__` nor `__setattr__`, so the object is the same."""
     names = copyreg._slotnames(cls)
     if not all(n.isidentifier() and not n.startswith("__") for n in names):

@@ -45,7 +45,7 @@ def site_owners(sites: list, tables, indexes) -> dict[int, set[Key]]:
     """The tables owning each site (by its id) of the (finding, site) pairs `sites`, among
     those of `tables` and `indexes`: a table owns its site, its columns' type sites, its
     constraints' sites and its indexes' sites. Only the reported sites are looked for: a
-    map of every site of a long history's model would cost a cold run 30 MB."""
+    map of every site of a long history's model would add to a cold run's peak memory."""
     owners: dict[int, set[Key]] = {id(site): set() for _, site in sites}
 
     def own(site, key: Key) -> None:
