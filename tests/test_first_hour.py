@@ -96,6 +96,26 @@ def test_files_of_other_engines_named_among_migrations_are_skipped_not_errors(he
                         "passed (fail on: error)\n")
 
 
+def test_files_named_in_any_spelling_count_as_found(here, capsys):
+    # An absolute path, a ./ path and a path through ".." name the files discovery reports
+    # as db/...: each still counts as found (collect matches them through discovery's own
+    # record of the file arguments, not by normalising every path again).
+    write(here, {"db/001_a.sql": "SELECT 1;\n", "db/002_b.sql": "SELECT 1;\n",
+                 "db/003_c.sql.sqlite": "SELECT 1;\n"})
+    code, out, err = run(capsys, "check", str(here / "db" / "001_a.sql"), "./db/002_b.sql",
+                         "db/../db/003_c.sql.sqlite")
+    assert (code, err) == (0, "")
+    assert out.endswith("2 file(s), 2 statement(s) checked: 0 error(s), 0 warning(s), 0 info — "
+                        "passed (fail on: error)\n")
+
+
+def test_a_named_file_that_gave_nothing_is_reported():
+    from schemalint.commands.collect import _empty
+
+    files_named = {"./db/a.sql": "db/a.sql", "/x/db/b.sql": "db/b.sql"}
+    assert _empty(["./db/a.sql", "/x/db/b.sql"], ["db/a.sql"], files_named) == ["/x/db/b.sql"]
+
+
 def test_force_exclude_ignores_paths_outside_the_configured_ones(here, capsys):
     write(here, {".schemalint.yaml": "paths: [db/migrations]\n",
                  "db/migrations/001.sql": "CREATE TABLE orders (id bigint PRIMARY KEY, region text);\n",

@@ -72,6 +72,7 @@ def collect(settings: Settings, planned: Planned | None = None, record_inputs: b
     migrations, unreadable, skipped = [], [], []
     file_paths = [p for p in paths if p != "-"]
     inputs = None
+    files_named: dict[str, str] = {}
     if file_paths:
         found = discover(file_paths, layout=_layout(config), placeholders=config.placeholders,
                          record_inputs=record_inputs, overlay=overlay)
@@ -82,13 +83,15 @@ def collect(settings: Settings, planned: Planned | None = None, record_inputs: b
         unreadable.extend(found.unreadable)
         skipped.extend(found.skipped)
         inputs = found.inputs
+        files_named = found.files_named
     kept, unreadable = included(migrations, unreadable, config)
     if len(kept) != len(migrations):
         skipped.extend(_excluded(migrations, kept))
         skipped.sort(key=lambda s: natural_key(s.path))
         migrations = kept
     if strict:
-        _require_migrations(planned, migrations, unreadable, skipped, settings, "-" in paths)
+        _require_migrations(planned, migrations, unreadable, skipped, settings, "-" in paths,
+                            files_named)
     if "-" in paths:
         migrations.extend(read_stdin(flags.stdin_filename or "<stdin>", config.layout, config.placeholders))
     notices = [_ignored_notice(planned.ignored)] if planned.ignored else []
@@ -122,7 +125,8 @@ def _configured_hold_sql(configured: list[str], settings: Settings) -> None:
 
 
 def _require_migrations(planned: Planned, migrations: list, unreadable: list,
-                        skipped: list[Skipped], settings: Settings, stdin: bool) -> None:
+                        skipped: list[Skipped], settings: Settings, stdin: bool,
+                        files_named: dict[str, str] | None = None) -> None:
     """Each path given or configured must hold a file discovery considered (a migration, an
     unreadable file, or a file skipped for a stated reason: another engine's variant is
     skipped, not missing), and the run must have a migration to check. With --force-exclude
@@ -136,7 +140,7 @@ def _require_migrations(planned: Planned, migrations: list, unreadable: list,
     checks = [p for p in dict.fromkeys((*planned.configured, *given)) if p != "-"]
     if planned.named is not None:  # files named inside the configured paths exist: files
         checks = [p for p in checks if p in planned.configured or not os.path.isfile(p)]
-    empty = [] if len(checks) == 1 and found else _empty(checks, found)
+    empty = [] if len(checks) == 1 and found else _empty(checks, found, files_named or {})
     if empty:
         raise UsageError("; ".join(f"{_source(p, planned, settings)} matches no migration: "
                                    f"{_why(p)}" for p in empty))
@@ -145,14 +149,19 @@ def _require_migrations(planned: Planned, migrations: list, unreadable: list,
         raise UsageError(f"no migration to check in {shown}: {_why_all(skipped)}")
 
 
-def _empty(checks: list[str], found: list[str]) -> list[str]:
+def _empty(checks: list[str], found: list[str], files_named: dict[str, str]) -> list[str]:
     """The paths under which none of the files `found` lies (one set lookup per file named, a
-    scan per directory or glob: a shell-expanded list of 2,000 files stays cheap)."""
+    scan per directory or glob: a shell-expanded list of 2,000 files stays cheap).
+    `files_named`: discovery's file arguments -> their display paths."""
     named = set(found)
     absolute: set[str] | None = None
     out = []
     for arg in checks:
-        if arg in named:  # a file named as discovery names it: found, no need to look
+        shown = files_named.get(arg, arg)
+        if shown in named:  # a file named as discovery names it: found, no need to look
+            continue
+        if shown != arg:  # a file discovery named otherwise, and found nothing in
+            out.append(arg)
             continue
         if absolute is None:
             absolute = {os.path.abspath(p) for p in found}

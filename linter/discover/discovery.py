@@ -30,17 +30,21 @@ class Discovery(Record):
     it, its direction and transaction mode), the files it found but does not apply and why
     (`skipped`), what it could not read or find, and what it read (`inputs`)."""
 
-    __slots__ = ("inputs", "migrations", "missing", "skipped", "unreadable")
-    _fields = ("migrations", "unreadable", "missing", "inputs", "skipped")  # the constructor's order
+    __slots__ = ("files_named", "inputs", "migrations", "missing", "skipped", "unreadable")
+    _fields = ("migrations", "unreadable", "missing", "inputs", "skipped", "files_named")  # the constructor's order
 
     def __init__(self, migrations: list[Migration] | None = None,
                  unreadable: list[tuple[str, str]] | None = None, missing: list[str] | None = None,
-                 inputs: InputLog | None = None, skipped: list[Skipped] | None = None) -> None:
+                 inputs: InputLog | None = None, skipped: list[Skipped] | None = None,
+                 files_named: dict[str, str] | None = None) -> None:
         self.migrations = [] if migrations is None else migrations
         self.unreadable = [] if unreadable is None else unreadable  # (path, reason)
         self.missing = [] if missing is None else missing
         self.inputs = InputLog() if inputs is None else inputs
         self.skipped = [] if skipped is None else skipped  # in path order
+        # Each argument that is a file, as given -> the path its migrations, skip or read
+        # error are reported under (collect checks that every path given found something).
+        self.files_named = {} if files_named is None else files_named
 
 
 class DirectoryLayout(Record):
@@ -113,7 +117,11 @@ def _abspath(path: str) -> str:
     return os.path.abspath(path)
 
 
-def find_candidates(args: Iterable[str], exclude: Iterable[str] = ()) -> tuple[list[Candidate], list[str]]:
+def find_candidates(args: Iterable[str], exclude: Iterable[str] = (),
+                    files_named: dict[str, str] | None = None) -> tuple[list[Candidate], list[str]]:
+    """The files to consider under `args` (directories walked, globs expanded) and the
+    arguments that name nothing. `files_named`, when given, receives each argument that is a
+    file -> the display path of its candidate."""
     found: dict[str, Candidate] = {}
     missing: list[str] = []
     cwd = os.getcwd()
@@ -143,8 +151,11 @@ def find_candidates(args: Iterable[str], exclude: Iterable[str] = ()) -> tuple[l
                             found[abs_full] = Candidate(shown, abs_full, root, name, parent, abs_dir)
         elif st is not None or os.path.islink(arg):
             abs_full = _abspath(arg)
-            if abs_full not in found:
-                found[abs_full] = Candidate(_display(arg, abs_full, cwd), abs_full, "")
+            cand = found.get(abs_full)
+            if cand is None:
+                cand = found[abs_full] = Candidate(_display(arg, abs_full, cwd), abs_full, "")
+            if files_named is not None:
+                files_named[arg] = cand.path
         else:
             import glob  # only for glob arguments: most runs name files and directories
 
@@ -187,11 +198,12 @@ def discover(args: Iterable[str], layout: str | Mapping[str, str] = "auto", excl
     """
     inputs = InputLog(record_inputs)
     overlay = overlay or {}
-    candidates, missing = find_candidates(args, exclude)
+    files_named: dict[str, str] = {}
+    candidates, missing = find_candidates(args, exclude, files_named)
     included = tuple(include)
     if included:
         candidates = [c for c in candidates if any(_glob_match(c.path, pat) for pat in included)]
-    result = Discovery(missing=missing, inputs=inputs)
+    result = Discovery(missing=missing, inputs=inputs, files_named=files_named)
     env = LoadEnv(placeholders=dict(placeholders or {}), inputs=inputs)
     baseline: list[Migration] = []
     for chosen, cands in assign(candidates, layout, inputs):
