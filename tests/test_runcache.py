@@ -166,6 +166,33 @@ def test_an_included_file_is_a_dependency(project, capsys):
     assert "create-index-non-concurrently" not in out
 
 
+def test_a_skipped_file_counts_by_its_presence_not_its_bytes(project, capsys, monkeypatch):
+    # Another engine's variant: discovery skips it by its name and never reads it, so its
+    # bytes cannot change the report; its presence does (the summary counts it).
+    variant = project / "migrations" / "003_more.sql.sqlite"
+    variant.write_text("CREATE TABLE u (id integer);\n")
+    first = run(capsys, "migrations", "--format", "json")
+    assert json.loads(first[1])["summary"]["layouts"][0]["skipped"] == 1
+    variant.write_text("CREATE TABLE u (id integer, v text);\n")
+    age_all(project / "migrations")
+    assert replayed(monkeypatch, capsys, "migrations", "--format", "json") == first
+    variant.unlink()
+    _, out, _ = run(capsys, "migrations", "--format", "json")
+    assert json.loads(out)["summary"]["layouts"][0]["skipped"] == 0
+
+
+def test_a_skipped_file_an_applied_migration_includes_is_a_dependency(project, capsys):
+    (project / "migrations" / "002_index.sql").write_text("\\ir 003_index.sql.sqlite\n")
+    variant = project / "migrations" / "003_index.sql.sqlite"
+    variant.write_text("CREATE INDEX t_v ON t (v);\n")
+    _, out, _ = run(capsys, "migrations", "--format", "json")
+    assert "create-index-non-concurrently" in out
+    age_all(project)
+    variant.write_text("CREATE INDEX CONCURRENTLY t_v ON t (v);\n")
+    _, out, _ = run(capsys, "migrations", "--format", "json")
+    assert "create-index-non-concurrently" not in out
+
+
 def test_a_layout_file_is_a_dependency(project, capsys):
     """Diesel's metadata.toml decides whether the migration runs in a transaction."""
     d = project / "diesel" / "2024-01-01-000000_init"

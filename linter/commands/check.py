@@ -148,7 +148,7 @@ def _run_recorded(settings: Settings, cache_dir, reports, planned, out, err, pro
         raise
     collected = seen.get("collected")
     if collected is not None and not collected.unreadable:
-        reports.store(started, collected.inputs, collected.migrations, settings.baseline, code,
+        reports.store(started, collected.inputs, settings.baseline, code,
                       recorded_out, recorded_err.text(),
                       [p for _, p in parse_outputs(settings.flags) if p != "-"])
     else:

@@ -16,7 +16,7 @@ from schemalint.discover.inputs import InputLog
 from schemalint.discover.layouts import LAYOUTS, Candidate, LoadEnv, assign, load_stdin, natural_key
 from schemalint.discover.layouts.base import Skipped, directory_key, is_down_path
 from schemalint.discover.source import Migration
-from schemalint.discover.walk import SQL_SUFFIXES, stat_or_none, walk
+from schemalint.discover.walk import SQL_SUFFIXES, absolute_path, stat_or_none, walk
 from schemalint.records import Record
 
 __all__ = ["LAYOUTS", "Candidate", "DirectoryLayout", "Discovery", "Skipped", "directories", "discover",
@@ -108,15 +108,6 @@ def _display(path: str, full: str | None = None, cwd: str | None = None) -> str:
     return path if rel.startswith("..") else rel
 
 
-def _abspath(path: str) -> str:
-    """os.path.abspath(path); an absolute path with no empty, "." or ".." component and no
-    trailing "/" is already what it returns (posix), so it is not normalised again."""
-    if (_POSIX and path[:1] == "/" and path[1:2] != "/" and "//" not in path and "/." not in path
-            and not path.endswith("/")):
-        return path
-    return os.path.abspath(path)
-
-
 def find_candidates(args: Iterable[str], exclude: Iterable[str] = (),
                     files_named: dict[str, str] | None = None) -> tuple[list[Candidate], list[str]]:
     """The files to consider under `args` (directories walked, globs expanded) and the
@@ -150,7 +141,7 @@ def find_candidates(args: Iterable[str], exclude: Iterable[str] = (),
                                      else _display(os.path.join(dirpath, name), abs_full, cwd))
                             found[abs_full] = Candidate(shown, abs_full, root, name, parent, abs_dir)
         elif st is not None or os.path.islink(arg):
-            abs_full = _abspath(arg)
+            abs_full = absolute_path(arg)
             cand = found.get(abs_full)
             if cand is None:
                 cand = found[abs_full] = Candidate(_display(arg, abs_full, cwd), abs_full, "")

@@ -15,6 +15,19 @@ SQL_SUFFIXES = (".sql", ".psql", ".pgsql",
                 *sorted(f".sql.{d}" for d in POSTGRES_DIALECTS | OTHER_DIALECTS if d != "pgsql"))
 
 
+_POSIX = os.name == "posix"
+
+
+def absolute_path(path: str) -> str:
+    """os.path.abspath(path); an absolute path with no empty, "." or ".." component and no
+    trailing "/" is already what it returns (posix), so it is not normalised again (a run
+    naming thousands of files, as a shell glob or CI passes them, would normalise each)."""
+    if (_POSIX and path[:1] == "/" and path[1:2] != "/" and "//" not in path and "/." not in path
+            and not path.endswith("/")):
+        return path
+    return os.path.abspath(path)
+
+
 def stat_or_none(path: str):
     """os.stat(path), or None when there is nothing readable there."""
     try:

@@ -11,7 +11,8 @@ warm path the pre-commit hook and CI re-runs take (issue 6's "warm" target).
 
 An entry is keyed by everything that needs no file contents (code, arguments, cwd,
 configuration, colour, the list of candidate files in the directories given). Inside it,
-each file the run read or looked for is recorded with its content hash. A file whose size,
+each file the run read or looked for is recorded with its content hash (a candidate it
+skipped by its name without reading it, with its presence only). A file whose size,
 mtime and inode are unchanged and whose mtime is older than the entry (by a margin, as git
 does for "racily clean" index entries) is trusted; any other file is read and hashed, so
 a `touch` or a checkout that restores the same bytes is still a hit, and an edit within
@@ -34,7 +35,7 @@ import time
 from stat import S_ISDIR
 
 from schemalint.discover.inputs import InputLog, bytes_hash, file_signature
-from schemalint.discover.walk import SQL_SUFFIXES, stat_or_none, walk
+from schemalint.discover.walk import SQL_SUFFIXES, absolute_path, stat_or_none, walk
 from schemalint.speed.keys import PLAIN, canonical, hash_parts
 from schemalint.speed.store import Cache
 
@@ -46,6 +47,10 @@ RACY_NS = 2_000_000_000
 MAX_ENTRIES = 32
 CHUNK = 1 << 20
 ABSENT = "-"
+# A candidate discovery neither read nor looked into (skipped for its name: another engine's
+# variant, a file its layout does not apply): the report depends on its being there, not
+# on its bytes.
+PRESENT = "+"
 
 def eligible(flags) -> bool:
     """Whether this `check` run may be answered from, and stored in, the report cache."""
@@ -147,6 +152,8 @@ class ReportCache:
                 if digest != ABSENT:
                     return None
                 continue
+            if digest == PRESENT:
+                continue
             if sig == (size, mtime, ino) and mtime < written_ns - RACY_NS:
                 continue
             if digest == ABSENT or _content_hash(path) != digest:
@@ -193,31 +200,33 @@ class ReportCache:
             tee.ok = False  # nowhere to keep it: this run is not stored
         return tee
 
-    def store(self, started: int, inputs: InputLog, migrations, baseline: str | None, code: int,
+    def store(self, started: int, inputs: InputLog, baseline: str | None, code: int,
               out: Tee, err_text: str, output_paths: list[str]) -> None:
         """Keep this run's report. `started`: `time.time_ns()` before discovery; `inputs`:
         what discovery read besides the migrations, and the migrations' bytes as read."""
         if self.key is None or not out.close():
             return
-        if not self._store(started, inputs, migrations, baseline, code, out, err_text,
+        if not self._store(started, inputs, baseline, code, out, err_text,
                            output_paths):
             out.discard()
 
-    def _store(self, started, inputs, migrations, baseline, code, out, err_text,
+    def _store(self, started, inputs, baseline, code, out, err_text,
                output_paths) -> bool:
         touched_paths, reads = inputs.looked_at, inputs.reads
         # Candidates as named (the working directory is in the key), the other files read
         # (migrations of included files, layout files, the baseline) by absolute path.
-        absolute = {p: os.path.abspath(p) for p in self.candidates}
+        absolute = {p: absolute_path(p) for p in self.candidates}
         paths = list(absolute.items())
         seen = set(absolute.values())
-        # A migration's path is, nearly always, a candidate's as named: no second abspath.
-        others = {absolute.get(m.path) or os.path.abspath(m.path) for m in migrations} | touched_paths
+        # Every migration's file is among those read (a candidate) or looked at (an `\i`
+        # include): no path of `migrations` needs normalising again.
+        others = set(reads) | touched_paths
         if baseline:
             others.add(os.path.abspath(baseline))
+        unread = len(paths)  # the candidates: those discovery did not read are skipped ones
         paths += [(a, a) for a in sorted(others - seen)]
         files = []
-        for path, abs_path in paths:
+        for i, (path, abs_path) in enumerate(paths):
             known = reads.get(abs_path)
             if known is not None:
                 files.append((path, *known))
@@ -225,6 +234,9 @@ class ReportCache:
             sig = _signature(path)
             if sig is None:
                 files.append((path, 0, 0, 0, ABSENT))
+                continue
+            if i < unread and abs_path not in touched_paths:
+                files.append((path, *sig, PRESENT))
                 continue
             if sig[1] >= started:
                 return False  # changed while the run read it: its report may be stale already
