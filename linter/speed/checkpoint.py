@@ -36,7 +36,10 @@ migrations and their offset maps, which are stored as their position in the hist
 rebuilt from this run's migrations (the chain says they are the same). A statement's place
 is stored without the SQL it may have sliced for a finding (sliced again when asked).
 Loading accepts schemalint's classes and the rebuilding functions here, nothing else a file
-could name; a digest of the entry catches a damaged byte that would still unpickle.
+could name; a CRC-32 of the entry catches a damaged byte that would still unpickle (a check
+for accidents — a torn write, a flipped bit — as a cache entry needs: whoever can write the
+cache directory could write any checksum; CRC-32 reads an entry several times faster than a
+cryptographic hash).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ import io
 import marshal
 import os
 import pickle
+import zlib
 from operator import attrgetter
 
 from schemalint.check.engine import Checker
@@ -65,11 +69,11 @@ from schemalint.model.objects import (
 from schemalint.parse.statements import OffsetMap, StatementPlace, migration_offsets
 from schemalint.speed import schema_delta
 from schemalint.speed.findings import Decoded, decode_diagnostics, encode_diagnostics
-from schemalint.speed.keys import bytes_hash, bytes_hasher, hash_parts
+from schemalint.speed.keys import hash_parts
 from schemalint.speed.store import Cache
 
 # Bump when what a checkpoint holds changes (it is part of every key).
-FORMAT = 4
+FORMAT = 5
 # Checkpoints kept, most recently written or used first: a base branch's and the few pull
 # requests' after it.
 MAX_CHECKPOINTS = 4
@@ -167,8 +171,8 @@ class Checkpoints:
 
     # An entry: its header, then the pickled model, then the length of a marshal record and
     # the record (statements counted, files with suppression comments, the findings, the
-    # schema rules' findings and the tables each belongs to), then the digest of everything
-    # after the header.
+    # schema rules' findings and the tables each belongs to), then the CRC-32 of everything
+    # after the header (8 hex digits).
     def _load(self, path: str, key: str, prefix, model_only: bool = False) -> tuple | None:
         data = self.cache.read(path)
         header = self.cache.header(key)
@@ -177,7 +181,7 @@ class Checkpoints:
         view = memoryview(data)[len(header):]
         body, digest = view[:-_DIGEST], bytes(view[-_DIGEST:])
         try:
-            if bytes_hash(body).encode("ascii") != digest:
+            if _checksum(body) != digest:
                 return None  # truncated or damaged
             stream = io.BytesIO(body)
             model = _Loader(stream, prefix).load()
@@ -239,7 +243,7 @@ class Checkpoints:
             del encoded, schema_encoded
             out.write(len(record).to_bytes(8, "little"))
             out.write(record)
-            fh.write(out.hash.hexdigest().encode("ascii"))
+            fh.write(b"%08x" % out.crc)
 
         try:
             written = self.cache.write(os.path.join(self.dir, key), self.cache.header(key), fill=fill)
@@ -257,7 +261,11 @@ class Checkpoints:
             pass
 
 
-_DIGEST = len(bytes_hash(b""))
+_DIGEST = 8
+
+
+def _checksum(data) -> bytes:
+    return b"%08x" % zlib.crc32(data)
 
 
 class _Unstorable(Exception):
@@ -265,14 +273,14 @@ class _Unstorable(Exception):
 
 
 class _Digesting:
-    """A file that hashes what is written to it (as `keys.bytes_hash` does)."""
+    """A file that keeps the CRC-32 of what is written to it (as `_checksum` computes it)."""
 
     def __init__(self, fh) -> None:
         self.fh = fh
-        self.hash = bytes_hasher()
+        self.crc = 0
 
     def write(self, data) -> int:
-        self.hash.update(data)
+        self.crc = zlib.crc32(data, self.crc)
         return self.fh.write(data)
 
 

@@ -43,11 +43,6 @@ def bytes_hash(data: bytes) -> str:
     return _blake2b(data, digest_size=20).hexdigest()
 
 
-def bytes_hasher():
-    """A hash object whose `hexdigest()` is the `bytes_hash` of all it was fed."""
-    return _blake2b(digest_size=20)
-
-
 def text_hash(text: str) -> str:
     return bytes_hash(text.encode("utf-8", "surrogatepass"))
 
