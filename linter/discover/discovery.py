@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from stat import S_ISDIR
 
-from schemalint.discover.inputs import InputLog
+from schemalint.discover.inputs import InputLog, read_file
 from schemalint.discover.layouts import LAYOUTS, Candidate, LoadEnv, assign, load_stdin, natural_key
 from schemalint.discover.layouts.base import Skipped, directory_key, is_down_path
 from schemalint.discover.source import Migration
@@ -207,10 +207,8 @@ def discover(args: Iterable[str], layout: str | Mapping[str, str] = "auto", excl
             data = overlay.get(cand.abs_path) if overlay else None
             if data is None:
                 try:
-                    # Unbuffered: one read of the whole file, no buffer object per file.
-                    with open(cand.abs_path, "rb", buffering=0) as fh:
-                        data = fh.read()
-                        inputs.read(cand.abs_path, fh.fileno(), data)
+                    data, st = read_file(cand.abs_path)
+                    inputs.read(cand.abs_path, st, data)
                 except OSError as exc:
                     result.unreadable.append((cand.path, exc.strerror or str(exc)))
                     continue
