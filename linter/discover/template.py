@@ -514,13 +514,16 @@ def needs_rendering(text: str) -> bool:
 
 def render(text: str, values: Mapping[str, str] | None = None) -> Rendered | None:
     """Render `text`; None when there is nothing to render (the common, fast case)."""
+    psql = _psql_hint(text)
+    if not psql and not _text_hint(text):
+        return None
     values = values or {}
     to_original = None
     sql = text
     includes: list[Include] = []
     use = TemplateUse()
     # psql first: it drops COPY data, which may be most of a dump and is never linted.
-    if _psql_hint(sql):
+    if psql:
         sql, to_original = _render_psql(sql, values, includes, use).apply()
     if _text_hint(sql):
         sql, inner = _render_text_templates(sql, values, use).apply()

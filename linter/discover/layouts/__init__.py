@@ -152,6 +152,8 @@ def _by_name(cands: list[Candidate], probes: list[Layout]) -> list[tuple[Layout,
         mine = [c for c in cands if probe.claims(c)]
         if len(mine) > len(claimed):
             best, claimed = probe, mine
+            if len(mine) == len(cands):
+                break  # a later layout would have to claim more to win
     if best is None:
         return [(AutoLayout(), cands)]
     best = type(best)()  # its own instance: a layout may keep state while it loads its files

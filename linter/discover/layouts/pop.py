@@ -21,6 +21,8 @@ ory/x `popx/match.go`, `migration_info.go`, `migrator.go`, `migration_box.go`):
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from schemalint.diagnostics.engine_rules import LAYOUT_PROBLEM
 from schemalint.diagnostics.rule import make_diagnostic
 from schemalint.discover.layouts.base import (
@@ -54,9 +56,10 @@ class PopFile:
         self.autocommit = autocommit
 
 
+@lru_cache(maxsize=8192)  # asked of each file by claims, order, skipped and load
 def parse(name: str) -> PopFile | None:
     """pop's reading of a file name; None when pop ignores it (no match, or a dialect it
-    does not support: see `dialect_of`)."""
+    does not support: see `dialect_of`). The result is shared: read it, do not change it."""
     m = _POP().match(name)
     if m is None:
         return None
