@@ -78,9 +78,9 @@ def render_pieces(result) -> Iterator[str]:
     if not diagnostics:
         yield "[]"
     else:
-        urls: dict[str, str] = {}
+        memo: dict = {}
         for i in range(0, len(diagnostics), _PIECE):
-            items = [_item_text(d, urls) for d in diagnostics[i:i + _PIECE]]
+            items = [_item_text(d, memo) for d in diagnostics[i:i + _PIECE]]
             yield ("[\n    " if i == 0 else ",\n    ") + ",\n    ".join(items)
         yield "\n  ]"
     text = _dumps(summary(result), "\n  ")
@@ -101,7 +101,7 @@ _I4 = _I3 + "  "
 _SEVERITY = {sev: _enc(str(sev)) for sev in Severity}
 
 
-def _item_text(d, urls: dict[str, str]) -> str:
+def _item_text(d, memo: dict) -> str:
     """`_dumps(item(d), _NL)` for the usual finding (plain str and int fields) written as
     f-strings: `json.dumps` with `indent` runs its pure-Python encoder, and a report of
     40,000 findings spent most of its time building and walking each finding's dict.
@@ -119,13 +119,23 @@ def _item_text(d, urls: dict[str, str]) -> str:
             or type(line) is not int or type(column) is not int or type(end_line) is not int
             or type(end_column) is not int):
         return _dumps(item(d), _NL)
-    url = urls.get(rule)
-    if url is None:
-        url = urls[rule] = _enc(DOCS_URL.format(name=rule))
-    return (f'{{{_I}"code": {_enc(code)},{_I}"rule": {_enc(rule)},{_I}"severity": {severity},'
-            f'{_I}"path": {_enc(path)},{_I}"line": {int.__repr__(line)},{_I}"column": {int.__repr__(column)},'
+    # The text before the path, the path, and the text after the message repeat across
+    # findings (one rule, one file): each is escaped once. `memo` holds them by
+    # (code, rule, severity), by path, and by (help, rule).
+    head = memo.get((code, rule, severity))
+    if head is None:
+        head = memo[(code, rule, severity)] = (
+            f'{{{_I}"code": {_enc(code)},{_I}"rule": {_enc(rule)},{_I}"severity": {severity},{_I}"path": ')
+    where = memo.get(path)
+    if where is None:
+        where = memo[path] = _enc(path)
+    tail = memo.get((help_, rule))
+    if tail is None:
+        tail = memo[(help_, rule)] = (
+            f',{_I}"help": {_enc(help_)},{_I}"url": {_enc(DOCS_URL.format(name=rule))}')
+    return (f'{head}{where},{_I}"line": {int.__repr__(line)},{_I}"column": {int.__repr__(column)},'
             f'{_I}"end_line": {int.__repr__(end_line)},{_I}"end_column": {int.__repr__(end_column)},'
-            f'{_I}"message": {_enc(message)},{_I}"help": {_enc(help_)},{_I}"url": {url}{fix_text}{_NL}}}')
+            f'{_I}"message": {_enc(message)}{tail}{fix_text}{_NL}}}')
 
 
 def _fix_text(fix) -> str | None:
