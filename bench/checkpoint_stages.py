@@ -7,17 +7,19 @@ For each PATH (a directory of migrations): copies it to a fresh directory and ch
 with a cache (the base branch's run, which stores the checkpoint), adds one migration after
 the others (the pull request), then, `--runs` times, restores a copy of that cache and runs
 `schemalint check DIR --format json` in this process (as the command line runs it: the run's
-objects frozen for the exit, commands/pipeline.py), with a perf_counter around each stage:
-restoring the checkpoint, checking the files after it, the schema rules, `finish`, storing
-the whole run's findings for the next run (`runs/`), and the report (to /dev/null). Three
-variants alternate in each round:
+objects frozen for the exit and left to it, schemalint/process.py), with a perf_counter
+around each stage: restoring the checkpoint, checking the files after it, the schema rules,
+`finish`, storing the whole run's findings for the next run (`runs/`), and the report (to
+/dev/null). Four variants alternate in each round:
 
 - `changed tables`: as shipped. The schema rules run again only on the tables the new
   migration changed; the other tables' findings are the checkpoint's (speed/schema_delta.py);
 - `every table`: the schema rules on the whole model, as before schema_delta.py;
-- `collector walks`: as shipped, but run as a caller that goes on (a test, an editor): the
-  run's objects are not frozen, and the cyclic collector's first pass after its pause walks
-  them (inside `whole command`).
+- `collector walks`: as shipped, but the run's objects are not frozen, and the cyclic
+  collector's first pass after its pause walks them (inside `whole command`);
+- `objects freed`: as shipped, but the run's objects are not kept for the exit: the model,
+  the parse results and the findings are freed one by one as the functions holding them
+  return (inside `whole command`), as a caller that goes on (a test, an editor) frees them.
 
 Prints the median of each stage, in ms. Run it from the repository root: the configuration,
 and so the cache keys, follow the working directory.
@@ -46,7 +48,7 @@ NEW_MIGRATION = "999999_pull_request.sql"
 def timed_run(checkout: str, cache: str, variant: str) -> dict[str, float]:
     import gc
 
-    import schemalint.commands
+    from schemalint import process
     from schemalint.check.engine import Checker
     from schemalint.cli import main
     from schemalint.commands import pipeline
@@ -65,7 +67,13 @@ def timed_run(checkout: str, cache: str, variant: str) -> dict[str, float]:
     watch.wrap(pipeline, "emit", "report")
     if variant == "every table":
         watch.replace(schema_delta, "_changed", lambda model, before: None)
-    watch.replace(schemalint.commands, "PROCESS_ENDS_AFTER_COMMAND", variant != "collector walks")
+    # As from the command line (schemalint/process.py): the run's objects are frozen before
+    # the collector comes back, and left to the exit rather than freed. The variants undo one.
+    watch.replace(process, "ENDS_AFTER_COMMAND", True)
+    if variant == "collector walks":
+        watch.replace(gc, "freeze", lambda: None)
+    if variant == "objects freed":
+        watch.replace(process, "keep", lambda *objects: None)
     start = time.perf_counter()
     try:
         with quiet_stdout():
@@ -73,7 +81,8 @@ def timed_run(checkout: str, cache: str, variant: str) -> dict[str, float]:
     finally:
         watch.spent["whole command"] = time.perf_counter() - start
         watch.restore()
-        gc.unfreeze()  # this process goes on: the next run's objects are its own
+        process._kept.clear()  # this process goes on: the next run's objects are its own
+        gc.unfreeze()
         gc.collect()
     return watch.spent
 
@@ -89,7 +98,8 @@ def bench(path: str, runs: int) -> None:
             main(["check", checkout, "--format", "json", "--cache-dir", saved])
         with open(os.path.join(checkout, NEW_MIGRATION), "w", encoding="utf-8") as fh:
             fh.write("ALTER TABLE orders ADD COLUMN shipped_at timestamptz;\n")
-        results: dict[str, list[dict]] = {"changed tables": [], "every table": [], "collector walks": []}
+        results: dict[str, list[dict]] = {"changed tables": [], "every table": [], "collector walks": [],
+                                          "objects freed": []}
         for _ in range(runs):
             for variant in results:
                 restored = os.path.join(work, "restored")

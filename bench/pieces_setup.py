@@ -57,14 +57,23 @@ if patches & {"json-stdlib", "json-general", "json-fstrings"}:
         jr.dumps_indent2 = lambda o, end="", nl="\\n": json.dumps(o, indent=2, ensure_ascii=False).replace("\\n", nl) + end
 from schemalint.cli import main
 import schemalint.commands
-# As the console script: the process ends after its command(s) (pipeline.check then freezes
-# the run's objects instead of leaving them to the collector; a tree without it ignores this).
+try:
+    from schemalint import process
+except ImportError:  # a tree from before schemalint/process.py
+    process = None
+# As the console script: the process ends after its command(s) (the run's objects are frozen
+# instead of left to the collector, and left to the exit instead of freed one by one; a tree
+# without these ignores the flags).
 schemalint.commands.PROCESS_ENDS_AFTER_COMMAND = True
+if process is not None:
+    process.ENDS_AFTER_COMMAND = True
 argv, code = sys.argv[2:], 0
 while argv:
     cut = argv.index(";;") if ";;" in argv else len(argv)
     code = main(argv[:cut])
     argv = argv[cut + 1:]
+if process is not None:
+    process.exit_now(code)
 sys.exit(code)
 '''
 

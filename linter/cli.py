@@ -11,6 +11,7 @@ import importlib
 import os
 import sys
 
+from schemalint import process
 from schemalint.errors import EXIT_ERROR, EXIT_OK, UsageError
 from schemalint.version import __version__
 
@@ -113,11 +114,17 @@ def _os_error(exc: OSError) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    if argv is None:  # the command line: the process ends with this command
-        import schemalint.commands
+    if argv is not None:  # a test, the editor server's client, a library
+        return _main(argv)
+    # The command line: the process ends with this command (schemalint/process.py).
+    process.ENDS_AFTER_COMMAND = True
+    code = _main(sys.argv[1:])
+    process.exit_now(code)  # returns only when another thread runs
+    return code
 
-        schemalint.commands.PROCESS_ENDS_AFTER_COMMAND = True
-    argv = list(sys.argv[1:] if argv is None else argv)
+
+def _main(argv: list[str]) -> int:
+    argv = list(argv)
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
         if not _looks_like_path(argv[0]):
             print(f"schemalint: error: {_unknown_command(argv[0])}", file=sys.stderr)

@@ -224,31 +224,40 @@ def test_a_known_command_parses_as_with_every_subcommand(monkeypatch, capsys, ar
     assert ours[0] == (0 if "--help" in argv else 2)
 
 
-def _gc_state_after(argv, monkeypatch, capsys):
-    """(frozen objects, collector enabled) after `main(argv)`; argv None is the command line."""
+def test_command_line_run_leaves_its_objects_to_the_exit(tmp_path):
+    # The console script ends with the command: the run's objects are frozen rather than
+    # walked by the collector's first pass after its pause, kept rather than freed one by
+    # one, and the process ends through process.exit_now, which still runs the atexit
+    # handlers and flushes both streams.
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import atexit, gc, sys\n"
+        "from schemalint import process\n"
+        "from schemalint.cli import main\n"
+        "atexit.register(lambda: print('at exit:', gc.get_freeze_count() > 0, gc.isenabled(),\n"
+        "                              len(process._kept) > 0, file=sys.stderr))\n"
+        f"sys.argv = ['schemalint', 'check', {str(EXAMPLE)!r}, '--no-cache', '--format', 'json']\n"
+        "sys.exit(main())\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(probe)], capture_output=True, text=True, timeout=120)
+    assert done.stderr == "at exit: True True True\n"
+    report = json.loads(done.stdout)  # written whole before the process ended
+    assert done.returncode == (1 if report["summary"]["failed"] else 0)
+
+
+def test_a_caller_that_goes_on_keeps_a_collector_that_frees_everything(capsys):
+    # A test, the editor server or a library calls main([...]): nothing is frozen or kept.
     import gc
 
-    import schemalint.commands
+    from schemalint import process
 
-    monkeypatch.setattr(schemalint.commands, "PROCESS_ENDS_AFTER_COMMAND", False)
-    monkeypatch.setattr(sys, "argv", ["schemalint", "check", str(EXAMPLE), "--no-cache"])
     gc.unfreeze()
     try:
-        main(argv)
+        main(["check", str(EXAMPLE), "--no-cache"])
         capsys.readouterr()
-        return gc.get_freeze_count(), gc.isenabled()
+        assert (gc.get_freeze_count(), gc.isenabled(), process._kept) == (0, True, [])
+        assert process.ENDS_AFTER_COMMAND is False
     finally:
         gc.unfreeze()
-
-
-def test_command_line_run_leaves_its_objects_to_the_exit(monkeypatch, capsys):
-    # The console script ends with the command: the run's objects are frozen rather than
-    # walked by the collector's first pass after its pause; a caller that goes on (a test,
-    # an editor) keeps a collector that can still free every cycle.
-    frozen, enabled = _gc_state_after(None, monkeypatch, capsys)
-    assert frozen > 0 and enabled
-    frozen, enabled = _gc_state_after(["check", str(EXAMPLE), "--no-cache"], monkeypatch, capsys)
-    assert frozen == 0 and enabled
 
 
 def test_read_file_reads_past_the_size_its_stat_gave(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable, Sequence
 
+from schemalint import process
 from schemalint.check import suppress
 from schemalint.check.confirm import merge_confirmed
 from schemalint.config.settings import LintConfig
@@ -190,6 +191,7 @@ class Checker:
         self.ruleset = RuleSet(rules, config)
         self.parsed = parsed
         self.resume(Model(config.pg_version), [], 0, [])
+        process.keep(self)  # its model and parse results: freed by the exit, when it comes next
 
     def resume(self, model: Model, out: list[Diagnostic], statement_count: int,
                with_directives: list) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import gc
 import os
 
-from schemalint import commands
+from schemalint import process
 from schemalint.check.fix import (
     UNSAFE,
     FilePlan,
@@ -167,7 +167,7 @@ def check(settings: Settings, cache_dir, out, err, seen: dict | None = None, pla
         return _check(settings, cache_dir, out, err, seen, planned, progress)
     finally:
         if enabled:
-            if commands.PROCESS_ENDS_AFTER_COMMAND:
+            if process.ENDS_AFTER_COMMAND:
                 # Every object allocated during the pause sits in the youngest generation:
                 # the first allocation after `enable` would make the collector walk them all
                 # (a restored checkpoint's model: bench/run.py's CI rows).
@@ -246,4 +246,5 @@ def _check(settings: Settings, cache_dir, out, err, seen: dict | None, planned, 
     emit(result, flags, out)
     if seen is not None:
         seen["collected"] = collected
+    process.keep(collected, result)  # freed by the exit, when the process ends next
     return EXIT_FINDINGS if failed(diagnostics, config.fail_on) else EXIT_OK
