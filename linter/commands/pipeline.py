@@ -171,9 +171,9 @@ def check(settings: Settings, cache_dir, out, err, seen: dict | None = None, pla
                 # Every object allocated during the pause sits in the youngest generation:
                 # the first allocation after `enable` would make the collector walk them all
                 # (a restored checkpoint's model: bench/run.py's CI rows).
-                # Frozen, they are never scanned; refcounting still frees them, and the process
-                # ends next. Not in a long-lived caller (tests, an editor): a frozen cycle
-                # would never be collected.
+                # Frozen, they are never scanned; the process ends next (schemalint/process.py:
+                # what is kept for the exit is never freed). Not in a long-lived caller (tests,
+                # an editor): a frozen cycle would never be collected.
                 gc.freeze()
             gc.enable()
 
