@@ -286,11 +286,13 @@ def test_the_sites_the_schema_rules_reported_are_stored_located(cached):
     assert all(site._span is not None for site in sites)
 
 
-def test_a_resumed_runs_findings_stored_for_the_next_run_are_as_reported(monkeypatch, tmp_path):
+@pytest.mark.parametrize("command_line", [False, True], ids=["in-process", "command-line"])
+def test_a_resumed_runs_findings_stored_for_the_next_run_are_as_reported(monkeypatch, tmp_path, command_line):
     """The whole run's findings a resumed run stores (`runs/`) reuse the rows the checkpoint's
     findings were decoded from, except where `finish` changed a finding (a severity override
     is set in place). The next run takes them whole and reports what the resumed run
-    reported."""
+    reported. From the command line a forked child stores them (parallel.beside), from the
+    state they had when the run's findings were made, while the run goes on."""
     monkeypatch.delenv("SCHEMALINT_NO_CACHE", raising=False)
     config = LintConfig(severity={"foreign-key-without-index": Severity.ERROR,
                                   "create-index-non-concurrently": Severity.INFO})
@@ -299,7 +301,21 @@ def test_a_resumed_runs_findings_stored_for_the_next_run_are_as_reported(monkeyp
     history = fresh(FILES) + [ADDED[0]]
     expected = reference(fresh(history), config)
     stats: dict = {}
-    assert as_dicts(lint_migrations(fresh(history), config, stats, cache_dir)) == expected[0]
+    started = []
+    if command_line:
+        from schemalint import process
+
+        monkeypatch.setattr(process, "ENDS_AFTER_COMMAND", True)
+        real = parallel.beside
+        monkeypatch.setattr(parallel, "beside", lambda work: started.append(real(work)) or started[-1])
+    try:
+        assert as_dicts(lint_migrations(fresh(history), config, stats, cache_dir)) == expected[0]
+    finally:
+        parallel._reap_beside()  # what the exit does
+        if command_line:
+            process._kept.clear()
+            monkeypatch.setattr(process, "ENDS_AFTER_COMMAND", False)
+    assert started == ([True] if command_line else [])
     assert stats["cache"] == "miss"
     again: dict = {}
     assert as_dicts(lint_migrations(fresh(history), config, again, cache_dir)) == expected[0]

@@ -34,6 +34,7 @@ import marshal
 import os
 from collections import Counter
 
+from schemalint import process
 from schemalint.speed.findings import decode_diagnostics, encode_diagnostics
 from schemalint.speed.keys import run_inputs, run_key, text_hash
 from schemalint.speed.pack import ParsePack
@@ -204,7 +205,7 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
     from schemalint.check.catalog import all_rules
     from schemalint.check.engine import lint
     from schemalint.speed import checkpoint
-    from schemalint.speed.parallel import lint_in_two, split_point
+    from schemalint.speed.parallel import beside, lint_in_two, split_point
 
     if cache is None:
         hashes = [m.parse_text for m in migrations]  # only to spot identical files
@@ -239,10 +240,22 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
     if pack is not None:
         pack.save()
     if whole_run:
-        encoded = encode_diagnostics(diagnostics, decoded)
-        del decoded
-        if encoded is not None:
-            cache.store_run(key, (stats.get("statements", 0), encoded, stats.get("suppressed", {})))
+        statements, suppressed = stats.get("statements", 0), stats.get("suppressed", {})
+
+        def store() -> None:
+            encoded = encode_diagnostics(diagnostics, decoded)
+            if encoded is not None:
+                cache.store_run(key, (statements, encoded, suppressed))
+
+        # A run resumed from a checkpoint (a CI run: the findings are mostly the
+        # checkpoint's, the report of all of them is still to write) stores them from a
+        # child beside the rest of the run, when run from the command line (parallel.beside).
+        # Not a run from scratch: the child's copy-on-write pages would add to its peak.
+        if decoded is not None and beside(store):
+            process.keep(decoded)  # left to the exit with the rest (schemalint/process.py)
+        else:
+            store()
+        del decoded, store
     stats["cache"] = "miss" if cache is not None else "off"
     return diagnostics
 

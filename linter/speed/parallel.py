@@ -251,3 +251,61 @@ class _Child:
         if out is not None:
             out.close()
             self._out = None
+
+
+# --- work beside the run --------------------------------------------------------------
+# Storing a whole run's findings for the next run (cache.py: encoding them, then writing the
+# `runs/` entry) is work nothing in this run waits for: from the command line it runs in a
+# forked child while this process gates and writes the report, and the process waits for the
+# child before it ends (schemalint/process.py runs the atexit handler that reaps it). The
+# child only writes its entry, atomically (store.Cache.write), and finishes it even if this
+# process is killed first; it leaves through `os._exit` (no atexit handler, no flush of a
+# buffer it inherited) and dies with Ctrl-C as this process does.
+_beside: list[int] = []
+
+
+def beside(work) -> bool:
+    """Start `work()` in a forked child that the process waits for before it ends; False
+    (nothing started: the caller does the work) unless the process ends after this command
+    (a caller that goes on would have to reap it), on Linux, with no other thread."""
+    from schemalint import process
+
+    if not process.ENDS_AFTER_COMMAND or not _can_fork() or _other_threads():
+        return False
+    import signal
+
+    for stream in (sys.stdout, sys.stderr):  # buffered output must not be written twice
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a closed or odd stream: nothing buffered to lose
+            pass
+    try:
+        pid = os.fork()
+    except OSError:  # no memory or process slot: the caller does it
+        return False
+    if pid == 0:  # the child: never returns
+        code = 1
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            work()
+            code = 0
+        except BaseException:  # noqa: BLE001 - the entry is simply not stored
+            code = 1
+        finally:
+            os._exit(code)
+    if not _beside:
+        import atexit
+
+        atexit.register(_reap_beside)
+    _beside.append(pid)
+    return True
+
+
+def _reap_beside() -> None:
+    while _beside:
+        pid = _beside.pop()
+        try:
+            os.waitpid(pid, 0)
+        except (ChildProcessError, InterruptedError):
+            pass
