@@ -67,3 +67,76 @@ def test_json_report_in_pieces_is_the_same_document(monkeypatch):
     stream = io.StringIO()
     write("json", result, stream)
     assert stream.getvalue() == expected == json_report.render(result)
+
+
+def _many_findings():
+    from schemalint.diagnostics import Diagnostic, Edit, Fix
+
+    out = []
+    for n in range(41):
+        d = Diagnostic("SL101", f"rule-{n % 3}", Severity.WARNING, f"m/{n // 7:03d}_é.sql", n + 1, 1, n + 1, 9,
+                       f"message {n} — \ud800 lone surrogate, \u2028 and a 😀", "help")
+        if n % 5 == 0:
+            d.fix = Fix("d", (Edit(0, 1, "CONCURRENTLY "),), safe=True)
+        out.append(d)
+    return out
+
+
+def test_json_report_split_between_two_processes_is_the_same_text(monkeypatch):
+    # From the command line a large report is rendered half by a forked child
+    # (speed/parallel.split_pieces): the same text, a lone surrogate and characters of every
+    # UTF-8 length included, whether the child's half comes back or has to be rendered again.
+    import io
+    import os
+
+    from schemalint import process
+    from schemalint.report import LintResult, json_report, write
+    from schemalint.speed import parallel
+
+    if not parallel._can_fork():
+        import pytest
+
+        pytest.skip("the split needs fork (Linux)")
+    result = LintResult(diagnostics=_many_findings(), statements=41)
+    expected = json_report.render(result)
+    monkeypatch.setattr(process, "ENDS_AFTER_COMMAND", True)
+    monkeypatch.setattr(parallel, "SPLIT_PIECES_MIN", 10)
+    monkeypatch.setattr(json_report, "_PIECE", 4)
+    forked = []
+    real_child = parallel._Child
+    monkeypatch.setattr(parallel, "_Child", lambda work: forked.append(real_child(work)) or forked[-1])
+    parent, rendered_here = os.getpid(), []
+    real_items = json_report.item_pieces
+
+    def items(diagnostics, start=0, stop=None, fail_in_child=False):
+        if os.getpid() == parent:
+            rendered_here.append((start, stop))
+        elif fail_in_child:
+            raise RuntimeError("the child fails")
+        return real_items(diagnostics, start, stop)
+
+    monkeypatch.setattr(json_report, "item_pieces", items)
+    stream = io.StringIO()
+    write("json", result, stream, split=parallel.split_pieces)
+    assert stream.getvalue() == expected and len(forked) == 1 and forked[0].pid is None
+    assert rendered_here == [(0, 20)]  # the child rendered the rest
+
+    # A child that fails (here: its rendering raises) leaves its half to this process.
+    monkeypatch.setattr(json_report, "item_pieces",
+                        lambda ds, start=0, stop=None: items(ds, start, stop, fail_in_child=True))
+    rendered_here.clear()
+    stream = io.StringIO()
+    write("json", result, stream, split=parallel.split_pieces)
+    assert stream.getvalue() == expected and len(forked) == 2
+    assert rendered_here == [(0, 20), (20, None)]
+
+
+def test_json_report_is_not_split_for_a_caller_that_goes_on():
+    from schemalint.report import LintResult, json_report
+    from schemalint.speed import parallel
+
+    seen = []
+    items = _many_findings()
+    pieces = parallel.split_pieces(lambda ds, *a: seen.append(a) or iter(("x",)), items)
+    assert list(pieces) == ["x"] and seen == [()]
+    assert json_report.render(LintResult(diagnostics=items)).count('"code"') == 41
