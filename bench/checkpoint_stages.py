@@ -9,8 +9,10 @@ the others (the pull request), then, `--runs` times, restores a copy of that cac
 `schemalint check DIR --format json` in this process (as the command line runs it: the run's
 objects frozen for the exit and left to it, schemalint/process.py), with a perf_counter
 around each stage: restoring the checkpoint, checking the files after it, the schema rules,
-`finish`, storing the whole run's findings for the next run (`runs/`), and the report (to
-/dev/null). Four variants alternate in each round:
+`finish`, storing the whole run's findings for the next run (`runs/`: done by a forked child
+beside the rest, speed/parallel.beside, so near 0 here; `whole command` includes waiting for
+it, as the command line waits before it ends), and the report (to /dev/null; from two
+processes, speed/parallel.split_pieces). Four variants alternate in each round:
 
 - `changed tables`: as shipped. The schema rules run again only on the tables the new
   migration changed; the other tables' findings are the checkpoint's (speed/schema_delta.py);
@@ -53,7 +55,7 @@ def timed_run(checkout: str, cache: str, variant: str) -> dict[str, float]:
     from schemalint.cli import main
     from schemalint.commands import pipeline
     from schemalint.speed import cache as cache_mod
-    from schemalint.speed import schema_delta
+    from schemalint.speed import parallel, schema_delta
     from schemalint.speed.checkpoint import Checkpoints
     from schemalint.speed.store import Cache
 
@@ -78,6 +80,7 @@ def timed_run(checkout: str, cache: str, variant: str) -> dict[str, float]:
     try:
         with quiet_stdout():
             main(["check", checkout, "--format", "json", "--cache-dir", cache])
+        parallel._reap_beside()  # the command line waits for the child storing the findings
     finally:
         watch.spent["whole command"] = time.perf_counter() - start
         watch.restore()
