@@ -321,36 +321,3 @@ def test_a_resumed_runs_findings_stored_for_the_next_run_are_as_reported(monkeyp
     assert as_dicts(lint_migrations(fresh(history), config, again, cache_dir)) == expected[0]
     assert again["cache"] == "hit"
     assert any(d["severity"] == "error" for d in expected[0])
-
-
-def test_only_a_report_of_cached_findings_is_rendered_in_two_processes(tmp_path, monkeypatch, capsys):
-    """From the command line, a run resumed from a checkpoint hands the report a splitter
-    (parallel.split_pieces: two processes for a long report); a run from scratch does not
-    (its model is still in memory: a child's copy-on-write pages would raise its peak)."""
-    import gc
-    import shutil
-
-    from schemalint import process
-    from schemalint.commands import pipeline
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SCHEMALINT_NO_CACHE", raising=False)
-    shutil.copytree(os.path.join(ROOT, "docs", "example", "migrations"), "migrations")
-    splits = []
-    real_emit = pipeline.emit
-    monkeypatch.setattr(pipeline, "emit", lambda result, flags, out, split=None: (
-        splits.append(split), real_emit(result, flags, out, split))[1])
-    monkeypatch.setattr(process, "ENDS_AFTER_COMMAND", True)
-    args = ["check", "migrations", "--no-config", "--cache-dir", "cache", "--format", "json"]
-    try:
-        main(args)  # from scratch: stores a checkpoint
-        with open(os.path.join("migrations", "999_added.sql"), "w", encoding="utf-8") as fh:
-            fh.write("ALTER TABLE orders ADD COLUMN shipped_at timestamptz;\n")
-        main(args)  # resumed from it
-    finally:
-        parallel._reap_beside()
-        process._kept.clear()
-        monkeypatch.setattr(process, "ENDS_AFTER_COMMAND", False)
-        gc.unfreeze()
-    capsys.readouterr()
-    assert splits == [None, parallel.split_pieces]

@@ -34,11 +34,13 @@ from schemalint.speed.cache import lint_migrations
 from schemalint.speed.parallel import split_pieces
 
 
-def emit(result, flags: Flags, out, split=None) -> None:
+def emit(result, flags: Flags, out) -> None:
     """Write the report(s): --format to `out` (or, with --statistics, the count per rule),
-    each --output FORMAT:PATH to its file. `split`: see report.write."""
+    each --output FORMAT:PATH to its file."""
     result.root = result.root or find_root(os.getcwd())
     outputs = parse_outputs(flags)
+    # From the command line, a report of many findings is rendered in two processes.
+    split = split_pieces if process.ENDS_AFTER_COMMAND else None
     try:
         if flags.statistics:
             out.write(statistics.render(result, flags.format, bool(flags.unsafe_fixes)))
@@ -244,14 +246,7 @@ def _check(settings: Settings, cache_dir, out, err, seen: dict | None, planned, 
         from schemalint.commands.review import schema_review
 
         result.extra["schema_review"] = schema_review(settings, migrations, flags.changed_since, cache_dir)
-    # From the command line, the report of a run whose findings came from the cache (a CI
-    # run resumed from a checkpoint: the findings of the whole history, the new files' only
-    # a few) is rendered in two processes when it is long (parallel.split_pieces). Not a run
-    # from scratch: at its end the model is still there, and the child's copy-on-write pages
-    # would add to its peak (bench/run.py measured 345 MB PSS for the processes of a cold
-    # run on (b), 281 MB for the largest).
-    split = split_pieces if process.ENDS_AFTER_COMMAND and stats.get("restored") else None
-    emit(result, flags, out, split)
+    emit(result, flags, out)
     if seen is not None:
         seen["collected"] = collected
     process.keep(collected, result)  # freed by the exit, when the process ends next

@@ -105,8 +105,6 @@ def lint(migrations, config, rules, parsed, links: list[str] | None, cache: Cach
     store = Checkpoints(cache) if cache is not None and links else None
     k, schema, decoded = store.restore(checker, migrations, links) if store is not None else (0, None, None)
     restored = checker.statement_count
-    if k:
-        stats["restored"] = k  # files whose findings came from the checkpoint
     before = schema_delta.Snapshot(checker.model, schema[1]) if schema is not None else None
     checker.run(migrations[k:], reported, progress)
     made = len(checker.out)
