@@ -31,7 +31,6 @@ from schemalint.gate.reporting import apply as gate
 from schemalint.parse.statements import parse_migration
 from schemalint.report import LintResult, failed, find_root, statistics, write_reports
 from schemalint.speed.cache import lint_migrations
-from schemalint.speed.parallel import split_pieces
 
 
 def emit(result, flags: Flags, out) -> None:
@@ -39,14 +38,12 @@ def emit(result, flags: Flags, out) -> None:
     each --output FORMAT:PATH to its file."""
     result.root = result.root or find_root(os.getcwd())
     outputs = parse_outputs(flags)
-    # From the command line, a report of many findings is rendered in two processes.
-    split = split_pieces if process.ENDS_AFTER_COMMAND else None
     try:
         if flags.statistics:
             out.write(statistics.render(result, flags.format, bool(flags.unsafe_fixes)))
-            write_reports(result, None, outputs, out, split=split)
+            write_reports(result, None, outputs, out)
         else:
-            write_reports(result, flags.format, outputs, out, split=split)
+            write_reports(result, flags.format, outputs, out)
     except BrokenPipeError:
         raise  # output piped into `head` and closed early: cli.main ends quietly
     except OSError as exc:

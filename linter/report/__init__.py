@@ -118,18 +118,15 @@ def render(fmt: str, result: LintResult) -> str:
     return _module(fmt).render(result)
 
 
-def write(fmt: str, result: LintResult, stream: TextIO, split=None) -> None:
+def write(fmt: str, result: LintResult, stream: TextIO) -> None:
     """`stream.write(render(fmt, result))`, piece by piece when the format can (a module's
-    `render_pieces(result)`): a large report is then never in memory whole. `split`: how a
-    format that renders its findings in pieces (json: `item_pieces`) may have them rendered
-    (speed/parallel.split_pieces); the text is the same."""
+    `render_pieces(result)`): a large report is then never in memory whole."""
     module = _module(fmt)
     pieces = getattr(module, "render_pieces", None)
     if pieces is None:
         stream.write(module.render(result))
         return
-    for piece in (pieces(result) if split is None or not hasattr(module, "item_pieces")
-                  else pieces(result, split)):
+    for piece in pieces(result):
         stream.write(piece)
 
 
@@ -144,28 +141,28 @@ def parse_output(spec: str) -> tuple[str, str]:
 
 
 def write_reports(result: LintResult, fmt: str | None, outputs: Iterable[tuple[str, str]],
-                  stdout: TextIO, environ: Mapping[str, str] | None = None, split=None) -> None:
+                  stdout: TextIO, environ: Mapping[str, str] | None = None) -> None:
     """Render `fmt` (None: nothing) to `stdout` and each (format, path) of `outputs` to its
-    file. Colour is for the terminal only. `split`: see `write`. Side files (the GitHub job
-    summary) are written once per format. An OSError writing a file names it (`filename`), even when it comes
+    file. Colour is for the terminal only. Side files (the GitHub job summary) are written
+    once per format. An OSError writing a file names it (`filename`), even when it comes
     from a write rather than from `open` (a full disk, /dev/full)."""
     environ = os.environ if environ is None else environ
     done: set[str] = set()
     if fmt is not None:
-        write(fmt, result, stdout, split)
+        write(fmt, result, stdout)
         done.add(fmt)
     plain = result.replace(color=False)
     for out_fmt, path in outputs:
         # Streamed like stdout: an --output report of 40,000 findings is not held whole.
         if path == "-":
-            write(out_fmt, plain, stdout, split)
+            write(out_fmt, plain, stdout)
         else:
             try:
                 parent = os.path.dirname(path)
                 if parent:
                     os.makedirs(parent, exist_ok=True)
                 with open(path, "w", encoding="utf-8", newline="") as fh:
-                    write(out_fmt, plain, fh, split)
+                    write(out_fmt, plain, fh)
             except OSError as exc:
                 if exc.filename is not None:
                     raise

@@ -69,31 +69,22 @@ def render(result) -> str:
 _PIECE = 400
 
 
-def render_pieces(result, split=None) -> Iterator[str]:
+def render_pieces(result) -> Iterator[str]:
     """`render(result)` in pieces, for writing to a stream: the whole document of 40,000
     findings (a 30 MB string, twice that as UCS-2 when a message holds a non-ASCII character,
-    plus its UTF-8 copy on write) would otherwise be in memory at once, at the end of a run.
-    `split(item_pieces, diagnostics)`, when given, yields what `item_pieces(diagnostics)`
-    does, its own way (speed/parallel.split_pieces renders part of them in another process)."""
+    plus its UTF-8 copy on write) would otherwise be in memory at once, at the end of a run."""
     diagnostics = result.diagnostics
     yield f'{{\n  "version": {VERSION},\n  "diagnostics": '
     if not diagnostics:
         yield "[]"
     else:
-        yield from (item_pieces(diagnostics) if split is None else split(item_pieces, diagnostics))
+        memo: dict = {}
+        for i in range(0, len(diagnostics), _PIECE):
+            items = [_item_text(d, memo) for d in diagnostics[i:i + _PIECE]]
+            yield ("[\n    " if i == 0 else ",\n    ") + ",\n    ".join(items)
         yield "\n  ]"
     text = _dumps(summary(result), "\n  ")
     yield f',\n  "summary": {text}\n}}\n'
-
-
-def item_pieces(diagnostics, start: int = 0, stop: int | None = None) -> Iterator[str]:
-    """The text of diagnostics[start:stop] in the document's list, in pieces: the first
-    finding's opens the list, each other's follows a comma."""
-    stop = len(diagnostics) if stop is None else stop
-    memo: dict = {}
-    for i in range(start, stop, _PIECE):
-        items = [_item_text(d, memo) for d in diagnostics[i:min(i + _PIECE, stop)]]
-        yield ("[\n    " if i == 0 else ",\n    ") + ",\n    ".join(items)
 
 
 def _dumps(obj, nl: str) -> str:

@@ -183,25 +183,15 @@ def _decode(src):
     return count, diagnostics, directive_files, pack
 
 
-def _anonymous_file():
-    """A read-write binary file with no name: memfd_create (Linux: no disk, and no import
-    of `tempfile`, which loads shutil and random), else tempfile's."""
-    if hasattr(os, "memfd_create"):
-        return os.fdopen(os.memfd_create("schemalint", getattr(os, "MFD_CLOEXEC", 0)), "w+b")
-    import tempfile
-
-    return tempfile.TemporaryFile()
-
-
 class _Child:
     """A forked process running `work(out)`, which writes its result to `out`: a temporary
-    file without a name (an anonymous memory file, else one unlinked at creation), so
-    nothing is left behind whatever way either process ends, and the child can finish, and
-    free its memory, without waiting for the parent to read (a pipe would hold it until
-    then)."""
+    file without a name (unlinked at creation), so nothing is left behind whatever way
+    either process ends, and the child can finish, and free its memory, without waiting
+    for the parent to read (a pipe would hold it until then)."""
 
     def __init__(self, work) -> None:
         import signal
+        import tempfile
 
         self.pid: int | None = None
         self.pid_started: int | None = None
@@ -213,7 +203,7 @@ class _Child:
             except Exception:  # noqa: BLE001 - a closed or odd stream: nothing buffered to lose
                 pass
         try:
-            self._out = _anonymous_file()
+            self._out = tempfile.TemporaryFile()
             pid = os.fork()
         except OSError:  # no temporary space, memory or process slot: the parent does it all
             return
@@ -319,49 +309,3 @@ def _reap_beside() -> None:
             os.waitpid(pid, 0)
         except (ChildProcessError, InterruptedError):
             pass
-
-
-# --- a report rendered in two processes -----------------------------------------------
-# Below this many findings, forking costs about what rendering half of them saves.
-SPLIT_PIECES_MIN = 4000
-
-
-def split_pieces(item_pieces, diagnostics):
-    """What `item_pieces(diagnostics)` yields (report/json_report.py), the second half
-    rendered by a forked child into a temporary file while this process renders and writes
-    the first, when the process ends after this command (the report is its last work: a
-    CI run resumed from a checkpoint writes the findings of the whole history). The same
-    text either way: the child's is read back as it wrote it; if the child fails, this
-    process renders its half."""
-    from schemalint import process
-
-    n = len(diagnostics)
-    if (n < SPLIT_PIECES_MIN or not process.ENDS_AFTER_COMMAND or not _can_fork()
-            or _other_threads()):
-        yield from item_pieces(diagnostics)
-        return
-    half = n // 2
-
-    def render_second_half(out) -> None:
-        for piece in item_pieces(diagnostics, half):
-            out.write(piece.encode("utf-8", "surrogatepass"))  # any str, back as it was
-
-    child = _Child(render_second_half)
-    try:
-        yield from item_pieces(diagnostics, 0, half)
-        rendered = child.result()
-        if rendered is None:
-            yield from item_pieces(diagnostics, half)
-            return
-        import codecs
-
-        decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
-        while True:
-            chunk = rendered.read(1 << 20)
-            text = decoder.decode(chunk, final=not chunk)
-            if text:
-                yield text
-            if not chunk:
-                break
-    finally:
-        child.stop()
