@@ -11,8 +11,8 @@ objects frozen for the exit and left to it, schemalint/process.py), with a perf_
 around each stage: restoring the checkpoint, checking the files after it, the schema rules,
 `finish`, storing the whole run's findings for the next run (`runs/`: done by a forked child
 beside the rest, speed/parallel.beside, so near 0 here; `whole command` includes waiting for
-it, as the command line waits before it ends), and the report (to /dev/null; from two
-processes, speed/parallel.split_pieces). Four variants alternate in each round:
+it, as the command line waits before it ends), and the report (to /dev/null). Five variants
+alternate in each round:
 
 - `changed tables`: as shipped. The schema rules run again only on the tables the new
   migration changed; the other tables' findings are the checkpoint's (speed/schema_delta.py);
@@ -21,7 +21,9 @@ processes, speed/parallel.split_pieces). Four variants alternate in each round:
   collector's first pass after its pause walks them (inside `whole command`);
 - `objects freed`: as shipped, but the run's objects are not kept for the exit: the model,
   the parse results and the findings are freed one by one as the functions holding them
-  return (inside `whole command`), as a caller that goes on (a test, an editor) frees them.
+  return (inside `whole command`), as a caller that goes on (a test, an editor) frees them;
+- `findings stored here`: as shipped, but this process stores the whole run's findings
+  itself instead of a child beside the run (speed/parallel.beside).
 
 Prints the median of each stage, in ms. Run it from the repository root: the configuration,
 and so the cache keys, follow the working directory.
@@ -76,6 +78,8 @@ def timed_run(checkout: str, cache: str, variant: str) -> dict[str, float]:
         watch.replace(gc, "freeze", lambda: None)
     if variant == "objects freed":
         watch.replace(process, "keep", lambda *objects: None)
+    if variant == "findings stored here":
+        watch.replace(parallel, "beside", lambda work: False)
     start = time.perf_counter()
     try:
         with quiet_stdout():
@@ -102,7 +106,7 @@ def bench(path: str, runs: int) -> None:
         with open(os.path.join(checkout, NEW_MIGRATION), "w", encoding="utf-8") as fh:
             fh.write("ALTER TABLE orders ADD COLUMN shipped_at timestamptz;\n")
         results: dict[str, list[dict]] = {"changed tables": [], "every table": [], "collector walks": [],
-                                          "objects freed": []}
+                                          "objects freed": [], "findings stored here": []}
         for _ in range(runs):
             for variant in results:
                 restored = os.path.join(work, "restored")
