@@ -14,8 +14,8 @@ NOTES = """## How schemalint gets there
   ends next: its first pass would otherwise walk them all once more. Nor are they freed one
   by one: a command-line run keeps them, and ends through `process.exit_now` (the atexit
   handlers, a flush, then `os._exit`, as mypy's command line does), so the exit returns their
-  memory at once. `python bench/checkpoint_stages.py --runs 3`, in process after a CI run on
-  (b): 1.50 s as shipped, 2.07 s with the collector walking them, 1.54 s freeing them.
+  memory at once. `python bench/checkpoint_stages.py --runs 9`, in process, a CI run on (b):
+  0.89 s as shipped, 1.66 s with the collector walking them, 1.03 s freeing them.
 - **Two processes, on request** (`--jobs 2`, `linter/speed/parallel.py`): the run is cut at the
   file where ~80% of the statements (counted by semicolons) lie before it. A forked child brings
   its model to the cut by folding those files without checking them (parsing and schema changes
@@ -114,25 +114,37 @@ migration starts from a fresh checkout with the base branch's cache, which holds
 branch's checkpoint: where its check stood after its last migration, with the schema rules'
 findings by table (docs/cache.md). The pull request's run restores it, checks the new file, runs
 the schema rules again only on the tables the new file changed (speed/schema_delta.py) and
-reports on the whole history. In the run above that takes 0.90 × squawk's wall time on (b) and
-1.23 × on (a) (CPU 0.49 × and 0.75 ×; squawk spreads its work over both cores, schemalint runs on
-one); three runs of this script within an hour of the same code gave 0.90-1.00 × on (b) and
-1.06-1.26 × on (a). Earlier the same day (bench/run.py at 94a2eab, the schema rules then ran on every table)
-it took 1.88 × and 1.45 × (CPU 1.00 × and 0.89 ×); before checkpoints, 3.3 × and 2.1 ×.
-`python bench/checkpoint_stages.py --runs 5` times the stages of this run on (b) in process
-(medians, load 1.0): restoring the state of 50,000 statements 0.70 s (the model's 87,000
-columns and their sites, 37,000 findings), the new file 1 ms, the schema rules on the tables it
-changed under 1 ms (0.62 s on every table), storing the whole run's findings for the Action's
-second pass 0.19 s (most are written from the rows the checkpoint held), the report of 37,000
-findings 0.42 s, 1.69 s in all (2.40 s with the schema rules on every table). What is left grows
-with the history: restoring the model and the findings, the report, discovery and hashing of
-every file of a fresh checkout (the largest part on (a)). The GitHub Action runs two passes on a
-pull request (a SARIF file of the whole history, then the changed files' annotations and the PR
-comment with the schema review): `python bench/pieces.py --only ci-action-b` measures them
-together on (b), 7.1 s, 15.5 s without checkpoints; the SARIF writer and the review's model at
-the merge base (taken from the checkpoint) were most of it before. The model is loaded with a function
-written per class that sets its slots one attribute store each, faster than
-`object.__setattr__` mapped over the slot names.
+reports on the whole history. In the run above that takes 0.68 × squawk's wall time on (b)
+(1.08 s against 1.60 s) and 1.25 × on (a) (559 ms against 448 ms), CPU 0.44 × and 0.78 ×:
+squawk spreads its parse over both cores, schemalint runs on one. On (a) the spread between
+runs is wider than the gap: schemalint's three runs took 358-611 ms and squawk's 413-456 ms in
+this run, and squawk's median for the same files was 428-636 ms in four runs of this script
+within the hour before it (with a two-process report since removed, below). Earlier the same day
+(bench/run.py at 63fecb8) the CI runs took 0.90 × on (b) and 1.23 × on (a); at 94a2eab, before
+the schema rules were re-run by table, 1.88 × and 1.45 ×; before checkpoints, 3.3 × and 2.1 ×.
+Since 63fecb8: the whole run's findings, kept for the Action's second pass, are stored by a
+forked child while the run gates and writes its report (`speed/parallel.beside`; a run from
+scratch stores them itself, as its child's copy-on-write pages would add to its peak); the run's
+objects are left to the exit; discovery reads each file with one `open`/`fstat`/`read`, stops
+probing layouts once one claims a directory's files and no longer normalises every path named
+on the command line twice; the report cache keeps a file skipped unread by its presence; a
+checkpoint's integrity check is a CRC-32; the JSON report escapes a rule's text once.
+`python bench/checkpoint_stages.py --runs 9` times the stages of this run on (b) in process
+(medians): restoring the state of 50,000 statements 373 ms (the model's 87,000 columns and their
+sites, 37,000 findings), the new file 1 ms, the schema rules on the tables it changed under
+1 ms (415 ms on every table), the report of 37,000 findings 296 ms, 894 ms in all; storing the
+findings in this process instead of a child, 1,078 ms; freeing the run's objects instead of
+leaving them to the exit, 1,033 ms. What is left grows with the history: restoring the model
+and the findings, the report, and on (a) discovering and hashing 3,050 files named one by one
+(each its own directory group), then the interpreter and imports. Tried and dropped: rendering
+a long report half in a forked child (1,046 ms against 1,061 ms without it in the same
+script's medians: two busy processes on this machine's two cores each ran slower). The GitHub
+Action runs two passes on a pull request (a SARIF file of the whole history, then the changed
+files' annotations and the PR comment with the schema review): `python bench/pieces.py --only
+ci-action-b` measured them together on (b) at 63fecb8, 7.1 s, 15.5 s without checkpoints; the
+SARIF writer and the review's model at the merge base (taken from the checkpoint) were most of
+it before. The model is loaded with a function written per class that sets its slots one
+attribute store each, faster than `object.__setattr__` mapped over the slot names.
 A run that starts from a checkpoint and checks less than a tenth of the history's
 statements stores none; a cold run stores one (about 1 s on (b)), which the `cold` rows
 include. Tried and dropped: storing it from a forked child while the parent runs the schema
