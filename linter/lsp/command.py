@@ -9,6 +9,7 @@ import argparse
 import logging
 import sys
 
+from schemalint import process
 from schemalint.errors import UsageError
 
 
@@ -47,6 +48,9 @@ def run(args) -> int:
         if (exc.name or "").partition(".")[0] in ("pygls", "lsprotocol"):
             raise UsageError("`schemalint lsp` needs pygls: pip install 'schemalint[lsp]'") from None
         raise
+    # A server lives on after each check it runs: those must free their objects, not leave
+    # them to an exit that is hours away (schemalint/process.py).
+    process.ENDS_AFTER_COMMAND = False
     logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(),
                         format="schemalint lsp: %(levelname)s: %(name)s: %(message)s")
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer

@@ -288,3 +288,20 @@ def test_exit_without_shutdown_is_exit_code_1(tmp_path):
             return await s.exit()
 
     assert run(body()) == 1
+
+
+def test_the_server_frees_what_each_check_made(monkeypatch):
+    # `schemalint lsp` is the command line (main() with no arguments marks the process as
+    # ending with its command), but it lives on after each check it runs: nothing may be
+    # kept for the exit (schemalint/process.py), or every keystroke's model would stay.
+    import argparse
+
+    from schemalint import process
+    from schemalint.lsp import command, server
+
+    seen = []
+    monkeypatch.setattr(process, "ENDS_AFTER_COMMAND", True)
+    monkeypatch.setattr(server, "serve", lambda *args: seen.append(process.ENDS_AFTER_COMMAND) or 0)
+    monkeypatch.setattr(sys, "stdout", sys.stdout)  # run() points stdout at stderr
+    args = argparse.Namespace(config=None, no_config=True, debounce=0, log_level="warning")
+    assert command.run(args) == 0 and seen == [False]
