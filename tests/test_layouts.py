@@ -246,6 +246,21 @@ def test_sqitch_plan_order_rework_revert_and_missing_dependency(tmp_path):
     assert len(problems) == 1 and "requires ghost" in problems[0].message
 
 
+def test_a_plan_is_looked_for_only_where_a_script_directory_could_hold_its_scripts(tmp_path):
+    # The report cache keys a run by every file discovery looked for: a sqitch.plan is
+    # looked for only above files under deploy/, revert/ or verify/ (no other file can be
+    # a sqitch script), whether the files are named one by one or by their directory.
+    write(tmp_path, {"sqitch.plan": PLAN, "deploy/zschema.sql": "CREATE SCHEMA flipr;",
+                     "revert/zschema.sql": "DROP SCHEMA flipr;",
+                     "other/001_init.sql": "CREATE TABLE t (id int);"})
+    plain = discover([str(tmp_path / "other" / "001_init.sql")], record_inputs=True)
+    assert [m.layout for m in plain.migrations] == ["plain"] and plain.inputs.looked_at == set()
+    for args in ([str(tmp_path)], [str(tmp_path / "deploy" / "zschema.sql"), str(tmp_path / "revert" / "zschema.sql")]):
+        found = discover(args, record_inputs=True)
+        assert str(tmp_path / "sqitch.plan") in found.inputs.looked_at
+        assert {m.layout for m in found.migrations if "other" not in m.path} == {"sqitch"}
+
+
 # --- schema dumps ------------------------------------------------------------------------
 
 DUMP = """--
