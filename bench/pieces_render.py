@@ -133,9 +133,9 @@ DECISIONS = {
                    "before the others misses). Storing the model of (b) takes about 1 s "
                    "in-process (linter/speed/checkpoint.py); storing it from a forked child was "
                    "tried and dropped (over the 300 MB memory target, see \"CI with a restored "
-                   "cache\"). Against squawk (bench/run.py, three runs): CPU 0.65-0.75 × and "
-                   "0.48-0.55 ×, wall 1.06-1.26 × and 0.90-1.00 × on (a) and (b), where squawk "
-                   "uses both cores of the machine: ahead on (b), not yet on (a).",
+                   "cache\"). Against squawk (bench/run.py, the last two runs, 2026-12-07): CPU "
+                   "0.64-0.78 × and 0.44-0.58 ×, wall 0.97-1.25 × and 0.68-0.94 × on (a) and (b), "
+                   "where squawk uses both cores of the machine: ahead on (b), not reliably on (a).",
     "SPLIT": "**opt-in**, `check --jobs N` (default 1): far from 25 % on (b), and more CPU time. "
              "`SCHEMALINT_JOBS` and the size threshold that chose it automatically are gone.",
     "GC": "**kept, in one place**: the check pipeline, from discovery until the report is "

@@ -114,20 +114,22 @@ migration starts from a fresh checkout with the base branch's cache, which holds
 branch's checkpoint: where its check stood after its last migration, with the schema rules'
 findings by table (docs/cache.md). The pull request's run restores it, checks the new file, runs
 the schema rules again only on the tables the new file changed (speed/schema_delta.py) and
-reports on the whole history. In the run above that takes 0.68 × squawk's wall time on (b)
-(1.08 s against 1.60 s) and 1.25 × on (a) (559 ms against 448 ms), CPU 0.44 × and 0.78 ×:
-squawk spreads its parse over both cores, schemalint runs on one. On (a) the spread between
-runs is wider than the gap: schemalint's three runs took 358-611 ms and squawk's 413-456 ms in
-this run, and squawk's median for the same files was 428-636 ms in four runs of this script
-within the hour before it (with a two-process report since removed, below). Earlier the same day
+reports on the whole history. In the run above that takes 0.94 × squawk's wall time on (b)
+(1.59 s against 1.68 s) and 0.97 × on (a) (570 ms against 589 ms), CPU 0.58 × and 0.64 ×: squawk spreads
+its parse over both cores, schemalint runs on one. The run before it, of the same code but for
+the sqitch-plan look-ups below, gave 0.68 × on (b) (1.08 s against 1.60 s) and 1.25 × on (a)
+(559 ms against 448 ms): on (a) the spread between runs is wider than the gap, squawk's median
+for the same files went from 428 to 636 ms over the six runs of this script in the last two
+hours, this one included (four of them with a two-process report since removed, below). Earlier the same day
 (bench/run.py at 63fecb8) the CI runs took 0.90 × on (b) and 1.23 × on (a); at 94a2eab, before
 the schema rules were re-run by table, 1.88 × and 1.45 ×; before checkpoints, 3.3 × and 2.1 ×.
 Since 63fecb8: the whole run's findings, kept for the Action's second pass, are stored by a
 forked child while the run gates and writes its report (`speed/parallel.beside`; a run from
 scratch stores them itself, as its child's copy-on-write pages would add to its peak); the run's
 objects are left to the exit; discovery reads each file with one `open`/`fstat`/`read`, stops
-probing layouts once one claims a directory's files and no longer normalises every path named
-on the command line twice; the report cache keeps a file skipped unread by its presence; a
+probing layouts once one claims a directory's files, looks for a sqitch plan only above
+deploy/, revert/ or verify/ directories, and no longer normalises every path named on the
+command line twice; the report cache keeps a file skipped unread by its presence; a
 checkpoint's integrity check is a CRC-32; the JSON report escapes a rule's text once.
 `python bench/checkpoint_stages.py --runs 9` times the stages of this run on (b) in process
 (medians): restoring the state of 50,000 statements 373 ms (the model's 87,000 columns and their
