@@ -62,13 +62,10 @@ def timed_run(checkout: str, cache: str, variant: str) -> dict[str, float]:
     from schemalint.speed.store import Cache
 
     watch = Stopwatch()
-    watch.wrap(Checkpoints, "restore", "restore")
-    watch.wrap(Checker, "run", "new files")
-    watch.wrap(Checker, "check_schema", "schema rules")
-    watch.wrap(Checker, "finish", "finish")
-    watch.wrap(cache_mod, "encode_diagnostics", "store findings")
-    watch.wrap(Cache, "store_run", "store findings")
-    watch.wrap(pipeline, "emit", "report")
+    watch.wrap_each([(Checkpoints, "restore", "restore"), (Checker, "run", "new files"),
+                     (Checker, "check_schema", "schema rules"), (Checker, "finish", "finish"),
+                     (cache_mod, "encode_diagnostics", "store findings"),
+                     (Cache, "store_run", "store findings"), (pipeline, "emit", "report")])
     if variant == "every table":
         watch.replace(schema_delta, "_changed", lambda model, before: None)
     # As from the command line (schemalint/process.py): the run's objects are frozen before

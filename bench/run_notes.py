@@ -139,8 +139,10 @@ findings in this process instead of a child, 1,078 ms; freeing the run's objects
 leaving them to the exit, 1,033 ms. What is left grows with the history: restoring the model
 and the findings, the report, and on (a) discovering and hashing 3,050 files named one by one
 (each its own directory group), then the interpreter and imports. Tried and dropped: rendering
-a long report half in a forked child (1,046 ms against 1,061 ms without it in the same
-script's medians: two busy processes on this machine's two cores each ran slower). The GitHub
+a long report half in a forked child (reverted in 190c887): with a variant of
+bench/checkpoint_stages.py not kept, 1,046 ms against 1,061 ms without it (medians of 9, within
+noise: two busy processes on this machine's two cores each ran slower), and bench/run.py at
+a4558fe measured the cold (b) run's processes at 345 MB PSS with it, over the 300 MB target. The GitHub
 Action runs two passes on a pull request (a SARIF file of the whole history, then the changed
 files' annotations and the PR comment with the schema review): `python bench/pieces.py --only
 ci-action-b` measured them together on (b) at 63fecb8, 7.1 s, 15.5 s without checkpoints; the

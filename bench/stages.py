@@ -48,13 +48,10 @@ def one_run(paths: list[str]) -> dict[str, float]:
     from schemalint.rulekit.lock_ledger import LockLedger
 
     watch = Stopwatch()
-    watch.wrap(pipeline, "collect", "discovery")
-    watch.wrap(pipeline, "emit", "report")
-    watch.wrap(pipeline, "lint_migrations", "lint")
-    watch.wrap(parse_mod, "parse_sql", "parse")
-    watch.wrap(Model, "fold", "fold")
-    watch.wrap(LockLedger, "before", "fold")
-    watch.wrap(LockLedger, "after", "fold")
+    watch.wrap_each([(pipeline, "collect", "discovery"), (pipeline, "emit", "report"),
+                     (pipeline, "lint_migrations", "lint"), (parse_mod, "parse_sql", "parse"),
+                     (Model, "fold", "fold"), (LockLedger, "before", "fold"),
+                     (LockLedger, "after", "fold")])
     spent = watch.spent
     try:
         with quiet_stdout():

@@ -29,6 +29,11 @@ class Stopwatch:
         setattr(owner, name, timed)
         self._patched.append((owner, name, real))
 
+    def wrap_each(self, stages) -> None:
+        """`wrap` for each (owner, name, stage) of `stages`: a script's stages as a table."""
+        for owner, name, stage in stages:
+            self.wrap(owner, name, stage)
+
     def replace(self, owner, name: str, value) -> None:
         """`owner.name` set to `value` until `restore`."""
         self._patched.append((owner, name, getattr(owner, name)))

@@ -126,7 +126,7 @@ def _configured_hold_sql(configured: list[str], settings: Settings) -> None:
 
 def _require_migrations(planned: Planned, migrations: list, unreadable: list,
                         skipped: list[Skipped], settings: Settings, stdin: bool,
-                        files_named: dict[str, str] | None = None) -> None:
+                        files_named: dict[str, str]) -> None:
     """Each path given or configured must hold a file discovery considered (a migration, an
     unreadable file, or a file skipped for a stated reason: another engine's variant is
     skipped, not missing), and the run must have a migration to check. With --force-exclude
@@ -140,7 +140,7 @@ def _require_migrations(planned: Planned, migrations: list, unreadable: list,
     checks = [p for p in dict.fromkeys((*planned.configured, *given)) if p != "-"]
     if planned.named is not None:  # files named inside the configured paths exist: files
         checks = [p for p in checks if p in planned.configured or not os.path.isfile(p)]
-    empty = [] if len(checks) == 1 and found else _empty(checks, found, files_named or {})
+    empty = [] if len(checks) == 1 and found else _empty(checks, found, files_named)
     if empty:
         raise UsageError("; ".join(f"{_source(p, planned, settings)} matches no migration: "
                                    f"{_why(p)}" for p in empty))

@@ -167,7 +167,8 @@ def _result_text(item: dict) -> str:
         physical = location["physicalLocation"]
         artifact, region = physical["artifactLocation"], physical["region"]
         (fingerprint,) = item["partialFingerprints"].values()
-        plain = (tuple(item["partialFingerprints"]) == (FINGERPRINT_KEY,) and tuple(item) in (_PLAIN_RESULT, _PLAIN_RESULT[:1] + _PLAIN_RESULT[2:])
+        plain = (tuple(item) in (_PLAIN_RESULT, _PLAIN_RESULT[:1] + _PLAIN_RESULT[2:])
+                 and tuple(item["partialFingerprints"]) == (FINGERPRINT_KEY,)
                  and len(item["message"]) == 1 and len(location) == 1 and len(physical) == 2
                  and tuple(artifact) == ("uri", "uriBaseId") and tuple(region) == _REGION
                  and all(type(region[k]) is int for k in _REGION)

@@ -255,7 +255,6 @@ def _lint(migrations, config, stats: dict, cache_dir: str | None, extra: list,
             process.keep(decoded)  # left to the exit with the rest (schemalint/process.py)
         else:
             store()
-        del decoded, store
     stats["cache"] = "miss" if cache is not None else "off"
     return diagnostics
 

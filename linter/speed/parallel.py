@@ -183,6 +183,38 @@ def _decode(src):
     return count, diagnostics, directive_files, pack
 
 
+def _fork(work) -> int | None:
+    """A forked child running `work()`: its pid, or None when no process could be made. The
+    child leaves through `os._exit` (status 0 when `work` returned, 1 when it raised): no
+    atexit handler of this process runs there. Buffered output is flushed first, so that it
+    is not written twice (once by each process), and the child takes the default SIGINT and
+    SIGTERM actions (Ctrl-C reaches the whole foreground process group: it dies at once
+    instead of running this process's handlers)."""
+    import signal
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a closed or odd stream: nothing buffered to lose
+            pass
+    try:
+        pid = os.fork()
+    except OSError:  # no memory or process slot
+        return None
+    if pid == 0:  # the child: never returns
+        code = 1
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            work()
+            code = 0
+        except BaseException:  # noqa: BLE001 - the parent sees status 1
+            code = 1
+        finally:
+            os._exit(code)
+    return pid
+
+
 class _Child:
     """A forked process running `work(out)`, which writes its result to `out`: a temporary
     file without a name (unlinked at creation), so nothing is left behind whatever way
@@ -190,36 +222,21 @@ class _Child:
     for the parent to read (a pipe would hold it until then)."""
 
     def __init__(self, work) -> None:
-        import signal
         import tempfile
 
         self.pid: int | None = None
         self.pid_started: int | None = None
         self._out = None
-        # Buffered output must not be written twice (once by each process).
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:  # noqa: BLE001 - a closed or odd stream: nothing buffered to lose
-                pass
         try:
             self._out = tempfile.TemporaryFile()
-            pid = os.fork()
-        except OSError:  # no temporary space, memory or process slot: the parent does it all
+        except OSError:  # no temporary space: the parent does it all
             return
-        if pid == 0:  # the child: never returns
-            code = 1
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                work(self._out)
-                self._out.flush()
-                code = 0
-            except BaseException:  # noqa: BLE001 - any failure: the parent does the work
-                code = 1
-            finally:
-                os._exit(code)
-        self.pid = self.pid_started = pid
+
+        def write_result() -> None:
+            work(self._out)
+            self._out.flush()
+
+        self.pid = self.pid_started = _fork(write_result)
 
     def result(self):
         """The child's result file, at its start, once the child has exited cleanly; None
@@ -259,8 +276,7 @@ class _Child:
 # forked child while this process gates and writes the report, and the process waits for the
 # child before it ends (schemalint/process.py runs the atexit handler that reaps it). The
 # child only writes its entry, atomically (store.Cache.write), and finishes it even if this
-# process is killed first; it leaves through `os._exit` (no atexit handler, no flush of a
-# buffer it inherited) and dies with Ctrl-C as this process does.
+# process is killed first; it is made as `lint_in_two`'s child is (`_fork`).
 _beside: list[int] = []
 
 
@@ -272,28 +288,9 @@ def beside(work) -> bool:
 
     if not process.ENDS_AFTER_COMMAND or not _can_fork() or _other_threads():
         return False
-    import signal
-
-    for stream in (sys.stdout, sys.stderr):  # buffered output must not be written twice
-        try:
-            stream.flush()
-        except Exception:  # noqa: BLE001 - a closed or odd stream: nothing buffered to lose
-            pass
-    try:
-        pid = os.fork()
-    except OSError:  # no memory or process slot: the caller does it
+    pid = _fork(work)  # a failed child: the entry is simply not stored
+    if pid is None:
         return False
-    if pid == 0:  # the child: never returns
-        code = 1
-        try:
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            work()
-            code = 0
-        except BaseException:  # noqa: BLE001 - the entry is simply not stored
-            code = 1
-        finally:
-            os._exit(code)
     if not _beside:
         import atexit
 

@@ -223,7 +223,7 @@ class ReportCache:
         others = set(reads) | touched_paths
         if baseline:
             others.add(os.path.abspath(baseline))
-        unread = len(paths)  # the candidates: those discovery did not read are skipped ones
+        candidates = len(paths)  # paths[:candidates]: those discovery did not read it skipped
         paths += [(a, a) for a in sorted(others - seen)]
         files = []
         for i, (path, abs_path) in enumerate(paths):
@@ -235,7 +235,7 @@ class ReportCache:
             if sig is None:
                 files.append((path, 0, 0, 0, ABSENT))
                 continue
-            if i < unread and abs_path not in touched_paths:
+            if i < candidates and abs_path not in touched_paths:
                 files.append((path, *sig, PRESENT))
                 continue
             if sig[1] >= started:
