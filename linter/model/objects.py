@@ -304,7 +304,8 @@ class Table(Record):
     # an external table holds whatever it held.
     __slots__ = ("key", "columns", "constraints", "persistence", "partitioned", "partition_of",
                  "inherits", "site", "created_in", "kind", "external", "columns_known", "loaded",
-                 "comment")
+                 "comment", "_unloaded_columns")
+    _fields = __slots__[:-1]  # the constructor's
 
     def __init__(self, key: Key, columns: dict[str, Column] | None = None,
                  constraints: dict[str, Constraint] | None = None, persistence: str = "p",
@@ -326,6 +327,17 @@ class Table(Record):
         self.columns_known = columns_known
         self.loaded = loaded
         self.comment = comment
+
+    def __getattr__(self, name: str):
+        # Reached only for an unset slot. `columns` is unset on a table a checkpoint restored
+        # (speed/checkpoint.py): `_unloaded_columns` makes them on first use, so that a run
+        # resumed from a long history's checkpoint builds the columns of the few tables its
+        # new migrations touch, not of every table (most of the model's objects).
+        if name != "columns":
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        columns = self.columns = self._unloaded_columns()
+        del self._unloaded_columns
+        return columns
 
     @property
     def name(self) -> str:

@@ -34,7 +34,9 @@ holds no statement but those the last file's session names (a BEGIN it left open
 parse tree beyond theirs and a column default's expression; it refers to
 migrations and their offset maps, which are stored as their position in the history and
 rebuilt from this run's migrations (the chain says they are the same). A statement's place
-is stored without the SQL it may have sliced for a finding (sliced again when asked).
+is stored without the SQL it may have sliced for a finding (sliced again when asked). Each
+table's columns are pickled apart, and a restored table unpickles them when first asked
+(`Table.__getattr__`): a resumed run builds the columns of the tables it touches only.
 Loading accepts schemalint's classes and the rebuilding functions here, nothing else a file
 could name; a CRC-32 of the entry catches a damaged byte that would still unpickle (a check
 for accidents — a torn write, a flipped bit — as a cache entry needs: whoever can write the
@@ -50,6 +52,8 @@ import marshal
 import os
 import pickle
 import zlib
+from array import array
+from functools import partial
 from operator import attrgetter
 
 from schemalint.check.engine import Checker
@@ -73,7 +77,7 @@ from schemalint.speed.keys import hash_parts
 from schemalint.speed.store import Cache
 
 # Bump when what a checkpoint holds changes (it is part of every key).
-FORMAT = 5
+FORMAT = 6
 # Checkpoints kept, most recently written or used first: a base branch's and the few pull
 # requests' after it.
 MAX_CHECKPOINTS = 4
@@ -169,10 +173,11 @@ class Checkpoints:
             _remove(path)
         return 0, None
 
-    # An entry: its header, then the pickled model, then the length of a marshal record and
-    # the record (statements counted, files with suppression comments, the findings, the
-    # schema rules' findings and the tables each belongs to), then the CRC-32 of everything
-    # after the header (8 hex digits).
+    # An entry: its header, then the model (`_write_model`: its tables' columns, then the
+    # pickled model), then a marshal record (statements counted, files with suppression
+    # comments, the findings, the schema rules' findings and the tables each belongs to),
+    # then the sizes of the columns, the model and the record (8 bytes each), then the CRC-32
+    # of everything after the header (8 hex digits).
     def _load(self, path: str, key: str, prefix, model_only: bool = False) -> tuple | None:
         data = self.cache.read(path)
         header = self.cache.header(key)
@@ -183,15 +188,15 @@ class Checkpoints:
         try:
             if _checksum(body) != digest:
                 return None  # truncated or damaged
-            stream = io.BytesIO(body)
-            model = _Loader(stream, prefix).load()
+            section, size, record = (int.from_bytes(body[i:i + 8], "little")
+                                     for i in range(len(body) - 24, len(body), 8))
+            if section + size + record + 24 != len(body):
+                return None
+            model = _read_model(body, section, size, prefix)
             if model_only:
                 return model
-            at = stream.tell()
-            size = int.from_bytes(body[at:at + 8], "little")
-            if at + 8 + size != len(body):
-                return None
-            count, directives, encoded, schema_encoded, owners = marshal.loads(body[at + 8:])
+            at = section + size
+            count, directives, encoded, schema_encoded, owners = marshal.loads(body[at:at + record])
             decoded = Decoded()
             out = decode_diagnostics(encoded, decoded)
             if out is None:
@@ -229,7 +234,7 @@ class Checkpoints:
             # on demand, and stale anyway once a later migration folds.
             written, model._written = model._written, None
             try:
-                _Dumper(out, migrations, index).dump(model)
+                section, size = _write_model(out, model, migrations, index)
             finally:
                 model._written = written
             # The findings after the model: the pickler's memo is gone by then, and the
@@ -241,8 +246,8 @@ class Checkpoints:
             record = marshal.dumps((checker.statement_count, directives, encoded, schema_encoded,
                                     owners if schema_encoded is not None else None))
             del encoded, schema_encoded
-            out.write(len(record).to_bytes(8, "little"))
             out.write(record)
+            out.write(b"".join(n.to_bytes(8, "little") for n in (section, size, len(record))))
             fh.write(b"%08x" % out.crc)
 
         try:
@@ -278,9 +283,11 @@ class _Digesting:
     def __init__(self, fh) -> None:
         self.fh = fh
         self.crc = 0
+        self.size = 0  # bytes written
 
     def write(self, data) -> int:
         self.crc = zlib.crc32(data, self.crc)
+        self.size += memoryview(data).nbytes
         return self.fh.write(data)
 
 
@@ -336,14 +343,15 @@ def _reduce_place(place):
                     place.sql_start, place.sql_end)
 
 
-def _slot_maker(cls: type):
+def _slot_maker(cls: type, names: tuple[str, ...] | None = None):
     """A function `cls`'s objects are rebuilt with from their slots' values in order (what
-    `_reduce_slotted` stores): `o = cls.__new__(cls)`, then one attribute store per slot. Written
+    `_reduce_slotted` stores; `names`: these slots only): `o = cls.__new__(cls)`, then one
+    attribute store per slot. Written
     out per class, as dataclasses writes an `__init__`: the model's columns, constraints,
     indexes and tables are most of a checkpoint's objects, and a store in bytecode costs
     less than `object.__setattr__` called once per slot. The
     classes define neither `__new__` nor `__setattr__`, so the object is the same."""
-    names = copyreg._slotnames(cls)
+    names = copyreg._slotnames(cls) if names is None else names
     if not all(n.isidentifier() and not n.startswith("__") for n in names):
         raise TypeError(f"{cls.__qualname__}: slots that cannot be written as attributes")
     name = f"_make_{cls.__name__}"
@@ -379,9 +387,29 @@ def _reduce_pg_version(version):
     return PgVersion, tuple(version)
 
 
-_SLOTTED = (Column, Constraint, Index, Table, Site)
+_SLOTTED = (Column, Constraint, Index, Site)
 _MAKERS = {cls: _slot_maker(cls) for cls in _SLOTTED}
 _MAKER_NAMES = frozenset(maker.__name__ for maker, _ in _MAKERS.values())
+
+# A table is stored with its columns apart: pickled on their own in a section before the
+# model (`_write_model`), that a restored table unpickles on first use (`Table.__getattr__`). A run resumed from a long
+# history's checkpoint uses the columns of the few tables its new migrations touch, and the
+# columns (with their type sites) were about two thirds of the unpickling (bench (b): 5,915
+# tables, 87,000 columns). A column belongs to one table's `columns`: one met anywhere else,
+# or in two tables, would be two objects once restored, so the model is then not stored.
+_TABLE_REST = tuple(n for n in copyreg._slotnames(Table) if n not in ("columns", "_unloaded_columns"))
+_make_table_rest, _table_rest = _slot_maker(Table, _TABLE_REST)
+_COLUMNS_SLOT = Table.__dict__["columns"]  # the slot itself: reading it never unpacks
+
+
+def _table(start: int, size: int, *rest):  # a name only: `_Loader.find_class` gives `_Loader._table`
+    raise pickle.UnpicklingError("a table outside a checkpoint")
+
+
+def _unpack_columns(context: list, start: int, size: int) -> dict:
+    """A restored table's columns, from where its checkpoint's section holds them."""
+    prefix, offsets, section = context
+    return _Loader(io.BytesIO(section[start:start + size]), prefix, offsets).load()
 
 
 class _Dumper(pickle.Pickler):
@@ -409,13 +437,118 @@ class _Dumper(pickle.Pickler):
                                TypeSite: _reduce_lazy_site, TokenSite: _reduce_lazy_site}
         for cls, (maker, get) in _MAKERS.items():
             self.dispatch_table[cls] = _reduce_slotted(maker, get)
+        self.dispatch_table[Table] = self._reduce_table
+        self.dispatch_table[Column] = _column_outside_a_table
+        self.columns_at: dict[int, tuple[int, int]] = {}  # id(table) -> its columns' place (_write_model)
+
+    def _reduce_table(self, table: Table):
+        where = self.columns_at.get(id(table))
+        if where is None:  # not among those `_tables` found: its columns were not written
+            raise _Unstorable("a table outside the model's tables and foreign keys")
+        return _table, (*where, *_table_rest(table))
+
+
+def _tables(model) -> list[Table]:
+    """The tables the model holds: its tables, and those its foreign keys' entries name
+    (a table dropped or replaced since may still be there: `fold_ddl._live`)."""
+    found = {id(t): t for t in model.tables.values()}
+    for refs in model.fk_refs.values():
+        for table, _ in refs:
+            found.setdefault(id(table), table)
+    return list(found.values())
+
+
+def _write_model(file: _Digesting, model, migrations, index: dict[int, int]) -> tuple[int, int]:
+    """Write the model's tables' columns, each table's a pickle of its own (so that a
+    restored table unpickles its own only; see _TABLE_REST), then the pickled model, which
+    names where its tables' columns are. Returns the size of each. Written to the file as
+    they are made: a section of every table's columns held in memory until the model is
+    written would add to a cold run's peak. _Unstorable when the model cannot be restored
+    as it is."""
+    dumper = _Dumper(file, migrations, index)
+    columns = _ColumnsDumper(file, dumper.dispatch_table)
+    start = file.size
+    dumper.columns_at = {id(table): columns.pack(table, start) for table in _tables(model)}
+    if columns.shared():
+        raise _Unstorable("a column of two tables")
+    del columns
+    section = file.size - start
+    dumper.dump(model)
+    return section, file.size - start - section
+
+
+def _read_model(body, section: int, size: int, prefix):
+    """The model `_write_model` wrote at the start of `body` (`section`, `size`: what it
+    returned)."""
+    loader = _Loader(io.BytesIO(body[section:section + size]), prefix)
+    model = loader.load()
+    # The restored tables' columns are read from this copy (the entry itself is let go).
+    loader.context[2] = bytes(body[:section])
+    return model
+
+
+def _column_outside_a_table(column):
+    raise _Unstorable("a column held outside its table's columns")
+
+
+class _ColumnsDumper(pickle.Pickler):
+    """Pickles one table's columns at a time (a memo of its own for each: no reference to
+    another table's objects), as `_Dumper` pickles the rest."""
+
+    def __init__(self, file: _Digesting, dispatch: dict) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.file = file
+        self.dispatch_table = dict(dispatch)
+        self.dispatch_table[Column] = self._reduce_column
+        self.dispatch_table[Table] = _table_inside_columns
+        # Every column packed, by id: told apart once all are written (`shared`), not in a
+        # set as they come, which would add a set of every column to a cold run's peak.
+        self.ids = array("Q")
+        self._column = _reduce_slotted(*_MAKERS[Column])
+
+    def pack(self, table: Table, origin: int) -> tuple[int, int]:
+        """Write `table`'s columns; where they are, from `origin`: (start, size)."""
+        file = self.file
+        start = file.size
+        try:
+            columns = _COLUMNS_SLOT.__get__(table, Table)
+        except AttributeError:  # restored and never used since: as its checkpoint stored them
+            context, at, size = table._unloaded_columns.args
+            file.write(context[2][at:at + size])
+        else:
+            self.clear_memo()
+            self.dump(columns)
+        return start - origin, file.size - start
+
+    def _reduce_column(self, column):
+        self.ids.append(id(column))
+        return self._column(column)
+
+    def shared(self) -> bool:
+        """Whether a column was written twice (with two tables)."""
+        ids = self.ids
+        return len(set(ids)) != len(ids)
+
+
+def _table_inside_columns(table):
+    raise _Unstorable("a table held by a column")
 
 
 class _Loader(pickle.Unpickler):
-    def __init__(self, file, prefix) -> None:
+    def __init__(self, file, prefix, offsets: dict | None = None) -> None:
         super().__init__(file)
         self.prefix = prefix
-        self.offsets: dict[int, OffsetMap] = {}
+        # Shared by the loaders of the tables' columns: one offset map per migration.
+        self.offsets: dict[int, OffsetMap] = {} if offsets is None else offsets
+        # What a restored table's columns are read with: the prefix, the offset maps and the
+        # section of the tables' columns (`_read_model` sets it once the model is read).
+        self.context = [prefix, self.offsets, b""]
+
+    def _table(self, start: int, size: int, *rest) -> Table:
+        table = _make_table_rest(*rest)
+        # Bound to the context, not to this loader (whose memo holds every object it made).
+        table._unloaded_columns = partial(_unpack_columns, self.context, start, size)
+        return table
 
     def _offsets(self, i: int) -> OffsetMap:
         found = self.offsets.get(i)
@@ -429,6 +562,8 @@ class _Loader(pickle.Unpickler):
                 return self.prefix.__getitem__
             if name == "_offsets_at":
                 return self._offsets
+            if name == "_table":
+                return self._table
             if name in ("_dict_with_slots", "_place", "_lazy_site") or name in _MAKER_NAMES:
                 return globals()[name]
         elif module.startswith("schemalint."):
