@@ -255,3 +255,31 @@ def test_the_code_fingerprint_covers_every_package_and_the_rules():
     files = {entry.rsplit(":", 2)[0].replace(os.sep, "/") for entry in _code_files()}
     assert {"check/engine.py", "parse/statements.py", "speed/keys.py", "cli.py"} <= files
     assert "create_index_non_concurrently.py" in files or "rules/create_index_non_concurrently.py" in files
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 7])
+def test_findings_are_written_a_frame_at_a_time_and_read_back_whole(count, monkeypatch, tmp_path):
+    """A run's findings (and a checkpoint's) are marshalled a few rows at a time: read back,
+    they are the rows written, in order, across frames; a truncated entry is a miss."""
+    import io
+
+    from schemalint.speed import store
+
+    monkeypatch.setattr(store, "ROWS_PER_FRAME", 3)
+    rows = [(f"rule-{i}", i, ("severity", 2)) for i in range(count)]
+    buffer = io.BytesIO()
+    written = store.write_frames(buffer.write, ("head", 1), rows)
+    data = buffer.getvalue()
+    assert written == len(data)
+    assert store.read_frames(memoryview(data)) == (("head", 1), rows)
+    with pytest.raises(ValueError):
+        store.read_frames(memoryview(data)[:-1])
+    cache = Cache(str(tmp_path))
+    cache.store_run("key", (5, ("names", rows, (2,)), {"a.sql": 1}))
+    assert cache.load_run("key") == (5, ("names", rows, (2,)), {"a.sql": 1})
+    path = cache.run_path("key")
+    with open(path, "rb") as fh:
+        whole = fh.read()
+    with open(path, "wb") as fh:
+        fh.write(whole[:-2])
+    assert cache.load_run("key") is None

@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import copyreg
 import io
-import marshal
 import os
 import pickle
 import zlib
@@ -74,7 +73,7 @@ from schemalint.parse.statements import OffsetMap, StatementPlace, migration_off
 from schemalint.speed import schema_delta
 from schemalint.speed.findings import Decoded, decode_diagnostics, encode_diagnostics
 from schemalint.speed.keys import hash_parts
-from schemalint.speed.store import Cache
+from schemalint.speed.store import Cache, read_frames, write_frames
 
 # Bump when what a checkpoint holds changes (it is part of every key).
 FORMAT = 6
@@ -174,9 +173,9 @@ class Checkpoints:
         return 0, None
 
     # An entry: its header, then the model (`_write_model`: its tables' columns, then the
-    # pickled model), then a marshal record (statements counted, files with suppression
-    # comments, the findings, the schema rules' findings and the tables each belongs to),
-    # then the sizes of the columns, the model and the record (8 bytes each), then the CRC-32
+    # pickled model), then a record in marshal frames (store.write_frames: statements
+    # counted, files with suppression comments, the schema rules' findings and the tables
+    # each belongs to, then the findings' rows), then the sizes of the columns, the model and the record (8 bytes each), then the CRC-32
     # of everything after the header (8 hex digits).
     def _load(self, path: str, key: str, prefix, model_only: bool = False) -> tuple | None:
         data = self.cache.read(path)
@@ -196,7 +195,9 @@ class Checkpoints:
             if model_only:
                 return model
             at = section + size
-            count, directives, encoded, schema_encoded, owners = marshal.loads(body[at:at + record])
+            (count, directives, names, encoded_at, schema_encoded, owners), rows = read_frames(
+                body[at:at + record])
+            encoded = (names, rows, encoded_at)
             decoded = Decoded()
             out = decode_diagnostics(encoded, decoded)
             if out is None:
@@ -243,11 +244,12 @@ class Checkpoints:
             schema_encoded = encode_diagnostics(schema_findings, decoded) if owners is not None else None
             if encoded is None:
                 raise _Unstorable
-            record = marshal.dumps((checker.statement_count, directives, encoded, schema_encoded,
-                                    owners if schema_encoded is not None else None))
-            del encoded, schema_encoded
-            out.write(record)
-            out.write(b"".join(n.to_bytes(8, "little") for n in (section, size, len(record))))
+            names, rows, encoded_at = encoded
+            del encoded
+            record = write_frames(out.write, (checker.statement_count, directives, names, encoded_at,
+                                              schema_encoded, owners if schema_encoded is not None else None),
+                                  rows)
+            out.write(b"".join(n.to_bytes(8, "little") for n in (section, size, record)))
             fh.write(b"%08x" % out.crc)
 
         try:

@@ -14,7 +14,7 @@ import sys
 from schemalint.version import __version__
 
 # Bump when the layout of entries changes.
-FORMAT = 3
+FORMAT = 4
 # Values whose repr is their deterministic text (and that marshal stores as they are).
 PLAIN = (str, int, float, bool, type(None))
 
