@@ -408,10 +408,9 @@ def _table(start: int, size: int, *rest):  # a name only: `_Loader.find_class` g
     raise pickle.UnpicklingError("a table outside a checkpoint")
 
 
-def _unpack_columns(context: list, start: int, size: int) -> dict:
+def _unpack_columns(context: _Context, start: int, size: int) -> dict:
     """A restored table's columns, from where its checkpoint's section holds them."""
-    prefix, offsets, section = context
-    return _Loader(io.BytesIO(section[start:start + size]), prefix, offsets).load()
+    return _Loader(io.BytesIO(context.section[start:start + size]), context.prefix, context).load()
 
 
 class _Dumper(pickle.Pickler):
@@ -485,7 +484,7 @@ def _read_model(body, section: int, size: int, prefix):
     loader = _Loader(io.BytesIO(body[section:section + size]), prefix)
     model = loader.load()
     # The restored tables' columns are read from this copy (the entry itself is let go).
-    loader.context[2] = bytes(body[:section])
+    loader.context.section = bytes(body[:section])
     return model
 
 
@@ -516,7 +515,7 @@ class _ColumnsDumper(pickle.Pickler):
             columns = _COLUMNS_SLOT.__get__(table, Table)
         except AttributeError:  # restored and never used since: as its checkpoint stored them
             context, at, size = table._unloaded_columns.args
-            file.write(context[2][at:at + size])
+            file.write(context.section[at:at + size])
         else:
             self.clear_memo()
             self.dump(columns)
@@ -536,15 +535,34 @@ def _table_inside_columns(table):
     raise _Unstorable("a table held by a column")
 
 
-class _Loader(pickle.Unpickler):
-    def __init__(self, file, prefix, offsets: dict | None = None) -> None:
-        super().__init__(file)
+class _Context:
+    """What the loaders of one checkpoint share: the run's migrations (`prefix`), one offset
+    map per migration, the section of the tables' columns (`_read_model` sets it once the
+    model is read) and the names found (a table's columns are a pickle of their own, each
+    naming the same few functions and classes)."""
+
+    __slots__ = ("found", "offsets", "prefix", "section")
+
+    def __init__(self, prefix) -> None:
         self.prefix = prefix
-        # Shared by the loaders of the tables' columns: one offset map per migration.
-        self.offsets: dict[int, OffsetMap] = {} if offsets is None else offsets
-        # What a restored table's columns are read with: the prefix, the offset maps and the
-        # section of the tables' columns (`_read_model` sets it once the model is read).
-        self.context = [prefix, self.offsets, b""]
+        self.offsets: dict[int, OffsetMap] = {}
+        self.section = b""
+        self.found: dict[tuple[str, str], object] = {"_migration_at": prefix.__getitem__,
+                                                     "_offsets_at": self.offsets_at}
+
+    def offsets_at(self, i: int) -> OffsetMap:
+        found = self.offsets.get(i)
+        if found is None:
+            found = self.offsets[i] = migration_offsets(self.prefix[i])
+        return found
+
+
+class _Loader(pickle.Unpickler):
+    """Loads a checkpoint's model (`context`: None) or one table's columns."""
+
+    def __init__(self, file, prefix, context: _Context | None = None) -> None:
+        super().__init__(file)
+        self.context = _Context(prefix) if context is None else context
 
     def _table(self, start: int, size: int, *rest) -> Table:
         table = _make_table_rest(*rest)
@@ -552,24 +570,22 @@ class _Loader(pickle.Unpickler):
         table._unloaded_columns = partial(_unpack_columns, self.context, start, size)
         return table
 
-    def _offsets(self, i: int) -> OffsetMap:
-        found = self.offsets.get(i)
-        if found is None:
-            found = self.offsets[i] = migration_offsets(self.prefix[i])
-        return found
-
     def find_class(self, module: str, name: str):
+        found = self.context.found
         if module == __name__:
-            if name == "_migration_at":
-                return self.prefix.__getitem__
-            if name == "_offsets_at":
-                return self._offsets
+            if name in found:
+                return found[name]
             if name == "_table":
-                return self._table
+                return self._table  # not kept: it would keep this loader
             if name in ("_dict_with_slots", "_place", "_lazy_site") or name in _MAKER_NAMES:
-                return globals()[name]
+                found[name] = globals()[name]
+                return found[name]
         elif module.startswith("schemalint."):
-            found = super().find_class(module, name)
-            if isinstance(found, type):
-                return found
+            key = f"{module}.{name}"
+            if key in found:
+                return found[key]
+            cls = super().find_class(module, name)
+            if isinstance(cls, type):
+                found[key] = cls
+                return cls
         raise pickle.UnpicklingError(f"not in a checkpoint: {module}.{name}")
