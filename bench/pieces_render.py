@@ -133,9 +133,11 @@ DECISIONS = {
                    "before the others misses). Storing the model of (b) takes about 1 s "
                    "in-process (linter/speed/checkpoint.py); storing it from a forked child was "
                    "tried and dropped (over the 300 MB memory target, see \"CI with a restored "
-                   "cache\"). Against squawk (bench/run.py, the last two runs, 2026-12-07): CPU "
-                   "0.64-0.78 × and 0.44-0.58 ×, wall 0.97-1.25 × and 0.68-0.94 × on (a) and (b), "
-                   "where squawk uses both cores of the machine: ahead on (b), not reliably on (a).",
+                   "cache\"). A restored table builds its columns when first asked (they are "
+                   "stored apart): a CI run builds those of the tables its new migrations touch. "
+                   "Against squawk (bench/run.py, the three runs of the final code, 2026-12-07): "
+                   "wall 0.80-0.96 × on (a), 0.73-0.81 × on (b), CPU about two thirds and half of "
+                   "squawk's, which uses both cores of the machine.",
     "SPLIT": "**opt-in**, `check --jobs N` (default 1): far from 25 % on (b), and more CPU time. "
              "`SCHEMALINT_JOBS` and the size threshold that chose it automatically are gone.",
     "GC": "**kept, in one place**: the check pipeline, from discovery until the report is "

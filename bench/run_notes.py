@@ -114,31 +114,38 @@ migration starts from a fresh checkout with the base branch's cache, which holds
 branch's checkpoint: where its check stood after its last migration, with the schema rules'
 findings by table (docs/cache.md). The pull request's run restores it, checks the new file, runs
 the schema rules again only on the tables the new file changed (speed/schema_delta.py) and
-reports on the whole history. In the run above that takes 0.94 × squawk's wall time on (b)
-(1.59 s against 1.68 s) and 0.97 × on (a) (570 ms against 589 ms), CPU 0.58 × and 0.64 ×: squawk spreads
-its parse over both cores, schemalint runs on one. The run before it, of the same code but for
-the sqitch-plan look-ups below, gave 0.68 × on (b) (1.08 s against 1.60 s) and 1.25 × on (a)
-(559 ms against 448 ms): on (a) the spread between runs is wider than the gap, squawk's median
-for the same files went from 428 to 636 ms over the six runs of this script in the last two
-hours, this one included (four of them with a two-process report since removed, below). Earlier the same day
-(bench/run.py at 63fecb8) the CI runs took 0.90 × on (b) and 1.23 × on (a); at 94a2eab, before
-the schema rules were re-run by table, 1.88 × and 1.45 ×; before checkpoints, 3.3 × and 2.1 ×.
-Since 63fecb8: the whole run's findings, kept for the Action's second pass, are stored by a
-forked child while the run gates and writes its report (`speed/parallel.beside`; a run from
+reports on the whole history. In the run above that takes 0.81 × on (b) (1.59 s against 1.97 s) and 0.80 × on (a)
+(383 ms against 476 ms)
+(wall time against squawk's; CPU about half and two thirds of squawk's, which spreads its parse
+over both cores where schemalint runs on one). The three runs of this script on the final code
+of 2026-12-07 gave 0.73 ×, 0.79 × and 0.81 × on (b), 0.92 ×, 0.96 × and 0.80 × on
+(a); on (a) the spread between runs is about as wide as the margin (squawk's median for the
+same files went from 428 to 636 ms over the runs of that day). Earlier that day the last
+session's final run gave 0.94 × and 0.97 × (at 252fb90), 0.90 × and 1.23 × at 63fecb8; at
+94a2eab, before the schema rules were re-run by table, 1.88 × and 1.45 ×; before checkpoints,
+3.3 × and 2.1 ×. Since 252fb90: a checkpoint stores each table's columns apart, and a restored
+table builds its columns when first asked (`Table.__getattr__`, linter/speed/checkpoint.py): the
+columns and their type sites were two thirds of unpickling (b)'s model (87,000 columns of 5,915
+tables), and a CI run builds those of the few tables its new file touches; the findings of a run
+and of a checkpoint are written in marshal frames of 2,048 rows (linter/speed/store.py), which
+took the cold (b) run's peak from 285 MB to 266 MB (a single 18 MB string grew by copies at its
+end). Before 252fb90: the whole run's findings, kept for the Action's second pass, are stored by
+a forked child while the run gates and writes its report (`speed/parallel.beside`; a run from
 scratch stores them itself, as its child's copy-on-write pages would add to its peak); the run's
 objects are left to the exit; discovery reads each file with one `open`/`fstat`/`read`, stops
 probing layouts once one claims a directory's files, looks for a sqitch plan only above
-deploy/, revert/ or verify/ directories, and no longer normalises every path named on the
-command line twice; the report cache keeps a file skipped unread by its presence; a
-checkpoint's integrity check is a CRC-32; the JSON report escapes a rule's text once.
+deploy/, revert/ or verify/ directories; the report cache keeps a file skipped unread by its
+presence; a checkpoint's integrity check is a CRC-32; the JSON report escapes a rule's text once.
 `python bench/checkpoint_stages.py --runs 9` times the stages of this run on (b) in process
-(medians): restoring the state of 50,000 statements 373 ms (the model's 87,000 columns and their
-sites, 37,000 findings), the new file 1 ms, the schema rules on the tables it changed under
-1 ms (415 ms on every table), the report of 37,000 findings 296 ms, 894 ms in all; storing the
-findings in this process instead of a child, 1,078 ms; freeing the run's objects instead of
-leaving them to the exit, 1,033 ms. What is left grows with the history: restoring the model
-and the findings, the report, and on (a) discovering and hashing 3,050 files named one by one
-(each its own directory group), then the interpreter and imports. Tried and dropped: rendering
+(medians, 2026-12-07 22:35): restoring the state of 50,000 statements 237 ms (373 ms at
+252fb90: the model without its columns, 37,000 findings), the new file 1 ms, the schema rules on
+the tables it changed under 1 ms (645 ms on every table, which now includes building every
+table's columns), the report of 37,000 findings 311 ms, 788 ms in all (894 ms at 252fb90);
+storing the findings in this process instead of a child, 928 ms; freeing the run's objects
+instead of leaving them to the exit, 891 ms; the collector walking them, 1,070 ms. What is left
+grows with the history: restoring the findings and writing their report, and on (a)
+discovering and hashing 3,050 files named one by one (each its own directory group), then the
+interpreter and imports. Tried and dropped: rendering
 a long report half in a forked child (reverted in 190c887): with a variant of
 bench/checkpoint_stages.py not kept, 1,046 ms against 1,061 ms without it (medians of 9, within
 noise: two busy processes on this machine's two cores each ran slower), and bench/run.py at
