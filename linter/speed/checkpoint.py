@@ -175,8 +175,8 @@ class Checkpoints:
     # An entry: its header, then the model (`_write_model`: its tables' columns, then the
     # pickled model), then a record in marshal frames (store.write_frames: statements
     # counted, files with suppression comments, the schema rules' findings and the tables
-    # each belongs to, then the findings' rows), then the sizes of the columns, the model and the record (8 bytes each), then the CRC-32
-    # of everything after the header (8 hex digits).
+    # each belongs to, then the findings' rows), then the sizes of the columns, the model and
+    # the record (8 bytes each), then the CRC-32 of everything after the header (8 hex digits).
     def _load(self, path: str, key: str, prefix, model_only: bool = False) -> tuple | None:
         data = self.cache.read(path)
         header = self.cache.header(key)
@@ -348,11 +348,10 @@ def _reduce_place(place):
 def _slot_maker(cls: type, names: tuple[str, ...] | None = None):
     """A function `cls`'s objects are rebuilt with from their slots' values in order (what
     `_reduce_slotted` stores; `names`: these slots only): `o = cls.__new__(cls)`, then one
-    attribute store per slot. Written
-    out per class, as dataclasses writes an `__init__`: the model's columns, constraints,
-    indexes and tables are most of a checkpoint's objects, and a store in bytecode costs
-    less than `object.__setattr__` called once per slot. The
-    classes define neither `__new__` nor `__setattr__`, so the object is the same."""
+    attribute store per slot. Written out per class, as dataclasses writes an `__init__`: the
+    model's columns, constraints, indexes and tables are most of a checkpoint's objects, and a
+    store in bytecode costs less than `object.__setattr__` called once per slot. The classes
+    define neither `__new__` nor `__setattr__`, so the object is the same."""
     names = copyreg._slotnames(cls) if names is None else names
     if not all(n.isidentifier() and not n.startswith("__") for n in names):
         raise TypeError(f"{cls.__qualname__}: slots that cannot be written as attributes")
@@ -394,10 +393,10 @@ _MAKERS = {cls: _slot_maker(cls) for cls in _SLOTTED}
 _MAKER_NAMES = frozenset(maker.__name__ for maker, _ in _MAKERS.values())
 
 # A table is stored with its columns apart: pickled on their own in a section before the
-# model (`_write_model`), that a restored table unpickles on first use (`Table.__getattr__`). A run resumed from a long
-# history's checkpoint uses the columns of the few tables its new migrations touch, and the
-# columns (with their type sites) were about two thirds of the unpickling (bench (b): 5,915
-# tables, 87,000 columns). A column belongs to one table's `columns`: one met anywhere else,
+# model (`_write_model`), that a restored table unpickles on first use (`Table.__getattr__`).
+# A run resumed from a long history's checkpoint uses the columns of the few tables its new
+# migrations touch, and the columns (with their type sites) were about two thirds of the
+# unpickling (bench (b): 5,915 tables, 87,000 columns). A column belongs to one table's `columns`: one met anywhere else,
 # or in two tables, would be two objects once restored, so the model is then not stored.
 _TABLE_REST = tuple(n for n in copyreg._slotnames(Table) if n not in ("columns", "_unloaded_columns"))
 _make_table_rest, _table_rest = _slot_maker(Table, _TABLE_REST)
@@ -472,7 +471,7 @@ def _write_model(file: _Digesting, model, migrations, index: dict[int, int]) -> 
     dumper.columns_at = {id(table): columns.pack(table, start) for table in _tables(model)}
     if columns.shared():
         raise _Unstorable("a column of two tables")
-    del columns
+    del columns  # its memo and buffers, before the model's
     section = file.size - start
     dumper.dump(model)
     return section, file.size - start - section
@@ -547,8 +546,9 @@ class _Context:
         self.prefix = prefix
         self.offsets: dict[int, OffsetMap] = {}
         self.section = b""
-        self.found: dict[tuple[str, str], object] = {"_migration_at": prefix.__getitem__,
-                                                     "_offsets_at": self.offsets_at}
+        # A name of this module, or a class's "module.name" -> what it names.
+        self.found: dict[str, object] = {"_migration_at": prefix.__getitem__,
+                                         "_offsets_at": self.offsets_at}
 
     def offsets_at(self, i: int) -> OffsetMap:
         found = self.offsets.get(i)
