@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import os
 
+_blake2b = None
+
 
 def bytes_hash(data: bytes) -> str:
-    # hashlib's blake2b is _blake2's; importing hashlib itself also loads OpenSSL (_hashlib,
-    # ~3 ms of every start-up) for algorithms never used here.
-    try:
-        from _blake2 import blake2b  # on first use only: most runs hash nothing
-    except ImportError:  # pragma: no cover - a Python built without its own blake2
-        from hashlib import blake2b
-    return blake2b(data, digest_size=20).hexdigest()
+    global _blake2b
+    if _blake2b is None:
+        # hashlib's blake2b is _blake2's; importing hashlib itself also loads OpenSSL
+        # (_hashlib, ~3 ms of every start-up) for algorithms never used here. Imported on
+        # first use only (most runs hash nothing), once: a CI checkout hashes every file.
+        try:
+            from _blake2 import blake2b
+        except ImportError:  # pragma: no cover - a Python built without its own blake2
+            from hashlib import blake2b
+        _blake2b = blake2b
+    return _blake2b(data, digest_size=20).hexdigest()
 
 
 def file_signature(st: os.stat_result) -> tuple[int, int, int]:

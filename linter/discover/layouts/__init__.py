@@ -132,7 +132,8 @@ def _detect(cands: list[Candidate], plans: dict[str, bool], probes: list[Layout]
             directory: str | None = None) -> list[tuple[Layout, list[Candidate]]]:
     """Split one directory's files between the layout their names show and `auto`.
     `plans`, `directory`: see find_plan; `probes`: one instance of each _BY_NAME layout, to ask `claims`."""
-    if not any(mark in c.abs_path for c in cands for mark in _SCRIPT_DIR_MARKS):
+    paths = "\n".join([c.abs_path for c in cands])  # one C-speed scan per mark
+    if not any(mark in paths for mark in _SCRIPT_DIR_MARKS):
         # A sqitch script lies under deploy/, revert/ or verify/ (below its plan's directory
         # or in a plan-less tree): without such a directory in any path, no plan can claim a
         # file, so none is looked for (nor noted as an input of the report cache).
