@@ -133,8 +133,9 @@ def _item_text(d, memo: dict) -> str:
     if tail is None:
         tail = memo[(help_, rule)] = (
             f',{_I}"help": {_enc(help_)},{_I}"url": {_enc(DOCS_URL.format(name=rule))}')
-    return (f'{head}{where},{_I}"line": {int.__repr__(line)},{_I}"column": {int.__repr__(column)},'
-            f'{_I}"end_line": {int.__repr__(end_line)},{_I}"end_column": {int.__repr__(end_column)},'
+    # An exact int (checked above) formats as its repr, without a call (PyObject_Format).
+    return (f'{head}{where},{_I}"line": {line},{_I}"column": {column},'
+            f'{_I}"end_line": {end_line},{_I}"end_column": {end_column},'
             f'{_I}"message": {_enc(message)}{tail}{fix_text}{_NL}}}')
 
 
@@ -148,7 +149,7 @@ def _fix_text(fix) -> str | None:
         start, end, text = e.start, e.end, e.text
         if type(start) is not int or type(end) is not int or type(text) is not str:
             return None
-        parts.append(f'{{{_I4}"start": {int.__repr__(start)},{_I4}"end": {int.__repr__(end)},'
+        parts.append(f'{{{_I4}"start": {start},{_I4}"end": {end},'
                      f'{_I4}"text": {_enc(text)}{_I3}}}')
     edits_text = f"[{_I3}" + f",{_I3}".join(parts) + f"{_I2}]" if parts else "[]"
     return (f',{_I}"fix": {{{_I2}"description": {_enc(description)},'

@@ -179,15 +179,15 @@ def _result_text(item: dict) -> str:
         plain = False
     if not plain:
         return json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n        ")
-    index = f'{_R1}"ruleIndex": {int.__repr__(item["ruleIndex"])},' if "ruleIndex" in item else ""
+    index = f'{_R1}"ruleIndex": {item["ruleIndex"]},' if "ruleIndex" in item else ""
     return (f'{{{_R1}"ruleId": {_enc(rule_id)},{index}{_R1}"level": {_enc(level)},'
             f'{_R1}"message": {{{_R2}"text": {_enc(message)}{_R1}}},'
             f'{_R1}"locations": [{_R2}{{{_R3}"physicalLocation": {{'
             f'{_R4}"artifactLocation": {{{_R5}"uri": {_enc(artifact["uri"])},'
             f'{_R5}"uriBaseId": {_enc(artifact["uriBaseId"])}{_R4}}},'
-            f'{_R4}"region": {{{_R5}"startLine": {int.__repr__(region["startLine"])},'
-            f'{_R5}"startColumn": {int.__repr__(region["startColumn"])},'
-            f'{_R5}"endLine": {int.__repr__(region["endLine"])},'
-            f'{_R5}"endColumn": {int.__repr__(region["endColumn"])}{_R4}}}{_R3}}}{_R2}}}{_R1}],'
+            f'{_R4}"region": {{{_R5}"startLine": {region["startLine"]},'
+            f'{_R5}"startColumn": {region["startColumn"]},'
+            f'{_R5}"endLine": {region["endLine"]},'
+            f'{_R5}"endColumn": {region["endColumn"]}{_R4}}}{_R3}}}{_R2}}}{_R1}],'
             f'{_R1}"partialFingerprints": {{{_R2}{_enc(FINGERPRINT_KEY)}: {_enc(fingerprint)}{_R1}}}'
             f'\n        }}')
