@@ -114,22 +114,22 @@ migration starts from a fresh checkout with the base branch's cache, which holds
 branch's checkpoint: where its check stood after its last migration, with the schema rules'
 findings by table (docs/cache.md). The pull request's run restores it, checks the new file, runs
 the schema rules again only on the tables the new file changed (speed/schema_delta.py) and
-reports on the whole history. In the run above that takes 0.81 × on (b) (1.59 s against 1.97 s) and 0.80 × on (a)
-(383 ms against 476 ms)
-(wall time against squawk's; CPU about half and two thirds of squawk's, which spreads its parse
-over both cores where schemalint runs on one). The three runs of this script on the final code
-of 2026-12-07 gave 0.73 ×, 0.79 × and 0.81 × on (b), 0.92 ×, 0.96 × and 0.80 × on
-(a); on (a) the spread between runs is about as wide as the margin (squawk's median for the
-same files went from 428 to 636 ms over the runs of that day). Earlier that day the last
-session's final run gave 0.94 × and 0.97 × (at 252fb90), 0.90 × and 1.23 × at 63fecb8; at
-94a2eab, before the schema rules were re-run by table, 1.88 × and 1.45 ×; before checkpoints,
-3.3 × and 2.1 ×. Since 252fb90: a checkpoint stores each table's columns apart, and a restored
+reports on the whole history. In the run above that takes 0.63 × squawk's wall time on (b)
+(1.02 s against 1.63 s) and 1.13 × on (a) (570 ms against 506 ms); CPU 0.41 × and 0.73 ×
+(squawk spreads its parse over both cores, schemalint runs on one). The three runs of this script
+before it, on the same code but for the last two small changes below, gave 0.73 ×, 0.79 × and
+0.81 × on (b), 0.92 ×, 0.96 × and 0.80 × on (a): ahead on (b) by more than the machine's spread
+between runs, level with squawk on (a), where that spread (squawk's median for the same files
+went from 476 to 573 ms over the four runs) is as wide as the gap. The last session's final run
+(252fb90) gave 0.94 × and 0.97 ×; 0.90 × and 1.23 × at 63fecb8; at 94a2eab, before the schema
+rules were re-run by table, 1.88 × and 1.45 ×; before checkpoints, 3.3 × and 2.1 ×. Since 252fb90: a checkpoint stores each table's columns apart, and a restored
 table builds its columns when first asked (`Table.__getattr__`, linter/speed/checkpoint.py): the
 columns and their type sites were two thirds of unpickling (b)'s model (87,000 columns of 5,915
 tables), and a CI run builds those of the few tables its new file touches; the findings of a run
 and of a checkpoint are written in marshal frames of 2,048 rows (linter/speed/store.py), which
 took the cold (b) run's peak from 285 MB to 266 MB (a single 18 MB string grew by copies at its
-end). Before 252fb90: the whole run's findings, kept for the Action's second pass, are stored by
+end); the JSON and SARIF writers format their exact ints in the f-string itself, and discovery
+imports blake2b once. Before 252fb90: the whole run's findings, kept for the Action's second pass, are stored by
 a forked child while the run gates and writes its report (`speed/parallel.beside`; a run from
 scratch stores them itself, as its child's copy-on-write pages would add to its peak); the run's
 objects are left to the exit; discovery reads each file with one `open`/`fstat`/`read`, stops
