@@ -144,3 +144,17 @@ def test_a_column_is_a_record_of_its_table_only():
     ids = [id(c) for t in model.tables.values() for c in t.columns.values()]
     assert len(ids) == len(set(ids)) and all(type(c) is Column for t in model.tables.values()
                                              for c in t.columns.values())
+
+
+def test_a_checkpoint_stored_by_a_resumed_run_restores_the_same_findings(cached, monkeypatch):
+    """A resumed run that stores a new checkpoint writes the tables it never used as they were
+    restored; a run from that checkpoint reports what a run without the cache does."""
+    from .checkpoints import cached_run, reference
+
+    cached_run(fresh(FILES[:-2]), cached.dir)
+    monkeypatch.setattr(checkpoint, "REFRESH_SHARE", 0.0)
+    cached_run(fresh(FILES), cached.dir)  # resumed at len - 2, stores one at len
+    assert cached.restored[-1] == len(FILES) - 2 and len(entries(cached.dir)) == 2
+    history = fresh(FILES + ADDED)
+    assert cached_run(history, cached.dir) == reference(fresh(FILES + ADDED))
+    assert cached.restored[-1] == len(FILES)
