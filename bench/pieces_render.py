@@ -135,9 +135,9 @@ DECISIONS = {
                    "tried and dropped (over the 300 MB memory target, see \"CI with a restored "
                    "cache\"). A restored table builds its columns when first asked (they are "
                    "stored apart): a CI run builds those of the tables its new migrations touch. "
-                   "Against squawk (bench/run.py, the four runs of 2026-12-07's evening): wall "
-                   "0.63-0.81 × on (b), 0.80-1.13 × on (a), CPU about half and two thirds of "
-                   "squawk's, which uses both cores of the machine: ahead on (b), level on (a).",
+                   "Against squawk (bench/run.py, the five runs of 2026-12-07's evening): wall "
+                   "0.63-0.81 × on (b), 0.80-1.13 × on (a) (0.92 × over seven rounds), CPU about "
+                   "half and two thirds of squawk's, which uses both cores of the machine.",
     "SPLIT": "**opt-in**, `check --jobs N` (default 1): far from 25 % on (b), and more CPU time. "
              "`SCHEMALINT_JOBS` and the size threshold that chose it automatically are gone.",
     "GC": "**kept, in one place**: the check pipeline, from discovery until the report is "

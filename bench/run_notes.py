@@ -114,15 +114,16 @@ migration starts from a fresh checkout with the base branch's cache, which holds
 branch's checkpoint: where its check stood after its last migration, with the schema rules'
 findings by table (docs/cache.md). The pull request's run restores it, checks the new file, runs
 the schema rules again only on the tables the new file changed (speed/schema_delta.py) and
-reports on the whole history. In the run above that takes 0.63 × squawk's wall time on (b)
-(1.02 s against 1.63 s) and 1.13 × on (a) (570 ms against 506 ms); CPU 0.41 × and 0.73 ×
-(squawk spreads its parse over both cores, schemalint runs on one). The three runs of this script
-before it, on the same code but for the last two small changes below, gave 0.73 ×, 0.79 × and
-0.81 × on (b), 0.92 ×, 0.96 × and 0.80 × on (a): ahead on (b) by more than the machine's spread
-between runs, level with squawk on (a), where that spread (squawk's median for the same files
-went from 476 to 573 ms over the four runs) is as wide as the gap. The last session's final run
-(252fb90) gave 0.94 × and 0.97 ×; 0.90 × and 1.23 × at 63fecb8; at 94a2eab, before the schema
-rules were re-run by table, 1.88 × and 1.45 ×; before checkpoints, 3.3 × and 2.1 ×. Since 252fb90: a checkpoint stores each table's columns apart, and a restored
+reports on the whole history. In the run above (seven rounds) that takes 0.79 × squawk's wall
+time on (b) (1.34 s against 1.69 s) and 0.92 × on (a) (525 ms against 568 ms); CPU 0.49 × and
+0.60 × (squawk spreads its parse over both cores, schemalint runs on one). The four runs of this
+script before it on this session's code (three rounds each) gave 0.73 ×, 0.79 ×, 0.81 × and
+0.63 × on (b), and 0.92 ×, 0.96 ×, 0.80 × and 1.13 × on (a): ahead on (b) by more than the
+machine's spread between runs; on (a) ahead in the median of every run but one, by less than
+that spread (squawk's median for the same files went from 476 to 573 ms over those runs). The
+last session's final run (252fb90) gave 0.94 × and 0.97 ×; 0.90 × and 1.23 × at 63fecb8; at
+94a2eab, before the schema rules were re-run by table, 1.88 × and 1.45 ×; before checkpoints,
+3.3 × and 2.1 ×. Since 252fb90: a checkpoint stores each table's columns apart, and a restored
 table builds its columns when first asked (`Table.__getattr__`, linter/speed/checkpoint.py): the
 columns and their type sites were two thirds of unpickling (b)'s model (87,000 columns of 5,915
 tables), and a CI run builds those of the few tables its new file touches; the findings of a run
