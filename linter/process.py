@@ -37,9 +37,15 @@ def exit_now(code: int) -> None:
     import atexit
 
     atexit._run_exitfuncs()  # what Py_Finalize would run first; the registry stays private
+    flush_streams()
+    os._exit(code)
+
+
+def flush_streams() -> None:
+    """Flush standard output and error (before the process ends, or forks: buffered output
+    would otherwise be lost, or written twice)."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):  # closed or a full disk: nothing more to tell
+        except Exception:  # noqa: BLE001 - closed, a full disk or an odd stream: nothing more to tell
             pass
-    os._exit(code)

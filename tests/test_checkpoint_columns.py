@@ -98,7 +98,8 @@ def test_a_copy_or_a_comparison_of_a_restored_table_has_its_columns():
     copy = _clone(restored.tables[key])
     assert _columns(copy) == _columns(model.tables[key])
     other = _load(_dump(model, history), history).tables[key]
-    assert copy.columns is restored.tables[key].columns and other != Table(key)
+    assert copy.columns is restored.tables[key].columns
+    assert not _unpacked(other) and other != Table(key) and _unpacked(other)
 
 
 def test_an_attribute_a_table_lacks_is_an_attribute_error():

@@ -525,7 +525,7 @@ def render(text: str, values: Mapping[str, str] | None = None) -> Rendered | Non
     # psql first: it drops COPY data, which may be most of a dump and is never linted.
     if psql:
         sql, to_original = _render_psql(sql, values, includes, use).apply()
-    if _text_hint(sql):
+    if not psql or _text_hint(sql):  # without psql, the text holds a template mark (above)
         sql, inner = _render_text_templates(sql, values, use).apply()
         to_original = _compose(to_original, inner)
     if sql is text:

@@ -192,11 +192,9 @@ def _fork(work) -> int | None:
     instead of running this process's handlers)."""
     import signal
 
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:  # noqa: BLE001 - a closed or odd stream: nothing buffered to lose
-            pass
+    from schemalint.process import flush_streams
+
+    flush_streams()
     try:
         pid = os.fork()
     except OSError:  # no memory or process slot

@@ -34,7 +34,7 @@ import sys
 import time
 from stat import S_ISDIR
 
-from schemalint.discover.inputs import InputLog, bytes_hash, file_signature
+from schemalint.discover.inputs import InputLog, bytes_hash, file_signature, read_file
 from schemalint.discover.walk import SQL_SUFFIXES, absolute_path, stat_or_none, walk
 from schemalint.speed.keys import PLAIN, canonical, hash_parts
 from schemalint.speed.store import Cache
@@ -101,8 +101,7 @@ def _signature(path: str) -> tuple[int, int, int] | None:
 
 def _content_hash(path: str) -> str | None:
     try:
-        with open(path, "rb") as fh:
-            return bytes_hash(fh.read())
+        return bytes_hash(read_file(path)[0])
     except IsADirectoryError:
         return "dir"
     except OSError:

@@ -127,9 +127,9 @@ ROWS_PER_FRAME = 2048
 def write_frames(write, head, rows: list) -> int:
     """`head` and `rows` as frames (an 8-byte length, then marshal data): the head, then the
     rows a frame at a time. A long history's findings marshalled whole are one string of tens
-    of megabytes that grows by copies (bench (b): 18 MB, with a peak of more than twice that
-    at the end of a cold run); a frame at a time, nothing but the rows is held. Returns the
-    bytes written."""
+    of megabytes (bench (b)'s `runs/` entry: 18 MB) that grows by copies at the end of a cold
+    run, the moment of its peak memory; a frame at a time, nothing but the rows is held.
+    Returns the bytes written."""
     written = 0
     for part in _frames(head, rows):
         data = marshal.dumps(part)
@@ -149,21 +149,19 @@ def read_frames(view: memoryview) -> tuple:
     """(head, rows) from what `write_frames` wrote, filling `view` exactly; ValueError when
     it does not."""
     at, end = 0, len(view)
-    head, rows = None, []
-    first = True
+    frames = []
     while at < end:
         size = int.from_bytes(view[at:at + 8], "little")
         if at + 8 + size > end:
             raise ValueError("a frame past the end")
-        value = marshal.loads(view[at + 8:at + 8 + size])
+        frames.append(marshal.loads(view[at + 8:at + 8 + size]))
         at += 8 + size
-        if first:
-            head, first = value, False
-        else:
-            rows.extend(value)
-    if first:
+    if not frames:
         raise ValueError("no frames")
-    return head, rows
+    rows = []
+    for frame in frames[1:]:
+        rows.extend(frame)
+    return frames[0], rows
 
 
 def _is_ours(entry) -> bool:
