@@ -15,7 +15,7 @@ NOTES = """## How schemalint gets there
   by one: a command-line run keeps them, and ends through `process.exit_now` (the atexit
   handlers, a flush, then `os._exit`, as mypy's command line does), so the exit returns their
   memory at once. `python bench/checkpoint_stages.py --runs 9`, in process, a CI run on (b):
-  0.89 s as shipped, 1.66 s with the collector walking them, 1.03 s freeing them.
+  0.88 s as shipped, 1.16 s with the collector walking them, 0.95 s freeing them.
 - **Two processes, on request** (`--jobs 2`, `linter/speed/parallel.py`): the run is cut at the
   file where ~80% of the statements (counted by semicolons) lie before it. A forked child brings
   its model to the cut by folding those files without checking them (parsing and schema changes
@@ -125,11 +125,12 @@ last session's final run (252fb90) gave 0.94 × and 0.97 ×; 0.90 × and 1.23 ×
 94a2eab, before the schema rules were re-run by table, 1.88 × and 1.45 ×; before checkpoints,
 3.3 × and 2.1 ×. Since 252fb90: a checkpoint stores each table's columns apart, and a restored
 table builds its columns when first asked (`Table.__getattr__`, linter/speed/checkpoint.py): the
-columns and their type sites were two thirds of unpickling (b)'s model (87,000 columns of 5,915
-tables), and a CI run builds those of the few tables its new file touches; the findings of a run
-and of a checkpoint are written in marshal frames of 2,048 rows (linter/speed/store.py), which
-took the cold (b) run's peak from 285 MB to 266 MB (a single 18 MB string grew by copies at its
-end); the JSON and SARIF writers format their exact ints in the f-string itself, and discovery
+columns and their type sites are most of (b)'s model (87,000 columns of 5,915 tables), and a CI
+run builds those of the few tables its new file touches; the findings of a run and of a
+checkpoint are written in marshal frames of 2,048 rows (linter/speed/store.py: marshalled whole,
+(b)'s were one 18 MB string that grew by copies at the end of a cold run) and the tables'
+columns streamed to the file as they are pickled, which together took the cold (b) run's peak
+from 285 MB to 266 MB; the JSON and SARIF writers format their exact ints in the f-string itself, and discovery
 imports blake2b once. Before 252fb90: the whole run's findings, kept for the Action's second pass, are stored by
 a forked child while the run gates and writes its report (`speed/parallel.beside`; a run from
 scratch stores them itself, as its child's copy-on-write pages would add to its peak); the run's
@@ -138,12 +139,15 @@ probing layouts once one claims a directory's files, looks for a sqitch plan onl
 deploy/, revert/ or verify/ directories; the report cache keeps a file skipped unread by its
 presence; a checkpoint's integrity check is a CRC-32; the JSON report escapes a rule's text once.
 `python bench/checkpoint_stages.py --runs 9` times the stages of this run on (b) in process
-(medians, 2026-12-07 22:35): restoring the state of 50,000 statements 237 ms (373 ms at
-252fb90: the model without its columns, 37,000 findings), the new file 1 ms, the schema rules on
-the tables it changed under 1 ms (645 ms on every table, which now includes building every
-table's columns), the report of 37,000 findings 311 ms, 788 ms in all (894 ms at 252fb90);
-storing the findings in this process instead of a child, 928 ms; freeing the run's objects
-instead of leaving them to the exit, 891 ms; the collector walking them, 1,070 ms. What is left
+(medians, on the final code at 23:41): restoring the state of 50,000 statements (the model
+without its tables' columns, and 37,000 findings) 289 ms, the new file 1 ms, the schema rules on
+the tables it changed under 1 ms (650 ms on every table, which now includes building every
+table's columns), the report of 37,000 findings 319 ms, 879 ms in all; storing the findings in
+this process instead of a child, 963 ms; freeing the run's objects instead of leaving them to
+the exit, 951 ms; the collector walking them, 1,164 ms. The same script gave a restore of 373 ms
+and 894 ms in all at 252fb90, with every column built, and 237 ms and 788 ms at f705c6d; the
+machine's spread is wide (two more runs of the final code in slower minutes: restore 283-409
+ms). What is left
 grows with the history: restoring the findings and writing their report, and on (a)
 discovering and hashing 3,050 files named one by one (each its own directory group), then the
 interpreter and imports. Tried and dropped: rendering
